@@ -1,0 +1,61 @@
+"""plugrad's NumPy pack: the differentiable ``plugrad.numpy`` namespace.
+
+Importing this module defines nothing but the hooks; plugrad calls them, and
+only then are the primitive modules imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from plugrad import hookimpl
+
+__version__ = "0.1.0"
+
+# The modules that define the pack's functions, in dependency order.
+MODULES = (
+    "unary",
+    "binary",
+    "reductions",
+    "shape",
+    "indexing",
+    "linear",
+)
+
+
+def entries(module_names: Iterable[str] = MODULES) -> list[Any]:
+    """Every Primitive, NonDifferentiable and Composite defined at module level."""
+    import importlib
+
+    from plugrad import Composite, NonDifferentiable, Primitive
+
+    seen: dict[int, Any] = {}
+    for name in module_names:
+        module = importlib.import_module(f"plugrad_numpy.{name}")
+        for value in vars(module).values():
+            if isinstance(value, (Primitive, NonDifferentiable, Composite)) and id(value) not in seen:
+                seen[id(value)] = value
+    return list(seen.values())
+
+
+@hookimpl
+def plugrad_namespaces() -> list[str]:
+    return ["numpy", "operator"]
+
+
+@hookimpl
+def plugrad_primitives(namespace: str) -> list[Any] | None:
+    if namespace == "numpy":
+        return [e for e in entries() if e.name.startswith("numpy.")]
+    if namespace == "operator":
+        return [e for e in entries() if e.name.startswith("operator.")]
+    return None
+
+
+@hookimpl
+def plugrad_types(register: Any) -> None:
+    from plugrad_numpy.box import BOXED_TYPES, ArrayBox
+
+    for value_type in BOXED_TYPES:
+        register.box(value_type, ArrayBox)

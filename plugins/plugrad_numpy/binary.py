@@ -1,0 +1,166 @@
+"""Elementwise functions of two arguments, with NumPy broadcasting.
+
+A rule works at the broadcast shape and :func:`unbroadcast` sums its result back
+to the argument's shape; a JVP broadcasts the tangent to the output's shape.
+``operator.*`` twins share the rules of the ``numpy.*`` functions but keep Python
+floats as floats; they implement the operators of traced values.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from plugrad import NonDifferentiable, Primitive, Sample, rand, scalar
+from plugrad.box import getval
+from plugrad_numpy._util import broadcast_like, unbroadcast
+from plugrad_numpy.unary import exp, exp2, log, sign, where_nonzero
+
+Partial = Callable[[Any, Any, Any], Any]
+
+
+def samples(low: float = -1.0, high: float = 1.0, low2: float | None = None, high2: float | None = None) -> list[Sample]:
+    """Equal shapes, broadcasting (leading and size-1 axes), scalars and 0-d."""
+    lo2 = low if low2 is None else low2
+    hi2 = high if high2 is None else high2
+
+    def a(*shape: int) -> Any:
+        return rand(*shape, low=low, high=high)
+
+    def b(*shape: int) -> Any:
+        return rand(*shape, low=lo2, high=hi2)
+
+    return [
+        Sample(a(3), b(3)),
+        Sample(a(2, 3), b(3)),
+        Sample(a(2, 1), b(1, 3)),
+        Sample(scalar(low, high), b(3)),
+        Sample(a(2, 2), scalar(lo2, hi2)),
+        Sample(scalar(low, high), scalar(lo2, hi2)),
+        Sample(a(), b(2)),
+    ]
+
+
+def binary(name: str, fun: Callable[..., Any], dx: Partial, dy: Partial, *, complex: bool = False, **domain: float) -> Primitive:
+    """An elementwise primitive with partial derivatives ``dx(ans, x, y)`` and ``dy(ans, x, y)``."""
+    prim = Primitive(f"numpy.{name}", fun, complex=complex)
+    prim.def_vjp(
+        lambda g, ans, x, y: unbroadcast(g * dx(ans, x, y), x),
+        lambda g, ans, x, y: unbroadcast(g * dy(ans, x, y), y),
+    )
+    prim.def_jvp(
+        lambda t, ans, x, y: broadcast_like(t * dx(ans, x, y), ans),
+        lambda t, ans, x, y: broadcast_like(t * dy(ans, x, y), ans),
+    )
+    prim.def_samples(*samples(**domain))
+    return prim
+
+
+# Addition and subtraction need no product with a partial derivative.
+add = Primitive("numpy.add", np.add, complex=True)
+add.def_vjp(lambda g, ans, x, y: unbroadcast(g, x), lambda g, ans, x, y: unbroadcast(g, y))
+add.def_jvp(lambda t, ans, x, y: broadcast_like(t, ans), lambda t, ans, x, y: broadcast_like(t, ans))
+add.def_samples(*samples())
+subtract = Primitive("numpy.subtract", np.subtract, complex=True)
+subtract.def_vjp(lambda g, ans, x, y: unbroadcast(g, x), lambda g, ans, x, y: unbroadcast(-g, y))
+subtract.def_jvp(lambda t, ans, x, y: broadcast_like(t, ans), lambda t, ans, x, y: broadcast_like(-t, ans))
+subtract.def_samples(*samples())
+
+multiply = binary("multiply", np.multiply, lambda ans, x, y: y, lambda ans, x, y: x, complex=True)
+divide = binary("divide", np.divide, lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y, complex=True, low2=0.5, high2=2.0)
+true_divide = binary("true_divide", np.true_divide, lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y, complex=True, low2=0.5, high2=2.0)
+
+
+def _power_dx(ans: Any, x: Any, y: Any) -> Any:
+    # y * x**(y - 1), with exponent 1 where y == 0 so that 0 * inf never appears at x == 0.
+    return y * power(x, y - 1 + (getval(y) == 0))
+
+
+power = binary(
+    "power",
+    np.power,
+    _power_dx,
+    lambda ans, x, y: ans * log(where_nonzero(x)),
+    complex=True,
+    low=0.5,
+    high=2.0,
+)
+float_power = binary(
+    "float_power",
+    np.float_power,
+    lambda ans, x, y: y * float_power(x, y - 1),
+    lambda ans, x, y: ans * log(where_nonzero(x)),
+    complex=True,
+    low=0.5,
+    high=2.0,
+)
+float_power.dtypes = ("float64",)  # float_power always computes in double precision
+
+
+def _balanced(ans: Any, x: Any, y: Any) -> Any:
+    # 1 where x is the result, 1/2 at ties: the subgradient splits evenly.
+    a, xv, yv = getval(ans), getval(x), getval(y)
+    return (xv == a) / (1.0 + (xv == yv))
+
+
+maximum = binary("maximum", np.maximum, _balanced, lambda ans, x, y: _balanced(ans, y, x))
+minimum = binary("minimum", np.minimum, _balanced, lambda ans, x, y: _balanced(ans, y, x))
+fmax = binary("fmax", np.fmax, _balanced, lambda ans, x, y: _balanced(ans, y, x))
+fmin = binary("fmin", np.fmin, _balanced, lambda ans, x, y: _balanced(ans, y, x))
+arctan2 = binary(
+    "arctan2",
+    np.arctan2,
+    lambda ans, x, y: y / (x * x + y * y),
+    lambda ans, x, y: -x / (x * x + y * y),
+    low=0.2,
+    high=1.0,
+)
+hypot = binary("hypot", np.hypot, lambda ans, x, y: x / ans, lambda ans, x, y: y / ans, low=0.2, high=1.0)
+logaddexp = binary(
+    "logaddexp",
+    np.logaddexp,
+    lambda ans, x, y: exp(x - ans),
+    lambda ans, x, y: exp(y - ans),
+)
+logaddexp2 = binary(
+    "logaddexp2",
+    np.logaddexp2,
+    lambda ans, x, y: exp2(x - ans),
+    lambda ans, x, y: exp2(y - ans),
+)
+
+
+def _floor(x: Any) -> Any:
+    return np.floor(getval(x))
+
+
+def _trunc(x: Any) -> Any:
+    return np.trunc(getval(x))
+
+
+remainder = binary(
+    "remainder", np.remainder, lambda ans, x, y: 1.0, lambda ans, x, y: -_floor(x / y), low=0.3, high=3.0, low2=0.7, high2=1.3
+)
+mod = binary("mod", np.mod, lambda ans, x, y: 1.0, lambda ans, x, y: -_floor(x / y), low=0.3, high=3.0, low2=0.7, high2=1.3)
+fmod = binary("fmod", np.fmod, lambda ans, x, y: 1.0, lambda ans, x, y: -_trunc(x / y), low=0.3, high=3.0, low2=0.7, high2=1.3)
+copysign = binary(
+    "copysign", np.copysign, lambda ans, x, y: sign(x) * sign(ans), lambda ans, x, y: 0.0, low=0.2, high=1.0
+)
+copysign.def_samples(Sample(rand(4, low=-1.0, high=-0.2), rand(4, low=0.2, high=1.0)))
+ldexp = Primitive("numpy.ldexp", np.ldexp)
+ldexp.def_vjp(lambda g, ans, x, i: unbroadcast(g * np.exp2(i), x))
+ldexp.def_jvp(lambda t, ans, x, i: broadcast_like(t * np.exp2(i), ans))
+ldexp.def_samples(Sample(rand(3), np.array([1, 2, -1])), Sample(rand(2, 3), 2))
+
+floor_divide = NonDifferentiable("numpy.floor_divide", np.floor_divide)
+
+# The operators of traced values: numpy's rules, Python's arithmetic.
+op_add = add.alias("operator.add", operator.add)
+op_sub = subtract.alias("operator.sub", operator.sub)
+op_mul = multiply.alias("operator.mul", operator.mul)
+op_truediv = true_divide.alias("operator.truediv", operator.truediv)
+op_pow = power.alias("operator.pow", operator.pow)
+op_mod = remainder.alias("operator.mod", operator.mod)

@@ -1,0 +1,273 @@
+"""ArrayBox: a traced float, complex, NumPy scalar or array, with the operators,
+attributes and methods of an ndarray."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from plugrad import Box, TraceError
+from plugrad.box import getval
+from plugrad_numpy import binary as B
+from plugrad_numpy import indexing as I
+from plugrad_numpy import linear as L
+from plugrad_numpy import reductions as R
+from plugrad_numpy import shape as S
+from plugrad_numpy import unary as U
+
+__all__ = ["ArrayBox", "BOXED_TYPES"]
+
+BOXED_TYPES = (
+    float,
+    complex,
+    np.ndarray,
+    np.float16,
+    np.float32,
+    np.float64,
+    np.longdouble,
+    np.complex64,
+    np.complex128,
+    np.clongdouble,
+)
+
+
+class ArrayBox(Box):
+    """A traced numeric value that behaves like an ndarray."""
+
+    __slots__ = ()
+    __array_priority__ = 100.0
+
+    # Arithmetic. Operators use the ``operator.*`` twins so Python floats stay floats.
+    def __add__(self, other: Any) -> Any:
+        return B.op_add(self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return B.op_add(other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        return B.op_sub(self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return B.op_sub(other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        return B.op_mul(self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return B.op_mul(other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        return B.op_truediv(self, other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return B.op_truediv(other, self)
+
+    def __pow__(self, other: Any) -> Any:
+        return B.op_pow(self, other)
+
+    def __rpow__(self, other: Any) -> Any:
+        return B.op_pow(other, self)
+
+    def __mod__(self, other: Any) -> Any:
+        return B.op_mod(self, other)
+
+    def __rmod__(self, other: Any) -> Any:
+        return B.op_mod(other, self)
+
+    def __floordiv__(self, other: Any) -> Any:
+        return getval(self) // getval(other)
+
+    def __rfloordiv__(self, other: Any) -> Any:
+        return getval(other) // getval(self)
+
+    def __matmul__(self, other: Any) -> Any:
+        return L.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        return L.matmul(other, self)
+
+    def __neg__(self) -> Any:
+        return U.negative(self)
+
+    def __pos__(self) -> Any:
+        return self
+
+    def __abs__(self) -> Any:
+        return U.abs(self)
+
+    # Comparisons are not differentiable: they return plain booleans.
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return getval(self) == getval(other)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return getval(self) != getval(other)
+
+    def __lt__(self, other: Any) -> Any:
+        return getval(self) < getval(other)
+
+    def __le__(self, other: Any) -> Any:
+        return getval(self) <= getval(other)
+
+    def __gt__(self, other: Any) -> Any:
+        return getval(self) > getval(other)
+
+    def __ge__(self, other: Any) -> Any:
+        return getval(self) >= getval(other)
+
+    __hash__ = Box.__hash__
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        raise TraceError(
+            "item assignment (A[i] = x) on a traced array is not supported: it would change a "
+            "value the derivative still needs. Build a new array instead, e.g. "
+            "np.where(mask, x, A), np.concatenate([...]) or np.stack([...]); or collect the "
+            "pieces in a list and combine them at the end."
+        )
+
+    # Container protocol.
+    def __getitem__(self, index: Any) -> Any:
+        return I.getitem(self, index)
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (I.getitem(self, i) for i in range(len(self._value)))
+
+    def __float__(self) -> float:
+        return float(getval(self))
+
+    def __int__(self) -> int:
+        return int(getval(self))
+
+    def __complex__(self) -> complex:
+        return complex(getval(self))
+
+    def __index__(self) -> int:
+        return getval(self).__index__()
+
+    # Attributes.
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return getattr(self._value, "shape", ())
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    @property
+    def dtype(self) -> np.dtype:
+        value = getval(self)
+        return value.dtype if hasattr(value, "dtype") else np.result_type(value)
+
+    @property
+    def T(self) -> Any:
+        return S.transpose(self)
+
+    @property
+    def mT(self) -> Any:
+        return S.swapaxes(self, -1, -2)
+
+    @property
+    def real(self) -> Any:
+        return U.real(self)
+
+    @property
+    def imag(self) -> Any:
+        return U.imag(self)
+
+    # Methods, as the functions of the same name.
+    def conj(self) -> Any:
+        return U.conj(self)
+
+    def conjugate(self) -> Any:
+        return U.conjugate(self)
+
+    def astype(self, dtype: Any, *args: Any, **kwargs: Any) -> Any:
+        return U.astype(self, dtype, *args, **kwargs)
+
+    def reshape(self, *shape: Any, **kwargs: Any) -> Any:
+        return S.reshape(self, shape[0] if len(shape) == 1 else shape, **kwargs)
+
+    def transpose(self, *axes: Any) -> Any:
+        return S.transpose(self, (axes[0] if len(axes) == 1 else axes) if axes else None)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Any:
+        return S.swapaxes(self, axis1, axis2)
+
+    def ravel(self, order: str = "C") -> Any:
+        return S.ravel(self, order)
+
+    def flatten(self, order: str = "C") -> Any:
+        return S.ravel(self, order)
+
+    def squeeze(self, axis: Any = None) -> Any:
+        return S.squeeze(self, axis)
+
+    def sum(self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False) -> Any:
+        return R.sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    def mean(self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False) -> Any:
+        return R.mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    def dot(self, other: Any) -> Any:
+        return L.dot(self, other)
+
+    def __getattr__(self, name: str) -> Any:
+        # Other ndarray methods (prod, max, cumsum, clip, ...) map to the pack's
+        # function of the same name, so they are differentiable wherever it is.
+        if name.startswith("_") or not hasattr(np.ndarray, name):
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+        from plugrad.registry import default_registry
+
+        entry = default_registry().lookup(f"numpy.{name}")
+        if entry is None:
+            raise AttributeError(
+                f"ndarray.{name} is not differentiable: no loaded pack registers numpy.{name}"
+            )
+        return lambda *args, **kwargs: entry(self, *args, **kwargs)
+
+    # Raw NumPy calls on traced values: dispatch to the pack's primitive of the same
+    # name, or explain how to write it.
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if method == "__call__" and "out" not in kwargs:
+            entry = _lookup("numpy", ufunc.__name__)
+            if entry is not None:
+                return entry(*inputs, **kwargs)
+        raise _raw_numpy_error(f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}"))
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        module = (getattr(func, "__module__", None) or "numpy").replace("numpy._core", "numpy").replace("numpy.core", "numpy")
+        if module.startswith("numpy.lib") or module.startswith("numpy._"):
+            module = "numpy"
+        entry = _lookup(module, func.__name__)
+        if entry is not None:
+            return entry(*args, **kwargs)
+        raise _raw_numpy_error(f"{module}.{func.__name__}")
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        raise _raw_numpy_error("numpy.asarray")
+
+
+def _lookup(module: str, name: str) -> Any:
+    from plugrad.registry import default_registry
+
+    try:
+        entry = default_registry().lookup(f"{module}.{name}")
+    except Exception:  # noqa: BLE001 - fall through to the explanatory error
+        return None
+    return entry if callable(entry) else None
+
+
+def _raw_numpy_error(name: str) -> TraceError:
+    return TraceError(
+        f"{name} was called on a traced value, which plain NumPy cannot differentiate. "
+        f"Use plugrad's namespace instead: `import plugrad.numpy as np` (plugrad.{name}), "
+        "or, if no pack differentiates it, define it with plugrad.extend.primitive."
+    )

@@ -1,0 +1,154 @@
+"""Elementwise functions of one argument.
+
+Most are holomorphic, so one derivative ``d(ans, x)`` serves both modes:
+``vjp = g * d`` and ``jvp = t * d`` (plugrad does not conjugate; see the
+complex-numbers convention in the docs). The table below reads as calculus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import math
+
+import numpy as np
+
+from plugrad_numpy._util import iscomplex
+from plugrad import NonDifferentiable, Primitive, Sample, rand, scalar
+
+Deriv = Callable[[Any, Any], Any]
+
+
+def samples(low: float = -1.0, high: float = 1.0) -> list[Sample]:
+    """Scalars, 0-d, vectors and matrices inside ``[low, high)``."""
+    return [
+        Sample(scalar(low, high)),
+        Sample(rand(low=low, high=high)),
+        Sample(rand(4, low=low, high=high)),
+        Sample(rand(2, 3, low=low, high=high)),
+    ]
+
+
+def elementwise(
+    name: str,
+    fun: Callable[..., Any],
+    deriv: Deriv,
+    *,
+    low: float = -1.0,
+    high: float = 1.0,
+    complex: bool = True,
+) -> Primitive:
+    """An elementwise primitive whose derivative is ``deriv(ans, x)``."""
+    prim = Primitive(f"numpy.{name}", fun, complex=complex)
+    prim.def_vjp(lambda g, ans, x: g * deriv(ans, x))
+    prim.def_jvp(lambda t, ans, x: t * deriv(ans, x))
+    prim.def_samples(*samples(low, high))
+    return prim
+
+
+def _linear(name: str, fun: Callable[..., Any], *, complex: bool = True) -> Primitive:
+    prim = Primitive(f"numpy.{name}", fun, complex=complex)
+    prim.def_samples(*samples())
+    return prim
+
+
+# Linear maps, each its own transpose (conj and real/imag need care with complex).
+negative = _linear("negative", np.negative)
+negative.def_vjp(lambda g, ans, x: -g).def_jvp(lambda t, ans, x: -t)
+positive = _linear("positive", np.positive)
+positive.def_vjp(lambda g, ans, x: g).def_jvp(lambda t, ans, x: t)
+conjugate = _linear("conjugate", np.conjugate)
+conjugate.def_vjp(lambda g, ans, x: conjugate(g)).def_jvp(lambda t, ans, x: conjugate(t))
+conj = _linear("conj", np.conj)
+conj.def_vjp(lambda g, ans, x: conj(g)).def_jvp(lambda t, ans, x: conj(t))
+real = _linear("real", np.real)
+real.def_vjp(lambda g, ans, x: real(g) if not iscomplex(x) else real(g) + 0j)
+real.def_jvp(lambda t, ans, x: real(t))
+imag = _linear("imag", np.imag)
+imag.def_vjp(lambda g, ans, x: real(g) * 0 if not iscomplex(x) else -1j * real(g))
+imag.def_jvp(lambda t, ans, x: imag(t))
+
+# The calculus table.
+exp = elementwise("exp", np.exp, lambda ans, x: ans)
+exp2 = elementwise("exp2", np.exp2, lambda ans, x: ans * math.log(2.0))
+expm1 = elementwise("expm1", np.expm1, lambda ans, x: ans + 1)
+log = elementwise("log", np.log, lambda ans, x: 1 / x, low=0.2, high=2.0)
+log2 = elementwise("log2", np.log2, lambda ans, x: 1 / (x * math.log(2.0)), low=0.2, high=2.0)
+log10 = elementwise("log10", np.log10, lambda ans, x: 1 / (x * math.log(10.0)), low=0.2, high=2.0)
+log1p = elementwise("log1p", np.log1p, lambda ans, x: 1 / (x + 1), low=-0.5, high=2.0)
+sqrt = elementwise("sqrt", np.sqrt, lambda ans, x: 0.5 / ans, low=0.2, high=2.0)
+square = elementwise("square", np.square, lambda ans, x: 2 * x)
+reciprocal = elementwise("reciprocal", np.reciprocal, lambda ans, x: -(ans * ans), low=0.5, high=2.0)
+sin = elementwise("sin", np.sin, lambda ans, x: cos(x))
+cos = elementwise("cos", np.cos, lambda ans, x: -sin(x))
+tan = elementwise("tan", np.tan, lambda ans, x: 1 + ans * ans)
+arcsin = elementwise("arcsin", np.arcsin, lambda ans, x: 1 / sqrt(1 - x * x), low=-0.8, high=0.8)
+arccos = elementwise("arccos", np.arccos, lambda ans, x: -1 / sqrt(1 - x * x), low=-0.8, high=0.8)
+arctan = elementwise("arctan", np.arctan, lambda ans, x: 1 / (1 + x * x))
+sinh = elementwise("sinh", np.sinh, lambda ans, x: cosh(x))
+cosh = elementwise("cosh", np.cosh, lambda ans, x: sinh(x))
+tanh = elementwise("tanh", np.tanh, lambda ans, x: 1 - ans * ans)
+arcsinh = elementwise("arcsinh", np.arcsinh, lambda ans, x: 1 / sqrt(x * x + 1))
+arccosh = elementwise("arccosh", np.arccosh, lambda ans, x: 1 / sqrt(x * x - 1), low=1.2, high=3.0)
+arctanh = elementwise("arctanh", np.arctanh, lambda ans, x: 1 / (1 - x * x), low=-0.8, high=0.8)
+sinc = elementwise(
+    "sinc",
+    np.sinc,
+    lambda ans, x: (cos(math.pi * x) - ans) / x,
+    low=0.1,
+    high=1.5,
+)
+cbrt = elementwise("cbrt", np.cbrt, lambda ans, x: 1 / (3 * ans * ans), low=0.2, high=2.0, complex=False)
+deg2rad = elementwise("deg2rad", np.deg2rad, lambda ans, x: math.pi / 180, complex=False)
+rad2deg = elementwise("rad2deg", np.rad2deg, lambda ans, x: 180 / math.pi, complex=False)
+radians = elementwise("radians", np.radians, lambda ans, x: math.pi / 180, complex=False)
+degrees = elementwise("degrees", np.degrees, lambda ans, x: 180 / math.pi, complex=False)
+
+
+# Not holomorphic: |z| and sign need the conjugate; their kinks get the subgradient 0.
+def _abs_vjp(g: Any, ans: Any, x: Any) -> Any:
+    return g * conj(x) / where_nonzero(ans) if iscomplex(x) else g * sign(x)
+
+
+def _abs_jvp(t: Any, ans: Any, x: Any) -> Any:
+    return real(conj(x) * t) / where_nonzero(ans) if iscomplex(x) else t * sign(x)
+
+
+absolute = Primitive("numpy.absolute", np.absolute, complex=True)
+absolute.def_vjp(_abs_vjp).def_jvp(_abs_jvp)
+absolute.def_samples(*samples(0.1, 1.0), Sample(rand(4, low=-1.0, high=-0.1)))
+abs = Primitive("numpy.abs", np.abs, complex=True)  # noqa: A001 - numpy's name
+abs.def_vjp(_abs_vjp).def_jvp(_abs_jvp)
+abs.def_samples(*samples(0.1, 1.0), Sample(rand(4, low=-1.0, high=-0.1)))
+fabs = Primitive("numpy.fabs", np.fabs)
+fabs.def_vjp(lambda g, ans, x: g * sign(x)).def_jvp(lambda t, ans, x: t * sign(x))
+fabs.def_samples(*samples(0.1, 1.0), Sample(rand(4, low=-1.0, high=-0.1)))
+
+
+def _where_nonzero(x: Any) -> Any:
+    return np.where(x == 0, 1.0, x) if isinstance(x, np.ndarray) else (x if x != 0 else 1.0)
+
+
+where_nonzero = Primitive("numpy._where_nonzero", _where_nonzero)
+where_nonzero.def_vjp(lambda g, ans, x: g * (x != 0)).def_jvp(lambda t, ans, x: t * (x != 0))
+where_nonzero.def_samples(*samples(0.1, 1.0))
+sign = NonDifferentiable("numpy.sign", np.sign)
+
+
+def _astype(x: Any, dtype: Any, *args: Any, **kwargs: Any) -> Any:
+    return np.asarray(x).astype(dtype, *args, **kwargs) if not isinstance(x, np.generic) else x.astype(dtype)
+
+
+astype = Primitive("numpy.astype", _astype)
+astype.def_vjp(lambda g, ans, x, dtype, *a, **k: _cast_back(g, x))
+astype.def_jvp(lambda t, ans, x, dtype, *a, **k: astype(t, ans.dtype))
+astype.def_samples(Sample(rand(3), np.float64), Sample(rand(2, 2), np.float32).first_order(), Sample(rand(3), np.complex128))
+
+
+def _cast_back(g: Any, x: Any) -> Any:
+    from plugrad_numpy._util import match_dtype
+
+    if iscomplex(g) and not iscomplex(x):
+        g = real(g)
+    return match_dtype(g, x)

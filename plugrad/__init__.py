@@ -1,0 +1,105 @@
+"""plugrad: automatic differentiation of native Python and NumPy code, with primitives from plugin packs.
+
+Reading order of the kernel:
+
+1. :mod:`plugrad.box`        traced values (one slotted object per operation) and traces
+2. :mod:`plugrad.primitive`  primitives: calling one unboxes, applies, records and reboxes
+3. :mod:`plugrad.reverse`    the backward pass;  :mod:`plugrad.forward`  forward mode
+4. :mod:`plugrad.vspace`     what counts as a vector: floats, complex, arrays, containers
+5. :mod:`plugrad.api`        grad, jacobian, hessian and the rest, in autograd's terms
+6. :mod:`plugrad.hookspecs`, :mod:`plugrad.registry`, :mod:`plugrad.namespace`
+                             packs found by entry point, and the modules they fill
+7. :mod:`plugrad.sample`, :mod:`plugrad.gradcheck`   sample inputs and the checker
+
+The kernel imports NumPy, pluggy and the standard library only; every
+differentiable NumPy or SciPy function comes from a pack.
+"""
+
+from plugrad import builtins as builtins
+from plugrad import namespace as _namespace
+from plugrad.api import checkpoint
+from plugrad.api import deriv
+from plugrad.api import elementwise_grad
+from plugrad.api import grad
+from plugrad.api import grad_and_aux
+from plugrad.api import grad_named
+from plugrad.api import hessian
+from plugrad.api import hessian_tensor_product
+from plugrad.api import hessian_vector_product
+from plugrad.api import holomorphic_grad
+from plugrad.api import jacobian
+from plugrad.api import make_ggnvp
+from plugrad.api import make_hvp
+from plugrad.api import make_jvp
+from plugrad.api import make_vjp
+from plugrad.api import multigrad_dict
+from plugrad.api import tensor_jacobian_product
+from plugrad.api import value_and_grad
+from plugrad.api import vector_jacobian_product
+from plugrad.box import Box
+from plugrad.debug import detect_anomaly
+from plugrad.errors import NotDifferentiableError
+from plugrad.errors import PackConflictError
+from plugrad.errors import PackError
+from plugrad.errors import PlugradError
+from plugrad.errors import TraceError
+from plugrad.hookspecs import hookimpl
+from plugrad.primitive import Composite
+from plugrad.primitive import NonDifferentiable
+from plugrad.primitive import Primitive
+from plugrad.primitive import Rules
+from plugrad.registry import Registry
+from plugrad.registry import default_registry
+from plugrad.sample import Sample
+from plugrad.sample import gen
+from plugrad.sample import rand
+from plugrad.sample import scalar
+from plugrad.vspace import VSpace
+from plugrad.vspace import vspace
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Box",
+    "Composite",
+    "NonDifferentiable",
+    "NotDifferentiableError",
+    "PackConflictError",
+    "PackError",
+    "PlugradError",
+    "Primitive",
+    "Registry",
+    "Rules",
+    "Sample",
+    "TraceError",
+    "VSpace",
+    "builtins",
+    "checkpoint",
+    "default_registry",
+    "deriv",
+    "detect_anomaly",
+    "elementwise_grad",
+    "gen",
+    "grad",
+    "grad_and_aux",
+    "grad_named",
+    "hessian",
+    "hessian_tensor_product",
+    "hessian_vector_product",
+    "holomorphic_grad",
+    "hookimpl",
+    "jacobian",
+    "make_ggnvp",
+    "make_hvp",
+    "make_jvp",
+    "make_vjp",
+    "multigrad_dict",
+    "rand",
+    "scalar",
+    "tensor_jacobian_product",
+    "value_and_grad",
+    "vector_jacobian_product",
+    "vspace",
+]
+
+_namespace.install()

@@ -1,0 +1,385 @@
+"""The differential operators, with autograd's names, signatures and semantics.
+
+Each takes a function and ``argnum`` (an int, or a tuple of ints to
+differentiate with respect to several arguments at once) and returns a function
+of the same arguments.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from plugrad import forward, reverse
+from plugrad.box import Box
+from plugrad.errors import NotDifferentiableError
+from plugrad.primitive import Primitive
+from plugrad.vspace import SequenceVSpace, vspace
+
+__all__ = [
+    "grad",
+    "elementwise_grad",
+    "deriv",
+    "jacobian",
+    "hessian",
+    "holomorphic_grad",
+    "grad_named",
+    "make_hvp",
+    "hessian_tensor_product",
+    "hessian_vector_product",
+    "tensor_jacobian_product",
+    "vector_jacobian_product",
+    "make_jvp",
+    "make_vjp",
+    "make_ggnvp",
+    "value_and_grad",
+    "grad_and_aux",
+    "multigrad_dict",
+    "checkpoint",
+]
+
+Argnum = int | Sequence[int]
+Fun = Callable[..., Any]
+
+
+def _name(fun: Any) -> str:
+    return getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
+
+
+def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Fun, Any]:
+    """``fun`` as a function of the argument(s) ``argnum`` alone, and their value."""
+    from plugrad.registry import ensure_types
+
+    ensure_types()
+    nums = (argnum,) if isinstance(argnum, int) else tuple(argnum)
+    for i in nums:
+        if not isinstance(i, (int, np.integer)) or not -len(args) <= i < len(args):
+            raise TypeError(
+                f"{op}({_name(fun)}, argnum={argnum!r}): argument {i!r} does not exist, the "
+                f"function was called with {len(args)} positional argument(s). Pass argnum as "
+                f"an index below {len(args)} (keyword arguments cannot be differentiated)."
+            )
+    if isinstance(argnum, int):
+
+        def unary(x: Any) -> Any:
+            full = list(args)
+            full[argnum] = x
+            return fun(*full, **kwargs)
+
+        return unary, args[argnum]
+
+    def unary_multi(xs: Any) -> Any:
+        full = list(args)
+        for i, x in zip(nums, xs):
+            full[i] = x
+        return fun(*full, **kwargs)
+
+    return unary_multi, tuple(args[i] for i in nums)
+
+
+def _wrap(op: str, fun: Fun, body: Callable[..., Any]) -> Fun:
+    @functools.wraps(fun)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        return body(*args, **kwargs)
+
+    wrapped.__name__ = wrapped.__qualname__ = f"{op}({_name(fun)})"
+    del wrapped.__wrapped__  # not a transparent wrapper: its signature is fun's, its meaning is not
+    return wrapped
+
+
+def _scalar_space(op: str, fun: Fun, ans: Any, hint: str) -> Any:
+    try:
+        space = vspace(ans)
+    except NotDifferentiableError:
+        raise TypeError(
+            f"{op}({_name(fun)}) needs a function returning a float; it returned "
+            f"{type(ans).__name__}. {hint}"
+        ) from None
+    if space.size != 1 or isinstance(space, SequenceVSpace):
+        raise TypeError(
+            f"{op}({_name(fun)}) needs a scalar output, but the function returned shape "
+            f"{space.shape}. {hint}"
+        )
+    return space
+
+
+def make_vjp(fun: Fun, argnum: Argnum = 0) -> Fun:
+    """``make_vjp(f)(*args)`` returns ``(vjp, f(*args))``; ``vjp(g)`` is the cotangent of the argument."""
+
+    def vjp_maker(*args: Any, **kwargs: Any) -> tuple[Fun, Any]:
+        unary, x = _unary("make_vjp", fun, argnum, args, kwargs)
+        return reverse.make_vjp(unary, x)
+
+    return _wrap("make_vjp", fun, vjp_maker)
+
+
+def make_jvp(fun: Fun, argnum: Argnum = 0) -> Fun:
+    """``make_jvp(f)(*args)`` returns ``jvp``; ``jvp(t)`` is ``(f(*args), tangent of the output)``."""
+
+    def jvp_maker(*args: Any, **kwargs: Any) -> Fun:
+        unary, x = _unary("make_jvp", fun, argnum, args, kwargs)
+        return forward.make_jvp(unary, x)
+
+    return _wrap("make_jvp", fun, jvp_maker)
+
+
+def value_and_grad(fun: Fun, argnum: Argnum = 0) -> Fun:
+    """``(f(*args), grad(f)(*args))`` from a single forward pass."""
+
+    def body(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        unary, x = _unary("value_and_grad", fun, argnum, args, kwargs)
+        vjp, ans = reverse.make_vjp(unary, x)
+        space = _scalar_space(
+            "value_and_grad", fun, ans, "Use elementwise_grad or jacobian for array outputs."
+        )
+        if space.iscomplex:
+            raise TypeError(_complex_output("value_and_grad", fun))
+        return ans, vjp(space.ones())
+
+    return _wrap("value_and_grad", fun, body)
+
+
+def _complex_output(op: str, fun: Fun) -> str:
+    return (
+        f"{op}({_name(fun)}) needs a real output, but the function returned a complex number. "
+        "For a holomorphic function use holomorphic_grad; otherwise differentiate a real "
+        "quantity such as np.real(f(z)) or np.abs(f(z))**2."
+    )
+
+
+def grad(fun: Fun, argnum: Argnum = 0) -> Fun:
+    """The gradient of a real scalar-valued function with respect to argument ``argnum``."""
+
+    def body(*args: Any, **kwargs: Any) -> Any:
+        unary, x = _unary("grad", fun, argnum, args, kwargs)
+        vjp, ans = reverse.make_vjp(unary, x)
+        space = _scalar_space(
+            "grad",
+            fun,
+            ans,
+            "For an array output use elementwise_grad (sum of the gradients of each "
+            "element) or jacobian.",
+        )
+        if space.iscomplex:
+            raise TypeError(_complex_output("grad", fun))
+        return vjp(space.ones())
+
+    return _wrap("grad", fun, body)
+
+
+def elementwise_grad(fun: Fun, argnum: Argnum = 0) -> Fun:
+    """The gradient of the sum of the outputs: for elementwise functions, each element's derivative."""
+
+    def body(*args: Any, **kwargs: Any) -> Any:
+        unary, x = _unary("elementwise_grad", fun, argnum, args, kwargs)
+        vjp, ans = reverse.make_vjp(unary, x)
+        space = vspace(ans)
+        if space.iscomplex:
+            raise TypeError(_complex_output("elementwise_grad", fun))
+        return vjp(space.ones())
+
+    return _wrap("elementwise_grad", fun, body)
+
+
+def holomorphic_grad(fun: Fun, argnum: Argnum = 0) -> Fun:
+    """The complex derivative of a holomorphic function."""
+
+    def body(*args: Any, **kwargs: Any) -> Any:
+        unary, x = _unary("holomorphic_grad", fun, argnum, args, kwargs)
+        if not vspace(x).iscomplex:
+            warnings.warn("Input to holomorphic_grad is not complex", UserWarning, stacklevel=2)
+        vjp, ans = reverse.make_vjp(unary, x)
+        return vjp(vspace(ans).ones())
+
+    return _wrap("holomorphic_grad", fun, body)
+
+
+def deriv(fun: Fun, argnum: Argnum = 0) -> Fun:
+    """The derivative along a tangent of ones, by forward mode."""
+
+    def body(*args: Any, **kwargs: Any) -> Any:
+        unary, x = _unary("deriv", fun, argnum, args, kwargs)
+        return forward.make_jvp(unary, x)(vspace(x).ones())[1]
+
+    return _wrap("deriv", fun, body)
+
+
+def _stack_basis(shape: tuple[int, ...], *rows: Any) -> np.ndarray:
+    return np.reshape(np.stack([np.asarray(r) for r in rows]), shape)
+
+
+# Gathers the rows of a Jacobian into one array, differentiably (hessian needs it).
+stack_rows = Primitive("plugrad.stack_rows", _stack_basis)
+stack_rows.def_vjp_argnum(lambda argnum, g, ans, shape, *rows: _row(g, argnum - 1, rows))
+stack_rows.def_jvp_argnum(
+    lambda argnum, t, ans, shape, *rows: stack_rows(
+        shape, *[t if i == argnum - 1 else vspace(r).zeros() for i, r in enumerate(rows)]
+    )
+)
+
+
+def _row(g: Any, i: int, rows: tuple[Any, ...]) -> Any:
+    return g.reshape((len(rows),) + np.shape(rows[i]))[i]
+
+
+def jacobian(fun: Fun, argnum: Argnum = 0) -> Fun:
+    """The Jacobian: shape ``f(x).shape + x.shape``, by one VJP per output element."""
+
+    def body(*args: Any, **kwargs: Any) -> Any:
+        unary, x = _unary("jacobian", fun, argnum, args, kwargs)
+        vjp, ans = reverse.make_vjp(unary, x)
+        out_space, in_space = vspace(ans), vspace(x)
+        if out_space.iscomplex or in_space.iscomplex:
+            raise TypeError(
+                f"jacobian({_name(fun)}) supports real inputs and outputs; split complex "
+                "values into real and imaginary parts."
+            )
+        rows = [vjp(b) for b in out_space.standard_basis()]
+        return stack_rows(out_space.shape + in_space.shape, *rows)
+
+    return _wrap("jacobian", fun, body)
+
+
+def hessian(fun: Fun, argnum: Argnum = 0) -> Fun:
+    """The Hessian of a scalar function: the Jacobian of its gradient."""
+    return jacobian(jacobian(fun, argnum), argnum)
+
+
+def _dot(a: Any, b: Any) -> Any:
+    """Sum of the elementwise product of two values of one vector space, traceably."""
+    value = a._value if isinstance(a, Box) else a
+    if isinstance(value, (list, tuple)):
+        return sum(_dot(a[i], b[i]) for i in range(len(value)))
+    if isinstance(value, dict):
+        return sum(_dot(a[k], b[k]) for k in value)
+    prod = a * b
+    return prod.sum() if hasattr(prod, "sum") else prod
+
+
+def make_hvp(fun: Fun, argnum: Argnum = 0) -> Fun:
+    """``make_hvp(f)(*args)`` returns ``(hvp, grad(f)(*args))``; ``hvp(v)`` is the Hessian times ``v``."""
+    return make_vjp(grad(fun, argnum), argnum)
+
+
+def hessian_tensor_product(fun: Fun, argnum: Argnum = 0) -> Fun:
+    """``hessian_tensor_product(f)(*args, v)``: the Hessian of ``f`` at ``args`` applied to ``v``."""
+    fun_grad = grad(fun, argnum)
+
+    def vector_dot_grad(*args: Any, **kwargs: Any) -> Any:
+        args, vector = args[:-1], args[-1]
+        return _dot(fun_grad(*args, **kwargs), vector)
+
+    return grad(vector_dot_grad, argnum)
+
+
+hessian_vector_product = hessian_tensor_product
+
+
+def tensor_jacobian_product(fun: Fun, argnum: Argnum = 0) -> Fun:
+    """``tensor_jacobian_product(f)(*args, v)``: ``v`` contracted with the Jacobian (a VJP)."""
+
+    def body(*args: Any, **kwargs: Any) -> Any:
+        args, vector = args[:-1], args[-1]
+        unary, x = _unary("tensor_jacobian_product", fun, argnum, args, kwargs)
+        vjp, _ = reverse.make_vjp(unary, x)
+        return vjp(vector)
+
+    return _wrap("tensor_jacobian_product", fun, body)
+
+
+vector_jacobian_product = tensor_jacobian_product
+
+
+def _half_sum_of_squares(x: Any) -> Any:
+    return 0.5 * (x * x).sum(axis=-1)
+
+
+def make_ggnvp(f: Fun, g: Fun = _half_sum_of_squares, f_argnum: Argnum = 0) -> Fun:
+    """Generalised Gauss-Newton products ``J_f^T H_g J_f v`` for the composition ``g(f(x))``."""
+
+    def body(*args: Any, **kwargs: Any) -> Fun:
+        unary, x = _unary("make_ggnvp", f, f_argnum, args, kwargs)
+        f_vjp, f_x = reverse.make_vjp(unary, x)
+        g_hvp, grad_g_x = reverse.make_vjp(grad(g), f_x)
+        f_jvp, _ = reverse.make_vjp(f_vjp, vspace(grad_g_x).zeros())
+
+        def ggnvp(v: Any) -> Any:
+            return f_vjp(g_hvp(f_jvp(v)))
+
+        return ggnvp
+
+    return _wrap("make_ggnvp", f, body)
+
+
+def grad_and_aux(fun: Fun, argnum: Argnum = 0) -> Fun:
+    """For ``fun`` returning ``(loss, aux)``: ``(grad of loss, aux)``."""
+    from plugrad import builtins
+
+    def body(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        unary, x = _unary("grad_and_aux", fun, argnum, args, kwargs)
+        vjp, (ans, aux) = reverse.make_vjp(lambda x: builtins.tuple(unary(x)), x)
+        space = _scalar_space("grad_and_aux", fun, ans, "The first output must be a scalar loss.")
+        return vjp(builtins.tuple((space.ones(), vspace(aux).zeros()))), aux
+
+    return _wrap("grad_and_aux", fun, body)
+
+
+def grad_named(fun: Fun, argname: str) -> Fun:
+    """The gradient with respect to the parameter called ``argname``."""
+    names = list(inspect.signature(fun).parameters)
+    if argname not in names:
+        raise TypeError(f"grad_named({_name(fun)}, {argname!r}): the function has no parameter {argname!r}; it has {names}.")
+    return grad(fun, names.index(argname))
+
+
+def multigrad_dict(fun: Fun) -> Fun:
+    """The gradient with respect to every argument, as a dict keyed by parameter name."""
+    from plugrad import builtins
+
+    sig = inspect.signature(fun)
+
+    def body(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        values = dict(bound.arguments)
+        kinds = {name: p.kind for name, p in sig.parameters.items()}
+
+        def of_dict(d: Any) -> Any:
+            pos: list[Any] = []
+            kw: dict[str, Any] = {}
+            for name in values:
+                kind = kinds[name]
+                if kind is inspect.Parameter.VAR_POSITIONAL:
+                    pos.extend(d[name])
+                elif kind is inspect.Parameter.VAR_KEYWORD:
+                    kw.update({k: d[name][k] for k in values[name]})
+                elif kind is inspect.Parameter.KEYWORD_ONLY:
+                    kw[name] = d[name]
+                else:
+                    pos.append(d[name])
+            return fun(*pos, **kw)
+
+        grads = grad(of_dict)(builtins.dict(values))
+        return {name: grads[name] for name in values}
+
+    return _wrap("multigrad_dict", fun, body)
+
+
+def checkpoint(fun: Fun) -> Fun:
+    """``fun`` as one primitive that saves only its inputs and recomputes its
+    intermediates in the backward pass: less memory for a second forward pass."""
+
+    def vjp(argnum: int, g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        return make_vjp(fun, argnum)(*args, **kwargs)[0](g)
+
+    def jvp(argnum: int, t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        return make_jvp(fun, argnum)(*args, **kwargs)(t)[1]
+
+    prim = Primitive(f"checkpoint({_name(fun)})", fun)
+    prim.def_vjp_argnum(vjp).def_jvp_argnum(jvp)
+    return prim

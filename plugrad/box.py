@@ -1,0 +1,134 @@
+"""Boxes and traces: the only state plugrad keeps while it differentiates.
+
+A :class:`Box` wraps a value computed while a function is being traced. It is
+also the node of the graph: it records the primitive that produced it and the
+arguments that primitive saw, so one slotted object is allocated per operation.
+
+A :class:`Trace` is one differentiation in progress. Traces are ordered by
+``level``; a box of a higher level wraps values that may themselves be boxes of
+lower levels, which is how derivatives of derivatives work. Nothing here is
+global: a trace is reachable only through its boxes, so concurrent gradients in
+different threads never meet.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from plugrad.primitive import Primitive
+
+__all__ = ["Box", "Trace", "box_type", "register_box_type", "getval", "isbox"]
+
+_levels = itertools.count(1)  # next() on a count is atomic under the GIL
+
+
+class Trace:
+    """One reverse- or forward-mode differentiation in progress."""
+
+    __slots__ = ("level", "forward", "tape")
+
+    def __init__(self, forward: bool = False) -> None:
+        self.level: int = next(_levels)
+        self.forward: bool = forward
+        # Reverse mode records boxes here in creation order; the backward pass walks it
+        # backwards, so no graph sort is needed. ``None`` once the trace is closed.
+        self.tape: list[Box] | None = None if forward else []
+
+    def __repr__(self) -> str:
+        mode = "forward" if self.forward else "reverse"
+        return f"<Trace level={self.level} {mode}>"
+
+
+class Box:
+    """A traced value, and the graph node that produced it.
+
+    ``_value`` is the value at this trace's level (it may be a box of a lower
+    level). Reverse mode fills ``_prim``, ``_args``, ``_kwargs``, ``_parents`` and
+    ``_index``; forward mode fills ``_tangent``.
+    """
+
+    __slots__ = (
+        "_value",
+        "_trace",
+        "_prim",
+        "_args",
+        "_kwargs",
+        "_parents",
+        "_index",
+        "_tangent",
+        "__weakref__",
+    )
+
+    _value: Any
+    _trace: Trace
+    _prim: Primitive | None
+    _args: tuple[Any, ...]
+    _kwargs: dict[str, Any]
+    _parents: tuple[tuple[int, Box], ...]
+    _index: int
+    _tangent: Any
+
+    def __init__(self, value: Any, trace: Trace) -> None:
+        # Only start boxes are built this way; primitives fill slots directly.
+        self._value = value
+        self._trace = trace
+        self._prim = None
+        self._args = ()
+        self._kwargs = {}
+        self._parents = ()
+        self._index = 0
+        self._tangent = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._value!r}, level={self._trace.level})"
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    # Boxes are graph nodes: identity hashing, so they can key dicts and sets.
+    __hash__ = object.__hash__
+
+    @classmethod
+    def register(cls, value_type: type) -> None:
+        """Wrap traced values of ``value_type`` in this class (autograd's spelling)."""
+        register_box_type(value_type, cls)
+
+
+# Type of the value -> Box subclass used to wrap it. Packs extend it through the
+# ``plugrad_types`` hook (a numpy pack registers a box with array methods and
+# operators); anything unregistered is wrapped in a plain Box.
+_box_types: dict[type, type[Box]] = {}
+
+
+def register_box_type(value_type: type, box_cls: type[Box]) -> None:
+    """Wrap traced values of ``value_type`` in ``box_cls``."""
+    _box_types[value_type] = box_cls
+
+
+def box_type(value: Any) -> type[Box]:
+    """The Box subclass for ``value`` (boxes of lower levels keep their own class)."""
+    t = type(value)
+    cls = _box_types.get(t)
+    if cls is not None:
+        return cls
+    if issubclass(t, Box):
+        return t
+    for base, cls in _box_types.items():
+        if isinstance(value, base):
+            _box_types[t] = cls
+            return cls
+    return Box
+
+
+def isbox(x: Any) -> bool:
+    """Whether ``x`` is a traced value."""
+    return isinstance(x, Box)
+
+
+def getval(x: Any) -> Any:
+    """The plain value under any number of boxes."""
+    while isinstance(x, Box):
+        x = x._value
+    return x

@@ -1,0 +1,165 @@
+"""Differentiable containers: lists, tuples, named tuples and dicts of traced values.
+
+``plugrad.builtins.list``, ``tuple`` and ``dict`` build containers that stay
+traced, so a function may return or take a structure of parameters;
+``isinstance`` and ``type`` look through boxes. Indexing a traced container is
+the primitive :data:`take`; its transpose :data:`untake` places a value into a
+container of zeros.
+"""
+
+from __future__ import annotations
+
+import builtins as _py
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from plugrad.box import Box, getval, register_box_type
+from plugrad.primitive import Primitive
+
+__all__ = ["list", "tuple", "dict", "isinstance", "type", "take", "untake", "SequenceBox", "DictBox"]
+
+
+def _take(container: Any, index: Any) -> Any:
+    return container[index]
+
+
+def _untake(x: Any, index: Any, space: Any) -> Any:
+    from plugrad.vspace import SequenceVSpace
+
+    zeros = space.zeros()
+    if _py.isinstance(space, SequenceVSpace):
+        elems = _py.list(zeros)
+        elems[index] = x
+        return elems if space.kind is _py.list else (_py.tuple(elems) if space.kind is _py.tuple else space.kind(*elems))
+    items = _py.dict(zeros)
+    items[index] = x
+    return space.kind(items)
+
+
+take = Primitive("builtins.take", _take, doc="``container[index]``, differentiably.")
+untake = Primitive("builtins.untake", _untake, doc="A container of zeros with ``x`` at ``index``.")
+
+
+def _space(x: Any) -> Any:
+    from plugrad.vspace import vspace
+
+    return vspace(x)
+
+
+take.def_vjp(lambda g, ans, container, index: untake(g, index, _space(container)))
+take.def_jvp(lambda t, ans, container, index: take(t, index))
+untake.def_vjp(lambda g, ans, x, index, space: take(g, index))
+untake.def_jvp(lambda t, ans, x, index, space: untake(t, index, space))
+
+
+def _sequence_vjp(offset: int) -> Any:
+    return lambda argnum, g, ans, *args: take(g, argnum - offset)
+
+
+def _sequence_jvp(offset: int) -> Any:
+    return lambda argnum, t, ans, *args: untake(t, argnum - offset, _space(ans))
+
+
+make_tuple = Primitive("builtins.make_tuple", lambda *args: args)
+make_tuple.def_vjp_argnum(_sequence_vjp(0)).def_jvp_argnum(_sequence_jvp(0))
+make_list = Primitive("builtins.make_list", lambda *args: _py.list(args))
+make_list.def_vjp_argnum(_sequence_vjp(0)).def_jvp_argnum(_sequence_jvp(0))
+make_sequence = Primitive("builtins.make_sequence", lambda kind, *args: kind(*args))
+make_sequence.def_vjp_argnum(_sequence_vjp(1)).def_jvp_argnum(_sequence_jvp(1))
+
+
+def _make_dict(kind: Any, keys: Any, *values: Any) -> Any:
+    return kind(_py.zip(keys, values))
+
+
+def _dict_vjp(argnum: int, g: Any, ans: Any, kind: Any, keys: Any, *values: Any) -> Any:
+    return take(g, keys[argnum - 2])
+
+
+def _dict_jvp(argnum: int, t: Any, ans: Any, kind: Any, keys: Any, *values: Any) -> Any:
+    return untake(t, keys[argnum - 2], _space(ans))
+
+
+make_dict = Primitive("builtins.make_dict", _make_dict)
+make_dict.def_vjp_argnum(_dict_vjp).def_jvp_argnum(_dict_jvp)
+
+
+def make_mapping(kind: Any, items: Any) -> Any:
+    """A dict (or dict subclass ``kind``) whose values may be traced."""
+    items = _py.dict(items)
+    return make_dict(kind, _py.tuple(items), *items.values())
+
+
+def tuple(iterable: Iterable[Any] = ()) -> Any:  # noqa: A001 - autograd's name
+    """A tuple that stays traced when its elements are."""
+    return make_tuple(*iterable)
+
+
+def list(iterable: Iterable[Any] = ()) -> Any:  # noqa: A001 - autograd's name
+    """A list that stays traced when its elements are."""
+    return make_list(*iterable)
+
+
+def dict(*args: Any, **kwargs: Any) -> Any:  # noqa: A001 - autograd's name
+    """A dict that stays traced when its values are."""
+    return make_mapping(_py.dict, _py.dict(*args, **kwargs))
+
+
+def isinstance(obj: Any, classinfo: Any) -> bool:  # noqa: A001 - autograd's name
+    """``isinstance`` of the value under any boxes."""
+    return _py.isinstance(getval(obj), classinfo)
+
+
+def type(obj: Any) -> Any:  # noqa: A001 - autograd's name
+    """``type`` of the value under any boxes."""
+    return _py.type(getval(obj))
+
+
+class SequenceBox(Box):
+    """A traced list or tuple: indexing, ``len`` and iteration stay traced."""
+
+    __slots__ = ()
+
+    def __getitem__(self, index: Any) -> Any:
+        return take(self, index)
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (take(self, i) for i in range(len(self._value)))
+
+
+class DictBox(Box):
+    """A traced dict: indexing, ``keys``, ``values``, ``items`` and iteration."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: Any) -> Any:
+        return take(self, key)
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._value)
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._value
+
+    def keys(self) -> Any:
+        return self._value.keys()
+
+    def values(self) -> Iterator[Any]:
+        return (take(self, k) for k in self._value)
+
+    def items(self) -> Iterator[Any]:
+        return ((k, take(self, k)) for k in self._value)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return take(self, key) if key in self._value else default
+
+
+register_box_type(_py.tuple, SequenceBox)
+register_box_type(_py.list, SequenceBox)
+register_box_type(_py.dict, DictBox)

@@ -1,0 +1,129 @@
+"""autograd's extension API: define primitives and their rules in autograd's style.
+
+``defvjp`` takes autograd's *VJP makers*, ``maker(ans, *args, **kwargs)``
+returning a function of the cotangent; plugrad turns each into a flat rule.
+``defjvp`` takes autograd's JVP functions, which already have plugrad's flat
+signature ``jvp(t, ans, *args, **kwargs)``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from plugrad.box import Box
+from plugrad.primitive import NonDifferentiable, Primitive
+from plugrad.vspace import VSpace, vspace
+
+__all__ = [
+    "primitive",
+    "notrace_primitive",
+    "defvjp",
+    "defvjp_argnum",
+    "defvjp_argnums",
+    "defjvp",
+    "defjvp_argnum",
+    "defjvp_argnums",
+    "def_linear",
+    "Box",
+    "VSpace",
+    "vspace",
+    "Primitive",
+]
+
+
+def _qualname(f: Callable[..., Any]) -> str:
+    module = getattr(f, "__module__", None) or "user"
+    return f"{module}.{getattr(f, '__qualname__', getattr(f, '__name__', repr(f)))}"
+
+
+def primitive(f: Callable[..., Any]) -> Primitive:
+    """Make ``f`` a primitive: plugrad will not trace inside it, but use the rules you define."""
+    prim = Primitive(_qualname(f), f)
+    functools.update_wrapper(prim, f, assigned=("__module__",), updated=())
+    return prim
+
+
+def notrace_primitive(f: Callable[..., Any]) -> NonDifferentiable:
+    """Make ``f`` a function of plain values: traced arguments are unwrapped, the result is constant."""
+    return NonDifferentiable(_qualname(f), f)
+
+
+def _check(fun: Any, op: str) -> Primitive:
+    if not isinstance(fun, Primitive):
+        raise TypeError(
+            f"{op} needs a primitive, got {fun!r}. Decorate the function with "
+            "@plugrad.extend.primitive first."
+        )
+    return fun
+
+
+def _maker_rule(fun: Primitive, argnum: int, maker: Callable[..., Any]) -> Callable[..., Any]:
+    def rule(g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        return maker(ans, *args, **kwargs)(g)
+
+    rule.__qualname__ = f"{fun.name} VJP for argument {argnum}"
+    return rule
+
+
+def defvjp(fun: Primitive, *vjpmakers: Callable[..., Any] | None, argnums: Any = None) -> None:
+    """autograd's ``defvjp``: ``vjpmaker(ans, *args, **kwargs)`` returns ``g -> cotangent``."""
+    fun = _check(fun, "defvjp")
+    nums = list(argnums) if argnums is not None else list(range(len(vjpmakers)))
+    if len(nums) != len(vjpmakers):
+        raise TypeError(f"defvjp({fun.name}): {len(vjpmakers)} VJP makers for argnums {nums}")
+    for i, maker in zip(nums, vjpmakers):
+        if maker is not None:
+            fun.def_vjp(_maker_rule(fun, i, maker), argnums=(i,))
+
+
+def defvjp_argnum(fun: Primitive, vjpmaker: Callable[..., Any]) -> None:
+    """``vjpmaker(argnum, ans, args, kwargs)`` returns ``g -> cotangent of that argument``."""
+    _check(fun, "defvjp_argnum").def_vjp_argnum(
+        lambda argnum, g, ans, *args, **kwargs: vjpmaker(argnum, ans, args, kwargs)(g)
+    )
+
+
+def defvjp_argnums(fun: Primitive, vjpmaker: Callable[..., Any]) -> None:
+    """``vjpmaker(argnums, ans, args, kwargs)`` returns ``g -> cotangents of those arguments``."""
+    _check(fun, "defvjp_argnums").def_vjp_argnum(
+        lambda argnum, g, ans, *args, **kwargs: vjpmaker((argnum,), ans, args, kwargs)(g)[0]
+    )
+
+
+def defjvp(fun: Primitive, *jvpfuns: Callable[..., Any] | None, argnums: Any = None) -> None:
+    """autograd's ``defjvp``: ``jvp(t, ans, *args, **kwargs)`` for each argument."""
+    fun = _check(fun, "defjvp")
+    nums = list(argnums) if argnums is not None else list(range(len(jvpfuns)))
+    if len(nums) != len(jvpfuns):
+        raise TypeError(f"defjvp({fun.name}): {len(jvpfuns)} JVP rules for argnums {nums}")
+    for i, rule in zip(nums, jvpfuns):
+        if rule is not None:
+            fun.def_jvp(rule, argnums=(i,))
+
+
+def defjvp_argnum(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
+    """``jvpmaker(argnum, t, ans, args, kwargs)`` returns the output tangent."""
+    _check(fun, "defjvp_argnum").def_jvp_argnum(
+        lambda argnum, t, ans, *args, **kwargs: jvpmaker(argnum, t, ans, args, kwargs)
+    )
+
+
+def defjvp_argnums(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
+    """``jvpmaker(argnums, tangents, ans, args, kwargs)`` returns the output tangent."""
+    _check(fun, "defjvp_argnums").def_jvp_argnum(
+        lambda argnum, t, ans, *args, **kwargs: jvpmaker((argnum,), (t,), ans, args, kwargs)
+    )
+
+
+def def_linear(fun: Primitive) -> None:
+    """Declare ``fun`` linear in every argument: its JVP is ``fun`` applied to the tangent."""
+    fun = _check(fun, "def_linear")
+
+    def jvp(argnum: int, t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        full = list(args)
+        full[argnum] = t
+        return fun(*full, **kwargs)
+
+    fun.def_jvp_argnum(jvp)

@@ -1,0 +1,29 @@
+"""Forward mode: push a tangent through a function alongside its value."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from plugrad.box import Box, Trace, box_type
+from plugrad.vspace import vspace
+
+__all__ = ["make_jvp"]
+
+
+def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, Any]]:
+    """Return ``jvp`` with ``jvp(t) == (fun(x), tangent of fun at x along t)``.
+
+    Each call runs ``fun`` once; every primitive computes its output tangent as it runs.
+    """
+
+    def jvp(t: Any) -> tuple[Any, Any]:
+        trace = Trace(forward=True)
+        start = box_type(x)(x, trace)
+        start._tangent = t
+        end = fun(start)
+        if isinstance(end, Box) and end._trace is trace:
+            return end._value, end._tangent
+        return end, vspace(end).zeros()
+
+    return jvp

@@ -1,0 +1,155 @@
+"""The modules users import, ``plugrad.numpy``, ``plugrad.scipy.special`` and so on,
+filled from the registry.
+
+An import hook serves ``plugrad.<ns>`` for every namespace a loaded pack declares
+(and for NumPy's and SciPy's submodules). Attribute lookup on such a module asks
+the registry for ``<ns>.<name>``: a registered primitive is returned as it is;
+anything else comes from the mirrored library (``numpy`` for ``plugrad.numpy``):
+constants, dtypes and classes unchanged, functions wrapped so that a traced
+argument raises a clear error instead of being silently dropped. Each attribute
+is resolved once and then cached on the module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import types
+from typing import Any
+
+from plugrad.box import Box
+from plugrad.errors import NotDifferentiableError
+from plugrad.primitive import Composite
+
+__all__ = ["NamespaceModule", "Unregistered", "install"]
+
+_MIRRORED_ROOTS = ("numpy", "scipy")
+
+
+def _mirror(ns: str) -> types.ModuleType | None:
+    if ns.split(".")[0] not in _MIRRORED_ROOTS:
+        return None
+    try:
+        return importlib.import_module(ns)
+    except ImportError:
+        return None
+
+
+class Unregistered:
+    """A library function no loaded pack differentiates: plain calls pass through,
+    traced arguments raise :class:`~plugrad.errors.NotDifferentiableError`."""
+
+    __slots__ = ("name", "fun", "__dict__")
+
+    def __init__(self, name: str, fun: Any) -> None:
+        self.name = name
+        self.fun = fun
+        self.__doc__ = getattr(fun, "__doc__", None)
+        self.__wrapped__ = fun
+
+    def __repr__(self) -> str:
+        return f"<Unregistered {self.name}>"
+
+    @property
+    def __name__(self) -> str:
+        return self.name.rpartition(".")[2]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        for a in (*args, *kwargs.values()):
+            if isinstance(a, Box) or (type(a) in (list, tuple) and any(isinstance(e, Box) for e in a)):
+                from plugrad.registry import default_registry, describe_packs
+
+                packs = ", ".join(describe_packs(default_registry())) or "none"
+                raise NotDifferentiableError(
+                    f"plugrad.{self.name} is not differentiable: no loaded pack registers "
+                    f"{self.name} (packs loaded: {packs}). If it does not depend on the "
+                    "traced value, call it on plain values; otherwise define it as a primitive "
+                    "with plugrad.extend.primitive and defvjp, or install a pack that provides it."
+                )
+        return self.fun(*args, **kwargs)
+
+
+class NamespaceModule(types.ModuleType):
+    """A module whose attributes come from the registry, then from the mirrored library."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = _resolve(self.__name__.partition(".")[2], name)
+        setattr(self, name, value)
+        return value
+
+    def __dir__(self) -> list[str]:
+        from plugrad.registry import default_registry
+
+        ns = self.__name__.partition(".")[2]
+        names = set(super().__dir__()) | set(default_registry().namespace(ns))
+        mirror = _mirror(ns)
+        if mirror is not None:
+            names |= {n for n in dir(mirror) if not n.startswith("_")}
+        return sorted(names)
+
+
+def _resolve(ns: str, name: str) -> Any:
+    from plugrad.registry import default_registry
+
+    registry = default_registry()
+    qualname = f"{ns}.{name}"
+    entry = registry.lookup(qualname)
+    if entry is not None:
+        return entry.fun if isinstance(entry, Composite) else entry
+    if registry.is_namespace(qualname):
+        return importlib.import_module(f"plugrad.{qualname}")
+    mirror = _mirror(ns)
+    if mirror is None or not hasattr(mirror, name):
+        raise AttributeError(f"module 'plugrad.{ns}' has no attribute {name!r}: no loaded pack registers {qualname}")
+    value = getattr(mirror, name)
+    if isinstance(value, types.ModuleType):
+        sub = value.__name__
+        if sub.split(".")[0] in _MIRRORED_ROOTS and sub == qualname:
+            return importlib.import_module(f"plugrad.{qualname}")
+        return value
+    if callable(value) and not isinstance(value, type):
+        return Unregistered(qualname, value)
+    return value
+
+
+class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves ``plugrad.<ns>`` modules for registered and mirrored namespaces."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if not fullname.startswith("plugrad."):
+            return None
+        ns = fullname.partition(".")[2]
+        if ns.split(".")[0] not in _MIRRORED_ROOTS:
+            from plugrad.registry import default_registry
+
+            if not default_registry().is_namespace(ns):
+                return None
+        elif _mirror(ns) is None:
+            from plugrad.registry import default_registry
+
+            if not default_registry().is_namespace(ns):
+                return None
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        module = NamespaceModule(spec.name)
+        module.__path__ = []  # a package, so submodules can be imported
+        return module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        ns = module.__name__.partition(".")[2]
+        module.__doc__ = f"plugrad's differentiable ``{ns}`` namespace, filled from the loaded packs."
+
+
+_finder = _Finder()
+
+
+def install() -> None:
+    """Put the import hook on ``sys.meta_path`` (once)."""
+    if _finder not in sys.meta_path:
+        sys.meta_path.append(_finder)

@@ -1,0 +1,378 @@
+"""Primitives: functions plugrad differentiates by rule rather than by tracing through.
+
+A :class:`Primitive` carries its implementation, one VJP and one JVP rule per
+differentiable argument, and the sample inputs the gradient checker uses::
+
+    sin = Primitive("numpy.sin", np.sin)
+    sin.def_vjp(lambda g, ans, x: g * cos(x))
+    sin.def_jvp(lambda t, ans, x: t * cos(x))
+    sin.def_samples(Sample(rand(3)), Sample(rand(2, 3)))
+
+Rules have a flat signature: ``vjp(g, ans, *args, **kwargs)`` returns the
+cotangent of one argument given the cotangent ``g`` of the output ``ans``;
+``jvp(t, ans, *args, **kwargs)`` returns the tangent of the output given the
+tangent ``t`` of one argument. Rules are evaluated lazily, in the backward pass,
+with plugrad's own primitives, so they can be differentiated again.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from plugrad.box import Box, Trace, box_type
+from plugrad.errors import NotDifferentiableError, TraceError
+
+__all__ = ["Primitive", "NonDifferentiable", "Composite", "Rules", "Rule", "add_any"]
+
+Rule = Callable[..., Any]
+
+
+class Primitive:
+    """A function with differentiation rules. Calling it traces it."""
+
+    __slots__ = (
+        "name",
+        "fun",
+        "vjps",
+        "jvps",
+        "vjp_argnum",
+        "jvp_argnum",
+        "sample_sets",
+        "dtypes",
+        "complex",
+        "pack",
+        "override",
+        "xfail",
+        "tolerances",
+        "__dict__",  # holds __doc__ and __wrapped__, for help() and inspect
+        "__weakref__",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        fun: Callable[..., Any],
+        *,
+        dtypes: Iterable[str] = ("float64", "float32"),
+        complex: bool = False,
+        override: bool = False,
+        doc: str | None = None,
+    ) -> None:
+        self.name = name
+        self.fun = fun
+        self.vjps: list[Rule | None] = []
+        self.jvps: list[Rule | None] = []
+        # Rules taking the argument number first, for variadic primitives.
+        self.vjp_argnum: Rule | None = None
+        self.jvp_argnum: Rule | None = None
+        self.sample_sets: list[Any] = []
+        self.dtypes: tuple[str, ...] = tuple(dtypes)
+        self.complex = complex  # whether the gradient checker also tries complex inputs
+        self.pack: str | None = None  # set by the registry that loaded it
+        self.override = override  # replaces another pack's primitive of the same name
+        self.xfail: dict[tuple[str, str], str] = {}  # (check, dtype) -> reason
+        self.tolerances: dict[str, tuple[float, float]] = {}  # dtype -> (rtol, atol)
+        self.__doc__ = doc if doc is not None else getattr(fun, "__doc__", None)
+        self.__wrapped__ = fun
+
+    def __repr__(self) -> str:
+        return f"<Primitive {self.name}>"
+
+    @property
+    def __name__(self) -> str:
+        return self.name.rpartition(".")[2]
+
+    def alias(self, name: str, fun: Callable[..., Any]) -> Primitive:
+        """Another primitive with the same rules and samples but implementation ``fun``
+        (``operator.mul`` beside ``numpy.multiply``: Python floats stay floats)."""
+        twin = Primitive(name, fun, dtypes=self.dtypes, complex=self.complex, doc=self.__doc__)
+        twin.vjps, twin.jvps, twin.sample_sets = self.vjps, self.jvps, self.sample_sets
+        twin.vjp_argnum, twin.jvp_argnum = self.vjp_argnum, self.jvp_argnum
+        twin.xfail, twin.tolerances = self.xfail, self.tolerances
+        return twin
+
+    # -- calling -----------------------------------------------------------------
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        trace = None
+        for a in args:
+            if isinstance(a, Box) and (trace is None or a._trace.level > trace.level):
+                trace = a._trace
+        if trace is None:
+            if kwargs:
+                _check_kwargs(self, kwargs)
+            return self.fun(*args, **kwargs)
+        return self.bind(trace, args, kwargs)
+
+    def bind(self, trace: Trace, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Box:
+        """Apply to ``args`` whose highest-level boxes belong to ``trace``; record it."""
+        if kwargs:
+            _check_kwargs(self, kwargs)
+        raw = list(args)
+        parents = []
+        lower = False
+        for i, a in enumerate(args):
+            if isinstance(a, Box):
+                if a._trace is trace:
+                    raw[i] = value = a._value
+                    parents.append((i, a))
+                    if isinstance(value, Box):
+                        lower = True
+                else:
+                    lower = True
+        ans = self(*raw, **kwargs) if lower else self.fun(*raw, **kwargs)
+        cls = box_type(ans)
+        box = cls.__new__(cls)
+        box._value = ans
+        box._trace = trace
+        if trace.forward:
+            box._tangent = self.forward(parents, ans, raw, kwargs)
+            return box
+        tape = trace.tape
+        if tape is None:
+            raise TraceError(
+                f"{self.name} was called on a value traced by a differentiation that has "
+                "already finished. A traced value must not escape the function being "
+                "differentiated; return it instead (see grad_and_aux)."
+            )
+        box._prim = self
+        box._args = tuple(raw)
+        box._kwargs = kwargs
+        box._parents = tuple(parents)
+        box._index = len(tape)
+        tape.append(box)
+        return box
+
+    def forward(
+        self, parents: list[tuple[int, Box]], ans: Any, raw: list[Any], kwargs: dict[str, Any]
+    ) -> Any:
+        """The output tangent: the sum of each boxed argument's JVP."""
+        tangent = None
+        for i, parent in parents:
+            jvp = self.jvp_rule(i)
+            t = jvp(parent._tangent, ans, *raw, **kwargs)
+            tangent = t if tangent is None else add_any(tangent, t)
+        return tangent
+
+    # -- rules -------------------------------------------------------------------
+
+    def def_vjp(self, *rules: Rule | None, argnums: Iterable[int] | None = None) -> Primitive:
+        """Set VJP rules, one per argument in order (``None`` for none), or for ``argnums``."""
+        _set_rules(self.vjps, rules, argnums)
+        return self
+
+    def def_jvp(self, *rules: Rule | None, argnums: Iterable[int] | None = None) -> Primitive:
+        """Set JVP rules, one per argument in order (``None`` for none), or for ``argnums``."""
+        _set_rules(self.jvps, rules, argnums)
+        return self
+
+    def def_vjp_argnum(self, rule: Rule) -> Primitive:
+        """One VJP rule for every argument: ``rule(argnum, g, ans, *args, **kwargs)``."""
+        self.vjp_argnum = rule
+        return self
+
+    def def_jvp_argnum(self, rule: Rule) -> Primitive:
+        """One JVP rule for every argument: ``rule(argnum, t, ans, *args, **kwargs)``."""
+        self.jvp_argnum = rule
+        return self
+
+    def def_linear(self, *argnums: int) -> Primitive:
+        """Declare the primitive linear in ``argnums`` (default 0): its JVP applies it to the tangent."""
+        for i in argnums or (0,):
+            self.def_jvp(_linear_jvp(self, i), argnums=(i,))
+        return self
+
+    def vjp_rule(self, argnum: int) -> Rule:
+        """The VJP rule for ``argnum``, or a clear error if there is none."""
+        rules = self.vjps
+        rule = rules[argnum] if argnum < len(rules) else None
+        if rule is not None:
+            return rule
+        if self.vjp_argnum is not None:
+            return functools.partial(self.vjp_argnum, argnum)
+        raise NotDifferentiableError(self._missing("VJP", argnum))
+
+    def jvp_rule(self, argnum: int) -> Rule:
+        """The JVP rule for ``argnum``, or a clear error if there is none."""
+        rules = self.jvps
+        rule = rules[argnum] if argnum < len(rules) else None
+        if rule is not None:
+            return rule
+        if self.jvp_argnum is not None:
+            return functools.partial(self.jvp_argnum, argnum)
+        raise NotDifferentiableError(self._missing("JVP", argnum))
+
+    def has_vjp(self, argnum: int) -> bool:
+        return self.vjp_argnum is not None or (argnum < len(self.vjps) and self.vjps[argnum] is not None)
+
+    def has_jvp(self, argnum: int) -> bool:
+        return self.jvp_argnum is not None or (argnum < len(self.jvps) and self.jvps[argnum] is not None)
+
+    def arg_name(self, argnum: int) -> str:
+        """A readable name for argument ``argnum``: its parameter name where known."""
+        try:
+            params = list(inspect.signature(self.fun).parameters.values())
+        except (TypeError, ValueError):
+            params = []
+        if argnum < len(params) and params[argnum].kind in (
+            inspect.Parameter.POSITIONAL_ONLY,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        ):
+            return f"argument {argnum} ({params[argnum].name})"
+        return f"argument {argnum}"
+
+    def _missing(self, kind: str, argnum: int) -> str:
+        pack = f" (pack {self.pack})" if self.pack else ""
+        mode = "reverse" if kind == "VJP" else "forward"
+        method = "def_vjp" if kind == "VJP" else "def_jvp"
+        return (
+            f"{self.name}{pack} has no {kind} for {self.arg_name(argnum)}, so it cannot be "
+            f"differentiated with respect to it in {mode} mode. Pass that argument as a "
+            f"constant, or register a rule with {self.name.rpartition('.')[2]}.{method}(..., "
+            f"argnums=({argnum},)) or plugrad.extend.def{kind.lower()}."
+        )
+
+    # -- samples -----------------------------------------------------------------
+
+    def def_samples(self, *samples: Any) -> Primitive:
+        """Declare sample inputs for the gradient checker (``Sample`` objects or a
+        callable returning them, evaluated only when the checker runs)."""
+        self.sample_sets.extend(samples)
+        return self
+
+    def samples(self) -> list[Any]:
+        """The declared samples, with lazy ones expanded."""
+        out: list[Any] = []
+        for s in self.sample_sets:
+            if callable(s) and not hasattr(s, "args"):
+                out.extend(s())
+            else:
+                out.append(s)
+        return out
+
+
+def _set_rules(table: list[Rule | None], rules: tuple[Rule | None, ...], argnums: Iterable[int] | None) -> None:
+    nums = list(argnums) if argnums is not None else list(range(len(rules)))
+    if len(nums) != len(rules):
+        raise TypeError(f"got {len(rules)} rules for argnums {nums}; give one rule per argnum")
+    for i, rule in zip(nums, rules):
+        if rule is None and argnums is None:
+            continue  # positional None: leave that argument as it was
+        while len(table) <= i:
+            table.append(None)
+        table[i] = rule
+
+
+def _linear_jvp(prim: Primitive, argnum: int) -> Rule:
+    def jvp(t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        args = list(args)
+        args[argnum] = t
+        return prim(*args, **kwargs)
+
+    return jvp
+
+
+def _check_kwargs(prim: Primitive, kwargs: dict[str, Any]) -> None:
+    for key, value in kwargs.items():
+        if isinstance(value, Box):
+            raise TraceError(
+                f"{prim.name} got a traced value as keyword argument {key!r}; plugrad "
+                "differentiates positional arguments only. Pass it positionally."
+            )
+
+
+def add_any(a: Any, b: Any) -> Any:
+    """Add two tangents or cotangents: ``+`` for numbers and arrays, the vector
+    space's addition for containers (where ``+`` would concatenate)."""
+    value = a._value if isinstance(a, Box) else a
+    if isinstance(value, (tuple, list, dict)):
+        from plugrad.vspace import vspace
+
+        return vspace(a).add(a, b)
+    return a + b
+
+
+class NonDifferentiable:
+    """A function with no derivative (``argmax``, ``floor``, ``shape``): it accepts
+    traced arguments, strips them, and returns a plain value."""
+
+    __slots__ = ("name", "fun", "pack", "override", "__dict__")
+
+    def __init__(self, name: str, fun: Callable[..., Any], *, override: bool = False) -> None:
+        self.name = name
+        self.fun = fun
+        self.pack: str | None = None
+        self.override = override
+        self.__doc__ = getattr(fun, "__doc__", None)
+        self.__wrapped__ = fun
+
+    def __repr__(self) -> str:
+        return f"<NonDifferentiable {self.name}>"
+
+    @property
+    def __name__(self) -> str:
+        return self.name.rpartition(".")[2]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from plugrad.box import getval
+
+        return self.fun(
+            *[_strip(a, getval) for a in args],
+            **{k: _strip(v, getval) for k, v in kwargs.items()},
+        )
+
+
+def _strip(x: Any, getval: Callable[[Any], Any]) -> Any:
+    if isinstance(x, Box):
+        return getval(x)
+    if type(x) in (list, tuple) and any(isinstance(e, (Box, list, tuple)) for e in x):
+        return type(x)(_strip(e, getval) for e in x)
+    return x
+
+
+class Composite:
+    """A differentiable function built from other primitives, published under a name."""
+
+    __slots__ = ("name", "fun", "pack", "override", "__dict__")
+
+    def __init__(self, name: str, fun: Callable[..., Any], *, override: bool = False) -> None:
+        self.name = name
+        self.fun = fun
+        self.pack: str | None = None
+        self.override = override
+        self.__doc__ = getattr(fun, "__doc__", None)
+        self.__wrapped__ = fun
+
+    def __repr__(self) -> str:
+        return f"<Composite {self.name}>"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.fun(*args, **kwargs)
+
+
+class Rules:
+    """Rules one pack adds to another pack's primitive ``target`` (say, a JVP it lacks)."""
+
+    __slots__ = ("target", "vjps", "jvps", "pack")
+
+    def __init__(
+        self,
+        target: str,
+        *,
+        vjps: dict[int, Rule] | None = None,
+        jvps: dict[int, Rule] | None = None,
+    ) -> None:
+        self.target = target
+        self.vjps = dict(vjps or {})
+        self.jvps = dict(jvps or {})
+        self.pack: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.target
+
+    def __repr__(self) -> str:
+        return f"<Rules for {self.target}: vjp {sorted(self.vjps)}, jvp {sorted(self.jvps)}>"

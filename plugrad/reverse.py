@@ -1,0 +1,73 @@
+"""Reverse mode: trace a function once, then pull cotangents back along the tape."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from plugrad import debug
+from plugrad.box import Box, Trace, box_type
+from plugrad.primitive import add_any
+from plugrad.vspace import vspace
+
+__all__ = ["make_vjp", "backward"]
+
+
+def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], Any]:
+    """Trace ``fun`` at ``x``; return ``(vjp, fun(x))``, where ``vjp(g)`` pulls the
+    cotangent ``g`` of the output back to a cotangent of ``x``."""
+    trace = Trace()
+    start = box_type(x)(x, trace)
+    tape = trace.tape
+    assert tape is not None
+    tape.append(start)
+    try:
+        end = fun(start)
+    finally:
+        # Close the trace: boxes stop reaching the tape, so no reference cycle
+        # outlives this call, and a box that escapes cannot be traced further.
+        trace.tape = None
+    if not (isinstance(end, Box) and end._trace is trace):
+        warnings.warn(
+            "Output seems independent of input; its derivative is zero.", UserWarning, stacklevel=3
+        )
+        space = vspace(x)
+        return (lambda g: space.zeros()), end
+    del start
+
+    def vjp(g: Any) -> Any:
+        return backward(tape, end, g)
+
+    return vjp, end._value
+
+
+def backward(tape: list[Box], end: Box, g: Any) -> Any:
+    """Accumulate cotangents from ``end`` back to the start of ``tape`` (its first box).
+
+    The tape is in creation order, which is a topological order of the graph, so
+    one reverse sweep visits every box after all of its consumers.
+    """
+    check = debug.enabled()
+    cts: list[Any] = [None] * (end._index + 1)
+    cts[end._index] = g
+    for i in range(end._index, 0, -1):
+        g = cts[i]
+        if g is None:
+            continue
+        cts[i] = None  # release each cotangent as soon as it has been used
+        box = tape[i]
+        prim = box._prim
+        assert prim is not None
+        ans, args, kwargs = box._value, box._args, box._kwargs
+        for argnum, parent in box._parents:
+            ct = prim.vjp_rule(argnum)(g, ans, *args, **kwargs)
+            if check:
+                debug.check_cotangent(prim, argnum, ct, parent, box)
+            j = parent._index
+            prev = cts[j]
+            cts[j] = ct if prev is None else add_any(prev, ct)
+    result = cts[0]
+    if result is None:
+        return vspace(tape[0]._value).zeros()
+    return result

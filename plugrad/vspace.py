@@ -1,0 +1,414 @@
+"""Vector spaces: what counts as a vector, so the AD machinery never has to ask.
+
+``vspace(x)`` gives the space ``x`` lives in: Python floats and complex numbers,
+NumPy arrays and scalars of a float or complex dtype, and lists, tuples,
+named tuples and dicts of those, nested as deep as you like. A pack adds
+spaces for new types (a Dask array, a dataclass of parameters) through the
+``plugrad_types`` hook, which calls :func:`register_vspace`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from plugrad.box import Box, getval
+from plugrad.errors import NotDifferentiableError
+
+__all__ = [
+    "VSpace",
+    "ArrayVSpace",
+    "ScalarVSpace",
+    "SequenceVSpace",
+    "DictVSpace",
+    "vspace",
+    "register_vspace",
+]
+
+
+class VSpace:
+    """A real vector space: zeros, ones, addition, scaling, inner products, a basis."""
+
+    __slots__ = ()
+    shape: tuple[int, ...] = ()
+    dtype: Any = None
+    iscomplex: bool = False
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def zeros(self) -> Any:
+        raise NotImplementedError
+
+    def ones(self) -> Any:
+        raise NotImplementedError
+
+    def standard_basis(self) -> Any:
+        raise NotImplementedError
+
+    def randn(self) -> Any:
+        raise NotImplementedError
+
+    def add(self, x: Any, y: Any) -> Any:
+        return x + y
+
+    def mut_add(self, x: Any, y: Any) -> Any:
+        return self.add(x, y)
+
+    def scalar_mul(self, x: Any, a: Any) -> Any:
+        return x * a
+
+    def inner_prod(self, x: Any, y: Any) -> float:
+        """The real inner product Re <x, y>, conjugating ``x``."""
+        raise NotImplementedError
+
+    def covector(self, x: Any) -> Any:
+        return np.conj(x) if self.iscomplex else x
+
+    def flatten(self, x: Any) -> np.ndarray:
+        """``x`` as a flat real array (complex parts interleaved)."""
+        raise NotImplementedError
+
+    def unflatten(self, flat: np.ndarray) -> Any:
+        """Inverse of :meth:`flatten`."""
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        # Python floats and NumPy scalars of one dtype are one space.
+        return isinstance(other, VSpace) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._key()))
+
+    def _key(self) -> Any:
+        return (self.shape, self.dtype)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(shape={self.shape}, dtype={self.dtype})"
+
+    # autograd spelling
+    @classmethod
+    def register(cls, value_type: type, factory: Callable[[Any], VSpace] | None = None) -> None:
+        register_vspace(value_type, factory or cls)
+
+
+def _real_dtype(dtype: np.dtype) -> np.dtype:
+    return np.empty((), dtype).real.dtype
+
+
+class ArrayVSpace(VSpace):
+    """NumPy arrays and NumPy scalars of one shape and a float or complex dtype."""
+
+    __slots__ = ("shape", "dtype", "iscomplex", "scalar")
+
+    def __init__(self, value: Any) -> None:
+        arr = np.asarray(value)
+        if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.complexfloating)):
+            raise NotDifferentiableError(_bad_type_message(value))
+        self.shape = arr.shape
+        self.dtype = arr.dtype
+        self.iscomplex = np.issubdtype(arr.dtype, np.complexfloating)
+        self.scalar = not isinstance(value, np.ndarray)  # numpy scalar: keep results scalars
+
+    def _out(self, arr: np.ndarray) -> Any:
+        return arr[()] if self.scalar else arr
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    def zeros(self) -> Any:
+        return self._out(np.zeros(self.shape, self.dtype))
+
+    def ones(self) -> Any:
+        return self._out(np.ones(self.shape, self.dtype))
+
+    def standard_basis(self) -> Any:
+        for idx in np.ndindex(*self.shape):
+            vec = np.zeros(self.shape, self.dtype)
+            vec[idx] = 1
+            yield self._out(vec)
+            if self.iscomplex:
+                vec = np.zeros(self.shape, self.dtype)
+                vec[idx] = 1j
+                yield self._out(vec)
+
+    def randn(self, rng: np.random.Generator | None = None) -> Any:
+        rng = rng or np.random.default_rng()
+        x = rng.standard_normal(self.shape)
+        if self.iscomplex:
+            x = x + 1j * rng.standard_normal(self.shape)
+        return self._out(np.asarray(x, self.dtype))
+
+    def inner_prod(self, x: Any, y: Any) -> float:
+        return float(np.real(np.vdot(np.ravel(x), np.ravel(y))))
+
+    def flatten(self, x: Any) -> np.ndarray:
+        flat = np.ravel(getval(x))
+        if self.iscomplex:
+            return np.concatenate([flat.real, flat.imag])
+        return flat
+
+    def unflatten(self, flat: np.ndarray) -> Any:
+        if self.iscomplex:
+            n = self.size
+            flat = flat[:n] + 1j * flat[n:]
+        return self._out(np.reshape(np.asarray(flat, self.dtype), self.shape))
+
+
+class ScalarVSpace(VSpace):
+    """Python ``float`` and ``complex``: results stay Python numbers."""
+
+    __slots__ = ("dtype", "iscomplex", "kind")
+    shape = ()
+
+    def _key(self) -> Any:
+        return ((), self.dtype)
+
+    def __init__(self, value: Any) -> None:
+        self.kind: type = type(value)
+        self.iscomplex = self.kind is complex
+        self.dtype = np.dtype(np.complex128 if self.iscomplex else np.float64)
+
+    @property
+    def size(self) -> int:
+        return 1
+
+    def zeros(self) -> Any:
+        return self.kind(0.0)
+
+    def ones(self) -> Any:
+        return self.kind(1.0)
+
+    def standard_basis(self) -> Any:
+        yield self.kind(1.0)
+        if self.iscomplex:
+            yield 1j
+
+    def randn(self, rng: np.random.Generator | None = None) -> Any:
+        rng = rng or np.random.default_rng()
+        x = float(rng.standard_normal())
+        return complex(x, float(rng.standard_normal())) if self.iscomplex else x
+
+    def inner_prod(self, x: Any, y: Any) -> float:
+        return float((np.conj(x) * y).real)
+
+    def flatten(self, x: Any) -> np.ndarray:
+        x = getval(x)
+        return np.array([x.real, x.imag]) if self.iscomplex else np.array([float(x)])
+
+    def unflatten(self, flat: np.ndarray) -> Any:
+        return complex(flat[0], flat[1]) if self.iscomplex else float(flat[0])
+
+
+class SequenceVSpace(VSpace):
+    """Lists, tuples and named tuples: the direct sum of their elements' spaces."""
+
+    __slots__ = ("kind", "spaces")
+
+    def __init__(self, value: Any) -> None:
+        self.kind: type = type(value)
+        self.spaces: tuple[VSpace, ...] = tuple(vspace(v) for v in value)
+
+    def _key(self) -> Any:
+        return (self.kind, self.spaces)
+
+    def __repr__(self) -> str:
+        return f"SequenceVSpace({self.kind.__name__}, {list(self.spaces)})"
+
+    @property
+    def shape(self) -> tuple[int, ...]:  # type: ignore[override]
+        return (len(self.spaces),)
+
+    @property
+    def size(self) -> int:
+        return sum(vs.size for vs in self.spaces)
+
+    @property
+    def iscomplex(self) -> bool:  # type: ignore[override]
+        return any(vs.iscomplex for vs in self.spaces)
+
+    def _build(self, elems: list[Any]) -> Any:
+        from plugrad import builtins
+
+        if self.kind is list:
+            return builtins.list(elems)
+        if self.kind is tuple:
+            return builtins.tuple(elems)
+        return builtins.make_sequence(self.kind, *elems)
+
+    def zeros(self) -> Any:
+        return self._build([vs.zeros() for vs in self.spaces])
+
+    def ones(self) -> Any:
+        return self._build([vs.ones() for vs in self.spaces])
+
+    def randn(self, rng: np.random.Generator | None = None) -> Any:
+        rng = rng or np.random.default_rng()
+        return self._build([vs.randn(rng) for vs in self.spaces])
+
+    def standard_basis(self) -> Any:
+        for i, space in enumerate(self.spaces):
+            for basis in space.standard_basis():
+                elems = [vs.zeros() for vs in self.spaces]
+                elems[i] = basis
+                yield self._build(elems)
+
+    def add(self, x: Any, y: Any) -> Any:
+        return self._build([vs.add(x[i], y[i]) for i, vs in enumerate(self.spaces)])
+
+    def scalar_mul(self, x: Any, a: Any) -> Any:
+        return self._build([vs.scalar_mul(x[i], a) for i, vs in enumerate(self.spaces)])
+
+    def covector(self, x: Any) -> Any:
+        return self._build([vs.covector(x[i]) for i, vs in enumerate(self.spaces)])
+
+    def inner_prod(self, x: Any, y: Any) -> float:
+        return sum(vs.inner_prod(x[i], y[i]) for i, vs in enumerate(self.spaces))
+
+    def flatten(self, x: Any) -> np.ndarray:
+        parts = [vs.flatten(x[i]) for i, vs in enumerate(self.spaces)]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def unflatten(self, flat: np.ndarray) -> Any:
+        elems, start = [], 0
+        for vs in self.spaces:
+            n = len(vs.flatten(vs.zeros()))
+            elems.append(vs.unflatten(flat[start : start + n]))
+            start += n
+        if self.kind in (list, tuple):
+            return self.kind(elems)
+        return self.kind(*elems)
+
+
+class DictVSpace(VSpace):
+    """Dicts: the direct sum of their values' spaces, keyed as the dict is."""
+
+    __slots__ = ("kind", "spaces")
+
+    def __init__(self, value: Any) -> None:
+        self.kind: type = type(value)
+        self.spaces: dict[Any, VSpace] = {k: vspace(v) for k, v in value.items()}
+
+    def _key(self) -> Any:
+        return (self.kind, tuple(self.spaces.items()))
+
+    def __repr__(self) -> str:
+        return f"DictVSpace({self.spaces})"
+
+    @property
+    def shape(self) -> tuple[int, ...]:  # type: ignore[override]
+        return (len(self.spaces),)
+
+    @property
+    def size(self) -> int:
+        return sum(vs.size for vs in self.spaces.values())
+
+    @property
+    def iscomplex(self) -> bool:  # type: ignore[override]
+        return any(vs.iscomplex for vs in self.spaces.values())
+
+    def _build(self, items: dict[Any, Any]) -> Any:
+        from plugrad import builtins
+
+        return builtins.dict(items) if self.kind is dict else builtins.make_mapping(self.kind, items)
+
+    def zeros(self) -> Any:
+        return self._build({k: vs.zeros() for k, vs in self.spaces.items()})
+
+    def ones(self) -> Any:
+        return self._build({k: vs.ones() for k, vs in self.spaces.items()})
+
+    def randn(self, rng: np.random.Generator | None = None) -> Any:
+        rng = rng or np.random.default_rng()
+        return self._build({k: vs.randn(rng) for k, vs in self.spaces.items()})
+
+    def standard_basis(self) -> Any:
+        for key, space in self.spaces.items():
+            for basis in space.standard_basis():
+                items = {k: vs.zeros() for k, vs in self.spaces.items()}
+                items[key] = basis
+                yield self._build(items)
+
+    def add(self, x: Any, y: Any) -> Any:
+        return self._build({k: vs.add(x[k], y[k]) for k, vs in self.spaces.items()})
+
+    def scalar_mul(self, x: Any, a: Any) -> Any:
+        return self._build({k: vs.scalar_mul(x[k], a) for k, vs in self.spaces.items()})
+
+    def covector(self, x: Any) -> Any:
+        return self._build({k: vs.covector(x[k]) for k, vs in self.spaces.items()})
+
+    def inner_prod(self, x: Any, y: Any) -> float:
+        return sum(vs.inner_prod(x[k], y[k]) for k, vs in self.spaces.items())
+
+    def flatten(self, x: Any) -> np.ndarray:
+        parts = [vs.flatten(x[k]) for k, vs in self.spaces.items()]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def unflatten(self, flat: np.ndarray) -> Any:
+        items, start = {}, 0
+        for k, vs in self.spaces.items():
+            n = len(vs.flatten(vs.zeros()))
+            items[k] = vs.unflatten(flat[start : start + n])
+            start += n
+        return self.kind(items)
+
+
+# value type -> factory(value) -> VSpace. Packs extend it through the ``plugrad_types`` hook.
+_vspace_types: dict[type, Callable[[Any], VSpace]] = {
+    float: ScalarVSpace,
+    complex: ScalarVSpace,
+    np.ndarray: ArrayVSpace,
+    list: SequenceVSpace,
+    tuple: SequenceVSpace,
+    dict: DictVSpace,
+}
+for _t in (np.float16, np.float32, np.float64, np.longdouble, np.complex64, np.complex128, np.clongdouble):
+    _vspace_types[_t] = ArrayVSpace
+
+
+def register_vspace(value_type: type, factory: Callable[[Any], VSpace]) -> None:
+    """Let plugrad differentiate with respect to values of ``value_type``."""
+    _vspace_types[value_type] = factory
+
+
+def vspace(value: Any) -> VSpace:
+    """The vector space ``value`` (or the value under a box) belongs to."""
+    while isinstance(value, Box):
+        value = value._value
+    t = type(value)
+    factory = _vspace_types.get(t)
+    if factory is None:
+        for base, f in list(_vspace_types.items()):
+            if isinstance(value, base):
+                factory = f
+                break
+        else:
+            raise NotDifferentiableError(_bad_type_message(value))
+    return factory(value)
+
+
+def _bad_type_message(value: Any) -> str:
+    t = type(value)
+    what = f"{t.__module__}.{t.__qualname__}" if t.__module__ != "builtins" else t.__name__
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, np.ndarray) and value.dtype == bool):
+        hint = "Booleans have no derivative."
+    elif isinstance(value, (int, np.integer)) or (
+        isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.integer)
+    ):
+        hint = "Integers have no derivative: pass a float (3.0 rather than 3, or x.astype(float))."
+    else:
+        hint = (
+            "Differentiate with respect to floats, complex numbers, float or complex arrays, "
+            "or lists, tuples and dicts of them; a pack can add a type with the plugrad_types hook."
+        )
+    dtype = f" of dtype {value.dtype}" if isinstance(value, np.ndarray) else ""
+    return f"cannot differentiate with respect to a value of type {what}{dtype}. {hint}"
