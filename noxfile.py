@@ -1,0 +1,43 @@
+"""Sessions: ``nox -s tests``, ``nox -s gradcheck``, ``nox -s docs``, ``nox -s bench``, ``nox -s example``."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "gradcheck"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite (installs plugrad with its test extras into the session)."""
+    session.install(".[test]")
+    session.run("python", "-m", "pytest", *(session.posargs or ["-q"]))
+
+
+@nox.session
+def gradcheck(session: nox.Session) -> None:
+    """Check every primitive of every installed pack: FD both modes, transpose, types, 2nd order."""
+    session.install(".")
+    session.run("python", "-m", "plugrad", "gradcheck", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the Sphinx site with warnings as errors; its examples and plots run during the build."""
+    session.install(".[docs]")
+    session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against autograd in one process; writes benchmarks/results/latest.md."""
+    session.install(".[bench]")
+    session.run("python", "benchmarks/run.py", "--out", "benchmarks/results/latest.md", *session.posargs)
+
+
+@nox.session
+def example(session: nox.Session) -> None:
+    """The canonical example: derivatives of a polynomial, plotted to examples/poly.png."""
+    session.install(".", "matplotlib")
+    session.run("python", "examples/poly.py")
