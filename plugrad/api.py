@@ -324,7 +324,11 @@ def grad_and_aux(fun: Fun, argnum: Argnum = 0) -> Fun:
         unary, x = _unary("grad_and_aux", fun, argnum, args, kwargs)
         vjp, (ans, aux) = reverse.make_vjp(lambda x: builtins.tuple(unary(x)), x)
         space = _scalar_space("grad_and_aux", fun, ans, "The first output must be a scalar loss.")
-        return vjp(builtins.tuple((space.ones(), vspace(aux).zeros()))), aux
+        try:
+            aux_zeros = vspace(aux).zeros()
+        except NotDifferentiableError:
+            aux_zeros = None  # aux is not a vector (a string, say): no rule ever reads its cotangent
+        return vjp(builtins.tuple((space.ones(), aux_zeros))), aux
 
     return _wrap("grad_and_aux", fun, body)
 

@@ -129,6 +129,13 @@ class SequenceBox(Box):
     def __iter__(self) -> Iterator[Any]:
         return (take(self, i) for i in range(len(self._value)))
 
+    def __getattr__(self, name: str) -> Any:
+        # Fields of a traced named tuple.
+        fields = getattr(_py.type(self._value), "_fields", ())
+        if name in fields:
+            return take(self, fields.index(name))
+        raise AttributeError(f"{_py.type(self._value).__name__} has no attribute {name!r}")
+
 
 class DictBox(Box):
     """A traced dict: indexing, ``keys``, ``values``, ``items`` and iteration."""

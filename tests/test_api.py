@@ -1,0 +1,198 @@
+"""The differential operators, against closed forms."""
+
+from __future__ import annotations
+
+import collections
+
+import numpy
+import pytest
+
+import plugrad.numpy as np
+from plugrad import (
+    builtins,
+    checkpoint,
+    deriv,
+    elementwise_grad,
+    grad,
+    grad_and_aux,
+    grad_named,
+    hessian,
+    hessian_tensor_product,
+    hessian_vector_product,
+    holomorphic_grad,
+    jacobian,
+    make_ggnvp,
+    make_hvp,
+    make_jvp,
+    make_vjp,
+    multigrad_dict,
+    tensor_jacobian_product,
+    value_and_grad,
+    vector_jacobian_product,
+)
+
+
+def poly(x):
+    return 3 * x**3 - 20 * x**2 + 40 * x - 2
+
+
+def test_the_canonical_example():
+    assert grad(poly)(1.0) == 9.0
+    x = np.linspace(-1, 4, 500)
+    d1 = elementwise_grad(poly)
+    d2 = elementwise_grad(d1)
+    d3 = elementwise_grad(d2)
+    d4 = elementwise_grad(d3)
+    numpy.testing.assert_allclose(d1(x), 9 * x**2 - 40 * x + 40, rtol=1e-12, atol=1e-12)
+    numpy.testing.assert_allclose(d2(x), 18 * x - 40, rtol=1e-12, atol=1e-12)
+    numpy.testing.assert_allclose(d3(x), numpy.full(500, 18.0))
+    numpy.testing.assert_allclose(d4(x), numpy.zeros(500))
+
+
+def test_control_flow_loops_ifs_recursion_closures():
+    def f(x, n=5):
+        if n == 0:
+            return x
+        y = x
+        for _ in range(2):
+            y = np.sin(y) if y > 0 else -y
+        return f(y * 1.1, n - 1)
+
+    def fd(x, h=1e-6):
+        return (f(x + h) - f(x - h)) / (2 * h)
+
+    assert grad(f)(0.7) == pytest.approx(fd(0.7), rel=1e-6)
+    scale = 3.0
+    closure = lambda x: np.tanh(scale * x)  # noqa: E731
+    assert grad(closure)(0.2) == pytest.approx(scale * (1 - numpy.tanh(0.6) ** 2))
+
+
+def test_argnum_tuple_and_multiple_arguments():
+    f = lambda x, y: x * y**2  # noqa: E731
+    assert grad(f, 1)(3.0, 2.0) == 12.0
+    gx, gy = grad(f, (0, 1))(3.0, 2.0)
+    assert (gx, gy) == (4.0, 12.0)
+
+
+def test_value_and_grad_and_grad_and_aux():
+    val, g = value_and_grad(lambda x: np.sum(x**2))(numpy.array([1.0, 2.0]))
+    assert val == 5.0
+    numpy.testing.assert_allclose(g, [2.0, 4.0])
+    g, aux = grad_and_aux(lambda x: (np.sum(x**2), "note"))(numpy.array([3.0]))
+    assert aux == "note"
+    numpy.testing.assert_allclose(g, [6.0])
+
+
+def test_jacobian_and_hessian():
+    A = numpy.arange(6.0).reshape(2, 3)
+    numpy.testing.assert_allclose(jacobian(lambda x: np.matmul(A, x))(numpy.ones(3)), A)
+    x = numpy.array([0.5, -1.0, 2.0])
+    H = hessian(lambda x: np.sum(x**3))(x)
+    numpy.testing.assert_allclose(H, numpy.diag(6 * x))
+    assert jacobian(lambda x: x * 2.0)(numpy.ones((2, 2))).shape == (2, 2, 2, 2)
+
+
+def test_hessian_vector_products_agree():
+    def rosen(x):
+        return np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+    x = numpy.linspace(-1, 1, 6)
+    v = numpy.arange(6.0)
+    H = hessian(rosen)(x)
+    numpy.testing.assert_allclose(hessian_tensor_product(rosen)(x, v), H @ v, rtol=1e-10)
+    numpy.testing.assert_allclose(hessian_vector_product(rosen)(x, v), H @ v, rtol=1e-10)
+    hvp, g = make_hvp(rosen)(x)
+    numpy.testing.assert_allclose(hvp(v), H @ v, rtol=1e-10)
+    numpy.testing.assert_allclose(g, grad(rosen)(x))
+
+
+def test_vjp_jvp_and_their_products():
+    A = numpy.array([[1.0, 2.0], [3.0, 4.0]])
+    f = lambda x: np.matmul(A, np.sin(x))  # noqa: E731
+    x = numpy.array([0.1, 0.2])
+    J = A * numpy.cos(x)
+    vjp, ans = make_vjp(f)(x)
+    numpy.testing.assert_allclose(ans, f(x))
+    numpy.testing.assert_allclose(vjp(numpy.array([1.0, -1.0])), numpy.array([1.0, -1.0]) @ J)
+    value, tangent = make_jvp(f)(x)(numpy.array([2.0, 1.0]))
+    numpy.testing.assert_allclose(tangent, J @ numpy.array([2.0, 1.0]))
+    numpy.testing.assert_allclose(tensor_jacobian_product(f)(x, numpy.ones(2)), numpy.ones(2) @ J)
+    numpy.testing.assert_allclose(vector_jacobian_product(f)(x, numpy.ones(2)), numpy.ones(2) @ J)
+    numpy.testing.assert_allclose(deriv(np.sin)(x), numpy.cos(x))
+
+
+def test_make_ggnvp_is_jt_j_for_the_default_loss():
+    A = numpy.array([[1.0, 2.0], [0.5, -1.0], [0.0, 3.0]])
+    f = lambda x: np.matmul(A, x)  # noqa: E731
+    v = numpy.array([1.0, 2.0])
+    numpy.testing.assert_allclose(make_ggnvp(f)(numpy.ones(2))(v), A.T @ A @ v)
+
+
+def test_containers_as_parameters():
+    Params = collections.namedtuple("Params", "w b")
+
+    def loss(p):
+        return np.sum(p["layers"][0].w * 2.0 + p["layers"][1]) + p["bias"] ** 2
+
+    params = {"layers": [Params(numpy.ones(2), 3.0), numpy.array([1.0, 1.0])], "bias": 2.0}
+    g = grad(loss)(params)
+    assert isinstance(g, dict) and isinstance(g["layers"], list)
+    assert isinstance(g["layers"][0], Params)
+    numpy.testing.assert_allclose(g["layers"][0].w, [2.0, 2.0])
+    assert g["layers"][0].b == 0.0
+    numpy.testing.assert_allclose(g["layers"][1], [1.0, 1.0])
+    assert g["bias"] == 4.0
+
+
+def test_builtins_containers_stay_traced():
+    def f(x):
+        pair = builtins.tuple((x, 2 * x))
+        d = builtins.dict(a=pair[0], b=pair[1])
+        items = builtins.list([d["a"], d["b"]])
+        assert builtins.isinstance(x, float) and builtins.type(x) is float
+        return items[0] * items[1]
+
+    assert grad(f)(3.0) == pytest.approx(12.0)
+
+
+def test_complex_convention_and_holomorphic_grad():
+    # Real-valued f of complex z: the gradient is conj of (df/dx + i df/dy).
+    z = 1.0 + 2.0j
+    g = grad(lambda z: np.abs(z) ** 2)(z)
+    assert g == pytest.approx(2 * numpy.conj(z))
+    assert holomorphic_grad(lambda z: z**3)(z) == pytest.approx(3 * z**2)
+    assert holomorphic_grad(np.exp)(z) == pytest.approx(numpy.exp(z))
+
+
+def test_grad_named_and_multigrad_dict():
+    def f(a, b, c=2.0):
+        return a * b * c
+
+    assert grad_named(f, "b")(1.0, 3.0) == 2.0
+    grads = multigrad_dict(f)(1.0, 3.0)
+    assert grads == {"a": 6.0, "b": 2.0, "c": 3.0}
+
+
+def test_checkpoint_gives_the_same_gradient():
+    def block(x):
+        return np.sin(np.tanh(x) * 2.0)
+
+    cblock = checkpoint(block)
+    f = lambda x: np.sum(block(block(x)))  # noqa: E731
+    cf = lambda x: np.sum(cblock(cblock(x)))  # noqa: E731
+    x = numpy.linspace(0, 1, 5)
+    numpy.testing.assert_allclose(grad(cf)(x), grad(f)(x))
+    numpy.testing.assert_allclose(elementwise_grad(elementwise_grad(cblock))(x), elementwise_grad(elementwise_grad(block))(x))
+    numpy.testing.assert_allclose(make_jvp(cf)(x)(numpy.ones(5))[1], make_jvp(f)(x)(numpy.ones(5))[1])
+
+
+def test_independent_output_gives_zeros_with_a_warning():
+    with pytest.warns(UserWarning, match="independent"):
+        g = grad(lambda x: 3.0)(numpy.ones(3))
+    numpy.testing.assert_array_equal(g, numpy.zeros(3))
+
+
+def test_float32_in_float32_out():
+    x = numpy.ones(3, numpy.float32)
+    g = grad(lambda x: np.sum(np.sin(x) * 2.0))(x)
+    assert g.dtype == numpy.float32

@@ -1,0 +1,45 @@
+"""plugrad.box: traces, box types, getval."""
+
+from __future__ import annotations
+
+import numpy
+
+from plugrad.box import Box, Trace, box_type, getval, isbox, register_box_type
+
+
+def test_trace_levels_increase_and_modes_differ():
+    a, b = Trace(), Trace(forward=True)
+    assert b.level > a.level
+    assert a.tape == [] and b.tape is None
+    assert "reverse" in repr(a) and "forward" in repr(b)
+
+
+def test_getval_unwraps_nested_boxes():
+    outer = Box(Box(3.0, Trace()), Trace())
+    assert getval(outer) == 3.0
+    assert isbox(outer) and not isbox(3.0)
+
+
+def test_box_type_registration_and_subclass_lookup():
+    class Thing:
+        pass
+
+    class SubThing(Thing):
+        pass
+
+    class ThingBox(Box):
+        __slots__ = ()
+
+    register_box_type(Thing, ThingBox)
+    assert box_type(Thing()) is ThingBox
+    assert box_type(SubThing()) is ThingBox  # found through the base class, then cached
+    inner = ThingBox(Thing(), Trace())
+    assert box_type(inner) is ThingBox  # boxes of lower levels keep their class
+    assert box_type(object()) is Box
+
+
+def test_boxes_hash_by_identity_and_are_truthy_like_values():
+    t = Trace()
+    a, b = Box(1.0, t), Box(1.0, t)
+    assert len({a, b}) == 2
+    assert bool(Box(numpy.float64(0.0), t)) is False
