@@ -64,6 +64,11 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
                 f"function was called with {len(args)} positional argument(s). Pass argnum as "
                 f"an index below {len(args)} (keyword arguments cannot be differentiated)."
             )
+    for i in nums:
+        try:
+            vspace(args[i])
+        except NotDifferentiableError as exc:
+            raise NotDifferentiableError(f"{op}({_name(fun)}), argument {i}: {exc}") from None
     if isinstance(argnum, int):
 
         def unary(x: Any) -> Any:

@@ -1,0 +1,122 @@
+"""Mistakes a user can make get an error that names the function and says what to do."""
+
+from __future__ import annotations
+
+import numpy
+import pytest
+
+import plugrad.numpy as np
+from plugrad import NotDifferentiableError, TraceError, elementwise_grad, grad, jacobian, make_vjp
+from plugrad.extend import defvjp, primitive
+
+
+def test_grad_of_non_scalar_output_points_to_elementwise_grad_and_jacobian():
+    with pytest.raises(TypeError, match=r"scalar output.*shape \(3,\).*elementwise_grad.*jacobian"):
+        grad(lambda x: x * 2)(numpy.ones(3))
+
+
+def test_grad_of_complex_output_points_to_holomorphic_grad():
+    with pytest.raises(TypeError, match="holomorphic_grad"):
+        grad(lambda z: z * 2)(1.0 + 1.0j)
+
+
+@pytest.mark.parametrize(
+    "value, hint",
+    [(3, "Integers have no derivative"), (True, "Booleans"), (numpy.arange(3), "Integers"), ("a", "floats")],
+)
+def test_differentiating_with_respect_to_a_non_float(value, hint):
+    with pytest.raises(NotDifferentiableError, match=hint):
+        grad(lambda x: x)(value)
+
+
+def test_argnum_out_of_range():
+    with pytest.raises(TypeError, match=r"argnum=2.*2 positional argument"):
+        grad(lambda x, y: x * y, argnum=2)(1.0, 2.0)
+
+
+def test_item_assignment_on_a_traced_array_says_how_to_write_it():
+    def f(x):
+        x[0] = 1.0
+        return np.sum(x)
+
+    with pytest.raises(TraceError, match=r"item assignment.*np\.where"):
+        grad(f)(numpy.ones(3))
+
+
+def test_in_place_update_of_a_plain_array_with_a_traced_value():
+    def f(x):
+        acc = numpy.zeros(3)
+        acc += x
+        return np.sum(acc)
+
+    with pytest.raises(TraceError, match="numpy.add"):
+        grad(f)(numpy.ones(3))
+
+
+def test_rebinding_with_an_augmented_operator_is_fine():
+    def f(x):
+        y = x
+        y += 1.0
+        y *= x
+        return y
+
+    assert grad(f)(2.0) == pytest.approx(5.0)
+
+
+def test_unregistered_numpy_function_names_itself_and_the_packs():
+    with pytest.raises(NotDifferentiableError, match=r"plugrad\.numpy\.bartlett.*packs loaded: numpy"):
+        grad(lambda x: np.sum(np.bartlett(x)))(5.0)
+
+
+def test_raw_numpy_on_a_traced_value_suggests_plugrad_numpy():
+    import numpy as raw
+
+    def f(x):
+        return raw.asarray(x).sum()
+
+    with pytest.raises(TraceError, match=r"import plugrad\.numpy as np"):
+        grad(f)(numpy.ones(2))
+
+
+def test_raw_numpy_ufunc_dispatches_to_the_registered_primitive():
+    import numpy as raw
+
+    assert grad(lambda x: raw.sin(x))(0.3) == pytest.approx(numpy.cos(0.3))
+
+
+def test_missing_vjp_names_primitive_and_argument():
+    @primitive
+    def scale(x, k):
+        return x * k
+
+    defvjp(scale, lambda ans, x, k: lambda g: g * k)
+    assert grad(scale)(2.0, 3.0) == 3.0
+    with pytest.raises(NotDifferentiableError, match=r"scale has no VJP for argument 1 \(k\)"):
+        grad(scale, 1)(2.0, 3.0)
+
+
+def test_a_traced_value_that_escapes_cannot_be_used_later():
+    leaked = []
+
+    def f(x):
+        leaked.append(x)
+        return x * 2.0
+
+    grad(f)(1.0)
+    with pytest.raises(TraceError, match="escape"):
+        make_vjp(lambda y: leaked[0] * y)(2.0)[0](1.0)
+
+
+def test_traced_keyword_argument_is_explained():
+    with pytest.raises(TraceError, match="keyword argument 'axis'"):
+        grad(lambda x: np.sum(numpy.ones(3), axis=x))(1.0)
+
+
+def test_elementwise_grad_of_complex_output():
+    with pytest.raises(TypeError, match="real output"):
+        elementwise_grad(lambda z: z * 1j)(numpy.ones(2))
+
+
+def test_jacobian_of_complex_is_explained():
+    with pytest.raises(TypeError, match="real inputs and outputs"):
+        jacobian(lambda z: z)(numpy.ones(2) + 0j)
