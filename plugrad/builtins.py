@@ -90,6 +90,24 @@ def make_mapping(kind: Any, items: Any) -> Any:
     return make_dict(kind, _py.tuple(items), *items.values())
 
 
+def pack(value: Any) -> Any:
+    """A plain list, tuple or dict holding traced values, as one traced container."""
+    if _py.isinstance(value, (_py.list, _py.tuple)):
+        elems = [pack(e) for e in value]
+        if not _py.any(_py.isinstance(e, Box) for e in elems):
+            return value
+        kind = _py.type(value)
+        if kind is _py.list:
+            return make_list(*elems)
+        return make_tuple(*elems) if kind is _py.tuple else make_sequence(kind, *elems)
+    if _py.isinstance(value, _py.dict):
+        items = {k: pack(v) for k, v in value.items()}
+        if not _py.any(_py.isinstance(v, Box) for v in items.values()):
+            return value
+        return make_mapping(_py.type(value), items)
+    return value
+
+
 def tuple(iterable: Iterable[Any] = ()) -> Any:  # noqa: A001 - autograd's name
     """A tuple that stays traced when its elements are."""
     return make_tuple(*iterable)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from plugrad import builtins
 from plugrad.box import Box, Trace, box_type
 from plugrad.vspace import vspace
 
@@ -22,6 +23,8 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
         start = box_type(x)(x, trace)
         start._tangent = t
         end = fun(start)
+        if isinstance(end, (list, tuple, dict)):
+            end = builtins.pack(end)  # a plain container of traced values
         if isinstance(end, Box) and end._trace is trace:
             return end._value, end._tangent
         return end, vspace(end).zeros()

@@ -22,10 +22,10 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from plugrad.box import Box, Trace, box_type
+from plugrad.box import Box, Trace, _box_types, box_type
 from plugrad.errors import NotDifferentiableError, TraceError
 
-__all__ = ["Primitive", "NonDifferentiable", "Composite", "Rules", "Rule", "add_any"]
+__all__ = ["Primitive", "NonDifferentiable", "Composite", "Rules", "Rule", "add_any", "apply1", "apply2", "record"]
 
 Rule = Callable[..., Any]
 
@@ -97,6 +97,9 @@ class Primitive:
     # -- calling -----------------------------------------------------------------
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and not kwargs:
+            x = args[0]
+            return apply1(self, x) if isinstance(x, Box) else self.fun(x)
         trace = None
         for a in args:
             if isinstance(a, Box) and (trace is None or a._trace.level > trace.level):
@@ -124,30 +127,10 @@ class Primitive:
                 else:
                     lower = True
         ans = self(*raw, **kwargs) if lower else self.fun(*raw, **kwargs)
-        cls = box_type(ans)
-        box = cls.__new__(cls)
-        box._value = ans
-        box._trace = trace
-        if trace.forward:
-            box._tangent = self.forward(parents, ans, raw, kwargs)
-            return box
-        tape = trace.tape
-        if tape is None:
-            raise TraceError(
-                f"{self.name} was called on a value traced by a differentiation that has "
-                "already finished. A traced value must not escape the function being "
-                "differentiated; return it instead (see grad_and_aux)."
-            )
-        box._prim = self
-        box._args = tuple(raw)
-        box._kwargs = kwargs
-        box._parents = tuple(parents)
-        box._index = len(tape)
-        tape.append(box)
-        return box
+        return record(self, trace, ans, tuple(raw), kwargs, tuple(parents))
 
     def forward(
-        self, parents: list[tuple[int, Box]], ans: Any, raw: list[Any], kwargs: dict[str, Any]
+        self, parents: tuple[tuple[int, Box], ...], ans: Any, raw: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         """The output tangent: the sum of each boxed argument's JVP."""
         tangent = None
@@ -293,6 +276,72 @@ def add_any(a: Any, b: Any) -> Any:
 
         return vspace(a).add(a, b)
     return a + b
+
+
+_EMPTY: dict[str, Any] = {}
+
+
+def record(
+    prim: Primitive,
+    trace: Trace,
+    ans: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    parents: tuple[tuple[int, Box], ...],
+) -> Box:
+    """Box ``ans``, the result of ``prim`` on ``args``, as a node of ``trace``."""
+    cls = _box_types.get(type(ans)) or box_type(ans)
+    box = cls.__new__(cls)
+    box._value = ans
+    box._trace = trace
+    if trace.forward:
+        box._tangent = prim.forward(parents, ans, args, kwargs)
+        return box
+    tape = trace.tape
+    if tape is None:
+        raise TraceError(
+            f"{prim.name} was called on a value traced by a differentiation that has "
+            "already finished. A traced value must not escape the function being "
+            "differentiated; return it instead (see grad_and_aux)."
+        )
+    box._prim = prim
+    box._args = args
+    box._kwargs = kwargs
+    box._parents = parents
+    box._index = len(tape)
+    tape.append(box)
+    return box
+
+
+def apply1(prim: Primitive, x: Box) -> Box:
+    """``prim(x)`` for a traced ``x``: the fast path of unary operators."""
+    value = x._value
+    ans = prim(value) if isinstance(value, Box) else prim.fun(value)
+    return record(prim, x._trace, ans, (value,), _EMPTY, ((0, x),))
+
+
+def apply2(prim: Primitive, x: Any, y: Any) -> Box:
+    """``prim(x, y)`` where at least one is traced: the fast path of binary operators."""
+    if isinstance(x, Box):
+        trace = x._trace
+        if isinstance(y, Box):
+            other = y._trace
+            if other is trace:
+                xv, yv = x._value, y._value
+                parents: tuple[tuple[int, Box], ...] = ((0, x), (1, y))
+            elif other.level > trace.level:
+                trace, xv, yv, parents = other, x, y._value, ((1, y),)
+            else:
+                xv, yv, parents = x._value, y, ((0, x),)
+        else:
+            xv, yv, parents = x._value, y, ((0, x),)
+    else:
+        trace, xv, yv, parents = y._trace, x, y._value, ((1, y),)
+    if isinstance(xv, Box) or isinstance(yv, Box):
+        ans = prim(xv, yv)
+    else:
+        ans = prim.fun(xv, yv)
+    return record(prim, trace, ans, (xv, yv), _EMPTY, parents)
 
 
 class NonDifferentiable:

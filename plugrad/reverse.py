@@ -6,12 +6,17 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from plugrad import debug
+import numpy as np
+
+from plugrad import builtins, debug
 from plugrad.box import Box, Trace, box_type
 from plugrad.primitive import add_any
 from plugrad.vspace import vspace
 
 __all__ = ["make_vjp", "backward"]
+
+# Cotangent types whose ``+`` is vector addition (containers' ``+`` concatenates).
+_PLUS = frozenset({float, complex, np.ndarray, np.float64, np.float32, np.complex128, np.complex64})
 
 
 def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], Any]:
@@ -24,6 +29,8 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     tape.append(start)
     try:
         end = fun(start)
+        if isinstance(end, (list, tuple, dict)):
+            end = builtins.pack(end)  # a plain container of traced values
     finally:
         # Close the trace: boxes stop reaching the tape, so no reference cycle
         # outlives this call, and a box that escapes cannot be traced further.
@@ -60,13 +67,22 @@ def backward(tape: list[Box], end: Box, g: Any) -> Any:
         prim = box._prim
         assert prim is not None
         ans, args, kwargs = box._value, box._args, box._kwargs
+        rules = prim.vjps
         for argnum, parent in box._parents:
-            ct = prim.vjp_rule(argnum)(g, ans, *args, **kwargs)
+            rule = rules[argnum] if argnum < len(rules) else None
+            if rule is None:
+                rule = prim.vjp_rule(argnum)
+            ct = rule(g, ans, *args, **kwargs) if kwargs else rule(g, ans, *args)
             if check:
                 debug.check_cotangent(prim, argnum, ct, parent, box)
             j = parent._index
             prev = cts[j]
-            cts[j] = ct if prev is None else add_any(prev, ct)
+            if prev is None:
+                cts[j] = ct
+            elif type(prev) in _PLUS:
+                cts[j] = prev + ct
+            else:
+                cts[j] = add_any(prev, ct)
     result = cts[0]
     if result is None:
         return vspace(tape[0]._value).zeros()

@@ -11,6 +11,9 @@ from plugrad.box import Box
 __all__ = ["shape_of", "dtype_of", "unbroadcast", "broadcast_like", "iscomplex", "zeros_like_value"]
 
 
+_DOUBLE = frozenset({float, np.float64})
+
+
 def shape_of(x: Any) -> tuple[int, ...]:
     """``np.shape`` without converting Python numbers to arrays (20x faster for floats)."""
     shape = getattr(x, "shape", None)
@@ -40,6 +43,11 @@ def iscomplex(x: Any) -> bool:
 def unbroadcast(g: Any, x: Any) -> Any:
     """Sum ``g`` over the axes along which ``x`` was broadcast, and match ``x``'s dtype
     (a real argument gets a real cotangent; a float32 argument a float32 one)."""
+    tx, tg = type(x), type(g)
+    if tx in _DOUBLE and tg in _DOUBLE:
+        return g  # the scalar fast path: nothing to sum, no dtype to match
+    if tx is np.ndarray and tg is np.ndarray and g.shape == x.shape and g.dtype == x.dtype:
+        return g
     from plugrad_numpy.reductions import sum as sum_
     from plugrad_numpy.shape import reshape
     from plugrad_numpy.unary import real
@@ -77,6 +85,11 @@ def broadcast_like(t: Any, ans: Any) -> Any:
     """A tangent ``t`` of one input broadcast to the shape and dtype of the output ``ans``."""
     from plugrad_numpy.shape import broadcast_to
 
+    tt, ta = type(t), type(ans)
+    if (tt in _DOUBLE and ta in _DOUBLE) or (
+        tt is np.ndarray and ta is np.ndarray and t.shape == ans.shape and t.dtype == ans.dtype
+    ):
+        return t
     target = shape_of(ans)
     if shape_of(t) != target:
         t = broadcast_to(t, target)

@@ -69,7 +69,10 @@ subtract.def_vjp(lambda g, ans, x, y: unbroadcast(g, x), lambda g, ans, x, y: un
 subtract.def_jvp(lambda t, ans, x, y: broadcast_like(t, ans), lambda t, ans, x, y: broadcast_like(-t, ans))
 subtract.def_samples(*samples())
 
-multiply = binary("multiply", np.multiply, lambda ans, x, y: y, lambda ans, x, y: x, complex=True)
+multiply = Primitive("numpy.multiply", np.multiply, complex=True)
+multiply.def_vjp(lambda g, ans, x, y: unbroadcast(g * y, x), lambda g, ans, x, y: unbroadcast(g * x, y))
+multiply.def_jvp(lambda t, ans, x, y: broadcast_like(t * y, ans), lambda t, ans, x, y: broadcast_like(x * t, ans))
+multiply.def_samples(*samples())
 divide = binary("divide", np.divide, lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y, complex=True, low2=0.5, high2=2.0)
 true_divide = binary("true_divide", np.true_divide, lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y, complex=True, low2=0.5, high2=2.0)
 

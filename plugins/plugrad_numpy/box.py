@@ -10,6 +10,7 @@ import numpy as np
 
 from plugrad import Box, TraceError
 from plugrad.box import getval
+from plugrad.primitive import apply1, apply2
 from plugrad_numpy import binary as B
 from plugrad_numpy import indexing as I
 from plugrad_numpy import linear as L
@@ -41,40 +42,40 @@ class ArrayBox(Box):
 
     # Arithmetic. Operators use the ``operator.*`` twins so Python floats stay floats.
     def __add__(self, other: Any) -> Any:
-        return B.op_add(self, other)
+        return apply2(B.op_add, self, other)
 
     def __radd__(self, other: Any) -> Any:
-        return B.op_add(other, self)
+        return apply2(B.op_add, other, self)
 
     def __sub__(self, other: Any) -> Any:
-        return B.op_sub(self, other)
+        return apply2(B.op_sub, self, other)
 
     def __rsub__(self, other: Any) -> Any:
-        return B.op_sub(other, self)
+        return apply2(B.op_sub, other, self)
 
     def __mul__(self, other: Any) -> Any:
-        return B.op_mul(self, other)
+        return apply2(B.op_mul, self, other)
 
     def __rmul__(self, other: Any) -> Any:
-        return B.op_mul(other, self)
+        return apply2(B.op_mul, other, self)
 
     def __truediv__(self, other: Any) -> Any:
-        return B.op_truediv(self, other)
+        return apply2(B.op_truediv, self, other)
 
     def __rtruediv__(self, other: Any) -> Any:
-        return B.op_truediv(other, self)
+        return apply2(B.op_truediv, other, self)
 
     def __pow__(self, other: Any) -> Any:
-        return B.op_pow(self, other)
+        return apply2(B.op_pow, self, other)
 
     def __rpow__(self, other: Any) -> Any:
-        return B.op_pow(other, self)
+        return apply2(B.op_pow, other, self)
 
     def __mod__(self, other: Any) -> Any:
-        return B.op_mod(self, other)
+        return apply2(B.op_mod, self, other)
 
     def __rmod__(self, other: Any) -> Any:
-        return B.op_mod(other, self)
+        return apply2(B.op_mod, other, self)
 
     def __floordiv__(self, other: Any) -> Any:
         return getval(self) // getval(other)
@@ -83,13 +84,13 @@ class ArrayBox(Box):
         return getval(other) // getval(self)
 
     def __matmul__(self, other: Any) -> Any:
-        return L.matmul(self, other)
+        return apply2(L.matmul, self, other)
 
     def __rmatmul__(self, other: Any) -> Any:
-        return L.matmul(other, self)
+        return apply2(L.matmul, other, self)
 
     def __neg__(self) -> Any:
-        return U.negative(self)
+        return apply1(U.negative, self)
 
     def __pos__(self) -> Any:
         return self

@@ -1,0 +1,105 @@
+"""Custom primitives, written exactly as for autograd."""
+
+from __future__ import annotations
+
+import numpy
+import pytest
+
+import plugrad.numpy as np
+from plugrad import grad, hessian, make_jvp
+from plugrad.extend import (
+    Box,
+    VSpace,
+    def_linear,
+    defjvp,
+    defjvp_argnum,
+    defvjp,
+    defvjp_argnum,
+    defvjp_argnums,
+    notrace_primitive,
+    primitive,
+    vspace,
+)
+from plugrad.test_util import check_grads, combo_check
+
+
+@primitive
+def logsumexp(x):
+    m = numpy.max(x)
+    return m + numpy.log(numpy.sum(numpy.exp(x - m)))
+
+
+def logsumexp_vjp(ans, x):
+    return lambda g: g * np.exp(x - ans)
+
+
+defvjp(logsumexp, logsumexp_vjp)
+defjvp(logsumexp, lambda g, ans, x: np.sum(g * np.exp(x - ans)))
+
+
+def test_custom_primitive_with_custom_vjp_like_autograd():
+    x = numpy.array([0.5, 1.0, -2.0])
+    expected = numpy.exp(x) / numpy.sum(numpy.exp(x))
+    numpy.testing.assert_allclose(grad(logsumexp)(x), expected)
+    check_grads(logsumexp, modes=["rev", "fwd"], order=2)(x)
+    assert isinstance(logsumexp(x), float | numpy.floating)  # no tracing: the plain function
+
+
+def test_defvjp_argnum_and_argnums_and_defjvp_argnum():
+    @primitive
+    def mul(x, y):
+        return x * y
+
+    defvjp_argnum(mul, lambda argnum, ans, args, kwargs: (lambda g: g * args[1 - argnum]))
+    defjvp_argnum(mul, lambda argnum, g, ans, args, kwargs: g * args[1 - argnum])
+    assert grad(mul, 1)(3.0, 4.0) == 3.0
+    assert make_jvp(mul)(3.0, 4.0)(1.0)[1] == 4.0
+
+    @primitive
+    def add(x, y):
+        return x + y
+
+    defvjp_argnums(add, lambda argnums, ans, args, kwargs: (lambda g: tuple(g for _ in argnums)))
+    assert grad(lambda x: add(x, x))(1.0) == 2.0
+
+
+def test_def_linear_and_notrace():
+    @primitive
+    def double(x):
+        return 2 * x
+
+    def_linear(double)
+    defvjp(double, lambda ans, x: lambda g: double(g))
+    assert make_jvp(double)(1.0)(3.0)[1] == 6.0
+    assert hessian(lambda x: double(x) ** 2)(numpy.ones(1))[0, 0] == pytest.approx(8.0)
+
+    calls = []
+
+    @notrace_primitive
+    def record(x):
+        calls.append(type(x))
+        return 0.0
+
+    grad(lambda x: x * record(x))(2.0)
+    assert calls == [float]
+
+
+def test_combo_check_runs_every_combination():
+    combo_check(lambda x, axis: np.sum(np.sin(x), axis=axis), [0], modes=["rev"], order=1)(
+        [numpy.ones((2, 3)), numpy.zeros((2, 3))], axis=[0, 1]
+    )
+
+
+def test_extension_names_are_exported():
+    assert issubclass(VSpace, object) and Box is not None
+    assert vspace(1.0).size == 1
+
+
+def test_check_grads_catches_a_wrong_vjp():
+    @primitive
+    def bad_sin(x):
+        return numpy.sin(x)
+
+    defvjp(bad_sin, lambda ans, x: lambda g: -g * np.cos(x))
+    with pytest.raises(AssertionError, match="reverse mode"):
+        check_grads(bad_sin, modes=["rev"])(0.3)

@@ -1,0 +1,47 @@
+"""plugrad.forward: forward mode agrees with reverse mode and nests with it."""
+
+from __future__ import annotations
+
+import numpy
+import pytest
+
+import plugrad.numpy as np
+from plugrad import grad, hessian, make_jvp, make_vjp
+
+
+def f(x):
+    return np.sum(np.tanh(x) * np.exp(x / 3.0)) ** 2
+
+
+def test_jvp_equals_gradient_dot_tangent(rng):
+    x, u = rng.standard_normal(4), rng.standard_normal(4)
+    value, tangent = make_jvp(f)(x)(u)
+    assert value == pytest.approx(f(x))
+    assert tangent == pytest.approx(grad(f)(x) @ u)
+
+
+def test_forward_over_reverse_gives_hessian_vector_products(rng):
+    x, u = rng.standard_normal(3), rng.standard_normal(3)
+    _, hvp = make_jvp(grad(f))(x)(u)
+    numpy.testing.assert_allclose(hvp, hessian(f)(x) @ u, rtol=1e-10)
+
+
+def test_reverse_over_forward(rng):
+    x, u = rng.standard_normal(3), rng.standard_normal(3)
+    directional = lambda x: make_jvp(f)(x)(u)[1]  # noqa: E731
+    numpy.testing.assert_allclose(grad(directional)(x), hessian(f)(x) @ u, rtol=1e-10)
+
+
+def test_forward_over_forward_third_derivative():
+    d = lambda g: lambda x: make_jvp(g)(x)(1.0)[1]  # noqa: E731
+    assert d(d(d(np.sin)))(0.3) == pytest.approx(-numpy.cos(0.3))
+
+
+def test_output_independent_of_input_has_zero_tangent():
+    value, tangent = make_jvp(lambda x: numpy.ones(2))(1.0)(1.0)
+    numpy.testing.assert_array_equal(tangent, numpy.zeros(2))
+
+
+def test_vjp_of_containers_output():
+    vjp, ans = make_vjp(lambda x: (x * 2.0, [np.sin(x)]))(0.5)
+    assert vjp((1.0, [1.0])) == pytest.approx(2.0 + numpy.cos(0.5))

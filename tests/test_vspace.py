@@ -1,0 +1,60 @@
+"""plugrad.vspace: the spaces of floats, complex numbers, arrays and containers."""
+
+from __future__ import annotations
+
+import collections
+
+import numpy
+import pytest
+
+from plugrad import NotDifferentiableError, vspace
+from plugrad.vspace import ArrayVSpace, DictVSpace, ScalarVSpace, SequenceVSpace
+
+Pair = collections.namedtuple("Pair", "a b")
+
+
+@pytest.mark.parametrize(
+    "value, cls, size",
+    [
+        (1.0, ScalarVSpace, 1),
+        (1j, ScalarVSpace, 1),
+        (numpy.float32(1.0), ArrayVSpace, 1),
+        (numpy.ones((2, 3)), ArrayVSpace, 6),
+        (numpy.ones(2, complex), ArrayVSpace, 2),
+        ([1.0, numpy.ones(3)], SequenceVSpace, 4),
+        (Pair(1.0, 2.0), SequenceVSpace, 2),
+        ({"w": numpy.ones(2), "b": 0.5}, DictVSpace, 3),
+    ],
+)
+def test_spaces_of_each_kind(value, cls, size, rng):
+    vs = vspace(value)
+    assert isinstance(vs, cls)
+    assert vs.size == size
+    zeros, ones = vs.zeros(), vs.ones()
+    assert vspace(zeros) == vs == vspace(ones)
+    assert type(zeros) is type(value)
+    x = vs.randn(rng)
+    assert vspace(x) == vs
+    assert vs.inner_prod(x, x) == pytest.approx(float(numpy.sum(numpy.abs(vs.flatten(x)) ** 2)))
+    numpy.testing.assert_allclose(vs.flatten(vs.unflatten(vs.flatten(x))), vs.flatten(x))
+    basis = list(vs.standard_basis())
+    assert len(basis) == size * (2 if vs.iscomplex else 1)
+    total = basis[0]
+    for b in basis[1:]:
+        total = vs.add(total, b)
+    assert vs.inner_prod(total, total) == pytest.approx(len(basis))
+    numpy.testing.assert_allclose(vs.flatten(vs.scalar_mul(ones, 2.0)), 2 * vs.flatten(ones))
+
+
+def test_dtype_and_scalar_kind_are_preserved():
+    assert vspace(numpy.ones(2, numpy.float32)).zeros().dtype == numpy.float32
+    assert isinstance(vspace(numpy.float32(2)).ones(), numpy.float32)
+    assert isinstance(vspace(2.0).ones(), float)
+    assert vspace(2.0) == vspace(numpy.float64(3.0))  # a Python float and a NumPy scalar share a space
+    assert vspace(numpy.ones(2)) != vspace(numpy.ones(3))
+
+
+@pytest.mark.parametrize("value", [1, numpy.arange(3), True, "text", None, object()])
+def test_non_vectors_are_refused(value):
+    with pytest.raises(NotDifferentiableError):
+        vspace(value)
