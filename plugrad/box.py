@@ -27,14 +27,18 @@ _levels = itertools.count(1)  # next() on a count is atomic under the GIL
 class Trace:
     """One reverse- or forward-mode differentiation in progress."""
 
-    __slots__ = ("level", "forward", "tape")
+    __slots__ = ("level", "forward", "tape", "sites")
 
     def __init__(self, forward: bool = False) -> None:
+        from plugrad import debug
+
         self.level: int = next(_levels)
         self.forward: bool = forward
         # Reverse mode records boxes here in creation order; the backward pass walks it
         # backwards, so no graph sort is needed. ``None`` once the trace is closed.
         self.tape: list[Box] | None = None if forward else []
+        # In debug mode: tape index (reverse) or box id (forward) -> where the user called it.
+        self.sites: dict[int, str] | None = {} if debug.enabled() else None
 
     def __repr__(self) -> str:
         mode = "forward" if self.forward else "reverse"

@@ -1,8 +1,12 @@
 """Debug mode: catch the first NaN or infinity, or a malformed cotangent, where it is made.
 
-Switch it on for a block with ``with plugrad.debug.detect_anomaly():`` or for a
-whole process with ``PLUGRAD_DEBUG=1``. The state is a context variable, so each
-thread and task decides for itself.
+Switch it on for a block with ``with plugrad.detect_anomaly():`` or for a whole
+process with ``PLUGRAD_DEBUG=1``. The state is a context variable, so each thread
+and task decides for itself. While it is on, every traced operation remembers the
+line of user code that called it, and every cotangent (reverse mode) and tangent
+(forward mode) is checked as soon as a rule produces it: a NaN or infinity, or a
+value of the wrong shape or dtype, raises :class:`AnomalyError` naming the
+primitive, its pack, the argument, the shapes and that line.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,11 +22,12 @@ import numpy as np
 
 from plugrad.errors import PlugradError
 
-__all__ = ["detect_anomaly", "enabled", "AnomalyError"]
+__all__ = ["detect_anomaly", "enabled", "AnomalyError", "call_site"]
 
 _enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "plugrad_debug", default=os.environ.get("PLUGRAD_DEBUG", "") not in ("", "0")
 )
+_KERNEL_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 class AnomalyError(PlugradError, FloatingPointError):
@@ -42,36 +48,75 @@ def detect_anomaly(enable: bool = True) -> Iterator[None]:
         _enabled.reset(token)
 
 
+def _is_library(filename: str) -> bool:
+    path = os.path.abspath(filename)
+    if path.startswith(_KERNEL_DIR):
+        return True
+    parts = path.split(os.sep)
+    return any(p.startswith("plugrad_") or p in ("numpy", "scipy") for p in parts[:-1])
+
+
+def call_site() -> str:
+    """``file:line in function`` of the innermost caller outside plugrad and its packs."""
+    frame = sys._getframe(1)
+    while frame is not None and _is_library(frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+
+
 def _describe(x: Any) -> str:
     from plugrad.box import getval
 
     v = getval(x)
-    return f"shape {np.shape(v)} dtype {np.asarray(v).dtype}" if not isinstance(v, (tuple, list, dict)) else type(v).__name__
+    if isinstance(v, (tuple, list, dict)):
+        return type(v).__name__
+    return f"shape {np.shape(v)} dtype {np.asarray(v).dtype}"
 
 
-def check_cotangent(prim: Any, argnum: int, ct: Any, parent: Any, box: Any) -> None:
+def _nonfinite(value: Any) -> bool:
+    from plugrad.box import getval
+
+    value = getval(value)
+    if isinstance(value, (tuple, list)):
+        return any(_nonfinite(v) for v in value)
+    if isinstance(value, dict):
+        return any(_nonfinite(v) for v in value.values())
+    arr = np.asarray(value)
+    return arr.dtype.kind in "fc" and not bool(np.all(np.isfinite(arr)))
+
+
+def check_cotangent(prim: Any, argnum: int, ct: Any, parent: Any, box: Any, site: str | None) -> None:
     """Raise :class:`AnomalyError` if ``ct`` is not finite or not in the argument's space."""
     from plugrad.box import getval
     from plugrad.vspace import vspace
 
     value = getval(ct)
     where = f"{prim.name} (pack {prim.pack or 'none'}), VJP for {prim.arg_name(argnum)}"
+    called = f"; the primitive was called at {site}" if site else ""
     try:
         got, want = vspace(value), vspace(parent._value)
     except PlugradError:
         got = want = None
-    if got is not None and (got.shape != want.shape or (not want.iscomplex and got.iscomplex)):
+    if got is not None and want is not None and (got.shape != want.shape or (got.iscomplex and not want.iscomplex)):
         raise AnomalyError(
             f"{where} returned a cotangent with {_describe(value)} for an argument with "
-            f"{_describe(parent._value)}; a VJP must return a value shaped like its argument "
-            "(unbroadcast the cotangent)."
+            f"{_describe(parent._value)}{called}. A VJP must return a value shaped like its "
+            "argument (sum over broadcast axes), and real for a real argument."
         )
-    if isinstance(value, (tuple, list, dict)):
-        return
-    arr = np.asarray(value)
-    if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+    if _nonfinite(value):
         raise AnomalyError(
-            f"{where} produced a non-finite cotangent ({_describe(value)}) from a cotangent "
-            f"with {_describe(getattr(box, '_value', None))}. The primitive was called "
-            f"with arguments of {', '.join(_describe(a) for a in box._args)}."
+            f"{where} produced a non-finite cotangent ({_describe(value)}) from arguments of "
+            f"{', '.join(_describe(a) for a in box._args)}{called}."
+        )
+
+
+def check_tangent(prim: Any, tangent: Any, ans: Any, args: Any, site: str) -> None:
+    """Raise :class:`AnomalyError` if a forward-mode tangent is not finite."""
+    if _nonfinite(tangent):
+        raise AnomalyError(
+            f"{prim.name} (pack {prim.pack or 'none'}) produced a non-finite tangent "
+            f"({_describe(tangent)}) from arguments of {', '.join(_describe(a) for a in args)}; "
+            f"the primitive was called at {site}."
         )

@@ -22,6 +22,7 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from plugrad import debug
 from plugrad.box import Box, Trace, _box_types, box_type
 from plugrad.errors import NotDifferentiableError, TraceError
 
@@ -295,7 +296,9 @@ def record(
     box._value = ans
     box._trace = trace
     if trace.forward:
-        box._tangent = prim.forward(parents, ans, args, kwargs)
+        box._tangent = tangent = prim.forward(parents, ans, args, kwargs)
+        if trace.sites is not None:
+            debug.check_tangent(prim, tangent, ans, args, debug.call_site())
         return box
     tape = trace.tape
     if tape is None:
@@ -310,6 +313,8 @@ def record(
     box._parents = parents
     box._index = len(tape)
     tape.append(box)
+    if trace.sites is not None:
+        trace.sites[box._index] = debug.call_site()
     return box
 
 

@@ -55,7 +55,8 @@ def backward(tape: list[Box], end: Box, g: Any) -> Any:
     The tape is in creation order, which is a topological order of the graph, so
     one reverse sweep visits every box after all of its consumers.
     """
-    check = debug.enabled()
+    sites = end._trace.sites
+    check = sites is not None or debug.enabled()
     cts: list[Any] = [None] * (end._index + 1)
     cts[end._index] = g
     for i in range(end._index, 0, -1):
@@ -74,7 +75,7 @@ def backward(tape: list[Box], end: Box, g: Any) -> Any:
                 rule = prim.vjp_rule(argnum)
             ct = rule(g, ans, *args, **kwargs) if kwargs else rule(g, ans, *args)
             if check:
-                debug.check_cotangent(prim, argnum, ct, parent, box)
+                debug.check_cotangent(prim, argnum, ct, parent, box, (sites or {}).get(i))
             j = parent._index
             prev = cts[j]
             if prev is None:

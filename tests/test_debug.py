@@ -1,0 +1,74 @@
+"""Debug mode: the first NaN, infinity or malformed cotangent is caught where it is made."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy
+import pytest
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+import plugrad.numpy as np
+from plugrad import detect_anomaly, grad, make_jvp
+from plugrad.debug import AnomalyError
+from plugrad.extend import defvjp, primitive
+
+
+def nan_at_zero(x):
+    return np.sum(np.sqrt(x) * 0.0 + x)
+
+
+def test_off_by_default_gives_nan_silently():
+    g = grad(nan_at_zero)(numpy.array([0.0, 1.0]))
+    assert numpy.isnan(g[0])
+
+
+def test_debug_mode_names_primitive_pack_argument_and_call_site():
+    with detect_anomaly():
+        with pytest.raises(AnomalyError) as info:
+            grad(nan_at_zero)(numpy.array([0.0, 1.0]))
+    message = str(info.value)
+    assert "numpy.sqrt (pack numpy)" in message
+    assert "argument 0" in message
+    assert f"{__file__}:" in message and "nan_at_zero" in message
+
+
+def test_forward_mode_tangent_checked():
+    with detect_anomaly():
+        with pytest.raises(AnomalyError, match="numpy.log.*non-finite tangent"):
+            make_jvp(lambda x: np.log(x))(numpy.zeros(2))(numpy.ones(2))
+
+
+def test_user_vjp_with_wrong_shape_is_caught_naming_the_rule():
+    @primitive
+    def total(x):
+        return numpy.sum(x)
+
+    defvjp(total, lambda ans, x: lambda g: g)  # forgets to broadcast back to x's shape
+    with detect_anomaly(), pytest.raises(AnomalyError, match=r"total.*VJP for argument 0.*shape \(\) .*shape \(3,\)"):
+        grad(total)(numpy.ones(3))
+
+
+def test_environment_variable_turns_it_on():
+    code = (
+        "import numpy, plugrad.numpy as np\n"
+        "from plugrad import grad\n"
+        "grad(lambda x: np.sum(np.sqrt(x)))(numpy.zeros(2))\n"
+    )
+    env = dict(os.environ, PLUGRAD_DEBUG="1")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode != 0 and "AnomalyError" in result.stderr
+
+
+def test_state_is_per_context():
+    import threading
+
+    seen = []
+    with detect_anomaly():
+        t = threading.Thread(target=lambda: seen.append(__import__("plugrad").debug.enabled()))
+        t.start()
+        t.join()
+    assert seen == [os.environ.get("PLUGRAD_DEBUG", "") not in ("", "0")]
