@@ -21,6 +21,7 @@ MODULES = (
     "shape",
     "indexing",
     "linear",
+    "joining",
 )
 
 

@@ -1,6 +1,8 @@
-"""Functions that rearrange elements without changing them: all linear, so each
-JVP is the function itself applied to the tangent and each VJP the inverse
-rearrangement of the cotangent."""
+"""Functions that rearrange, copy or pick out the elements of one array (and
+``trace``, which sums a diagonal). All are linear (``pad`` with a constant is
+affine), so each JVP is the function applied to the tangent, and each VJP the
+transposed rearrangement of the cotangent: the inverse permutation, or a gather
+that adds where an element was copied several times."""
 
 from __future__ import annotations
 
@@ -8,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from plugrad import Primitive, Sample, rand, scalar
-from plugrad_numpy._util import shape_of, unbroadcast
+from plugrad import Box, Composite, NotDifferentiableError, Primitive, Sample, rand, scalar
+from plugrad_numpy._util import dtype_of, shape_of, unbroadcast
 
 
 def _reshape(x: Any, shape: Any, *args: Any, **kwargs: Any) -> Any:
@@ -60,3 +62,283 @@ moveaxis = Primitive("numpy.moveaxis", np.moveaxis, complex=True)
 moveaxis.def_vjp(lambda g, ans, x, source, destination: moveaxis(g, destination, source))
 moveaxis.def_linear()
 moveaxis.def_samples(Sample(rand(2, 3, 4), 0, -1), Sample(rand(2, 3, 4), (0, 1), (2, 0)))
+
+matrix_transpose = Primitive("numpy.matrix_transpose", np.matrix_transpose, complex=True)
+matrix_transpose.def_vjp(lambda g, ans, x: matrix_transpose(g))
+matrix_transpose.def_linear()
+matrix_transpose.def_samples(Sample(rand(2, 3)), Sample(rand(2, 3, 4)))
+
+permute_dims = transpose.alias("numpy.permute_dims", np.permute_dims)
+
+copy = Primitive("numpy.copy", np.copy, complex=True)
+copy.def_vjp(lambda g, ans, a, *args, **kwargs: g)
+copy.def_linear()
+copy.def_samples(Sample(scalar()), Sample(rand()), Sample(rand(2, 3)), Sample(rand(3), order="F"))
+
+
+# Reversals and rotations: each undone by itself, or by itself in the other sense.
+
+flip = Primitive("numpy.flip", np.flip, complex=True)
+flip.def_vjp(lambda g, ans, m, axis=None: flip(g, axis))
+flip.def_linear()
+flip.def_samples(
+    Sample(rand()),
+    Sample(rand(4)),
+    Sample(rand(2, 3), 0),
+    Sample(rand(2, 3), axis=-1),
+    Sample(rand(2, 3, 2), axis=(0, -1)),
+)
+
+fliplr = Primitive("numpy.fliplr", np.fliplr, complex=True)
+fliplr.def_vjp(lambda g, ans, m: fliplr(g))
+fliplr.def_linear()
+fliplr.def_samples(Sample(rand(2, 3)), Sample(rand(2, 3, 2)))
+
+flipud = Primitive("numpy.flipud", np.flipud, complex=True)
+flipud.def_vjp(lambda g, ans, m: flipud(g))
+flipud.def_linear()
+flipud.def_samples(Sample(rand(3)), Sample(rand(2, 3)))
+
+
+def _negated(shift: Any) -> Any:
+    return -np.asarray(shift)
+
+
+roll = Primitive("numpy.roll", np.roll, complex=True)
+roll.def_vjp(lambda g, ans, a, shift, axis=None: roll(g, _negated(shift), axis))
+roll.def_linear()
+roll.def_samples(
+    Sample(rand(5), 2),
+    Sample(rand(2, 3), -1),
+    Sample(rand(2, 3), 1, axis=-1),
+    Sample(rand(2, 3, 2), (1, -2), (0, 2)),
+    Sample(rand(), 1),
+)
+
+rot90 = Primitive("numpy.rot90", np.rot90, complex=True)
+rot90.def_vjp(lambda g, ans, m, k=1, axes=(0, 1): rot90(g, -k, axes))
+rot90.def_linear()
+rot90.def_samples(
+    Sample(rand(2, 3)),
+    Sample(rand(2, 3), 3),
+    Sample(rand(2, 3, 4), -1, axes=(-1, 0)),
+    Sample(rand(2, 3), k=2),
+)
+
+triu = Primitive("numpy.triu", np.triu, complex=True)
+triu.def_vjp(lambda g, ans, m, k=0: unbroadcast(triu(g, k), m))
+triu.def_linear()
+triu.def_samples(Sample(rand(3, 3)), Sample(rand(3, 4), 1), Sample(rand(2, 4, 3), k=-1), Sample(rand(3)))
+
+tril = Primitive("numpy.tril", np.tril, complex=True)
+tril.def_vjp(lambda g, ans, m, k=0: unbroadcast(tril(g, k), m))
+tril.def_linear()
+tril.def_samples(Sample(rand(3, 3)), Sample(rand(4, 3), -1), Sample(rand(2, 3, 4), k=1), Sample(rand(3)))
+
+
+# Copies of elements (repeated, padded, picked out): the cotangent of ``x`` gathers
+# the output's cotangent back, adding where an element was copied more than once.
+# Applying the NumPy function itself to ``_labels(x)`` says where each output
+# element came from.
+
+
+def _labels(x: Any) -> np.ndarray:
+    """``1, 2, ..., x.size`` in the shape of ``x``; label 0 marks "not from ``x``"."""
+    shape = shape_of(x)
+    return np.arange(1, int(np.prod(shape)) + 1).reshape(shape)
+
+
+def gather_vjp(g: Any, source: np.ndarray, x: Any) -> Any:
+    """The cotangent of ``x`` for an output whose element ``i`` is a copy of element
+    ``source[i]`` of ``_labels(x)`` (or of nothing in ``x``, where ``source[i]`` is 0)."""
+    from plugrad_numpy.indexing import getitem, untake
+
+    size = int(np.prod(shape_of(x)))
+    flat = untake(g, source, (size + 1,), dtype_of(x))
+    return unbroadcast(reshape(getitem(flat, slice(1, None)), shape_of(x)), x)
+
+
+def _tile_vjp(g: Any, ans: Any, A: Any, reps: Any) -> Any:
+    from plugrad_numpy.reductions import sum as sum_
+
+    shape = tuple(shape_of(A))
+    reps = tuple(reps) if np.iterable(reps) else (reps,)
+    d = max(len(shape), len(reps))
+    shape, reps = (1,) * (d - len(shape)) + shape, (1,) * (d - len(reps)) + reps
+    # The output, axis by axis, is (copy, element): sum over the copies.
+    blocks = reshape(g, tuple(n for pair in zip(reps, shape) for n in pair))
+    return unbroadcast(reshape(sum_(blocks, axis=tuple(range(0, 2 * d, 2))), shape_of(A)), A)
+
+
+tile = Primitive("numpy.tile", np.tile, complex=True)
+tile.def_vjp(_tile_vjp)
+tile.def_linear()
+tile.def_samples(
+    Sample(rand(3), 2),
+    Sample(rand(2, 3), (2, 1)),
+    Sample(rand(3), (2, 1, 2)),
+    Sample(rand(2, 1, 3), 2),
+    Sample(scalar(), (2, 2)),
+)
+
+repeat = Primitive("numpy.repeat", np.repeat, complex=True)
+repeat.def_vjp(lambda g, ans, a, repeats, axis=None: gather_vjp(g, np.repeat(_labels(a), repeats, axis), a))
+repeat.def_linear()
+repeat.def_samples(
+    Sample(rand(3), 2),
+    Sample(rand(2, 3), 2),
+    Sample(rand(2, 3), 2, axis=-2),
+    Sample(rand(2, 3), np.array([1, 0, 3]), 1),
+    Sample(scalar(), 3),
+)
+
+# Modes whose padding copies elements of the array (or is a constant).
+_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+
+
+def _linear_pad_kwargs(mode: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` for padding a tangent or the labels: the constant is zero."""
+    if mode not in _PAD_MODES or kwargs.get("reflect_type", "even") != "even":
+        raise NotDifferentiableError(
+            f"numpy.pad is differentiable in modes {', '.join(_PAD_MODES)} (reflect_type='even'); "
+            f"got mode={mode!r}, {kwargs}. Pad with one of those modes, or build the padding "
+            "from np.concatenate."
+        )
+    return {k: v for k, v in kwargs.items() if k != "constant_values"}
+
+
+def _pad_vjp(g: Any, ans: Any, array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> Any:
+    return gather_vjp(g, np.pad(_labels(array), pad_width, mode, **_linear_pad_kwargs(mode, kwargs)), array)
+
+
+def _pad_jvp(t: Any, ans: Any, array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> Any:
+    return pad(t, pad_width, mode, **_linear_pad_kwargs(mode, kwargs))
+
+
+pad = Primitive("numpy.pad", np.pad, complex=True)
+pad.def_vjp(_pad_vjp)
+pad.def_jvp(_pad_jvp)
+pad.def_samples(
+    Sample(rand(3), 2),
+    Sample(rand(2, 3), ((1, 0), (0, 2)), constant_values=1.5),
+    Sample(rand(2, 3), (1, 2), "edge"),
+    Sample(rand(3, 4), 2, mode="reflect"),
+    Sample(rand(2, 3), ((2, 3), (1, 0)), "symmetric"),
+    Sample(rand(2, 3), ((4, 1), (3, 0)), "wrap"),
+    Sample(rand(), 1, "edge"),
+)
+
+diag = Primitive("numpy.diag", np.diag, complex=True)
+diag.def_vjp(lambda g, ans, v, k=0: gather_vjp(g, np.diag(_labels(v), k), v))
+diag.def_linear()
+diag.def_samples(
+    Sample(rand(3)),
+    Sample(rand(3), 1),
+    Sample(rand(2), k=-2),
+    Sample(rand(3, 3)),
+    Sample(rand(3, 4), -1),
+    Sample(rand(4, 3), k=1),
+)
+
+diagflat = Primitive("numpy.diagflat", np.diagflat, complex=True)
+diagflat.def_vjp(lambda g, ans, v, k=0: gather_vjp(g, np.diagflat(_labels(v), k), v))
+diagflat.def_linear()
+diagflat.def_samples(Sample(rand(3)), Sample(rand(2, 2), 1), Sample(rand(2), k=-1), Sample(scalar()))
+
+diagonal = Primitive("numpy.diagonal", np.diagonal, complex=True)
+diagonal.def_vjp(lambda g, ans, a, *args, **kwargs: gather_vjp(g, np.diagonal(_labels(a), *args, **kwargs), a))
+diagonal.def_linear()
+diagonal.def_samples(
+    Sample(rand(3, 3)),
+    Sample(rand(3, 4), 1),
+    Sample(rand(2, 3, 4), -1, 2, 0),
+    Sample(rand(2, 3, 3), axis1=-2, axis2=-1),
+)
+
+
+def _trace_vjp(
+    g: Any, ans: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, *args: Any, **kwargs: Any
+) -> Any:
+    source = np.diagonal(_labels(a), offset, axis1, axis2)
+    return gather_vjp(broadcast_to(expand_dims(g, -1), source.shape), source, a)
+
+
+trace = Primitive("numpy.trace", np.trace, complex=True)
+trace.def_vjp(_trace_vjp)
+trace.def_linear()
+trace.def_samples(
+    Sample(rand(3, 3)),
+    Sample(rand(3, 4), 1),
+    Sample(rand(2, 3, 4), -1, 2, 0),
+    Sample(rand(2, 3, 3), axis1=-2, axis2=-1),
+)
+
+delete = Primitive("numpy.delete", np.delete, complex=True)
+delete.def_vjp(lambda g, ans, arr, obj, axis=None: gather_vjp(g, np.delete(_labels(arr), obj, axis), arr))
+delete.def_linear()
+delete.def_samples(
+    Sample(rand(5), 1),
+    Sample(rand(2, 3), [0, 2]),
+    Sample(rand(3, 4), slice(0, 4, 2), axis=-1),
+    Sample(rand(3, 2), np.array([True, False, True]), 0),
+)
+
+
+# Labels of ``arr`` with zeros for ``values``, or zeros for ``arr`` with labels of ``values``.
+def _insert_vjp_arr(g: Any, ans: Any, arr: Any, obj: Any, values: Any, axis: Any = None) -> Any:
+    return gather_vjp(g, np.insert(_labels(arr), obj, np.zeros(shape_of(values), int), axis), arr)
+
+
+def _insert_vjp_values(g: Any, ans: Any, arr: Any, obj: Any, values: Any, axis: Any = None) -> Any:
+    return gather_vjp(g, np.insert(np.zeros(shape_of(arr), int), obj, _labels(values), axis), values)
+
+
+insert = Primitive("numpy.insert", np.insert, complex=True)
+insert.def_vjp(_insert_vjp_arr, _insert_vjp_values, argnums=(0, 2))
+insert.def_jvp(
+    lambda t, ans, arr, obj, values, axis=None: insert(t, obj, np.zeros(shape_of(values), ans.dtype), axis),
+    lambda t, ans, arr, obj, values, axis=None: insert(np.zeros(shape_of(arr), ans.dtype), obj, t, axis),
+    argnums=(0, 2),
+)
+insert.def_samples(
+    Sample(rand(4), 1, rand(2)),
+    Sample(rand(4), [0, 3], scalar()),
+    Sample(rand(2, 3), 1, rand(2), axis=1),
+    Sample(rand(2, 3), [2, 0], rand(2, 1), axis=-1),
+    Sample(rand(2, 2), 1, rand(2), axis=0),
+    Sample(rand(2, 2), 1, rand(2, 2), axis=1),
+    Sample(rand(2, 3), 2, rand()),
+)
+
+
+# atleast_1d, _2d, _3d: reshapes, so a composite. Several arguments give a tuple.
+
+
+def _atleast(numpy_fun: Any, arys: tuple[Any, ...]) -> Any:
+    if not any(isinstance(a, Box) for a in arys):
+        return numpy_fun(*arys)
+    out = []
+    for a in arys:
+        if not isinstance(a, Box):
+            out.append(numpy_fun(a))
+            continue
+        shape = np.shape(numpy_fun(np.empty(shape_of(a), bool)))
+        out.append(a if shape == shape_of(a) else reshape(a, shape))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _atleast_1d(*arys: Any) -> Any:
+    return _atleast(np.atleast_1d, arys)
+
+
+def _atleast_2d(*arys: Any) -> Any:
+    return _atleast(np.atleast_2d, arys)
+
+
+def _atleast_3d(*arys: Any) -> Any:
+    return _atleast(np.atleast_3d, arys)
+
+
+atleast_1d = Composite("numpy.atleast_1d", _atleast_1d)
+atleast_2d = Composite("numpy.atleast_2d", _atleast_2d)
+atleast_3d = Composite("numpy.atleast_3d", _atleast_3d)

@@ -1,0 +1,366 @@
+"""Joining arrays into one and splitting one into many, and building arrays from
+(nested) lists whose elements may be traced.
+
+NumPy takes the arrays to join as one list, but a primitive sees only the boxes
+among its positional arguments; so each public function (a Composite) splats the
+list into a variadic primitive, ``numpy._concatenate(axis, *arrays)`` or
+``numpy._stack(axis, *arrays)``, whose VJP for each array is its slice of the
+cotangent. Splitting is slicing, so the split functions are Composites of
+``getitem``: a piece that is never used sends back no cotangent at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from plugrad import Box, Composite, Primitive, Sample, TraceError, rand, scalar
+from plugrad.box import getval
+from plugrad_numpy._util import dtype_of, shape_of, unbroadcast
+from plugrad_numpy.indexing import getitem
+from plugrad_numpy.shape import atleast_1d, atleast_2d, atleast_3d, broadcast_to, ravel, reshape
+
+
+def _traced(x: Any) -> bool:
+    """Whether ``x`` is traced or is a list or tuple holding a traced value at any depth."""
+    if isinstance(x, Box):
+        return True
+    return type(x) in (list, tuple) and any(_traced(e) for e in x)
+
+
+def _along(axis: int, index: Any) -> tuple[Any, ...]:
+    """An index selecting ``index`` along ``axis`` (non-negative) and everything elsewhere."""
+    return (slice(None),) * axis + (index,)
+
+
+def _axis(axis: int, ndim: int) -> int:
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(axis, ndim)
+    return axis % ndim
+
+
+def _zeros(x: Any, ans: Any) -> np.ndarray:
+    return np.zeros(shape_of(x), dtype_of(ans))
+
+
+# -- the variadic primitives --------------------------------------------------------
+
+
+def _concatenate_fun(axis: Any, *arrays: Any) -> Any:
+    return np.concatenate(arrays, axis=axis)
+
+
+def _concatenate_vjp(argnum: int, g: Any, ans: Any, axis: Any, *arrays: Any) -> Any:
+    i = argnum - 1
+    if axis is None:  # the arrays were flattened
+        sizes = [int(np.prod(shape_of(a))) for a in arrays]
+        start = int(np.sum(sizes[:i]))
+        piece = reshape(getitem(g, slice(start, start + sizes[i])), shape_of(arrays[i]))
+    else:
+        ax = _axis(axis, len(shape_of(ans)))
+        lengths = [shape_of(a)[ax] for a in arrays]
+        start = int(np.sum(lengths[:i]))
+        piece = getitem(g, _along(ax, slice(start, start + lengths[i])))
+    return unbroadcast(piece, arrays[i])
+
+
+def _concatenate_jvp(argnum: int, t: Any, ans: Any, axis: Any, *arrays: Any) -> Any:
+    return _concatenate(axis, *[t if j == argnum - 1 else _zeros(a, ans) for j, a in enumerate(arrays)])
+
+
+_concatenate = Primitive("numpy._concatenate", _concatenate_fun, complex=True, doc="``np.concatenate(arrays, axis)``")
+_concatenate.def_vjp_argnum(_concatenate_vjp)
+_concatenate.def_jvp_argnum(_concatenate_jvp)
+_concatenate.def_samples(
+    Sample(0, rand(2, 3), rand(1, 3)),
+    Sample(-1, rand(2, 1), rand(2, 3), rand(2, 2)),
+    Sample(1, rand(2, 3, 2), rand(2, 1, 2)),
+    Sample(None, rand(2, 2), rand(3), scalar()),
+    Sample(0, rand(3), np.array([1.0, 2.0]), rand(1)).wrt(1, 3),
+)
+
+
+def _stack_fun(axis: int, *arrays: Any) -> Any:
+    return np.stack(arrays, axis=axis)
+
+
+def _stack_vjp(argnum: int, g: Any, ans: Any, axis: int, *arrays: Any) -> Any:
+    ax = _axis(axis, len(shape_of(ans)))
+    return unbroadcast(getitem(g, _along(ax, argnum - 1)), arrays[argnum - 1])
+
+
+def _stack_jvp(argnum: int, t: Any, ans: Any, axis: int, *arrays: Any) -> Any:
+    return _stack(axis, *[t if j == argnum - 1 else _zeros(a, ans) for j, a in enumerate(arrays)])
+
+
+_stack = Primitive("numpy._stack", _stack_fun, complex=True, doc="``np.stack(arrays, axis)``.")
+_stack.def_vjp_argnum(_stack_vjp)
+_stack.def_jvp_argnum(_stack_jvp)
+_stack.def_samples(
+    Sample(0, scalar(), scalar(), scalar()),
+    Sample(0, rand(), rand()),
+    Sample(0, rand(3), rand(3)),
+    Sample(-1, rand(2, 3), rand(2, 3), rand(2, 3)),
+    Sample(1, rand(2, 3), rand(2, 3)),
+    Sample(0, scalar(), 2.0, 0).wrt(1),
+)
+
+
+# -- arrays from (nested) lists ------------------------------------------------------
+
+
+def _build(obj: Any) -> Any:
+    """``obj`` as one array, stacking lists level by level where they hold traced values."""
+    if isinstance(obj, Box) and type(getval(obj)) in (list, tuple):
+        obj = list(obj)  # a traced list: its elements, each traced
+    if type(obj) in (list, tuple) and _traced(obj):
+        return _stack(0, *[_build(e) for e in obj])
+    return obj
+
+
+def _finish(x: Any, dtype: Any = None, ndmin: int = 0) -> Any:
+    """``x`` cast to ``dtype`` and given at least ``ndmin`` axes."""
+    if dtype is not None and np.dtype(dtype) != dtype_of(x):
+        from plugrad_numpy.unary import astype
+
+        x = astype(x, dtype)
+    shape = tuple(shape_of(x))
+    if len(shape) < ndmin:
+        x = reshape(x, (1,) * (ndmin - len(shape)) + shape)
+    return x
+
+
+def _array(object: Any, dtype: Any = None, *, ndmin: int = 0, **kwargs: Any) -> Any:  # noqa: A002 - numpy's name
+    if not _traced(object):
+        return np.array(object, dtype, ndmin=ndmin, **kwargs)
+    return _finish(_build(object), dtype, ndmin)
+
+
+def _asarray(a: Any, dtype: Any = None, *args: Any, **kwargs: Any) -> Any:
+    if not _traced(a):
+        return np.asarray(a, dtype, *args, **kwargs)
+    return _finish(_build(a), dtype)
+
+
+def _asanyarray(a: Any, dtype: Any = None, *args: Any, **kwargs: Any) -> Any:
+    if not _traced(a):
+        return np.asanyarray(a, dtype, *args, **kwargs)
+    return _finish(_build(a), dtype)
+
+
+def _ascontiguousarray(a: Any, dtype: Any = None, *, like: Any = None) -> Any:
+    if not _traced(a):
+        return np.ascontiguousarray(a, dtype, like=like)
+    return _finish(_build(a), dtype, ndmin=1)
+
+
+array = Composite("numpy.array", _array)
+asarray = Composite("numpy.asarray", _asarray)
+asanyarray = Composite("numpy.asanyarray", _asanyarray)
+ascontiguousarray = Composite("numpy.ascontiguousarray", _ascontiguousarray)
+
+
+# -- joining -------------------------------------------------------------------------
+
+
+def _elements(arrays: Any) -> list[Any]:
+    """The arrays of a sequence (a traced array or list is iterated), each an array or traced."""
+    return [_build(a) for a in arrays]
+
+
+def _no_out(name: str, out: Any) -> None:
+    if out is not None:
+        raise TraceError(
+            f"numpy.{name} got out= with traced arrays; plugrad cannot write into an existing "
+            "array while differentiating. Use the returned array instead."
+        )
+
+
+def _join(numpy_fun: Any, prim: Primitive, arrays: Any, axis: Any, out: Any, dtype: Any, **kwargs: Any) -> Any:
+    if not _traced(arrays):
+        return numpy_fun(arrays, axis, out, dtype=dtype, **kwargs)
+    _no_out(numpy_fun.__name__, out)
+    return _finish(prim(axis, *_elements(arrays)), dtype)
+
+
+def _concatenate_public(arrays: Any, axis: Any = 0, out: Any = None, *, dtype: Any = None, **kwargs: Any) -> Any:
+    return _join(np.concatenate, _concatenate, arrays, axis, out, dtype, **kwargs)
+
+
+def _concat(arrays: Any, /, axis: Any = 0, out: Any = None, *, dtype: Any = None, **kwargs: Any) -> Any:
+    return _join(np.concat, _concatenate, arrays, axis, out, dtype, **kwargs)
+
+
+def _stack_public(arrays: Any, axis: int = 0, out: Any = None, *, dtype: Any = None, **kwargs: Any) -> Any:
+    return _join(np.stack, _stack, arrays, axis, out, dtype, **kwargs)
+
+
+def _hstack(tup: Any, *, dtype: Any = None, casting: Any = "same_kind") -> Any:
+    if not _traced(tup):
+        return np.hstack(tup, dtype=dtype, casting=casting)
+    arrs = [atleast_1d(a) for a in _elements(tup)]
+    axis = 0 if arrs and len(shape_of(arrs[0])) == 1 else 1
+    return _finish(_concatenate(axis, *arrs), dtype)
+
+
+def _vstack(tup: Any, *, dtype: Any = None, casting: Any = "same_kind") -> Any:
+    if not _traced(tup):
+        return np.vstack(tup, dtype=dtype, casting=casting)
+    return _finish(_concatenate(0, *[atleast_2d(a) for a in _elements(tup)]), dtype)
+
+
+def _dstack(tup: Any) -> Any:
+    if not _traced(tup):
+        return np.dstack(tup)
+    return _concatenate(2, *[atleast_3d(a) for a in _elements(tup)])
+
+
+def _column_stack(tup: Any) -> Any:
+    if not _traced(tup):
+        return np.column_stack(tup)
+    columns = [reshape(a, (-1, 1)) if len(shape_of(a)) < 2 else a for a in _elements(tup)]
+    return _concatenate(1, *columns)
+
+
+def _block(arrays: Any) -> Any:
+    if not _traced(arrays):
+        return np.block(arrays)
+    # NumPy checks the nesting and the shapes on placeholders of the same shapes.
+    ndim = np.block(_placeholders(arrays)).ndim
+    depth = _depth(arrays)
+
+    def join(obj: Any, level: int) -> Any:
+        if type(obj) is list:  # the innermost lists join along the last axis
+            return _concatenate(level - depth, *[join(e, level + 1) for e in obj])
+        obj = _build(obj)
+        shape = tuple(shape_of(obj))
+        return reshape(obj, (1,) * (ndim - len(shape)) + shape) if len(shape) < ndim else obj
+
+    return join(arrays, 0)
+
+
+def _placeholders(obj: Any) -> Any:
+    if type(obj) in (list, tuple):  # np.block rejects tuples itself
+        return type(obj)(_placeholders(e) for e in obj)
+    shape = shape_of(getval(obj)) if isinstance(obj, Box) else np.shape(obj)
+    return np.broadcast_to(np.zeros((), bool), shape)
+
+
+def _depth(obj: Any) -> int:
+    return 1 + _depth(obj[0]) if type(obj) is list and obj else int(type(obj) is list)
+
+
+def _append(arr: Any, values: Any, axis: Any = None) -> Any:
+    if not _traced((arr, values)):
+        return np.append(arr, values, axis)
+    arr, values = _build(arr), _build(values)
+    if axis is None:
+        return _concatenate(0, ravel(arr), ravel(values))
+    return _concatenate(axis, arr, values)
+
+
+concatenate = Composite("numpy.concatenate", _concatenate_public)
+concat = Composite("numpy.concat", _concat)
+stack = Composite("numpy.stack", _stack_public)
+hstack = Composite("numpy.hstack", _hstack)
+vstack = Composite("numpy.vstack", _vstack)
+dstack = Composite("numpy.dstack", _dstack)
+column_stack = Composite("numpy.column_stack", _column_stack)
+block = Composite("numpy.block", _block)
+append = Composite("numpy.append", _append)
+
+
+# -- splitting -----------------------------------------------------------------------
+
+
+def _split_along(ary: Any, indices_or_sections: Any, axis: int, numpy_split: Any) -> list[Any]:
+    """The pieces of ``ary``: slices along ``axis`` where ``numpy_split`` cuts an index range."""
+    ax = _axis(axis, len(shape_of(ary)))
+    pieces = numpy_split(np.arange(shape_of(ary)[ax]), indices_or_sections)
+    return [getitem(ary, _along(ax, slice(p[0], p[-1] + 1) if len(p) else slice(0, 0))) for p in pieces]
+
+
+def _split(ary: Any, indices_or_sections: Any, axis: int = 0) -> Any:
+    ary = _build(ary)
+    if not isinstance(ary, Box):
+        return np.split(ary, indices_or_sections, axis)
+    return _split_along(ary, indices_or_sections, axis, np.split)
+
+
+def _array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> Any:
+    ary = _build(ary)
+    if not isinstance(ary, Box):
+        return np.array_split(ary, indices_or_sections, axis)
+    return _split_along(ary, indices_or_sections, axis, np.array_split)
+
+
+def _split_checked(name: str, ary: Any, indices_or_sections: Any, min_ndim: int, axis: int) -> Any:
+    if len(shape_of(ary)) < min_ndim:
+        raise ValueError(f"{name} only works on arrays of {min_ndim} or more dimensions")
+    return _split_along(ary, indices_or_sections, axis, np.split)
+
+
+def _hsplit(ary: Any, indices_or_sections: Any) -> Any:
+    ary = _build(ary)
+    if not isinstance(ary, Box):
+        return np.hsplit(ary, indices_or_sections)
+    return _split_checked("hsplit", ary, indices_or_sections, 1, 1 if len(shape_of(ary)) > 1 else 0)
+
+
+def _vsplit(ary: Any, indices_or_sections: Any) -> Any:
+    ary = _build(ary)
+    if not isinstance(ary, Box):
+        return np.vsplit(ary, indices_or_sections)
+    return _split_checked("vsplit", ary, indices_or_sections, 2, 0)
+
+
+def _dsplit(ary: Any, indices_or_sections: Any) -> Any:
+    ary = _build(ary)
+    if not isinstance(ary, Box):
+        return np.dsplit(ary, indices_or_sections)
+    return _split_checked("dsplit", ary, indices_or_sections, 3, 2)
+
+
+def _unstack(x: Any, /, *, axis: int = 0) -> Any:
+    if not isinstance(x, Box):
+        return np.unstack(x, axis=axis)
+    ax = _axis(axis, len(shape_of(x)))
+    return tuple(getitem(x, _along(ax, i)) for i in range(shape_of(x)[ax]))
+
+
+split = Composite("numpy.split", _split)
+array_split = Composite("numpy.array_split", _array_split)
+hsplit = Composite("numpy.hsplit", _hsplit)
+vsplit = Composite("numpy.vsplit", _vsplit)
+dsplit = Composite("numpy.dsplit", _dsplit)
+unstack = Composite("numpy.unstack", _unstack)
+
+
+# -- several arrays to one shape -----------------------------------------------------
+
+
+def _broadcast_arrays(*args: Any, subok: bool = False) -> Any:
+    if not _traced(args):
+        return np.broadcast_arrays(*args, subok=subok)
+    args = tuple(_build(a) for a in args)
+    shape = np.broadcast_shapes(*[shape_of(a) for a in args])
+    return tuple(a if shape_of(a) == shape else broadcast_to(a, shape) for a in args)
+
+
+def _meshgrid(*xi: Any, copy: bool = True, sparse: bool = False, indexing: str = "xy") -> Any:
+    if not _traced(xi):
+        return np.meshgrid(*xi, copy=copy, sparse=sparse, indexing=indexing)
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+    ndim = len(xi)
+    shapes = [[1] * i + [-1] + [1] * (ndim - i - 1) for i in range(ndim)]
+    if indexing == "xy" and ndim > 1:  # the first two output axes are swapped
+        for s in shapes:
+            s[0], s[1] = s[1], s[0]
+    grids = tuple(reshape(_build(x), tuple(s)) for x, s in zip(xi, shapes))
+    return grids if sparse else _broadcast_arrays(*grids)
+
+
+broadcast_arrays = Composite("numpy.broadcast_arrays", _broadcast_arrays)
+meshgrid = Composite("numpy.meshgrid", _meshgrid)
