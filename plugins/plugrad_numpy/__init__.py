@@ -21,6 +21,8 @@ MODULES = (
     "shape",
     "indexing",
     "linear",
+    "sorting",
+    "elementwise",
     "joining",
 )
 

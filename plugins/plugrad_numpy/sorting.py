@@ -1,0 +1,82 @@
+"""Sorting: ``sort`` and ``partition`` return a permutation of their input, so each is
+``take_along_axis(a, perm, axis)`` for a constant permutation ``perm``; the VJP
+scatters the cotangent back through ``perm`` and the JVP permutes the tangent.
+
+Ties: where elements are equal the derivative is not defined (a kink). ``sort``
+uses the stable ``argsort`` permutation, so tied elements keep their input order
+and each output element's derivative comes from the first unclaimed input
+element equal to it; forward and reverse mode agree exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from plugrad import NonDifferentiable, Primitive, Sample, rand
+from plugrad.box import getval
+from plugrad_numpy._util import broadcast_like, shape_of
+from plugrad_numpy.indexing import _along_axis_index, scatter, take_along_axis
+
+
+def permutation_rules(prim: Primitive, perm: Any) -> None:
+    """VJP and JVP of ``prim(a, ...) == take_along_axis(a, perm(a, ...), axis)``."""
+
+    def vjp(g: Any, ans: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
+        p, axis = perm(getval(a), *args, **kwargs)
+        index, flat = _along_axis_index(shape_of(a), p, axis)
+        return scatter(g, index, a, flat)
+
+    def jvp(t: Any, ans: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
+        p, axis = perm(getval(a), *args, **kwargs)
+        return broadcast_like(take_along_axis(t, p, axis=axis), ans)
+
+    prim.def_vjp(vjp)
+    prim.def_jvp(jvp)
+
+
+def _sort_perm(
+    a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stable: Any = None
+) -> tuple[Any, Any]:
+    return np.argsort(a, axis=axis, kind="stable"), axis
+
+
+sort = Primitive("numpy.sort", np.sort, complex=True)
+permutation_rules(sort, _sort_perm)
+sort.def_samples(
+    Sample(rand(6)),
+    Sample(rand(3, 4)),
+    Sample(rand(3, 4), axis=0),
+    Sample(rand(3, 4), -1, kind="stable"),
+    Sample(rand(2, 3, 2), axis=None),
+)
+
+
+def _partition(a: Any, kth: Any, axis: Any = -1, kind: str = "introselect", order: Any = None) -> Any:
+    # Built on argpartition so that the rules below use the very permutation of the result
+    # (numpy.partition leaves the order of the elements besides kth unspecified).
+    perm = np.argpartition(a, kth, axis=axis, kind=kind, order=order)
+    return np.take_along_axis(np.asarray(a), perm, axis=axis)
+
+
+def _partition_perm(
+    a: Any, kth: Any, axis: Any = -1, kind: str = "introselect", order: Any = None
+) -> tuple[Any, Any]:
+    return np.argpartition(a, kth, axis=axis, kind=kind, order=order), axis
+
+
+partition = Primitive("numpy.partition", _partition, complex=True, doc=np.partition.__doc__)
+permutation_rules(partition, _partition_perm)
+partition.def_samples(
+    Sample(rand(7), 3),
+    Sample(rand(3, 5), (1, 3)),
+    Sample(rand(4, 3), 0, axis=0),
+    Sample(rand(2, 3), -1, axis=None),
+)
+
+# Orders and positions are integers: no derivative.
+argsort = NonDifferentiable("numpy.argsort", np.argsort)
+argpartition = NonDifferentiable("numpy.argpartition", np.argpartition)
+lexsort = NonDifferentiable("numpy.lexsort", np.lexsort)
+searchsorted = NonDifferentiable("numpy.searchsorted", np.searchsorted)
