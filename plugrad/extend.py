@@ -9,6 +9,7 @@ signature ``jvp(t, ans, *args, **kwargs)``.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -59,7 +60,34 @@ def _check(fun: Any, op: str) -> Primitive:
     return fun
 
 
+def _check_arity(fun: Primitive, what: str, rule: Callable[..., Any], leading: tuple[str, ...]) -> None:
+    """Refuse a rule that cannot take ``leading`` plus the primitive's positional arguments."""
+    try:
+        params = list(inspect.signature(fun.fun).parameters.values())
+        rule_sig = inspect.signature(rule)
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    for names in (required, positional):
+        try:
+            rule_sig.bind(*leading, *names)
+            return
+        except TypeError:
+            continue
+    expected = ", ".join((*leading, *positional))
+    raise TypeError(
+        f"{what} for {fun.name}: the rule {getattr(rule, '__qualname__', rule)}{rule_sig} cannot be "
+        f"called as ({expected}). Give it one parameter for {leading[0]!r} and one per argument of "
+        f"{fun.name.rpartition('.')[2]}, e.g. lambda {expected}: ..."
+    )
+
+
 def _maker_rule(fun: Primitive, argnum: int, maker: Callable[..., Any]) -> Callable[..., Any]:
+    _check_arity(fun, "defvjp", maker, ("ans",))
+
     def rule(g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
         return maker(ans, *args, **kwargs)(g)
 
@@ -100,6 +128,7 @@ def defjvp(fun: Primitive, *jvpfuns: Callable[..., Any] | None, argnums: Any = N
         raise TypeError(f"defjvp({fun.name}): {len(jvpfuns)} JVP rules for argnums {nums}")
     for i, rule in zip(nums, jvpfuns):
         if rule is not None:
+            _check_arity(fun, "defjvp", rule, ("g", "ans"))
             fun.def_jvp(rule, argnums=(i,))
 
 

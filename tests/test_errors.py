@@ -120,3 +120,18 @@ def test_elementwise_grad_of_complex_output():
 def test_jacobian_of_complex_is_explained():
     with pytest.raises(TypeError, match="real inputs and outputs"):
         jacobian(lambda z: z)(numpy.ones(2) + 0j)
+
+
+def test_defvjp_with_the_wrong_arity_is_refused_at_definition():
+    @primitive
+    def cube(x):
+        return x**3
+
+    with pytest.raises(TypeError, match=r"defvjp for .*cube.*\(ans, x\)"):
+        defvjp(cube, lambda g: 3 * g)  # a VJP written as the rule itself, not a maker
+    with pytest.raises(TypeError, match=r"defjvp for .*cube.*\(g, ans, x\)"):
+        from plugrad.extend import defjvp
+
+        defjvp(cube, lambda g, x: g)
+    defvjp(cube, lambda ans, x: lambda g: 3 * g * x**2)  # the right shape is accepted
+    assert grad(cube)(2.0) == 12.0
