@@ -220,6 +220,31 @@ class ArrayBox(Box):
     def dot(self, other: Any) -> Any:
         return L.dot(self, other)
 
+    def compress(self, condition: Any, axis: Any = None) -> Any:
+        return _method("compress")(condition, self, axis=axis)
+
+    def _in_place(self, name: str) -> TraceError:
+        return TraceError(
+            f"ndarray.{name} changes the array in place, which a traced array cannot do: the "
+            f"derivative still needs the old value. Use the function instead, e.g. "
+            f"x = np.{name}(x, ...)."
+        )
+
+    def sort(self, *args: Any, **kwargs: Any) -> None:
+        raise self._in_place("sort")
+
+    def partition(self, *args: Any, **kwargs: Any) -> None:
+        raise self._in_place("partition")
+
+    def fill(self, *args: Any, **kwargs: Any) -> None:
+        raise self._in_place("fill")
+
+    def put(self, *args: Any, **kwargs: Any) -> None:
+        raise self._in_place("put")
+
+    def resize(self, *args: Any, **kwargs: Any) -> None:
+        raise self._in_place("resize")
+
     def __getattr__(self, name: str) -> Any:
         # Other ndarray methods (prod, max, cumsum, clip, ...) map to the pack's
         # function of the same name, so they are differentiable wherever it is.
@@ -254,6 +279,12 @@ class ArrayBox(Box):
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise _raw_numpy_error("numpy.asarray")
+
+
+def _method(name: str) -> Any:
+    from plugrad.registry import default_registry
+
+    return default_registry().lookup(f"numpy.{name}")
 
 
 def _lookup(module: str, name: str) -> Any:
