@@ -4,17 +4,22 @@ Every check pairs a cotangent ``v`` with a tangent ``u`` by the real bilinear
 form ``<a, b> = Re sum(a * b)``: plugrad's convention is that a cotangent ``c``
 represents the linear functional ``u -> <c, u>``, so for every function
 ``<v, JVP(u)> == <VJP(v), u>`` exactly, real or complex.
+
+Second derivatives are first derivatives of a derivative: :func:`cotangent_as_input`
+turns ``f`` into ``(x, v) -> VJP_f(x)(v)`` and :func:`tangent_as_input` into
+``(x, u) -> JVP_f(x)(u)``, and the first-order checks apply to those.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 from plugrad.box import getval
+from plugrad.errors import NotDifferentiableError
 from plugrad.forward import make_jvp
 from plugrad.reverse import make_vjp
 from plugrad.vspace import VSpace, vspace
@@ -28,9 +33,17 @@ __all__ = [
     "check_jvp_numeric",
     "check_transpose",
     "check_types",
+    "check_jacobian",
+    "check_primal",
+    "check_not_differentiable",
+    "check_function",
+    "cotangent_as_input",
+    "tangent_as_input",
     "tolerance_for",
     "upcast",
 ]
+
+Fun = Callable[[Any], Any]
 
 
 class CheckFailure(AssertionError):
@@ -41,33 +54,42 @@ class CheckFailure(AssertionError):
 class Tolerance:
     rtol: float
     atol: float
-    eps: float  # finite-difference step
+    eps: float  # finite-difference step, taken in double precision
     exact: float  # relative tolerance of identities that involve no finite differences
 
 
 _TOLERANCES = {
     "float64": Tolerance(1e-5, 1e-6, 1e-6, 1e-10),
     "complex128": Tolerance(1e-5, 1e-6, 1e-6, 1e-10),
-    "float32": Tolerance(2e-3, 2e-3, 1e-6, 1e-4),
-    "complex64": Tolerance(2e-3, 2e-3, 1e-6, 1e-4),
-    "float16": Tolerance(3e-2, 3e-2, 1e-6, 1e-2),
+    "float32": Tolerance(2e-3, 2e-3, 1e-3, 1e-4),
+    "complex64": Tolerance(2e-3, 2e-3, 1e-3, 1e-4),
+    "float16": Tolerance(3e-2, 3e-2, 1e-2, 1e-2),
 }
 
 
 def tolerance_for(dtype: str, rtol: float | None = None, atol: float | None = None) -> Tolerance:
-    """Default tolerances for ``dtype``, with overrides."""
+    """Default tolerances and step for ``dtype``, with ``rtol`` / ``atol`` overrides."""
     base = _TOLERANCES.get(str(dtype), _TOLERANCES["float64"])
-    return dataclasses.replace(base, rtol=rtol if rtol is not None else base.rtol, atol=atol if atol is not None else base.atol)
+    return dataclasses.replace(base, rtol=base.rtol if rtol is None else rtol, atol=base.atol if atol is None else atol)
 
 
 def pair(a: Any, b: Any) -> float:
     """``Re sum(a * b)`` over arrays, scalars and containers of them (no conjugation)."""
     a, b = getval(a), getval(b)
     if isinstance(a, (list, tuple)):
+        if not isinstance(b, (list, tuple)) or len(a) != len(b):
+            raise CheckFailure(f"cannot pair a sequence of {len(a)} with {type(b).__name__} {b!r}")
         return float(sum(pair(x, y) for x, y in zip(a, b)))
     if isinstance(a, dict):
+        if not isinstance(b, dict) or set(a) != set(b):
+            raise CheckFailure(f"cannot pair a dict with keys {sorted(a, key=repr)} with {b!r}")
         return float(sum(pair(a[k], b[k]) for k in a))
-    return float(np.real(np.sum(np.asarray(a, np.complex128) * np.asarray(b, np.complex128))))
+    a, b = np.asarray(a, np.complex128), np.asarray(b, np.complex128)
+    if a.shape != b.shape:  # never broadcast: a cotangent or tangent of the wrong shape is a bug
+        raise CheckFailure(
+            f"a cotangent or tangent has the wrong shape: cannot pair shape {a.shape} with shape {b.shape}"
+        )
+    return float(np.real(np.sum(a * b)))
 
 
 def upcast(x: Any) -> Any:
@@ -89,11 +111,9 @@ def _axpy(space: VSpace, x: Any, a: float, u: Any) -> Any:
     return space.add(x, space.scalar_mul(u, a))
 
 
-def numeric_jvp(f: Callable[[Any], Any], x: Any, u: Any, eps: float) -> Any:
+def numeric_jvp(f: Fun, x: Any, u: Any, eps: float) -> Any:
     """Central difference of ``f`` at ``x`` along ``u``, computed in double precision
-    (with a larger step where ``f`` itself rounds to single precision)."""
-    if _single_precision(f(x)):
-        eps = max(eps, 1e-3)
+    (the step ``eps`` is the one of ``x``'s dtype; see :func:`tolerance_for`)."""
     x, u = upcast(x), upcast(u)
     space = vspace(x)
     hi, lo = upcast(f(_axpy(space, x, eps, u))), upcast(f(_axpy(space, x, -eps, u)))
@@ -116,52 +136,67 @@ def _for_output(tol: Tolerance, y: Any) -> Tolerance:
     if not _single_precision(y):
         return tol
     single = _TOLERANCES["float32"]
-    return dataclasses.replace(tol, rtol=max(tol.rtol, single.rtol), atol=max(tol.atol, single.atol), exact=max(tol.exact, single.exact))
-
-
-def _close(analytic: float, numeric: float, tol: Tolerance, scale: float) -> bool:
-    return abs(analytic - numeric) <= tol.atol * max(1.0, scale) + tol.rtol * abs(numeric)
-
-
-def _fail(what: str, analytic: float, numeric: float, label: str) -> CheckFailure:
-    return CheckFailure(
-        f"{what} failed{': ' + label if label else ''}\n"
-        f"  analytic (plugrad's rule):  {analytic!r}\n"
-        f"  numeric (reference):        {numeric!r}\n"
-        f"  difference:                 {abs(analytic - numeric):.3e}"
+    return dataclasses.replace(
+        tol,
+        rtol=max(tol.rtol, single.rtol),
+        atol=max(tol.atol, single.atol),
+        eps=max(tol.eps, single.eps),
+        exact=max(tol.exact, single.exact),
     )
+
+
+def _allowed(numeric: float, tol: Tolerance, scale: float) -> float:
+    return tol.atol * max(1.0, scale) + tol.rtol * abs(numeric)
+
+
+def _fail(what: str, a: float, b: float, label: str, *, rows: tuple[str, str], allowed: float, how: str) -> CheckFailure:
+    """A failure showing both numbers, each named by ``rows`` ("analytic, <VJP(v), u> ...")."""
+    width = max(len(r) for r in rows) + 2
+    return CheckFailure(
+        f"{what} failed{_suffix(label)}\n"
+        f"  {(rows[0] + ':').ljust(width)}{a!r}\n"
+        f"  {(rows[1] + ':').ljust(width)}{b!r}\n"
+        f"  difference {abs(a - b):.3e} > allowed {allowed:.3e} ({how})"
+    )
+
+
+def _suffix(label: str) -> str:
+    return f": {label}" if label else ""
 
 
 def _scale(*values: Any) -> float:
     return max([float(np.max(np.abs(vspace(v).flatten(v)))) if vspace(v).size else 0.0 for v in values] + [0.0])
 
 
-def check_vjp_numeric(f: Callable[[Any], Any], x: Any, rng: np.random.Generator, tol: Tolerance, label: str = "") -> None:
-    """``<VJP(v), u>`` against ``<v, (f(x + eps u) - f(x - eps u)) / 2 eps>``."""
+def _fd_check(what: str, rule: str, analytic: float, f: Fun, x: Any, u: Any, v: Any, y: Any, tol: Tolerance, label: str) -> None:
+    fd = numeric_jvp(f, x, u, tol.eps)
+    numeric = pair(v, fd)
+    allowed = _allowed(numeric, tol, _scale(fd) * _scale(v) * max(1, vspace(y).size) ** 0.5)
+    if not abs(analytic - numeric) <= allowed:  # `not <=` so that NaN fails
+        how = f"rtol {tol.rtol:g}, atol {tol.atol:g}, step {tol.eps:g}"
+        rows = (f"analytic ({rule}, plugrad's rules)", "numeric (<v, central difference along u>)")
+        raise _fail(what, analytic, numeric, label, rows=rows, allowed=allowed, how=how)
+
+
+def check_vjp_numeric(f: Fun, x: Any, rng: np.random.Generator, tol: Tolerance, label: str = "") -> None:
+    """``<VJP(v), u>`` against ``<v, (f(x + eps u) - f(x - eps u)) / 2 eps>``, random ``u`` and ``v``."""
     vjp, y = make_vjp(f, x)
     tol = _for_output(tol, y)
     u, v = vspace(x).randn(rng), vspace(y).randn(rng)
     analytic = pair(vjp(v), u)
-    fd = numeric_jvp(f, x, u, tol.eps)
-    numeric = pair(v, fd)
-    if not _close(analytic, numeric, tol, _scale(fd) * _scale(v) * max(1, vspace(y).size) ** 0.5):
-        raise _fail("reverse mode vs finite differences", analytic, numeric, label)
+    _fd_check("reverse mode vs finite differences", "<VJP(v), u>", analytic, f, x, u, v, y, tol, label)
 
 
-def check_jvp_numeric(f: Callable[[Any], Any], x: Any, rng: np.random.Generator, tol: Tolerance, label: str = "") -> None:
+def check_jvp_numeric(f: Fun, x: Any, rng: np.random.Generator, tol: Tolerance, label: str = "") -> None:
     """``<v, JVP(u)>`` against the same central difference."""
     u = vspace(x).randn(rng)
     y, t = make_jvp(f, x)(u)
     tol = _for_output(tol, y)
     v = vspace(y).randn(rng)
-    analytic = pair(v, t)
-    fd = numeric_jvp(f, x, u, tol.eps)
-    numeric = pair(v, fd)
-    if not _close(analytic, numeric, tol, _scale(fd) * _scale(v) * max(1, vspace(y).size) ** 0.5):
-        raise _fail("forward mode vs finite differences", analytic, numeric, label)
+    _fd_check("forward mode vs finite differences", "<v, JVP(u)>", pair(v, t), f, x, u, v, y, tol, label)
 
 
-def check_transpose(f: Callable[[Any], Any], x: Any, rng: np.random.Generator, tol: Tolerance, label: str = "") -> None:
+def check_transpose(f: Fun, x: Any, rng: np.random.Generator, tol: Tolerance, label: str = "") -> None:
     """``<v, JVP(u)> == <VJP(v), u>``, with no finite differences."""
     space = vspace(x)
     u = space.randn(rng)
@@ -172,19 +207,187 @@ def check_transpose(f: Callable[[Any], Any], x: Any, rng: np.random.Generator, t
     ct = vjp(v)
     fwd, rev = pair(v, t), pair(ct, u)
     scale = _scale(v) * _scale(t) + _scale(ct) * _scale(u)
-    if abs(fwd - rev) > tol.exact * max(1.0, scale * max(1, space.size, vspace(y).size)):
-        raise _fail("transpose identity <v, JVP(u)> == <VJP(v), u>", rev, fwd, label + " (numeric column is forward mode)")
+    allowed = tol.exact * max(1.0, scale * max(1, space.size, vspace(y).size))
+    if not abs(fwd - rev) <= allowed:
+        raise _fail(
+            "transpose identity <v, JVP(u)> == <VJP(v), u>",
+            rev,
+            fwd,
+            label,
+            rows=("analytic, reverse mode (<VJP(v), u>)", "analytic, forward mode (<v, JVP(u)>)"),
+            allowed=allowed,
+            how=f"exact identity, relative tolerance {tol.exact:g}",
+        )
 
 
-def check_types(f: Callable[[Any], Any], x: Any, rng: np.random.Generator, label: str = "") -> None:
-    """The cotangent lies in the argument's space, the tangent in the output's: shape and dtype."""
-    vjp, y = make_vjp(f, x)
-    space, out = vspace(x), vspace(y)
-    ct = vjp(out.randn(rng))
-    got = vspace(ct)
-    if got != space:
-        raise CheckFailure(f"VJP returned {got} for an argument in {space}{': ' + label if label else ''}")
-    _, t = make_jvp(f, x)(space.randn(rng))
-    got = vspace(t)
-    if got != out:
-        raise CheckFailure(f"JVP returned {got} for an output in {out}{': ' + label if label else ''}")
+def check_types(f: Fun, x: Any, rng: np.random.Generator, label: str = "", modes: Iterable[str] = ("rev", "fwd")) -> None:
+    """The cotangent lies in the argument's space, the tangent in the output's: same shape,
+    same dtype (float32 stays float32, real stays real)."""
+    modes = tuple(modes)
+    space = vspace(x)
+    if "rev" in modes:
+        vjp, y = make_vjp(f, x)
+        got = vspace(vjp(vspace(y).randn(rng)))
+        if got != space:
+            raise CheckFailure(f"VJP returned a cotangent in {got} for an argument in {space}{_suffix(label)}")
+    if "fwd" in modes:
+        y, t = make_jvp(f, x)(space.randn(rng))
+        got, out = vspace(t), vspace(y)
+        if got != out:
+            raise CheckFailure(f"JVP returned a tangent in {got} for an output in {out}{_suffix(label)}")
+
+
+def _jacobian_rows(f: Fun, x: Any, y: Any, mode: str, tol: Tolerance) -> np.ndarray:
+    """The real Jacobian ``J[i, j] = <e_i, df(x)[b_j]>`` for the standard bases ``e`` of the
+    output and ``b`` of the input, by VJPs of ``e_i``, JVPs of ``b_j`` or finite differences."""
+    basis_in = list(vspace(x).standard_basis())
+    basis_out = list(vspace(y).standard_basis())
+    jac = np.zeros((len(basis_out), len(basis_in)))
+    if mode == "rev":
+        vjp, _ = make_vjp(f, x)
+        for i, e in enumerate(basis_out):
+            ct = vjp(e)
+            jac[i] = [pair(ct, b) for b in basis_in]
+        return jac
+    for j, b in enumerate(basis_in):
+        column = make_jvp(f, x)(b)[1] if mode == "fwd" else numeric_jvp(f, x, b, tol.eps)
+        jac[:, j] = [pair(e, column) for e in basis_out]
+    return jac
+
+
+def check_jacobian(f: Fun, x: Any, tol: Tolerance, label: str = "", modes: Iterable[str] = ("rev", "fwd")) -> None:
+    """Every entry of the Jacobian, by reverse and forward mode, against finite differences
+    (for small inputs: it costs one derivative per input and output coordinate)."""
+    y = f(x)
+    tol = _for_output(tol, y)
+    numeric = _jacobian_rows(f, x, y, "fd", tol)
+    for mode in modes:
+        analytic = _jacobian_rows(f, x, y, mode, tol)
+        allowed = tol.atol * max(1.0, float(np.max(np.abs(numeric), initial=0.0))) + tol.rtol * np.abs(numeric)
+        bad = ~(np.abs(analytic - numeric) <= allowed)
+        if bad.any():
+            i, j = np.unravel_index(np.argmax(np.where(bad, np.abs(analytic - numeric), -1.0)), bad.shape)
+            rule = "VJP of output basis vector" if mode == "rev" else "JVP of input basis vector"
+            raise _fail(
+                f"full Jacobian ({'reverse' if mode == 'rev' else 'forward'} mode) vs finite differences, "
+                f"{int(bad.sum())} of {bad.size} entries wrong, worst at output coordinate {i}, input coordinate {j}",
+                float(analytic[i, j]),
+                float(numeric[i, j]),
+                label,
+                rows=(f"analytic ({rule}, plugrad's rules)", "numeric (central difference)"),
+                allowed=float(allowed[i, j]),
+                how=f"rtol {tol.rtol:g}, atol {tol.atol:g}, step {tol.eps:g}; real coordinates, complex parts interleaved",
+            )
+
+
+def same_value(a: Any, b: Any) -> str | None:
+    """``None`` if ``a`` and ``b`` have the same type, dtype, shape and value; else what differs."""
+    if type(a) is not type(b):
+        return f"type {type(a).__name__} instead of {type(b).__name__}"
+    if isinstance(a, (list, tuple)):
+        if len(a) != len(b):
+            return f"{len(a)} elements instead of {len(b)}"
+        for i, (p, q) in enumerate(zip(a, b)):
+            diff = same_value(p, q)
+            if diff:
+                return f"element {i}: {diff}"
+        return None
+    if isinstance(a, dict):
+        if list(a) != list(b):
+            return f"keys {list(a)} instead of {list(b)}"
+        for k in a:
+            diff = same_value(a[k], b[k])
+            if diff:
+                return f"key {k!r}: {diff}"
+        return None
+    if isinstance(a, (np.ndarray, np.generic)):
+        if a.dtype != b.dtype:
+            return f"dtype {a.dtype} instead of {b.dtype}"
+        if a.shape != b.shape:
+            return f"shape {a.shape} instead of {b.shape}"
+        if not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
+            return f"values {a!r} instead of {b!r}"
+        return None
+    try:
+        equal = bool(a == b) or (a != a and b != b)  # NaN equals NaN here
+    except Exception:  # noqa: BLE001 - incomparable values are not equal
+        equal = False
+    return None if equal else f"value {a!r} instead of {b!r}"
+
+
+def check_primal(f: Fun, x: Any, expected: Any, label: str = "", modes: Iterable[str] = ("rev", "fwd")) -> None:
+    """Traced at ``x`` (in reverse and forward mode), ``f`` computes ``expected`` exactly:
+    same value, same type, same dtype."""
+    for mode in modes:
+        y = make_vjp(f, x)[1] if mode == "rev" else make_jvp(f, x)(vspace(x).zeros())[0]
+        diff = same_value(getval(y), expected)
+        if diff:
+            raise CheckFailure(
+                f"traced call ({'reverse' if mode == 'rev' else 'forward'} mode) returned {diff} "
+                f"returned by the untraced function{_suffix(label)}"
+            )
+
+
+def check_not_differentiable(f: Fun, x: Any, rng: np.random.Generator, mode: str, label: str = "") -> None:
+    """Differentiating ``f`` at ``x`` in ``mode`` raises :class:`NotDifferentiableError`, as
+    its missing rule claims (rather than returning a silently wrong or zero derivative)."""
+    name = "reverse" if mode == "rev" else "forward"
+    try:
+        if mode == "rev":
+            vjp, y = make_vjp(f, x)
+            result = vjp(vspace(y).randn(rng))
+        else:
+            result = make_jvp(f, x)(vspace(x).randn(rng))[1]
+    except NotDifferentiableError:
+        return
+    except Exception as exc:  # noqa: BLE001 - any other error breaks the claim
+        raise CheckFailure(
+            f"declared not differentiable in {name} mode, but differentiating raised "
+            f"{type(exc).__name__}: {exc} instead of NotDifferentiableError{_suffix(label)}"
+        ) from exc
+    raise CheckFailure(
+        f"declared not differentiable in {name} mode (no rule), but differentiating returned "
+        f"{result!r} instead of raising NotDifferentiableError: the derivative is silently "
+        f"dropped{_suffix(label)}"
+    )
+
+
+def cotangent_as_input(f: Fun, x: Any, rng: np.random.Generator) -> tuple[Fun, Any]:
+    """``(x, v) -> VJP_f(x)(v)`` and a point ``(x, v)`` with random ``v``: differentiating it
+    is reverse-over-reverse (``rev``) or forward-over-reverse (``fwd``)."""
+    v = vspace(f(x)).randn(rng)
+
+    def vjp_of_f(xv: Any) -> Any:
+        return make_vjp(f, xv[0])[0](xv[1])
+
+    return vjp_of_f, (x, v)
+
+
+def tangent_as_input(f: Fun, x: Any, rng: np.random.Generator) -> tuple[Fun, Any]:
+    """``(x, u) -> JVP_f(x)(u)`` and a point ``(x, u)`` with random ``u``."""
+    u = vspace(x).randn(rng)
+
+    def jvp_of_f(xu: Any) -> Any:
+        return make_jvp(f, xu[0])(xu[1])[1]
+
+    return jvp_of_f, (x, u)
+
+
+def check_function(
+    f: Fun, x: Any, modes: Iterable[str], order: int, rng: np.random.Generator, tol: Tolerance, label: str = ""
+) -> None:
+    """Every derivative of ``f`` up to ``order`` in ``modes`` ("rev", "fwd") against finite
+    differences, and the transpose identity where both modes are checked."""
+    modes = tuple(modes)
+    if "rev" in modes:
+        check_vjp_numeric(f, x, rng, tol, label)
+    if "fwd" in modes:
+        check_jvp_numeric(f, x, rng, tol, label)
+        if "rev" in modes:
+            check_transpose(f, x, rng, tol, label)
+    if order > 1:
+        for inner, lift in (("rev", cotangent_as_input), ("fwd", tangent_as_input)):
+            if inner in modes:
+                g, point = lift(f, x, rng)
+                outer_label = f"{label}, " if label else ""
+                check_function(g, point, modes, order - 1, rng, tol, f"{outer_label}derivative of the {inner} rule")

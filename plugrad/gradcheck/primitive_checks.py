@@ -1,64 +1,441 @@
-"""Checks of one primitive over its declared samples (the harness builds on this)."""
+"""The checks of one primitive, as a list of independent :class:`Case` objects.
+
+A case is one check of one primitive at one sample, dtype and argument. It rebuilds
+its arguments from its seed, so it runs alone and reproducibly: the command line,
+the pytest plugin and :func:`check_primitive` all run the same cases. An entry
+``prim.xfail[(check, dtype)] = reason`` (``dtype`` may be ``"*"``) marks a case as an
+expected failure; one that passes is a failure too, since the claim is stale.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import textwrap
+import traceback
+import zlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from plugrad.gradcheck.checks import (
+    CheckFailure,
+    Tolerance,
+    check_jacobian,
     check_jvp_numeric,
+    check_not_differentiable,
+    check_primal,
     check_transpose,
     check_types,
     check_vjp_numeric,
+    cotangent_as_input,
+    tangent_as_input,
     tolerance_for,
 )
 from plugrad.primitive import Primitive
-from plugrad.sample import materialize
+from plugrad.sample import Sample, Spec, materialize
 
-__all__ = ["check_primitive"]
+__all__ = ["CHECKS", "Case", "Point", "cases", "check_primitive", "coverage_problems", "JACOBIAN_LIMIT"]
+
+CHECKS: dict[str, str] = {
+    "load": "the pack loads, and no name it registers conflicts with another pack's",
+    "coverage": "the primitive has samples, and they differentiate every argument that has a rule",
+    "primal": "traced, the primitive returns what its function returns: value, type and dtype",
+    "vjp": "reverse mode vs finite differences, by random projection",
+    "jvp": "forward mode vs finite differences, by random projection",
+    "transpose": "<v, JVP(u)> == <VJP(v), u> at near machine precision",
+    "types": "cotangents and tangents lie in the argument's space: shape, dtype, real or complex",
+    "jacobian": "every Jacobian entry, both modes, vs finite differences (small inputs, on request)",
+    "rev_over_rev": "reverse mode of (x, v) -> VJP(x)(v), cotangent as input, vs finite differences",
+    "fwd_over_rev": "forward mode of (x, v) -> VJP(x)(v), cotangent as input, vs finite differences",
+    "rev_over_fwd": "reverse mode of (x, u) -> JVP(x)(u), tangent as input, vs finite differences",
+    "fwd_over_fwd": "forward mode of (x, u) -> JVP(x)(u), tangent as input, vs finite differences",
+    "no_vjp": "an argument without a VJP rule raises NotDifferentiableError in reverse mode",
+    "no_jvp": "an argument without a JVP rule raises NotDifferentiableError in forward mode",
+}
+
+JACOBIAN_LIMIT = 64  # largest input or output size (real coordinates) the full Jacobian is built for
+_DOUBLE = ("float64", "complex128")  # second-order finite differences are too coarse below this
 
 
-def _partial(prim: Primitive, args: list[Any], kwargs: dict[str, Any], argnum: int) -> Any:
-    def f(x: Any) -> Any:
-        full = list(args)
-        full[argnum] = x
-        return prim(*full, **kwargs)
-
-    return f
+def _code(text: str) -> int:
+    return zlib.crc32(text.encode())
 
 
-def check_primitive(prim: Primitive, *, seed: int = 0, order: int = 2) -> int:
-    """Run every check on every sample, dtype and differentiable argument; raise on the
-    first failure (the message names the primitive, sample, dtype and argument). Returns
-    how many checks ran."""
-    from plugrad.test_util import _check
+@dataclasses.dataclass(eq=False)
+class Point:
+    """One sample of a primitive at one dtype; its arguments are made once, on first use."""
 
-    samples = prim.samples()
+    prim: Primitive
+    index: int
+    sample: Sample
+    dtype: str
+    seed: int
+    order: int  # 1 or 2: how far this point is differentiated
+
+    @functools.cached_property
+    def arguments(self) -> tuple[list[Any], dict[str, Any]]:
+        rng = np.random.default_rng([self.seed, self.index, _code(self.dtype)])
+        return materialize(self.sample, rng, self.dtype)
+
+    def rng(self, argnum: int, check: str) -> np.random.Generator:
+        return np.random.default_rng([self.seed, self.index, _code(self.dtype), argnum, _code(check)])
+
+    def tolerance(self) -> Tolerance:
+        """The dtype's defaults, overridden by ``prim.tolerances[dtype]``, then by ``Sample.tol``."""
+        rtol, atol = self.prim.tolerances.get(self.dtype, (None, None))
+        rtol = self.sample.rtol if self.sample.rtol is not None else rtol
+        atol = self.sample.atol if self.sample.atol is not None else atol
+        return tolerance_for(self.dtype, rtol, atol)
+
+    def partial(self, argnum: int) -> Callable[[Any], Any]:
+        """The primitive as a function of argument ``argnum`` alone."""
+        args, kwargs = self.arguments
+        prim = self.prim
+
+        def f(x: Any) -> Any:
+            full = list(args)
+            full[argnum] = x
+            return prim(*full, **kwargs)
+
+        return f
+
+
+@dataclasses.dataclass(eq=False)
+class Case:
+    """One check: of a pack (``load``), of a primitive (``coverage``), or of a primitive at
+    one point and argument. ``problems`` holds what a ``load`` or ``coverage`` check found."""
+
+    check: str
+    pack: str | None
+    prim: Primitive | None = None
+    point: Point | None = None
+    argnum: int | None = None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def primitive(self) -> str | None:
+        return self.prim.name if self.prim is not None else None
+
+    @property
+    def dtype(self) -> str | None:
+        return self.point.dtype if self.point is not None else None
+
+    @property
+    def sample(self) -> int | None:
+        return self.point.index if self.point is not None else None
+
+    @property
+    def id(self) -> str:
+        """``numpy.sin[2-float32-arg0-vjp]``, ``numpy.sin[coverage]``, ``pack:numpy[load]``."""
+        if self.prim is None:
+            return f"pack:{self.pack}[{self.check}]"
+        if self.point is None:
+            return f"{self.prim.name}[{self.check}]"
+        return f"{self.prim.name}[{self.point.index}-{self.point.dtype}-arg{self.argnum}-{self.check}]"
+
+    def xfail_reason(self) -> str | None:
+        """The reason this case is expected to fail, from ``prim.xfail``, or ``None``."""
+        if self.prim is None or not self.prim.xfail:
+            return None
+        dtype = self.dtype or "*"
+        return self.prim.xfail.get((self.check, dtype)) or self.prim.xfail.get((self.check, "*"))
+
+    def run(self) -> None:
+        """Run the check; raise :class:`CheckFailure` with a message that names the
+        primitive, pack, sample, argument, shapes, dtype and seed."""
+        try:
+            if self.point is None:
+                if self.problems:
+                    raise CheckFailure("\n".join(f"- {p}" for p in self.problems))
+                return
+            _RUNNERS[self.check](self)
+        except CheckFailure as exc:
+            raise CheckFailure(f"{self.context()}\n{textwrap.indent(str(exc), '  ')}") from None
+        except Exception as exc:  # noqa: BLE001 - a rule that crashes is a failure of this check
+            tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-8))
+            raise CheckFailure(
+                f"{self.context()}\n  raised {type(exc).__name__}: {exc}\n{textwrap.indent(tb.rstrip(), '    ')}"
+            ) from exc
+
+    def context(self) -> str:
+        """Who failed, where, and how to rerun it."""
+        if self.prim is None:
+            return f"pack {self.pack!r}: check 'load' ({CHECKS['load']})"
+        head = f"{self.prim.name} (pack {self.prim.pack}): check {self.check!r} ({CHECKS.get(self.check, '')})"
+        if self.point is None:
+            return head
+        point, argnum = self.point, self.argnum
+        assert argnum is not None
+        try:
+            args, kwargs = point.arguments
+            out = _describe(self.prim.fun(*args, **kwargs))
+            shapes = ", ".join(_describe(a) for a in args)
+            arg = _describe(args[argnum]) if argnum < len(args) else "missing"
+        except Exception as exc:  # noqa: BLE001 - the context must not hide the failure
+            out = shapes = arg = f"unavailable ({type(exc).__name__}: {exc})"
+        tol = point.tolerance()
+        return (
+            f"{head}\n"
+            f"  sample {point.index}: {point.sample.describe()}   dtype: {point.dtype}   seed: {point.seed}\n"
+            f"  differentiated: {self.prim.arg_name(argnum)}, {arg}\n"
+            f"  arguments: ({shapes}) -> output {out}\n"
+            f"  tolerance: rtol {tol.rtol:g}, atol {tol.atol:g}, step {tol.eps:g}\n"
+            f"  rerun: python -m plugrad gradcheck --primitive '{self.prim.name}' --seed {point.seed}"
+        )
+
+
+def _describe(x: Any) -> str:
+    if isinstance(x, np.ndarray):
+        return f"{x.dtype}{list(x.shape)}"
+    if isinstance(x, np.generic):
+        return f"{x.dtype} scalar"
+    if isinstance(x, (float, complex)):
+        return type(x).__name__
+    if isinstance(x, (tuple, list)) and any(isinstance(e, (np.ndarray, np.generic, float, complex)) for e in x):
+        inner = ", ".join(_describe(e) for e in x)
+        return f"({inner})" if isinstance(x, tuple) else f"[{inner}]"
+    text = repr(x)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# -- the checks at one point and argument ------------------------------------------
+
+
+def _first(case: Case) -> tuple[Callable[[Any], Any], Any, np.random.Generator, Tolerance]:
+    point, argnum = case.point, case.argnum
+    assert point is not None and argnum is not None
+    return point.partial(argnum), point.arguments[0][argnum], point.rng(argnum, case.check), point.tolerance()
+
+
+def _modes(case: Case) -> tuple[str, ...]:
+    assert case.prim is not None and case.argnum is not None
+    return tuple(m for m, has in (("rev", case.prim.has_vjp(case.argnum)), ("fwd", case.prim.has_jvp(case.argnum))) if has)
+
+
+def _primal(case: Case) -> None:
+    f, x, _, _ = _first(case)
+    assert case.point is not None and case.prim is not None
+    args, kwargs = case.point.arguments
+    check_primal(f, x, case.prim.fun(*args, **kwargs), modes=_modes(case))
+
+
+def _types(case: Case) -> None:
+    f, x, rng, _ = _first(case)
+    modes = _modes(case)
+    check_types(f, x, rng, modes=modes)
+    assert case.point is not None
+    if case.point.order > 1:  # second-order cotangents keep their dtype too, float32 included
+        if "rev" in modes:
+            g, xv = cotangent_as_input(f, x, rng)
+            check_types(g, xv, rng, "second order, (x, v) -> VJP(x)(v)", modes=modes)
+        if "fwd" in modes:
+            h, xu = tangent_as_input(f, x, rng)
+            check_types(h, xu, rng, "second order, (x, u) -> JVP(x)(u)", modes=modes)
+
+
+def _second(inner: str, outer: str) -> Callable[[Case], None]:
+    lift = cotangent_as_input if inner == "rev" else tangent_as_input
+    check = check_vjp_numeric if outer == "rev" else check_jvp_numeric
+
+    def run(case: Case) -> None:
+        f, x, rng, tol = _first(case)
+        g, point = lift(f, x, rng)
+        check(g, point, rng, tol)
+
+    return run
+
+
+def _jacobian(case: Case) -> None:
+    f, x, _, tol = _first(case)
+    check_jacobian(f, x, tol, modes=_modes(case))
+
+
+def _claim(mode: str) -> Callable[[Case], None]:
+    def run(case: Case) -> None:
+        f, x, rng, _ = _first(case)
+        check_not_differentiable(f, x, rng, mode)
+
+    return run
+
+
+def _with_rng(check: Callable[..., None]) -> Callable[[Case], None]:
+    def run(case: Case) -> None:
+        f, x, rng, tol = _first(case)
+        check(f, x, rng, tol)
+
+    return run
+
+
+_RUNNERS: dict[str, Callable[[Case], None]] = {
+    "primal": _primal,
+    "vjp": _with_rng(check_vjp_numeric),
+    "jvp": _with_rng(check_jvp_numeric),
+    "transpose": _with_rng(check_transpose),
+    "types": _types,
+    "jacobian": _jacobian,
+    "rev_over_rev": _second("rev", "rev"),
+    "fwd_over_rev": _second("rev", "fwd"),
+    "rev_over_fwd": _second("fwd", "rev"),
+    "fwd_over_fwd": _second("fwd", "fwd"),
+    "no_vjp": _claim("rev"),
+    "no_jvp": _claim("fwd"),
+}
+
+
+# -- which cases a primitive has -----------------------------------------------------
+
+
+def _dtypes(prim: Primitive, sample: Sample) -> list[str]:
+    if sample.dtypes is not None:
+        return list(sample.dtypes)
+    return list(prim.dtypes) + (["complex128"] if prim.complex else [])
+
+
+def _is_float(value: Any) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (float, complex)):
+        return True
+    dtype = getattr(value, "dtype", None)
+    return isinstance(value, (np.ndarray, np.generic)) and dtype is not None and dtype.kind in "fc"
+
+
+def _ruled(prim: Primitive) -> dict[int, list[str]]:
+    """Argument number -> the rules it has (``VJP``, ``JVP``), from the per-argument tables."""
+    ruled: dict[int, list[str]] = {}
+    for kind, table in (("VJP", prim.vjps), ("JVP", prim.jvps)):
+        for i, rule in enumerate(table):
+            if rule is not None:
+                ruled.setdefault(i, []).append(kind)
+    return ruled
+
+
+def coverage_problems(prim: Primitive, samples: list[Any]) -> list[str]:
+    """What makes ``prim``'s samples insufficient: none at all, an argument with a rule
+    that no sample differentiates, a malformed sample, or an xfail entry naming no check."""
+    fix = "add one with prim.def_samples(Sample(...))"
     if not samples:
-        raise AssertionError(f"{prim.name} declares no samples")
-    ran = 0
+        return [f"{prim.name} declares no samples, so none of its rules is checked; {fix}"]
+    problems = []
+    exercised: set[int] = set()
     for k, sample in enumerate(samples):
-        dtypes = list(sample.dtypes or prim.dtypes)
-        if prim.complex and sample.dtypes is None:
-            dtypes.append("complex128")
-        for dtype in dtypes:
-            rng = np.random.default_rng(seed + k)
-            args, kwargs = materialize(sample, rng, dtype)
-            for argnum in sample.spec_argnums():
-                label = f"{prim.name} sample {k} {sample.describe()} dtype {dtype} argument {argnum}"
-                f = _partial(prim, args, kwargs, argnum)
-                x = args[argnum]
-                tol = tolerance_for(dtype, sample.rtol, sample.atol)
-                check_vjp_numeric(f, x, rng, tol, label)
-                check_jvp_numeric(f, x, rng, tol, label)
-                check_transpose(f, x, rng, tol, label)
-                check_types(f, x, rng, label)
-                ran += 4
-                if min(order, sample.order) > 1 and dtype in ("float64", "complex128"):
-                    try:
-                        _check(f, x, ("fwd", "rev"), 2, rng, sample.rtol, sample.atol)
-                    except AssertionError as exc:
-                        raise AssertionError(f"second order: {label}\n{exc}") from exc
-                    ran += 1
+        if not isinstance(sample, Sample):
+            problems.append(f"sample {k} is {sample!r}, not a plugrad.Sample")
+            continue
+        for i in sample.spec_argnums():
+            if not 0 <= i < len(sample.args):
+                problems.append(
+                    f"sample {k} {sample.describe()} differentiates argument {i}, but has "
+                    f"{len(sample.args)} positional argument(s)"
+                )
+            else:
+                exercised.add(i)
+    for i, kinds in sorted(_ruled(prim).items()):
+        if i not in exercised:
+            problems.append(
+                f"{prim.arg_name(i)} has a {' and a '.join(kinds)} rule, but no sample differentiates "
+                f"it: give it as a spec (rand(...), scalar(), gen(...)) in some sample, or name it "
+                f"with Sample(...).wrt({i})"
+            )
+    if (prim.vjp_argnum is not None or prim.jvp_argnum is not None) and not exercised:
+        problems.append("it has rules for every argument (def_vjp_argnum / def_jvp_argnum), but no sample differentiates any")
+    dtypes = {d for s in samples if isinstance(s, Sample) for d in _dtypes(prim, s)}
+    for (check, dtype), reason in prim.xfail.items():
+        if check not in CHECKS:
+            problems.append(f"xfail entry ({check!r}, {dtype!r}) names no check; the checks are {', '.join(CHECKS)}")
+        elif dtype != "*" and dtype not in dtypes:
+            problems.append(f"xfail entry ({check!r}, {dtype!r}) names a dtype no sample is checked at ({', '.join(sorted(dtypes))})")
+    return problems
+
+
+def _point_cases(prim: Primitive, point: Point, full_jacobian: bool) -> list[Case]:
+    out: list[Case] = []
+    sample = point.sample
+
+    def add(check: str, argnum: int) -> None:
+        out.append(Case(check, prim.pack, prim, point, argnum))
+
+    wrt = sample.spec_argnums()
+    for argnum in wrt:
+        rev, fwd = prim.has_vjp(argnum), prim.has_jvp(argnum)
+        if rev or fwd:
+            add("primal", argnum)
+        add("vjp" if rev else "no_vjp", argnum)
+        add("jvp" if fwd else "no_jvp", argnum)
+        if rev and fwd:
+            add("transpose", argnum)
+        if rev or fwd:
+            add("types", argnum)
+        if full_jacobian and (rev or fwd) and _small(point, argnum):
+            add("jacobian", argnum)
+        if point.order > 1 and point.dtype in _DOUBLE:
+            for check, needs in (
+                ("rev_over_rev", rev),
+                ("fwd_over_rev", rev and fwd),
+                ("rev_over_fwd", rev and fwd),
+                ("fwd_over_fwd", fwd),
+            ):
+                if needs:
+                    add(check, argnum)
+    # A float constant with no rule at all is declared non-differentiable: check the claim.
+    for argnum, value in enumerate(sample.args):
+        if argnum not in wrt and not isinstance(value, Spec) and _is_float(value):
+            if not (prim.has_vjp(argnum) or prim.has_jvp(argnum)):
+                add("no_vjp", argnum)
+                add("no_jvp", argnum)
+    return out
+
+
+def _small(point: Point, argnum: int) -> bool:
+    from plugrad.vspace import vspace
+
+    try:
+        args, kwargs = point.arguments
+        sizes = vspace(args[argnum]).size, vspace(point.prim.fun(*args, **kwargs)).size
+    except Exception:  # noqa: BLE001 - the other checks will report it
+        return False
+    factor = 2 if point.dtype.startswith("complex") else 1
+    return max(sizes) * factor <= JACOBIAN_LIMIT
+
+
+def cases(prim: Primitive, *, seed: int = 0, order: int = 2, full_jacobian: bool = False) -> list[Case]:
+    """Every check of ``prim``: its coverage, then each sample x dtype x argument x check."""
+    try:
+        samples = prim.samples()
+    except Exception as exc:  # noqa: BLE001 - a broken lazy sample list is the pack's fault
+        return [Case("coverage", prim.pack, prim, problems=(f"prim.samples() raised {type(exc).__name__}: {exc}",))]
+    out = [Case("coverage", prim.pack, prim, problems=tuple(coverage_problems(prim, samples)))]
+    for k, sample in enumerate(samples):
+        if not isinstance(sample, Sample):
+            continue
+        for dtype in _dtypes(prim, sample):
+            point = Point(prim, k, sample, dtype, seed, min(order, sample.order))
+            out.extend(_point_cases(prim, point, full_jacobian))
+    return out
+
+
+def check_primitive(prim: Primitive, *, seed: int = 0, order: int = 2, full_jacobian: bool = False) -> int:
+    """Run every check of ``prim``; raise :class:`CheckFailure` at the first failure (an
+    expected failure is skipped, an unexpected pass is a failure). Returns how many ran."""
+    ran = 0
+    for case in cases(prim, seed=seed, order=order, full_jacobian=full_jacobian):
+        reason = case.xfail_reason()
+        try:
+            case.run()
+        except CheckFailure:
+            if reason is None:
+                raise
+        else:
+            if reason is not None:
+                raise CheckFailure(xpass_message(case, reason))
+        ran += 1
     return ran
+
+
+def xpass_message(case: Case, reason: str) -> str:
+    return (
+        f"{case.context()}\n  marked as an expected failure ({reason}) but passed: remove "
+        f"({case.check!r}, {case.dtype or '*'!r}) from {case.primitive}.xfail"
+    )

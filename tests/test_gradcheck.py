@@ -1,0 +1,323 @@
+"""The gradient checker catches real faults, each with a message naming the culprit.
+
+Every faulty primitive is built here and loaded into a private registry as the
+pack ``fake``; the default registry is used only by the test of the built-in packs.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+
+import plugrad.numpy as pnp
+from plugrad import Box, Primitive, Registry, Sample, hookimpl, rand, scalar
+from plugrad.box import getval
+from plugrad.gradcheck import CheckFailure, cases, check_primitive, plan, run
+from plugrad.gradcheck.checks import check_jacobian, tolerance_for
+from plugrad.registry import ensure_types
+
+
+@pytest.fixture(autouse=True)
+def _types() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # packs other engineers have declared but not written yet
+        ensure_types()  # the numpy pack's boxes, which the fake rules' arithmetic needs
+
+
+class FakePack:
+    """A pack object (what an entry point would load) defining ``prims`` in namespace ``fake``."""
+
+    def __init__(self, *prims: Primitive) -> None:
+        self.prims = prims
+
+    @hookimpl
+    def plugrad_namespaces(self) -> list[str]:
+        return ["fake"]
+
+    @hookimpl
+    def plugrad_primitives(self, namespace: str) -> list[Primitive] | None:
+        return list(self.prims) if namespace == "fake" else None
+
+
+def check_pack(*prims: Primitive, **options: Any) -> Any:
+    """Load ``prims`` as pack ``fake`` into a private registry and run every check."""
+    registry = Registry()
+    registry.register_pack(FakePack(*prims), name="fake")
+    return run(plan(registry, packs=["fake"], **options))
+
+
+def failed(report: Any) -> set[tuple[str | None, str, str | None, int | None]]:
+    """``(primitive, check, dtype, argnum)`` of every failure."""
+    return {(o.case.primitive, o.case.check, o.case.dtype, o.case.argnum) for o in report.failures()}
+
+
+def message(report: Any, check: str) -> str:
+    return next(o.message for o in report.failures() if o.case.check == check)
+
+
+def sin_like(name: str, vjp: Any, jvp: Any = None, **kwargs: Any) -> Primitive:
+    prim = Primitive(f"fake.{name}", np.sin, **kwargs)
+    prim.def_vjp(vjp)
+    prim.def_jvp(jvp or (lambda t, ans, x: t * pnp.cos(x)))
+    prim.def_samples(Sample(rand(3)), Sample(rand(2, 3)))
+    return prim
+
+
+def test_a_correct_primitive_passes_every_check():
+    report = check_pack(sin_like("sin", lambda g, ans, x: g * pnp.cos(x), complex=True))
+    assert report.failed == 0 and report.passed > 40
+    checks = {o.case.check for o in report.outcomes}
+    assert checks >= {"load", "coverage", "primal", "vjp", "jvp", "transpose", "types"}
+    assert checks >= {"rev_over_rev", "fwd_over_rev", "rev_over_fwd", "fwd_over_fwd"}
+    assert report.summary_line() == f"{report.passed} passed, 0 failed"
+
+
+def test_sign_flipped_vjp():
+    report = check_pack(sin_like("bad_sin", lambda g, ans, x: -g * pnp.cos(x)))
+    assert {check for _, check, _, _ in failed(report)} == {"vjp", "transpose"}
+    text = message(report, "vjp")
+    assert text.startswith("fake.bad_sin (pack fake): check 'vjp'")
+    for expected in ("reverse mode vs finite differences", "argument 0", "float64[3]", "dtype: float64", "seed: 0"):
+        assert expected in text
+    assert "analytic (<VJP(v), u>, plugrad's rules)" in text and "numeric (<v, central difference" in text
+    assert "rerun: python -m plugrad gradcheck --primitive 'fake.bad_sin' --seed 0" in text
+
+
+def test_jvp_wrong_only_for_complex_input():
+    square = Primitive("fake.square", np.square, complex=True)
+    square.def_vjp(lambda g, ans, x: g * 2 * x)
+    square.def_jvp(lambda t, ans, x: t * 2 * pnp.conj(x))  # conj is invisible on real input
+    square.def_samples(Sample(rand(3)), Sample(scalar()))
+    report = check_pack(square)
+    assert {check for _, check, _, _ in failed(report)} == {"jvp", "transpose"}
+    assert {dtype for _, _, dtype, _ in failed(report)} == {"complex128"}
+    text = message(report, "jvp")
+    assert "fake.square" in text and "dtype: complex128" in text and "forward mode vs finite differences" in text
+
+
+def test_vjp_returning_float64_for_float32_input():
+    double = Primitive("fake.double", lambda x: np.multiply(x, 2))
+    double.def_vjp(lambda g, ans, x: g * np.float64(2.0))  # a NumPy float64 scalar promotes float32
+    double.def_jvp(lambda t, ans, x: t * 2)
+    double.def_samples(Sample(rand(3)))
+    report = check_pack(double)
+    assert failed(report) == {("fake.double", "types", "float32", 0)}
+    text = message(report, "types")
+    assert "VJP returned a cotangent in ArrayVSpace(shape=(3,), dtype=float64)" in text
+    assert "for an argument in ArrayVSpace(shape=(3,), dtype=float32)" in text
+
+
+def test_vjp_wrong_only_under_broadcasting():
+    add = Primitive("fake.add", np.add)
+    add.def_vjp(lambda g, ans, x, y: g, lambda g, ans, x, y: g)  # forgets to unbroadcast
+    add.def_jvp(
+        lambda t, ans, x, y: pnp.broadcast_to(t, np.shape(ans)),
+        lambda t, ans, x, y: pnp.broadcast_to(t, np.shape(ans)),
+    )
+    add.def_samples(Sample(rand(3), rand(3)), Sample(rand(2, 3), rand(3)))
+    report = check_pack(add)
+    assert report.failed
+    assert {(o.case.sample, o.case.argnum) for o in report.failures()} == {(1, 1)}
+    assert {o.case.check for o in report.failures()} >= {"vjp", "types"}
+    assert "cannot pair shape (2, 3) with shape (3,)" in message(report, "vjp")
+    assert "VJP returned a cotangent in ArrayVSpace(shape=(2, 3)" in message(report, "types")
+    assert "argument 1" in message(report, "vjp")
+
+
+def test_second_order_error_with_raw_numpy_on_values():
+    # Right at first order; the derivative of the rule with respect to x is lost.
+    cos = Primitive("fake.cos", np.cos)
+    cos.def_vjp(lambda g, ans, x: -g * np.sin(getval(x)))
+    cos.def_jvp(lambda t, ans, x: -t * pnp.sin(x))
+    cos.def_samples(Sample(rand(3)))
+    report = check_pack(cos)
+    assert {check for _, check, _, _ in failed(report)} == {"rev_over_rev", "fwd_over_rev"}
+    text = message(report, "rev_over_rev")
+    assert "fake.cos (pack fake): check 'rev_over_rev'" in text and "(x, v) -> VJP(x)(v)" in text
+    assert "analytic" in text and "numeric" in text
+
+
+def test_second_order_error_with_raw_numpy_that_cannot_trace():
+    cos = Primitive("fake.cos2", np.cos)
+    cos.def_vjp(lambda g, ans, x: -g * np.sin(np.asarray(x)))  # fine on values, not on traced ones
+    cos.def_jvp(lambda t, ans, x: -t * pnp.sin(x))
+    cos.def_samples(Sample(rand(3)))
+    report = check_pack(cos)
+    # The second-order type check (at every dtype) trips over it too.
+    assert {check for _, check, _, _ in failed(report)} == {"rev_over_rev", "fwd_over_rev", "types"}
+    text = message(report, "rev_over_rev")
+    assert "raised TraceError" in text and "np.sin(np.asarray(x))" in text  # the traceback shows the line
+
+
+def test_primitive_with_no_samples():
+    lonely = Primitive("fake.lonely", np.sin)
+    lonely.def_vjp(lambda g, ans, x: g * pnp.cos(x))
+    report = check_pack(lonely)
+    assert failed(report) == {("fake.lonely", "coverage", None, None)}
+    assert "fake.lonely declares no samples" in message(report, "coverage")
+
+
+def test_argument_with_a_rule_that_no_sample_exercises():
+    mul = Primitive("fake.mul", np.multiply)
+    mul.def_vjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
+    mul.def_jvp(lambda t, ans, x, y: t * y, lambda t, ans, x, y: t * x)
+    mul.def_samples(Sample(rand(3), 2.0), Sample(rand(3), rand(3)).wrt(0))
+    report = check_pack(mul)
+    assert failed(report) == {("fake.mul", "coverage", None, None)}
+    text = message(report, "coverage")
+    assert "argument 1" in text and "has a VJP and a JVP rule, but no sample differentiates it" in text
+
+
+def test_xfail_that_passes_fails_the_run_and_one_that_fails_does_not():
+    good = sin_like("good", lambda g, ans, x: g * pnp.cos(x))
+    good.xfail[("vjp", "float32")] = "thought float32 was too coarse"
+    report = check_pack(good)
+    assert {(o.case.check, o.case.dtype) for o in report.failures()} == {("vjp", "float32")}
+    assert {o.status for o in report.failures()} == {"xpassed"}
+    text = report.failures()[0].message
+    assert "marked as an expected failure (thought float32 was too coarse) but passed" in text
+    assert "remove ('vjp', 'float32') from fake.good.xfail" in text
+
+    bad = sin_like("bad", lambda g, ans, x: -g * pnp.cos(x))
+    bad.xfail[("vjp", "*")] = bad.xfail[("transpose", "*")] = "known sign error"
+    report = check_pack(bad)
+    assert report.failed == 0 and report.xfailed == 8  # 2 checks x 2 samples x 2 dtypes
+
+
+def test_xfail_entry_naming_no_check_is_a_coverage_failure():
+    prim = sin_like("typo", lambda g, ans, x: g * pnp.cos(x))
+    prim.xfail[("vjps", "float64")] = "typo"
+    prim.xfail[("vjp", "complex128")] = "never checked: not complex"
+    text = message(check_pack(prim), "coverage")
+    assert "xfail entry ('vjps', 'float64') names no check" in text
+    assert "xfail entry ('vjp', 'complex128') names a dtype no sample is checked at" in text
+
+
+class Stripping(Primitive):
+    """A wrapper that drops the trace of argument 1 instead of refusing to differentiate it."""
+
+    def __call__(self, x: Any, y: Any) -> Any:
+        return super().__call__(x, getval(y))
+
+
+def test_declared_non_differentiable_argument_that_does_not_raise():
+    prim = Stripping("fake.scale", np.multiply)
+    prim.def_vjp(lambda g, ans, x, y: g * y)  # argument 1: no rule, so it must raise
+    prim.def_jvp(lambda t, ans, x, y: t * y)
+    prim.def_samples(Sample(rand(3), rand(3)))
+    report = check_pack(prim)
+    assert {(check, argnum) for _, check, _, argnum in failed(report)} == {("no_vjp", 1), ("no_jvp", 1)}
+    text = message(report, "no_vjp")
+    assert "declared not differentiable in reverse mode (no rule), but differentiating returned" in text
+    assert "instead of raising NotDifferentiableError" in text and "argument 1" in text
+
+
+def test_declared_non_differentiable_float_constant_is_checked_and_passes_when_honest():
+    prim = Primitive("fake.scale2", np.multiply)
+    prim.def_vjp(lambda g, ans, x, y: g * y).def_jvp(lambda t, ans, x, y: t * y)
+    prim.def_samples(Sample(rand(3), np.array([1.0, 2.0, 3.0])).only("float64"))
+    report = check_pack(prim)
+    assert report.failed == 0
+    assert {(o.case.check, o.case.argnum) for o in report.outcomes} >= {("no_vjp", 1), ("no_jvp", 1)}
+
+
+class Lossy(Primitive):
+    """Traced, it returns float64 whatever its function returns."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        out = super().__call__(*args, **kwargs)
+        if isinstance(out, Box):
+            out._value = np.asarray(out._value, np.float64)
+        return out
+
+
+def test_primal_mismatch_between_traced_and_raw_call():
+    prim = Lossy("fake.lossy", np.sin)
+    prim.def_vjp(lambda g, ans, x: g * pnp.cos(x)).def_jvp(lambda t, ans, x: t * pnp.cos(x))
+    prim.def_samples(Sample(rand(3)))
+    report = check_pack(prim, order=1)
+    assert ("fake.lossy", "primal", "float32", 0) in failed(report)
+    assert "returned dtype float64 instead of float32 returned by the untraced function" in message(report, "primal")
+
+
+class RaisingPack:
+    @hookimpl
+    def plugrad_namespaces(self) -> list[str]:
+        return ["broken"]
+
+    @hookimpl
+    def plugrad_primitives(self, namespace: str) -> Any:
+        raise ImportError("No module named 'scipy_but_misspelled'")
+
+
+def test_pack_that_fails_to_import_fails_the_run():
+    registry = Registry()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the registry warns; the checker must fail
+        registry.register_pack(RaisingPack(), name="broken")
+        registry.register_pack(FakePack(sin_like("ok", lambda g, ans, x: g * pnp.cos(x))), name="fake")
+        report = run(plan(registry))
+    assert [o.case.id for o in report.failures()] == ["pack:broken[load]"]
+    text = report.failures()[0].message
+    assert "pack 'broken'" in text and "scipy_but_misspelled" in text
+    assert report.passed > 0  # the healthy pack was still checked
+    assert report.summary_line() == f"{report.passed} passed, 1 failed"
+
+
+def test_asking_for_a_pack_that_is_not_installed_fails():
+    report = run(plan(Registry(), packs=["nope"]))
+    assert report.failed == 1 and "no installed pack is named 'nope'" in report.failures()[0].message
+
+
+def test_tolerances_per_dtype_per_primitive_and_per_sample():
+    prim = sin_like("tol", lambda g, ans, x: g * pnp.cos(x) * 1.0001)  # 1e-4 relative error
+    assert {c for _, c, _, _ in failed(check_pack(prim, order=1))} >= {"vjp"}
+    prim.tolerances["float64"] = (1e-3, 1e-3)
+    # Finite differences now pass; the exact transpose identity still sees the error.
+    assert {(c, d) for _, c, d, _ in failed(check_pack(prim, order=1))} == {("transpose", "float64")}
+
+    point = cases(prim)[1].point
+    assert point is not None
+    assert (point.tolerance().rtol, point.tolerance().atol) == (1e-3, 1e-3)
+    point.sample.tol(rtol=5e-3)
+    assert (point.tolerance().rtol, point.tolerance().atol) == (5e-3, 1e-3)
+    assert tolerance_for("float32").eps > tolerance_for("float64").eps
+
+
+def test_a_case_is_reproducible_alone():
+    prim = sin_like("again", lambda g, ans, x: -g * pnp.cos(x))
+    report = check_pack(prim)
+    failure = report.failures()[-1]
+    with pytest.raises(CheckFailure) as info:
+        failure.case.run()
+    assert str(info.value) == failure.message
+    with pytest.raises(CheckFailure, match="check 'vjp'"):
+        check_primitive(prim)
+
+
+def test_full_jacobian_mode():
+    prim = sin_like("jac", lambda g, ans, x: g * pnp.cos(x) * np.array([1.0, 1.0, 0.5])[: np.size(x)])
+    prim.def_samples()
+    prim.sample_sets[:] = [Sample(rand(3))]
+    report = check_pack(prim, full_jacobian=True, order=1)
+    assert ("fake.jac", "jacobian", "float64", 0) in failed(report)
+    assert "worst at output coordinate 2, input coordinate 2" in message(report, "jacobian")
+
+    ok = sin_like("jac_ok", lambda g, ans, x: g * pnp.cos(x), complex=True)
+    report = check_pack(ok, full_jacobian=True, order=1)
+    assert report.failed == 0 and any(o.case.check == "jacobian" for o in report.outcomes)
+    with pytest.raises(CheckFailure, match="full Jacobian"):
+        check_jacobian(lambda x: np.sin(getval(x)), 0.3, tolerance_for("float64"))  # no derivative at all
+
+
+BUILTIN = ["numpy.sin", "numpy.add", "numpy.sum", "numpy.matmul", "numpy.abs", "numpy.reshape", "numpy._getitem", "operator.mul"]
+
+
+def test_builtin_primitives_pass():
+    report = run(plan(packs=["numpy"], primitives=BUILTIN))
+    assert report.failed == 0, "\n\n".join(o.message for o in report.failures()[:3])
+    assert {o.case.primitive for o in report.outcomes} >= set(BUILTIN)
+    assert report.passed > 500
