@@ -1,0 +1,54 @@
+"""plugrad's FFT pack: the differentiable ``plugrad.numpy.fft`` namespace.
+
+Importing this module defines the hooks and nothing else; the modules that define
+the primitives are imported only when plugrad first asks for ``numpy.fft``.
+
+Every transform is linear, so its JVP is the transform of the tangent. Its VJP is
+the transpose under plugrad's unconjugated cotangent convention (a cotangent ``c``
+is the functional ``u -> Re sum(c * u)``): ``fft`` and ``ifft`` are symmetric
+matrices, so each is its own transpose; the real transforms (``rfft``, ``irfft``,
+``hfft``, ``ihfft``) are only real-linear, and their transposes are the partner
+transform with the Hermitian weights (1 for the zero frequency and, for even
+lengths, the Nyquist frequency; 2 for the others). See ``transforms.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from plugrad import hookimpl
+
+__version__ = "0.1.0"
+
+NAMESPACE = "numpy.fft"
+
+# The modules that define the pack's functions, in dependency order.
+MODULES = ("transforms", "helpers")
+
+
+def entries(module_names: Iterable[str] = MODULES) -> list[Any]:
+    """Every Primitive, NonDifferentiable and Composite defined at module level."""
+    import importlib
+
+    from plugrad import Composite, NonDifferentiable, Primitive
+
+    seen: dict[int, Any] = {}
+    for name in module_names:
+        module = importlib.import_module(f"plugrad_fft.{name}")
+        for value in vars(module).values():
+            if isinstance(value, (Primitive, NonDifferentiable, Composite)) and id(value) not in seen:
+                seen[id(value)] = value
+    return list(seen.values())
+
+
+@hookimpl
+def plugrad_namespaces() -> list[str]:
+    return [NAMESPACE]
+
+
+@hookimpl
+def plugrad_primitives(namespace: str) -> list[Any] | None:
+    if namespace == NAMESPACE:
+        return [e for e in entries() if e.name.startswith(NAMESPACE + ".")]
+    return None
