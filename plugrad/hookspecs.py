@@ -1,11 +1,20 @@
 """The hooks a primitive pack implements.
 
-A pack is a module (usually the target of an entry point in the ``plugrad``
-group) that defines some of these functions, each decorated with
-:data:`hookimpl`. plugrad calls them through one pluggy ``PluginManager`` per
-:class:`~plugrad.registry.Registry`. Importing a pack must register nothing and
-import nothing heavy: plugrad asks for a namespace's primitives only when that
-namespace is first used.
+A pack is a module, the target of an entry point in the ``plugrad`` group::
+
+    # pyproject.toml of the distribution plugrad-example
+    [project.entry-points.plugrad]
+    example = "plugrad_example"
+
+that defines some of these functions, each decorated with :data:`hookimpl`. The
+entry point's name (``example``) is the pack's name, used by
+``PLUGRAD_PACKS`` / ``PLUGRAD_DISABLE_PACKS`` and shown by
+``python -m plugrad packs``. plugrad calls the hooks through one pluggy
+``PluginManager`` per :class:`~plugrad.registry.Registry`, each pack's in
+isolation: a pack that raises is reported and skipped, the others keep working.
+
+Importing a pack must register nothing and import nothing heavy: plugrad asks
+for a namespace's functions only when that namespace is first used.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ hookimpl = pluggy.HookimplMarker("plugrad")
 
 
 class TypeRegistrar(Protocol):
-    """What :func:`PackSpec.plugrad_types` receives."""
+    """What :meth:`PackSpec.plugrad_types` receives."""
 
     def vspace(self, value_type: type, factory: Callable[[Any], VSpace]) -> None:
         """Differentiate with respect to values of ``value_type``, in the space ``factory(value)``."""
@@ -40,12 +49,14 @@ class PackSpec:
 
     @hookspec
     def plugrad_namespaces(self) -> Sequence[str]:
-        """Name the namespaces this pack adds functions to. Called when the pack is loaded.
+        """Name the namespaces this pack adds functions to. Called once, when the pack is loaded.
 
         A namespace ``"numpy.linalg"`` appears to users as the module
-        ``plugrad.numpy.linalg``. Return names only; import nothing heavy here.
+        ``plugrad.numpy.linalg``. Several packs may add to one namespace. Return
+        names only; import nothing heavy here, and do not use ``plugrad.<namespace>``
+        (the registry is still being built).
 
-        :returns: the namespaces, for example ``["numpy.linalg"]``.
+        :returns: the namespaces, each a dotted Python name, for example ``["example"]``.
 
         Example::
 
@@ -61,15 +72,21 @@ class PackSpec:
 
         Called once per namespace, the first time a user touches it (or when the
         gradient checker or ``python -m plugrad packs`` needs everything). This is
-        the place to import the modules that define the primitives.
+        the place to import the modules that define the functions.
 
         Each item is a :class:`~plugrad.Primitive`, a
         :class:`~plugrad.NonDifferentiable`, a :class:`~plugrad.Composite` (a
         differentiable function built from other primitives), or
-        :class:`~plugrad.Rules` adding rules to another pack's primitive. Every
-        name must start with ``namespace + "."``.
+        :class:`~plugrad.Rules` adding missing rules to another pack's primitive
+        of this namespace. Every name is ``namespace + "." + identifier``. An item
+        that is not well formed is rejected with a warning; the others are kept.
 
-        :param namespace: the namespace asked for, one of those from :func:`plugrad_namespaces`.
+        A name another pack also registers is a conflict unless exactly one of
+        them is created with ``override=True`` (``Primitive(name, fun,
+        override=True)``); see :mod:`plugrad.registry` for the rule.
+
+        :param namespace: the namespace asked for, one of those from :meth:`plugrad_namespaces`.
+        :returns: the functions, or ``None`` for a namespace this pack does not fill.
 
         Example::
 
@@ -87,14 +104,19 @@ class PackSpec:
 
         Called once per process, before the first derivative is taken, so keep it
         cheap: register a type only if its library is already importable and
-        needed, and never import a heavy library just to register it.
+        needed, and never import a heavy library just to register it. Spaces and
+        boxes are process-wide.
 
-        :param register: has ``register.vspace(type, factory)`` and ``register.box(type, box_cls)``.
+        :param register: has ``register.vspace(type, factory)`` (``factory(value)``
+            returns the :class:`~plugrad.VSpace` of a value, usually a ``VSpace``
+            subclass) and ``register.box(type, box_cls)`` (``box_cls`` a
+            :class:`~plugrad.Box` subclass whose methods keep traced values traced).
 
         Example::
 
             @hookimpl
             def plugrad_types(register):
                 register.vspace(Params, ParamsVSpace)
+                register.box(Params, ParamsBox)
         """
         raise NotImplementedError

@@ -76,6 +76,11 @@ class NamespaceModule(types.ModuleType):
     """A module whose attributes come from the registry, then from the mirrored library."""
 
     def __getattr__(self, name: str) -> Any:
+        if name == "__all__":
+            from plugrad.registry import default_registry
+
+            ns = self.__name__.partition(".")[2]
+            return sorted(n for n in default_registry().namespace(ns) if not n.startswith("_"))
         if name.startswith("__"):
             raise AttributeError(name)
         value = _resolve(self.__name__.partition(".")[2], name)
@@ -105,7 +110,13 @@ def _resolve(ns: str, name: str) -> Any:
         return importlib.import_module(f"plugrad.{qualname}")
     mirror = _mirror(ns)
     if mirror is None or not hasattr(mirror, name):
-        raise AttributeError(f"module 'plugrad.{ns}' has no attribute {name!r}: no loaded pack registers {qualname}")
+        from plugrad.registry import describe_packs
+
+        packs = ", ".join(describe_packs(registry)) or "none"
+        raise AttributeError(
+            f"module 'plugrad.{ns}' has no attribute {name!r}: no loaded pack registers {qualname} "
+            f"(packs loaded: {packs}; `python -m plugrad packs` lists what each provides)"
+        )
     value = getattr(mirror, name)
     if isinstance(value, types.ModuleType):
         sub = value.__name__
@@ -123,16 +134,18 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
         if not fullname.startswith("plugrad."):
             return None
+        from plugrad.registry import RegistryBusy, default_registry, kernel_modules
+
         ns = fullname.partition(".")[2]
-        if ns.split(".")[0] not in _MIRRORED_ROOTS:
-            from plugrad.registry import default_registry
-
-            if not default_registry().is_namespace(ns):
-                return None
-        elif _mirror(ns) is None:
-            from plugrad.registry import default_registry
-
-            if not default_registry().is_namespace(ns):
+        root = ns.split(".")[0]
+        if root in kernel_modules():
+            return None  # plugrad's own modules; no namespace may hide them
+        if root not in _MIRRORED_ROOTS or _mirror(ns) is None:
+            try:
+                registry = default_registry()
+            except RegistryBusy as exc:  # a pack imported us while the registry was being built
+                raise ModuleNotFoundError(f"cannot import {fullname}: {exc}", name=fullname) from None
+            if not registry.is_namespace(ns):
                 return None
         return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
 

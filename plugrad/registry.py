@@ -3,23 +3,60 @@
 A :class:`Registry` wraps one pluggy ``PluginManager``. The default registry,
 built on first use, loads every distribution's entry points in the group
 ``plugrad`` (the built-in packs come through the same path as a third party's).
-Each pack is loaded in isolation: one that fails to import, registers something
-invalid or implements an unknown hook is reported and skipped, and the others
-keep working. Tests build their own registries.
+Tests and tools build their own.
 
-Environment controls (read by :func:`default_registry`):
+**Faults stay with their pack.** A pack that fails to import, implements a hook
+plugrad does not define, or whose ``plugrad_namespaces`` hook fails is not
+loaded; a function a pack registers that is invalid (wrong namespace, rules that
+are not callable, ...) is rejected on its own. Each fault is a
+:class:`PackWarning` naming the pack, its distribution and the error, and every
+other pack and function keeps working. In strict mode (``strict=True``, or
+``PLUGRAD_STRICT_PACKS=1``; the gradient checker always is) each fault raises
+:class:`~plugrad.errors.PackError` instead.
 
-``PLUGRAD_DISABLE_PACK_AUTOLOAD=1``  load only the packs of the ``plugrad`` distribution itself
-``PLUGRAD_PACKS=a,b``                load only the packs named
-``PLUGRAD_DISABLE_PACKS=a,b``        block the packs named
-``PLUGRAD_STRICT_PACKS=1``           any pack fault is an error, not a warning
+**Which packs load** (the controls are named after pytest's)::
+
+    PLUGRAD_DISABLE_PACK_AUTOLOAD=1  only the packs of the ``plugrad`` distribution itself,
+                                     and those named in PLUGRAD_PACKS        Registry(autoload=False)
+    PLUGRAD_PACKS=a,b                only the packs named (built-in ones too) Registry(only=["a", "b"])
+    PLUGRAD_DISABLE_PACKS=a,b        never these (pluggy's set_blocked)      Registry(disabled=["a", "b"])
+    PLUGRAD_STRICT_PACKS=1           every fault is an error                 Registry(strict=True)
+
+A disabled pack is never loaded, whatever else is set.
+
+**Who owns a name** (the priority rule). Every function has a qualified name,
+``<namespace>.<name>``, and can be registered by several packs. The choice
+depends only on what each pack declares, never on the order packs load in:
+
+1. registered by one pack (or several packs handing over the very same object): that pack's;
+2. exactly one registrant declares ``override=True``: that one wins, and the others
+   are *overridden* (``python -m plugrad packs`` shows every override);
+3. otherwise (none, or more than one, declares ``override=True``) the name is a
+   *conflict*: a :class:`PackWarning` when the namespace loads, and
+   :class:`~plugrad.errors.PackConflictError` naming both packs when the name is used.
+   Disable one of the packs, or have the intended one declare ``override=True``.
+
+An override changes what users reach through ``plugrad.<namespace>``; a pack that
+imports another pack's primitive directly keeps the one it imported.
+
+**Adding rules to another pack's primitive.** A pack may return
+``Rules("numpy.foo", vjps={argnum: rule}, jvps={argnum: rule})`` from
+``plugrad_primitives("numpy")``. After every pack's functions of the namespace
+are in, the rules are added to the primitive the name resolves to (to the
+primitive object itself, as autograd's ``defjvp`` does, so other packs' rules
+that call it see them too). Rules fill a missing rule; replacing an existing one
+is rejected -- register a primitive with ``override=True`` instead.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import importlib.metadata
 import os
+import pkgutil
+import re
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -37,9 +74,14 @@ __all__ = [
     "Registry",
     "PackInfo",
     "PackWarning",
+    "RegistryBusy",
+    "Choice",
+    "Extension",
+    "TypeRegistration",
     "Entry",
     "default_registry",
     "ensure_types",
+    "describe_packs",
     "ENTRY_POINT_GROUP",
     "BUILTIN_DISTRIBUTION",
 ]
@@ -49,9 +91,30 @@ BUILTIN_DISTRIBUTION = "plugrad"
 
 Entry = Primitive | NonDifferentiable | Composite
 
+LOADED, FAILED, BLOCKED = "loaded", "failed", "blocked"
+
 
 class PackWarning(UserWarning):
     """A pack could not be loaded, or part of it was rejected; the others still work."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TypeRegistration:
+    """A value type a pack taught plugrad: ``kind`` is ``"vspace"`` or ``"box"``."""
+
+    kind: str
+    type: str
+    handler: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Extension:
+    """A rule one pack added to another pack's primitive."""
+
+    pack: str
+    target: str
+    kind: str  # "VJP" or "JVP"
+    argnum: int
 
 
 @dataclasses.dataclass
@@ -61,14 +124,49 @@ class PackInfo:
     name: str
     distribution: str | None = None
     version: str | None = None
-    status: str = "loaded"  # loaded | failed | blocked
-    error: str | None = None
+    status: str = LOADED  # loaded | failed | blocked
+    error: str | None = None  # why it failed, or why it is blocked
+    builtin: bool = False  # shipped in the plugrad distribution itself
     namespaces: list[str] = dataclasses.field(default_factory=list)
-    overrides: list[str] = dataclasses.field(default_factory=list)
-    extends: list[str] = dataclasses.field(default_factory=list)
+    problems: list[str] = dataclasses.field(default_factory=list)  # rejected parts of a loaded pack
+    overrides: list[str] = dataclasses.field(default_factory=list)  # names it took over
+    extends: list[str] = dataclasses.field(default_factory=list)  # "numpy.foo JVP 0"
+    types: list[TypeRegistration] = dataclasses.field(default_factory=list)
 
     def label(self) -> str:
         return f"{self.name} {self.version}" if self.version else self.name
+
+    def where(self) -> str:
+        """``'name' (distribution plugrad-x 1.0)``, for messages."""
+        if not self.distribution:
+            return repr(self.name)
+        version = f" {self.version}" if self.version else ""
+        return f"{self.name!r} (distribution {self.distribution}{version})"
+
+
+@dataclasses.dataclass(frozen=True)
+class Choice:
+    """Who registered a qualified name and who got it: ``winner`` is ``None`` for a conflict."""
+
+    name: str
+    candidates: tuple[tuple[str, Entry], ...]  # (pack, entry), in load order
+    winner: str | None
+
+    @property
+    def entry(self) -> Entry | None:
+        return next((e for p, e in self.candidates if p == self.winner), None)
+
+    @property
+    def packs(self) -> list[str]:
+        return [p for p, _ in self.candidates]
+
+
+class RegistryBusy(PackError):
+    """The default registry was used while it was being built (by a pack, at import)."""
+
+
+class _Fault(Exception):
+    """A pack's fault, described for the user; becomes a warning or a PackError."""
 
 
 def _env_list(name: str) -> list[str] | None:
@@ -77,315 +175,595 @@ def _env_list(name: str) -> list[str] | None:
 
 
 def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip() not in ("", "0", "false", "False", "no")
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _normalize(dist: str | None) -> str:
+    return re.sub(r"[-_.]+", "-", dist or "").lower()
+
+
+def _typename(t: Any) -> str:
+    module = getattr(t, "__module__", None)
+    name = getattr(t, "__qualname__", repr(t))
+    return name if module in (None, "builtins") else f"{module}.{name}"
+
+
+_KERNEL = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_kernel_names: frozenset[str] | None = None
+
+
+def kernel_modules() -> frozenset[str]:
+    """The names of plugrad's own submodules, which no namespace may hide."""
+    global _kernel_names
+    if _kernel_names is None:
+        _kernel_names = frozenset(m.name for m in pkgutil.iter_modules([_KERNEL.rstrip(os.sep)]))
+    return _kernel_names
+
+
+def _warn(message: str) -> None:
+    """Warn, attributing the warning to the first caller outside plugrad and the import system."""
+    level, frame = 1, sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if "importlib" in filename and "_bootstrap" in filename:
+            frame = frame.f_back  # the warnings module skips these frames itself
+            continue
+        level += 1
+        if not filename.startswith(_KERNEL):
+            break
+        frame = frame.f_back
+    warnings.warn(message, PackWarning, stacklevel=level)
 
 
 class Registry:
-    """Packs, and the qualified names they define, over one pluggy ``PluginManager``."""
+    """Packs, and the qualified names they define, over one pluggy ``PluginManager``.
+
+    :param only: load only the packs of these names (``PLUGRAD_PACKS``).
+    :param disabled: never load these packs (``PLUGRAD_DISABLE_PACKS``).
+    :param autoload: load third-party entry points; with ``False`` only the packs of
+        the ``plugrad`` distribution and those named in ``only`` load
+        (``PLUGRAD_DISABLE_PACK_AUTOLOAD``).
+    :param strict: raise :class:`~plugrad.errors.PackError` on any pack fault instead of
+        warning (``PLUGRAD_STRICT_PACKS``).
+    """
 
     def __init__(
         self,
         *,
         only: Iterable[str] | None = None,
         disabled: Iterable[str] = (),
+        autoload: bool = True,
         strict: bool = False,
     ) -> None:
-        self.pm = pluggy.PluginManager("plugrad")
+        self.pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
         self.pm.add_hookspecs(hookspecs.PackSpec)
-        self.only = set(only) if only is not None else None
+        self.only = frozenset(only) if only is not None else None
+        self.disabled = frozenset(disabled)
+        self.autoload = autoload
         self.strict = strict
-        for name in disabled:
+        for name in self.disabled:
             self.pm.set_blocked(name)
         self.packs: dict[str, PackInfo] = {}
-        self._namespaces: dict[str, list[str]] = {}  # namespace -> packs declaring it
-        self._entries: dict[str, Entry] = {}
-        self._conflicts: dict[str, list[Entry]] = {}
-        self._loaded: set[str] = set()
-        self._types_installed = False
+        self._declared: dict[str, list[str]] = {}  # namespace -> packs declaring it, in load order
+        self._items: dict[str, dict[str, list[Entry | Rules]]] = {}  # namespace -> pack -> valid items
+        self._resolved: dict[str, dict[str, Entry]] = {}  # namespace -> short name -> entry
+        self._choices: dict[str, Choice] = {}  # qualified name -> who registered it, who got it
+        self._rejected: dict[str, str] = {}  # qualified name -> why the pack's entry was rejected
+        self._extensions: list[Extension] = []
+        self._warned: set[str] = set()
+        self._loading: set[str] = set()
+        self._typed: set[str] = set()  # packs whose plugrad_types hook has run
+        self._types_pending = False
+        self._types_installing = False
         self._lock = threading.RLock()
 
     # -- loading packs -------------------------------------------------------------
 
     @classmethod
-    def from_environment(cls) -> Registry:
-        """A registry configured by the ``PLUGRAD_*`` environment variables, with entry points loaded."""
+    def from_environment(cls, *, strict: bool = False) -> Registry:
+        """A registry configured by the ``PLUGRAD_*`` environment variables, entry points loaded.
+
+        :param strict: strict even if ``PLUGRAD_STRICT_PACKS`` is not set (the gradient checker).
+        """
         registry = cls(
             only=_env_list("PLUGRAD_PACKS"),
             disabled=_env_list("PLUGRAD_DISABLE_PACKS") or (),
-            strict=_env_flag("PLUGRAD_STRICT_PACKS"),
+            autoload=not _env_flag("PLUGRAD_DISABLE_PACK_AUTOLOAD"),
+            strict=strict or _env_flag("PLUGRAD_STRICT_PACKS"),
         )
-        registry.load_entry_points(autoload=not _env_flag("PLUGRAD_DISABLE_PACK_AUTOLOAD"))
+        registry.load_entry_points()
         return registry
 
-    def load_entry_points(self, *, autoload: bool = True, group: str = ENTRY_POINT_GROUP) -> None:
+    def load_entry_points(self, *, autoload: bool | None = None, group: str = ENTRY_POINT_GROUP) -> None:
         """Load the packs advertised in the entry-point ``group``, each in isolation.
 
-        With ``autoload=False`` only the packs of plugrad's own distribution load.
+        Built-in packs load first, then the others by name. ``autoload`` overrides
+        the registry's own setting for this call.
         """
-        for ep in sorted(importlib.metadata.entry_points(group=group), key=lambda e: e.name):
-            dist = ep.dist.name if ep.dist is not None else None
-            version = ep.dist.version if ep.dist is not None else None
-            if not autoload and dist != BUILTIN_DISTRIBUTION:
+        autoload = self.autoload if autoload is None else autoload
+
+        def order(ep: importlib.metadata.EntryPoint) -> tuple[bool, str]:
+            return (_normalize(_dist(ep)[0]) != BUILTIN_DISTRIBUTION, ep.name)
+
+        offered: set[str] = set()
+        for ep in sorted(importlib.metadata.entry_points(group=group), key=order):
+            dist, version = _dist(ep)
+            offered.add(ep.name)
+            info = PackInfo(ep.name, dist, version, builtin=_normalize(dist) == BUILTIN_DISTRIBUTION)
+            known = self.packs.get(ep.name)
+            if known is not None:
+                if (known.distribution, known.version) == (dist, version):
+                    continue  # one distribution seen twice on sys.path
+                info.name = f"{ep.name} ({dist})"
+                self._fail(info, f"{known.where()} already provides a pack named {ep.name!r}; rename one entry point", None)
                 continue
-            if ep.name in self.packs:
-                continue  # the same distribution seen twice on sys.path
-            info = PackInfo(ep.name, dist, version)
-            if not self._admit(info):
+            if not self._admit(info, autoload):
                 continue
             try:
                 module = ep.load()
             except Exception as exc:  # noqa: BLE001 - any import failure is the pack's fault
-                self._fail(info, f"import of {ep.value!r} failed: {type(exc).__name__}: {exc}", exc)
+                self._fail(info, f"importing {ep.value!r} raised {type(exc).__name__}: {exc}", exc)
                 continue
             self._add(module, info)
+        missing = sorted((self.only or set()) - offered - set(self.packs))
+        if missing:
+            self._report(
+                f"plugrad: no installed distribution provides the pack(s) {', '.join(map(repr, missing))} "
+                f"named in PLUGRAD_PACKS; installed: {', '.join(sorted(offered)) or 'none'}",
+                None,
+            )
 
-    def register_pack(self, module: Any, name: str, *, distribution: str | None = None, version: str | None = None) -> PackInfo:
+    def register_pack(
+        self, module: Any, name: str, *, distribution: str | None = None, version: str | None = None
+    ) -> PackInfo:
         """Load a pack object directly (a module or any object with hookimpls)."""
-        info = PackInfo(name, distribution, version)
-        if self._admit(info):
+        info = PackInfo(name, distribution, version, builtin=_normalize(distribution) == BUILTIN_DISTRIBUTION)
+        if name in self.packs:
+            raise ValueError(f"a pack named {name!r} is already registered: {self.packs[name].where()}")
+        if self._admit(info, autoload=True):
             self._add(module, info)
         return self.packs[name]
 
-    def _admit(self, info: PackInfo) -> bool:
-        if self.pm.is_blocked(info.name) or (self.only is not None and info.name not in self.only):
-            info.status = "blocked"
-            self.packs[info.name] = info
-            return False
-        return True
+    def _admit(self, info: PackInfo, autoload: bool) -> bool:
+        if self.pm.is_blocked(info.name):
+            reason = "disabled (PLUGRAD_DISABLE_PACKS / Registry(disabled=...))"
+        elif self.only is not None and info.name not in self.only:
+            reason = f"not among the packs to load ({', '.join(sorted(self.only))}; PLUGRAD_PACKS)"
+        elif not autoload and not info.builtin and self.only is None:
+            reason = "autoload is off (PLUGRAD_DISABLE_PACK_AUTOLOAD); name it in PLUGRAD_PACKS to load it"
+        else:
+            return True
+        info.status, info.error = BLOCKED, reason
+        self.packs[info.name] = info
+        return False
 
     def _add(self, module: Any, info: PackInfo) -> None:
-        self.packs[info.name] = info
-        try:
-            self.pm.register(module, name=info.name)
-        except (ValueError, pluggy.PluginValidationError) as exc:
-            self._fail(info, f"invalid hook implementation: {exc}", exc)
-            return
-        unknown = [hc.name for hc in self.pm.get_hookcallers(module) or [] if hc.spec is None]
-        if unknown:
-            self.pm.unregister(module)
-            self._fail(
-                info,
-                f"implements unknown hook(s) {', '.join(unknown)}; the hooks are "
-                f"{', '.join(sorted(n for n in dir(hookspecs.PackSpec) if n.startswith('plugrad_')))}",
-                None,
-            )
-            return
-        result = self._call(info, "plugrad_namespaces", {})
-        if info.status == "failed":
-            return
-        names = list(result or [])
-        if not all(isinstance(n, str) for n in names):
-            self.pm.unregister(module)
-            self._fail(info, f"plugrad_namespaces returned {names!r}; expected a list of strings", None)
-            return
-        info.namespaces = names
+        with self._lock:
+            self.packs[info.name] = info
+            if self.pm.is_registered(module):
+                self._fail(info, f"the same object is already loaded as pack {self.pm.get_name(module)!r}", None)
+                return
+            try:
+                self.pm.register(module, name=info.name)
+            except pluggy.PluginValidationError as exc:
+                self._unregister(info)
+                self._fail(info, f"invalid hook implementation: {'; '.join(str(exc).splitlines())}", exc)
+                return
+            try:
+                self._check_hooks(module)
+                namespaces = self._check_namespaces(self._hook(info, "plugrad_namespaces"))
+            except _Fault as fault:
+                self._unregister(info)
+                self._fail(info, str(fault), fault.__cause__)
+                return
+            info.namespaces = namespaces
+            self._types_pending = True
+            for ns in namespaces:
+                self._declared.setdefault(ns, []).append(info.name)
+                if ns in self._resolved:  # already in use: bring this pack's functions in now
+                    self._collect(info, ns)
+                    self._settle(ns)
+
+    def _check_hooks(self, module: Any) -> None:
+        known = sorted(n for n in dir(hookspecs.PackSpec) if n.startswith("plugrad_"))
+        for caller in self.pm.get_hookcallers(module) or []:
+            for impl in caller.get_hookimpls():
+                if impl.plugin is not module:
+                    continue
+                if caller.spec is None and not impl.optionalhook:
+                    guess = difflib.get_close_matches(caller.name, known, n=1)
+                    hint = f" (did you mean {guess[0]}?)" if guess else ""
+                    raise _Fault(
+                        f"it implements the unknown hook {caller.name}{hint}; plugrad's hooks are "
+                        f"{', '.join(known)} (is the pack written for a newer plugrad?)"
+                    )
+                if impl.wrapper or impl.hookwrapper:
+                    raise _Fault(f"its {caller.name} is a hook wrapper; plugrad calls each pack's hooks directly")
+
+    def _check_namespaces(self, result: Any) -> list[str]:
+        if result is None:
+            return []  # no plugrad_namespaces: a pack that only registers types, say
+        names = [result] if isinstance(result, str) else result
+        if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+            raise _Fault(f"plugrad_namespaces returned {result!r}; expected a list of names such as ['example']")
         for ns in names:
-            self._namespaces.setdefault(ns, []).append(info.name)
+            if not ns or not all(part.isidentifier() for part in ns.split(".")):
+                raise _Fault(f"plugrad_namespaces returned {ns!r}, which is not a dotted Python name")
+            if ns.split(".")[0] in kernel_modules():
+                raise _Fault(f"its namespace {ns!r} would hide plugrad's own module plugrad.{ns.split('.')[0]}")
+        return list(dict.fromkeys(names))
 
-    def _fail(self, info: PackInfo, message: str, exc: BaseException | None) -> None:
-        info.status = "failed"
-        info.error = message
-        self.packs[info.name] = info
-        dist = f" (distribution {info.distribution} {info.version})" if info.distribution else ""
-        text = f"plugrad pack {info.name!r}{dist} was not loaded: {message}"
-        if self.strict:
-            raise PackError(text) from exc
-        warnings.warn(text + ". The other packs still work; PLUGRAD_DISABLE_PACKS=" f"{info.name} silences this.", PackWarning, stacklevel=4)
-
-    def _call(self, info: PackInfo, hook: str, kwargs: dict[str, Any]) -> Any:
-        """Call one pack's implementation of ``hook``, isolating its failures."""
+    def _hook(self, info: PackInfo, hook: str, **kwargs: Any) -> Any:
+        """Call one pack's implementation of ``hook``; its exceptions become a :class:`_Fault`."""
         plugin = self.pm.get_plugin(info.name)
-        if plugin is None:
-            return None
         for impl in getattr(self.pm.hook, hook).get_hookimpls():
             if impl.plugin is plugin:
                 try:
                     return impl.function(**{k: kwargs[k] for k in impl.argnames})
-                except Exception as exc:  # noqa: BLE001
-                    self._fail(info, f"{hook} raised {type(exc).__name__}: {exc}", exc)
-                    return None
+                except Exception as exc:  # noqa: BLE001 - any exception is the pack's fault
+                    raise _Fault(f"{hook} raised {type(exc).__name__}: {exc}") from exc
         return None
 
+    def _unregister(self, info: PackInfo) -> None:
+        # pluggy leaves a plugin half-registered when one of its hooks fails validation.
+        if self.pm.get_plugin(info.name) is not None:
+            self.pm.unregister(name=info.name)
+
+    def _fail(self, info: PackInfo, message: str, exc: BaseException | None) -> None:
+        info.status, info.error = FAILED, message
+        self.packs[info.name] = info
+        self._report(
+            f"plugrad pack {info.where()} was not loaded: {message}",
+            exc,
+            f"The other packs still work; PLUGRAD_DISABLE_PACKS={info.name} stops loading it.",
+        )
+
+    def _problem(self, info: PackInfo, message: str, exc: BaseException | None) -> None:
+        _append_once(info.problems, message)
+        self._report(f"plugrad pack {info.where()}: {message}", exc, "The other functions and packs still work.")
+
+    def _report(self, message: str, exc: BaseException | None, consolation: str = "", error: type[PackError] = PackError) -> None:
+        if self.strict:
+            raise error(message) from exc
+        _warn(f"{message}. {consolation}".rstrip())
+
     def loaded_packs(self) -> list[PackInfo]:
-        return [p for p in self.packs.values() if p.status == "loaded"]
+        return [p for p in self.packs.values() if p.status == LOADED]
 
     # -- namespaces and names ------------------------------------------------------
 
     def namespaces(self) -> list[str]:
         """Every namespace some loaded pack declares."""
-        return sorted(ns for ns, packs in self._namespaces.items() if any(self.packs[p].status == "loaded" for p in packs))
+        declared = list(self._declared.items())  # a pack may be registering in another thread
+        return sorted(ns for ns, packs in declared if any(self.packs[p].status == LOADED for p in packs))
 
     def is_namespace(self, name: str) -> bool:
         """Whether ``name`` is a namespace, or a prefix of one (``scipy`` for ``scipy.special``)."""
         return any(ns == name or ns.startswith(name + ".") for ns in self.namespaces())
 
     def namespace(self, ns: str) -> dict[str, Entry]:
-        """The entries of ``ns`` by short name, loading its packs' primitives on first use."""
+        """The entries of ``ns`` by short name, loading its packs' functions on first use."""
         self._load_namespace(ns)
-        prefix = ns + "."
-        return {
-            name[len(prefix) :]: entry
-            for name, entry in self._entries.items()
-            if name.startswith(prefix) and "." not in name[len(prefix) :]
-        }
+        return dict(self._resolved.get(ns, {}))
 
     def lookup(self, qualname: str) -> Entry | None:
-        """The entry for ``numpy.sin``-style ``qualname``, or ``None``."""
-        ns = qualname.rpartition(".")[0]
+        """The entry for ``numpy.sin``-style ``qualname``, or ``None`` if no pack registers it.
+
+        :raises PackConflictError: two packs register it and neither overrides the other.
+        :raises PackError: the only pack registering it registered something invalid.
+        """
+        ns, _, short = qualname.rpartition(".")
         self._load_namespace(ns)
-        if qualname in self._conflicts:
-            packs = [e.pack for e in self._conflicts[qualname]]
-            raise PackConflictError(
-                f"{qualname} is registered by packs {' and '.join(map(repr, packs))} and neither "
-                "declares override=True. Disable one (PLUGRAD_DISABLE_PACKS=name) or have the "
-                "intended one declare override=True."
-            )
-        return self._entries.get(qualname)
+        entry = self._resolved.get(ns, {}).get(short)
+        if entry is not None:
+            return entry
+        choice = self._choices.get(qualname)
+        if choice is not None and choice.winner is None:
+            raise PackConflictError(_conflict_message(self, choice) + ".")
+        if qualname in self._rejected:
+            raise PackError(self._rejected[qualname])
+        return None
 
     def entries(self) -> dict[str, Entry]:
         """Every entry of every namespace, all loaded."""
-        for ns in self.namespaces():
-            self._load_namespace(ns)
-        return dict(self._entries)
+        self.load_all()
+        return {f"{ns}.{short}": e for ns in self.namespaces() for short, e in self._resolved.get(ns, {}).items()}
 
     def primitives(self) -> list[Primitive]:
         """Every registered :class:`Primitive`, sorted by name."""
         return sorted((e for e in self.entries().values() if isinstance(e, Primitive)), key=lambda p: p.name)
 
-    def _load_namespace(self, ns: str) -> None:
-        if ns in self._loaded:
-            return
-        with self._lock:
-            if ns in self._loaded:
-                return
-            for pack in self._namespaces.get(ns, []):
-                info = self.packs[pack]
-                if info.status != "loaded":
-                    continue
-                items = self._call(info, "plugrad_primitives", {"namespace": ns})
-                if info.status != "loaded" or items is None:
-                    continue
-                try:
-                    checked = [self._validate(item, ns, info) for item in items]
-                except (PackError, TypeError) as exc:
-                    self._fail(info, str(exc), exc)
-                    continue
-                for item in checked:
-                    self._insert(item, info)
-            self._loaded.add(ns)
+    def load_all(self) -> None:
+        """Load every namespace's functions now (the checker and the listing need them all)."""
+        for ns in self.namespaces():
+            self._load_namespace(ns)
 
-    def _validate(self, item: Any, ns: str, info: PackInfo) -> Any:
-        what = f"pack {info.name!r} registered {item!r} in namespace {ns!r}"
-        if not isinstance(item, (Primitive, NonDifferentiable, Composite, Rules)):
-            raise PackError(f"{what}: expected Primitive, NonDifferentiable, Composite or Rules")
-        if not isinstance(item.name, str) or not item.name.startswith(ns + "."):
-            raise PackError(f"{what}: its name must start with {ns + '.'!r}")
-        if isinstance(item, Rules):
-            rules = list(item.vjps.values()) + list(item.jvps.values())
-        elif isinstance(item, Primitive):
-            rules = [r for r in item.vjps + item.jvps if r is not None]
-            rules += [r for r in (item.vjp_argnum, item.jvp_argnum) if r is not None]
-            if not callable(item.fun):
-                raise PackError(f"{what}: its implementation {item.fun!r} is not callable")
-        else:
-            rules = [item.fun]
-        for rule in rules:
-            if not callable(rule):
-                raise PackError(f"{what}: rule {rule!r} is not callable")
-        return item
-
-    def _insert(self, item: Any, info: PackInfo) -> None:
-        if isinstance(item, Rules):
-            item.pack = info.name
-            target = self.lookup(item.target)
-            if not isinstance(target, Primitive):
-                self._fail(info, f"Rules for {item.target}: no primitive of that name is loaded", None)
-                return
-            for argnum, rule in item.vjps.items():
-                target.def_vjp(rule, argnums=(argnum,))
-            for argnum, rule in item.jvps.items():
-                target.def_jvp(rule, argnums=(argnum,))
-            info.extends.append(item.target)
-            return
-        if item.pack is None or isinstance(item, Primitive):
-            item.pack = item.pack or info.name
-        name = item.name
-        current = self._entries.get(name)
-        if current is None and name not in self._conflicts:
-            self._entries[name] = item
-            return
-        if name in self._conflicts:
-            self._conflicts[name].append(item)
-            return
-        assert current is not None
-        if item.override and not current.override:
-            self._entries[name] = item
-            info.overrides.append(name)
-        elif current.override and not item.override:
-            self.packs[current.pack].overrides.append(name) if current.pack in self.packs else None
-        else:
-            del self._entries[name]
-            self._conflicts[name] = [current, item]
-            message = (
-                f"packs {current.pack!r} and {info.name!r} both register {name} and "
-                f"{'both' if item.override else 'neither'} declare override=True"
-            )
-            if self.strict:
-                raise PackConflictError(message)
-            warnings.warn(message + f"; {name} is unavailable until one is disabled.", PackWarning, stacklevel=5)
+    def choices(self) -> dict[str, Choice]:
+        """Every qualified name loaded so far: who registered it and who got it."""
+        return dict(self._choices)
 
     def conflicts(self) -> dict[str, list[str]]:
-        return {name: [str(e.pack) for e in entries] for name, entries in self._conflicts.items()}
+        """Names two or more packs register with no single override: name -> packs."""
+        return {name: c.packs for name, c in self._choices.items() if c.winner is None}
+
+    def overrides(self) -> dict[str, tuple[str, list[str]]]:
+        """Names one pack took over: name -> (that pack, the packs it overrides)."""
+        return {
+            name: (c.winner, [p for p in c.packs if p != c.winner])
+            for name, c in self._choices.items()
+            if c.winner is not None and len(c.candidates) > 1
+        }
+
+    def extensions(self) -> list[Extension]:
+        """Rules packs added to other packs' primitives."""
+        return list(self._extensions)
+
+    def _load_namespace(self, ns: str) -> None:
+        if ns in self._resolved or ns not in self._declared:
+            return
+        with self._lock:
+            if ns in self._resolved:
+                return
+            if ns in self._loading:
+                raise PackError(
+                    f"namespace {ns!r} was used while its packs were still defining it (a pack's "
+                    f"plugrad_primitives({ns!r}) reached plugrad.{ns}). Import the other functions "
+                    "from the pack's modules directly."
+                )
+            self._loading.add(ns)
+            try:
+                for pack in self._declared[ns]:
+                    if self.packs[pack].status == LOADED:
+                        self._collect(self.packs[pack], ns)
+                self._settle(ns)
+            finally:
+                self._loading.discard(ns)
+
+    def _collect(self, info: PackInfo, ns: str) -> None:
+        """Ask one pack for its functions in ``ns`` (once); keep the valid ones."""
+        per_pack = self._items.setdefault(ns, {})
+        if info.name not in per_pack:
+            per_pack[info.name] = self._gather(info, ns)  # in strict mode a fault raises before this
+
+    def _gather(self, info: PackInfo, ns: str) -> list[Entry | Rules]:
+        try:
+            items = self._hook(info, "plugrad_primitives", namespace=ns)
+            if items is None:
+                return []
+            if isinstance(items, (str, bytes, Primitive, NonDifferentiable, Composite, Rules)) or not isinstance(
+                items, Iterable
+            ):
+                raise _Fault(f"plugrad_primitives({ns!r}) returned {items!r}; expected a list of functions")
+            items = list(items)  # a generator's own errors are the pack's too
+        except _Fault as fault:
+            self._problem(info, f"{fault}; its functions in namespace {ns!r} are missing", fault.__cause__)
+            return []
+        except Exception as exc:  # noqa: BLE001
+            message = f"plugrad_primitives({ns!r}) raised {type(exc).__name__}: {exc}"
+            self._problem(info, f"{message}; its functions in namespace {ns!r} are missing", exc)
+            return []
+        kept: list[Entry | Rules] = []
+        names: set[str] = set()
+        for item in items:
+            try:
+                _check_item(item, ns)
+                if not isinstance(item, Rules) and item.name in names:
+                    raise _Fault("this pack registers the name twice")
+            except _Fault as fault:
+                message = f"rejected {item!r} from namespace {ns!r}: {fault}"
+                name = getattr(item, "name", None)
+                if isinstance(name, str):
+                    self._rejected.setdefault(name, f"plugrad pack {info.where()} {message}")
+                self._problem(info, message, None)
+                continue
+            if not isinstance(item, Rules):
+                names.add(item.name)
+                if item.pack is None:
+                    item.pack = info.name
+            kept.append(item)
+        return kept
+
+    def _settle(self, ns: str) -> None:
+        """Decide who owns each name of ``ns`` (see the module docstring), then apply Rules."""
+        by_name: dict[str, list[tuple[str, Entry]]] = {}
+        rules: list[tuple[str, Rules]] = []
+        for pack, items in self._items.get(ns, {}).items():
+            if self.packs[pack].status != LOADED:
+                continue
+            for item in items:
+                if isinstance(item, Rules):
+                    rules.append((pack, item))
+                elif not any(e is item for _, e in by_name.get(item.name, [])):
+                    by_name.setdefault(item.name, []).append((pack, item))
+        table: dict[str, Entry] = {}
+        for name, candidates in by_name.items():
+            overriding = [p for p, e in candidates if e.override]
+            if len(candidates) == 1:
+                winner: str | None = candidates[0][0]
+            elif len(overriding) == 1:
+                winner = overriding[0]
+                _append_once(self.packs[winner].overrides, name)
+            else:
+                winner = None
+            choice = Choice(name, tuple(candidates), winner)
+            self._choices[name] = choice
+            if winner is not None:
+                table[name.rpartition(".")[2]] = choice.entry  # type: ignore[assignment]
+            elif name not in self._warned:
+                self._report(
+                    _conflict_message(self, choice),
+                    None,
+                    f"{name} is unavailable; the packs' other functions still work.",
+                    PackConflictError,
+                )
+                self._warned.add(name)
+        self._resolved[ns] = table
+        for pack, extra in rules:
+            self._apply_rules(self.packs[pack], extra, table)
+
+    def _apply_rules(self, info: PackInfo, extra: Rules, table: dict[str, Entry]) -> None:
+        target = table.get(extra.target.rpartition(".")[2])
+        if not isinstance(target, Primitive):
+            why = "is a conflict" if extra.target in self.conflicts() else (
+                f"is a {type(target).__name__}" if target is not None else "is not registered by any loaded pack"
+            )
+            self._problem(info, f"cannot add rules to {extra.target}: it {why}", None)
+            return
+        for kind, table_rules, current, define in (
+            ("VJP", extra.vjps, target.vjps, target.def_vjp),
+            ("JVP", extra.jvps, target.jvps, target.def_jvp),
+        ):
+            for argnum, rule in sorted(table_rules.items()):
+                existing = current[argnum] if argnum < len(current) else None
+                has = target.has_vjp(argnum) if kind == "VJP" else target.has_jvp(argnum)
+                if existing is not rule and has:
+                    self._problem(
+                        info,
+                        f"cannot add a {kind} for argument {argnum} of {target.name}: it has one; "
+                        "Rules only fill missing rules (to replace it, register the primitive with override=True)",
+                        None,
+                    )
+                    continue
+                if existing is not rule:
+                    define(rule, argnums=(argnum,))
+                extension = Extension(info.name, target.name, kind, argnum)
+                if extension not in self._extensions:
+                    self._extensions.append(extension)
+                    _append_once(info.extends, f"{target.name} {kind} {argnum}")
 
     # -- types -------------------------------------------------------------------
 
     def install_types(self) -> None:
-        """Call every pack's ``plugrad_types`` hook once, registering its spaces and boxes."""
-        if self._types_installed:
+        """Call each loaded pack's ``plugrad_types`` hook once, registering its spaces and boxes.
+
+        Vector spaces and box classes are process-wide (see :mod:`plugrad.vspace`).
+        """
+        if not self._types_pending:
             return
         with self._lock:
-            if self._types_installed:
-                return
-            registrar = _TypeRegistrar()
-            for info in self.loaded_packs():
-                self._call(info, "plugrad_types", {"register": registrar})
-            self._types_installed = True
+            if not self._types_pending or self._types_installing:
+                return  # done, or a types hook took a derivative: what is registered must do
+            self._types_installing = True
+            try:
+                for info in self.loaded_packs():
+                    if info.name in self._typed:
+                        continue
+                    self._typed.add(info.name)
+                    try:
+                        self._hook(info, "plugrad_types", register=_TypeRegistrar(info))
+                    except _Fault as fault:
+                        self._problem(info, str(fault), fault.__cause__)
+                self._types_pending = False
+            finally:
+                self._types_installing = False
+
+
+def _dist(ep: importlib.metadata.EntryPoint) -> tuple[str | None, str | None]:
+    dist = getattr(ep, "dist", None)
+    return (dist.name, dist.version) if dist is not None else (None, None)
+
+
+def _append_once(items: list[str], value: str) -> None:
+    if value not in items:
+        items.append(value)
+
+
+def _conflict_message(registry: Registry, choice: Choice) -> str:
+    packs = [registry.packs[p].where() for p in choice.packs]
+    listed = ", ".join(packs[:-1]) + " and " + packs[-1]
+    overriding = sum(1 for _, e in choice.candidates if e.override)
+    if overriding:
+        declare = f"{overriding} of them declare"
+    else:
+        declare = "neither declares" if len(packs) == 2 else "none declares"
+    return (
+        f"plugrad packs {listed} {'both' if len(packs) == 2 else 'all'} register {choice.name} and "
+        f"{declare} override=True: disable one (PLUGRAD_DISABLE_PACKS={choice.packs[-1]}) or have "
+        "the intended one declare override=True"
+    )
+
+
+def _check_item(item: Any, ns: str) -> None:
+    """Raise :class:`_Fault` unless ``item`` is a well-formed function of namespace ``ns``."""
+    if not isinstance(item, (Primitive, NonDifferentiable, Composite, Rules)):
+        raise _Fault("expected a Primitive, NonDifferentiable, Composite or Rules")
+    name = item.name
+    if not isinstance(name, str) or name.rpartition(".")[0] != ns or not name.rpartition(".")[2].isidentifier():
+        raise _Fault(f"its name must be {ns!r} + '.' + a Python identifier, like {ns + '.f'!r}")
+    if isinstance(item, Rules):
+        for kind, table in (("vjps", item.vjps), ("jvps", item.jvps)):
+            for argnum, rule in table.items():
+                if not isinstance(argnum, int) or argnum < 0:
+                    raise _Fault(f"{kind} key {argnum!r} is not an argument number")
+                if not callable(rule):
+                    raise _Fault(f"its {kind}[{argnum}] {rule!r} is not callable")
+        return
+    if not callable(item.fun):
+        raise _Fault(f"its implementation {item.fun!r} is not callable")
+    if isinstance(item, Primitive):
+        for kind, rules in (("VJP", item.vjps), ("JVP", item.jvps)):
+            if not isinstance(rules, list):
+                raise _Fault(f"its {kind} rules are {rules!r}, not a list (use def_{kind.lower()})")
+            for argnum, rule in enumerate(rules):
+                if rule is not None and not callable(rule):
+                    raise _Fault(f"its {kind} for argument {argnum} is {rule!r}, which is not callable")
+        for kind, rule in (("VJP", item.vjp_argnum), ("JVP", item.jvp_argnum)):
+            if rule is not None and not callable(rule):
+                raise _Fault(f"its {kind} for every argument is {rule!r}, which is not callable")
 
 
 class _TypeRegistrar:
+    """The ``register`` a pack's ``plugrad_types`` hook receives; records what it registers."""
+
+    def __init__(self, info: PackInfo) -> None:
+        self._info = info
+
     def vspace(self, value_type: type, factory: Callable[[Any], VSpace]) -> None:
         if not isinstance(value_type, type) or not callable(factory):
             raise TypeError(f"register.vspace needs a type and a factory, got {value_type!r}, {factory!r}")
         register_vspace(value_type, factory)
+        self._info.types.append(TypeRegistration("vspace", _typename(value_type), _typename(factory)))
 
     def box(self, value_type: type, box_cls: type[Box]) -> None:
-        if not (isinstance(box_cls, type) and issubclass(box_cls, Box)):
-            raise TypeError(f"register.box needs a Box subclass, got {box_cls!r}")
+        if not isinstance(value_type, type) or not (isinstance(box_cls, type) and issubclass(box_cls, Box)):
+            raise TypeError(f"register.box needs a type and a Box subclass, got {value_type!r}, {box_cls!r}")
         register_box_type(value_type, box_cls)
+        self._info.types.append(TypeRegistration("box", _typename(value_type), _typename(box_cls)))
 
 
 _default: Registry | None = None
-_default_lock = threading.Lock()
+_default_lock = threading.RLock()
+_building = False
 
 
 def default_registry() -> Registry:
     """The process-wide registry, built from entry points and the environment on first use."""
-    global _default
-    if _default is None:
+    global _default, _building
+    registry = _default
+    if registry is None:
         with _default_lock:
             if _default is None:
-                registry = Registry.from_environment()
-                registry.install_types()
-                _default = registry
-    return _default
+                if _building:
+                    raise RegistryBusy(
+                        "plugrad's pack registry was used while it was being built: a pack used a "
+                        "plugrad namespace (plugrad.<name>) when it was imported or in "
+                        "plugrad_namespaces. Import the functions it needs inside plugrad_primitives."
+                    )
+                _building = True
+                try:
+                    _default = Registry.from_environment()
+                finally:
+                    _building = False
+            registry = _default
+    registry.install_types()
+    return registry
 
 
 def ensure_types() -> None:
     """Make sure the default registry's packs have registered their types."""
-    if _default is None:
-        default_registry()
+    default_registry()
 
 
-def describe_packs(registry: Registry) -> Sequence[str]:
+def describe_packs(registry: Registry | None = None) -> Sequence[str]:
     """``name version`` of each loaded pack, for error messages."""
-    return [p.label() for p in registry.loaded_packs()]
+    return [p.label() for p in (registry or default_registry()).loaded_packs()]

@@ -1,0 +1,105 @@
+"""The modules users import, ``plugrad.<namespace>``, served from the registry."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+import plugrad
+from plugrad import Composite, NonDifferentiable, NotDifferentiableError, Primitive, Registry, hookimpl
+from plugrad import registry as registry_module
+from plugrad.namespace import NamespaceModule, Unregistered
+from plugrad.registry import RegistryBusy, kernel_modules
+
+
+class Pack:
+    def __init__(self, items: dict[str, list[Any]]) -> None:
+        self.items = items
+
+    @hookimpl
+    def plugrad_namespaces(self) -> list[str]:
+        return list(self.items)
+
+    @hookimpl
+    def plugrad_primitives(self, namespace: str) -> list[Any] | None:
+        return self.items.get(namespace)
+
+
+triple = Primitive("nstest.triple", lambda x: 3.0 * x)
+triple.def_vjp(lambda g, ans, x: 3.0 * g).def_jvp(lambda t, ans, x: 3.0 * t)
+ninefold = Composite("nstest.ninefold", lambda x: triple(triple(x)))
+flag = NonDifferentiable("nstest.flag", lambda x: x > 0)
+inner = Primitive("nstest.sub.inner", lambda x: x)
+
+
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[Registry]:
+    """A registry of the test pack, standing in for the default one."""
+    registry = Registry()
+    registry.register_pack(Pack({"nstest": [triple, ninefold, flag], "nstest.sub": [inner]}), "nstest")
+    monkeypatch.setattr(registry_module, "_default", registry)
+    yield registry
+    for name in [m for m in sys.modules if m == "plugrad.nstest" or m.startswith("plugrad.nstest.")]:
+        del sys.modules[name]
+
+
+def test_a_namespace_is_a_module_filled_from_the_registry(registry: Registry) -> None:
+    import plugrad.nstest as ns
+
+    assert isinstance(ns, NamespaceModule)
+    assert ns.triple is triple
+    assert ns.ninefold is ninefold.fun  # a composite is its function
+    assert ns.flag is flag
+    assert ns.__all__ == ["flag", "ninefold", "triple"]
+    assert {"flag", "ninefold", "triple"} <= set(dir(ns))
+    assert plugrad.grad(ns.ninefold)(1.0) == 9.0
+
+
+def test_sub_namespaces_are_submodules(registry: Registry) -> None:
+    import plugrad.nstest.sub
+
+    assert plugrad.nstest.sub.inner is inner
+    assert importlib.import_module("plugrad.nstest").sub is plugrad.nstest.sub
+
+
+def test_a_missing_name_says_which_packs_are_loaded(registry: Registry) -> None:
+    import plugrad.nstest as ns
+
+    with pytest.raises(AttributeError, match=r"no loaded pack registers nstest.cube \(packs loaded: nstest; `python -m plugrad packs`"):
+        ns.cube
+
+
+def test_unknown_namespaces_do_not_import(registry: Registry) -> None:
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("plugrad.nstest_nothing")
+
+
+def test_mirrored_functions_pass_through_and_refuse_traced_arguments(registry: Registry) -> None:
+    fun = Unregistered("numpy.frexp", np.frexp)
+    assert fun(8.0) == np.frexp(8.0)
+    with pytest.raises(NotDifferentiableError, match="plugrad.numpy.frexp is not differentiable: no loaded pack registers"):
+        plugrad.grad(lambda x: fun(x)[0])(8.0)
+
+
+def test_plugrads_own_modules_never_consult_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode() -> Registry:
+        raise AssertionError("the registry was consulted")
+
+    monkeypatch.setattr(registry_module, "default_registry", explode)
+    assert {"api", "box", "gradcheck", "registry"} <= kernel_modules()
+    assert importlib.util.find_spec("plugrad.gradcheck.not_a_module") is None
+
+
+def test_importing_a_namespace_while_the_registry_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    def busy() -> Registry:
+        raise RegistryBusy("plugrad's pack registry was used while it was being built")
+
+    monkeypatch.setattr(registry_module, "default_registry", busy)
+    with pytest.raises(ModuleNotFoundError, match="cannot import plugrad.nstest_early: plugrad's pack registry was used"):
+        importlib.import_module("plugrad.nstest_early")

@@ -1,0 +1,465 @@
+"""The registry, in process: each test builds its own Registry from small pack objects.
+
+Real installed distributions are exercised by ``test_packs_installed.py``; here entry
+points are faked where a test needs them, so each fault is one short test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.metadata
+import threading
+import types
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import plugrad
+from plugrad import Composite, NonDifferentiable, PackConflictError, PackError, Primitive, Registry, Rules, hookimpl
+from plugrad import registry as registry_module
+from plugrad.registry import PackWarning, RegistryBusy
+
+FIXTURES = Path(__file__).parent / "fixtures" / "packs"
+
+
+def double(name: str, *, override: bool = False) -> Primitive:
+    prim = Primitive(name, lambda x: 2.0 * x, override=override)
+    return prim.def_vjp(lambda g, ans, x: 2.0 * g).def_jvp(lambda t, ans, x: 2.0 * t)
+
+
+class Pack:
+    """A pack for a test: ``items`` maps each namespace to what plugrad_primitives returns."""
+
+    def __init__(self, items: dict[str, Any]) -> None:
+        self.items = items
+        self.asked: list[str] = []
+
+    @hookimpl
+    def plugrad_namespaces(self) -> list[str]:
+        return list(self.items)
+
+    @hookimpl
+    def plugrad_primitives(self, namespace: str) -> Any:
+        self.asked.append(namespace)
+        items = self.items.get(namespace)
+        if isinstance(items, Exception):
+            raise items
+        return items
+
+
+@dataclasses.dataclass
+class FakeEntryPoint:
+    """What Registry.load_entry_points reads of an importlib.metadata.EntryPoint."""
+
+    name: str
+    target: Any  # the object load() returns, or the exception it raises
+    distribution: str = "plugrad-thing"
+    version: str = "1.0"
+
+    @property
+    def value(self) -> str:
+        return f"plugrad_{self.name}"
+
+    @property
+    def dist(self) -> Any:
+        return types.SimpleNamespace(name=self.distribution, version=self.version)
+
+    def load(self) -> Any:
+        if isinstance(self.target, Exception):
+            raise self.target
+        return self.target
+
+
+@pytest.fixture
+def entry_points(monkeypatch: pytest.MonkeyPatch) -> list[FakeEntryPoint]:
+    """The entry points Registry.load_entry_points will see: append to this list."""
+    eps: list[FakeEntryPoint] = []
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: list(eps) if group == "plugrad" else [])
+    return eps
+
+
+def loaded(**packs: Any) -> Registry:
+    registry = Registry()
+    for name, pack in packs.items():
+        registry.register_pack(pack, name)
+    return registry
+
+
+# -- loading and looking up ---------------------------------------------------------------
+
+
+def test_lookup_namespace_and_laziness() -> None:
+    sq = double("demo.sq")
+    pack = Pack({"demo": [sq, NonDifferentiable("demo.flag", bool), Composite("demo.twice", lambda x: sq(sq(x)))]})
+    registry = loaded(demo=pack)
+    assert pack.asked == []  # nothing is asked for until the namespace is used
+    assert registry.namespaces() == ["demo"] and registry.is_namespace("demo")
+    assert registry.lookup("demo.sq") is sq and sq.pack == "demo"
+    assert sorted(registry.namespace("demo")) == ["flag", "sq", "twice"]
+    assert registry.lookup("demo.nothing") is None and registry.lookup("elsewhere.sq") is None
+    assert registry.primitives() == [sq]
+    assert pack.asked == ["demo"]  # once
+    assert plugrad.registry.describe_packs(registry) == ["demo"]
+
+
+def test_a_pack_joining_a_namespace_in_use() -> None:
+    registry = loaded(a=Pack({"demo": [double("demo.a")]}))
+    assert list(registry.namespace("demo")) == ["a"]
+    registry.register_pack(Pack({"demo": [double("demo.b")]}), "b")
+    assert sorted(registry.namespace("demo")) == ["a", "b"]
+
+
+# -- faults stay with their pack ------------------------------------------------------------
+
+
+def test_import_failure_is_a_warning_naming_pack_distribution_and_error(entry_points: list[FakeEntryPoint]) -> None:
+    entry_points += [FakeEntryPoint("bad", RuntimeError("boom"), "plugrad-bad", "2.0"), FakeEntryPoint("good", Pack({"g": [double("g.f")]}))]
+    registry = Registry()
+    with pytest.warns(PackWarning) as record:
+        registry.load_entry_points()
+    (message,) = [str(w.message) for w in record]
+    assert message == (
+        "plugrad pack 'bad' (distribution plugrad-bad 2.0) was not loaded: importing 'plugrad_bad' raised "
+        "RuntimeError: boom. The other packs still work; PLUGRAD_DISABLE_PACKS=bad stops loading it."
+    )
+    assert record[0].filename == __file__  # points at the caller, not at plugrad's internals
+    assert (registry.packs["bad"].status, registry.packs["good"].status) == ("failed", "loaded")
+    assert registry.lookup("g.f") is not None
+
+
+def test_unknown_hook_fails_the_pack_and_leaves_nothing_registered() -> None:
+    class Typo(Pack):
+        @hookimpl
+        def plugrad_primitivs(self, namespace: str) -> list[Any]:
+            return []
+
+    registry = Registry()
+    with pytest.warns(PackWarning, match=r"'typo' was not loaded: it implements the unknown hook plugrad_primitivs \(did you mean plugrad_primitives\?\)"):
+        info = registry.register_pack(Typo({"t": []}), "typo")
+    assert info.status == "failed"
+    assert registry.pm.get_plugin("typo") is None and registry.namespaces() == []
+
+
+def test_a_pack_with_types_only() -> None:
+    class TypesOnly:
+        @hookimpl
+        def plugrad_types(self, register: Any) -> None:
+            pass
+
+    registry = loaded(types_only=TypesOnly())
+    assert (registry.packs["types_only"].status, registry.packs["types_only"].namespaces) == ("loaded", [])
+
+
+def test_optional_unknown_hooks_are_allowed() -> None:
+    class Future(Pack):
+        @hookimpl(optionalhook=True)
+        def plugrad_something_new(self) -> None:
+            pass
+
+    assert loaded(future=Future({"f": [double("f.g")]})).packs["future"].status == "loaded"
+
+
+def test_a_hook_with_a_wrong_signature_is_fully_unregistered() -> None:
+    # pluggy leaves the hooks it registered before the failing one in place; we do not.
+    class WrongArg:
+        @hookimpl
+        def plugrad_namespaces(self) -> list[str]:
+            return ["w"]
+
+        @hookimpl
+        def plugrad_primitives(self, ns: str) -> list[Any]:
+            return []
+
+    registry = Registry()
+    with pytest.warns(PackWarning, match="invalid hook implementation"):
+        registry.register_pack(WrongArg(), "wrong")
+    assert registry.pm.get_plugin("wrong") is None
+    assert registry.pm.hook.plugrad_namespaces.get_hookimpls() == []
+
+
+@pytest.mark.parametrize(
+    ("namespaces", "match"),
+    [
+        (RuntimeError("no"), "plugrad_namespaces raised RuntimeError: no"),
+        ([1, 2], "expected a list of names"),
+        (["not a name"], "not a dotted Python name"),
+        (["api"], "would hide plugrad's own module plugrad.api"),
+    ],
+)
+def test_bad_namespaces_fail_the_pack(namespaces: Any, match: str) -> None:
+    class Odd:
+        @hookimpl
+        def plugrad_namespaces(self) -> Any:
+            if isinstance(namespaces, Exception):
+                raise namespaces
+            return namespaces
+
+    with pytest.warns(PackWarning, match=match):
+        assert Registry().register_pack(Odd(), "odd").status == "failed"
+
+
+def test_invalid_functions_are_rejected_one_by_one() -> None:
+    no_rule = Primitive("demo.no_rule", np.cos).def_vjp("minus sine")  # type: ignore[arg-type]
+    pack = Pack({"demo": [double("demo.fine"), double("elsewhere.f"), no_rule, "text", double("demo.fine")]})
+    registry = loaded(demo=pack)
+    with pytest.warns(PackWarning) as record:
+        names = sorted(registry.namespace("demo"))
+    assert names == ["fine"]
+    messages = [str(w.message) for w in record]
+    assert len(messages) == 4 and all(m.startswith("plugrad pack 'demo': rejected ") for m in messages)
+    assert "its name must be 'demo' + '.' + a Python identifier" in messages[0]
+    assert "its VJP for argument 0 is 'minus sine', which is not callable" in messages[1]
+    assert "expected a Primitive, NonDifferentiable, Composite or Rules" in messages[2]
+    assert "registers the name twice" in messages[3]
+    assert registry.packs["demo"].status == "loaded" and len(registry.packs["demo"].problems) == 4
+    with pytest.raises(PackError, match="not callable"):
+        registry.lookup("demo.no_rule")
+
+
+def test_a_failing_primitives_hook_costs_only_that_namespace() -> None:
+    registry = loaded(demo=Pack({"ok": [double("ok.f")], "bad": ImportError("no scipy")}))
+    with pytest.warns(PackWarning, match="plugrad_primitives raised ImportError: no scipy; its functions in namespace 'bad' are missing"):
+        assert registry.namespace("bad") == {}
+    assert list(registry.namespace("ok")) == ["f"]
+
+
+@pytest.mark.parametrize("fault", ["import", "hook", "item", "conflict"])
+def test_strict_mode_raises_at_each_fault(fault: str, entry_points: list[FakeEntryPoint]) -> None:
+    registry = Registry(strict=True)
+    error = PackConflictError if fault == "conflict" else PackError
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and never warns instead
+        with pytest.raises(error):
+            if fault == "import":
+                entry_points.append(FakeEntryPoint("bad", RuntimeError("boom")))
+                registry.load_entry_points()
+            elif fault == "hook":
+                registry.register_pack(types.SimpleNamespace(plugrad_nope=hookimpl(lambda: None)), "nope")
+            elif fault == "item":
+                registry.register_pack(Pack({"demo": [double("other.f")]}), "demo")
+                registry.lookup("demo.f")
+            else:
+                registry.register_pack(Pack({"demo": [double("demo.f")]}), "a")
+                registry.register_pack(Pack({"demo": [double("demo.f")]}), "b")
+                registry.lookup("demo.f")
+
+
+# -- conflicts and overrides -----------------------------------------------------------------
+
+
+def test_a_conflict_warns_once_and_using_the_name_raises_naming_both() -> None:
+    registry = loaded(a=Pack({"demo": [double("demo.twin"), double("demo.a")]}), b=Pack({"demo": [double("demo.twin")]}))
+    with pytest.warns(PackWarning) as record:
+        assert sorted(registry.namespace("demo")) == ["a"]
+    assert [str(w.message) for w in record] == [
+        "plugrad packs 'a' and 'b' both register demo.twin and neither declares override=True: disable one "
+        "(PLUGRAD_DISABLE_PACKS=b) or have the intended one declare override=True. demo.twin is unavailable; "
+        "the packs' other functions still work."
+    ]
+    with pytest.raises(PackConflictError, match="'a' and 'b' both register demo.twin"):
+        registry.lookup("demo.twin")
+    assert registry.conflicts() == {"demo.twin": ["a", "b"]}
+
+
+@pytest.mark.parametrize("order", [("base", "fast"), ("fast", "base")])
+def test_the_one_override_wins_whatever_the_load_order(order: tuple[str, str]) -> None:
+    base, fast = double("demo.f"), double("demo.f", override=True)
+    packs = {"base": Pack({"demo": [base]}), "fast": Pack({"demo": [fast]})}
+    registry = loaded(**{name: packs[name] for name in order})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert registry.lookup("demo.f") is fast
+    assert registry.overrides() == {"demo.f": ("fast", ["base"])}
+    assert registry.packs["fast"].overrides == ["demo.f"]
+
+
+def test_two_overrides_are_a_conflict() -> None:
+    registry = loaded(a=Pack({"demo": [double("demo.f", override=True)]}), b=Pack({"demo": [double("demo.f", override=True)]}))
+    with pytest.warns(PackWarning, match="2 of them declare override=True"):
+        with pytest.raises(PackConflictError):
+            registry.lookup("demo.f")
+
+
+def test_the_same_object_from_two_packs_is_no_conflict() -> None:
+    shared = double("demo.f")
+    registry = loaded(a=Pack({"demo": [shared]}), b=Pack({"demo": [shared]}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert registry.lookup("demo.f") is shared
+    assert registry.conflicts() == {} and registry.overrides() == {}
+
+
+# -- rules added to another pack's primitive ------------------------------------------------
+
+
+def test_rules_fill_a_missing_rule_and_are_recorded() -> None:
+    base = Primitive("demo.f", lambda x: 3.0 * x).def_vjp(lambda g, ans, x: 3.0 * g)
+    jvp = lambda t, ans, x: 3.0 * t  # noqa: E731
+    # The extension registers first and targets a name of the same namespace.
+    registry = loaded(ext=Pack({"demo": [Rules("demo.f", jvps={0: jvp})]}), base=Pack({"demo": [base]}))
+    assert registry.lookup("demo.f") is base and base.jvp_rule(0) is jvp
+    assert registry.packs["ext"].extends == ["demo.f JVP 0"]
+    assert [(x.pack, x.target, x.kind, x.argnum) for x in registry.extensions()] == [("ext", "demo.f", "JVP", 0)]
+    # Rules go onto the primitive itself, so another registry loading the same packs agrees.
+    again = loaded(ext=Pack({"demo": [Rules("demo.f", jvps={0: jvp})]}), base=Pack({"demo": [base]}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again.load_all()
+    assert again.packs["ext"].extends == ["demo.f JVP 0"]
+
+
+def test_rules_never_replace_a_rule() -> None:
+    base = double("demo.f")
+    vjp = base.vjp_rule(0)
+    registry = loaded(base=Pack({"demo": [base]}), ext=Pack({"demo": [Rules("demo.f", vjps={0: lambda g, ans, x: g})]}))
+    with pytest.warns(PackWarning, match="cannot add a VJP for argument 0 of demo.f: it has one"):
+        registry.load_all()
+    assert base.vjp_rule(0) is vjp and registry.extensions() == []
+
+
+def test_rules_for_a_missing_primitive_are_a_problem() -> None:
+    registry = loaded(ext=Pack({"demo": [Rules("demo.gone", jvps={0: lambda t, ans, x: t})]}))
+    with pytest.warns(PackWarning, match="cannot add rules to demo.gone: it is not registered by any loaded pack"):
+        registry.load_all()
+
+
+# -- which packs load ------------------------------------------------------------------------
+
+
+def test_only_disabled_and_autoload(entry_points: list[FakeEntryPoint]) -> None:
+    entry_points += [
+        FakeEntryPoint("numpy", Pack({"n": [double("n.f")]}), "plugrad", "0.1.0"),
+        FakeEntryPoint("third", Pack({"t": [double("t.f")]})),
+        FakeEntryPoint("broken", RuntimeError("never imported")),
+    ]
+
+    def statuses(**options: Any) -> dict[str, str]:
+        registry = Registry(**options)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the broken pack is never imported
+            registry.load_entry_points()
+        return {name: info.status for name, info in registry.packs.items()}
+
+    assert statuses(autoload=False) == {"numpy": "loaded", "third": "blocked", "broken": "blocked"}
+    assert statuses(autoload=False, only=["numpy", "third"]) == {"numpy": "loaded", "third": "loaded", "broken": "blocked"}
+    assert statuses(only=["third"]) == {"numpy": "blocked", "third": "loaded", "broken": "blocked"}
+    assert statuses(disabled=["broken"]) == {"numpy": "loaded", "third": "loaded", "broken": "blocked"}
+    registry = Registry(disabled=["third"])
+    assert registry.register_pack(Pack({}), "third").error.startswith("disabled")
+    assert registry.pm.is_blocked("third")
+
+
+def test_environment_controls(entry_points: list[FakeEntryPoint], monkeypatch: pytest.MonkeyPatch) -> None:
+    entry_points += [FakeEntryPoint("numpy", Pack({}), "plugrad", "0.1.0"), FakeEntryPoint("third", Pack({}))]
+    monkeypatch.setenv("PLUGRAD_DISABLE_PACK_AUTOLOAD", "1")
+    monkeypatch.setenv("PLUGRAD_DISABLE_PACKS", "numpy")
+    monkeypatch.setenv("PLUGRAD_STRICT_PACKS", "yes")
+    registry = Registry.from_environment()
+    assert registry.strict and not registry.autoload and registry.disabled == {"numpy"}
+    assert {n: p.status for n, p in registry.packs.items()} == {"numpy": "blocked", "third": "blocked"}
+    monkeypatch.setenv("PLUGRAD_PACKS", "third, numpy")
+    monkeypatch.setenv("PLUGRAD_STRICT_PACKS", "0")
+    registry = Registry.from_environment()
+    assert registry.only == {"third", "numpy"} and not registry.strict
+    assert Registry.from_environment(strict=True).strict  # the gradient checker's registry
+    assert registry.packs["third"].status == "loaded" and registry.packs["numpy"].status == "blocked"
+
+
+def test_naming_a_pack_nobody_installed_warns(entry_points: list[FakeEntryPoint]) -> None:
+    entry_points.append(FakeEntryPoint("numpy", Pack({}), "plugrad", "0.1.0"))
+    with pytest.warns(PackWarning, match=r"no installed distribution provides the pack\(s\) 'nmupy' named in PLUGRAD_PACKS; installed: numpy"):
+        Registry(only=["nmupy"]).load_entry_points()
+
+
+def test_two_distributions_offering_one_pack_name(entry_points: list[FakeEntryPoint]) -> None:
+    entry_points += [FakeEntryPoint("stats", Pack({}), "plugrad-stats"), FakeEntryPoint("stats", Pack({}), "other-stats")]
+    registry = Registry()
+    with pytest.warns(PackWarning, match="'stats' \\(distribution plugrad-stats 1.0\\) already provides a pack named 'stats'"):
+        registry.load_entry_points()
+    assert registry.packs["stats"].status == "loaded"
+    assert registry.packs["stats (other-stats)"].status == "failed"
+
+
+# -- re-entrance and threads --------------------------------------------------------------
+
+
+def test_using_a_namespace_while_it_loads_is_a_clear_error() -> None:
+    class Recursive(Pack):
+        @hookimpl
+        def plugrad_primitives(self, namespace: str) -> Any:
+            return [registry.lookup("demo.other")]
+
+    registry = loaded(rec=Recursive({"demo": []}))
+    with pytest.warns(PackWarning, match="namespace 'demo' was used while its packs were still defining it"):
+        assert registry.namespace("demo") == {}
+
+
+def test_the_default_registry_used_while_being_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry_module, "_default", None)
+    monkeypatch.setattr(Registry, "from_environment", classmethod(lambda cls: registry_module.default_registry()))
+    with pytest.raises(RegistryBusy, match="used while it was being built"):
+        registry_module.default_registry()
+
+
+def test_namespaces_load_once_under_threads() -> None:
+    pack = Pack({"demo": [double(f"demo.f{i}") for i in range(50)]})
+    registry = loaded(demo=pack)
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(len(registry.namespace("demo")))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [50] * 8 and pack.asked == ["demo"]
+
+
+# -- types -----------------------------------------------------------------------------------
+
+
+def test_a_pack_teaches_plugrad_a_dataclass_of_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
+    import plugrad_numpy
+
+    monkeypatch.syspath_prepend(str(FIXTURES / "good"))
+    import plugrad_fixture_good
+    from plugrad_fixture_good.params import DataclassVSpace, Params
+
+    registry = loaded(numpy=plugrad_numpy, good=plugrad_fixture_good)
+    monkeypatch.setattr(registry_module, "_default", registry)  # what grad's type check consults
+    registry.install_types()
+    assert [(t.kind, t.handler.rpartition(".")[2]) for t in registry.packs["good"].types] == [
+        ("vspace", "DataclassVSpace"),
+        ("box", "DataclassBox"),
+    ]
+    x, y = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    total = registry.lookup("numpy.sum")
+
+    def loss(p: Params) -> Any:
+        r = p.w * x + p.b - y
+        return total(r * r)
+
+    p = Params(w=np.array([0.3, -0.2]), b=0.1)
+    g = plugrad.grad(loss)(p)
+    assert isinstance(g, Params)
+    # Against central differences in the dataclass's own vector space.
+    space = DataclassVSpace(p)
+    flat, eps = space.flatten(p), 1e-6
+    numeric = [
+        (loss(space.unflatten(flat + eps * e)) - loss(space.unflatten(flat - eps * e))) / (2 * eps)
+        for e in np.eye(flat.size)
+    ]
+    np.testing.assert_allclose(space.flatten(g), numeric, rtol=1e-6)
+
+
+def test_a_failing_types_hook_is_a_problem() -> None:
+    class BadTypes(Pack):
+        @hookimpl
+        def plugrad_types(self, register: Any) -> None:
+            register.box(int, object)
+
+    registry = loaded(bad=BadTypes({}))
+    with pytest.warns(PackWarning, match="plugrad_types raised TypeError: register.box needs a type and a Box subclass"):
+        registry.install_types()
+    registry.install_types()  # once per pack, not retried on every derivative
