@@ -1,0 +1,245 @@
+"""``python -m plugrad packs [--json]``: every pack, its status, and what it contributes.
+
+For each pack: name, distribution and version, status (loaded, failed and why,
+blocked and why), namespaces, the functions it registers with VJP and JVP
+coverage per argument, the names it overrides or lost, the rules it adds to
+other packs' primitives, and the value types it registers. :func:`report` gives
+the same as plain data (what ``--json`` prints).
+
+The number of arguments of a primitive is read from what it declares: its rule
+tables (``len(prim.vjps)``, ``len(prim.jvps)``) and the arguments its samples
+differentiate. A ``def_vjp_argnum`` / ``def_jvp_argnum`` rule covers every argument.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from plugrad.errors import PackError
+from plugrad.primitive import Composite, NonDifferentiable, Primitive
+from plugrad.registry import PackInfo, PackWarning, Registry, default_registry
+
+__all__ = ["main", "report", "coverage", "render"]
+
+
+def coverage(prim: Primitive) -> dict[str, Any]:
+    """Which arguments of ``prim`` have a VJP and a JVP."""
+    argnums: set[int] = set()
+    try:
+        samples = prim.samples()
+        for sample in samples:
+            argnums.update(sample.spec_argnums())
+    except Exception:  # noqa: BLE001 - a broken lazy sample must not break the listing
+        samples = []
+    nargs = max(len(prim.vjps), len(prim.jvps), max(argnums, default=-1) + 1)
+    args = [{"argnum": i, "vjp": prim.has_vjp(i), "jvp": prim.has_jvp(i)} for i in range(nargs)]
+    vjp_all, jvp_all = prim.vjp_argnum is not None, prim.jvp_argnum is not None
+    ruled = [a for a in args if a["vjp"] or a["jvp"]]
+    if ruled:
+        both = all(a["vjp"] and a["jvp"] for a in ruled)
+    else:
+        both = vjp_all and jvp_all
+    return {
+        "nargs": nargs,
+        "vjp_all": vjp_all,
+        "jvp_all": jvp_all,
+        "args": args,
+        "vjp_and_jvp": both,
+        "samples": len(samples),
+    }
+
+
+def _kind(entry: Any) -> str:
+    if isinstance(entry, Primitive):
+        return "primitive"
+    if isinstance(entry, NonDifferentiable):
+        return "nondifferentiable"
+    if isinstance(entry, Composite):
+        return "composite"
+    return type(entry).__name__
+
+
+def report(registry: Registry) -> dict[str, Any]:
+    """Everything ``python -m plugrad packs --json`` prints, for ``registry``."""
+    registry.load_all()
+    registry.install_types()
+    contributed: dict[str, list[dict[str, Any]]] = {name: [] for name in registry.packs}
+    for name, choice in sorted(registry.choices().items()):
+        for pack, entry in choice.candidates:
+            others = [p for p in choice.packs if p != pack]
+            if choice.winner is None:
+                status = "conflict"
+            elif pack != choice.winner:
+                status = "overridden"
+            else:
+                status = "overrides" if others else "active"
+            item: dict[str, Any] = {"name": name, "kind": _kind(entry), "status": status, "others": others}
+            if choice.winner is not None and pack != choice.winner:
+                item["overridden_by"] = choice.winner
+            if isinstance(entry, Primitive):
+                item.update(coverage(entry))
+                item["extended_by"] = [
+                    f"{x.pack}: {x.kind} {x.argnum}" for x in registry.extensions() if x.target == name
+                ]
+            contributed[pack].append(item)
+    packs = [_pack_report(info, contributed[info.name]) for info in registry.packs.values()]
+    statuses = [p["status"] for p in packs]
+    primitives = [i for p in packs for i in p["primitives"] if i["status"] in ("active", "overrides")]
+    return {
+        "strict": registry.strict,
+        "packs": packs,
+        "overrides": [
+            {"name": name, "pack": winner, "over": losers}
+            for name, (winner, losers) in sorted(registry.overrides().items())
+        ],
+        "conflicts": [{"name": name, "packs": packs_} for name, packs_ in sorted(registry.conflicts().items())],
+        "extensions": [
+            {"pack": x.pack, "target": x.target, "kind": x.kind, "argnum": x.argnum} for x in registry.extensions()
+        ],
+        "summary": {
+            "packs": len(packs),
+            "loaded": statuses.count("loaded"),
+            "failed": statuses.count("failed"),
+            "blocked": statuses.count("blocked"),
+            "functions": len(primitives),
+            "primitives": sum(1 for i in primitives if i["kind"] == "primitive"),
+            "vjp_and_jvp": sum(1 for i in primitives if i.get("vjp_and_jvp")),
+            "overrides": len(registry.overrides()),
+            "conflicts": len(registry.conflicts()),
+            "extensions": len(registry.extensions()),
+        },
+    }
+
+
+def _pack_report(info: PackInfo, items: list[dict[str, Any]]) -> dict[str, Any]:
+    prims = [i for i in items if i["kind"] == "primitive"]
+    return {
+        "name": info.name,
+        "distribution": info.distribution,
+        "version": info.version,
+        "builtin": info.builtin,
+        "status": info.status,
+        "reason": info.error,
+        "problems": list(info.problems),
+        "namespaces": list(info.namespaces),
+        "primitives": items,
+        "overrides": list(info.overrides),
+        "extends": list(info.extends),
+        "types": [{"kind": t.kind, "type": t.type, "handler": t.handler} for t in info.types],
+        "counts": {
+            "functions": len(items),
+            "primitives": len(prims),
+            "vjp_and_jvp": sum(1 for i in prims if i["vjp_and_jvp"]),
+            "nondifferentiable": sum(1 for i in items if i["kind"] == "nondifferentiable"),
+            "composites": sum(1 for i in items if i["kind"] == "composite"),
+        },
+    }
+
+
+def _rules(item: dict[str, Any], mode: str) -> str:
+    if item[f"{mode}_all"]:
+        return "all"
+    return " ".join(str(a["argnum"]) if a[mode] else "-" for a in item["args"]) or "-"
+
+
+def _note(item: dict[str, Any]) -> str:
+    notes = []
+    if item["kind"] != "primitive":
+        notes.append("non-differentiable" if item["kind"] == "nondifferentiable" else "composite")
+    if item["status"] == "overrides":
+        notes.append(f"overrides {', '.join(item['others'])}")
+    elif item["status"] == "overridden":
+        notes.append(f"overridden by {item['overridden_by']}")
+    elif item["status"] == "conflict":
+        notes.append(f"CONFLICT with {', '.join(item['others'])}: unavailable")
+    if item.get("extended_by"):
+        notes.append(f"rules added by {'; '.join(item['extended_by'])}")
+    return "; ".join(notes)
+
+
+def render(data: dict[str, Any]) -> list[str]:
+    """The human listing: a table per pack, then a summary line."""
+    lines: list[str] = []
+    for pack in data["packs"]:
+        dist = f"distribution {pack['distribution']} {pack['version'] or ''}".rstrip() if pack["distribution"] else "registered in code"
+        origin = f"{dist}, built-in" if pack["builtin"] else dist
+        status = pack["status"] if not pack["reason"] else f"{pack['status']}: {pack['reason']}"
+        lines.append(f"{pack['name']}  ({origin})  {status}")
+        if pack["namespaces"]:
+            lines.append(f"  namespaces: {', '.join(pack['namespaces'])}")
+        for problem in pack["problems"]:
+            lines.append(f"  problem: {problem}")
+        for name in pack["overrides"]:
+            lines.append(f"  overrides: {name}")
+        for target in pack["extends"]:
+            lines.append(f"  extends: {target}")
+        lines.extend(_types_lines(pack["types"]))
+        items = pack["primitives"]
+        if items:
+            rows = [("name", "args", "VJP", "JVP", "samples", "note")]
+            for item in items:
+                if item["kind"] == "primitive":
+                    nargs = "*" if item["nargs"] == 0 else str(item["nargs"])
+                    rows.append((item["name"], nargs, _rules(item, "vjp"), _rules(item, "jvp"), str(item["samples"]), _note(item)))
+                else:
+                    rows.append((item["name"], "", "", "", "", _note(item)))
+            widths = [max(len(r[i]) for r in rows) for i in range(5)]
+            for row in rows:
+                cells = [row[i].ljust(widths[i]) for i in range(5)] + [row[5]]
+                lines.append(("  " + "  ".join(cells)).rstrip())
+            c = pack["counts"]
+            lines.append(
+                f"  {_n(c['primitives'], 'primitive')}, {c['vjp_and_jvp']} with VJP and JVP for every "
+                f"argument; {c['nondifferentiable']} non-differentiable, {_n(c['composites'], 'composite')}"
+            )
+        lines.append("")
+    s = data["summary"]
+    lines.append(
+        f"{_n(s['packs'], 'pack')}: {s['loaded']} loaded, {s['failed']} failed, {s['blocked']} blocked; "
+        f"{_n(s['functions'], 'function')}, {_n(s['primitives'], 'primitive')} ({s['vjp_and_jvp']} with "
+        f"VJP and JVP); {_n(s['overrides'], 'override')}, {_n(s['conflicts'], 'conflict')}, "
+        f"{_n(s['extensions'], 'rule extension')}"
+    )
+    return lines
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _types_lines(types: list[dict[str, str]]) -> list[str]:
+    groups: dict[tuple[str, str], list[str]] = {}
+    for t in types:
+        groups.setdefault((t["kind"], t["handler"]), []).append(t["type"])
+    lines = []
+    for (kind, handler), names in groups.items():
+        shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+        what = "vector space" if kind == "vspace" else "box"
+        lines.append(f"  types: {what} {handler} for {shown}")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m plugrad packs",
+        description="List the installed plugrad packs and the functions they contribute.",
+    )
+    parser.add_argument("--json", action="store_true", help="print the listing as JSON")
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PackWarning)  # the listing reports every fault itself
+        try:
+            data = report(default_registry())
+        except PackError as exc:
+            print(f"plugrad packs: {exc}", file=sys.stderr)
+            return 1
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print("\n".join(render(data)))
+    return 0
