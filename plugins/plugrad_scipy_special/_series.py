@@ -1,0 +1,254 @@
+"""Numerical kernels for the derivatives SciPy does not provide: parameter derivatives of
+the incomplete gamma and beta functions, derivatives of the Hurwitz zeta function in its
+exponent, and the exponential-integrator functions ``phi_n``.
+
+These run on plain float64 arrays: they are the implementations of private primitives,
+whose rules (in ``incomplete.py``, ``gamma.py`` and ``exponential.py``) make them
+differentiable again. Every derivative of ``exp(phi)`` here comes from
+:func:`exp_partials`, which works on arrays and traced values alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from math import comb, factorial
+from typing import Any
+
+import numpy as np
+import scipy.special as sc
+
+__all__ = ["exp_partials", "gammainc_da", "betainc_dab", "zeta_ds", "phi"]
+
+# Stop a series once a term adds less than this to the sum of absolute values so far.
+_EPS = 1e-17
+_MAX_TERMS = 20000
+_CHUNK = 32  # series terms evaluated at once
+
+
+def exp_partials(phi_: Callable[[int, int], Any], i: int, j: int = 0) -> Any:
+    """``d^i/da^i d^j/db^j exp(phi) / exp(phi)`` from the partials ``phi_(m, l)`` of ``phi``
+    (``m + l >= 1``): the Leibniz rule on ``d/da exp(phi) = phi_a exp(phi)``, a bivariate
+    complete Bell polynomial. Each partial is asked for once."""
+    partials: dict[tuple[int, int], Any] = {}
+    bell: dict[tuple[int, int], Any] = {(0, 0): 1.0}
+
+    def p(m: int, l: int) -> Any:
+        if (m, l) not in partials:
+            partials[m, l] = phi_(m, l)
+        return partials[m, l]
+
+    def b(i: int, j: int) -> Any:
+        if (i, j) not in bell:
+            acc: Any = 0.0
+            if i > 0:  # peel one d/da
+                for m in range(i):
+                    for l in range(j + 1):
+                        acc = acc + comb(i - 1, m) * comb(j, l) * p(m + 1, l) * b(i - 1 - m, j - l)
+            else:  # peel one d/db
+                for l in range(j):
+                    acc = acc + comb(j - 1, l) * p(0, l + 1) * b(0, j - 1 - l)
+            bell[i, j] = acc
+        return bell[i, j]
+
+    return b(i, j)
+
+
+def _psi(m: int, z: Any) -> Any:
+    return sc.digamma(z) if m == 0 else sc.polygamma(m, z)
+
+
+def _as_float(*arrays: Any) -> list[np.ndarray]:
+    return [np.asarray(a, np.float64) for a in np.broadcast_arrays(*arrays)]
+
+
+def _unwrap(out: np.ndarray) -> Any:
+    return out[()] if out.ndim == 0 else out
+
+
+# -- incomplete gamma: d^n P(a, x) / da^n -------------------------------------------------
+
+# Gauss-Laguerre rule for the upper integral Q(a, x) = int_x^inf t^(a-1) e^-t dt / Gamma(a).
+_LAGUERRE = np.polynomial.laguerre.laggauss(60)
+
+
+def gammainc_da(n: int, a: Any, x: Any) -> Any:
+    """``d^n/da^n`` of the regularized lower incomplete gamma function ``P(a, x)``, ``n >= 1``.
+
+    For ``x <= a + 1 + sqrt(a)`` it sums ``P = sum_k x^(a+k) e^-x / Gamma(a+k+1)`` term by
+    term (no cancellation to speak of while ``P`` is not close to 1); beyond, where ``P``
+    is close to 1, it differentiates ``-Q`` under a Gauss-Laguerre rule instead. Against
+    mpmath the relative error is below 1e-12 for ``0.1 <= a <= 150``, ``0.01 <= x <= 225``.
+    """
+    a, x = _as_float(a, x)
+    out = np.full(a.shape, np.nan)
+    ok = (a > 0) & (x > 0)
+    out[(a > 0) & ((x == 0) | (x == np.inf))] = 0.0  # P is 0 or 1 whatever a
+    ok &= np.isfinite(x)
+    series = ok & (x <= a + 1 + np.sqrt(a))
+    if series.any():
+        out[series] = _gammainc_series(n, a[series], x[series])
+    upper = ok & ~series
+    if upper.any():
+        out[upper] = -_gammaincc_laguerre(n, a[upper], x[upper])
+    return _unwrap(out)
+
+
+def _gammainc_series(n: int, a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    a, x, lx = a[:, None], x[:, None], np.log(x)[:, None]
+
+    def chunk(k: np.ndarray) -> np.ndarray:
+        # log T_k = (a + k) log x - x - gammaln(a + k + 1)
+        z = a + k + 1
+        bell = exp_partials(lambda m, l: lx - sc.digamma(z) if m == 1 else -_psi(m - 1, z), n)
+        return np.exp((a + k) * lx - x - sc.gammaln(z)) * bell
+
+    return _sum_series(chunk, lambda k: x < a + k + 1)
+
+
+def _gammaincc_laguerre(n: int, a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    nodes, weights = _LAGUERRE
+    # t = x + sigma * tau, sigma chosen so the integrand decays like e^-tau near tau = 0.
+    sigma = np.where(a > 1, x / (x - a + 1), 1.0)[:, None]
+    a_, x_ = a[:, None], x[:, None]
+    t = x_ + sigma * nodes
+    lt = np.log(t)
+    log_w = np.log(weights) + nodes + np.log(sigma) + (a_ - 1) * lt - t - sc.gammaln(a_)
+    dpsi = sc.digamma(a_)
+    bell = exp_partials(lambda m, l: lt - dpsi if m == 1 else -_psi(m - 1, a_), n)
+    return np.sum(np.exp(log_w) * bell, axis=-1)
+
+
+# -- incomplete beta: d^i/da^i d^j/db^j I_x(a, b) ------------------------------------------
+
+
+def betainc_dab(i: int, j: int, a: Any, b: Any, x: Any) -> Any:
+    """``d^i/da^i d^j/db^j`` of the regularized incomplete beta function ``I_x(a, b)``,
+    ``i + j >= 1``, by the series ``I_x(a, b) = sum_k x^(a+k) (1-x)^b Gamma(a+b+k) /
+    (Gamma(a+k+1) Gamma(b))``; for ``x > (a+1)/(a+b+2)`` through ``I_x(a, b) = 1 - I_(1-x)(b, a)``,
+    so the series converges at least geometrically and ``I`` is not close to 1."""
+    a, b, x = _as_float(a, b, x)
+    out = np.full(a.shape, np.nan)
+    ok = (a > 0) & (b > 0) & (x > 0) & (x < 1)
+    out[((x == 0) | (x == 1)) & (a > 0) & (b > 0)] = 0.0  # I is 0 or 1 whatever a, b
+    flip = ok & (x > (a + 1) / (a + b + 2))
+    keep = ok & ~flip
+    if keep.any():
+        xs = x[keep]
+        out[keep] = _betainc_series(i, j, a[keep], b[keep], np.log(xs), np.log1p(-xs), xs)
+    if flip.any():
+        ys = 1.0 - x[flip]
+        out[flip] = -_betainc_series(j, i, b[flip], a[flip], np.log(ys), np.log(x[flip]), ys)
+    return _unwrap(out)
+
+
+def _betainc_series(
+    i: int, j: int, a: np.ndarray, b: np.ndarray, lx: np.ndarray, l1x: np.ndarray, x: np.ndarray
+) -> np.ndarray:
+    a, b, x, lx, l1x = (v[:, None] for v in (a, b, x, lx, l1x))
+
+    def chunk(k: np.ndarray) -> np.ndarray:
+        # log T_k = (a+k) log x + b log(1-x) + gammaln(a+b+k) - gammaln(a+k+1) - gammaln(b)
+        zab, za = a + b + k, a + k + 1
+
+        def phi_(m: int, l: int) -> np.ndarray:
+            if (m, l) == (1, 0):
+                return lx + sc.digamma(zab) - sc.digamma(za)
+            if (m, l) == (0, 1):
+                return l1x + sc.digamma(zab) - sc.digamma(b)
+            value = _psi(m + l - 1, zab)
+            if l == 0:
+                value = value - _psi(m - 1, za)
+            if m == 0:
+                value = value - _psi(l - 1, b)
+            return value
+
+        log_t = (a + k) * lx + b * l1x + sc.gammaln(zab) - sc.gammaln(za) - sc.gammaln(b)
+        return np.exp(log_t) * exp_partials(phi_, i, j)
+
+    # The terms decrease once T_(k+1) / T_k = x (a+b+k) / (a+k+1) < 1.
+    return _sum_series(chunk, lambda k: x * (a + b + k) < a + k + 1)
+
+
+def _sum_series(
+    chunk: Callable[[np.ndarray], np.ndarray], decreasing: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """Sum the terms ``chunk(k)`` (elements x k) block by block, until every element's
+    terms decrease and the last is negligible against the sum of absolute values."""
+    total = size = 0.0
+    for start in range(0, _MAX_TERMS, _CHUNK):
+        k = np.arange(start, start + _CHUNK, dtype=np.float64)
+        terms = chunk(k)
+        total = total + terms.sum(axis=1)
+        size = size + np.abs(terms).sum(axis=1)
+        last = np.abs(terms[:, -1])
+        if np.all(decreasing(k[-1])[:, 0] & (last <= _EPS * size)):
+            break
+    return total
+
+
+# -- Hurwitz zeta: d^n zeta(s, q) / ds^n -------------------------------------------------
+
+_ZETA_N = 16  # terms summed directly
+_ZETA_M = 10  # Euler-Maclaurin correction terms
+_BERNOULLI = sc.bernoulli(2 * _ZETA_M)
+
+
+def _rising(j: int) -> np.ndarray:
+    """Coefficients of the polynomial ``s (s + 1) ... (s + j - 1)``, lowest first."""
+    p = np.polynomial.Polynomial([1.0])
+    for i in range(j):
+        p = p * np.polynomial.Polynomial([float(i), 1.0])
+    return p.coef
+
+
+# For j = 1 .. M: Euler-Maclaurin coefficients B_2j / (2j)!, and the coefficients of the
+# rising factorials (s)_(2j-1), padded to one length, with their derivatives in s.
+_EM = np.array([_BERNOULLI[2 * j] / factorial(2 * j) for j in range(1, _ZETA_M + 1)])
+_RISING = np.array([np.pad(_rising(2 * j - 1), (0, 2 * _ZETA_M - 2 * j)) for j in range(1, _ZETA_M + 1)])
+_DEGREES = np.arange(2 * _ZETA_M)
+
+
+def zeta_ds(n: int, s: Any, q: Any) -> Any:
+    """``d^n/ds^n`` of the Hurwitz zeta function ``zeta(s, q) = sum_k (k + q)^-s``, by
+    Euler-Maclaurin summation (the first terms summed, the tail integrated with Bernoulli
+    corrections), each piece differentiated in closed form. Valid for ``s != 1``, ``q > 0``
+    (for ``s < 1`` it is the analytic continuation)."""
+    s, q = _as_float(s, q)
+    lk = np.log(np.arange(_ZETA_N).reshape((-1,) + (1,) * q.ndim) + q)
+    total = np.sum((-lk) ** n * np.exp(-s * lk), axis=0)
+    w = _ZETA_N + q
+    lw = np.log(w)
+    # The tail: int_N^inf (k + q)^-s dk = w^(1-s) / (s - 1), then w^-s / 2, then
+    # sum_j B_2j / (2j)! (s)_(2j-1) w^(-s-2j+1); each differentiated n times by Leibniz.
+    for m in range(n + 1):
+        inverse = (-1) ** m * factorial(m) / (s - 1) ** (m + 1)  # d^m/ds^m 1 / (s - 1)
+        total += comb(n, m) * (-lw) ** (n - m) * np.exp((1 - s) * lw) * inverse
+    total += (-lw) ** n * np.exp(-s * lw) / 2
+    js = np.arange(1, _ZETA_M + 1).reshape((-1,) + (1,) * s.ndim)
+    powers = _EM.reshape(js.shape) * np.exp(-(s + 2 * js - 1) * lw)  # (M, ...)
+    s_powers = s ** _DEGREES.reshape((-1,) + (1,) * s.ndim)  # (2M, ...)
+    coef = _RISING
+    for m in range(n + 1):
+        rising = np.tensordot(coef, s_powers, axes=1)  # d^m/ds^m (s)_(2j-1), (M, ...)
+        total += comb(n, m) * (-lw) ** (n - m) * np.sum(rising * powers, axis=0)
+        coef = np.pad(coef[:, 1:] * _DEGREES[1:], ((0, 0), (0, 1)))  # differentiate once more
+    return _unwrap(total)
+
+
+# -- phi_n(y) = sum_k y^k / (k + n)!: phi_0 = exp, phi_1 = exprel -------------------------
+
+
+def phi(n: int, y: Any) -> Any:
+    """``phi_n(y) = sum_k y^k / (k + n)!``: a Taylor series for ``|y| < 1``, else the
+    recurrence ``phi_(j+1) = (phi_j - 1/j!) / y`` from ``phi_0 = exp``."""
+    y = np.asarray(y, np.float64)
+    small = np.abs(y) < 1
+    ys = np.where(small, y, 0.0)
+    series = np.zeros(y.shape)
+    for k in reversed(range(30)):
+        series = series * ys + 1.0 / factorial(k + n)
+    yb = np.where(small, 1.0, y)
+    value = np.exp(yb)
+    for j in range(n):
+        value = (value - 1.0 / factorial(j)) / yb
+    return _unwrap(np.where(small, series, value))
