@@ -1,0 +1,55 @@
+"""plugrad's SciPy pack: the differentiable ``plugrad.scipy.special`` namespace.
+
+Importing this module defines the hooks and nothing else; SciPy and the modules that
+define the primitives are imported only when plugrad first asks for ``scipy.special``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from plugrad import hookimpl
+
+__version__ = "0.1.0"
+
+NAMESPACE = "scipy.special"
+
+# The modules that define the pack's functions, in dependency order.
+MODULES = (
+    "gamma",
+    "exponential",
+    "erf",
+    "logistic",
+    "information",
+    "incomplete",
+    "bessel",
+    "hypergeometric",
+)
+
+
+def entries(module_names: Iterable[str] = MODULES) -> list[Any]:
+    """Every Primitive, NonDifferentiable and Composite defined at module level."""
+    import importlib
+
+    from plugrad import Composite, NonDifferentiable, Primitive
+
+    seen: dict[int, Any] = {}
+    for name in module_names:
+        module = importlib.import_module(f"plugrad_scipy_special.{name}")
+        for value in vars(module).values():
+            if isinstance(value, (Primitive, NonDifferentiable, Composite)) and id(value) not in seen:
+                seen[id(value)] = value
+    return list(seen.values())
+
+
+@hookimpl
+def plugrad_namespaces() -> list[str]:
+    return [NAMESPACE]
+
+
+@hookimpl
+def plugrad_primitives(namespace: str) -> list[Any] | None:
+    if namespace == NAMESPACE:
+        return [e for e in entries() if e.name.startswith(NAMESPACE + ".")]
+    return None

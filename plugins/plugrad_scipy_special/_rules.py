@@ -1,0 +1,112 @@
+"""Builders the pack's modules share: a one-argument calculus table, functions of an order
+and ``x``, two-argument functions with broadcasting, and the samples that go with them.
+
+Every rule passes through :func:`unbroadcast` or :func:`broadcast_like`: besides shapes,
+they fix dtypes, which matters here because SciPy often answers a float32 argument in
+float64 (``polygamma``, ``expn``) and a real argument in complex (``lambertw``, ``wofz``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from plugrad import Primitive, Sample, rand, scalar
+from plugrad_numpy._util import broadcast_like, unbroadcast
+from plugrad_numpy.binary import samples as pair_samples
+from plugrad_numpy.unary import samples as unary_samples
+
+__all__ = [
+    "special",
+    "elementwise",
+    "with_order",
+    "binary",
+    "unary_samples",
+    "pair_samples",
+    "order_samples",
+    "complex_samples",
+]
+
+Deriv = Callable[..., Any]
+
+
+def special(name: str, fun: Callable[..., Any], **kwargs: Any) -> Primitive:
+    """A primitive named ``scipy.special.<name>``."""
+    return Primitive(f"scipy.special.{name}", fun, **kwargs)
+
+
+def elementwise(
+    name: str,
+    fun: Callable[..., Any],
+    deriv: Deriv,
+    *,
+    low: float = -1.0,
+    high: float = 1.0,
+    complex: bool = False,
+) -> Primitive:
+    """An elementwise function whose derivative is ``deriv(ans, x)`` (holomorphic where
+    ``complex``: then one derivative serves real and complex arguments)."""
+    prim = special(name, fun, complex=complex)
+    prim.def_vjp(lambda g, ans, x: unbroadcast(g * deriv(ans, x), x))
+    prim.def_jvp(lambda t, ans, x: broadcast_like(t * deriv(ans, x), ans))
+    prim.def_samples(*unary_samples(low, high))
+    return prim
+
+
+def with_order(
+    name: str, fun: Callable[..., Any], deriv: Deriv, samples: Sequence[Sample], *, complex: bool = False
+) -> Primitive:
+    """``fun(n, x, ...)`` differentiable in ``x`` only, with derivative ``deriv(ans, n, x, ...)``;
+    the order ``n`` (an integer, or a real order with no known derivative) has no rule."""
+    prim = special(name, fun, complex=complex)
+    prim.def_vjp(None, lambda g, ans, n, x, *a, **k: unbroadcast(g * deriv(ans, n, x, *a, **k), x))
+    prim.def_jvp(None, lambda t, ans, n, x, *a, **k: broadcast_like(t * deriv(ans, n, x, *a, **k), ans))
+    prim.def_samples(*samples)
+    return prim
+
+
+def binary(
+    name: str,
+    fun: Callable[..., Any],
+    dx: Deriv,
+    dy: Deriv,
+    samples: Sequence[Sample],
+    *,
+    complex: bool = False,
+) -> Primitive:
+    """``fun(x, y)`` with partial derivatives ``dx(ans, x, y)`` and ``dy(ans, x, y)``."""
+    prim = special(name, fun, complex=complex)
+    prim.def_vjp(
+        lambda g, ans, x, y: unbroadcast(g * dx(ans, x, y), x),
+        lambda g, ans, x, y: unbroadcast(g * dy(ans, x, y), y),
+    )
+    prim.def_jvp(
+        lambda t, ans, x, y: broadcast_like(t * dx(ans, x, y), ans),
+        lambda t, ans, x, y: broadcast_like(t * dy(ans, x, y), ans),
+    )
+    prim.def_samples(*samples)
+    return prim
+
+
+def order_samples(orders: Sequence[Any], low: float = -1.0, high: float = 1.0) -> list[Sample]:
+    """``(n, x)`` calls: each order with a scalar and a vector, then broadcasting an array
+    of orders against ``x``."""
+    out = []
+    for n in orders:
+        out.append(Sample(n, scalar(low, high)))
+        out.append(Sample(n, rand(3, low=low, high=high)))
+    out.append(Sample(np.array(list(orders)), rand(len(orders), low=low, high=high)))
+    out.append(Sample(np.array(list(orders))[:, None], rand(2, low=low, high=high)))
+    return out
+
+
+def complex_samples(low: float, high: float) -> list[Sample]:
+    """Complex arguments (real and imaginary parts in ``[low, high)``), first order only:
+    for functions whose second derivative SciPy cannot evaluate at complex arguments
+    (it has no complex ``polygamma``)."""
+    return [
+        Sample(scalar(low, high)).only("complex128").first_order(),
+        Sample(rand(3, low=low, high=high)).only("complex128").first_order(),
+    ]

@@ -1,0 +1,135 @@
+"""Bessel functions: cylindrical (J, Y, I, K and the Hankel functions, with their
+exponentially scaled forms), spherical, and the Struve functions.
+
+Derivatives in the argument follow from the recurrences (DLMF 10.6.1, 10.29.1):
+``C_v' = (C_(v-1) - C_(v+1)) / 2`` for ``C = J, Y, H``, ``I_v' = (I_(v-1) + I_(v+1)) / 2``
+and ``K_v' = -(K_(v-1) + K_(v+1)) / 2``; the scaled forms add the derivative of their
+scale factor. Derivatives in the order ``v`` have no closed form and are left undefined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import scipy.special as sc
+
+from plugrad import Sample, rand
+from plugrad.box import getval
+from plugrad_scipy_special._rules import elementwise, order_samples, with_order
+
+_INTEGER = [0, 1, 2, 3]
+_REAL = [0.0, 0.5, 1.7, -0.7]
+
+
+def _sign(x: Any) -> Any:
+    return np.sign(getval(x))
+
+
+def _order_family(
+    name: str,
+    fun: Callable[..., Any],
+    combine: Callable[[Any, Any], Any],
+    scale: Callable[[Any, Any], Any] | None = None,
+    *,
+    orders: list[Any] = _REAL,
+    low: float = 0.3,
+    high: float = 3.0,
+    complex: bool = False,
+) -> Any:
+    """``fun(v, x)`` with ``d/dx = combine(fun(v-1, x), fun(v+1, x)) (+ scale(ans, x))``."""
+
+    def deriv(ans: Any, v: Any, x: Any) -> Any:
+        d = combine(prim(v - 1, x), prim(v + 1, x))
+        return d if scale is None else d + scale(ans, x)
+
+    prim = with_order(name, fun, deriv, order_samples(orders, low, high), complex=complex)
+    return prim
+
+
+def _difference(lower: Any, upper: Any) -> Any:
+    return (lower - upper) / 2
+
+
+def _modified(lower: Any, upper: Any) -> Any:
+    return (lower + upper) / 2
+
+
+def _modified_k(lower: Any, upper: Any) -> Any:
+    return -(lower + upper) / 2
+
+
+# Of the first and second kind. jve and yve equal jv and yv at real arguments.
+jv = _order_family("jv", sc.jv, _difference, complex=True)
+jn = _order_family("jn", sc.jn, _difference, orders=_INTEGER, low=-3.0, high=3.0, complex=True)
+jve = _order_family("jve", sc.jve, _difference)
+yv = _order_family("yv", sc.yv, _difference, complex=True)
+yn = _order_family("yn", sc.yn, _difference, orders=_INTEGER)
+yve = _order_family("yve", sc.yve, _difference)
+j0 = elementwise("j0", sc.j0, lambda ans, x: -j1(x), low=-3.0, high=3.0)
+j1 = elementwise("j1", sc.j1, lambda ans, x: (j0(x) - jv(2, x)) / 2, low=-3.0, high=3.0)
+y0 = elementwise("y0", sc.y0, lambda ans, x: -y1(x), low=0.3, high=3.0)
+y1 = elementwise("y1", sc.y1, lambda ans, x: (y0(x) - yn(2, x)) / 2, low=0.3, high=3.0)
+
+# Modified. ive = iv e^-|x| and i0e, i1e alike (real arguments: |x| is not holomorphic);
+# kve = kv e^x, holomorphic.
+iv = _order_family("iv", sc.iv, _modified, complex=True)
+ive = _order_family("ive", sc.ive, _modified, lambda ans, x: -_sign(x) * ans)
+kv = _order_family("kv", sc.kv, _modified_k, complex=True)
+kve = _order_family("kve", sc.kve, _modified_k, lambda ans, x: ans, complex=True)
+i0 = elementwise("i0", sc.i0, lambda ans, x: i1(x), low=-3.0, high=3.0)
+i1 = elementwise("i1", sc.i1, lambda ans, x: (i0(x) + iv(2, x)) / 2, low=-3.0, high=3.0)
+i0e = elementwise("i0e", sc.i0e, lambda ans, x: i1e(x) - _sign(x) * ans, low=0.2, high=3.0)
+i1e = elementwise("i1e", sc.i1e, lambda ans, x: (i0e(x) + ive(2, x)) / 2 - _sign(x) * ans, low=0.2, high=3.0)
+for _scaled in (i0e, i1e):
+    _scaled.def_samples(Sample(rand(4, low=-3.0, high=-0.2)))
+k0 = elementwise("k0", sc.k0, lambda ans, x: -k1(x), low=0.3, high=3.0)
+k1 = elementwise("k1", sc.k1, lambda ans, x: -(k0(x) + kv(2, x)) / 2, low=0.3, high=3.0)
+k0e = elementwise("k0e", sc.k0e, lambda ans, x: ans - k1e(x), low=0.3, high=3.0)
+k1e = elementwise("k1e", sc.k1e, lambda ans, x: ans - (k0e(x) + kve(2, x)) / 2, low=0.3, high=3.0)
+
+# Hankel functions, complex even at real arguments; hankel1e = H1 e^-iz, hankel2e = H2 e^iz.
+hankel1 = _order_family("hankel1", sc.hankel1, _difference, complex=True)
+hankel2 = _order_family("hankel2", sc.hankel2, _difference, complex=True)
+hankel1e = _order_family("hankel1e", sc.hankel1e, _difference, lambda ans, x: -1j * ans, complex=True)
+hankel2e = _order_family("hankel2e", sc.hankel2e, _difference, lambda ans, x: 1j * ans, complex=True)
+
+# Struve: (x^v H_v)' = x^v H_(v-1), so H_v' = H_(v-1) - v H_v / x; the same for L_v.
+struve = with_order(
+    "struve",
+    sc.struve,
+    lambda ans, v, x: struve(v - 1, x) - v * ans / x,
+    order_samples([0.0, 1.0, 1.5, 2.5], 0.3, 3.0),
+)
+modstruve = with_order(
+    "modstruve",
+    sc.modstruve,
+    lambda ans, v, x: modstruve(v - 1, x) - v * ans / x,
+    order_samples([0.0, 1.0, 1.5, 2.5], 0.3, 3.0),
+)
+
+
+# Spherical Bessel functions. SciPy gives the first derivative (derivative=True); the
+# second comes from the differential equation z^2 f'' + 2 z f' = (-/+ z^2 + n(n+1)) f.
+def _spherical(name: str, fun: Callable[..., Any], modified: bool, *, complex: bool) -> Any:
+    sign = 1.0 if modified else -1.0
+
+    def deriv(ans: Any, n: Any, z: Any, derivative: bool = False) -> Any:
+        if not derivative:
+            return prim(n, z, derivative=True)
+        return -2 * ans / z + (sign + n * (n + 1) / (z * z)) * prim(n, z)
+
+    prim = with_order(name, fun, deriv, [], complex=complex)
+    prim.def_samples(*order_samples(_INTEGER, 0.5, 3.0))
+    prim.def_samples(
+        Sample(1, rand(3, low=0.5, high=3.0), derivative=True),
+        Sample(2, rand(2, 2, low=0.5, high=3.0), derivative=True),
+    )
+    return prim
+
+
+spherical_jn = _spherical("spherical_jn", sc.spherical_jn, modified=False, complex=True)
+spherical_yn = _spherical("spherical_yn", sc.spherical_yn, modified=False, complex=True)
+spherical_in = _spherical("spherical_in", sc.spherical_in, modified=True, complex=True)
+spherical_kn = _spherical("spherical_kn", sc.spherical_kn, modified=True, complex=True)

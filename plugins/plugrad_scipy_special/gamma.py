@@ -1,0 +1,162 @@
+"""The gamma function and its relatives: logarithms, polygammas, beta, Pochhammer,
+binomial coefficients, and the Riemann and Hurwitz zeta functions.
+
+Every derivative is a polygamma function, ``psi^(n) = polygamma(n, .)``, so rules of every
+order stay in the family. SciPy has no complex ``polygamma``: ``gamma``, ``loggamma`` and
+``rgamma`` are differentiable once at complex arguments, twice at real ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import scipy.special as sc
+
+from plugrad import NonDifferentiable, Sample, rand, scalar
+from plugrad_numpy._util import broadcast_like, unbroadcast
+from plugrad_scipy_special import _series
+from plugrad_scipy_special._rules import (
+    binary,
+    complex_samples,
+    elementwise,
+    order_samples,
+    pair_samples,
+    special,
+    unary_samples,
+    with_order,
+)
+
+
+def psi_n(m: int, z: Any) -> Any:
+    """``psi^(m)(z)``: ``digamma`` for ``m = 0``, ``polygamma(m, .)`` beyond."""
+    return digamma(z) if m == 0 else polygamma(m, z)
+
+
+# The calculus table.
+gamma = elementwise("gamma", sc.gamma, lambda ans, x: ans * digamma(x), low=0.2, high=3.0)
+gamma.def_samples(Sample(rand(4, low=-0.8, high=-0.2)), *complex_samples(0.3, 2.0))
+gammaln = elementwise("gammaln", sc.gammaln, lambda ans, x: digamma(x), low=0.2, high=4.0)
+gammaln.def_samples(Sample(rand(4, low=-0.8, high=-0.2)))  # log|Gamma| where Gamma < 0
+loggamma = elementwise("loggamma", sc.loggamma, lambda ans, x: digamma(x), low=0.2, high=4.0)
+loggamma.def_samples(*complex_samples(0.3, 2.0))
+rgamma = elementwise("rgamma", sc.rgamma, lambda ans, x: -ans * digamma(x), low=0.2, high=3.0)
+rgamma.def_samples(Sample(rand(4, low=-0.8, high=-0.2)), *complex_samples(0.3, 2.0))
+digamma = elementwise("digamma", sc.digamma, lambda ans, x: polygamma(1, x), low=0.2, high=3.0)
+psi = digamma.alias("scipy.special.psi", sc.psi)
+polygamma = with_order(
+    "polygamma",
+    sc.polygamma,
+    lambda ans, n, x: polygamma(n + 1, x),
+    order_samples([0, 1, 2, 3], low=0.3, high=3.0),
+)
+gammasgn = NonDifferentiable("scipy.special.gammasgn", sc.gammasgn)
+
+
+# log Gamma_d(a) = d (d-1)/4 log(pi) + sum_j gammaln(a - j/2), j = 0 .. d-1.
+def _multigammaln_d(a: Any, d: int) -> Any:
+    total = digamma(a)
+    for j in range(1, int(d)):
+        total = total + digamma(a - 0.5 * j)
+    return total
+
+
+multigammaln = special("multigammaln", sc.multigammaln)
+multigammaln.def_vjp(lambda g, ans, a, d: unbroadcast(g * _multigammaln_d(a, d), a))
+multigammaln.def_jvp(lambda t, ans, a, d: broadcast_like(t * _multigammaln_d(a, d), ans))
+multigammaln.def_samples(
+    Sample(scalar(2.5, 4.0), 3),
+    Sample(rand(3, low=1.5, high=4.0), 2),
+    Sample(rand(2, 2, low=0.6, high=3.0), 1),
+)
+
+# B(a, b) = Gamma(a) Gamma(b) / Gamma(a + b).
+_beta_samples = pair_samples(0.3, 3.0)
+beta = binary(
+    "beta",
+    sc.beta,
+    lambda ans, a, b: ans * (digamma(a) - digamma(a + b)),
+    lambda ans, a, b: ans * (digamma(b) - digamma(a + b)),
+    _beta_samples,
+)
+betaln = binary(
+    "betaln",
+    sc.betaln,
+    lambda ans, a, b: digamma(a) - digamma(a + b),
+    lambda ans, a, b: digamma(b) - digamma(a + b),
+    _beta_samples,
+)
+# poch(z, m) = Gamma(z + m) / Gamma(z).
+poch = binary(
+    "poch",
+    sc.poch,
+    lambda ans, z, m: ans * (digamma(z + m) - digamma(z)),
+    lambda ans, z, m: ans * digamma(z + m),
+    pair_samples(0.5, 3.0, -0.3, 2.0),
+)
+# binom(n, k) = Gamma(n + 1) / (Gamma(k + 1) Gamma(n - k + 1)).
+binom = binary(
+    "binom",
+    sc.binom,
+    lambda ans, n, k: ans * (digamma(n + 1) - digamma(n - k + 1)),
+    lambda ans, n, k: ans * (digamma(n - k + 1) - digamma(k + 1)),
+    pair_samples(3.0, 6.0, 0.2, 2.5),
+)
+
+
+# -- zeta --------------------------------------------------------------------------------
+
+# d^n/ds^n zeta(s, q), by Euler-Maclaurin (SciPy has no derivative in s).
+zeta_ds = special("_zeta_ds", _series.zeta_ds, dtypes=("float64",))
+
+
+def _zeta_dn(n: int, s: Any, q: Any) -> Any:
+    return zeta(s, q) if n == 0 else zeta_ds(n, s, q)
+
+
+def _zeta_ds_dq(n: int, s: Any, q: Any) -> Any:
+    # d/dq zeta(s, q) = -s zeta(s + 1, q), differentiated n times in s.
+    return -(s * zeta_ds(n, s + 1, q) + n * _zeta_dn(n - 1, s + 1, q))
+
+
+zeta_ds.def_vjp(
+    None,
+    lambda g, ans, n, s, q: unbroadcast(g * zeta_ds(n + 1, s, q), s),
+    lambda g, ans, n, s, q: unbroadcast(g * _zeta_ds_dq(n, s, q), q),
+)
+zeta_ds.def_jvp(
+    None,
+    lambda t, ans, n, s, q: broadcast_like(t * zeta_ds(n + 1, s, q), ans),
+    lambda t, ans, n, s, q: broadcast_like(t * _zeta_ds_dq(n, s, q), ans),
+)
+zeta_ds.def_samples(
+    Sample(1, rand(3, low=1.5, high=4.0), rand(3, low=0.5, high=2.0)),
+    Sample(2, rand(2, 3, low=1.5, high=4.0), scalar(0.5, 2.0)),
+)
+
+
+def _zeta_dq(s: Any, q: Any) -> Any:
+    return -s * zeta(s + 1, q)
+
+
+def _riemann(q: Any) -> Any:
+    return 1.0 if q is None else q
+
+
+# zeta(x) (Riemann) or zeta(x, q) (Hurwitz).
+zeta = special("zeta", sc.zeta)
+zeta.def_vjp(
+    lambda g, ans, x, q=None: unbroadcast(g * zeta_ds(1, x, _riemann(q)), x),
+    lambda g, ans, x, q: unbroadcast(g * _zeta_dq(x, q), q),
+)
+zeta.def_jvp(
+    lambda t, ans, x, q=None: broadcast_like(t * zeta_ds(1, x, _riemann(q)), ans),
+    lambda t, ans, x, q: broadcast_like(t * _zeta_dq(x, q), ans),
+)
+zeta.def_samples(
+    *unary_samples(1.5, 4.0),
+    *pair_samples(1.5, 4.0, 0.5, 2.0),
+    Sample(rand(3, low=1.5, high=4.0), q=0.7),
+    Sample(rand(3, low=0.2, high=0.8)),  # the Riemann function's continuation below 1
+)
+zetac = elementwise("zetac", sc.zetac, lambda ans, x: zeta_ds(1, x, 1.0), low=1.5, high=4.0)
+zetac.def_samples(Sample(rand(3, low=0.2, high=0.8)))

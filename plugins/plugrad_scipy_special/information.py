@@ -1,0 +1,119 @@
+"""Information-theory and loss functions: ``xlogy`` and ``xlog1py``, entropies and
+divergences, the Huber losses, and the Box-Cox transforms and their inverses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.special as sc
+
+from plugrad import Sample, rand, scalar
+from plugrad.box import getval
+from plugrad_numpy.unary import absolute, exp, log, log1p, sqrt
+from plugrad_scipy_special._rules import binary, elementwise, pair_samples
+from plugrad_scipy_special.exponential import phi
+
+# x log y and friends.
+xlogy = binary(
+    "xlogy",
+    sc.xlogy,
+    lambda ans, x, y: log(y),
+    lambda ans, x, y: x / y,
+    pair_samples(-1.0, 1.0, 0.2, 2.0),
+    complex=True,
+)
+xlog1py = binary(
+    "xlog1py",
+    sc.xlog1py,
+    lambda ans, x, y: log1p(y),
+    lambda ans, x, y: x / (1 + y),
+    pair_samples(-1.0, 1.0, -0.5, 2.0),
+    complex=True,
+)
+entr = elementwise("entr", sc.entr, lambda ans, x: -(log(x) + 1), low=0.1, high=2.0)
+rel_entr = binary(
+    "rel_entr",
+    sc.rel_entr,
+    lambda ans, x, y: log(x / y) + 1,
+    lambda ans, x, y: -x / y,
+    pair_samples(0.2, 2.0),
+)
+kl_div = binary(
+    "kl_div",
+    sc.kl_div,
+    lambda ans, x, y: log(x / y),
+    lambda ans, x, y: 1 - x / y,
+    pair_samples(0.2, 2.0),
+)
+
+
+# Huber: r^2 / 2 inside |r| <= delta, delta (|r| - delta / 2) outside; kinks at |r| = delta.
+def _inside(delta: Any, r: Any) -> Any:
+    return (np.abs(getval(r)) <= getval(delta)) * 1.0
+
+
+huber = binary(
+    "huber",
+    sc.huber,
+    lambda ans, delta, r: (1 - _inside(delta, r)) * (absolute(r) - delta),
+    lambda ans, delta, r: _inside(delta, r) * r + (1 - _inside(delta, r)) * delta * np.sign(getval(r)),
+    pair_samples(0.3, 1.0, -2.0, 2.0),
+)
+
+
+# Pseudo-Huber: delta^2 (q - 1) with q = sqrt(1 + (r/delta)^2); d/d delta written without
+# the cancellation in 2 delta (q - 1) - r^2 / (delta q).
+def _q(delta: Any, r: Any) -> Any:
+    return sqrt(1 + (r / delta) * (r / delta))
+
+
+pseudo_huber = binary(
+    "pseudo_huber",
+    sc.pseudo_huber,
+    lambda ans, delta, r: (r / delta) ** 4 * delta / (_q(delta, r) * (_q(delta, r) + 1) ** 2),
+    lambda ans, delta, r: r / _q(delta, r),
+    pair_samples(0.3, 2.0, -2.0, 2.0),
+)
+
+
+# Box-Cox: boxcox(x, l) = (x^l - 1) / l = L phi_1(l L) with L = log x, so
+# d/dl = L^2 phi_1'(l L) = L^2 (phi_1 - phi_2)(l L): no cancellation as l -> 0. The inverses
+# follow by implicit differentiation: dx/dl = -(d boxcox/dl) / (d boxcox/dx).
+def _boxcox_dl(log_x: Any, lmbda: Any) -> Any:
+    y = lmbda * log_x
+    return log_x * log_x * (phi(1, y) - phi(2, y))
+
+
+def _boxcox_samples(low: float, high: float) -> list[Sample]:
+    return pair_samples(low, high, -1.5, 1.5) + [Sample(rand(3, low=low, high=high), scalar(-1e-3, 1e-3))]
+
+
+boxcox = binary(
+    "boxcox",
+    sc.boxcox,
+    lambda ans, x, lmbda: exp((lmbda - 1) * log(x)),
+    lambda ans, x, lmbda: _boxcox_dl(log(x), lmbda),
+    _boxcox_samples(0.3, 3.0),
+)
+boxcox1p = binary(
+    "boxcox1p",
+    sc.boxcox1p,
+    lambda ans, x, lmbda: exp((lmbda - 1) * log1p(x)),
+    lambda ans, x, lmbda: _boxcox_dl(log1p(x), lmbda),
+    _boxcox_samples(-0.5, 2.0),
+)
+inv_boxcox = binary(
+    "inv_boxcox",
+    sc.inv_boxcox,
+    lambda ans, y, lmbda: exp((1 - lmbda) * log(ans)),
+    lambda ans, y, lmbda: -_boxcox_dl(log(ans), lmbda) * exp((1 - lmbda) * log(ans)),
+    pair_samples(-0.5, 0.5, -1.0, 1.0) + [Sample(rand(3, low=-0.5, high=0.5), scalar(-1e-3, 1e-3))],
+)
+inv_boxcox1p = binary(
+    "inv_boxcox1p",
+    sc.inv_boxcox1p,
+    lambda ans, y, lmbda: exp((1 - lmbda) * log1p(ans)),
+    lambda ans, y, lmbda: -_boxcox_dl(log1p(ans), lmbda) * exp((1 - lmbda) * log1p(ans)),
+    pair_samples(-0.5, 0.5, -1.0, 1.0) + [Sample(rand(3, low=-0.5, high=0.5), scalar(-1e-3, 1e-3))],
+)
