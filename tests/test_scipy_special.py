@@ -1,0 +1,200 @@
+"""The scipy.special pack: every primitive through the gradient checker, gradients end to
+end through ``plugrad.scipy.special``, the arguments left without a derivative, and the
+promise that importing plugrad does not import SciPy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy
+import pytest
+import scipy.special
+
+import plugrad
+import plugrad.numpy as np
+import plugrad.scipy.special as sp
+from plugrad import NotDifferentiableError, Primitive, elementwise_grad, grad, hessian, jacobian
+from plugrad.gradcheck import check_primitive
+from plugrad.test_util import check_grads
+
+PRIMITIVES = [
+    # gamma.py
+    "gamma", "gammaln", "loggamma", "rgamma", "digamma", "psi", "polygamma", "multigammaln",
+    "beta", "betaln", "poch", "binom", "zeta", "zetac", "_zeta_ds",
+    # exponential.py
+    "expm1", "log1p", "exp2", "exp10", "cbrt", "cosm1", "sindg", "cosdg", "tandg", "cotdg",
+    "exprel", "_phi", "exp1", "expi", "expn", "lambertw",
+    # erf.py
+    "erf", "erfc", "erfcx", "erfi", "dawsn", "wofz", "erfinv", "erfcinv", "ndtr", "log_ndtr",
+    "ndtri", "ndtri_exp", "owens_t",
+    # logistic.py
+    "expit", "logit", "log_expit", "softmax", "log_softmax", "_logsumexp",
+    # information.py
+    "xlogy", "xlog1py", "entr", "rel_entr", "kl_div", "huber", "pseudo_huber", "boxcox",
+    "boxcox1p", "inv_boxcox", "inv_boxcox1p",
+    # incomplete.py
+    "gammainc", "gammaincc", "gammaincinv", "gammainccinv", "_gammainc_da", "betainc",
+    "betaincc", "betaincinv", "betainccinv", "_betainc_dab",
+    # bessel.py
+    "jv", "jn", "jve", "yv", "yn", "yve", "j0", "j1", "y0", "y1", "iv", "ive", "kv", "kve",
+    "i0", "i1", "i0e", "i1e", "k0", "k1", "k0e", "k1e", "hankel1", "hankel2", "hankel1e",
+    "hankel2e", "struve", "modstruve", "spherical_jn", "spherical_yn", "spherical_in",
+    "spherical_kn",
+    # hypergeometric.py
+    "hyp0f1", "hyp1f1", "hyperu", "hyp2f1", "ellipk", "ellipe", "ellipkm1", "spence",
+]  # fmt: skip
+
+
+def lookup(name: str) -> object:
+    return plugrad.default_registry().lookup(f"scipy.special.{name}")
+
+
+def test_every_primitive_is_listed() -> None:
+    primitives = plugrad.default_registry().primitives()
+    registered = {p.name for p in primitives if p.name.startswith("scipy.special.")}
+    assert registered == {f"scipy.special.{name}" for name in PRIMITIVES}
+
+
+def test_at_least_seventy_public_primitives_with_both_modes() -> None:
+    def both_modes(prim: Primitive) -> bool:
+        return any(prim.has_vjp(i) and prim.has_jvp(i) for i in range(5))
+
+    public = [name for name in PRIMITIVES if not name.startswith("_")]
+    assert len([name for name in public if both_modes(lookup(name))]) >= 70
+
+
+@pytest.mark.parametrize("name", PRIMITIVES)
+def test_primitive(name: str) -> None:
+    prim = lookup(name)
+    assert isinstance(prim, Primitive)
+    assert check_primitive(prim) > 0
+
+
+# -- end to end --------------------------------------------------------------------------
+
+X = numpy.array([0.3, 1.5, 4.0])
+
+
+def test_grad_of_gammaln_is_digamma() -> None:
+    numpy.testing.assert_allclose(grad(lambda x: np.sum(sp.gammaln(x)))(X), scipy.special.digamma(X))
+    numpy.testing.assert_allclose(grad(grad(sp.gammaln))(1.5), scipy.special.polygamma(1, 1.5))
+
+
+def test_polygamma_climbs_in_order() -> None:
+    third = grad(grad(grad(lambda x: sp.polygamma(1, x))))
+    numpy.testing.assert_allclose(third(2.0), scipy.special.polygamma(4, 2.0))
+
+
+def test_logsumexp_with_weights_and_axis() -> None:
+    a = numpy.random.default_rng(0).standard_normal((2, 3))
+    b = numpy.array([0.5, 1.0, 2.0])
+    weights = b * numpy.exp(a - scipy.special.logsumexp(a, axis=1, b=b, keepdims=True))
+    numpy.testing.assert_allclose(grad(lambda a: np.sum(sp.logsumexp(a, axis=1, b=b)))(a), weights)
+    check_grads(lambda a, b: sp.logsumexp(a, axis=1, b=b), argnum=(0, 1))(a, b)
+    check_grads(lambda b: sp.logsumexp(a, axis=0, b=b, keepdims=True))(numpy.ones((2, 3)))
+    check_grads(lambda a: sp.logsumexp(a))(a)
+
+
+def test_logsumexp_return_sign() -> None:
+    a = numpy.array([0.1, 0.7, -0.4])
+    b = numpy.array([-1.0, -2.0, 0.5])
+    out, sign = sp.logsumexp(a, b=b, return_sign=True)
+    assert sign == -1.0
+    numpy.testing.assert_allclose(out, numpy.log(-numpy.sum(b * numpy.exp(a))))
+    check_grads(lambda a, b: sp.logsumexp(a, b=b, return_sign=True)[0], argnum=(0, 1))(a, b)
+
+
+def test_softmax_jacobian_is_diag_minus_outer() -> None:
+    s = scipy.special.softmax(X)
+    jac = jacobian(sp.softmax)(X)
+    numpy.testing.assert_allclose(jac, numpy.diag(s) - numpy.outer(s, s), atol=1e-15)
+    numpy.testing.assert_allclose(jac, jac.T)
+    numpy.testing.assert_allclose(jac.sum(axis=0), 0.0, atol=1e-15)
+    log_jac = jacobian(sp.log_softmax)(X)
+    numpy.testing.assert_allclose(log_jac, numpy.eye(3) - s[None, :], atol=1e-15)
+
+
+def test_softmax_along_an_axis() -> None:
+    x = numpy.random.default_rng(1).standard_normal((2, 3))
+    check_grads(lambda x: sp.softmax(x, axis=1) * numpy.arange(3.0))(x)
+    check_grads(lambda x: sp.log_softmax(x, axis=0)[0])(x)
+
+
+def test_incomplete_gamma_and_beta_in_their_parameters() -> None:
+    check_grads(lambda a: sp.gammainc(a, 2.0))(1.3)
+    check_grads(lambda a: sp.gammaincc(a, 9.0))(1.3)  # Q by quadrature
+    check_grads(lambda a, b: sp.betainc(a, b, 0.7), argnum=(0, 1))(1.5, 2.5)
+    check_grads(lambda a, y: sp.betaincinv(a, 2.0, y), argnum=(0, 1))(1.5, 0.3)
+    h = hessian(lambda ab: sp.betainc(ab[0], ab[1], 0.4))(numpy.array([1.5, 2.5]))
+    numpy.testing.assert_allclose(h, h.T)
+
+
+def test_hurwitz_zeta_in_both_arguments() -> None:
+    numpy.testing.assert_allclose(grad(sp.zeta, 1)(3.0, 1.5), -3.0 * scipy.special.zeta(4.0, 1.5))
+    check_grads(sp.zeta, argnum=(0, 1))(2.5, 1.5)
+    check_grads(sp.zeta)(2.5)
+
+
+def test_lambertw_is_complex_but_its_real_part_differentiates() -> None:
+    w = scipy.special.lambertw(X).real
+    numpy.testing.assert_allclose(elementwise_grad(lambda x: np.real(sp.lambertw(x)))(X), w / (X * (1 + w)))
+
+
+def test_box_cox_near_zero_lambda() -> None:
+    # d/dl boxcox(x, l) at l = 0 is log(x)^2 / 2, with no cancellation.
+    numpy.testing.assert_allclose(grad(sp.boxcox, 1)(2.0, 0.0), numpy.log(2.0) ** 2 / 2, rtol=1e-14)
+    numpy.testing.assert_allclose(grad(sp.boxcox, 1)(2.0, 1e-9), numpy.log(2.0) ** 2 / 2, rtol=1e-8)
+
+
+def test_float32_in_float32_out() -> None:
+    x = X.astype(numpy.float32)
+    assert grad(lambda x: np.sum(sp.polygamma(1, x)))(x).dtype == numpy.float32
+    assert grad(lambda x: np.sum(sp.expit(x)))(x).dtype == numpy.float32
+
+
+# -- what is not differentiable ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fun",
+    [
+        lambda n: sp.polygamma(n, 1.5),
+        lambda v: sp.jv(v, 1.5),
+        lambda v: sp.kv(v, 1.5),
+        lambda a: sp.hyp1f1(a, 2.0, 0.5),
+        lambda k: sp.expn(k, 0.5),
+    ],
+    ids=["polygamma order", "jv order", "kv order", "hyp1f1 parameter", "expn order"],
+)
+def test_orders_and_parameters_have_no_rule(fun: object) -> None:
+    with pytest.raises(NotDifferentiableError, match="has no VJP for argument 0"):
+        grad(fun)(1.0)
+
+
+def test_gammasgn_is_not_differentiable_but_accepts_traced_values() -> None:
+    assert grad(lambda x: sp.gammasgn(x) * x)(-0.5) == -1.0
+
+
+def test_unregistered_functions_pass_through() -> None:
+    numpy.testing.assert_allclose(sp.airy(0.5)[0], scipy.special.airy(0.5)[0])
+    with pytest.raises(NotDifferentiableError, match="scipy.special.airy"):
+        grad(lambda x: sp.airy(x)[0])(0.5)
+
+
+# -- laziness ----------------------------------------------------------------------------
+
+
+def test_importing_plugrad_and_the_pack_does_not_import_scipy() -> None:
+    code = (
+        "import sys, warnings; warnings.simplefilter('ignore')\n"
+        "import plugrad_scipy_special\n"
+        "import plugrad.numpy as np\n"
+        "np.sin(1.0)\n"
+        "assert not [m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')], 'scipy imported'\n"
+    )
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("import time:")]
+    imported = [line.rpartition("|")[2].strip() for line in lines]
+    assert not [m for m in imported if m == "scipy" or m.startswith("scipy.")]
