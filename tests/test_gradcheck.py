@@ -309,7 +309,7 @@ def test_full_jacobian_mode():
     ok = sin_like("jac_ok", lambda g, ans, x: g * pnp.cos(x), complex=True)
     report = check_pack(ok, full_jacobian=True, order=1)
     assert report.failed == 0 and any(o.case.check == "jacobian" for o in report.outcomes)
-    with pytest.raises(CheckFailure, match="full Jacobian"):
+    with pytest.raises(CheckFailure, match="full Jacobian"), pytest.warns(UserWarning, match="independent"):
         check_jacobian(lambda x: np.sin(getval(x)), 0.3, tolerance_for("float64"))  # no derivative at all
 
 

@@ -74,8 +74,12 @@ class _Generator:
     @pytest.hookimpl(tryfirst=True)  # before -k and -m deselect
     def pytest_collection_modifyitems(self, session: pytest.Session, items: list[pytest.Item]) -> None:
         for pack in self.packs:
-            collector = GradcheckPack.from_parent(session, name=f"plugrad-gradcheck[{pack}]", pack=pack, seed=self.seed)
-            items.extend(collector.collect())
+            name = f"plugrad-gradcheck[{pack}]"
+            collector = GradcheckPack.from_parent(session, name=name, nodeid=name, pack=pack, seed=self.seed)
+            generated = collector.collect()
+            # Report them as collected, so that counts and --collect-only include them.
+            session.ihook.pytest_collectreport(report=pytest.CollectReport(collector.nodeid, "passed", None, generated))
+            items.extend(generated)
 
 
 class GradcheckPack(pytest.Collector):

@@ -33,21 +33,37 @@ ANY_PACK = "*"  # where faults that name no pack are filed
 # -- loading ---------------------------------------------------------------------------
 
 
-def load_registry(registry: Registry | None = None) -> tuple[Registry | None, dict[str, list[str]]]:
-    """``registry`` (default: every installed pack, as ``PLUGRAD_*`` choose) with every
-    namespace and type loaded, and its faults by pack name. Strict in effect: each fault
-    fails the run, but all are collected first, so one broken pack hides no other's results."""
+def load_registry(
+    registry: Registry | None = None, packs: Iterable[str] | None = None
+) -> tuple[Registry | None, dict[str, list[str]]]:
+    """``registry`` (default: every installed pack, as ``PLUGRAD_*`` choose) with the
+    namespaces of ``packs`` (default: all) and every type loaded, and its faults by pack.
+    Strict in effect: each fault fails the run, but all are collected first, so that one
+    broken pack hides no other's results."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PackWarning)
         try:
             if registry is None:
                 registry = Registry.from_environment()
-            registry.primitives()
+            _primitives(registry, packs)
             registry.install_types()
         except PackError as exc:  # a strict registry: the first fault stops loading
             return registry, {ANY_PACK: [str(exc)]}
     messages = [str(w.message) for w in caught if issubclass(w.category, PackWarning)]
     return registry, pack_faults(registry, messages)
+
+
+def _primitives(registry: Registry, packs: Iterable[str] | None) -> list[Primitive]:
+    """The primitives of the namespaces ``packs`` declare (of every namespace by default),
+    loading those namespaces only: checking one pack should not import every other."""
+    if packs is None:
+        return registry.primitives()
+    found: dict[str, Primitive] = {}
+    for name in sorted({ns for p in packs if p in registry.packs for ns in registry.packs[p].namespaces}):
+        for entry in registry.namespace(name).values():
+            if isinstance(entry, Primitive):
+                found[entry.name] = entry
+    return [found[n] for n in sorted(found)]
 
 
 def pack_faults(registry: Registry, messages: Sequence[str] = ()) -> dict[str, list[str]]:
@@ -111,9 +127,9 @@ def plan(
 
     :raises ValueError: a pattern in ``primitives`` matches no primitive of those packs.
     """
-    registry, found = load_registry(registry)
-    faults = {**found, **(faults or {})}
     wanted = list(packs) if packs is not None else None
+    registry, found = load_registry(registry, wanted)
+    faults = {**found, **(faults or {})}
     patterns = list(primitives) if primitives is not None else None
     chosen = wanted if wanted is not None else [n for n in (registry.packs if registry else {}) if n != ANY_PACK]
     status = {n: (registry.packs[n].status if registry and n in registry.packs else "missing") for n in chosen}
@@ -129,7 +145,7 @@ def plan(
     if registry is not None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PackWarning)  # reported as faults by load_registry
-            everything = registry.primitives()
+            everything = _primitives(registry, wanted)
         extended = {n: _extends(registry.packs[n]) for n in chosen if n in registry.packs}
         for prim in everything:
             if patterns is not None and not any(fnmatch.fnmatchcase(prim.name, p) for p in patterns):
