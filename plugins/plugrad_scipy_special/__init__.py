@@ -2,6 +2,15 @@
 
 Importing this module defines the hooks and nothing else; SciPy and the modules that
 define the primitives are imported only when plugrad first asks for ``scipy.special``.
+
+Arguments with no rule (differentiating with respect to them raises plugrad's
+``NotDifferentiableError``): integer orders (``polygamma``'s ``n``, ``jn``, ``yn``,
+``expn``, the spherical Bessel functions, ``multigammaln``'s ``d``); real orders of the
+Bessel, Hankel and Struve functions and the parameters of ``hyp0f1``, ``hyp1f1``,
+``hyperu`` and ``hyp2f1`` (no closed form; SciPy has no derivative to build one from);
+``lambertw``'s branch ``k``. ``gammasgn`` is not differentiable. SciPy has no complex
+``polygamma``, so ``gamma``, ``loggamma`` and ``rgamma`` differentiate once at complex
+arguments (twice at real ones) and ``digamma`` only at real ones.
 """
 
 from __future__ import annotations
