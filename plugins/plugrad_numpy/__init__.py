@@ -24,6 +24,8 @@ MODULES = (
     "sorting",
     "elementwise",
     "joining",
+    "statistics",
+    "nondiff",
 )
 
 

@@ -1,13 +1,24 @@
-"""Reductions over axes: sum, mean and friends, with ``axis`` and ``keepdims``."""
+"""Reductions over axes and their running versions: sums, products, extrema,
+moments and order statistics, with ``axis`` and ``keepdims``, and the ``nan*``
+variants, which treat NaN entries as absent (they get a zero cotangent).
+
+Products are zero-safe to every order: no rule divides by an entry. The
+partial derivatives of ``prod`` are products of the entries before and after
+each one, and ``cumprod``'s derivatives solve a linear recurrence
+(``_linrec``) whose own derivatives are recurrences again.
+"""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from plugrad import Primitive, Sample, rand, scalar
-from plugrad_numpy._util import match_dtype, shape_of
+from plugrad import NotDifferentiableError, Primitive, Sample, gen, rand, scalar
+from plugrad.box import getval
+from plugrad_numpy._util import dtype_of, iscomplex, match_dtype, shape_of, unbroadcast
+from plugrad_numpy.unary import conj, real
 
 
 def axis_samples(*, low: float = -1.0, high: float = 1.0) -> list[Sample]:
@@ -49,12 +60,794 @@ def count(x: Any, axis: Any) -> int:
     return int(np.prod([shape[a] for a in _norm_axes(axis, len(shape))]))
 
 
-sum = Primitive("numpy.sum", np.sum, complex=True)  # noqa: A001 - numpy's name
+# -- helpers shared by the rules ---------------------------------------------------
+
+
+def _real_dtype(x: Any) -> np.dtype:
+    dtype = dtype_of(getval(x))
+    return np.empty((), dtype).real.dtype if dtype.kind in "fc" else np.dtype(np.float64)
+
+
+def _const(values: Any, x: Any) -> np.ndarray:
+    """A constant (mask, weights) in the real floating dtype of ``x``."""
+    return np.asarray(values, _real_dtype(x))
+
+
+def _kept(a: Any, x: Any, axis: Any, keepdims: bool) -> np.ndarray:
+    """The plain value of a reduction's output ``a`` with the reduced axes kept as size 1."""
+    shape = shape_of(x)
+    axes = _norm_axes(axis, len(shape))
+    return np.reshape(getval(a), tuple(1 if i in axes else n for i, n in enumerate(shape)))
+
+
+def _reduce(t: Any, w: Any, ans: Any, axis: Any, keepdims: bool) -> Any:
+    """The JVP of a reduction whose partial derivatives are ``w``: ``sum(t * w)`` over ``axis``
+    (its real part where the reduction is real, as ``var`` of complex numbers is)."""
+    dy = sum(t * w, axis=axis, keepdims=keepdims)
+    return match_dtype(real(dy) if iscomplex(dy) and not iscomplex(ans) else dy, ans)
+
+
+def index_along(axis: int, item: Any) -> tuple[Any, ...]:
+    """An index applying ``item`` (an integer, slice or index array) along ``axis``."""
+    return (slice(None),) * axis + (item,)
+
+
+def slice_along(x: Any, axis: int, start: Any = None, stop: Any = None, step: Any = None) -> Any:
+    """``x[..., start:stop:step, ...]`` along ``axis``, differentiably."""
+    from plugrad_numpy.indexing import getitem
+
+    ndim = len(shape_of(x))
+    return getitem(x, index_along(axis % ndim, slice(start, stop, step)))
+
+
+def flip_along(x: Any, axis: int) -> Any:
+    return slice_along(x, axis, None, None, -1)
+
+
+def _first(x: Any, axis: int) -> np.ndarray:
+    """A constant that is 1 at index 0 along ``axis`` and 0 elsewhere, shaped to broadcast."""
+    shape = shape_of(x)
+    e = np.zeros([n if i == axis else 1 for i, n in enumerate(shape)], _real_dtype(x))
+    e[index_along(axis, 0)] = 1
+    return e
+
+
+def _nan_mask(x: Any) -> np.ndarray:
+    return np.isnan(getval(x))
+
+
+def _valid(x: Any) -> np.ndarray:
+    """1 where ``x`` is a number, 0 where it is NaN."""
+    return _const(~_nan_mask(x), x)
+
+
+def _axis_of(x: Any, axis: Any) -> tuple[Any, int]:
+    """``x`` and a nonnegative axis for a running reduction (``axis=None`` flattens)."""
+    from plugrad_numpy.shape import reshape
+
+    if axis is None:
+        return reshape(x, (-1,)), 0
+    return x, axis % len(shape_of(x)) if shape_of(x) else 0
+
+
+def _to_last(x: Any, axis: Any) -> tuple[Any, Any]:
+    """``x`` with the ``axis`` axes moved to the end and merged into one, and a
+    function that undoes it (both differentiable)."""
+    from plugrad_numpy.shape import reshape, transpose
+
+    shape = shape_of(x)
+    axes = _norm_axes(axis, len(shape))
+    rest = tuple(i for i in range(len(shape)) if i not in axes)
+    perm = rest + axes
+    moved = tuple(shape[i] for i in perm)
+    inverse = tuple(int(i) for i in np.argsort(perm))
+    y = reshape(transpose(x, perm), tuple(shape[i] for i in rest) + (count(x, axis),))
+
+    def back(z: Any) -> Any:
+        return transpose(reshape(z, moved), inverse)
+
+    return y, back
+
+
+# -- sample makers: exact zeros, NaNs, values far apart ---------------------------------
+
+
+def _with_zeros(shape: tuple[int, ...], *flat_positions: int) -> Any:
+    """A sample maker: random entries, exact zeros at ``flat_positions`` (row-major)."""
+
+    def make(rng: np.random.Generator, dtype: str) -> Any:
+        x = rng.uniform(0.5, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+        if np.dtype(dtype).kind == "c":
+            x = x + 1j * rng.uniform(-1.0, 1.0, shape)
+        x = np.asarray(x, dtype)
+        x.reshape(-1)[list(flat_positions)] = 0
+        return x
+
+    make.__qualname__ = f"zeros at {list(flat_positions)} in {shape}"
+    return make
+
+
+def _distinct(shape: tuple[int, ...], low: float = -1.0, high: float = 1.0) -> Any:
+    """A sample maker: entries in shuffled order and far apart, so that a finite-difference
+    step (1e-3 in single precision) never reorders them: order statistics stay smooth."""
+
+    def make(rng: np.random.Generator, dtype: str) -> Any:
+        size = int(np.prod(shape))
+        grid = np.linspace(low, high, size + 1)[:-1] + rng.uniform(0, 0.5, size) * (high - low) / (size + 1)
+        return np.asarray(rng.permutation(grid).reshape(shape), dtype)
+
+    make.__qualname__ = f"distinct values {shape}"
+    return make
+
+
+def _with_nans(shape: tuple[int, ...], *flat_positions: int, low: float = -1.0, high: float = 1.0) -> Any:
+    """A sample maker: distinct entries, NaN at ``flat_positions`` (row-major)."""
+
+    def make(rng: np.random.Generator, dtype: str) -> Any:
+        x = _distinct(shape, low, high)(rng, "float64")
+        if np.dtype(dtype).kind == "c":
+            x = x + 1j * rng.uniform(low, high, shape)
+        x = np.asarray(x, dtype)
+        x.reshape(-1)[list(flat_positions)] = np.nan
+        return x
+
+    make.__qualname__ = f"NaNs at {list(flat_positions)} in {shape}"
+    return make
+
+
+def _nan_samples(*, low: float = -1.0, high: float = 1.0, reductions: bool = True) -> list[Sample]:
+    def n(shape: tuple[int, ...], *at: int) -> Any:
+        return gen(_with_nans(shape, *at, low=low, high=high))
+
+    common = [Sample(n((5,), 1, 3)), Sample(n((3, 4), 0, 6, 7), 1), Sample(n((3, 4), 2, 5), axis=0)]
+    if reductions:
+        common += [
+            Sample(n((3, 4), 1, 10), axis=-1, keepdims=True),
+            Sample(n((2, 3, 4), 0, 5, 17), axis=(0, 2)),
+        ]
+    return common
+
+
+# -- sums and means ------------------------------------------------------------------
+
+sum = Primitive("numpy.sum", np.sum, complex=True)
 sum.def_vjp(lambda g, ans, x, axis=None, dtype=None, keepdims=False, **kw: expand_to(g, x, axis, keepdims))
 sum.def_linear()
 sum.def_samples(*axis_samples())
 
 mean = Primitive("numpy.mean", np.mean, complex=True)
-mean.def_vjp(lambda g, ans, x, axis=None, dtype=None, keepdims=False, **kw: expand_to(g, x, axis, keepdims) / count(x, axis))
+mean.def_vjp(
+    lambda g, ans, x, axis=None, dtype=None, keepdims=False, **kw: (
+        expand_to(g, x, axis, keepdims) / count(x, axis)
+    )
+)
 mean.def_linear()
 mean.def_samples(*axis_samples())
+
+
+# -- running sums ----------------------------------------------------------------------
+
+
+def _cumsum_vjp(g: Any, x: Any, axis: Any, include_initial: bool = False) -> Any:
+    # The transpose of a running sum is the running sum from the other end.
+    from plugrad_numpy.shape import reshape
+
+    _, ax = _axis_of(x, axis)
+    if include_initial:
+        g = slice_along(g, ax, 1, None)
+    return match_dtype(reshape(flip_along(cumsum(flip_along(g, ax), ax), ax), shape_of(x)), x)
+
+
+cumsum = Primitive("numpy.cumsum", np.cumsum, complex=True)
+cumsum.def_vjp(lambda g, ans, x, axis=None, dtype=None, out=None: _cumsum_vjp(g, x, axis))
+cumsum.def_linear()
+cumsum.def_samples(
+    Sample(scalar()),
+    Sample(rand(5)),
+    Sample(rand(3, 4)),
+    Sample(rand(3, 4), 0),
+    Sample(rand(2, 3, 4), axis=-1),
+)
+
+cumulative_sum = Primitive("numpy.cumulative_sum", np.cumulative_sum, complex=True)
+cumulative_sum.def_vjp(
+    lambda g, ans, x, axis=None, dtype=None, out=None, include_initial=False: _cumsum_vjp(
+        g, x, axis, include_initial
+    )
+)
+cumulative_sum.def_linear()
+cumulative_sum.def_samples(
+    Sample(rand(5)),
+    Sample(rand(4), include_initial=True),
+    Sample(rand(3, 4), axis=0),
+    Sample(rand(2, 3, 4), axis=-1, include_initial=True),
+)
+
+
+def _nancumsum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+    return _cumsum_vjp(g, x, axis) * _valid(x)
+
+
+def _nancumsum_jvp(t: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+    return cumsum(t * _valid(x), axis)
+
+
+nancumsum = Primitive("numpy.nancumsum", np.nancumsum, complex=True)
+nancumsum.def_vjp(_nancumsum_vjp).def_jvp(_nancumsum_jvp)
+nancumsum.def_samples(*_nan_samples(reductions=False))
+
+
+# -- running products ------------------------------------------------------------------
+
+
+def _scan(a: np.ndarray, b: np.ndarray, axis: int, reverse: bool) -> np.ndarray:
+    """Solve ``y[i] = b[i] + a[i] * y[i-1]`` (``reverse``: ``y[i] = b[i] + a[i+1] * y[i+1]``)
+    along ``axis`` by doubling, in ``log2(n)`` vectorized steps and without division."""
+    a, b = np.moveaxis(np.asarray(a), axis, -1), np.moveaxis(np.asarray(b), axis, -1)
+    dtype = np.result_type(a, b)
+    if reverse:  # flipped, the reverse recurrence is a forward one with coefficients a[i+1]
+        a = np.concatenate([np.zeros_like(a[..., :1]), a[..., :0:-1]], axis=-1)
+        b = b[..., ::-1]
+    a, y = np.array(a, dtype), np.array(b, dtype)
+    d = 1
+    while d < y.shape[-1]:
+        y[..., d:] = y[..., d:] + a[..., d:] * y[..., :-d]
+        a[..., d:] = a[..., d:] * a[..., :-d]
+        d *= 2
+    if reverse:
+        y = y[..., ::-1]
+    return np.moveaxis(y, -1, axis)
+
+
+def _shift_impl(x: Any, k: int, axis: int) -> Any:
+    x = np.asarray(x)
+    out = np.zeros_like(x)
+    n = x.shape[axis]
+    if -n < k < n:
+        src = index_along(axis, slice(0, n - k) if k >= 0 else slice(-k, n))
+        dst = index_along(axis, slice(k, n) if k >= 0 else slice(0, n + k))
+        out[dst] = x[src]
+    return out
+
+
+# ``_shift(x, k, axis)[i] == x[i - k]``, zero where that is out of range: its transpose shifts back.
+_shift = Primitive(
+    "numpy._shift", _shift_impl, complex=True, doc="``x`` shifted by ``k`` along ``axis``, zero-filled."
+)
+_shift.def_vjp(lambda g, ans, x, k, axis: _shift(g, -k, axis))
+_shift.def_linear()
+_shift.def_samples(Sample(rand(5), 1, 0), Sample(rand(3, 4), -2, 1), Sample(rand(2, 3), 3, 1))
+
+
+def _linrec_vjp_a(g: Any, ans: Any, a: Any, b: Any, axis: int, reverse: bool) -> Any:
+    if reverse:
+        return ans * _shift(_linrec(a, g, axis, False), 1, axis)
+    return _shift(ans, 1, axis) * _linrec(a, g, axis, True)
+
+
+def _linrec_jvp_a(t: Any, ans: Any, a: Any, b: Any, axis: int, reverse: bool) -> Any:
+    if reverse:
+        return _linrec(a, _shift(t * ans, -1, axis), axis, True)
+    return _linrec(a, t * _shift(ans, 1, axis), axis, False)
+
+
+# The linear recurrence behind cumprod's derivatives. In matrix form y = M^-1 b with
+# M = I - diag(a) S (S shifts down by one); the reverse recurrence is M^-T, so each
+# direction is the other's transpose, and d(M^-1 b)/da = M^-1 (da * S y).
+_linrec = Primitive(
+    "numpy._linrec",
+    _scan,
+    complex=True,
+    doc="Solve ``y[i] = b[i] + a[i] * y[i-1]`` along ``axis`` "
+    "(``reverse``: ``y[i] = b[i] + a[i+1] * y[i+1]``).",
+)
+_linrec.def_vjp(_linrec_vjp_a, lambda g, ans, a, b, axis, reverse: _linrec(a, g, axis, not reverse))
+_linrec.def_jvp(_linrec_jvp_a, lambda t, ans, a, b, axis, reverse: _linrec(a, t, axis, reverse))
+_linrec.def_samples(
+    Sample(rand(5), rand(5), 0, False),
+    Sample(rand(5), rand(5), 0, True),
+    Sample(rand(3, 4), rand(3, 4), 1, False),
+    Sample(rand(4, 3), rand(4, 3), 0, True),
+)
+
+
+def _exclusive(c: Any, x: Any, axis: int) -> Any:
+    """The products of the entries before each one, from the running products ``c``."""
+    return _shift(c, 1, axis) + _first(x, axis)
+
+
+def _cumprod_vjp(g: Any, ans: Any, x: Any, axis: Any, include_initial: bool = False) -> Any:
+    # d c[k] = t[k] * before[k] + x[k] * d c[k-1]: a recurrence; its transpose runs backwards.
+    from plugrad_numpy.shape import reshape
+
+    xa, ax = _axis_of(x, axis)
+    if include_initial:
+        g, ans = slice_along(g, ax, 1, None), slice_along(ans, ax, 1, None)
+    ct = _exclusive(ans, xa, ax) * _linrec(xa, g, ax, True)
+    return match_dtype(reshape(ct, shape_of(x)), x)
+
+
+def _cumprod_jvp(t: Any, ans: Any, x: Any, axis: Any, include_initial: bool = False) -> Any:
+    from plugrad_numpy.indexing import untake
+
+    xa, ax = _axis_of(x, axis)
+    ta, _ = _axis_of(t, axis)
+    c = slice_along(ans, ax, 1, None) if include_initial else ans
+    dc = _linrec(xa, ta * _exclusive(c, xa, ax), ax, False)
+    if include_initial:
+        dc = untake(dc, index_along(ax, slice(1, None)), shape_of(ans), dtype_of(getval(ans)))
+    return match_dtype(dc, ans)
+
+
+cumprod = Primitive("numpy.cumprod", np.cumprod, complex=True)
+cumprod.def_vjp(lambda g, ans, x, axis=None, dtype=None, out=None: _cumprod_vjp(g, ans, x, axis))
+cumprod.def_jvp(lambda t, ans, x, axis=None, dtype=None, out=None: _cumprod_jvp(t, ans, x, axis))
+cumprod.def_samples(
+    Sample(scalar()),
+    Sample(rand(5)),
+    Sample(rand(3, 4)),
+    Sample(rand(3, 4), 0),
+    Sample(rand(2, 3, 4), axis=-1),
+    Sample(gen(_with_zeros((5,), 2))),
+    Sample(gen(_with_zeros((6,), 1, 4))),
+    Sample(gen(_with_zeros((3, 4), 1, 5, 6, 11)), axis=1),
+)
+
+cumulative_prod = Primitive("numpy.cumulative_prod", np.cumulative_prod, complex=True)
+cumulative_prod.def_vjp(
+    lambda g, ans, x, axis=None, dtype=None, out=None, include_initial=False: _cumprod_vjp(
+        g, ans, x, axis, include_initial
+    )
+)
+cumulative_prod.def_jvp(
+    lambda t, ans, x, axis=None, dtype=None, out=None, include_initial=False: _cumprod_jvp(
+        t, ans, x, axis, include_initial
+    )
+)
+cumulative_prod.def_samples(
+    Sample(rand(5)),
+    Sample(rand(4), include_initial=True),
+    Sample(rand(3, 4), axis=0),
+    Sample(rand(2, 3, 4), axis=-1, include_initial=True),
+    Sample(gen(_with_zeros((5,), 0, 3)), include_initial=True),
+)
+
+
+def _nan_to_zero_impl(x: Any) -> Any:
+    return np.where(np.isnan(x), 0, x) if isinstance(x, np.ndarray) else (0 * x if np.isnan(x) else x)
+
+
+# Identity on numbers, zero on NaNs: the nan* rules evaluate at finite points with it.
+_nan_to_zero = Primitive(
+    "numpy._nan_to_zero", _nan_to_zero_impl, complex=True, doc="``x`` with NaNs replaced by zeros."
+)
+_nan_to_zero.def_vjp(lambda g, ans, x: g * _valid(x))
+_nan_to_zero.def_jvp(lambda t, ans, x: t * _valid(x))
+_nan_to_zero.def_samples(Sample(scalar()), Sample(rand(3)), Sample(gen(_with_nans((2, 3), 1, 4))))
+
+
+def _nan_to_one(x: Any) -> Any:
+    return _nan_to_zero(x) + _const(_nan_mask(x), x)
+
+
+def _nancumprod_vjp(g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+    return _cumprod_vjp(g, ans, _nan_to_one(x), axis) * _valid(x)
+
+
+def _nancumprod_jvp(t: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+    return _cumprod_jvp(t * _valid(x), ans, _nan_to_one(x), axis)
+
+
+nancumprod = Primitive("numpy.nancumprod", np.nancumprod, complex=True)
+nancumprod.def_vjp(_nancumprod_vjp).def_jvp(_nancumprod_jvp)
+nancumprod.def_samples(*_nan_samples(reductions=False), Sample(gen(_with_zeros((5,), 1, 3))))
+
+
+# -- reductions by their partial derivatives ---------------------------------------------
+#
+# Each reduction below declares how to read numpy's arguments (``params``) and its partial
+# derivatives ``partials(x, ans, axis, keepdims, options)``, an array shaped like ``x``;
+# then VJP = g broadcast back to x times the partials, JVP = sum(t * partials) over axis.
+
+
+def _no_where(kw: dict[str, Any]) -> dict[str, Any]:
+    if kw.get("where", True) is not True:
+        raise NotDifferentiableError("where= is not differentiable; multiply by a mask instead")
+    return kw
+
+
+def _sum_params(
+    x: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, **kw: Any
+) -> Any:
+    return axis, keepdims, _no_where(kw)
+
+
+def _max_params(x: Any, axis: Any = None, out: Any = None, keepdims: bool = False, **kw: Any) -> Any:
+    return axis, keepdims, _no_where(kw)
+
+
+def _var_params(
+    x: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    ddof: Any = 0,
+    keepdims: bool = False,
+    **kw: Any,
+) -> Any:
+    correction = _no_where(kw).get("correction")
+    return axis, keepdims, ddof if correction is None else correction
+
+
+def _reduction(name: str, fun: Any, params: Any, partials: Any, *, complex: bool = True) -> Primitive:
+    def vjp(g: Any, ans: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
+        axis, keepdims, options = params(x, *args, **kwargs)
+        return expand_to(g, x, axis, keepdims) * partials(x, ans, axis, keepdims, options)
+
+    def jvp(t: Any, ans: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
+        axis, keepdims, options = params(x, *args, **kwargs)
+        return _reduce(t, partials(x, ans, axis, keepdims, options), ans, axis, keepdims)
+
+    return Primitive(f"numpy.{name}", fun, complex=complex).def_vjp(vjp).def_jvp(jvp)
+
+
+def _prod_partials(x: Any, axis: Any) -> Any:
+    """d prod / d x: at each entry, the product of the others along ``axis``, taken as
+    (product of those before) * (product of those after) so that zeros are exact."""
+    y, back = _to_last(x, axis)
+    last = len(shape_of(y)) - 1
+    before = _exclusive(cumprod(y, last), y, last)
+    after = flip_along(_exclusive(cumprod(flip_along(y, last), last), y, last), last)
+    return back(before * after)
+
+
+def _extreme_partials(x: Any, ans: Any, axis: Any, keepdims: bool, options: Any = None) -> np.ndarray:
+    # Ties share the derivative evenly: every entry equal to the extreme gets 1/(number
+    # of them), a subgradient that treats tied entries alike. NaN equals nothing, so the
+    # nan* versions need no more; an extreme that is ``initial`` gets no entry at all.
+    mask = getval(x) == _kept(ans, x, axis, keepdims)
+    ties = np.sum(mask, axis=_norm_axes(axis, len(shape_of(x))) or None, keepdims=True)
+    return _const(mask / np.maximum(ties, 1), x)
+
+
+def _ptp_partials(x: Any, ans: Any, axis: Any, keepdims: bool, options: Any) -> np.ndarray:
+    highest = _extreme_partials(x, np.max(getval(x), axis=axis), axis, False)
+    lowest = _extreme_partials(x, np.min(getval(x), axis=axis), axis, False)
+    return highest - lowest
+
+
+def _nvalid(x: Any, axis: Any) -> np.ndarray:
+    """How many numbers (not NaNs) each reduction combines, kept as size-1 axes; at least 1."""
+    axes = _norm_axes(axis, len(shape_of(x))) or None
+    return np.maximum(np.sum(~_nan_mask(x), axis=axes, keepdims=True), 1)
+
+
+def _var_partials(x: Any, axis: Any, ddof: Any, nan: bool) -> Any:
+    # d var = 2 Re(sum(conj(x - mean) dx)) / (n - ddof): the mean's own variation cancels.
+    if nan:
+        d = (_nan_to_zero(x) - nanmean(x, axis=axis, keepdims=True)) * _valid(x)
+        n = _nvalid(x, axis)
+    else:
+        d, n = x - mean(x, axis=axis, keepdims=True), count(x, axis)
+    return (conj(d) if iscomplex(x) else d) * _const(2.0 / (np.asarray(n) - ddof), x)
+
+
+def _std_partials(x: Any, ans: Any, axis: Any, keepdims: bool, ddof: Any, nan: bool) -> Any:
+    return _var_partials(x, axis, ddof, nan) / (2 * expand_to(ans, x, axis, keepdims))
+
+
+prod = _reduction(
+    "prod",
+    np.prod,
+    _sum_params,
+    lambda x, ans, axis, keepdims, kw: _prod_partials(x, axis) * kw.get("initial", 1),
+)
+nanprod = _reduction(  # NaNs count as ones and get nothing
+    "nanprod",
+    np.nanprod,
+    _sum_params,
+    lambda x, ans, axis, keepdims, kw: _prod_partials(_nan_to_one(x), axis) * _valid(x),
+)
+max = _reduction("max", np.max, _max_params, _extreme_partials, complex=False)
+min = _reduction("min", np.min, _max_params, _extreme_partials, complex=False)
+amax = _reduction("amax", np.amax, _max_params, _extreme_partials, complex=False)
+amin = _reduction("amin", np.amin, _max_params, _extreme_partials, complex=False)
+nanmax = _reduction("nanmax", np.nanmax, _max_params, _extreme_partials, complex=False)
+nanmin = _reduction("nanmin", np.nanmin, _max_params, _extreme_partials, complex=False)
+ptp = _reduction("ptp", np.ptp, _max_params, _ptp_partials, complex=False)
+nansum = _reduction("nansum", np.nansum, _sum_params, lambda x, ans, axis, keepdims, kw: _valid(x))
+nanmean = _reduction(
+    "nanmean",
+    np.nanmean,
+    _sum_params,
+    lambda x, ans, axis, keepdims, kw: _const(~_nan_mask(x) / _nvalid(x, axis), x),
+)
+var = _reduction(
+    "var", np.var, _var_params, lambda x, ans, axis, keepdims, ddof: _var_partials(x, axis, ddof, False)
+)
+nanvar = _reduction(
+    "nanvar", np.nanvar, _var_params, lambda x, ans, axis, keepdims, ddof: _var_partials(x, axis, ddof, True)
+)
+std = _reduction("std", np.std, _var_params, partial(_std_partials, nan=False))
+nanstd = _reduction("nanstd", np.nanstd, _var_params, partial(_std_partials, nan=True))
+
+
+def _moment_samples() -> list[Sample]:
+    return [
+        Sample(rand(5)),
+        Sample(rand(3, 4), axis=0),
+        Sample(rand(3, 4), 1, None, None, 1),
+        Sample(rand(3, 4), axis=-1, ddof=1, keepdims=True),
+        Sample(rand(2, 3, 4), axis=(0, 2)),
+        Sample(rand(2, 3), keepdims=True, correction=1),
+        Sample(rand(1, 3), axis=1),
+    ]
+
+
+prod.def_samples(
+    *axis_samples(),
+    Sample(rand(3), initial=2.0),
+    Sample(gen(_with_zeros((4,), 2))).named("one zero"),
+    Sample(gen(_with_zeros((5,), 0, 3))).named("two zeros"),
+    Sample(gen(_with_zeros((3, 4), 1, 4, 5, 11)), axis=1).named("zeros by row"),
+    Sample(gen(_with_zeros((2, 3, 2), 0, 7, 9)), axis=(0, 2), keepdims=True).named("zeros, two axes"),
+    Sample(gen(_with_zeros((3,), 0, 1, 2))).named("all zeros"),
+)
+nanprod.def_samples(*_nan_samples(), Sample(gen(_with_zeros((4,), 1))))
+max.def_samples(*axis_samples(), Sample(rand(3, 2), axis=0, initial=-5.0))
+min.def_samples(*axis_samples())
+amax.def_samples(*axis_samples())
+amin.def_samples(*axis_samples())
+nanmax.def_samples(*axis_samples()[1:3], *_nan_samples())
+nanmin.def_samples(*axis_samples()[1:3], *_nan_samples())
+ptp.def_samples(*axis_samples()[1:])
+nansum.def_samples(Sample(scalar()), *_nan_samples())
+nanmean.def_samples(*_nan_samples())
+var.def_samples(Sample(scalar()), *_moment_samples())
+nanvar.def_samples(*_nan_samples(), Sample(gen(_with_nans((3, 4), 1, 6)), axis=1, ddof=1))
+std.def_samples(*_moment_samples())
+nanstd.def_samples(*_nan_samples())
+
+
+# -- weighted average ------------------------------------------------------------------
+
+
+def _weights_like(w: Any, a: Any, axis: Any) -> Any:
+    """Weights of ``average`` shaped to broadcast against ``a`` (1-D weights run along ``axis``)."""
+    from plugrad_numpy.shape import reshape
+
+    a_shape, w_shape = shape_of(a), shape_of(w)
+    if w_shape == a_shape or len(w_shape) == len(a_shape):
+        return w
+    axes = _norm_axes(axis, len(a_shape))
+    return reshape(w, tuple(a_shape[i] if i in axes else 1 for i in range(len(a_shape))))
+
+
+def _total_weight(w: Any, a: Any, axis: Any, keepdims: bool) -> Any:
+    from plugrad_numpy.shape import broadcast_to
+
+    return sum(broadcast_to(_weights_like(w, a, axis), shape_of(a)), axis=axis, keepdims=keepdims)
+
+
+def _check_returned(returned: bool) -> None:
+    if returned:
+        raise NotDifferentiableError(
+            "numpy.average(..., returned=True) is not differentiable; call it with "
+            "returned=False and sum the weights separately"
+        )
+
+
+def _average_vjp_a(
+    g: Any, ans: Any, a: Any, axis: Any = None, weights: Any = None, returned: bool = False, **kw: Any
+) -> Any:
+    # d avg / d a_i = w_i / sum(w)
+    _check_returned(returned)
+    keepdims = kw.get("keepdims", False)
+    if weights is None:
+        return expand_to(g, a, axis, keepdims) / count(a, axis)
+    total = _total_weight(weights, a, axis, keepdims)
+    return unbroadcast(expand_to(g / total, a, axis, keepdims) * _weights_like(weights, a, axis), a)
+
+
+def _average_jvp_a(
+    t: Any, ans: Any, a: Any, axis: Any = None, weights: Any = None, returned: bool = False, **kw: Any
+) -> Any:
+    _check_returned(returned)
+    return average(t, axis, weights, **kw)
+
+
+def _average_weight_partials(ans: Any, a: Any, w: Any, axis: Any, keepdims: bool) -> Any:
+    # d avg / d w_i = (a_i - avg) / sum(w)
+    return (a - expand_to(ans, a, axis, keepdims)) / _total_weight(w, a, axis, True)
+
+
+def _average_vjp_w(
+    g: Any, ans: Any, a: Any, axis: Any = None, weights: Any = None, returned: bool = False, **kw: Any
+) -> Any:
+    from plugrad_numpy.shape import reshape
+
+    _check_returned(returned)
+    keepdims = kw.get("keepdims", False)
+    ct = expand_to(g, a, axis, keepdims) * _average_weight_partials(ans, a, weights, axis, keepdims)
+    if shape_of(weights) != shape_of(a):  # 1-D weights along axis: sum the other axes away
+        axes = _norm_axes(axis, len(shape_of(a)))
+        others = tuple(i for i in range(len(shape_of(a))) if i not in axes)
+        ct = reshape(sum(ct, axis=others), shape_of(weights))
+    return unbroadcast(ct, weights)
+
+
+def _average_jvp_w(
+    t: Any, ans: Any, a: Any, axis: Any = None, weights: Any = None, returned: bool = False, **kw: Any
+) -> Any:
+    _check_returned(returned)
+    keepdims = kw.get("keepdims", False)
+    partials = _average_weight_partials(ans, a, weights, axis, keepdims)
+    return _reduce(_weights_like(t, a, axis), partials, ans, axis, keepdims)
+
+
+average = Primitive("numpy.average", np.average, complex=True)
+average.def_vjp(_average_vjp_a, _average_vjp_w, argnums=(0, 2)).def_jvp(
+    _average_jvp_a, _average_jvp_w, argnums=(0, 2)
+)
+average.def_samples(
+    Sample(rand(5)),
+    Sample(rand(3, 4), 1),
+    Sample(rand(4), None, rand(4, low=0.5, high=1.5)),
+    Sample(rand(3, 4), None, rand(3, 4, low=0.5, high=1.5)),
+    Sample(rand(3, 4), 0, rand(3, 4, low=0.5, high=1.5), keepdims=True),
+    Sample(rand(3, 4), -1, rand(4, low=0.5, high=1.5)),
+    Sample(rand(2, 3, 4), (0, 2), rand(2, 3, 4, low=0.5, high=1.5)),
+)
+
+
+# -- order statistics ------------------------------------------------------------------
+
+_ORDER_METHODS = ("linear", "lower", "higher", "nearest", "midpoint")
+
+
+def _pick(lanes: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """``lanes[..., positions]`` lane by lane (positions clipped into range)."""
+    index = np.clip(positions, 0, lanes.shape[-1] - 1).astype(np.intp)
+    return np.take_along_axis(lanes, index[..., None], -1)[..., 0]
+
+
+def _order_weights(x: Any, q: Any, axis: Any, method: str, nan: bool, ans: Any) -> np.ndarray:
+    """The constant weights ``W`` (shape ``q.shape + x.shape``) with
+    ``quantile(x, q) == sum(W * x)`` over ``axis``: one or two order statistics of
+    each lane, interpolated. Ties pick the order ``argsort`` gives, a valid subgradient."""
+    if method not in _ORDER_METHODS:
+        raise NotDifferentiableError(
+            f"numpy.quantile with method={method!r} has no derivative rule; "
+            f"use one of {', '.join(_ORDER_METHODS)}"
+        )
+    xv = np.asarray(getval(x))
+    axes = _norm_axes(axis, xv.ndim)
+    rest = tuple(i for i in range(xv.ndim) if i not in axes)
+    perm = rest + axes
+    lanes = np.transpose(xv, perm).reshape(tuple(xv.shape[i] for i in rest) + (-1,))
+    n = lanes.shape[-1]
+    order = np.argsort(lanes, axis=-1, kind="stable")  # NaNs sort last
+    valid = np.sum(~np.isnan(lanes), axis=-1) if nan else np.full(lanes.shape[:-1], n)
+    qv = np.asarray(q, np.float64)
+    pos = qv.reshape(qv.shape + (1,) * (lanes.ndim - 1)) * (valid - 1)
+    lo = np.floor(pos)
+    hi = np.minimum(lo + 1, np.maximum(valid - 1, 0))
+    frac = pos - lo
+    if method == "lower":
+        frac = np.zeros_like(pos)
+    elif method == "higher":
+        lo, frac = np.ceil(pos), np.zeros_like(pos)
+    elif method == "midpoint":
+        frac = np.where(frac > 0, 0.5, 0.0)
+    elif method == "nearest":  # whichever neighbour numpy chose: the one equal to the answer
+        sorted_lanes = np.take_along_axis(lanes, order, axis=-1)
+        target = np.asarray(getval(ans)).reshape(pos.shape)
+        at_hi = _pick(np.broadcast_to(sorted_lanes, pos.shape + (n,)), hi) == target
+        lo, frac = np.where(at_hi & (frac > 0), hi, lo), np.zeros_like(pos)
+    ranks = np.broadcast_to(order, pos.shape + (n,))
+    slots = np.arange(n)
+    w = (1 - frac)[..., None] * (slots == _pick(ranks, lo)[..., None])
+    w = w + frac[..., None] * (slots == _pick(ranks, hi)[..., None])
+    w = w * (valid > 0)[..., None]
+    w = w.reshape(qv.shape + tuple(xv.shape[i] for i in perm))
+    lead = tuple(range(qv.ndim))
+    return _const(np.transpose(w, lead + tuple(qv.ndim + int(i) for i in np.argsort(perm))), x)
+
+
+def _quantile_params(
+    x: Any,
+    q: Any,
+    axis: Any = None,
+    out: Any = None,
+    overwrite_input: bool = False,
+    method: str = "linear",
+    keepdims: bool = False,
+    *,
+    weights: Any = None,
+    interpolation: Any = None,
+) -> Any:
+    if weights is not None:
+        raise NotDifferentiableError("numpy.quantile with weights= has no derivative rule")
+    return q, axis, interpolation or method, keepdims
+
+
+def _median_params(
+    x: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False, keepdims: bool = False
+) -> Any:
+    return 0.5, axis, "linear", keepdims  # the median is the linear quantile at 1/2
+
+
+def _order_vjp(
+    g: Any, ans: Any, x: Any, *args: Any, params: Any, scale: float, nan: bool, **kwargs: Any
+) -> Any:
+    q, axis, method, keepdims = params(x, *args, **kwargs)
+    w = _order_weights(x, np.asarray(q) / scale, axis, method, nan, ans)
+    lead = w.ndim - len(shape_of(x))  # the axes of q
+    if not keepdims:
+        from plugrad_numpy.shape import reshape
+
+        axes = _norm_axes(axis, len(shape_of(x)))
+        g = reshape(g, w.shape[:lead] + tuple(1 if i in axes else n for i, n in enumerate(shape_of(x))))
+    ct = g * w
+    return match_dtype(sum(ct, axis=tuple(range(lead))) if lead else ct, x)
+
+
+def _order_jvp(
+    t: Any, ans: Any, x: Any, *args: Any, params: Any, scale: float, nan: bool, **kwargs: Any
+) -> Any:
+    q, axis, method, keepdims = params(x, *args, **kwargs)
+    w = _order_weights(x, np.asarray(q) / scale, axis, method, nan, ans)
+    lead = w.ndim - len(shape_of(x))
+    axes = tuple(lead + a for a in _norm_axes(axis, len(shape_of(x))))
+    return match_dtype(sum(t * w, axis=axes, keepdims=keepdims), ans)
+
+
+def _order_statistic(name: str, fun: Any, params: Any, *, scale: float = 1.0, nan: bool = False) -> Primitive:
+    rules = {"params": params, "scale": scale, "nan": nan}
+    prim = Primitive(f"numpy.{name}", fun)
+    return prim.def_vjp(partial(_order_vjp, **rules)).def_jvp(partial(_order_jvp, **rules))
+
+
+def _quantile_samples(scale: float) -> list[Sample]:
+    def d(*shape: int) -> Any:
+        return gen(_distinct(shape))
+
+    return [
+        Sample(d(5), 0.3 * scale),
+        Sample(d(4), np.array([0.1, 0.5, 1.0]) * scale),
+        Sample(d(3, 4), 0.7 * scale, 1),
+        Sample(d(3, 5), np.array([0.25, 0.6]) * scale, axis=0, keepdims=True),
+        Sample(d(2, 3, 4), 0.4 * scale, axis=(0, 2)),
+        Sample(d(6), 0.35 * scale, method="lower"),
+        Sample(d(6), 0.35 * scale, method="higher"),
+        Sample(d(6), 0.35 * scale, method="nearest"),
+        Sample(d(6), 0.35 * scale, method="midpoint"),
+    ]
+
+
+def _median_samples() -> list[Sample]:
+    return [
+        Sample(gen(_distinct((5,)))),
+        Sample(gen(_distinct((4,)))),
+        Sample(gen(_distinct((3, 4))), 0),
+        Sample(gen(_distinct((3, 4))), axis=-1, keepdims=True),
+        Sample(gen(_distinct((2, 3, 4))), axis=(0, 2)),
+    ]
+
+
+median = _order_statistic("median", np.median, _median_params)
+nanmedian = _order_statistic("nanmedian", np.nanmedian, _median_params, nan=True)
+quantile = _order_statistic("quantile", np.quantile, _quantile_params)
+percentile = _order_statistic("percentile", np.percentile, _quantile_params, scale=100.0)
+nanquantile = _order_statistic("nanquantile", np.nanquantile, _quantile_params, nan=True)
+nanpercentile = _order_statistic("nanpercentile", np.nanpercentile, _quantile_params, scale=100.0, nan=True)
+median.def_samples(*_median_samples())
+nanmedian.def_samples(
+    *_median_samples(), Sample(gen(_with_nans((5,), 2))), Sample(gen(_with_nans((3, 4), 0, 5, 7)), axis=1)
+)
+quantile.def_samples(*_quantile_samples(1.0))
+percentile.def_samples(*_quantile_samples(100.0))
+nanquantile.def_samples(
+    *_quantile_samples(1.0)[:5], Sample(gen(_with_nans((3, 5), 2, 6)), np.array([0.2, 0.9]), axis=1)
+)
+nanpercentile.def_samples(*_quantile_samples(100.0)[:5], Sample(gen(_with_nans((6,), 0, 4)), 35.0))

@@ -1,0 +1,103 @@
+"""Functions with no derivative: indices, rounding, tests and comparisons, shapes and
+dtypes, set operations and histograms. Each accepts traced arguments, looks through
+them and returns a plain value, so a function that uses one (``x * (x > 0)``,
+``x[np.argmax(x)]``) stays differentiable through its other operations.
+
+(argsort, argpartition, lexsort and searchsorted live in sorting.py, sign in
+unary.py, floor_divide in binary.py.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from plugrad import NonDifferentiable
+
+# Positions of elements.
+argmax = NonDifferentiable("numpy.argmax", np.argmax)
+argmin = NonDifferentiable("numpy.argmin", np.argmin)
+nanargmax = NonDifferentiable("numpy.nanargmax", np.nanargmax)
+nanargmin = NonDifferentiable("numpy.nanargmin", np.nanargmin)
+argwhere = NonDifferentiable("numpy.argwhere", np.argwhere)
+nonzero = NonDifferentiable("numpy.nonzero", np.nonzero)
+flatnonzero = NonDifferentiable("numpy.flatnonzero", np.flatnonzero)
+digitize = NonDifferentiable("numpy.digitize", np.digitize)
+tril_indices_from = NonDifferentiable("numpy.tril_indices_from", np.tril_indices_from)
+triu_indices_from = NonDifferentiable("numpy.triu_indices_from", np.triu_indices_from)
+diag_indices_from = NonDifferentiable("numpy.diag_indices_from", np.diag_indices_from)
+
+# Rounding: piecewise constant, so the derivative is zero wherever it exists.
+floor = NonDifferentiable("numpy.floor", np.floor)
+ceil = NonDifferentiable("numpy.ceil", np.ceil)
+round = NonDifferentiable("numpy.round", np.round)
+around = NonDifferentiable("numpy.around", np.around)
+rint = NonDifferentiable("numpy.rint", np.rint)
+trunc = NonDifferentiable("numpy.trunc", np.trunc)
+fix = NonDifferentiable("numpy.fix", np.fix)
+spacing = NonDifferentiable("numpy.spacing", np.spacing)
+heaviside = NonDifferentiable("numpy.heaviside", np.heaviside)
+signbit = NonDifferentiable("numpy.signbit", np.signbit)
+
+# Tests of values.
+isnan = NonDifferentiable("numpy.isnan", np.isnan)
+isinf = NonDifferentiable("numpy.isinf", np.isinf)
+isfinite = NonDifferentiable("numpy.isfinite", np.isfinite)
+isneginf = NonDifferentiable("numpy.isneginf", np.isneginf)
+isposinf = NonDifferentiable("numpy.isposinf", np.isposinf)
+iscomplex = NonDifferentiable("numpy.iscomplex", np.iscomplex)
+isreal = NonDifferentiable("numpy.isreal", np.isreal)
+isclose = NonDifferentiable("numpy.isclose", np.isclose)
+allclose = NonDifferentiable("numpy.allclose", np.allclose)
+array_equal = NonDifferentiable("numpy.array_equal", np.array_equal)
+array_equiv = NonDifferentiable("numpy.array_equiv", np.array_equiv)
+
+# Comparisons and logic.
+greater = NonDifferentiable("numpy.greater", np.greater)
+greater_equal = NonDifferentiable("numpy.greater_equal", np.greater_equal)
+less = NonDifferentiable("numpy.less", np.less)
+less_equal = NonDifferentiable("numpy.less_equal", np.less_equal)
+equal = NonDifferentiable("numpy.equal", np.equal)
+not_equal = NonDifferentiable("numpy.not_equal", np.not_equal)
+logical_and = NonDifferentiable("numpy.logical_and", np.logical_and)
+logical_or = NonDifferentiable("numpy.logical_or", np.logical_or)
+logical_xor = NonDifferentiable("numpy.logical_xor", np.logical_xor)
+logical_not = NonDifferentiable("numpy.logical_not", np.logical_not)
+any = NonDifferentiable("numpy.any", np.any)
+all = NonDifferentiable("numpy.all", np.all)
+count_nonzero = NonDifferentiable("numpy.count_nonzero", np.count_nonzero)
+
+# Shapes, dtypes and memory.
+shape = NonDifferentiable("numpy.shape", np.shape)
+ndim = NonDifferentiable("numpy.ndim", np.ndim)
+size = NonDifferentiable("numpy.size", np.size)
+iscomplexobj = NonDifferentiable("numpy.iscomplexobj", np.iscomplexobj)
+isrealobj = NonDifferentiable("numpy.isrealobj", np.isrealobj)
+isscalar = NonDifferentiable("numpy.isscalar", np.isscalar)
+isfortran = NonDifferentiable("numpy.isfortran", np.isfortran)
+result_type = NonDifferentiable("numpy.result_type", np.result_type)
+can_cast = NonDifferentiable("numpy.can_cast", np.can_cast)
+min_scalar_type = NonDifferentiable("numpy.min_scalar_type", np.min_scalar_type)
+shares_memory = NonDifferentiable("numpy.shares_memory", np.shares_memory)
+may_share_memory = NonDifferentiable("numpy.may_share_memory", np.may_share_memory)
+
+# New arrays that take only a shape and dtype from their argument.
+zeros_like = NonDifferentiable("numpy.zeros_like", np.zeros_like)
+ones_like = NonDifferentiable("numpy.ones_like", np.ones_like)
+empty_like = NonDifferentiable("numpy.empty_like", np.empty_like)
+full_like = NonDifferentiable("numpy.full_like", np.full_like)
+
+# Sets and counts of values.
+unique = NonDifferentiable("numpy.unique", np.unique)
+unique_values = NonDifferentiable("numpy.unique_values", np.unique_values)
+unique_counts = NonDifferentiable("numpy.unique_counts", np.unique_counts)
+unique_inverse = NonDifferentiable("numpy.unique_inverse", np.unique_inverse)
+unique_all = NonDifferentiable("numpy.unique_all", np.unique_all)
+isin = NonDifferentiable("numpy.isin", np.isin)
+intersect1d = NonDifferentiable("numpy.intersect1d", np.intersect1d)
+union1d = NonDifferentiable("numpy.union1d", np.union1d)
+setdiff1d = NonDifferentiable("numpy.setdiff1d", np.setdiff1d)
+setxor1d = NonDifferentiable("numpy.setxor1d", np.setxor1d)
+histogram = NonDifferentiable("numpy.histogram", np.histogram)
+histogram2d = NonDifferentiable("numpy.histogram2d", np.histogram2d)
+histogramdd = NonDifferentiable("numpy.histogramdd", np.histogramdd)
+histogram_bin_edges = NonDifferentiable("numpy.histogram_bin_edges", np.histogram_bin_edges)

@@ -1,0 +1,282 @@
+"""Reductions, statistics and non-differentiable functions of the numpy pack: every
+primitive through the gradient checker, then the behaviour the checker cannot see
+(zeros in products, ties in extrema, NaNs ignored, plain values from functions
+with no derivative) and gradients end to end through ``plugrad.numpy``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+import pytest
+
+import plugrad
+import plugrad.numpy as np
+from plugrad import Box, NonDifferentiable, Primitive, grad, hessian, jacobian
+from plugrad.forward import make_jvp
+from plugrad.gradcheck import check_primitive
+from plugrad.test_util import check_grads
+from plugrad_numpy import entries
+
+PRIMITIVES = [
+    # reductions.py
+    "sum", "mean", "prod", "max", "min", "amax", "amin", "ptp", "var", "std",
+    "cumsum", "cumprod", "cumulative_sum", "cumulative_prod",
+    "nansum", "nanmean", "nanvar", "nanstd", "nanprod", "nanmax", "nanmin", "nancumsum", "nancumprod",
+    "average", "median", "nanmedian", "quantile", "percentile", "nanquantile", "nanpercentile",
+    "_shift", "_linrec", "_nan_to_zero",
+    # statistics.py
+    "diff", "ediff1d", "trapezoid", "interp", "polyval", "convolve", "correlate", "cov", "corrcoef",
+    "gradient", "bincount",
+]  # fmt: skip
+
+
+def lookup(name: str) -> Any:
+    return plugrad.default_registry().lookup(f"numpy.{name}")
+
+
+@pytest.mark.parametrize("name", PRIMITIVES)
+def test_primitive(name: str) -> None:
+    prim = lookup(name)
+    assert isinstance(prim, Primitive)
+    assert check_primitive(prim) > 0
+
+
+def central_gradient(f: Any, x: numpy.ndarray, eps: float = 1e-6) -> numpy.ndarray:
+    out = numpy.zeros_like(x)
+    for i in numpy.ndindex(*x.shape):
+        e = numpy.zeros_like(x)
+        e[i] = eps
+        out[i] = (f(x + e) - f(x - e)) / (2 * eps)
+    return out
+
+
+# -- products with zeros ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        numpy.array([2.0, 0.0, -1.5, 3.0]),
+        numpy.array([2.0, 0.0, -1.5, 0.0]),
+        numpy.array([0.0, 0.0, 0.0]),
+        numpy.array([1.5, -0.5, 2.0]),
+    ],
+    ids=["one zero", "two zeros", "all zeros", "no zero"],
+)
+def test_prod_gradient_with_zeros_matches_finite_differences(x: numpy.ndarray) -> None:
+    g = grad(np.prod)(x)
+    numpy.testing.assert_allclose(g, central_gradient(numpy.prod, x), atol=1e-9)
+    assert numpy.all(numpy.isfinite(g))
+    _, t = make_jvp(np.prod, x)(numpy.ones_like(x))
+    numpy.testing.assert_allclose(t, g.sum(), atol=1e-12)
+
+
+def test_prod_hessian_at_one_zero() -> None:
+    x = numpy.array([2.0, 0.0, -1.5, 3.0])
+    others = numpy.array(
+        [[0.0 if i == j else numpy.prod(numpy.delete(x, [i, j])) for j in range(4)] for i in range(4)]
+    )
+    numpy.testing.assert_allclose(hessian(np.prod)(x), others, atol=1e-12)
+
+
+def test_prod_axis_with_zeros() -> None:
+    x = numpy.array([[1.0, 0.0, 2.0], [0.0, 0.0, 3.0], [1.5, -2.0, 0.5]])
+    g = grad(lambda x: np.sum(np.prod(x, axis=1) * numpy.array([1.0, 2.0, 3.0])))(x)
+    reference = central_gradient(lambda x: numpy.prod(x, axis=1) @ numpy.array([1.0, 2.0, 3.0]), x)
+    numpy.testing.assert_allclose(g, reference, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["cumprod", "cumulative_prod"])
+def test_cumprod_jacobian_with_zeros(name: str) -> None:
+    x = numpy.array([1.5, 0.0, -2.0, 0.0, 0.5])
+    f = getattr(numpy, name)
+    reference = numpy.stack([central_gradient(lambda x, k=k: f(x)[k], x) for k in range(5)])
+    numpy.testing.assert_allclose(jacobian(getattr(np, name))(x), reference, atol=1e-9)
+
+
+# -- ties in extrema -------------------------------------------------------------------
+
+
+def test_max_ties_split_the_cotangent_evenly() -> None:
+    x = numpy.array([1.0, 3.0, 3.0, 2.0, 3.0])
+    numpy.testing.assert_allclose(grad(np.max)(x), [0, 1 / 3, 1 / 3, 0, 1 / 3])
+    numpy.testing.assert_allclose(grad(np.min)(-x), [0, 1 / 3, 1 / 3, 0, 1 / 3])
+    _, t = make_jvp(np.max, x)(numpy.array([0.0, 3.0, 6.0, 9.0, 0.0]))
+    assert t == pytest.approx(3.0)  # the average of the tied entries' tangents
+
+
+def test_max_ties_along_an_axis() -> None:
+    x = numpy.array([[2.0, 2.0], [1.0, 5.0]])
+    g = grad(lambda x: np.sum(np.amax(x, axis=1) * numpy.array([1.0, 10.0])))(x)
+    numpy.testing.assert_allclose(g, [[0.5, 0.5], [0.0, 10.0]])
+    numpy.testing.assert_allclose(grad(np.ptp)(numpy.array([1.0, 1.0, 4.0])), [-0.5, -0.5, 1.0])
+
+
+# -- NaNs ignored ----------------------------------------------------------------------
+
+X_NAN = numpy.array([0.3, numpy.nan, -1.2, 2.0, numpy.nan, 0.7])
+VALID = ~numpy.isnan(X_NAN)
+
+
+@pytest.mark.parametrize(
+    ("nan_name", "plain"),
+    [
+        ("nansum", np.sum),
+        ("nanmean", np.mean),
+        ("nanvar", np.var),
+        ("nanstd", np.std),
+        ("nanprod", np.prod),
+        ("nanmax", np.max),
+        ("nanmin", np.min),
+        ("nanmedian", np.median),
+        ("nanquantile", lambda x: np.quantile(x, 0.3)),
+        ("nanpercentile", lambda x: np.percentile(x, 30.0)),
+        ("nancumsum", lambda x: np.sum(np.cumsum(x) ** 2)),
+        ("nancumprod", lambda x: np.sum(np.cumprod(x))),
+    ],
+)
+def test_nan_functions_ignore_nans(nan_name: str, plain: Any) -> None:
+    def f(x: Any) -> Any:
+        if nan_name in ("nanquantile", "nanpercentile"):
+            return getattr(np, nan_name)(x, 0.3 if nan_name == "nanquantile" else 30.0)
+        if nan_name == "nancumsum":
+            return np.sum(np.nancumsum(x)[VALID] ** 2)
+        if nan_name == "nancumprod":
+            return np.sum(np.nancumprod(x)[VALID])
+        return getattr(np, nan_name)(x)
+
+    g = grad(f)(X_NAN)
+    assert numpy.all(g[~VALID] == 0)
+    numpy.testing.assert_allclose(g[VALID], grad(plain)(X_NAN[VALID]), rtol=1e-12, atol=1e-12)
+
+
+# -- functions with no derivative ------------------------------------------------------
+
+X = numpy.array([0.3, -1.2, 2.5, 0.7])
+
+# How to call each with a traced 1-D array x (a few need a matrix or a second argument).
+CALLS = {
+    "isclose": lambda f, x: f(x, x + 1e-12),
+    "allclose": lambda f, x: f(x, x),
+    "array_equal": lambda f, x: f(x, x),
+    "array_equiv": lambda f, x: f(x, x[:1]),
+    "heaviside": lambda f, x: f(x, 0.5),
+    "round": lambda f, x: f(x, 1),
+    "around": lambda f, x: f(x, 1),
+    "digitize": lambda f, x: f(x, numpy.array([-1.0, 0.0, 1.0])),
+    "result_type": lambda f, x: f(x, 1.0),
+    "can_cast": lambda f, x: f(x, numpy.float32),
+    "full_like": lambda f, x: f(x, 2.0),
+    "histogram2d": lambda f, x: f(x, x * 2, bins=2),
+    "histogramdd": lambda f, x: f(np.reshape(x, (2, 2)), bins=2),
+    "tril_indices_from": lambda f, x: f(np.reshape(x, (2, 2))),
+    "triu_indices_from": lambda f, x: f(np.reshape(x, (2, 2))),
+    "diag_indices_from": lambda f, x: f(np.reshape(x, (2, 2))),
+    "shares_memory": lambda f, x: f(x, x),
+    "may_share_memory": lambda f, x: f(x, x),
+}
+PAIRS = ["greater", "greater_equal", "less", "less_equal", "equal", "not_equal", "logical_and", "logical_or",
+         "logical_xor", "isin", "intersect1d", "union1d", "setdiff1d", "setxor1d"]  # fmt: skip
+CALLS.update({name: lambda f, x: f(x, x[::-1] * 0.5) for name in PAIRS})
+
+NONDIFF = sorted(e.name.removeprefix("numpy.") for e in entries(("nondiff",)))
+
+
+def traced(value: Any) -> bool:
+    if isinstance(value, Box):
+        return True
+    if isinstance(value, (tuple, list)):
+        return any(traced(v) for v in value)
+    return False
+
+
+def same(a: Any, b: Any, name: str) -> None:
+    if isinstance(a, tuple):
+        assert type(a) is type(b) and len(a) == len(b)
+        for u, v in zip(a, b):
+            same(u, v, name)
+    elif name == "empty_like":
+        assert a.shape == b.shape and a.dtype == b.dtype
+    else:
+        numpy.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", NONDIFF)
+def test_nondifferentiable_returns_plain_values_inside_grad(name: str) -> None:
+    entry = lookup(name)
+    assert isinstance(entry, NonDifferentiable)
+    call = CALLS.get(name, lambda f, x: f(x))
+    seen = []
+
+    def f(x: Any) -> Any:
+        seen.append(call(entry, x))
+        return np.sum(x * x)
+
+    numpy.testing.assert_allclose(grad(f)(X), 2 * X)
+    assert not traced(seen[0]), f"numpy.{name} returned a traced value"
+    same(seen[0], call(getattr(numpy, name), X), name)
+
+
+def test_nondifferentiable_names_are_numpys_and_not_defined_twice() -> None:
+    assert len(NONDIFF) > 60
+    for name in NONDIFF:
+        assert callable(getattr(numpy, name))
+
+
+# -- end to end ------------------------------------------------------------------------
+
+
+def test_indexing_by_argmax_and_masks_by_comparisons() -> None:
+    x = numpy.array([0.5, 2.0, -1.0])
+    numpy.testing.assert_allclose(grad(lambda x: x[np.argmax(x)] ** 2)(x), [0.0, 4.0, 0.0])
+    numpy.testing.assert_allclose(grad(lambda x: np.sum(x * np.greater(x, 0)))(x), [1.0, 1.0, 0.0])
+    numpy.testing.assert_allclose(grad(lambda x: np.sum(x * np.floor(x)))(x), [0.0, 2.0, -1.0])
+
+
+def test_methods_of_traced_arrays_reach_the_primitives() -> None:
+    x = numpy.array([[0.5, 2.0, -1.0], [1.5, 0.2, 0.3]])
+    numpy.testing.assert_allclose(grad(lambda x: x.prod())(x), x.prod() / x)
+    numpy.testing.assert_allclose(grad(lambda x: x.max(axis=1).sum())(x), [[0, 1, 0], [1, 0, 0]])
+    numpy.testing.assert_allclose(grad(lambda x: x.cumsum().sum())(x), [[6, 5, 4], [3, 2, 1]])
+
+
+def test_statistics_compose() -> None:
+    rng = numpy.random.default_rng(1)
+    x, w = rng.standard_normal((3, 6)), rng.uniform(0.5, 1.5, 6)
+
+    def summary(x: Any, w: Any) -> Any:
+        spread = np.std(x, axis=1, ddof=1) + np.var(np.cumsum(x, axis=0), axis=1)
+        middle = np.median(x, axis=1) + np.quantile(x, 0.3, axis=1) + np.average(x, 1, w)
+        return np.sum(np.cov(x) * np.corrcoef(x)) + np.sum(spread * middle) + np.max(x)
+
+    check_grads(summary, argnum=(0, 1), modes=("fwd", "rev"), order=2)(x, w)
+
+
+def test_signals_compose() -> None:
+    rng = numpy.random.default_rng(2)
+    y, k = rng.standard_normal(7), rng.standard_normal(3)
+    xp = numpy.linspace(-1.0, 1.0, 7)
+
+    def energy(y: Any, k: Any) -> Any:
+        smooth = np.convolve(y, k, "same") + np.correlate(y, k, "same")
+        slope = np.gradient(smooth, xp) + np.interp(numpy.array([-0.5, 0.1, 0.8]), xp, y).sum()
+        return np.trapezoid(slope**2, xp) + np.sum(np.diff(y, 2) ** 2) + np.polyval(k, y[0])
+
+    check_grads(energy, argnum=(0, 1), modes=("fwd", "rev"), order=2)(y, k)
+
+
+def test_bincount_weights_are_differentiable() -> None:
+    index = numpy.array([0, 2, 2, 3])
+    g = grad(lambda w: np.sum(np.bincount(index, w, minlength=5) * numpy.arange(5.0)))(numpy.ones(4))
+    numpy.testing.assert_allclose(g, [0.0, 2.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("method", ["linear", "lower", "higher", "nearest", "midpoint"])
+@pytest.mark.parametrize("q", [0.0, 0.25, 0.35, 0.5, 1.0])
+def test_quantile_gradient_for_each_method(method: str, q: float) -> None:
+    x = numpy.array([[0.3, -1.2, 2.5, 0.7, 1.1], [0.0, 0.4, -0.6, 0.9, 2.0]])
+    weights = numpy.array([1.0, 3.0])
+    g = grad(lambda x: np.sum(np.quantile(x, q, axis=1, method=method) * weights))(x)
+    reference = central_gradient(lambda x: numpy.quantile(x, q, axis=1, method=method) @ weights, x)
+    numpy.testing.assert_allclose(g, reference, atol=1e-8)
