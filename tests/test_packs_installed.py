@@ -295,7 +295,8 @@ def test_grad_with_respect_to_a_dataclass_registered_by_a_pack(venv: Venv) -> No
 
 
 def test_listing_shows_every_status(venv: Venv) -> None:
-    data = json.loads(_stdout(venv.run("-m", "plugrad", "packs", "--json")))
+    env = {"PLUGRAD_PACKS": ",".join(("numpy", *THIRD_PARTY))}  # the other built-in packs: blocked
+    data = json.loads(_stdout(venv.run("-m", "plugrad", "packs", "--json", env=env)))
     packs = {p["name"]: p for p in data["packs"]}
     assert packs["broken"]["status"] == "failed" and "RuntimeError" in packs["broken"]["reason"]
     assert packs["broken"]["distribution"] == "plugrad-fixture-broken" and packs["broken"]["version"] == "0.1.0"
@@ -306,9 +307,10 @@ def test_listing_shows_every_status(venv: Venv) -> None:
     twins = [i for p in ("dup_a", "dup_b") for i in packs[p]["primitives"] if i["name"] == "dup.twin"]
     assert [t["status"] for t in twins] == ["conflict", "conflict"]
     assert packs["numpy"]["builtin"] and not packs["example"]["builtin"]
+    assert {p["status"] for n, p in packs.items() if n not in ("numpy", *THIRD_PARTY)} <= {"blocked"}
     summary = data["summary"]
-    assert summary["conflicts"] == 1 and summary["overrides"] == 1 and summary["failed"] >= 2
-    text = _stdout(venv.run("-m", "plugrad", "packs"))
+    assert (summary["conflicts"], summary["overrides"], summary["extensions"], summary["failed"]) == (1, 1, 1, 2)
+    text = _stdout(venv.run("-m", "plugrad", "packs", env=env))
     assert "broken  (distribution plugrad-fixture-broken 0.1.0)  failed: importing 'plugrad_fixture_broken'" in text
     assert "CONFLICT with dup_b: unavailable" in text
     assert text.rstrip().splitlines()[-1].startswith(f"{summary['packs']} packs: ")
