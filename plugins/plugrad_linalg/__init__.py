@@ -1,0 +1,77 @@
+"""plugrad's linear-algebra pack: the differentiable ``plugrad.numpy.linalg`` namespace.
+
+Importing this module defines the hooks and nothing else; the modules that define
+the primitives are imported only when plugrad first asks for ``numpy.linalg``.
+
+Conventions shared by every rule in the pack (the docs page on linear algebra is
+written from these notes and the module docstrings):
+
+- Matrices may be stacked, ``(..., m, n)``, wherever NumPy accepts stacks, and
+  complex wherever NumPy accepts complex input. Cotangents follow plugrad's
+  unconjugated convention (a cotangent ``c`` is the functional ``u -> Re sum(c * u)``),
+  so a holomorphic function such as ``inv`` or ``det`` has the same rules, with plain
+  transposes, for real and complex input.
+- Derivatives exist only where the decomposition is locally unique: distinct
+  eigenvalues (``eigh``, ``eig``), distinct nonzero singular values (``svd``),
+  full rank (``qr``, ``lstsq``, ``pinv``), positive definiteness (``cholesky``).
+  Elsewhere the rules return infinities or NaNs, or raise NumPy's ``LinAlgError``;
+  see each module.
+- Functions that read one triangle of a Hermitian matrix (``cholesky``, ``eigh``,
+  ``eigvalsh``, and ``svd`` / ``pinv`` with ``hermitian=True``) are computed on the
+  Hermitian part ``(a + a^H) / 2``. For Hermitian input that is NumPy's result
+  exactly; it makes the derivative the symmetric one, valid along any perturbation.
+- Complex eigenvectors (``eigh``) and singular vectors (``svd``) are returned with the
+  largest-magnitude entry of each eigenvector (each row of ``Vh``) real and positive,
+  so that they are smooth functions of the input; NumPy leaves that phase to LAPACK.
+  ``eig`` keeps LAPACK's own normalization (unit norm, largest entry real), which
+  its rules differentiate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from plugrad import hookimpl
+
+__version__ = "0.1.0"
+
+NAMESPACE = "numpy.linalg"
+
+# The modules that define the pack's functions, in dependency order.
+MODULES = (
+    "products",
+    "svd",
+    "inverses",
+    "determinants",
+    "factorizations",
+    "eigen",
+    "norms",
+)
+
+
+def entries(module_names: Iterable[str] = MODULES) -> list[Any]:
+    """Every Primitive, NonDifferentiable and Composite defined at module level."""
+    import importlib
+
+    from plugrad import Composite, NonDifferentiable, Primitive
+
+    seen: dict[int, Any] = {}
+    for name in module_names:
+        module = importlib.import_module(f"plugrad_linalg.{name}")
+        for value in vars(module).values():
+            if isinstance(value, (Primitive, NonDifferentiable, Composite)) and id(value) not in seen:
+                seen[id(value)] = value
+    return list(seen.values())
+
+
+@hookimpl
+def plugrad_namespaces() -> list[str]:
+    return [NAMESPACE]
+
+
+@hookimpl
+def plugrad_primitives(namespace: str) -> list[Any] | None:
+    if namespace == NAMESPACE:
+        return [e for e in entries() if e.name.startswith(NAMESPACE + ".")]
+    return None

@@ -1,0 +1,135 @@
+"""Helpers the linear-algebra rules share: transposes, Hermitian parts, constant masks,
+and the ``1 / (d_j - d_i)`` matrix of eigenvalue and singular-value derivatives.
+
+Every helper that touches a differentiable value is built from primitives, so the
+rules that use it can be differentiated again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from plugrad.box import getval
+from plugrad_numpy._util import dtype_of, iscomplex, shape_of
+from plugrad_numpy.linear import matmul
+from plugrad_numpy.reductions import sum as sum_
+from plugrad_numpy.shape import diagonal, reshape, swapaxes
+from plugrad_numpy.unary import conj, real
+
+__all__ = [
+    "T",
+    "H",
+    "herm",
+    "herm_value",
+    "mm",
+    "real_dtype",
+    "eye",
+    "diag",
+    "diag_embed",
+    "as_matrix",
+    "trace",
+    "inverse_gaps",
+    "column_peaks",
+    "peak_phase",
+    "selector",
+]
+
+
+def T(x: Any) -> Any:
+    """The transpose of the last two axes."""
+    return swapaxes(x, -1, -2)
+
+
+def H(x: Any) -> Any:
+    """The conjugate transpose of the last two axes (a plain transpose for real ``x``)."""
+    return conj(swapaxes(x, -1, -2)) if iscomplex(x) else swapaxes(x, -1, -2)
+
+
+def herm(x: Any) -> Any:
+    """The Hermitian part ``(x + x^H) / 2``."""
+    return (x + H(x)) / 2
+
+
+def herm_value(x: Any) -> Any:
+    """:func:`herm` of a plain array, for implementations."""
+    x = np.asarray(x)
+    return (x + np.conj(np.swapaxes(x, -1, -2))) / 2
+
+
+def mm(*factors: Any) -> Any:
+    """The matrix product of ``factors``, left to right."""
+    out = factors[0]
+    for f in factors[1:]:
+        out = matmul(out, f)
+    return out
+
+
+def real_dtype(x: Any) -> np.dtype:
+    """The real dtype of ``x``'s precision (float32 for complex64)."""
+    return np.finfo(dtype_of(getval(x))).dtype
+
+
+def eye(n: int, like: Any, m: int | None = None, k: int = 0) -> np.ndarray:
+    """A constant identity in ``like``'s real precision (so float32 stays float32)."""
+    return np.eye(n, m, k, dtype=real_dtype(like))
+
+
+def diag(x: Any) -> Any:
+    """The diagonals of a stack of matrices."""
+    return diagonal(x, 0, -2, -1)
+
+
+def diag_embed(d: Any) -> Any:
+    """Diagonal matrices with diagonals ``d`` (``(..., n) -> (..., n, n)``)."""
+    n = shape_of(d)[-1]
+    return d[..., :, None] * eye(n, d)
+
+
+def as_matrix(s: Any) -> Any:
+    """A stack of scalars ``(...)`` as ``(..., 1, 1)``, to scale a stack of matrices."""
+    return reshape(s, tuple(shape_of(s)) + (1, 1))
+
+
+def trace(x: Any) -> Any:
+    """The traces of a stack of matrices."""
+    return sum_(diag(x), axis=-1)
+
+
+def inverse_gaps(d: Any) -> Any:
+    """``F[..., i, j] = 1 / (d_j - d_i)`` off the diagonal and 0 on it.
+
+    Infinite where two of ``d`` coincide: the derivatives that use it (of eigenvectors,
+    of singular vectors) do not exist there.
+    """
+    n = shape_of(d)[-1]
+    identity = eye(n, d)
+    gaps = d[..., None, :] - d[..., :, None]
+    return (1 - identity) / (gaps + identity)
+
+
+def column_peaks(x: Any, axis: int = -2) -> tuple[np.ndarray, Any]:
+    """Where each vector of ``x`` along ``axis`` peaks in magnitude, and its value there.
+
+    Returns a constant one-hot mask of ``x``'s shape and the (differentiable) peak
+    entries as reals: the phase conventions of this pack, and LAPACK's for ``eig``,
+    make them real.
+    """
+    peak = np.argmax(np.abs(getval(x)), axis=axis, keepdims=True)
+    mask = np.zeros(shape_of(x), real_dtype(x))
+    np.put_along_axis(mask, peak, 1, axis=axis)
+    return mask, real(sum_(x * mask, axis=axis))
+
+
+def peak_phase(x: np.ndarray, axis: int) -> np.ndarray:
+    """For plain arrays: the unit factors (keeping ``axis`` as size 1) that make each
+    vector's largest-magnitude entry along ``axis`` real and positive."""
+    peak = np.take_along_axis(x, np.argmax(np.abs(x), axis=axis, keepdims=True), axis=axis)
+    return np.conj(peak) / np.abs(peak)
+
+
+def selector(n: int, start: int, stop: int, like: Any) -> np.ndarray:
+    """A constant ``(stop - start, n)`` matrix whose rows are unit vectors ``start..stop-1``:
+    ``selector(...) @ x`` takes rows of ``x``, ``T(selector(...)) @ y`` places rows."""
+    return eye(n, like)[start:stop]

@@ -1,0 +1,194 @@
+"""Eigendecompositions: ``eigh`` and ``eigvalsh`` (Hermitian), ``eig`` and ``eigvals``
+(general, real or complex).
+
+For ``a V = V diag(w)`` and a tangent ``da``, with ``M = V^-1 da V`` and
+``F[i, j] = 1 / (w_j - w_i)`` (0 on the diagonal):
+
+    dw = diag(M)        dV = V (F o M) + V diag(alpha)
+
+where ``alpha`` keeps each eigenvector normalized as the primitive returns it
+(Giles, "An extended collection of matrix derivative results", 2008; Seeger et al.,
+"Auto-differentiating linear algebra", 2017). For ``eigh``, ``V^-1 = V^H`` and the
+tangent is the Hermitian part of ``da``; ``eig`` is holomorphic up to the
+normalization. Each VJP is the exact transpose of its JVP.
+
+Where the derivative does not exist:
+
+- repeated eigenvalues: ``F`` is infinite, and the eigenvectors of a repeated
+  eigenvalue are any basis of its eigenspace. ``eigvalsh`` / ``eigvals`` of a
+  repeated eigenvalue are not differentiable either (the eigenvalues of
+  ``[[1, e], [e, 1]]`` are ``1 +- |e|``). Near-repeated eigenvalues give large
+  derivatives: that is the calculus, not rounding;
+- ``eig`` of a defective matrix (``V`` singular).
+
+Gauge (normalization) conventions:
+
+- ``eigh``: real eigenvectors have NumPy's signs, which do not change under small
+  perturbations. Complex eigenvectors are returned with the largest-magnitude entry of
+  each real and positive (NumPy leaves that phase to LAPACK), so ``V`` is a smooth
+  function of ``a``; a function invariant under ``v_j -> v_j e^(i phi)`` gets the same
+  gradient as under any other phase.
+- ``eig``: LAPACK's normalization, kept as NumPy returns it: unit 2-norm, and the
+  largest-magnitude entry of each eigenvector real (``alpha`` above keeps both).
+- ``eigh`` and ``eigvalsh`` compute on the Hermitian part ``(a + a^H) / 2`` (see the
+  package), so ``UPLO`` makes no difference to the result of Hermitian input.
+- ``eigvals`` is computed through ``eig``, so its order of eigenvalues is the one its
+  rules assume.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from plugrad import Primitive, Sample, gen
+from plugrad.box import getval
+from plugrad.builtins import make_sequence
+from plugrad_linalg._samples import diagonalizable, hermitian, rotation_pairs
+from plugrad_linalg._util import (
+    H,
+    T,
+    column_peaks,
+    diag,
+    diag_embed,
+    herm,
+    herm_value,
+    inverse_gaps,
+    mm,
+    peak_phase,
+)
+from plugrad_linalg.inverses import solve
+from plugrad_numpy._util import iscomplex, match_dtype, unbroadcast
+from plugrad_numpy.linear import matmul
+from plugrad_numpy.reductions import sum as sum_
+from plugrad_numpy.unary import conj, imag, real
+
+# -- eigh, eigvalsh ------------------------------------------------------------------
+
+
+def _eigh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803 - NumPy's name
+    a = herm_value(a)
+    out = np.linalg.eigh(a, UPLO)
+    if a.dtype.kind != "c":
+        return out
+    return type(out)(out[0], out[1] * peak_phase(out[1], axis=-2))
+
+
+def _eigh_jvp(t: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
+    w, v = ans[0], ans[1]
+    m = mm(H(v), herm(t), v)
+    dw = real(diag(m)) if iscomplex(m) else diag(m)
+    dv = matmul(v, inverse_gaps(w) * m)
+    if iscomplex(v):  # keep each eigenvector's peak entry real
+        mask, peak = column_peaks(v)
+        dv = dv - 1j * v * (imag(sum_(mask * dv, axis=-2)) / peak)[..., None, :]
+    return make_sequence(type(getval(ans)), match_dtype(dw, w), match_dtype(dv, v))
+
+
+def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
+    w, v = ans[0], ans[1]
+    gw, gv = g[0], g[1]
+    if iscomplex(v):
+        mask, peak = column_peaks(v)
+        gv = gv - 1j * mask * (imag(sum_(gv * v, axis=-2)) / peak)[..., None, :]
+    gm = inverse_gaps(w) * matmul(T(v), gv) + diag_embed(gw)
+    return unbroadcast(herm(mm(conj(v), gm, T(v))), a)
+
+
+eigh = Primitive("numpy.linalg.eigh", _eigh, complex=True, doc=np.linalg.eigh.__doc__)
+eigh.def_vjp(_eigh_vjp).def_jvp(_eigh_jvp)
+eigh.def_samples(
+    Sample(gen(hermitian(3))),
+    Sample(gen(hermitian(3, 2))),
+    Sample(gen(hermitian(4)), UPLO="U"),
+    Sample(gen(hermitian(1))),
+)
+
+
+def _eigvalsh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803
+    return np.linalg.eigvalsh(herm_value(a), UPLO)
+
+
+def _eigvalsh_jvp(t: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
+    v = eigh(a, UPLO)[1]
+    dw = sum_(conj(v) * matmul(herm(t), v), axis=-2)  # diag(V^H t V)
+    return match_dtype(real(dw) if iscomplex(dw) else dw, ans)
+
+
+def _eigvalsh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
+    v = eigh(a, UPLO)[1]
+    return unbroadcast(herm(matmul(conj(v) * g[..., None, :], T(v))), a)
+
+
+eigvalsh = Primitive("numpy.linalg.eigvalsh", _eigvalsh, complex=True, doc=np.linalg.eigvalsh.__doc__)
+eigvalsh.def_vjp(_eigvalsh_vjp).def_jvp(_eigvalsh_jvp)
+eigvalsh.def_samples(
+    Sample(gen(hermitian(3))),
+    Sample(gen(hermitian(3, 2)), UPLO="U"),
+    Sample(gen(hermitian(1))),
+)
+
+
+# -- eig, eigvals ---------------------------------------------------------------------
+
+
+def _eig_jvp(t: Any, ans: Any, a: Any) -> Any:
+    w, v = ans[0], ans[1]
+    m = solve(v, matmul(t, v))
+    dv = matmul(v, inverse_gaps(w) * m)
+    # LAPACK's normalization: alpha keeps |v_j| = 1 and the peak entry of v_j real.
+    if iscomplex(v):
+        mask, peak = column_peaks(v)
+        alpha = -real(sum_(conj(v) * dv, axis=-2)) - 1j * imag(sum_(mask * dv, axis=-2)) / peak
+    else:
+        alpha = -sum_(v * dv, axis=-2)
+    dv = dv + v * alpha[..., None, :]
+    return make_sequence(type(getval(ans)), match_dtype(diag(m), w), match_dtype(dv, v))
+
+
+def _eig_vjp(g: Any, ans: Any, a: Any) -> Any:
+    w, v = ans[0], ans[1]
+    gw, gv = g[0], g[1]
+    beta = sum_(gv * v, axis=-2)
+    if iscomplex(v):
+        mask, peak = column_peaks(v)
+        gv = gv - conj(v) * real(beta)[..., None, :] - 1j * mask * (imag(beta) / peak)[..., None, :]
+    else:
+        gv = gv - v * beta[..., None, :]
+    gm = inverse_gaps(w) * matmul(T(v), gv) + diag_embed(gw)
+    return unbroadcast(solve(T(v), matmul(gm, T(v))), a)
+
+
+eig = Primitive("numpy.linalg.eig", np.linalg.eig, complex=True)
+eig.def_vjp(_eig_vjp).def_jvp(_eig_jvp)
+eig.def_samples(
+    Sample(gen(diagonalizable(3))),
+    Sample(gen(diagonalizable(3, 2))),
+    # Real only: complex perturbations of a real matrix can swap LAPACK's order of 1 +- 2i.
+    Sample(gen(rotation_pairs())).only("float64", "float32"),
+    Sample(gen(diagonalizable(1))),
+)
+
+
+def _eigvals(a: Any) -> Any:
+    return np.linalg.eig(a)[0]
+
+
+def _eigvals_jvp(t: Any, ans: Any, a: Any) -> Any:
+    v = eig(a)[1]
+    return match_dtype(diag(solve(v, matmul(t, v))), ans)
+
+
+def _eigvals_vjp(g: Any, ans: Any, a: Any) -> Any:
+    v = eig(a)[1]
+    return unbroadcast(solve(T(v), g[..., :, None] * T(v)), a)  # V^-T diag(g) V^T
+
+
+eigvals = Primitive("numpy.linalg.eigvals", _eigvals, complex=True, doc=np.linalg.eigvals.__doc__)
+eigvals.def_vjp(_eigvals_vjp).def_jvp(_eigvals_jvp)
+eigvals.def_samples(
+    Sample(gen(diagonalizable(3))),
+    Sample(gen(diagonalizable(2, 2))),
+    Sample(gen(rotation_pairs())).only("float64", "float32"),
+)
