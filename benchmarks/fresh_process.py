@@ -1,0 +1,121 @@
+"""Workloads 9 and 10: import time and peak memory, each library in fresh
+subprocesses (``probes.py`` is the child), so nothing one library loaded or
+allocated is counted against another."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# isort: split
+import probes
+from harness import Bench, Row
+
+PROBE = Path(__file__).with_name("probes.py")
+MIB = 2**20
+
+IMPORTS = {  # column -> (module, attribute whose first access completes the import)
+    "plugrad": ("plugrad.numpy", "sin"),
+    "autograd": ("autograd.numpy", "sin"),
+    "torch": ("torch", "sin"),
+}
+
+
+def run_child(*args: str) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-W", "ignore", str(PROBE), *args], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"probe {' '.join(args)} failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_imports(bench: Bench, reps: int, with_torch: bool) -> None:
+    name = "9. import time (fresh interpreters)"
+    columns = [c for c in IMPORTS if with_torch or c != "torch"]
+    numpy_alone: list[float] = []
+    imports: dict[str, list[float]] = {c: [] for c in columns}
+    attrs: dict[str, list[float]] = {c: [] for c in columns}
+    for rep in range(reps):
+        shift = rep % len(columns)
+        for column in columns[shift:] + columns[:shift]:
+            out = run_child("import", *IMPORTS[column])
+            numpy_alone.append(out["numpy"])  # each child imports numpy first, alone
+            imports[column].append(out["import"])
+            attrs[column].append(out["attr"])
+
+    def ms(samples: dict[str, list[float]]) -> dict[str, float | None]:
+        return {c: statistics.median(s) * 1e3 for c, s in samples.items()}
+
+    both = {c: [i + a for i, a in zip(imports[c], attrs[c])] for c in columns}
+    first = {c: f"{IMPORTS[c][0]}.{IMPORTS[c][1]}" for c in columns}
+    bench.add(
+        Row(
+            name,
+            "import, over `import numpy`",
+            "ms",
+            {**ms(imports), "numpy": statistics.median(numpy_alone) * 1e3},
+            note=f"plain NumPy: `import numpy` itself; medians of {reps} fresh interpreters each",
+        )
+    )
+    bench.add(
+        Row(
+            name,
+            "first attribute access",
+            "ms",
+            ms(attrs),
+            note=", ".join(first.values()) + "; plugrad's discovers its packs by entry point here",
+            compare=False,
+        )
+    )
+    bench.add(Row(name, "import + first access, over `import numpy`", "ms", ms(both)))
+
+
+def run_memory(bench: Bench, steps: int, with_torch: bool) -> None:
+    name = f"10. memory of grad through {steps} steps of x = tanh(x * w), 1000 floats"
+    columns = ["plugrad", "autograd"] + (["torch"] if with_torch else [])
+    results = {c: run_child("memory", c, str(steps)) for c in columns}
+    answers = {c: np.array(r["grad"]) for c, r in results.items()}
+    answers["numpy"] = tanh_loop_grad(steps)
+    bench.check(name, answers, "numpy", rtol=1e-6, atol=0.0)  # gradients reach 1e-20: no atol
+    per_step = steps * 1000 * 8 / MIB  # one float64 array of 1000 per step
+    peak = {c: results[c]["tracemalloc_peak"] / MIB for c in columns if c != "torch"}
+    note = "torch allocates outside Python's allocators, so tracemalloc cannot see it" if with_torch else ""
+    bench.add(Row(name, "tracemalloc peak during grad", "MiB", dict(peak), note=note))
+    bench.add(
+        Row(
+            name,
+            f"peak / {per_step:.1f} MiB (one float64 array per step)",
+            "x",
+            {c: p / per_step for c, p in peak.items()},
+        )
+    )
+    bench.add(
+        Row(
+            name,
+            "RSS high-water rise during grad",
+            "MiB",
+            {c: _mib(results[c]["rss_rise"]) for c in columns},
+            note="peak RSS (VmHWM, reset first) minus RSS before; one run each; Linux only",
+        )
+    )
+
+
+def _mib(n: int | None) -> float | None:
+    return n / MIB if n is not None else None
+
+
+def tanh_loop_grad(steps: int) -> np.ndarray:
+    """The gradient of workload 10 by hand: the product of each step's derivative."""
+    x, w = probes.memory_inputs()
+    g = np.ones_like(x)
+    for _ in range(steps):
+        x = np.tanh(x * w)
+        g *= w * (1.0 - x * x)
+    return g
