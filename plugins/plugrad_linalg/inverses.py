@@ -75,6 +75,7 @@ solve.def_samples(
     Sample(gen(general(3, 2)), rand(2, 3, 4)),
     Sample(gen(general(3, 2)), rand(3)),
     Sample(gen(general(3)), rand(2, 3, 1)),
+    Sample(gen(general(3, 2)), rand(3, 4)),
 )
 
 
