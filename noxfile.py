@@ -36,6 +36,14 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/run.py", "--out", "benchmarks/results/latest.md", *session.posargs)
 
 
+@nox.session(name="example-pack")
+def example_pack(session: nox.Session) -> None:
+    """The third-party example pack, installed from its own distribution, and its tests."""
+    session.install(".[test]", "./plugins/plugrad-example")
+    session.run("python", "-m", "pytest", "plugins/plugrad-example/tests", "-q")
+    session.run("python", "-m", "plugrad", "gradcheck", "--pack", "example")
+
+
 @nox.session
 def example(session: nox.Session) -> None:
     """The canonical example: derivatives of a polynomial, plotted to examples/poly.png."""

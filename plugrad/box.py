@@ -14,12 +14,9 @@ different threads never meet.
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from plugrad.primitive import Primitive
-
-__all__ = ["Box", "Trace", "box_type", "register_box_type", "getval", "isbox"]
+__all__ = ["Box", "Meta", "Trace", "box_type", "register_box_type", "getval", "isbox"]
 
 _levels = itertools.count(1)  # next() on a count is atomic under the GIL
 
@@ -34,9 +31,11 @@ class Trace:
 
         self.level: int = next(_levels)
         self.forward: bool = forward
-        # Reverse mode records boxes here in creation order; the backward pass walks it
-        # backwards, so no graph sort is needed. ``None`` once the trace is closed.
-        self.tape: list[Box] | None = None if forward else []
+        # Reverse mode records one node per operation here, in creation order:
+        # ``(primitive, args, kwargs, parents, ans)`` with ``parents`` pairs of
+        # (argument number, tape index). The backward pass walks it backwards, so no
+        # graph sort is needed. ``None`` once the trace is closed.
+        self.tape: list[tuple[Any, ...]] | None = None if forward else []
         # In debug mode: tape index (reverse) or box id (forward) -> where the user called it.
         self.sites: dict[int, str] | None = {} if debug.enabled() else None
 
@@ -46,31 +45,19 @@ class Trace:
 
 
 class Box:
-    """A traced value, and the graph node that produced it.
+    """A traced value.
 
     ``_value`` is the value at this trace's level (it may be a box of a lower
-    level). Reverse mode fills ``_prim``, ``_args``, ``_kwargs``, ``_parents`` and
-    ``_index``; forward mode fills ``_tangent``.
+    level). In reverse mode ``_index`` is the position of the box's node on the
+    trace's tape; in forward mode ``_tangent`` is its tangent. The box holds
+    nothing else, so an intermediate the rules do not need is freed as soon as
+    the user's code drops it.
     """
 
-    __slots__ = (
-        "_value",
-        "_trace",
-        "_prim",
-        "_args",
-        "_kwargs",
-        "_parents",
-        "_index",
-        "_tangent",
-        "__weakref__",
-    )
+    __slots__ = ("_value", "_trace", "_index", "_tangent", "__weakref__")
 
     _value: Any
     _trace: Trace
-    _prim: Primitive | None
-    _args: tuple[Any, ...]
-    _kwargs: dict[str, Any]
-    _parents: tuple[tuple[int, Box], ...]
     _index: int
     _tangent: Any
 
@@ -78,10 +65,6 @@ class Box:
         # Only start boxes are built this way; primitives fill slots directly.
         self._value = value
         self._trace = trace
-        self._prim = None
-        self._args = ()
-        self._kwargs = {}
-        self._parents = ()
         self._index = 0
         self._tangent = None
 
@@ -98,6 +81,30 @@ class Box:
     def register(cls, value_type: type) -> None:
         """Wrap traced values of ``value_type`` in this class (autograd's spelling)."""
         register_box_type(value_type, cls)
+
+
+class Meta:
+    """What a rule that needs only shapes keeps of an array argument: shape and dtype."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape: tuple[int, ...], dtype: Any) -> None:
+        self.shape = shape
+        self.dtype = dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for k in self.shape:
+            n *= k
+        return n
+
+    def __repr__(self) -> str:
+        return f"Meta(shape={self.shape}, dtype={self.dtype})"
 
 
 # Type of the value -> Box subclass used to wrap it. Packs extend it through the

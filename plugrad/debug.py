@@ -87,7 +87,7 @@ def _nonfinite(value: Any) -> bool:
     return arr.dtype.kind in "fc" and not bool(np.all(np.isfinite(arr)))
 
 
-def check_cotangent(prim: Any, argnum: int, ct: Any, parent: Any, box: Any, site: str | None) -> None:
+def check_cotangent(prim: Any, argnum: int, ct: Any, parent_value: Any, args: Any, site: str | None) -> None:
     """Raise :class:`AnomalyError` if ``ct`` is not finite or not in the argument's space."""
     from plugrad.box import getval
     from plugrad.vspace import vspace
@@ -96,19 +96,19 @@ def check_cotangent(prim: Any, argnum: int, ct: Any, parent: Any, box: Any, site
     where = f"{prim.name} (pack {prim.pack or 'none'}), VJP for {prim.arg_name(argnum)}"
     called = f"; the primitive was called at {site}" if site else ""
     try:
-        got, want = vspace(value), vspace(parent._value)
+        got, want = vspace(value), vspace(parent_value)
     except PlugradError:
         got = want = None
     if got is not None and want is not None and (got.shape != want.shape or (got.iscomplex and not want.iscomplex)):
         raise AnomalyError(
             f"{where} returned a cotangent with {_describe(value)} for an argument with "
-            f"{_describe(parent._value)}{called}. A VJP must return a value shaped like its "
+            f"{_describe(parent_value)}{called}. A VJP must return a value shaped like its "
             "argument (sum over broadcast axes), and real for a real argument."
         )
     if _nonfinite(value):
         raise AnomalyError(
             f"{where} produced a non-finite cotangent ({_describe(value)}) from arguments of "
-            f"{', '.join(_describe(a) for a in box._args)}{called}."
+            f"{', '.join(_describe(a) for a in args)}{called}."
         )
 
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from plugrad import debug
-from plugrad.box import Box, Trace, _box_types, box_type
+from plugrad.box import Box, Meta, Trace, _box_types, box_type
 from plugrad.errors import NotDifferentiableError, TraceError
 
 __all__ = ["Primitive", "NonDifferentiable", "Composite", "Rules", "Rule", "add_any", "apply1", "apply2", "record"]
@@ -48,6 +48,8 @@ class Primitive:
         "override",
         "xfail",
         "tolerances",
+        "keep_ans",
+        "keep_args",
         "__dict__",  # holds __doc__ and __wrapped__, for help() and inspect
         "__weakref__",
     )
@@ -60,6 +62,7 @@ class Primitive:
         dtypes: Iterable[str] = ("float64", "float32"),
         complex: bool = False,
         override: bool = False,
+        saves: Iterable[str] = ("ans", "args"),
         doc: str | None = None,
     ) -> None:
         self.name = name
@@ -76,6 +79,7 @@ class Primitive:
         self.override = override  # replaces another pack's primitive of the same name
         self.xfail: dict[tuple[str, str], str] = {}  # (check, dtype) -> reason
         self.tolerances: dict[str, tuple[float, float]] = {}  # dtype -> (rtol, atol)
+        self.set_saves(saves)
         self.__doc__ = doc if doc is not None else getattr(fun, "__doc__", None)
         self.__wrapped__ = fun
 
@@ -93,7 +97,25 @@ class Primitive:
         twin.vjps, twin.jvps, twin.sample_sets = self.vjps, self.jvps, self.sample_sets
         twin.vjp_argnum, twin.jvp_argnum = self.vjp_argnum, self.jvp_argnum
         twin.xfail, twin.tolerances = self.xfail, self.tolerances
+        twin.keep_ans, twin.keep_args = self.keep_ans, self.keep_args
         return twin
+
+    def set_saves(self, saves: Iterable[str]) -> Primitive:
+        """Declare what the VJP rules read, so the tape keeps nothing else.
+
+        ``"ans"``: the output; ``"args"``: the arguments' values; ``"shapes"``: only the
+        shapes and dtypes of array arguments (they reach the rules as
+        :class:`~plugrad.box.Meta`). Arguments not kept reach the rules as ``None``.
+        The gradient checker runs every rule through the same tape, so a rule that
+        reads more than it declares fails there.
+        """
+        saves = set(saves)
+        unknown = saves - {"ans", "args", "shapes"}
+        if unknown:
+            raise ValueError(f"{self.name}: unknown saves {sorted(unknown)}; use 'ans', 'args', 'shapes'")
+        self.keep_ans = "ans" in saves
+        self.keep_args: bool | None = True if "args" in saves else (False if "shapes" in saves else None)
+        return self
 
     # -- calling -----------------------------------------------------------------
 
@@ -271,11 +293,16 @@ def _check_kwargs(prim: Primitive, kwargs: dict[str, Any]) -> None:
 def add_any(a: Any, b: Any) -> Any:
     """Add two tangents or cotangents: ``+`` for numbers and arrays, the vector
     space's addition for containers (where ``+`` would concatenate)."""
-    value = a._value if isinstance(a, Box) else a
-    if isinstance(value, (tuple, list, dict)):
-        from plugrad.vspace import vspace
+    from plugrad.box import getval
+    from plugrad.errors import NotDifferentiableError
+    from plugrad.vspace import vspace
 
-        return vspace(a).add(a, b)
+    value = getval(a)
+    if isinstance(value, (tuple, list, dict)) or not hasattr(type(value), "__add__"):
+        try:
+            return vspace(a).add(a, b)  # containers, and pack-registered types without +
+        except NotDifferentiableError:
+            pass
     return a + b
 
 
@@ -307,15 +334,31 @@ def record(
             "already finished. A traced value must not escape the function being "
             "differentiated; return it instead (see grad_and_aux)."
         )
-    box._prim = prim
-    box._args = args
-    box._kwargs = kwargs
-    box._parents = parents
-    box._index = len(tape)
-    tape.append(box)
-    if trace.sites is not None:
-        trace.sites[box._index] = debug.call_site()
+    if len(parents) == 1:
+        ((argnum, parent),) = parents
+        links: tuple[tuple[int, int], ...] = ((argnum, parent._index),)
+    else:
+        links = tuple([(argnum, parent._index) for argnum, parent in parents])
+    index = box._index = len(tape)
+    if trace.sites is None:
+        keep = prim.keep_args
+        if keep is not True:
+            args = tuple([_meta(a) for a in args]) if keep is False else (None,) * len(args)
+        tape.append((prim, args, kwargs, links, ans if prim.keep_ans else None))
+    else:  # debug mode keeps everything, to describe what went wrong
+        tape.append((prim, args, kwargs, links, ans))
+        trace.sites[index] = debug.call_site()
     return box
+
+
+_SMALL = frozenset({float, int, complex, bool, type(None), str, tuple, slice})
+
+
+def _meta(a: Any) -> Any:
+    if type(a) in _SMALL:
+        return a
+    shape = getattr(a, "shape", None)
+    return a if shape is None else Meta(shape, getattr(a, "dtype", None))
 
 
 def apply1(prim: Primitive, x: Box) -> Box:

@@ -26,14 +26,13 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     start = box_type(x)(x, trace)
     tape = trace.tape
     assert tape is not None
-    tape.append(start)
+    tape.append((None, (), {}, (), x))
     try:
         end = fun(start)
         if isinstance(end, (list, tuple, dict)):
             end = builtins.pack(end)  # a plain container of traced values
     finally:
-        # Close the trace: boxes stop reaching the tape, so no reference cycle
-        # outlives this call, and a box that escapes cannot be traced further.
+        # Close the trace: a box that escapes cannot be traced further.
         trace.tape = None
     if not (isinstance(end, Box) and end._trace is trace):
         warnings.warn(
@@ -41,42 +40,37 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
         )
         space = vspace(x)
         return (lambda g: space.zeros()), end
-    del start
+    last, sites = end._index, trace.sites
 
     def vjp(g: Any) -> Any:
-        return backward(tape, end, g)
+        return backward(tape, last, g, sites)
 
     return vjp, end._value
 
 
-def backward(tape: list[Box], end: Box, g: Any) -> Any:
-    """Accumulate cotangents from ``end`` back to the start of ``tape`` (its first box).
+def backward(tape: list[tuple[Any, ...]], last: int, g: Any, sites: dict[int, str] | None = None) -> Any:
+    """Accumulate cotangents from node ``last`` back to the start of ``tape``.
 
     The tape is in creation order, which is a topological order of the graph, so
-    one reverse sweep visits every box after all of its consumers.
+    one reverse sweep visits every node after all of its consumers.
     """
-    sites = end._trace.sites
     check = sites is not None or debug.enabled()
-    cts: list[Any] = [None] * (end._index + 1)
-    cts[end._index] = g
-    for i in range(end._index, 0, -1):
+    cts: list[Any] = [None] * (last + 1)
+    cts[last] = g
+    for i in range(last, 0, -1):
         g = cts[i]
         if g is None:
             continue
         cts[i] = None  # release each cotangent as soon as it has been used
-        box = tape[i]
-        prim = box._prim
-        assert prim is not None
-        ans, args, kwargs = box._value, box._args, box._kwargs
+        prim, args, kwargs, parents, ans = tape[i]
         rules = prim.vjps
-        for argnum, parent in box._parents:
+        for argnum, j in parents:
             rule = rules[argnum] if argnum < len(rules) else None
             if rule is None:
                 rule = prim.vjp_rule(argnum)
             ct = rule(g, ans, *args, **kwargs) if kwargs else rule(g, ans, *args)
             if check:
-                debug.check_cotangent(prim, argnum, ct, parent, box, (sites or {}).get(i))
-            j = parent._index
+                debug.check_cotangent(prim, argnum, ct, tape[j][4], args, (sites or {}).get(i))
             prev = cts[j]
             if prev is None:
                 cts[j] = ct
@@ -86,5 +80,5 @@ def backward(tape: list[Box], end: Box, g: Any) -> Any:
                 cts[j] = add_any(prev, ct)
     result = cts[0]
     if result is None:
-        return vspace(tape[0]._value).zeros()
+        return vspace(tape[0][4]).zeros()
     return result

@@ -64,7 +64,7 @@ def test_rebinding_with_an_augmented_operator_is_fine():
 
 
 def test_unregistered_numpy_function_names_itself_and_the_packs():
-    with pytest.raises(NotDifferentiableError, match=r"plugrad\.numpy\.bartlett.*packs loaded: numpy"):
+    with pytest.raises(NotDifferentiableError, match=r"plugrad\.numpy\.bartlett.*packs loaded: .*numpy"):
         grad(lambda x: np.sum(np.bartlett(x)))(5.0)
 
 

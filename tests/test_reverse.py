@@ -62,11 +62,28 @@ def test_vjp_closure_releases_its_tape_when_dropped():
     refs = []
 
     def f(x):
-        y = x * 2.0
-        refs.append(weakref.ref(y))
+        y = np.exp(x)  # exp's rule reads its output, so the tape keeps it
+        refs.append(weakref.ref(y._value))
         return np.sum(y)
 
     vjp, _ = make_vjp(f)(numpy.ones(3))
     assert refs[0]() is not None
     del vjp
     assert refs[0]() is None
+
+
+def test_tape_keeps_only_what_rules_read():
+    # tanh's rule reads only its output and multiply's only its arguments, so the
+    # products x * 1.5 are freed during the forward pass: one array per step remains.
+    products = []
+
+    def f(x):
+        for _ in range(5):
+            p = x * 1.5
+            products.append(weakref.ref(p._value))
+            x = np.tanh(p)
+        return np.sum(x)
+
+    vjp, _ = make_vjp(f)(numpy.ones(4))
+    assert all(r() is None for r in products)
+    numpy.testing.assert_allclose(vjp(1.0), grad(f)(numpy.ones(4)))

@@ -60,16 +60,16 @@ def binary(name: str, fun: Callable[..., Any], dx: Partial, dy: Partial, *, comp
 
 
 # Addition and subtraction need no product with a partial derivative.
-add = Primitive("numpy.add", np.add, complex=True)
+add = Primitive("numpy.add", np.add, complex=True, saves=("shapes",))
 add.def_vjp(lambda g, ans, x, y: unbroadcast(g, x), lambda g, ans, x, y: unbroadcast(g, y))
 add.def_jvp(lambda t, ans, x, y: broadcast_like(t, ans), lambda t, ans, x, y: broadcast_like(t, ans))
 add.def_samples(*samples())
-subtract = Primitive("numpy.subtract", np.subtract, complex=True)
+subtract = Primitive("numpy.subtract", np.subtract, complex=True, saves=("shapes",))
 subtract.def_vjp(lambda g, ans, x, y: unbroadcast(g, x), lambda g, ans, x, y: unbroadcast(-g, y))
 subtract.def_jvp(lambda t, ans, x, y: broadcast_like(t, ans), lambda t, ans, x, y: broadcast_like(-t, ans))
 subtract.def_samples(*samples())
 
-multiply = Primitive("numpy.multiply", np.multiply, complex=True)
+multiply = Primitive("numpy.multiply", np.multiply, complex=True, saves=("args",))
 multiply.def_vjp(lambda g, ans, x, y: unbroadcast(g * y, x), lambda g, ans, x, y: unbroadcast(g * x, y))
 multiply.def_jvp(lambda t, ans, x, y: broadcast_like(t * y, ans), lambda t, ans, x, y: broadcast_like(x * t, ans))
 multiply.def_samples(*samples())

@@ -38,9 +38,11 @@ def elementwise(
     low: float = -1.0,
     high: float = 1.0,
     complex: bool = True,
+    saves: tuple[str, ...] = ("args",),
 ) -> Primitive:
-    """An elementwise primitive whose derivative is ``deriv(ans, x)``."""
-    prim = Primitive(f"numpy.{name}", fun, complex=complex)
+    """An elementwise primitive whose derivative is ``deriv(ans, x)``; ``saves`` says
+    whether ``deriv`` reads ``x`` (the default), ``ans``, or both."""
+    prim = Primitive(f"numpy.{name}", fun, complex=complex, saves=saves)
     prim.def_vjp(lambda g, ans, x: g * deriv(ans, x))
     prim.def_jvp(lambda t, ans, x: t * deriv(ans, x))
     prim.def_samples(*samples(low, high))
@@ -48,7 +50,7 @@ def elementwise(
 
 
 def _linear(name: str, fun: Callable[..., Any], *, complex: bool = True) -> Primitive:
-    prim = Primitive(f"numpy.{name}", fun, complex=complex)
+    prim = Primitive(f"numpy.{name}", fun, complex=complex, saves=("shapes",))
     prim.def_samples(*samples())
     return prim
 
@@ -70,25 +72,27 @@ imag.def_vjp(lambda g, ans, x: real(g) * 0 if not iscomplex(x) else -1j * real(g
 imag.def_jvp(lambda t, ans, x: imag(t))
 
 # The calculus table.
-exp = elementwise("exp", np.exp, lambda ans, x: ans)
-exp2 = elementwise("exp2", np.exp2, lambda ans, x: ans * math.log(2.0))
-expm1 = elementwise("expm1", np.expm1, lambda ans, x: ans + 1)
+exp = elementwise("exp", np.exp, lambda ans, x: ans, saves=("ans",))
+exp2 = elementwise("exp2", np.exp2, lambda ans, x: ans * math.log(2.0), saves=("ans",))
+expm1 = elementwise("expm1", np.expm1, lambda ans, x: ans + 1, saves=("ans",))
 log = elementwise("log", np.log, lambda ans, x: 1 / x, low=0.2, high=2.0)
 log2 = elementwise("log2", np.log2, lambda ans, x: 1 / (x * math.log(2.0)), low=0.2, high=2.0)
 log10 = elementwise("log10", np.log10, lambda ans, x: 1 / (x * math.log(10.0)), low=0.2, high=2.0)
 log1p = elementwise("log1p", np.log1p, lambda ans, x: 1 / (x + 1), low=-0.5, high=2.0)
-sqrt = elementwise("sqrt", np.sqrt, lambda ans, x: 0.5 / ans, low=0.2, high=2.0)
+sqrt = elementwise("sqrt", np.sqrt, lambda ans, x: 0.5 / ans, low=0.2, high=2.0, saves=("ans",))
 square = elementwise("square", np.square, lambda ans, x: 2 * x)
-reciprocal = elementwise("reciprocal", np.reciprocal, lambda ans, x: -(ans * ans), low=0.5, high=2.0)
+reciprocal = elementwise(
+    "reciprocal", np.reciprocal, lambda ans, x: -(ans * ans), low=0.5, high=2.0, saves=("ans",)
+)
 sin = elementwise("sin", np.sin, lambda ans, x: cos(x))
 cos = elementwise("cos", np.cos, lambda ans, x: -sin(x))
-tan = elementwise("tan", np.tan, lambda ans, x: 1 + ans * ans)
+tan = elementwise("tan", np.tan, lambda ans, x: 1 + ans * ans, saves=("ans",))
 arcsin = elementwise("arcsin", np.arcsin, lambda ans, x: 1 / sqrt(1 - x * x), low=-0.8, high=0.8)
 arccos = elementwise("arccos", np.arccos, lambda ans, x: -1 / sqrt(1 - x * x), low=-0.8, high=0.8)
 arctan = elementwise("arctan", np.arctan, lambda ans, x: 1 / (1 + x * x))
 sinh = elementwise("sinh", np.sinh, lambda ans, x: cosh(x))
 cosh = elementwise("cosh", np.cosh, lambda ans, x: sinh(x))
-tanh = elementwise("tanh", np.tanh, lambda ans, x: 1 - ans * ans)
+tanh = elementwise("tanh", np.tanh, lambda ans, x: 1 - ans * ans, saves=("ans",))
 arcsinh = elementwise("arcsinh", np.arcsinh, lambda ans, x: 1 / sqrt(x * x + 1))
 arccosh = elementwise("arccosh", np.arccosh, lambda ans, x: 1 / sqrt(x * x - 1), low=1.2, high=3.0)
 arctanh = elementwise("arctanh", np.arctanh, lambda ans, x: 1 / (1 - x * x), low=-0.8, high=0.8)
@@ -98,12 +102,15 @@ sinc = elementwise(
     lambda ans, x: (cos(math.pi * x) - ans) / x,
     low=0.1,
     high=1.5,
+    saves=("ans", "args"),
 )
-cbrt = elementwise("cbrt", np.cbrt, lambda ans, x: 1 / (3 * ans * ans), low=0.2, high=2.0, complex=False)
-deg2rad = elementwise("deg2rad", np.deg2rad, lambda ans, x: math.pi / 180, complex=False)
-rad2deg = elementwise("rad2deg", np.rad2deg, lambda ans, x: 180 / math.pi, complex=False)
-radians = elementwise("radians", np.radians, lambda ans, x: math.pi / 180, complex=False)
-degrees = elementwise("degrees", np.degrees, lambda ans, x: 180 / math.pi, complex=False)
+cbrt = elementwise(
+    "cbrt", np.cbrt, lambda ans, x: 1 / (3 * ans * ans), low=0.2, high=2.0, complex=False, saves=("ans",)
+)
+deg2rad = elementwise("deg2rad", np.deg2rad, lambda ans, x: math.pi / 180, complex=False, saves=())
+rad2deg = elementwise("rad2deg", np.rad2deg, lambda ans, x: 180 / math.pi, complex=False, saves=())
+radians = elementwise("radians", np.radians, lambda ans, x: math.pi / 180, complex=False, saves=())
+degrees = elementwise("degrees", np.degrees, lambda ans, x: 180 / math.pi, complex=False, saves=())
 
 
 # Not holomorphic: |z| and sign need the conjugate; their kinks get the subgradient 0.
