@@ -113,9 +113,21 @@ class Meta:
 _box_types: dict[type, type[Box]] = {}
 
 
-def register_box_type(value_type: type, box_cls: type[Box]) -> None:
-    """Wrap traced values of ``value_type`` in ``box_cls``."""
-    _box_types[value_type] = box_cls
+_box_types_by_name: dict[str, type[Box]] = {}
+
+
+def register_box_type(value_type: type | str, box_cls: type[Box]) -> None:
+    """Wrap traced values of ``value_type`` in ``box_cls``. A qualified name such as
+    ``"dask.array.core.Array"`` registers a type without importing its library."""
+    if isinstance(value_type, str):
+        _box_types_by_name[value_type] = box_cls
+    else:
+        _box_types[value_type] = box_cls
+
+
+def qualified_names(t: type) -> list[str]:
+    """``module.QualName`` of ``t`` and of each of its bases, most specific first."""
+    return [f"{c.__module__}.{c.__qualname__}" for c in t.__mro__]
 
 
 def box_type(value: Any) -> type[Box]:
@@ -126,10 +138,16 @@ def box_type(value: Any) -> type[Box]:
         return cls
     if issubclass(t, Box):
         return t
-    for base, cls in _box_types.items():
+    for base, cls in list(_box_types.items()):
         if isinstance(value, base):
             _box_types[t] = cls
             return cls
+    if _box_types_by_name:
+        for name in qualified_names(t):
+            cls = _box_types_by_name.get(name)
+            if cls is not None:
+                _box_types[t] = cls
+                return cls
     return Box
 
 

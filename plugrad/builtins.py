@@ -149,10 +149,11 @@ class SequenceBox(Box):
 
     def __getattr__(self, name: str) -> Any:
         # Fields of a traced named tuple.
-        fields = getattr(_py.type(self._value), "_fields", ())
+        kind = _py.type(getval(self))
+        fields = getattr(kind, "_fields", ())
         if name in fields:
             return take(self, fields.index(name))
-        raise AttributeError(f"{_py.type(self._value).__name__} has no attribute {name!r}")
+        raise AttributeError(f"{kind.__name__} has no attribute {name!r}")
 
 
 class DictBox(Box):

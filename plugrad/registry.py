@@ -718,14 +718,14 @@ class _TypeRegistrar:
     def __init__(self, info: PackInfo) -> None:
         self._info = info
 
-    def vspace(self, value_type: type, factory: Callable[[Any], VSpace]) -> None:
-        if not isinstance(value_type, type) or not callable(factory):
+    def vspace(self, value_type: type | str, factory: Callable[[Any], VSpace]) -> None:
+        if not isinstance(value_type, (type, str)) or not callable(factory):
             raise TypeError(f"register.vspace needs a type and a factory, got {value_type!r}, {factory!r}")
         register_vspace(value_type, factory)
         self._info.types.append(TypeRegistration("vspace", _typename(value_type), _typename(factory)))
 
-    def box(self, value_type: type, box_cls: type[Box]) -> None:
-        if not isinstance(value_type, type) or not (isinstance(box_cls, type) and issubclass(box_cls, Box)):
+    def box(self, value_type: type | str, box_cls: type[Box]) -> None:
+        if not isinstance(value_type, (type, str)) or not (isinstance(box_cls, type) and issubclass(box_cls, Box)):
             raise TypeError(f"register.box needs a type and a Box subclass, got {value_type!r}, {box_cls!r}")
         register_box_type(value_type, box_cls)
         self._info.types.append(TypeRegistration("box", _typename(value_type), _typename(box_cls)))

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad.box import Box, getval
+from plugrad.box import Box, getval, qualified_names
 from plugrad.errors import NotDifferentiableError
 
 __all__ = [
@@ -375,9 +375,16 @@ for _t in (np.float16, np.float32, np.float64, np.longdouble, np.complex64, np.c
     _vspace_types[_t] = ArrayVSpace
 
 
-def register_vspace(value_type: type, factory: Callable[[Any], VSpace]) -> None:
-    """Let plugrad differentiate with respect to values of ``value_type``."""
-    _vspace_types[value_type] = factory
+_vspace_types_by_name: dict[str, Callable[[Any], VSpace]] = {}
+
+
+def register_vspace(value_type: type | str, factory: Callable[[Any], VSpace]) -> None:
+    """Let plugrad differentiate with respect to values of ``value_type``. A qualified
+    name such as ``"dask.array.core.Array"`` registers a type without importing its library."""
+    if isinstance(value_type, str):
+        _vspace_types_by_name[value_type] = factory
+    else:
+        _vspace_types[value_type] = factory
 
 
 def vspace(value: Any) -> VSpace:
@@ -392,7 +399,13 @@ def vspace(value: Any) -> VSpace:
                 factory = f
                 break
         else:
-            raise NotDifferentiableError(_bad_type_message(value))
+            for name in qualified_names(t):
+                factory = _vspace_types_by_name.get(name)
+                if factory is not None:
+                    break
+            else:
+                raise NotDifferentiableError(_bad_type_message(value))
+        _vspace_types[t] = factory
     return factory(value)
 
 
