@@ -1,0 +1,38 @@
+"""plugrad's misc pack: ``plugrad.misc`` (``flatten``, ``flatten_func``, ``fixed_point``),
+``plugrad.misc.optimizers`` (``sgd``, ``rmsprop``, ``adam``) and
+``plugrad.misc.fixed_points``, in autograd's terms.
+
+Importing this module defines the hooks and nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plugrad import hookimpl
+
+__version__ = "0.1.0"
+
+NAMESPACES = ("misc", "misc.optimizers", "misc.fixed_points")
+
+
+@hookimpl
+def plugrad_namespaces() -> list[str]:
+    return list(NAMESPACES)
+
+
+@hookimpl
+def plugrad_primitives(namespace: str) -> list[Any] | None:
+    if namespace == "misc":
+        from plugrad_misc import fixed_points, flatten
+
+        return [flatten._flatten, flatten._unflatten, flatten.FLATTEN, flatten.FLATTEN_FUNC, fixed_points.fixed_point]
+    if namespace == "misc.optimizers":
+        from plugrad_misc import optimizers
+
+        return optimizers.ENTRIES
+    if namespace == "misc.fixed_points":
+        from plugrad_misc import fixed_points
+
+        return [fixed_points.FIXED_POINT_ALIAS]
+    return None
