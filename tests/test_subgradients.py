@@ -1,0 +1,54 @@
+"""The documented conventions at kinks and singularities (docs: tutorial, "Non-differentiable points")."""
+
+from __future__ import annotations
+
+import numpy
+import pytest
+
+import plugrad.numpy as np
+from plugrad import elementwise_grad, grad, make_jvp
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+
+def test_abs_at_zero_is_zero_in_both_modes():
+    assert grad(np.abs)(0.0) == 0.0
+    assert make_jvp(np.abs)(0.0)(1.0)[1] == 0.0
+
+
+def test_maximum_and_minimum_ties_split_evenly():
+    assert grad(lambda x: np.maximum(x, 1.0))(1.0) == 0.5
+    assert grad(lambda x: np.minimum(x, 2.0))(2.0) == 0.5
+    assert grad(lambda x: np.maximum(x, x))(1.0) == 1.0  # both halves come back to x
+    numpy.testing.assert_array_equal(elementwise_grad(lambda x: np.maximum(x, 0.0))(numpy.array([-1.0, 0.0, 1.0])), [0, 0.5, 1])
+    numpy.testing.assert_array_equal(grad(np.max)(numpy.array([1.0, 3.0, 3.0])), [0, 0.5, 0.5])
+
+
+def test_sqrt_at_zero_is_infinite_not_a_subgradient():
+    assert grad(np.sqrt)(numpy.float64(0.0)) == numpy.inf
+
+
+def test_norm_at_zero_is_the_zero_subgradient():
+    numpy.testing.assert_array_equal(grad(np.linalg.norm)(numpy.zeros(3)), numpy.zeros(3))
+
+
+def test_sort_ties_follow_the_stable_order():
+    numpy.testing.assert_array_equal(grad(lambda x: np.sort(x)[0])(numpy.array([1.0, 1.0, 2.0])), [1, 0, 0])
+
+
+def test_clip_passes_the_cotangent_to_x_at_the_bounds():
+    x = numpy.array([0.0, 1.0, 0.5, 2.0, -1.0])
+    numpy.testing.assert_array_equal(elementwise_grad(lambda x: np.clip(x, 0.0, 1.0))(x), [1, 1, 1, 0, 0])
+
+
+def test_where_sends_each_cotangent_to_the_branch_taken():
+    x = numpy.array([-1.0, 2.0])
+    numpy.testing.assert_array_equal(elementwise_grad(lambda x: np.where(x > 0, x**2, -x))(x), [-1, 4])
+
+
+def test_the_where_nan_trap_and_its_safe_pattern():
+    x = numpy.array([-1.0, 4.0])
+    trap = elementwise_grad(lambda x: np.where(x > 0, np.sqrt(x), 0.0))(x)
+    assert numpy.isnan(trap[0])  # 0 * (derivative of sqrt at -1) is 0 * nan
+    safe = elementwise_grad(lambda x: np.where(x > 0, np.sqrt(np.where(x > 0, x, 1.0)), 0.0))(x)
+    numpy.testing.assert_array_equal(safe, [0.0, 0.25])
