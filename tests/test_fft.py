@@ -8,10 +8,10 @@ import sys
 from typing import Any
 
 import numpy
+import plugrad.numpy as np
 import pytest
 
 import plugrad
-import plugrad.numpy as np
 from plugrad import NonDifferentiable, Primitive, grad, make_jvp
 from plugrad.gradcheck import check_primitive
 from plugrad.test_util import check_grads
@@ -56,9 +56,9 @@ def test_parseval(rng: numpy.random.Generator) -> None:
 @pytest.mark.parametrize("n", [6, 7])
 def test_real_round_trip(rng: numpy.random.Generator, n: int) -> None:
     x, w = rng.standard_normal((2, n))
-    f = lambda x: np.sum(w * np.fft.irfft(np.fft.rfft(x), n))  # noqa: E731
+    f = lambda x: np.sum(w * np.fft.irfft(np.fft.rfft(x), n))
     assert numpy.allclose(grad(f)(x), w)
-    g = lambda x: np.sum(w * np.fft.hfft(np.fft.ihfft(x), n))  # noqa: E731
+    g = lambda x: np.sum(w * np.fft.hfft(np.fft.ihfft(x), n))
     assert numpy.allclose(grad(g)(x), w)
     ans, tangent = make_jvp(lambda x: np.fft.irfft(np.fft.rfft(x), n))(x)(w)
     assert numpy.allclose(ans, x) and numpy.allclose(tangent, w)
@@ -74,13 +74,17 @@ def test_gradients_are_real_for_real_input(rng: numpy.random.Generator) -> None:
 def test_nd_compositions(rng: numpy.random.Generator) -> None:
     x = rng.standard_normal((3, 4))
     check_grads(lambda x: np.fft.fftn(x, s=(4, 2), axes=(0, 0)), modes=("fwd", "rev"), order=2)(x)
-    check_grads(lambda x: np.fft.irfftn(np.fft.fftshift(x) * 1j + x, s=(-1, 5), axes=(0, 1)), modes=("fwd", "rev"))(x)
-    check_grads(lambda x: np.abs(np.fft.ifft2(np.fft.ifftshift(x, axes=0), norm="ortho")), modes=("fwd", "rev"))(x)
+    check_grads(
+        lambda x: np.fft.irfftn(np.fft.fftshift(x) * 1j + x, s=(-1, 5), axes=(0, 1)), modes=("fwd", "rev")
+    )(x)
+    check_grads(
+        lambda x: np.abs(np.fft.ifft2(np.fft.ifftshift(x, axes=0), norm="ortho")), modes=("fwd", "rev")
+    )(x)
 
 
 def test_frequencies_are_constants(rng: numpy.random.Generator) -> None:
     x = rng.standard_normal(4)
-    f = lambda x: np.sum(np.fft.fftfreq(len(x), 0.5) * x) + np.sum(np.fft.rfftfreq(4) * x[:3])  # noqa: E731
+    f = lambda x: np.sum(np.fft.fftfreq(len(x), 0.5) * x) + np.sum(np.fft.rfftfreq(4) * x[:3])
     assert numpy.allclose(grad(f)(x), numpy.fft.fftfreq(4, 0.5) + numpy.r_[numpy.fft.rfftfreq(4), 0])
 
 

@@ -10,20 +10,22 @@ import sys
 from typing import Any
 
 import numpy
-import pytest
-
-import plugrad
 import plugrad.numpy as np
-from plugrad import Primitive, grad, make_jvp
-from plugrad.gradcheck import check_primitive
+import pytest
 from plugrad.misc import fixed_point, flatten, flatten_func
 from plugrad.misc.optimizers import adam, rmsprop, sgd
+
+import plugrad
+from plugrad import Primitive, grad, make_jvp
+from plugrad.gradcheck import check_primitive
 from plugrad.test_util import check_grads
 
 Point = collections.namedtuple("Point", "x y")
 
 
-@pytest.mark.parametrize("name", ["misc._flatten", "misc._unflatten", "misc.fixed_point", "misc.fixed_points.fixed_point"])
+@pytest.mark.parametrize(
+    "name", ["misc._flatten", "misc._unflatten", "misc.fixed_point", "misc.fixed_points.fixed_point"]
+)
 def test_primitive(name: str) -> None:
     prim = plugrad.default_registry().lookup(name)
     assert isinstance(prim, Primitive)
@@ -80,13 +82,13 @@ def test_gradients_through_flatten_and_unflatten(rng: numpy.random.Generator) ->
     x = rng.standard_normal(3)
     assert numpy.allclose(grad(lambda x: np.sum(flatten([x, {"y": 2.0 * x}])[0] ** 2))(x), 10 * x)
     check_grads(lambda v: unflatten(v)["w"] * unflatten(v)["b"][1], modes=("fwd", "rev"), order=2)(flat)
-    ans, tangent = make_jvp(lambda v: unflatten(v))(flat)(numpy.ones_like(flat))
+    _, tangent = make_jvp(lambda v: unflatten(v))(flat)(numpy.ones_like(flat))
     assert_same(tangent, {"w": numpy.ones((2, 3)), "b": [numpy.ones(2), 1.0]})
 
 
 def test_flatten_func(rng: numpy.random.Generator) -> None:
     value = {"a": rng.standard_normal(3), "b": (rng.standard_normal((2, 2)),)}
-    func = lambda p, k: {"out": [p["a"] * k, np.sum(p["b"][0])]}  # noqa: E731
+    func = lambda p, k: {"out": [p["a"] * k, np.sum(p["b"][0])]}
     flat_func, unflatten, flat_example = flatten_func(func, value)
     assert numpy.array_equal(flat_example, flatten(value)[0])
     assert_same(unflatten(flat_example), value)
@@ -103,7 +105,11 @@ def quadratic(target: dict[str, Any]) -> Any:
 
 @pytest.mark.parametrize(
     "optimizer, kwargs",
-    [(adam, dict(num_iters=300, step_size=0.1)), (sgd, dict(num_iters=300, step_size=0.5)), (rmsprop, dict(num_iters=300, step_size=0.05))],
+    [
+        (adam, {"num_iters": 300, "step_size": 0.1}),
+        (sgd, {"num_iters": 300, "step_size": 0.5}),
+        (rmsprop, {"num_iters": 300, "step_size": 0.05}),
+    ],
 )
 def test_optimizers_minimise_a_quadratic_over_a_dict(optimizer: Any, kwargs: dict[str, Any]) -> None:
     target = {"w": numpy.array([[1.0, -2.0], [0.5, 3.0]]), "c": [4.0]}
@@ -127,7 +133,7 @@ def test_adam_first_step_is_step_size_times_sign() -> None:
 
 
 def test_differentiating_through_an_optimizer() -> None:
-    loss = lambda x, i=0: np.sum((x - 1.0) ** 2 * numpy.array([1.0, 3.0]))  # noqa: E731
+    loss = lambda x, i=0: np.sum((x - 1.0) ** 2 * numpy.array([1.0, 3.0]))
 
     def final_loss(step_size: float) -> Any:
         return loss(sgd(grad(loss), numpy.zeros(2), num_iters=5, step_size=step_size))
@@ -143,7 +149,7 @@ def max_abs(x: Any, y: Any) -> float:
 
 def test_fixed_point_gradient_matches_finite_differences(rng: numpy.random.Generator) -> None:
     a = rng.uniform(0.2, 0.8, 4)
-    solve = lambda a: fixed_point(lambda a: lambda x: a * np.cos(x), a, numpy.zeros(4), max_abs, 1e-14)  # noqa: E731
+    solve = lambda a: fixed_point(lambda a: lambda x: a * np.cos(x), a, numpy.zeros(4), max_abs, 1e-14)
     x = solve(a)
     assert numpy.allclose(x, a * numpy.cos(x), atol=1e-13)
     # x = a cos x, so dx/da = cos x / (1 + a sin x), elementwise.
@@ -165,14 +171,16 @@ def test_fixed_point_of_a_container(rng: numpy.random.Generator) -> None:
         return max(max_abs(x[0], y[0]), max_abs(x[1], y[1]))
 
     p = {"scale": rng.uniform(0.2, 0.6, 3), "shift": rng.standard_normal(3)}
-    solve = lambda p: fixed_point(f, p, (numpy.zeros(3), numpy.zeros(3)), dist, 1e-14)  # noqa: E731
-    combine = lambda x: x[0] * 2.0 + x[1]  # noqa: E731
+    solve = lambda p: fixed_point(f, p, (numpy.zeros(3), numpy.zeros(3)), dist, 1e-14)
+    combine = lambda x: x[0] * 2.0 + x[1]
     check_grads(lambda p: combine(solve(p)), modes=("fwd", "rev"), order=1)(p)
 
 
 def test_x0_has_no_derivative() -> None:
     with pytest.raises(plugrad.NotDifferentiableError, match="argument 2"):
-        grad(lambda x0: np.sum(fixed_point(lambda a: lambda x: a * np.cos(x), 0.5, x0, max_abs, 1e-12)))(numpy.zeros(2))
+        grad(lambda x0: np.sum(fixed_point(lambda a: lambda x: a * np.cos(x), 0.5, x0, max_abs, 1e-12)))(
+            numpy.zeros(2)
+        )
 
 
 def test_namespaces() -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import numpy
+import plugrad.numpy as np
 import pytest
 
 import plugrad
-import plugrad.numpy as np
 from plugrad import Composite, NonDifferentiable, TraceError, grad, make_jvp
 from plugrad.test_util import check_grads
 
@@ -74,20 +75,25 @@ def test_traced_parameters_give_a_plain_sample() -> None:
     assert numpy.allclose(g, 1 + numpy.exp(mu) * numpy.random.standard_normal(3))
 
 
-def test_permutation_and_choice_select_differentiably(rng: numpy.random.Generator) -> None:
+DRAWS = {
+    "permutation": lambda x: np.random.permutation(x),
+    "choice": lambda x: np.random.choice(x[:, 0], size=(2, 3)),
+    "choice_p": lambda x: np.random.choice(x[:, 1], 4, replace=False, p=numpy.full(5, 0.2)),
+}
+
+
+@pytest.mark.parametrize("name", DRAWS)
+def test_selections_are_differentiable_and_numpys(rng: numpy.random.Generator, name: str) -> None:
+    def seeded(x: Any) -> Any:  # one draw, the same at every call
+        np.random.seed(7)
+        return DRAWS[name](x)
+
     x = rng.standard_normal((5, 2))
-    draws = [
-        lambda x: np.random.permutation(x),
-        lambda x: np.random.choice(x[:, 0], size=(2, 3)),
-        lambda x: np.random.choice(x[:, 1], 4, replace=False, p=numpy.full(5, 0.2)),
-    ]
-    for draw in draws:
-        seeded = lambda x: (np.random.seed(7), draw(x))[1]  # noqa: E731 - one draw, every call
-        traced = []
-        grad(lambda x: np.sum(np.sin(traced.append(seeded(x)) or traced[-1])))(x)
-        plain = seeded(x)
-        assert type(plain) is numpy.ndarray and numpy.array_equal(plugrad.box.getval(traced[0]), plain)
-        check_grads(seeded, modes=("fwd", "rev"))(x)
+    traced = []
+    grad(lambda x: np.sum(np.sin(traced.append(seeded(x)) or traced[-1])))(x)
+    plain = seeded(x)
+    assert type(plain) is numpy.ndarray and numpy.array_equal(plugrad.box.getval(traced[0]), plain)
+    check_grads(seeded, modes=("fwd", "rev"))(x)
 
 
 def test_shuffle_refuses_a_traced_array() -> None:
@@ -99,5 +105,7 @@ def test_shuffle_refuses_a_traced_array() -> None:
 
 
 def test_importing_the_pack_imports_no_primitives() -> None:
-    code = "import sys, plugrad_random; assert not [m for m in sys.modules if m.startswith('plugrad_random.')]"
+    code = (
+        "import sys, plugrad_random; assert not [m for m in sys.modules if m.startswith('plugrad_random.')]"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

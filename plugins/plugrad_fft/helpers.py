@@ -8,8 +8,8 @@ import numpy as np
 
 from plugrad import NonDifferentiable, Primitive, Sample, rand
 
-fftshift = Primitive("numpy.fft.fftshift", np.fft.fftshift, complex=True)
-ifftshift = Primitive("numpy.fft.ifftshift", np.fft.ifftshift, complex=True)
+fftshift = Primitive("numpy.fft.fftshift", np.fft.fftshift, complex=True, saves=("args",))
+ifftshift = Primitive("numpy.fft.ifftshift", np.fft.ifftshift, complex=True, saves=("args",))
 fftshift.def_vjp(lambda g, ans, x, axes=None: ifftshift(g, axes)).def_linear()
 ifftshift.def_vjp(lambda g, ans, x, axes=None: fftshift(g, axes)).def_linear()
 for _prim in (fftshift, ifftshift):

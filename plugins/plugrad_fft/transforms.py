@@ -28,10 +28,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from plugrad_numpy._util import dtype_of, shape_of, unbroadcast
 
 from plugrad import Primitive, Sample, rand
 from plugrad.box import getval
-from plugrad_numpy._util import dtype_of, shape_of, unbroadcast
 
 Step = tuple[str, int, int]  # (1-D transform, axis, n)
 
@@ -52,6 +52,7 @@ _resize = Primitive(
     "numpy.fft._resize",
     _resize_fun,
     complex=True,
+    saves=("shapes",),
     doc="``x`` truncated or zero-padded to length ``n`` along ``axis``.",
 )
 _resize.def_vjp(lambda g, ans, x, n, axis: _resize(g, shape_of(x)[axis], axis))
@@ -164,14 +165,18 @@ def _vjp_along(g: Any, x: Any, steps: list[Step], norm: Any) -> Any:
 
 
 def _vjp_1d(plan: Callable[..., list[Step]]) -> Callable[..., Any]:
-    def vjp(g: Any, ans: Any, x: Any, n: Any = None, axis: int = -1, norm: Any = None, out: Any = None) -> Any:
+    def vjp(
+        g: Any, ans: Any, x: Any, n: Any = None, axis: int = -1, norm: Any = None, out: Any = None
+    ) -> Any:
         return _vjp_along(g, x, plan(shape_of(x), n, axis), norm)
 
     return vjp
 
 
 def _vjp_nd(plan: Callable[..., list[Step]], default_axes: Any) -> Callable[..., Any]:
-    def vjp(g: Any, ans: Any, x: Any, s: Any = None, axes: Any = default_axes, norm: Any = None, out: Any = None) -> Any:
+    def vjp(
+        g: Any, ans: Any, x: Any, s: Any = None, axes: Any = default_axes, norm: Any = None, out: Any = None
+    ) -> Any:
         return _vjp_along(g, x, plan(shape_of(x), s, axes), norm)
 
     return vjp
@@ -186,7 +191,9 @@ def _transform_jvp(prim: Primitive) -> Callable[..., Any]:
 
 
 def transform(name: str, fun: Callable[..., Any], vjp: Callable[..., Any], *, complex: bool) -> Primitive:
-    prim = Primitive(f"numpy.fft.{name}", fun, complex=complex)
+    # The rules read the input's shape and dtype and the (small) other arguments; not
+    # "shapes", which would turn a NumPy integer n into a Meta.
+    prim = Primitive(f"numpy.fft.{name}", fun, complex=complex, saves=("args",))
     prim.def_vjp(vjp)
     prim.def_jvp(_transform_jvp(prim))
     return prim

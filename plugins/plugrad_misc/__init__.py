@@ -26,7 +26,13 @@ def plugrad_primitives(namespace: str) -> list[Any] | None:
     if namespace == "misc":
         from plugrad_misc import fixed_points, flatten
 
-        return [flatten._flatten, flatten._unflatten, flatten.FLATTEN, flatten.FLATTEN_FUNC, fixed_points.fixed_point]
+        return [
+            flatten._flatten,
+            flatten._unflatten,
+            flatten.FLATTEN,
+            flatten.FLATTEN_FUNC,
+            fixed_points.fixed_point,
+        ]
     if namespace == "misc.optimizers":
         from plugrad_misc import optimizers
 

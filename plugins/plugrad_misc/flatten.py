@@ -19,11 +19,11 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from plugrad_numpy._util import unbroadcast
 
 from plugrad import Composite, Primitive, Sample, gen, rand
 from plugrad.box import getval
 from plugrad.builtins import pack
-from plugrad_numpy._util import unbroadcast
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,7 +67,13 @@ def structure(value: Any, path: str = "value") -> Leaf | Node:
     if isinstance(value, (int, float, complex, np.generic, np.ndarray)):
         arr = np.asarray(value)
         if arr.dtype.kind in "biufc":
-            kind = "array" if isinstance(value, np.ndarray) else "scalar" if isinstance(value, np.generic) else "python"
+            kind = (
+                "array"
+                if isinstance(value, np.ndarray)
+                else "scalar"
+                if isinstance(value, np.generic)
+                else "python"
+            )
             return Leaf(arr.shape, arr.dtype, kind)
     raise TypeError(
         f"flatten cannot flatten {path}, a {type(value).__name__}: its leaves must be numbers or "
@@ -113,8 +119,20 @@ def _unflatten_fun(vector: Any, tree: Leaf | Node) -> Any:
     return _rebuild(np.asarray(vector), tree, 0)[0]
 
 
-_flatten = Primitive("misc._flatten", _flatten_fun, complex=True, doc="The leaves of a container as one vector.")
-_unflatten = Primitive("misc._unflatten", _unflatten_fun, complex=True, doc="A vector as a container shaped like ``tree``.")
+_flatten = Primitive(
+    "misc._flatten",
+    _flatten_fun,
+    complex=True,
+    saves=("args",),
+    doc="The leaves of a container as one vector.",
+)
+_unflatten = Primitive(
+    "misc._unflatten",
+    _unflatten_fun,
+    complex=True,
+    saves=("shapes",),
+    doc="A vector as a container shaped like ``tree``.",
+)
 _flatten.def_vjp(lambda g, ans, value: _unflatten(g, structure(getval(value))))
 _flatten.def_jvp(lambda t, ans, value: _flatten(pack(t)))
 _unflatten.def_vjp(lambda g, ans, vector, tree: unbroadcast(_flatten(pack(g)), vector))
@@ -133,7 +151,9 @@ def flatten(value: Any) -> tuple[Any, Callable[[Any], Any]]:
     return _flatten(packed), unflatten
 
 
-def flatten_func(func: Callable[..., Any], example: Any) -> tuple[Callable[..., Any], Callable[[Any], Any], Any]:
+def flatten_func(
+    func: Callable[..., Any], example: Any
+) -> tuple[Callable[..., Any], Callable[[Any], Any], Any]:
     """``(flat_func, unflatten, flat_example)``: ``func`` of a container like ``example`` as a
     function of a flat vector (its output flattened too), with ``example`` flattened."""
     flat_example, unflatten = flatten(example)
@@ -161,13 +181,24 @@ def _nested(rng: np.random.Generator, dtype: str) -> Any:
             x = x + 1j * rng.uniform(-1, 1, shape)
         return np.asarray(x, dtype)
 
-    return {"w": [arr(2, 3), (arr(), arr(1))], "b": arr(2), "p": Pair(arr()[()], arr(2, 2)), "s": complex(arr()) if np.dtype(dtype).kind == "c" else float(arr())}
+    return {
+        "w": [arr(2, 3), (arr(), arr(1))],
+        "b": arr(2),
+        "p": Pair(arr()[()], arr(2, 2)),
+        "s": complex(arr()) if np.dtype(dtype).kind == "c" else float(arr()),
+    }
 
 
-_TREE = structure({"w": [np.zeros((2, 3)), (np.zeros(()), np.zeros(1))], "b": np.zeros(2), "s": 0.0, "f": np.float32(0)})
+_TREE = structure(
+    {"w": [np.zeros((2, 3)), (np.zeros(()), np.zeros(1))], "b": np.zeros(2), "s": 0.0, "f": np.float32(0)}
+)
 _COMPLEX_TREE = structure([np.zeros(2, complex), 0j, (np.zeros((1, 2)),)])
 
-_flatten.def_samples(Sample(gen(_nested)), Sample(rand(2, 3)), Sample(gen(lambda rng, dtype: [_nested(rng, dtype), _nested(rng, dtype)["p"]])))
+_flatten.def_samples(
+    Sample(gen(_nested)),
+    Sample(rand(2, 3)),
+    Sample(gen(lambda rng, dtype: [_nested(rng, dtype), _nested(rng, dtype)["p"]])),
+)
 _unflatten.def_samples(
     Sample(rand(12), _TREE),
     Sample(rand(5), _COMPLEX_TREE).only("complex128"),

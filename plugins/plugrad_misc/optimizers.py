@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from plugrad_numpy.unary import sqrt
 
 from plugrad import Composite
 from plugrad_misc.flatten import flatten
-from plugrad_numpy.unary import sqrt
 
 Fun = Callable[..., Any]
 
@@ -32,14 +32,23 @@ def unflatten_optimizer(optimize: Fun) -> Fun:
         def flat_grad(x: Any, i: int) -> Any:
             return flatten(grad(unflatten(x), i))[0]
 
-        flat_callback = None if callback is None else (lambda x, i, g: callback(unflatten(x), i, unflatten(g)))
+        flat_callback = (
+            None if callback is None else (lambda x, i, g: callback(unflatten(x), i, unflatten(g)))
+        )
         return unflatten(optimize(flat_grad, flat_x0, flat_callback, *args, **kwargs))
 
     return optimize_nested
 
 
 @unflatten_optimizer
-def sgd(grad: Fun, x: Any, callback: Fun | None = None, num_iters: int = 200, step_size: float = 0.1, mass: float = 0.9) -> Any:
+def sgd(
+    grad: Fun,
+    x: Any,
+    callback: Fun | None = None,
+    num_iters: int = 200,
+    step_size: float = 0.1,
+    mass: float = 0.9,
+) -> Any:
     """Stochastic gradient descent with momentum: the velocity averages the negative gradients."""
     velocity = np.zeros(len(x))
     for i in range(num_iters):
@@ -53,7 +62,13 @@ def sgd(grad: Fun, x: Any, callback: Fun | None = None, num_iters: int = 200, st
 
 @unflatten_optimizer
 def rmsprop(
-    grad: Fun, x: Any, callback: Fun | None = None, num_iters: int = 100, step_size: float = 0.1, gamma: float = 0.9, eps: float = 1e-8
+    grad: Fun,
+    x: Any,
+    callback: Fun | None = None,
+    num_iters: int = 100,
+    step_size: float = 0.1,
+    gamma: float = 0.9,
+    eps: float = 1e-8,
 ) -> Any:
     """Root-mean-square propagation: steps scaled by a running average of squared gradients."""
     avg_sq_grad = np.ones(len(x))

@@ -29,7 +29,9 @@ STATE = ("seed", "get_state", "set_state", "get_bit_generator", "set_bit_generat
 
 def _nondifferentiable(names: tuple[str, ...]) -> list[NonDifferentiable]:
     # A name this NumPy lacks (added or removed in another version) is skipped.
-    return [NonDifferentiable(f"numpy.random.{n}", getattr(np.random, n)) for n in names if hasattr(np.random, n)]
+    return [
+        NonDifferentiable(f"numpy.random.{n}", getattr(np.random, n)) for n in names if hasattr(np.random, n)
+    ]
 
 
 def permutation(x: Any) -> Any:
