@@ -13,6 +13,7 @@ turns ``f`` into ``(x, v) -> VJP_f(x)(v)`` and :func:`tangent_as_input` into
 from __future__ import annotations
 
 import dataclasses
+import functools
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -27,6 +28,7 @@ from plugrad.vspace import VSpace, vspace
 
 __all__ = [
     "CheckFailure",
+    "Probe",
     "Tolerance",
     "pair",
     "numeric_jvp",
@@ -38,6 +40,11 @@ __all__ = [
     "check_primal",
     "check_not_differentiable",
     "check_function",
+    "vjp_vs_fd",
+    "jvp_vs_fd",
+    "transpose",
+    "types",
+    "primal",
     "cotangent_as_input",
     "tangent_as_input",
     "tolerance_for",
@@ -165,50 +172,97 @@ def _suffix(label: str) -> str:
     return f": {label}" if label else ""
 
 
-def _scale(*values: Any) -> float:
-    return max([float(np.max(np.abs(vspace(v).flatten(v)))) if vspace(v).size else 0.0 for v in values] + [0.0])
+def _absmax(value: Any) -> float:
+    value = getval(value)
+    if isinstance(value, (list, tuple)):
+        return max((_absmax(e) for e in value), default=0.0)
+    if isinstance(value, dict):
+        return max((_absmax(e) for e in value.values()), default=0.0)
+    magnitude = np.abs(value)
+    return float(np.max(magnitude)) if np.size(magnitude) else 0.0
 
 
-def _fd_check(what: str, rule: str, analytic: float, f: Fun, x: Any, u: Any, v: Any, y: Any, tol: Tolerance, label: str) -> None:
-    fd = numeric_jvp(f, x, u, tol.eps)
-    numeric = pair(v, fd)
-    allowed = _allowed(numeric, tol, _scale(fd) * _scale(v) * max(1, vspace(y).size) ** 0.5)
-    if not abs(analytic - numeric) <= allowed:  # `not <=` so that NaN fails
-        how = f"rtol {tol.rtol:g}, atol {tol.atol:g}, step {tol.eps:g}"
-        rows = (f"analytic ({rule}, plugrad's rules)", "numeric (<v, central difference along u>)")
-        raise _fail(what, analytic, numeric, label, rows=rows, allowed=allowed, how=how)
+class Probe:
+    """``f`` at ``x`` with random directions ``u`` (of the input) and ``v`` (of the output),
+    and the quantities the checks compare, each computed once, on first use: checks of one
+    probe share the work, and each gives the same numbers whichever runs first or alone."""
+
+    def __init__(self, f: Fun, x: Any, rng: np.random.Generator, tol: Tolerance) -> None:
+        self.f, self.x, self.base_tol = f, x, tol
+        self.space = vspace(x)
+        self.u = self.space.randn(rng)
+        self._rng = rng  # v is drawn on first use: it needs the output's space
+        self._y: Any = None
+        self._have_y = False
+
+    def _seen(self, y: Any) -> None:
+        if not self._have_y:
+            self._y, self._have_y = getval(y), True
+
+    @property
+    def y(self) -> Any:
+        """``f(x)``, as the first trace computed it (or untraced if none ran yet)."""
+        if not self._have_y:
+            self._seen(self.f(self.x))
+        return self._y
+
+    @functools.cached_property
+    def out_space(self) -> VSpace:
+        return vspace(self.y)
+
+    @functools.cached_property
+    def v(self) -> Any:
+        return self.out_space.randn(self._rng)
+
+    @functools.cached_property
+    def tol(self) -> Tolerance:
+        return _for_output(self.base_tol, self.y)
+
+    @functools.cached_property
+    def reverse(self) -> tuple[Any, Any]:
+        """``(f(x) as traced in reverse mode, VJP(v))``."""
+        vjp, y = make_vjp(self.f, self.x)
+        self._seen(y)
+        return y, vjp(self.v)
+
+    @functools.cached_property
+    def forward(self) -> tuple[Any, Any]:
+        """``(f(x) as traced in forward mode, JVP(u))``."""
+        y, t = make_jvp(self.f, self.x)(self.u)
+        self._seen(y)
+        return y, t
+
+    @functools.cached_property
+    def numeric(self) -> Any:
+        """The central difference of ``f`` along ``u``."""
+        return numeric_jvp(self.f, self.x, self.u, self.tol.eps)
+
+    def against_fd(self, what: str, rule: str, analytic: float, label: str) -> None:
+        tol, fd, v = self.tol, self.numeric, self.v
+        numeric = pair(v, fd)
+        allowed = _allowed(numeric, tol, _absmax(fd) * _absmax(v) * max(1, self.out_space.size) ** 0.5)
+        if not abs(analytic - numeric) <= allowed:  # `not <=` so that NaN fails
+            how = f"rtol {tol.rtol:g}, atol {tol.atol:g}, step {tol.eps:g}"
+            rows = (f"analytic ({rule}, plugrad's rules)", "numeric (<v, central difference along u>)")
+            raise _fail(what, analytic, numeric, label, rows=rows, allowed=allowed, how=how)
 
 
-def check_vjp_numeric(f: Fun, x: Any, rng: np.random.Generator, tol: Tolerance, label: str = "") -> None:
-    """``<VJP(v), u>`` against ``<v, (f(x + eps u) - f(x - eps u)) / 2 eps>``, random ``u`` and ``v``."""
-    vjp, y = make_vjp(f, x)
-    tol = _for_output(tol, y)
-    u, v = vspace(x).randn(rng), vspace(y).randn(rng)
-    analytic = pair(vjp(v), u)
-    _fd_check("reverse mode vs finite differences", "<VJP(v), u>", analytic, f, x, u, v, y, tol, label)
+def vjp_vs_fd(p: Probe, label: str = "") -> None:
+    """``<VJP(v), u>`` against ``<v, (f(x + eps u) - f(x - eps u)) / 2 eps>``."""
+    p.against_fd("reverse mode vs finite differences", "<VJP(v), u>", pair(p.reverse[1], p.u), label)
 
 
-def check_jvp_numeric(f: Fun, x: Any, rng: np.random.Generator, tol: Tolerance, label: str = "") -> None:
+def jvp_vs_fd(p: Probe, label: str = "") -> None:
     """``<v, JVP(u)>`` against the same central difference."""
-    u = vspace(x).randn(rng)
-    y, t = make_jvp(f, x)(u)
-    tol = _for_output(tol, y)
-    v = vspace(y).randn(rng)
-    _fd_check("forward mode vs finite differences", "<v, JVP(u)>", pair(v, t), f, x, u, v, y, tol, label)
+    p.against_fd("forward mode vs finite differences", "<v, JVP(u)>", pair(p.v, p.forward[1]), label)
 
 
-def check_transpose(f: Fun, x: Any, rng: np.random.Generator, tol: Tolerance, label: str = "") -> None:
+def transpose(p: Probe, label: str = "") -> None:
     """``<v, JVP(u)> == <VJP(v), u>``, with no finite differences."""
-    space = vspace(x)
-    u = space.randn(rng)
-    y, t = make_jvp(f, x)(u)
-    tol = _for_output(tol, y)
-    v = vspace(y).randn(rng)
-    vjp, _ = make_vjp(f, x)
-    ct = vjp(v)
-    fwd, rev = pair(v, t), pair(ct, u)
-    scale = _scale(v) * _scale(t) + _scale(ct) * _scale(u)
-    allowed = tol.exact * max(1.0, scale * max(1, space.size, vspace(y).size))
+    ct, t = p.reverse[1], p.forward[1]
+    fwd, rev = pair(p.v, t), pair(ct, p.u)
+    scale = _absmax(p.v) * _absmax(t) + _absmax(ct) * _absmax(p.u)
+    allowed = p.tol.exact * max(1.0, scale * max(1, p.space.size, p.out_space.size))
     if not abs(fwd - rev) <= allowed:
         raise _fail(
             "transpose identity <v, JVP(u)> == <VJP(v), u>",
@@ -217,25 +271,55 @@ def check_transpose(f: Fun, x: Any, rng: np.random.Generator, tol: Tolerance, la
             label,
             rows=("analytic, reverse mode (<VJP(v), u>)", "analytic, forward mode (<v, JVP(u)>)"),
             allowed=allowed,
-            how=f"exact identity, relative tolerance {tol.exact:g}",
+            how=f"exact identity, relative tolerance {p.tol.exact:g}",
         )
 
 
-def check_types(f: Fun, x: Any, rng: np.random.Generator, label: str = "", modes: Iterable[str] = ("rev", "fwd")) -> None:
+def types(p: Probe, label: str = "", modes: Iterable[str] = ("rev", "fwd")) -> None:
     """The cotangent lies in the argument's space, the tangent in the output's: same shape,
     same dtype (float32 stays float32, real stays real)."""
     modes = tuple(modes)
-    space = vspace(x)
     if "rev" in modes:
-        vjp, y = make_vjp(f, x)
-        got = vspace(vjp(vspace(y).randn(rng)))
-        if got != space:
-            raise CheckFailure(f"VJP returned a cotangent in {got} for an argument in {space}{_suffix(label)}")
+        got = vspace(p.reverse[1])
+        if got != p.space:
+            raise CheckFailure(f"VJP returned a cotangent in {got} for an argument in {p.space}{_suffix(label)}")
     if "fwd" in modes:
-        y, t = make_jvp(f, x)(space.randn(rng))
-        got, out = vspace(t), vspace(y)
-        if got != out:
-            raise CheckFailure(f"JVP returned a tangent in {got} for an output in {out}{_suffix(label)}")
+        got = vspace(p.forward[1])
+        if got != p.out_space:
+            raise CheckFailure(f"JVP returned a tangent in {got} for an output in {p.out_space}{_suffix(label)}")
+
+
+def primal(p: Probe, expected: Any, label: str = "", modes: Iterable[str] = ("rev", "fwd")) -> None:
+    """Traced (in reverse and forward mode), ``f`` computes ``expected`` exactly: same value,
+    same type, same dtype."""
+    for mode in modes:
+        y = p.reverse[0] if mode == "rev" else p.forward[0]
+        diff = same_value(getval(y), expected)
+        if diff:
+            raise CheckFailure(
+                f"traced call ({'reverse' if mode == 'rev' else 'forward'} mode) returned {diff} "
+                f"returned by the untraced function{_suffix(label)}"
+            )
+
+
+def check_vjp_numeric(f: Fun, x: Any, rng: np.random.Generator, tol: Tolerance, label: str = "") -> None:
+    """Reverse mode of ``f`` at ``x`` against finite differences, along random directions."""
+    vjp_vs_fd(Probe(f, x, rng, tol), label)
+
+
+def check_jvp_numeric(f: Fun, x: Any, rng: np.random.Generator, tol: Tolerance, label: str = "") -> None:
+    """Forward mode of ``f`` at ``x`` against finite differences, along random directions."""
+    jvp_vs_fd(Probe(f, x, rng, tol), label)
+
+
+def check_transpose(f: Fun, x: Any, rng: np.random.Generator, tol: Tolerance, label: str = "") -> None:
+    """Forward and reverse mode of ``f`` at ``x`` are each other's transpose."""
+    transpose(Probe(f, x, rng, tol), label)
+
+
+def check_types(f: Fun, x: Any, rng: np.random.Generator, label: str = "", modes: Iterable[str] = ("rev", "fwd")) -> None:
+    """Cotangents and tangents of ``f`` at ``x`` lie in the right spaces."""
+    types(Probe(f, x, rng, tolerance_for("float64")), label, modes)
 
 
 def _jacobian_rows(f: Fun, x: Any, y: Any, mode: str, tol: Tolerance) -> np.ndarray:
@@ -317,16 +401,8 @@ def same_value(a: Any, b: Any) -> str | None:
 
 
 def check_primal(f: Fun, x: Any, expected: Any, label: str = "", modes: Iterable[str] = ("rev", "fwd")) -> None:
-    """Traced at ``x`` (in reverse and forward mode), ``f`` computes ``expected`` exactly:
-    same value, same type, same dtype."""
-    for mode in modes:
-        y = make_vjp(f, x)[1] if mode == "rev" else make_jvp(f, x)(vspace(x).zeros())[0]
-        diff = same_value(getval(y), expected)
-        if diff:
-            raise CheckFailure(
-                f"traced call ({'reverse' if mode == 'rev' else 'forward'} mode) returned {diff} "
-                f"returned by the untraced function{_suffix(label)}"
-            )
+    """Traced at ``x``, ``f`` returns ``expected``: same value, type and dtype."""
+    primal(Probe(f, x, np.random.default_rng(0), tolerance_for("float64")), expected, label, modes)
 
 
 def check_not_differentiable(f: Fun, x: Any, rng: np.random.Generator, mode: str, label: str = "") -> None:
@@ -382,12 +458,13 @@ def check_function(
     """Every derivative of ``f`` up to ``order`` in ``modes`` ("rev", "fwd") against finite
     differences, and the transpose identity where both modes are checked."""
     modes = tuple(modes)
+    probe = Probe(f, x, rng, tol)
     if "rev" in modes:
-        check_vjp_numeric(f, x, rng, tol, label)
+        vjp_vs_fd(probe, label)
     if "fwd" in modes:
-        check_jvp_numeric(f, x, rng, tol, label)
+        jvp_vs_fd(probe, label)
         if "rev" in modes:
-            check_transpose(f, x, rng, tol, label)
+            transpose(probe, label)
     if order > 1:
         for inner, lift in (("rev", cotangent_as_input), ("fwd", tangent_as_input)):
             if inner in modes:

@@ -21,17 +21,18 @@ import numpy as np
 
 from plugrad.gradcheck.checks import (
     CheckFailure,
+    Probe,
     Tolerance,
     check_jacobian,
-    check_jvp_numeric,
     check_not_differentiable,
-    check_primal,
-    check_transpose,
-    check_types,
-    check_vjp_numeric,
     cotangent_as_input,
+    jvp_vs_fd,
+    primal,
     tangent_as_input,
     tolerance_for,
+    transpose,
+    types,
+    vjp_vs_fd,
 )
 from plugrad.primitive import Primitive
 from plugrad.sample import Sample, Spec, materialize
@@ -73,14 +74,33 @@ class Point:
     dtype: str
     seed: int
     order: int  # 1 or 2: how far this point is differentiated
+    _probes: dict[tuple[int, str], Probe] = dataclasses.field(default_factory=dict, repr=False)
 
     @functools.cached_property
     def arguments(self) -> tuple[list[Any], dict[str, Any]]:
-        rng = np.random.default_rng([self.seed, self.index, _code(self.dtype)])
+        rng = np.random.default_rng(_code(f"{self.seed}/{self.index}/{self.dtype}"))
         return materialize(self.sample, rng, self.dtype)
 
-    def rng(self, argnum: int, check: str) -> np.random.Generator:
-        return np.random.default_rng([self.seed, self.index, _code(self.dtype), argnum, _code(check)])
+    def rng(self, argnum: int, what: str) -> np.random.Generator:
+        return np.random.default_rng(_code(f"{self.seed}/{self.index}/{self.dtype}/{argnum}/{what}"))
+
+    def forget(self) -> None:
+        """Drop the probes (their derivatives) once this point's checks have run."""
+        self._probes.clear()
+
+    def probe(self, argnum: int, level: str = "first") -> Probe:
+        """The probe of argument ``argnum`` (``level`` "first"), or of its VJP ("rev") or JVP
+        ("fwd") with the cotangent or tangent as a second input, made once and shared by the
+        checks of this point, which compare the same derivatives in different ways."""
+        key = (argnum, level)
+        probe = self._probes.get(key)
+        if probe is None:
+            f, x, tol = self.partial(argnum), self.arguments[0][argnum], self.tolerance()
+            rng = self.rng(argnum, level)
+            if level != "first":
+                f, x = (cotangent_as_input if level == "rev" else tangent_as_input)(f, x, rng)
+            probe = self._probes[key] = Probe(f, x, rng, tol)
+        return probe
 
     def tolerance(self) -> Tolerance:
         """The dtype's defaults, overridden by ``prim.tolerances[dtype]``, then by ``Sample.tol``."""
@@ -203,82 +223,61 @@ def _describe(x: Any) -> str:
 # -- the checks at one point and argument ------------------------------------------
 
 
-def _first(case: Case) -> tuple[Callable[[Any], Any], Any, np.random.Generator, Tolerance]:
-    point, argnum = case.point, case.argnum
-    assert point is not None and argnum is not None
-    return point.partial(argnum), point.arguments[0][argnum], point.rng(argnum, case.check), point.tolerance()
-
-
 def _modes(case: Case) -> tuple[str, ...]:
     assert case.prim is not None and case.argnum is not None
     return tuple(m for m, has in (("rev", case.prim.has_vjp(case.argnum)), ("fwd", case.prim.has_jvp(case.argnum))) if has)
 
 
-def _primal(case: Case) -> None:
-    f, x, _, _ = _first(case)
-    assert case.point is not None and case.prim is not None
-    args, kwargs = case.point.arguments
-    check_primal(f, x, case.prim.fun(*args, **kwargs), modes=_modes(case))
-
-
-def _types(case: Case) -> None:
-    f, x, rng, _ = _first(case)
-    modes = _modes(case)
-    check_types(f, x, rng, modes=modes)
-    assert case.point is not None
-    if case.point.order > 1:  # second-order cotangents keep their dtype too, float32 included
-        if "rev" in modes:
-            g, xv = cotangent_as_input(f, x, rng)
-            check_types(g, xv, rng, "second order, (x, v) -> VJP(x)(v)", modes=modes)
-        if "fwd" in modes:
-            h, xu = tangent_as_input(f, x, rng)
-            check_types(h, xu, rng, "second order, (x, u) -> JVP(x)(u)", modes=modes)
-
-
-def _second(inner: str, outer: str) -> Callable[[Case], None]:
-    lift = cotangent_as_input if inner == "rev" else tangent_as_input
-    check = check_vjp_numeric if outer == "rev" else check_jvp_numeric
-
+def _on_probe(check: Callable[..., None], level: str = "first", **options: Any) -> Callable[[Case], None]:
     def run(case: Case) -> None:
-        f, x, rng, tol = _first(case)
-        g, point = lift(f, x, rng)
-        check(g, point, rng, tol)
+        assert case.point is not None and case.argnum is not None
+        check(case.point.probe(case.argnum, level), **options)
 
     return run
 
 
+def _primal(case: Case) -> None:
+    assert case.point is not None and case.prim is not None and case.argnum is not None
+    args, kwargs = case.point.arguments
+    primal(case.point.probe(case.argnum), case.prim.fun(*args, **kwargs), modes=_modes(case))
+
+
+def _types(case: Case) -> None:
+    point, argnum, modes = case.point, case.argnum, _modes(case)
+    assert point is not None and argnum is not None
+    types(point.probe(argnum), modes=modes)
+    if point.order > 1:  # second-order cotangents keep their dtype too, float32 included
+        for level, what in (("rev", "(x, v) -> VJP(x)(v)"), ("fwd", "(x, u) -> JVP(x)(u)")):
+            if level in modes:
+                types(point.probe(argnum, level), f"second order, {what}", modes=modes)
+
+
 def _jacobian(case: Case) -> None:
-    f, x, _, tol = _first(case)
-    check_jacobian(f, x, tol, modes=_modes(case))
+    point, argnum = case.point, case.argnum
+    assert point is not None and argnum is not None
+    check_jacobian(point.partial(argnum), point.arguments[0][argnum], point.tolerance(), modes=_modes(case))
 
 
 def _claim(mode: str) -> Callable[[Case], None]:
     def run(case: Case) -> None:
-        f, x, rng, _ = _first(case)
-        check_not_differentiable(f, x, rng, mode)
-
-    return run
-
-
-def _with_rng(check: Callable[..., None]) -> Callable[[Case], None]:
-    def run(case: Case) -> None:
-        f, x, rng, tol = _first(case)
-        check(f, x, rng, tol)
+        point, argnum = case.point, case.argnum
+        assert point is not None and argnum is not None
+        check_not_differentiable(point.partial(argnum), point.arguments[0][argnum], point.rng(argnum, case.check), mode)
 
     return run
 
 
 _RUNNERS: dict[str, Callable[[Case], None]] = {
     "primal": _primal,
-    "vjp": _with_rng(check_vjp_numeric),
-    "jvp": _with_rng(check_jvp_numeric),
-    "transpose": _with_rng(check_transpose),
+    "vjp": _on_probe(vjp_vs_fd),
+    "jvp": _on_probe(jvp_vs_fd),
+    "transpose": _on_probe(transpose),
     "types": _types,
     "jacobian": _jacobian,
-    "rev_over_rev": _second("rev", "rev"),
-    "fwd_over_rev": _second("rev", "fwd"),
-    "rev_over_fwd": _second("fwd", "rev"),
-    "fwd_over_fwd": _second("fwd", "fwd"),
+    "rev_over_rev": _on_probe(vjp_vs_fd, "rev"),
+    "fwd_over_rev": _on_probe(jvp_vs_fd, "rev"),
+    "rev_over_fwd": _on_probe(vjp_vs_fd, "fwd"),
+    "fwd_over_fwd": _on_probe(jvp_vs_fd, "fwd"),
     "no_vjp": _claim("rev"),
     "no_jvp": _claim("fwd"),
 }

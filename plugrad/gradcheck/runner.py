@@ -325,7 +325,11 @@ def run(
     start = time.perf_counter()
     outcomes: list[Outcome] = []
     stopped = False
+    previous = None
     for case in the_plan.cases:
+        if previous is not None and previous is not case.point:
+            previous.forget()  # a point's cases are consecutive: its probes are done with
+        previous = case.point
         outcome = run_case(case)
         outcomes.append(outcome)
         if on_outcome is not None:
