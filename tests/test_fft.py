@@ -8,10 +8,10 @@ import sys
 from typing import Any
 
 import numpy
-import plugrad.numpy as np
 import pytest
 
 import plugrad
+import plugrad.numpy as np
 from plugrad import NonDifferentiable, Primitive, grad, make_jvp
 from plugrad.gradcheck import check_primitive
 from plugrad.test_util import check_grads

@@ -10,14 +10,14 @@ import sys
 from typing import Any
 
 import numpy
-import plugrad.numpy as np
 import pytest
-from plugrad.misc import fixed_point, flatten, flatten_func
-from plugrad.misc.optimizers import adam, rmsprop, sgd
 
 import plugrad
+import plugrad.numpy as np
 from plugrad import Primitive, grad, make_jvp
 from plugrad.gradcheck import check_primitive
+from plugrad.misc import fixed_point, flatten, flatten_func
+from plugrad.misc.optimizers import adam, rmsprop, sgd
 from plugrad.test_util import check_grads
 
 Point = collections.namedtuple("Point", "x y")

@@ -8,10 +8,10 @@ import sys
 from typing import Any
 
 import numpy
-import plugrad.numpy as np
 import pytest
 
 import plugrad
+import plugrad.numpy as np
 from plugrad import Composite, NonDifferentiable, TraceError, grad, make_jvp
 from plugrad.test_util import check_grads
 

@@ -28,10 +28,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from plugrad_numpy._util import dtype_of, shape_of, unbroadcast
 
 from plugrad import Primitive, Sample, rand
 from plugrad.box import getval
+from plugrad_numpy._util import dtype_of, shape_of, unbroadcast
 
 Step = tuple[str, int, int]  # (1-D transform, axis, n)
 

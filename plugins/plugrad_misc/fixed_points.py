@@ -20,13 +20,13 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from plugrad_numpy.unary import cos, tanh
 
 from plugrad import Primitive, Sample, gen, make_jvp, make_vjp, rand
 from plugrad.box import getval
 from plugrad.builtins import pack
 from plugrad.primitive import add_any
 from plugrad.vspace import vspace
+from plugrad_numpy.unary import cos, tanh
 
 Fun = Callable[..., Any]
 

@@ -19,11 +19,11 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from plugrad_numpy._util import unbroadcast
 
 from plugrad import Composite, Primitive, Sample, gen, rand
 from plugrad.box import getval
 from plugrad.builtins import pack
+from plugrad_numpy._util import unbroadcast
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from plugrad_numpy.unary import sqrt
 
 from plugrad import Composite
 from plugrad_misc.flatten import flatten
+from plugrad_numpy.unary import sqrt
 
 Fun = Callable[..., Any]
 
