@@ -355,10 +355,14 @@ _SMALL = frozenset({float, int, complex, bool, type(None), str, tuple, slice})
 
 
 def _meta(a: Any) -> Any:
+    # Only float and complex arrays shrink to their shape and dtype: integer scalars and
+    # index arrays are small, and a rule may read them.
     if type(a) in _SMALL:
         return a
-    shape = getattr(a, "shape", None)
-    return a if shape is None else Meta(shape, getattr(a, "dtype", None))
+    dtype = getattr(a, "dtype", None)
+    if dtype is None or dtype.kind not in "fc" or not getattr(a, "shape", ()):
+        return a
+    return Meta(a.shape, dtype)
 
 
 def apply1(prim: Primitive, x: Box) -> Box:
