@@ -1,8 +1,10 @@
 """The checks of one primitive, as a list of independent :class:`Case` objects.
 
-A case is one check of one primitive at one sample, dtype and argument. It rebuilds
-its arguments from its seed, so it runs alone and reproducibly: the command line,
-the pytest plugin and :func:`check_primitive` all run the same cases. An entry
+A case is one check of one primitive at one sample, dtype and argument. The cases of
+one sample and dtype (a :class:`Point`) share its arguments and the derivatives they
+compare, made on first use from the seed, so a case gives the same numbers whether
+it runs alone or in a full run: the command line, the pytest plugin and
+:func:`check_primitive` all run the same cases. An entry
 ``prim.xfail[(check, dtype)] = reason`` (``dtype`` may be ``"*"``) marks a case as an
 expected failure; one that passes is a failure too, since the claim is stale.
 """
@@ -182,7 +184,8 @@ class Case:
     def context(self) -> str:
         """Who failed, where, and how to rerun it."""
         if self.prim is None:
-            return f"pack {self.pack!r}: check 'load' ({CHECKS['load']})"
+            who = "the registry (a fault that names no pack)" if self.pack == "*" else f"pack {self.pack!r}"
+            return f"{who}: check 'load' ({CHECKS['load']})"
         head = f"{self.prim.name} (pack {self.prim.pack}): check {self.check!r} ({CHECKS.get(self.check, '')})"
         if self.point is None:
             return head
