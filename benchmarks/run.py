@@ -163,10 +163,11 @@ def _blas() -> str:
         from threadpoolctl import threadpool_info
     except ImportError:
         return _openblas_core()
-    return "; ".join(
-        f"{p.get('internal_api')} {p.get('version')} {p.get('architecture', '')}, {p.get('num_threads')} thread(s)"
-        for p in threadpool_info()
-    )
+    pools = []
+    for p in threadpool_info():
+        what = " ".join(str(p[k]) for k in ("internal_api", "version", "architecture") if p.get(k))
+        pools.append(f"{what} ({p.get('num_threads')} thread(s), {Path(p.get('filepath', '?')).name})")
+    return "; ".join(pools)
 
 
 def _openblas_core() -> str:
