@@ -10,9 +10,9 @@ import warnings
 from typing import Any
 
 import numpy as np
+import plugrad.numpy as pnp
 import pytest
 
-import plugrad.numpy as pnp
 from plugrad import Box, Primitive, Registry, Sample, hookimpl, rand, scalar
 from plugrad.box import getval
 from plugrad.gradcheck import CheckFailure, cases, check_primitive, plan, run

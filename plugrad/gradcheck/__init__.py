@@ -46,7 +46,21 @@ _HOME = {
     "run": "runner",
 }
 
-__all__ = sorted(_HOME)
+__all__ = [
+    "CHECKS",
+    "Case",
+    "CheckFailure",
+    "Outcome",
+    "Plan",
+    "Report",
+    "Tolerance",
+    "cases",
+    "check_primitive",
+    "load_registry",
+    "plan",
+    "run",
+    "tolerance_for",
+]
 
 
 def __getattr__(name: str) -> Any:

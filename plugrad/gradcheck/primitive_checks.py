@@ -39,7 +39,7 @@ from plugrad.gradcheck.checks import (
 from plugrad.primitive import Primitive
 from plugrad.sample import Sample, Spec, materialize
 
-__all__ = ["CHECKS", "Case", "Point", "cases", "check_primitive", "coverage_problems", "JACOBIAN_LIMIT"]
+__all__ = ["CHECKS", "JACOBIAN_LIMIT", "Case", "Point", "cases", "check_primitive", "coverage_problems"]
 
 CHECKS: dict[str, str] = {
     "load": "the pack loads, and no name it registers conflicts with another pack's",
@@ -175,7 +175,7 @@ class Case:
             _RUNNERS[self.check](self)
         except CheckFailure as exc:
             raise CheckFailure(f"{self.context()}\n{textwrap.indent(str(exc), '  ')}") from None
-        except Exception as exc:  # noqa: BLE001 - a rule that crashes is a failure of this check
+        except Exception as exc:
             tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-8))
             raise CheckFailure(
                 f"{self.context()}\n  raised {type(exc).__name__}: {exc}\n{textwrap.indent(tb.rstrip(), '    ')}"
@@ -344,7 +344,7 @@ def coverage_problems(prim: Primitive, samples: list[Any]) -> list[str]:
     if (prim.vjp_argnum is not None or prim.jvp_argnum is not None) and not exercised:
         problems.append("it has rules for every argument (def_vjp_argnum / def_jvp_argnum), but no sample differentiates any")
     dtypes = {d for s in samples if isinstance(s, Sample) for d in _dtypes(prim, s)}
-    for (check, dtype), reason in prim.xfail.items():
+    for check, dtype in prim.xfail:
         if check not in CHECKS:
             problems.append(f"xfail entry ({check!r}, {dtype!r}) names no check; the checks are {', '.join(CHECKS)}")
         elif dtype != "*" and dtype not in dtypes:
@@ -383,10 +383,10 @@ def _point_cases(prim: Primitive, point: Point, full_jacobian: bool) -> list[Cas
                     add(check, argnum)
     # A float constant with no rule at all is declared non-differentiable: check the claim.
     for argnum, value in enumerate(sample.args):
-        if argnum not in wrt and not isinstance(value, Spec) and _is_float(value):
-            if not (prim.has_vjp(argnum) or prim.has_jvp(argnum)):
-                add("no_vjp", argnum)
-                add("no_jvp", argnum)
+        constant = argnum not in wrt and not isinstance(value, Spec) and _is_float(value)
+        if constant and not (prim.has_vjp(argnum) or prim.has_jvp(argnum)):
+            add("no_vjp", argnum)
+            add("no_jvp", argnum)
     return out
 
 

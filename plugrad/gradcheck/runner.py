@@ -25,7 +25,7 @@ from plugrad.gradcheck.primitive_checks import Case, cases, xpass_message
 from plugrad.primitive import Primitive
 from plugrad.registry import PackWarning, Registry
 
-__all__ = ["Plan", "Outcome", "Report", "load_registry", "pack_faults", "plan", "run", "run_case"]
+__all__ = ["Outcome", "Plan", "Report", "load_registry", "pack_faults", "plan", "run", "run_case"]
 
 ANY_PACK = "*"  # where faults that name no pack are filed
 
