@@ -144,7 +144,11 @@ sign = NonDifferentiable("numpy.sign", np.sign)
 
 
 def _astype(x: Any, dtype: Any, *args: Any, **kwargs: Any) -> Any:
-    return np.asarray(x).astype(dtype, *args, **kwargs) if not isinstance(x, np.generic) else x.astype(dtype)
+    if isinstance(x, np.generic):
+        return x.astype(dtype)
+    # Another library's array casts itself: np.asarray would compute a lazy (Dask) array.
+    foreign = hasattr(x, "__array_function__") and not isinstance(x, np.ndarray)
+    return (x if foreign else np.asarray(x)).astype(dtype, *args, **kwargs)
 
 
 astype = Primitive("numpy.astype", _astype)
