@@ -1,0 +1,188 @@
+"""``norm``, ``t``, ``beta``, ``gamma`` and ``chi2``: the calculus of each standard
+distribution, from which :mod:`._family` makes the primitives.
+
+The cdfs' derivatives in the shape parameters are those of the regularized incomplete
+functions (``d/da I_z(a, b)``, ``d/da P(a, z)``) that the scipy.special pack evaluates.
+Student's t cdf is ``1 - I_w(df/2, 1/2) / 2`` for ``z > 0`` (``I_w / 2`` below), with
+``w = df / (df + z^2)``; differentiating ``w`` in ``df`` and writing ``1 - w`` as
+``z^2 / (df + z^2)`` leaves
+
+    d cdf / d df = -sign(z) I_a(w) / 4 - z w^(df/2 - 1) / (2 B(df/2, 1/2) (df + z^2)^(3/2)),
+
+with ``I_a`` the derivative in the first parameter, smooth through ``z = 0``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import scipy.special as sc
+
+from plugrad_numpy.unary import exp, log, log1p, sign
+from plugrad_scipy_special.erf import log_ndtr, ndtr
+from plugrad_scipy_special.gamma import betaln, digamma, gammaln, poch
+from plugrad_scipy_special.incomplete import betainc_dab, gammainc_da
+from plugrad_scipy_special.information import xlog1py, xlogy
+from plugrad_scipy_stats._family import Family, build
+
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+_LOG_PI = math.log(math.pi)
+_LOG_2 = math.log(2.0)
+
+
+def _positive(*params: Any) -> Any:
+    valid = True
+    for p in params:
+        valid = valid & (np.asarray(p) > 0)
+    return valid
+
+
+# -- norm --------------------------------------------------------------------------------
+
+
+def _norm(x: Any, loc: Any = 0.0, scale: Any = 1.0) -> tuple[Any, ...]:
+    return x, loc, scale
+
+
+norm = Family(
+    "norm",
+    _norm,
+    (),
+    logpdf=lambda z: -0.5 * z * z - _LOG_SQRT_2PI,
+    dlogpdf=(lambda z: -z,),
+    cdf=lambda z: ndtr(z),
+    sf=lambda z: ndtr(-z),
+    dcdf=(),
+    logcdf=lambda z: log_ndtr(z),
+    logsf=lambda z: log_ndtr(-z),
+    domain={"x": (-2.0, 2.0), "shapes": [], "loc": (-1.0, 1.0), "scale": (0.5, 2.0)},
+)
+
+
+# -- t -----------------------------------------------------------------------------------
+
+
+def _t(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> tuple[Any, ...]:
+    return x, df, loc, scale
+
+
+def _t_logpdf(z: Any, df: Any) -> Any:
+    return log(poch(0.5 * df, 0.5)) - 0.5 * (log(df) + _LOG_PI) - 0.5 * (df + 1) * log1p(z * z / df)
+
+
+def _t_dlogpdf_ddf(z: Any, df: Any) -> Any:
+    z2 = z * z
+    return (
+        0.5 * (digamma(0.5 * (df + 1)) - digamma(0.5 * df))
+        - 0.5 / df
+        - 0.5 * log1p(z2 / df)
+        + 0.5 * (df + 1) * z2 / (df * (df + z2))
+    )
+
+
+def _t_dcdf_ddf(z: Any, df: Any) -> Any:
+    r = df + z * z
+    w = df / r
+    a = 0.5 * df
+    density = exp((a - 1) * log(w) - 1.5 * log(r) - betaln(a, 0.5))
+    return -0.25 * sign(z) * betainc_dab(1, 0, a, 0.5, w) - 0.5 * z * density
+
+
+t = Family(
+    "t",
+    _t,
+    ("df",),
+    logpdf=_t_logpdf,
+    dlogpdf=(lambda z, df: -(df + 1) * z / (df + z * z), _t_dlogpdf_ddf),
+    cdf=lambda z, df: sc.stdtr(df, z),
+    sf=lambda z, df: sc.stdtr(df, -z),
+    dcdf=(_t_dcdf_ddf,),
+    valid=_positive,
+    domain={"x": (-2.0, 2.0), "shapes": [(2.0, 8.0)], "loc": (-1.0, 1.0), "scale": (0.5, 2.0)},
+)
+
+
+# -- beta --------------------------------------------------------------------------------
+
+
+def _beta(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> tuple[Any, ...]:
+    return x, a, b, loc, scale
+
+
+beta = Family(
+    "beta",
+    _beta,
+    ("a", "b"),
+    logpdf=lambda z, a, b: xlogy(a - 1, z) + xlog1py(b - 1, -z) - betaln(a, b),
+    dlogpdf=(
+        lambda z, a, b: (a - 1) / z - (b - 1) / (1 - z),
+        lambda z, a, b: log(z) - digamma(a) + digamma(a + b),
+        lambda z, a, b: log1p(-z) - digamma(b) + digamma(a + b),
+    ),
+    cdf=lambda z, a, b: sc.betainc(a, b, z),
+    sf=lambda z, a, b: sc.betaincc(a, b, z),
+    dcdf=(lambda z, a, b: betainc_dab(1, 0, a, b, z), lambda z, a, b: betainc_dab(0, 1, a, b, z)),
+    support=(0.0, 1.0),
+    valid=_positive,
+    # z = (x - loc) / scale lies in (0.1, 0.8)
+    domain={
+        "x": (0.2, 1.0),
+        "shapes": [(0.8, 3.0), (0.8, 3.0)],
+        "loc": (-0.2, 0.0),
+        "scale": (1.5, 2.0),
+        "inside": [0.3, 0.6],
+    },
+)
+
+
+# -- gamma -------------------------------------------------------------------------------
+
+
+def _gamma(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> tuple[Any, ...]:
+    return x, a, loc, scale
+
+
+gamma = Family(
+    "gamma",
+    _gamma,
+    ("a",),
+    logpdf=lambda z, a: xlogy(a - 1, z) - z - gammaln(a),
+    dlogpdf=(lambda z, a: (a - 1) / z - 1, lambda z, a: log(z) - digamma(a)),
+    cdf=lambda z, a: sc.gammainc(a, z),
+    sf=lambda z, a: sc.gammaincc(a, z),
+    dcdf=(lambda z, a: gammainc_da(1, a, z),),
+    support=(0.0, math.inf),
+    valid=_positive,
+    # z in (0.25, 9)
+    domain={"x": (1.0, 4.0), "shapes": [(0.8, 4.0)], "loc": (-0.5, 0.5), "scale": (0.5, 2.0), "inside": [0.5, 2.0]},
+)
+
+
+# -- chi2 --------------------------------------------------------------------------------
+
+
+def _chi2(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> tuple[Any, ...]:
+    return x, df, loc, scale
+
+
+chi2 = Family(
+    "chi2",
+    _chi2,
+    ("df",),
+    logpdf=lambda z, df: xlogy(0.5 * df - 1, z) - 0.5 * z - gammaln(0.5 * df) - _LOG_2 * 0.5 * df,
+    dlogpdf=(
+        lambda z, df: (0.5 * df - 1) / z - 0.5,
+        lambda z, df: 0.5 * (log(z) - digamma(0.5 * df) - _LOG_2),
+    ),
+    cdf=lambda z, df: sc.chdtr(df, z),
+    sf=lambda z, df: sc.chdtrc(df, z),
+    dcdf=(lambda z, df: 0.5 * gammainc_da(1, 0.5 * df, 0.5 * z),),
+    support=(0.0, math.inf),
+    valid=_positive,
+    domain={"x": (1.0, 4.0), "shapes": [(1.5, 6.0)], "loc": (-0.5, 0.5), "scale": (0.5, 2.0), "inside": [0.5, 2.0]},
+)
+
+
+ENTRIES = {fam.name: build(fam) for fam in (norm, t, beta, gamma, chi2)}

@@ -1,0 +1,306 @@
+"""``multivariate_normal`` and ``dirichlet``: ``logpdf`` and ``pdf``, differentiable in the
+point and every parameter.
+
+The normal density is evaluated at the symmetric part ``S = (cov + cov^T) / 2`` of ``cov``
+(SciPy reads a symmetric matrix); with ``r = x - mean`` and ``u = S^-1 r``::
+
+    log N = -(d log 2 pi + log det S + r.u) / 2
+    d/dx = -u        d/dmean = u        d/dcov = -(S^-1 - u u^T) / 2  (symmetric)
+
+The Dirichlet density's derivatives are ``(alpha_i - 1) / x_i`` in the point and
+``log x_i - digamma(alpha_i) + digamma(sum alpha)`` in the concentrations. Both ``pdf``
+primitives are the ``logpdf`` ones scaled by the density.
+
+The public functions check and shape their arguments as SciPy does (a scalar or diagonal
+``cov``, a 1-d ``x`` of a one-dimensional distribution, the last Dirichlet component
+left implicit) and squeeze the result as SciPy does.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+import scipy.special as sc
+
+from plugrad import Primitive, Sample, gen, rand
+from plugrad.box import Box, getval
+from plugrad.sample import spd
+from plugrad_linalg._util import T
+from plugrad_linalg.inverses import inv, solve
+from plugrad_numpy._util import broadcast_like, shape_of, unbroadcast
+from plugrad_numpy.joining import concatenate
+from plugrad_numpy.linear import matmul
+from plugrad_numpy.reductions import sum as sum_
+from plugrad_numpy.shape import diag, expand_dims, reshape, squeeze
+from plugrad_numpy.unary import log
+from plugrad_scipy_special.gamma import digamma
+from plugrad_scipy_stats._family import public
+
+_LOG_2PI = math.log(2 * math.pi)
+
+
+def _array(v: Any) -> Any:
+    return v if isinstance(v, Box) else np.asarray(v)
+
+
+def _squeeze(out: Any) -> Any:
+    """SciPy's ``_squeeze_output``: size-1 axes dropped, a scalar for a single point."""
+    if 1 not in shape_of(out):
+        return out
+    out = squeeze(out)
+    return out if shape_of(out) else out[()]
+
+
+def _with_density(kind: str, fn: Any) -> Any:
+    """A log-density rule ``fn(h, ...)`` of the log-density's cotangent or tangent ``h``,
+    as the rule of ``kind``: the pdf's is the logpdf's scaled by the density."""
+    if kind == "logpdf":
+        return lambda g, ans, *args: fn(g, *args)
+    return lambda g, ans, *args: fn(g * ans, *args)
+
+
+def _with_density_jvp(kind: str, fn: Any) -> Any:
+    if kind == "logpdf":
+        return lambda t, ans, *args: broadcast_like(fn(t, *args), ans)
+    return lambda t, ans, *args: broadcast_like(ans * fn(t, *args), ans)
+
+
+def _primitive(dist: str, kind: str, value: Any, vjps: Any, jvps: Any, samples: Any) -> Primitive:
+    fun, saves = (value, ("args",)) if kind == "logpdf" else (_exp_of(value), ("ans", "args"))
+    prim = Primitive(f"scipy.stats.{dist}._{kind}", fun, saves=saves)
+    prim.def_vjp(*[_with_density(kind, rule) for rule in vjps])
+    prim.def_jvp(*[_with_density_jvp(kind, rule) for rule in jvps])
+    prim.def_samples(*samples)
+    return prim
+
+
+def _exp_of(value: Any) -> Any:
+    def pdf(*args: Any) -> Any:
+        return np.exp(value(*args))
+
+    pdf.__wrapped__ = value  # type: ignore[attr-defined]
+    return pdf
+
+
+# -- multivariate normal ---------------------------------------------------------------
+
+
+def _mvn_logpdf(x: Any, mean: Any, cov: Any) -> Any:
+    """The log density at points ``x`` (..., d) of means ``mean`` (..., d), one ``cov`` (d, d)."""
+    s = 0.5 * (cov + np.swapaxes(cov, -1, -2))
+    try:
+        chol = np.linalg.cholesky(s)
+    except np.linalg.LinAlgError:
+        raise ValueError(
+            "plugrad.scipy.stats.multivariate_normal: cov is not positive definite (its Cholesky "
+            "factorization fails); plugrad differentiates the density of a positive-definite cov only"
+        ) from None
+    r = np.subtract(x, mean)
+    d = s.shape[-1]
+    w = scipy.linalg.solve_triangular(chol, np.reshape(r, (-1, d)).T, lower=True, check_finite=False)
+    maha = np.reshape(np.sum(w * w, axis=0), r.shape[:-1])
+    log_det = 2 * np.sum(np.log(np.diagonal(chol)))
+    out = -0.5 * (d * _LOG_2PI + log_det + maha)
+    return out if out.ndim else out[()]
+
+
+def _mvn_parts(x: Any, mean: Any, cov: Any) -> tuple[Any, Any]:
+    """``S`` and ``u = S^-1 (x - mean)``, row by row: one solve with many right-hand sides."""
+    s = 0.5 * (cov + T(cov))
+    r = x - mean
+    d = shape_of(s)[-1]
+    u = reshape(T(solve(s, T(reshape(r, (-1, d))))), shape_of(r))
+    return s, u
+
+
+def _mvn_vjp_cov(h: Any, x: Any, mean: Any, cov: Any) -> Any:
+    s, u = _mvn_parts(x, mean, cov)
+    d = shape_of(s)[-1]
+    rows = reshape(u, (-1, d))
+    weighted = reshape(expand_dims(h, -1) * u, (-1, d))
+    return unbroadcast(-0.5 * (sum_(h) * inv(s) - matmul(T(weighted), rows)), cov)
+
+
+def _mvn_jvp_cov(t: Any, x: Any, mean: Any, cov: Any) -> Any:
+    s, u = _mvn_parts(x, mean, cov)
+    return -0.5 * (sum_(inv(s) * t) - sum_(u * matmul(u, T(t)), axis=-1))
+
+
+def _mvn_samples() -> list[Sample]:
+    return [
+        Sample(rand(3), rand(3), gen(spd(3))),
+        Sample(rand(4, 3), rand(3), gen(spd(3))),
+        Sample(rand(2, 1, 2), rand(3, 2), gen(spd(2))),
+        Sample(rand(1), rand(1), gen(spd(1))),
+    ]
+
+
+_mvn_vjps = (
+    lambda h, x, mean, cov: unbroadcast(-expand_dims(h, -1) * _mvn_parts(x, mean, cov)[1], x),
+    lambda h, x, mean, cov: unbroadcast(expand_dims(h, -1) * _mvn_parts(x, mean, cov)[1], mean),
+    _mvn_vjp_cov,
+)
+_mvn_jvps = (
+    lambda t, x, mean, cov: -sum_(_mvn_parts(x, mean, cov)[1] * t, axis=-1),
+    lambda t, x, mean, cov: sum_(_mvn_parts(x, mean, cov)[1] * t, axis=-1),
+    _mvn_jvp_cov,
+)
+mvn_logpdf = _primitive("multivariate_normal", "logpdf", _mvn_logpdf, _mvn_vjps, _mvn_jvps, _mvn_samples())
+mvn_pdf = _primitive("multivariate_normal", "pdf", _mvn_logpdf, _mvn_vjps, _mvn_jvps, _mvn_samples())
+
+
+def _mvn_arguments(x: Any, mean: Any, cov: Any) -> tuple[Any, Any, Any]:
+    """SciPy's defaults and shapes: the dimension from ``mean`` or ``cov``, a scalar ``cov``
+    times the identity, a 1-d ``cov`` as a diagonal, points along the last axis of ``x``."""
+    if cov is None:
+        cov = 1.0
+    cov, x = _array(cov), _array(x)
+    if mean is None:
+        dim = 1 if len(shape_of(cov)) < 2 else shape_of(cov)[0]
+        mean = np.zeros(dim)
+    mean = _array(mean)
+    dim = int(np.size(getval(mean)))
+    if dim == 1:
+        mean, cov = reshape(mean, (1,)), reshape(cov, (1, 1))
+    if len(shape_of(mean)) != 1 or shape_of(mean)[0] != dim:
+        raise ValueError(f"Array 'mean' must be a vector of length {dim}.")
+    ndim = len(shape_of(cov))
+    if ndim == 0:
+        cov = cov * np.eye(dim)
+    elif ndim == 1:
+        cov = diag(cov)
+    elif ndim > 2 or shape_of(cov) != (dim, dim):
+        raise ValueError(
+            f"Array 'cov' must be a scalar, a vector of length {dim} or a {dim} x {dim} matrix, "
+            f"but cov.shape = {shape_of(cov)}."
+        )
+    if len(shape_of(x)) == 0:
+        x = reshape(x, (1,))
+    elif len(shape_of(x)) == 1:
+        x = reshape(x, (-1, 1) if dim == 1 else (1, -1))
+    return x, mean, cov
+
+
+def _mvn_public(kind: str, prim: Primitive) -> Any:
+    def args(x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False) -> tuple[Any, ...]:
+        return _mvn_arguments(x, mean, cov)
+
+    def squeezed(*a: Any) -> Any:
+        return _squeeze(prim(*a))
+
+    doc = (
+        f"``scipy.stats.multivariate_normal.{kind}(x, mean=None, cov=1)``, differentiable in x, "
+        "mean and cov (at a positive-definite cov; allow_singular is accepted and ignored)."
+    )
+    return public(f"scipy.stats.multivariate_normal.{kind}", squeezed, args, doc)  # type: ignore[arg-type]
+
+
+# -- Dirichlet ---------------------------------------------------------------------------
+
+
+def _components(alpha: Any, x: Any) -> Any:
+    """``alpha`` (K,) shaped to broadcast along the first axis of ``x`` (K, ...)."""
+    return reshape(alpha, (-1,) + (1,) * (len(shape_of(x)) - 1))
+
+
+def _dirichlet_logpdf(x: Any, alpha: Any) -> Any:
+    a = np.reshape(alpha, (-1,) + (1,) * (np.ndim(x) - 1))
+    return np.sum(sc.xlogy(a - 1, x), axis=0) - (np.sum(sc.gammaln(alpha)) - sc.gammaln(np.sum(alpha)))
+
+
+def _dirichlet_dalpha(alpha: Any) -> Any:
+    """``digamma(alpha) - digamma(sum alpha)``: minus the log normalizer's gradient."""
+    return digamma(alpha) - digamma(sum_(alpha))
+
+
+def _dirichlet_vjp_alpha(h: Any, x: Any, alpha: Any) -> Any:
+    k = shape_of(alpha)[0]
+    logs = sum_(reshape(h, (1, -1)) * reshape(log(x), (k, -1)), axis=1)
+    return unbroadcast(logs - sum_(h) * _dirichlet_dalpha(alpha), alpha)
+
+
+def _dirichlet_samples() -> list[Sample]:
+    def point(*shape: int) -> Any:
+        return rand(*shape, low=0.1, high=0.9)
+
+    def concentration(k: int) -> Any:
+        return rand(k, low=0.5, high=3.0)
+
+    return [
+        Sample(point(3), concentration(3)),
+        Sample(point(3, 4), concentration(3)),
+        Sample(point(2, 2, 3), concentration(2)),
+    ]
+
+
+_dirichlet_vjps = (
+    lambda h, x, alpha: unbroadcast(expand_dims(h, 0) * (_components(alpha, x) - 1) / x, x),
+    _dirichlet_vjp_alpha,
+)
+_dirichlet_jvps = (
+    lambda t, x, alpha: sum_(t * (_components(alpha, x) - 1) / x, axis=0),
+    lambda t, x, alpha: sum_(_components(t, x) * log(x), axis=0) - sum_(t * _dirichlet_dalpha(alpha)),
+)
+dirichlet_logpdf = _primitive(
+    "dirichlet", "logpdf", _dirichlet_logpdf, _dirichlet_vjps, _dirichlet_jvps, _dirichlet_samples()
+)
+dirichlet_pdf = _primitive("dirichlet", "pdf", _dirichlet_logpdf, _dirichlet_vjps, _dirichlet_jvps, _dirichlet_samples())
+
+
+def _dirichlet_arguments(x: Any, alpha: Any) -> tuple[Any, Any]:
+    """SciPy's checks, and the last component of ``x`` appended when it is left implicit."""
+    alpha, x = _array(alpha), _array(x)
+    a = getval(alpha)
+    if np.min(a) <= 0:
+        raise ValueError("All parameters must be greater than 0")
+    if a.ndim != 1:
+        raise ValueError(f"Parameter vector 'a' must be one dimensional, but a.shape = {a.shape}.")
+    k = a.shape[0]
+    n = shape_of(x)[0]
+    if n + 1 != k and n != k:
+        raise ValueError(
+            "Vector 'x' must have either the same number of entries as, or one entry fewer than, "
+            f"parameter vector 'a', but alpha.shape = {a.shape} and x.shape = {shape_of(x)}."
+        )
+    if n != k:
+        if len(shape_of(x)) > 2:
+            raise ValueError("The input must be one dimensional or a two dimensional matrix containing the entries.")
+        x = concatenate([x, expand_dims(1 - sum_(x, axis=0), 0)], axis=0)
+    xv = getval(x)
+    if np.min(xv) < 0:
+        raise ValueError("Each entry in 'x' must be greater than or equal to zero.")
+    if np.max(xv) > 1:
+        raise ValueError("Each entry in 'x' must be smaller or equal one.")
+    if np.any((xv == 0) & (np.reshape(a, (-1,) + (1,) * (xv.ndim - 1)) < 1)):
+        raise ValueError("Each entry in 'x' must be greater than zero if its alpha is less than one.")
+    if np.any(np.abs(np.sum(xv, 0) - 1.0) > 10e-10):
+        raise ValueError(f"The input vector 'x' must lie within the normal simplex. but np.sum(x, 0) = {np.sum(xv, 0)}.")
+    return x, alpha
+
+
+def _dirichlet_public(kind: str, prim: Primitive) -> Any:
+    def args(x: Any, alpha: Any) -> tuple[Any, ...]:
+        return _dirichlet_arguments(x, alpha)
+
+    def squeezed(*a: Any) -> Any:
+        return _squeeze(prim(*a))
+
+    doc = (
+        f"``scipy.stats.dirichlet.{kind}(x, alpha)``, differentiable in x and alpha; components "
+        "along the first axis of x, the last one implied when x has one row fewer than alpha."
+    )
+    return public(f"scipy.stats.dirichlet.{kind}", squeezed, args, doc)  # type: ignore[arg-type]
+
+
+ENTRIES = {
+    "multivariate_normal": [mvn_logpdf, mvn_pdf, _mvn_public("logpdf", mvn_logpdf), _mvn_public("pdf", mvn_pdf)],
+    "dirichlet": [
+        dirichlet_logpdf,
+        dirichlet_pdf,
+        _dirichlet_public("logpdf", dirichlet_logpdf),
+        _dirichlet_public("pdf", dirichlet_pdf),
+    ],
+}

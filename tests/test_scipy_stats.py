@@ -1,0 +1,195 @@
+"""The scipy.stats pack: every primitive through the gradient checker, SciPy's values and
+signatures through ``plugrad.scipy.stats``, gradients end to end against closed forms and
+finite differences, and the promise that importing the pack does not import SciPy."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import numpy
+import pytest
+import scipy.stats
+
+import plugrad
+import plugrad.numpy as np
+import plugrad.scipy.stats as st
+from plugrad import NotDifferentiableError, Primitive, grad, hessian
+from plugrad.gradcheck import check_primitive
+from plugrad.test_util import check_grads
+
+CONTINUOUS = {"norm": 0, "t": 1, "beta": 2, "gamma": 1, "chi2": 1}  # distribution -> shape parameters
+KINDS = ("pdf", "logpdf", "cdf", "logcdf", "sf", "logsf")
+POISSON = ("pmf", "logpmf", "cdf", "logcdf", "sf", "logsf")
+PRIMITIVES = (
+    [f"{d}._{k}" for d in CONTINUOUS for k in KINDS]
+    + [f"poisson._{k}" for k in POISSON]
+    + [f"{d}._{k}" for d in ("multivariate_normal", "dirichlet") for k in ("logpdf", "pdf")]
+)
+
+
+def lookup(name: str) -> object:
+    return plugrad.default_registry().lookup(f"scipy.stats.{name}")
+
+
+def test_every_primitive_is_listed() -> None:
+    registered = {p.name for p in plugrad.default_registry().primitives() if p.name.startswith("scipy.stats.")}
+    assert registered == {f"scipy.stats.{name}" for name in PRIMITIVES}
+
+
+def test_every_argument_but_poissons_integers_has_both_rules() -> None:
+    arity = {**{d: 3 + n for d, n in CONTINUOUS.items()}, "multivariate_normal": 3, "dirichlet": 2}
+    for name in PRIMITIVES:
+        prim = lookup(name)
+        dist = name.partition(".")[0]
+        argnums = (1,) if dist == "poisson" else range(arity[dist])
+        assert all(prim.has_vjp(i) and prim.has_jvp(i) for i in argnums), name
+    assert not lookup("poisson._pmf").has_vjp(0) and not lookup("poisson._cdf").has_jvp(2)
+
+
+@pytest.mark.parametrize("name", PRIMITIVES)
+def test_primitive(name: str) -> None:
+    prim = lookup(name)
+    assert isinstance(prim, Primitive)
+    assert check_primitive(prim) > 0
+
+
+# -- SciPy's values and signatures -------------------------------------------------------
+
+X = numpy.array([-1.5, -0.2, 0.0, 0.3, 0.5, 1.0, 2.5, 7.0])
+CASES = {
+    "norm": [(0.3, 1.7)],
+    "t": [(3.5, 0.3, 1.7), (0.8, 0.0, 1.0)],
+    "beta": [(2.0, 3.0, 0.0, 1.0), (0.7, 1.5, -0.2, 2.0)],
+    "gamma": [(2.5, 0.0, 1.0), (0.8, -0.5, 2.0)],
+    "chi2": [(3.0, 0.0, 1.0), (1.5, 0.2, 0.5)],
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dist", CASES)
+def test_values_equal_scipys(dist: str, kind: str) -> None:
+    ours, theirs = getattr(getattr(st, dist), kind), getattr(getattr(scipy.stats, dist), kind)
+    with numpy.errstate(all="ignore"):
+        for params in CASES[dist]:
+            numpy.testing.assert_allclose(ours(X, *params), theirs(X, *params), rtol=1e-12, atol=1e-300)
+        # invalid parameters give NaN, as SciPy's do
+        bad = (-1.0,) * (CONTINUOUS[dist] + 2)
+        numpy.testing.assert_equal(ours(X, *bad), theirs(X, *bad))
+
+
+@pytest.mark.parametrize("kind", POISSON)
+def test_poisson_values_equal_scipys(kind: str) -> None:
+    k = numpy.array([-1, 0, 1, 2.5, 3, 10])
+    for mu, loc in ((2.0, 0), (0.7, 1)):
+        numpy.testing.assert_allclose(
+            getattr(st.poisson, kind)(k, mu, loc), getattr(scipy.stats.poisson, kind)(k, mu, loc), rtol=1e-12
+        )
+
+
+def test_signatures_and_keywords_are_scipys() -> None:
+    assert list(inspect.signature(st.t.logpdf).parameters) == ["x", "df", "loc", "scale"]
+    assert list(inspect.signature(st.beta.cdf).parameters) == ["x", "a", "b", "loc", "scale"]
+    assert st.norm.logpdf(0.4) == pytest.approx(scipy.stats.norm.logpdf(0.4))
+    assert st.t.logsf(0.4, df=3.0, scale=2.0) == pytest.approx(scipy.stats.t.logsf(0.4, df=3.0, scale=2.0))
+    assert st.poisson.pmf(3, mu=2.0) == pytest.approx(scipy.stats.poisson.pmf(3, mu=2.0))
+
+
+def test_float32_in_float32_out() -> None:
+    x = numpy.array([0.2, 0.5], numpy.float32)
+    assert st.norm.logpdf(x, 0.1, 2.0).dtype == numpy.float32
+    assert st.t.cdf(x, 3.0).dtype == numpy.float32
+    assert st.gamma.logpdf(x, numpy.float32(2.0)).dtype == numpy.float32
+    g = grad(lambda s: np.sum(st.beta.logpdf(x, 2.0, 3.0, 0.0, s)))(numpy.float32(1.5))
+    assert g.dtype == numpy.float32
+
+
+def test_importing_the_pack_does_not_import_scipy() -> None:
+    code = (
+        "import sys, warnings; warnings.simplefilter('ignore')\n"
+        "import plugrad_scipy_stats\n"
+        "import plugrad.numpy as np\n"
+        "np.sin(1.0)\n"
+        "assert not [m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')], 'scipy imported'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+# -- gradients end to end ----------------------------------------------------------------
+
+DATA = numpy.array([0.3, -1.2, 2.0, 0.7, 1.1])
+
+
+def test_gaussian_log_likelihood_in_loc_and_scale() -> None:
+    def nll(loc: object, scale: object) -> object:
+        return -np.sum(st.norm.logpdf(DATA, loc, scale))
+
+    loc, scale = 0.4, 1.3
+    expected = (-numpy.sum(DATA - loc) / scale**2, len(DATA) / scale - numpy.sum((DATA - loc) ** 2) / scale**3)
+    numpy.testing.assert_allclose(grad(nll, (0, 1))(loc, scale), expected, rtol=1e-12)
+    # traced loc and scale given as keywords reach the positional primitive
+    by_keyword = grad(lambda m, s: -np.sum(st.norm.logpdf(DATA, loc=m, scale=s)), (0, 1))(loc, scale)
+    numpy.testing.assert_allclose(by_keyword, expected, rtol=1e-12)
+    # the Hessian in loc is n / scale^2
+    assert hessian(lambda m: nll(m, scale))(loc) == pytest.approx(len(DATA) / scale**2)
+
+
+def test_student_t_and_gamma_cdfs_in_their_shape_parameters() -> None:
+    check_grads(lambda df, s: st.t.cdf(DATA, df, scale=s), argnum=(0, 1))(3.5, 1.2)
+    check_grads(lambda a: st.gamma.logsf(numpy.abs(DATA), a), order=1)(1.7)
+    check_grads(lambda a, b: st.beta.logcdf(numpy.array([0.2, 0.5, 0.9]), a, b=b), argnum=(0, 1), order=1)(2.0, 1.2)
+
+
+def test_multivariate_normal_in_mean_and_cov() -> None:
+    rng = numpy.random.default_rng(0)
+    points = rng.normal(size=(5, 3))
+    mean = rng.normal(size=3)
+    a = rng.normal(size=(3, 3))
+    cov = a @ a.T / 3 + numpy.eye(3)
+    numpy.testing.assert_allclose(
+        st.multivariate_normal.logpdf(points, mean, cov), scipy.stats.multivariate_normal.logpdf(points, mean, cov)
+    )
+    check_grads(lambda m, c: st.multivariate_normal.logpdf(points, mean=m, cov=c), argnum=(0, 1))(mean, cov)
+    check_grads(lambda x: st.multivariate_normal.pdf(x, mean, cov))(points[0])
+    # the closed form: d/dcov = -(S^-1 - u u^T) / 2 summed over the points, u = S^-1 (x - mean)
+    inv = numpy.linalg.inv(cov)
+    u = (points - mean) @ inv
+    expected = -0.5 * (len(points) * inv - u.T @ u)
+    numpy.testing.assert_allclose(
+        grad(lambda c: np.sum(st.multivariate_normal.logpdf(points, mean, c)))(cov), expected, rtol=1e-10
+    )
+
+
+def test_multivariate_normal_takes_scipys_shapes() -> None:
+    x = numpy.array([0.3, -0.4])
+    for mean, cov in ((None, 1.0), ([0.1, 0.2], 2.0), ([0.1, 0.2], [1.0, 3.0])):
+        assert st.multivariate_normal.logpdf(x, mean, cov) == pytest.approx(
+            scipy.stats.multivariate_normal.logpdf(x, mean, cov)
+        )
+    one_dimensional = numpy.array([0.1, 0.5, 0.9])  # three points of a one-dimensional normal
+    numpy.testing.assert_allclose(
+        st.multivariate_normal.pdf(one_dimensional, 0.2, 1.5),
+        scipy.stats.multivariate_normal.pdf(one_dimensional, 0.2, 1.5),
+    )
+    check_grads(lambda c: st.multivariate_normal.logpdf(x, [0.0, 0.0], c))(numpy.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match="positive definite"):
+        st.multivariate_normal.logpdf(x, None, numpy.array([[1.0, 2.0], [2.0, 1.0]]))
+
+
+def test_dirichlet_with_the_last_component_implied() -> None:
+    x, alpha = numpy.array([[0.2, 0.1], [0.3, 0.6]]), numpy.array([1.5, 2.0, 3.0])
+    numpy.testing.assert_allclose(st.dirichlet.logpdf(x, alpha), scipy.stats.dirichlet.logpdf(x, alpha))
+    check_grads(lambda x, a: st.dirichlet.logpdf(x, a), argnum=(0, 1))(x, alpha)
+    check_grads(lambda a: st.dirichlet.pdf(numpy.array([0.2, 0.3, 0.5]), a))(alpha)
+    with pytest.raises(ValueError, match="simplex"):
+        st.dirichlet.logpdf(numpy.array([0.2, 0.3, 0.6]), alpha)
+
+
+def test_poisson_in_mu_and_not_in_k() -> None:
+    k = numpy.array([0.0, 1.0, 4.0])
+    numpy.testing.assert_allclose(grad(lambda mu: np.sum(st.poisson.logpmf(k, mu)))(2.0), numpy.sum(k / 2.0 - 1))
+    check_grads(lambda mu: st.poisson.logcdf(k, mu))(2.0)
+    with pytest.raises(NotDifferentiableError, match="poisson"):
+        grad(lambda k: st.poisson.pmf(k, 2.0))(1.0)
