@@ -37,7 +37,6 @@ import libs
 import workloads
 from harness import Bench, Row
 
-ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = {"plugrad": "plugrad", "autograd": "autograd", "torch": "PyTorch CPU", "numpy": "plain NumPy"}
 NAMES = [name for name, _ in workloads.IN_PROCESS] + ["imports", "memory"]
 
@@ -137,14 +136,21 @@ def environment(torch: Any, quick: bool, reps: int, import_reps: int) -> dict[st
 
 
 def _git_describe() -> str:
+    """The commit of the plugrad that was imported (not necessarily this checkout's)."""
+    import plugrad
+
+    root = Path(plugrad.__file__).resolve().parent.parent
+
     def git(*args: str) -> str:
         return subprocess.run(
-            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+            ["git", *args], cwd=root, capture_output=True, text=True, check=False
         ).stdout.strip()
 
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return f"unknown commit (not a git checkout: {root})"
     dirty = git("status", "--porcelain", "--", "plugrad", "plugins")
-    return commit + (" + uncommitted changes" if dirty else "")
+    return commit + (" + uncommitted changes" if dirty else "") + f" ({root})"
 
 
 def _cpu_model() -> str:
