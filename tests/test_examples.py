@@ -149,3 +149,20 @@ def test_rnn_and_lstm(tmp_path):
     for kind in example.CELLS:
         params = example.init_params(kind, len(alphabet.chars), 2, seed=3)
         check_grads(lambda p: example.loss(kind, p, sequences), modes=("rev",), order=2)(params)
+
+
+def test_ode_fit(tmp_path):
+    needs("scipy.integrate.odeint")
+    example, out = load("ode_fit"), tmp_path / "ode.png"
+    result = example.main(str(out), num_points=15, t_end=6.0)
+    assert result["misfit_fitted"] < 0.05 * result["misfit_initial"]
+    numpy.testing.assert_allclose(numpy.exp(result["fitted"]), example.TRUE_RATES, rtol=0.1)
+    assert plotted(out)
+
+    times, observed = example.make_data(5, t_end=2.0, seed=1)
+    log_rates = numpy.log(example.TRUE_RATES) + numpy.random.default_rng(2).normal(scale=0.2, size=4)
+    # odeint is differentiable once, and each mode is its own integration, accurate to the
+    # solver's tolerances: each mode is checked against finite differences on its own, since
+    # check_grads holds the transpose identity between the two modes to 1e-10 whatever rtol says.
+    for mode in ("fwd", "rev"):
+        check_grads(example.misfit, modes=(mode,), order=1, rtol=1e-4, atol=1e-6)(log_rates, times, observed)
