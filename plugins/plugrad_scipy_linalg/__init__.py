@@ -1,0 +1,70 @@
+"""plugrad's SciPy linear-algebra pack: the differentiable ``plugrad.scipy.linalg`` namespace.
+
+Importing this module defines the hooks and nothing else; SciPy and the modules that
+define the primitives are imported only when plugrad first asks for ``scipy.linalg``.
+
+Conventions shared by every rule in the pack (those of the numpy.linalg pack, whose
+primitives and rules it reuses where the mathematics is the same):
+
+- Matrices may be stacked, ``(..., m, n)``, wherever SciPy accepts batches, and complex
+  wherever SciPy accepts complex input. Cotangents follow plugrad's unconjugated
+  convention (a cotangent ``c`` is the functional ``u -> Re sum(c * u)``), so a
+  holomorphic function has the same rules, with plain transposes, for real and complex
+  input; the conjugations of ``trans='C'``, ``assume_a='her'`` and of Cholesky factors
+  get rules of their own.
+- An argument read only in part gets a derivative only there: the triangle
+  ``solve_triangular``, ``cho_solve`` or ``solve(..., assume_a='sym')`` reads, the band of
+  ``solve_banded``. Entries SciPy ignores have a zero derivative.
+- Functions of a Hermitian matrix that read one triangle (``cholesky``, ``cho_factor``,
+  ``eigh``, ``eigvalsh``) are computed on the Hermitian part ``(a + a^H) / 2``, as in
+  the numpy.linalg pack: SciPy's result for Hermitian input, and a derivative that is
+  the symmetric one, valid along any perturbation. Complex eigenvectors have their
+  largest-magnitude entry real and positive, so that they are smooth.
+- Derivatives exist where the result is locally unique and smooth: invertible matrices
+  for the solvers, ``inv`` and ``det``; positive definite ones for Cholesky; pivots that
+  do not change nearby for LU; distinct eigenvalues for ``eigh``; no eigenvalue on the
+  closed negative real axis for ``sqrtm`` and ``logm`` (their principal branches); ``a``
+  and ``-b`` without a common eigenvalue for ``solve_sylvester``; full rank for
+  ``lstsq``. See each module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from plugrad import hookimpl
+
+__version__ = "0.1.0"
+
+NAMESPACE = "scipy.linalg"
+
+# The modules that define the pack's functions, in dependency order.
+MODULES = ("solvers", "decompositions", "matfuncs")
+
+
+def entries(module_names: Iterable[str] = MODULES) -> list[Any]:
+    """Every Primitive, NonDifferentiable and Composite defined at module level."""
+    import importlib
+
+    from plugrad import Composite, NonDifferentiable, Primitive
+
+    seen: dict[int, Any] = {}
+    for name in module_names:
+        module = importlib.import_module(f"plugrad_scipy_linalg.{name}")
+        for value in vars(module).values():
+            if isinstance(value, (Primitive, NonDifferentiable, Composite)) and id(value) not in seen:
+                seen[id(value)] = value
+    return list(seen.values())
+
+
+@hookimpl
+def plugrad_namespaces() -> list[str]:
+    return [NAMESPACE]
+
+
+@hookimpl
+def plugrad_primitives(namespace: str) -> list[Any] | None:
+    if namespace == NAMESPACE:
+        return [e for e in entries() if e.name.startswith(NAMESPACE + ".")]
+    return None
