@@ -1,0 +1,41 @@
+"""plugrad's scipy.signal pack: ``plugrad.scipy.signal.convolve``, ``correlate``,
+``fftconvolve``, ``oaconvolve``, ``convolve2d`` and ``correlate2d``, differentiable in
+both inputs.
+
+Every one of them is a window of the full convolution of its inputs (the second one
+reversed and conjugated for a correlation), so one private primitive,
+``scipy.signal._convolve_window``, carries all their reverse-mode rules: the transpose
+of a window of a convolution with ``b`` is a window of the convolution with ``b``
+reversed. Forward mode applies the function itself to the tangent, each function being
+linear in each input.
+
+Importing this module defines the hooks and nothing else; SciPy and the module that
+defines the functions are imported only when plugrad first asks for ``scipy.signal``.
+
+``convolve2d`` and ``correlate2d`` are differentiable with ``boundary='fill'`` only (any
+``fillvalue``); with ``'wrap'`` or ``'symm'`` their rules raise ``NotDifferentiableError``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plugrad import hookimpl
+
+__version__ = "0.1.0"
+
+NAMESPACE = "scipy.signal"
+
+
+@hookimpl
+def plugrad_namespaces() -> list[str]:
+    return [NAMESPACE]
+
+
+@hookimpl
+def plugrad_primitives(namespace: str) -> list[Any] | None:
+    if namespace != NAMESPACE:
+        return None
+    from plugrad_scipy_signal import convolution
+
+    return list(convolution.ENTRIES)

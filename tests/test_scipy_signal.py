@@ -1,0 +1,114 @@
+"""The scipy.signal pack: every primitive through the gradient checker, convolution
+gradients end to end against finite differences in every mode and method, the boundaries
+without a derivative, and the promise that importing the pack does not import SciPy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy
+import pytest
+import scipy.signal
+
+import plugrad
+import plugrad.numpy as np
+import plugrad.scipy.signal as sg
+from plugrad import NotDifferentiableError, Primitive, grad, make_jvp
+from plugrad.gradcheck import check_primitive
+from plugrad.test_util import check_grads
+
+PRIMITIVES = ["_convolve_window", "convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d"]
+MODES = ("full", "same", "valid")
+
+
+def lookup(name: str) -> object:
+    return plugrad.default_registry().lookup(f"scipy.signal.{name}")
+
+
+def test_every_primitive_is_listed() -> None:
+    registered = {p.name for p in plugrad.default_registry().primitives() if p.name.startswith("scipy.signal.")}
+    assert registered == {f"scipy.signal.{name}" for name in PRIMITIVES}
+    assert all(lookup(name).has_vjp(i) and lookup(name).has_jvp(i) for name in PRIMITIVES for i in (0, 1))
+
+
+@pytest.mark.parametrize("name", PRIMITIVES)
+def test_primitive(name: str) -> None:
+    prim = lookup(name)
+    assert isinstance(prim, Primitive)
+    assert check_primitive(prim) > 0
+
+
+# -- end to end --------------------------------------------------------------------------
+
+RNG = numpy.random.default_rng(0)
+SIGNAL, KERNEL = RNG.normal(size=(5, 6)), RNG.normal(size=(2, 3))
+
+
+@pytest.mark.parametrize("method", ["direct", "fft"])
+@pytest.mark.parametrize("mode", MODES)
+def test_convolve_in_both_inputs(mode: str, method: str) -> None:
+    numpy.testing.assert_allclose(
+        sg.convolve(SIGNAL, KERNEL, mode, method), scipy.signal.convolve(SIGNAL, KERNEL, mode, method)
+    )
+    check_grads(lambda a, b: sg.convolve(a, b, mode, method), argnum=(0, 1))(SIGNAL, KERNEL)
+    # the kernel longer than the signal: 'valid' swaps them, 'same' keeps the signal's length
+    check_grads(lambda a, b: sg.convolve(a, b, mode=mode, method=method), argnum=(0, 1), order=1)(KERNEL, SIGNAL)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_methods_give_the_same_gradients(mode: str) -> None:
+    def loss(b: object, method: str) -> object:
+        return np.sum(np.sin(sg.convolve(SIGNAL, b, mode, method)))
+
+    expected = grad(loss)(KERNEL, "direct")
+    for method in ("fft", "auto"):
+        numpy.testing.assert_allclose(grad(loss)(KERNEL, method), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_correlations_in_both_inputs(mode: str) -> None:
+    a = SIGNAL + 1j * RNG.normal(size=SIGNAL.shape)
+    check_grads(lambda a, b: sg.correlate(a, b, mode), argnum=(0, 1), order=1)(a, KERNEL)
+    check_grads(lambda a, b: sg.correlate2d(a, b, mode), argnum=(0, 1), order=1)(SIGNAL, KERNEL)
+    check_grads(lambda a, b: sg.correlate2d(a, b, mode), argnum=(0, 1), order=1)(KERNEL, a)
+
+
+def test_fftconvolve_and_oaconvolve_along_axes() -> None:
+    rows = RNG.normal(size=(3, 8))
+    for fun in (sg.fftconvolve, sg.oaconvolve):
+        for mode in MODES:
+            expected = numpy.stack([numpy.convolve(r, KERNEL[0], mode) for r in rows]) if mode != "same" else None
+            if expected is not None:
+                numpy.testing.assert_allclose(fun(rows, KERNEL[:1], mode, axes=1), expected, atol=1e-12)
+            check_grads(lambda a, b: fun(a, b, mode, axes=-1), argnum=(0, 1), order=1)(rows, KERNEL[:1])
+
+
+def test_convolve2d_fill_value_and_boundaries() -> None:
+    check_grads(lambda a, b: sg.convolve2d(a, b, "same", "fill", 0.5), argnum=(0, 1))(SIGNAL, KERNEL)
+    check_grads(lambda a: sg.convolve2d(a, KERNEL, "valid", "symm"), order=1)(SIGNAL)  # reads no boundary
+    for differentiate in (grad, lambda f: lambda x: make_jvp(f)(x)(numpy.ones_like(x))):
+        with pytest.raises(NotDifferentiableError, match="boundary='fill'"):
+            differentiate(lambda a: np.sum(sg.convolve2d(a, KERNEL, "same", "wrap")))(SIGNAL)
+    # plain values still pass through
+    numpy.testing.assert_allclose(
+        sg.convolve2d(SIGNAL, KERNEL, "same", "wrap"), scipy.signal.convolve2d(SIGNAL, KERNEL, "same", "wrap")
+    )
+
+
+def test_float32_in_float32_out() -> None:
+    a, b = SIGNAL.astype(numpy.float32), KERNEL.astype(numpy.float32)
+    assert grad(lambda b: np.sum(sg.convolve(a, b, "same") ** 2))(b).dtype == numpy.float32
+    assert grad(lambda a: np.sum(sg.fftconvolve(a, b) ** 2))(a).dtype == numpy.float32
+
+
+def test_importing_the_pack_does_not_import_scipy() -> None:
+    code = (
+        "import sys, warnings; warnings.simplefilter('ignore')\n"
+        "import plugrad_scipy_signal\n"
+        "import plugrad.numpy as np\n"
+        "np.sin(1.0)\n"
+        "assert not [m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')], 'scipy imported'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
