@@ -1,0 +1,36 @@
+"""plugrad's SciPy integration pack: the differentiable ``plugrad.scipy.integrate`` namespace,
+``odeint``.
+
+Importing this module defines the hooks and nothing else; SciPy and the module that
+defines ``odeint`` are imported only when plugrad first asks for ``scipy.integrate``.
+
+``odeint(func, y0, t, args=(), **kwargs)`` has autograd's signature and semantics
+(``func(y, t, *args)``), and is differentiable once, in both modes, with respect to
+``y0``, ``t`` and the arrays and floats in ``args``: by the adjoint method in reverse
+mode, by the sensitivity equations in forward mode. Its derivatives are not
+differentiable again. See :mod:`plugrad_scipy_integrate.odeint`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plugrad import hookimpl
+
+__version__ = "0.1.0"
+
+NAMESPACE = "scipy.integrate"
+
+
+@hookimpl
+def plugrad_namespaces() -> list[str]:
+    return [NAMESPACE]
+
+
+@hookimpl
+def plugrad_primitives(namespace: str) -> list[Any] | None:
+    if namespace == NAMESPACE:
+        from plugrad_scipy_integrate import odeint
+
+        return [odeint.odeint_, odeint.odeint]
+    return None
