@@ -228,7 +228,7 @@ def public(name: str, prim: Primitive, args: Fn, doc: str) -> Composite:
     """The composite ``name`` that binds SciPy's signature ``args`` and calls ``prim``."""
 
     def call(*a: Any, **k: Any) -> Any:
-        return prim(*args(*a, **k))
+        return prim(*[np.asarray(v) if type(v) in (list, tuple) else v for v in args(*a, **k)])
 
     call.__name__ = name.rpartition(".")[2]
     call.__qualname__ = ".".join(name.split(".")[-2:])

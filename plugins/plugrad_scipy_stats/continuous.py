@@ -10,6 +10,9 @@ Student's t cdf is ``1 - I_w(df/2, 1/2) / 2`` for ``z > 0`` (``I_w / 2`` below),
     d cdf / d df = -sign(z) I_a(w) / 4 - z w^(df/2 - 1) / (2 B(df/2, 1/2) (df + z^2)^(3/2)),
 
 with ``I_a`` the derivative in the first parameter, smooth through ``z = 0``.
+
+Unlike SciPy, ``t`` does not fall back to the normal distribution at ``df = inf``: its
+values there are NaN.
 """
 
 from __future__ import annotations
