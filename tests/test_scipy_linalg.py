@@ -21,7 +21,11 @@ PRIMITIVES = [
     "solve", "inv", "det", "solve_triangular", "solve_banded", "solve_sylvester", "cholesky",
     "_cho_solve", "_lu_packed", "_lu_solve", "eigh", "eigvalsh", "expm", "logm", "sqrtm",
 ]  # fmt: skip
-COMPOSITES = ["cho_factor", "cho_solve", "lu_factor", "lu_solve", "lstsq"]
+MATFUNCS = ["cosm", "sinm", "tanm", "coshm", "sinhm", "tanhm"]
+COMPOSITES = [
+    "cho_factor", "cho_solve", "lu", "lu_factor", "lu_solve", "lstsq", "expm_frechet",
+    "solve_continuous_lyapunov", *MATFUNCS,
+]  # fmt: skip
 
 
 def lookup(name: str):
@@ -178,6 +182,24 @@ def test_lu_factor_then_lu_solve_is_solve(trans: int, rng: numpy.random.Generato
     check_grads(f, argnum=(0, 1))(a, b)
 
 
+@pytest.mark.parametrize("options", [{}, {"permute_l": True}, {"p_indices": True}], ids=repr)
+def test_lu(options: dict, rng: numpy.random.Generator) -> None:
+    a = rng.standard_normal((2, 4, 4)) + 1j * rng.standard_normal((2, 4, 4))
+    expected = scipy.linalg.lu(a, **options)
+    permutation = []
+
+    def second(a):  # L, or P L with permute_l; keeps the permutation P, or its indices
+        out = sla.lu(a, **options)
+        permutation.extend(out[:-2])
+        return out[-2]
+
+    assert numpy.allclose(plugrad.make_vjp(second)(a)[1], expected[-2])
+    if not options.get("permute_l"):
+        assert numpy.array_equal(permutation[0], expected[0]) and permutation[0].dtype == expected[0].dtype
+    for part in (-2, -1):
+        check_grads(lambda a, part=part: sla.lu(a, **options)[part])(a)
+
+
 def test_lstsq(rng: numpy.random.Generator) -> None:
     a, b = rng.standard_normal((5, 3)), rng.standard_normal(5)
     x, residues, rank, s = plugrad.make_vjp(lambda a: sla.lstsq(a, b))(a)[1]
@@ -189,6 +211,26 @@ def test_lstsq(rng: numpy.random.Generator) -> None:
     check_grads(lambda b: sla.lstsq(a, b)[1])(b)
     wide = plugrad.make_vjp(lambda a: sla.lstsq(a, b[:2]))(a[:2])[1]
     assert numpy.shape(wide[1]) == numpy.shape(scipy.linalg.lstsq(a[:2], b[:2])[1])
+
+
+@pytest.mark.parametrize("name", MATFUNCS)
+@pytest.mark.parametrize("complex", [False, True])
+def test_trigonometric_and_hyperbolic_matrix_functions(name: str, complex: bool, rng) -> None:
+    a = general(rng, 3, complex) - 1.5 * numpy.eye(3)
+    f = getattr(sla, name)
+    assert numpy.allclose(plugrad.make_vjp(f)(a)[1], getattr(scipy.linalg, name)(a))
+    check_grads(f, order=1)(a)
+
+
+def test_expm_frechet_and_lyapunov(rng: numpy.random.Generator) -> None:
+    a, e = general(rng, 3, complex=True), rng.standard_normal((3, 3))
+    value, frechet = plugrad.make_vjp(lambda a: sla.expm_frechet(a, e))(a)[1]
+    expected = scipy.linalg.expm_frechet(a, e)
+    assert numpy.allclose(value, expected[0]) and numpy.allclose(frechet, expected[1])
+    check_grads(lambda a, e: sla.expm_frechet(a, e, compute_expm=False), argnum=(0, 1))(a, e)
+    x = plugrad.make_vjp(lambda q: sla.solve_continuous_lyapunov(a, q))(e)[1]
+    assert numpy.allclose(x, scipy.linalg.solve_continuous_lyapunov(a, e))
+    check_grads(sla.solve_continuous_lyapunov, argnum=(0, 1), order=1)(a, e)
 
 
 def test_eigh_has_scipys_signature(rng: numpy.random.Generator) -> None:

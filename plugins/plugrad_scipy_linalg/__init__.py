@@ -18,8 +18,13 @@ primitives and rules it reuses where the mathematics is the same):
 - Functions of a Hermitian matrix that read one triangle (``cholesky``, ``cho_factor``,
   ``eigh``, ``eigvalsh``) are computed on the Hermitian part ``(a + a^H) / 2``, as in
   the numpy.linalg pack: SciPy's result for Hermitian input, and a derivative that is
-  the symmetric one, valid along any perturbation. Complex eigenvectors have their
-  largest-magnitude entry real and positive, so that they are smooth.
+  the symmetric one, valid along any perturbation. Eigenvectors, real or complex, have
+  their largest-magnitude entry real and positive, so that they are smooth (LAPACK's
+  signs are not).
+- Functions that take or return a tuple (``cho_factor``, ``cho_solve``, ``lu``,
+  ``lu_factor``, ``lu_solve``, ``lstsq``) are composites over primitives with array
+  arguments (``_cho_solve(c, b, lower)``, ``_lu_packed(a)``, ``_lu_solve(lu, piv, b,
+  trans)``); integer pivots, ranks and flags have no derivative.
 - Derivatives exist where the result is locally unique and smooth: invertible matrices
   for the solvers, ``inv`` and ``det``; positive definite ones for Cholesky; pivots that
   do not change nearby for LU; distinct eigenvalues for ``eigh``; no eigenvalue on the

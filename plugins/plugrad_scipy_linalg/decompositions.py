@@ -1,11 +1,13 @@
 """Factorizations and the solvers that use them: ``cholesky``, ``cho_factor``,
-``cho_solve``, ``lu_factor``, ``lu_solve``, ``eigh`` and ``eigvalsh``.
+``cho_solve``, ``lu``, ``lu_factor``, ``lu_solve``, ``eigh`` and ``eigvalsh``.
 
 ``cholesky``, ``eigh`` and ``eigvalsh`` have the numpy.linalg pack's rules (Murray's
 Cholesky derivative; the eigenvector derivative with ``1 / (w_j - w_i)``), computed on
 the Hermitian part of ``a``. SciPy's ``lower=False`` default of ``cholesky`` returns the
 upper factor ``U = L^H``. ``eigh`` differentiates the standard problem only: with ``b``
-(generalized), ``type``, or a subset of eigenvalues the rules raise.
+(generalized), ``type``, or a subset of eigenvalues the rules raise. Its eigenvectors have
+their largest-magnitude entry real and positive (SciPy's, from LAPACK, have signs that can
+flip under small perturbations, so they would not be differentiable).
 
 ``cho_factor(a, lower)`` returns ``(c, lower)``: the Cholesky factor in one triangle of
 ``c``, the other triangle holding ``a``'s entries (as SciPy leaves them; their
@@ -14,7 +16,7 @@ derivative is the identity). ``cho_solve((c, lower), b)`` solves ``A x = b`` wit
 holomorphic function of ``c``: with ``W = -(A^-T g) x^T`` the cotangent of ``A``, that
 of ``L`` is ``W conj(L) + conj(W^T L)``.
 
-``lu_factor(a)`` returns ``(lu, piv)``, ``P^T a = L U`` with the row interchanges
+``lu_factor(a)`` returns ``(lu, piv)`` (and ``lu(a)`` returns ``(P, L, U)``), ``P^T a = L U`` with the row interchanges
 ``piv``. The pivots are locally constant (where no two candidates tie), and with
 ``F = L^-1 P^T da U^-1``:
 
@@ -209,6 +211,29 @@ def _lu_factor(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> 
 
 
 lu_factor = Composite("scipy.linalg.lu_factor", _lu_factor)
+
+
+def _lu(
+    a: Any,
+    permute_l: bool = False,
+    overwrite_a: bool = False,
+    check_finite: bool = True,
+    p_indices: bool = False,
+) -> Any:
+    """``scipy.linalg.lu``: ``(p, l, u)`` with ``a = p @ l @ u`` (``(p @ l, u)`` with
+    ``permute_l``; row indices ``p`` with ``p_indices``), differentiable for square ``a``."""
+    if not isinstance(a, Box):
+        return sl.lu(a, permute_l, overwrite_a, check_finite, p_indices)
+    _square(a)
+    packed = _lu_packed(a)
+    p = T(_row_permutation(sl.lu_factor(getval(a), check_finite=check_finite)[1], a))
+    low, up = _unit_lower(packed), triu(packed)
+    if permute_l:
+        return matmul(p, low), up
+    return (np.argmax(p, axis=-1).astype(np.int32) if p_indices else p), low, up
+
+
+lu = Composite("scipy.linalg.lu", _lu)
 
 
 def _lu_solve_fun(lu: Any, piv: Any, b: Any, trans: Any = 0) -> Any:

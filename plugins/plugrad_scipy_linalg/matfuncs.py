@@ -1,4 +1,6 @@
-"""Matrix functions: ``expm``, ``logm`` and ``sqrtm``.
+"""Matrix functions: ``expm``, ``logm`` and ``sqrtm``; ``expm_frechet``, and the
+trigonometric and hyperbolic ``cosm``, ``sinm``, ``tanm``, ``coshm``, ``sinhm``,
+``tanhm``, composed of ``expm`` and ``solve`` as SciPy computes them.
 
 For a primary matrix function ``f`` (one given by a power series, like ``exp``, ``log``
 and ``sqrt``), the Fréchet derivative ``L(a, e)`` is the upper-right block of
@@ -30,13 +32,15 @@ from typing import Any
 import numpy as np
 import scipy.linalg as sl
 
-from plugrad import Primitive, Sample, gen, rand
-from plugrad.box import getval
+from plugrad import Composite, Primitive, Sample, gen, rand
+from plugrad.box import Box, getval
 from plugrad_linalg._samples import general, hermitian
 from plugrad_linalg._util import T
 from plugrad_numpy._util import dtype_of, shape_of
 from plugrad_numpy.joining import concatenate
-from plugrad_scipy_linalg.solvers import solve_sylvester
+from plugrad_numpy._util import iscomplex
+from plugrad_numpy.unary import imag, real
+from plugrad_scipy_linalg.solvers import solve, solve_sylvester
 
 
 def _frechet(f: Primitive, a: Any, e: Any) -> Any:
@@ -79,3 +83,53 @@ sqrtm.def_samples(
     Sample(gen(general(3, 2))),
     Sample(gen(general(1))),
 )
+
+
+# -- composed of expm ---------------------------------------------------------------------
+
+
+def _expm_frechet(
+    a: Any, e: Any, method: Any = None, compute_expm: bool = True, check_finite: bool = True
+) -> Any:
+    """``scipy.linalg.expm_frechet``: ``(expm(a), L(a, e))``, or ``L(a, e)`` alone."""
+    if not (isinstance(a, Box) or isinstance(e, Box)):
+        return sl.expm_frechet(a, e, method, compute_expm, check_finite)
+    frechet = _frechet(expm, a, e)
+    return (expm(a), frechet) if compute_expm else frechet
+
+
+def _cosm(a: Any) -> Any:
+    if not isinstance(a, Box):
+        return sl.cosm(a)
+    return (expm(1j * a) + expm(-1j * a)) / 2 if iscomplex(a) else real(expm(1j * a))
+
+
+def _sinm(a: Any) -> Any:
+    if not isinstance(a, Box):
+        return sl.sinm(a)
+    return (expm(1j * a) - expm(-1j * a)) / 2j if iscomplex(a) else imag(expm(1j * a))
+
+
+def _tanm(a: Any) -> Any:
+    return sl.tanm(a) if not isinstance(a, Box) else solve(_cosm(a), _sinm(a))
+
+
+def _coshm(a: Any) -> Any:
+    return sl.coshm(a) if not isinstance(a, Box) else (expm(a) + expm(-a)) / 2
+
+
+def _sinhm(a: Any) -> Any:
+    return sl.sinhm(a) if not isinstance(a, Box) else (expm(a) - expm(-a)) / 2
+
+
+def _tanhm(a: Any) -> Any:
+    return sl.tanhm(a) if not isinstance(a, Box) else solve(_coshm(a), _sinhm(a))
+
+
+expm_frechet = Composite("scipy.linalg.expm_frechet", _expm_frechet)
+cosm = Composite("scipy.linalg.cosm", _cosm)
+sinm = Composite("scipy.linalg.sinm", _sinm)
+tanm = Composite("scipy.linalg.tanm", _tanm)
+coshm = Composite("scipy.linalg.coshm", _coshm)
+sinhm = Composite("scipy.linalg.sinhm", _sinhm)
+tanhm = Composite("scipy.linalg.tanhm", _tanhm)

@@ -1,5 +1,5 @@
-"""Solvers: ``solve``, ``solve_triangular``, ``solve_banded``, ``solve_sylvester``,
-``inv``, ``det`` and ``lstsq``.
+"""Solvers: ``solve``, ``solve_triangular``, ``solve_banded``, ``solve_sylvester``
+(and ``solve_continuous_lyapunov``, its case ``b = a^H``), ``inv``, ``det`` and ``lstsq``.
 
 Each solves ``M x = b`` for a matrix ``M`` built linearly from ``a``: the part of ``a``
 the solver reads (a triangle, a band, a mirrored triangle for ``assume_a='sym'``),
@@ -34,7 +34,7 @@ import scipy.linalg as sl
 from plugrad import Composite, NotDifferentiableError, Primitive, Sample, gen, rand
 from plugrad.box import Box, getval
 from plugrad_linalg._samples import general, hermitian
-from plugrad_linalg._util import T, mm
+from plugrad_linalg._util import H, T, mm
 from plugrad_linalg.determinants import det as numpy_det
 from plugrad_linalg.inverses import lstsq_solution
 from plugrad_linalg.inverses import solve as numpy_solve
@@ -349,6 +349,16 @@ solve_sylvester.def_samples(
     Sample(gen(general(2)), gen(general(3)), rand(2, 3)),
     Sample(gen(general(3, 2)), gen(general(3, 2)), rand(2, 3, 3)),
 )
+
+
+def _solve_continuous_lyapunov(a: Any, q: Any) -> Any:
+    """``scipy.linalg.solve_continuous_lyapunov``: ``x`` with ``a x + x a^H = q``."""
+    if not (isinstance(a, Box) or isinstance(q, Box)):
+        return sl.solve_continuous_lyapunov(a, q)
+    return solve_sylvester(a, H(a), q)
+
+
+solve_continuous_lyapunov = Composite("scipy.linalg.solve_continuous_lyapunov", _solve_continuous_lyapunov)
 
 
 # -- lstsq ------------------------------------------------------------------------------
