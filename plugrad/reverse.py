@@ -11,7 +11,8 @@ import numpy as np
 from plugrad import builtins, debug
 from plugrad.box import Box, Trace, box_type
 from plugrad.primitive import add_any
-from plugrad.vspace import vspace
+from plugrad.builtins import take as _take
+from plugrad.vspace import DictVSpace, SequenceVSpace, vspace
 
 __all__ = ["make_vjp", "backward"]
 
@@ -63,6 +64,23 @@ def backward(tape: list[tuple[Any, ...]], last: int, g: Any, sites: dict[int, st
             continue
         cts[i] = None  # release each cotangent as soon as it has been used
         prim, args, kwargs, parents, ans = tape[i]
+        if type(g) is _Parts:
+            g = g.dense()
+        if prim is _take and not check and _Parts.accepts(args[1]):
+            # Reading one element of a container: gather the cotangents of its elements
+            # sparsely, instead of a container of zeros per element read.
+            j = parents[0][1]
+            container, index = args
+            if type(index) is int and index < 0:
+                index += len(container)  # x[-1] and x[n - 1] are one element
+            prev = cts[j]
+            if prev is None:
+                cts[j] = _Parts(container, {index: g})
+            elif type(prev) is _Parts:
+                prev.add(index, g)
+            else:
+                cts[j] = add_any(prev, _Parts(container, {index: g}).dense())
+            continue
         rules = prim.vjps
         for argnum, j in parents:
             rule = rules[argnum] if argnum < len(rules) else None
@@ -76,9 +94,40 @@ def backward(tape: list[tuple[Any, ...]], last: int, g: Any, sites: dict[int, st
                 cts[j] = ct
             elif type(prev) in _PLUS:
                 cts[j] = prev + ct
+            elif type(prev) is _Parts:
+                cts[j] = add_any(prev.dense(), ct)
             else:
                 cts[j] = add_any(prev, ct)
     result = cts[0]
     if result is None:
         return vspace(tape[0][4]).zeros()
+    if type(result) is _Parts:
+        return result.dense()
     return result
+
+
+class _Parts:
+    """The cotangent of a container, known element by element so far."""
+
+    __slots__ = ("container", "parts")
+
+    def __init__(self, container: Any, parts: dict[Any, Any]) -> None:
+        self.container = container
+        self.parts = parts
+
+    @staticmethod
+    def accepts(index: Any) -> bool:
+        return type(index) is int or type(index) is str
+
+    def add(self, index: Any, g: Any) -> None:
+        prev = self.parts.get(index)
+        self.parts[index] = g if prev is None else add_any(prev, g)
+
+    def dense(self) -> Any:
+        """The whole cotangent: zeros for the elements nobody read."""
+        space = vspace(self.container)
+        parts = self.parts
+        if isinstance(space, SequenceVSpace):
+            return space.build([parts[k] if k in parts else vs.zeros() for k, vs in enumerate(space.spaces)])
+        assert isinstance(space, DictVSpace)
+        return space.build({k: parts[k] if k in parts else vs.zeros() for k, vs in space.spaces.items()})

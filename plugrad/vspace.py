@@ -109,12 +109,13 @@ class ArrayVSpace(VSpace):
     __slots__ = ("shape", "dtype", "iscomplex", "scalar")
 
     def __init__(self, value: Any) -> None:
-        arr = np.asarray(value)
-        if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.complexfloating)):
+        arr = value if type(value) is np.ndarray else np.asarray(value)
+        kind = arr.dtype.kind
+        if kind != "f" and kind != "c":
             raise NotDifferentiableError(_bad_type_message(value))
         self.shape = arr.shape
         self.dtype = arr.dtype
-        self.iscomplex = np.issubdtype(arr.dtype, np.complexfloating)
+        self.iscomplex = kind == "c"
         self.scalar = not isinstance(value, np.ndarray)  # numpy scalar: keep results scalars
 
     def _out(self, arr: np.ndarray) -> Any:
@@ -235,7 +236,7 @@ class SequenceVSpace(VSpace):
     def iscomplex(self) -> bool:  # type: ignore[override]
         return any(vs.iscomplex for vs in self.spaces)
 
-    def _build(self, elems: list[Any]) -> Any:
+    def build(self, elems: list[Any]) -> Any:
         from plugrad import builtins
 
         if self.kind is list:
@@ -245,30 +246,30 @@ class SequenceVSpace(VSpace):
         return builtins.make_sequence(self.kind, *elems)
 
     def zeros(self) -> Any:
-        return self._build([vs.zeros() for vs in self.spaces])
+        return self.build([vs.zeros() for vs in self.spaces])
 
     def ones(self) -> Any:
-        return self._build([vs.ones() for vs in self.spaces])
+        return self.build([vs.ones() for vs in self.spaces])
 
     def randn(self, rng: np.random.Generator | None = None) -> Any:
         rng = rng or np.random.default_rng()
-        return self._build([vs.randn(rng) for vs in self.spaces])
+        return self.build([vs.randn(rng) for vs in self.spaces])
 
     def standard_basis(self) -> Any:
         for i, space in enumerate(self.spaces):
             for basis in space.standard_basis():
                 elems = [vs.zeros() for vs in self.spaces]
                 elems[i] = basis
-                yield self._build(elems)
+                yield self.build(elems)
 
     def add(self, x: Any, y: Any) -> Any:
-        return self._build([vs.add(x[i], y[i]) for i, vs in enumerate(self.spaces)])
+        return self.build([vs.add(x[i], y[i]) for i, vs in enumerate(self.spaces)])
 
     def scalar_mul(self, x: Any, a: Any) -> Any:
-        return self._build([vs.scalar_mul(x[i], a) for i, vs in enumerate(self.spaces)])
+        return self.build([vs.scalar_mul(x[i], a) for i, vs in enumerate(self.spaces)])
 
     def covector(self, x: Any) -> Any:
-        return self._build([vs.covector(x[i]) for i, vs in enumerate(self.spaces)])
+        return self.build([vs.covector(x[i]) for i, vs in enumerate(self.spaces)])
 
     def inner_prod(self, x: Any, y: Any) -> float:
         return sum(vs.inner_prod(x[i], y[i]) for i, vs in enumerate(self.spaces))
@@ -315,36 +316,36 @@ class DictVSpace(VSpace):
     def iscomplex(self) -> bool:  # type: ignore[override]
         return any(vs.iscomplex for vs in self.spaces.values())
 
-    def _build(self, items: dict[Any, Any]) -> Any:
+    def build(self, items: dict[Any, Any]) -> Any:
         from plugrad import builtins
 
         return builtins.dict(items) if self.kind is dict else builtins.make_mapping(self.kind, items)
 
     def zeros(self) -> Any:
-        return self._build({k: vs.zeros() for k, vs in self.spaces.items()})
+        return self.build({k: vs.zeros() for k, vs in self.spaces.items()})
 
     def ones(self) -> Any:
-        return self._build({k: vs.ones() for k, vs in self.spaces.items()})
+        return self.build({k: vs.ones() for k, vs in self.spaces.items()})
 
     def randn(self, rng: np.random.Generator | None = None) -> Any:
         rng = rng or np.random.default_rng()
-        return self._build({k: vs.randn(rng) for k, vs in self.spaces.items()})
+        return self.build({k: vs.randn(rng) for k, vs in self.spaces.items()})
 
     def standard_basis(self) -> Any:
         for key, space in self.spaces.items():
             for basis in space.standard_basis():
                 items = {k: vs.zeros() for k, vs in self.spaces.items()}
                 items[key] = basis
-                yield self._build(items)
+                yield self.build(items)
 
     def add(self, x: Any, y: Any) -> Any:
-        return self._build({k: vs.add(x[k], y[k]) for k, vs in self.spaces.items()})
+        return self.build({k: vs.add(x[k], y[k]) for k, vs in self.spaces.items()})
 
     def scalar_mul(self, x: Any, a: Any) -> Any:
-        return self._build({k: vs.scalar_mul(x[k], a) for k, vs in self.spaces.items()})
+        return self.build({k: vs.scalar_mul(x[k], a) for k, vs in self.spaces.items()})
 
     def covector(self, x: Any) -> Any:
-        return self._build({k: vs.covector(x[k]) for k, vs in self.spaces.items()})
+        return self.build({k: vs.covector(x[k]) for k, vs in self.spaces.items()})
 
     def inner_prod(self, x: Any, y: Any) -> float:
         return sum(vs.inner_prod(x[k], y[k]) for k, vs in self.spaces.items())

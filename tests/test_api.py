@@ -196,3 +196,10 @@ def test_float32_in_float32_out():
     x = numpy.ones(3, numpy.float32)
     g = grad(lambda x: np.sum(np.sin(x) * 2.0))(x)
     assert g.dtype == numpy.float32
+
+
+def test_container_elements_read_by_negative_and_positive_index():
+    def f(params):
+        return params[-1] * params[1] + params[0] * params[-2]
+
+    assert grad(f)([2.0, 3.0]) == [4.0, 6.0]  # f = p[1]**2 + p[0]**2
