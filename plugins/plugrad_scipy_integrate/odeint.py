@@ -81,8 +81,9 @@ class _System:
         self.args = tuple(args)
         self.size = int(np.size(y0))
         self.options = {k: v for k, v in kwargs.items() if k in _TOLERANCES}
-        if np.ndim(self.options.get("atol", 0.0)) > 0:  # per component: the augmented systems are longer
-            self.options["atol"] = float(np.min(self.options["atol"]))
+        for key in ("rtol", "atol"):  # per component: the augmented systems are longer, use the tightest
+            if np.ndim(self.options.get(key, 0.0)) > 0:
+                self.options[key] = float(np.min(self.options[key]))
 
     def field(self, y: Any, s: float, args: tuple[Any, ...]) -> Any:
         """``f(y, s)`` as a flat array (traced when ``y`` or ``args`` are)."""

@@ -61,7 +61,9 @@ def _upper(lower: bool = False, overwrite_a: bool = False, check_finite: bool = 
     return not lower
 
 
-cholesky = Primitive("scipy.linalg.cholesky", _cholesky, complex=True, doc=sl.cholesky.__doc__)
+cholesky = Primitive(
+    "scipy.linalg.cholesky", _cholesky, complex=True, saves=("ans", "shapes"), doc=sl.cholesky.__doc__
+)
 cholesky.def_vjp(lambda g, ans, a, *o, **k: numpy_cholesky.vjp_rule(0)(g, ans, a, upper=_upper(*o, **k)))
 cholesky.def_jvp(lambda t, ans, a, *o, **k: numpy_cholesky.jvp_rule(0)(t, ans, a, upper=_upper(*o, **k)))
 cholesky.def_samples(

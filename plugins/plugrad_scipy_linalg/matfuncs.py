@@ -53,7 +53,7 @@ def _frechet(f: Primitive, a: Any, e: Any) -> Any:
     return f(block)[..., :n, n:] / scale
 
 
-expm = Primitive("scipy.linalg.expm", sl.expm, complex=True)
+expm = Primitive("scipy.linalg.expm", sl.expm, complex=True, saves=("args",))
 expm.def_vjp(lambda g, ans, a: _frechet(expm, T(a), g))
 expm.def_jvp(lambda t, ans, a: _frechet(expm, a, t))
 expm.def_samples(
@@ -63,7 +63,7 @@ expm.def_samples(
     Sample(rand(1, 1)),
 )
 
-logm = Primitive("scipy.linalg.logm", sl.logm, complex=True, dtypes=("float64",))
+logm = Primitive("scipy.linalg.logm", sl.logm, complex=True, dtypes=("float64",), saves=("args",))
 logm.def_vjp(lambda g, ans, a, *options, **kwargs: _frechet(logm, T(a), g))
 logm.def_jvp(lambda t, ans, a, *options, **kwargs: _frechet(logm, a, t))
 # SciPy 1.17 takes about 0.1 s per logm, whatever the size: the second order (the same
@@ -74,7 +74,7 @@ logm.def_samples(
     Sample(gen(general(2, 2))).first_order(),
 )
 
-sqrtm = Primitive("scipy.linalg.sqrtm", sl.sqrtm, complex=True)
+sqrtm = Primitive("scipy.linalg.sqrtm", sl.sqrtm, complex=True, saves=("ans",))
 sqrtm.def_vjp(lambda g, ans, a, *options, **kwargs: solve_sylvester(T(ans), T(ans), g))
 sqrtm.def_jvp(lambda t, ans, a, *options, **kwargs: solve_sylvester(ans, ans, t))
 sqrtm.def_samples(

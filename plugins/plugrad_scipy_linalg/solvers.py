@@ -151,7 +151,7 @@ def _inv_jvp(t: Any, ans: Any, a: Any, *options: Any, **kwargs: Any) -> Any:
     return -mm(ans, structured(t, kind, lower), ans)
 
 
-inv = Primitive("scipy.linalg.inv", sl.inv, complex=True)
+inv = Primitive("scipy.linalg.inv", sl.inv, complex=True, saves=("ans", "shapes"))
 inv.def_vjp(_inv_vjp).def_jvp(_inv_jvp)
 inv.def_samples(
     Sample(gen(general(3))),
