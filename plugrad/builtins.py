@@ -64,7 +64,13 @@ make_tuple = Primitive("builtins.make_tuple", lambda *args: args)
 make_tuple.def_vjp_argnum(_sequence_vjp(0)).def_jvp_argnum(_sequence_jvp(0))
 make_list = Primitive("builtins.make_list", lambda *args: _py.list(args))
 make_list.def_vjp_argnum(_sequence_vjp(0)).def_jvp_argnum(_sequence_jvp(0))
-make_sequence = Primitive("builtins.make_sequence", lambda kind, *args: kind(*args))
+def _make_sequence(kind: Any, *args: Any) -> Any:
+    if kind is _py.tuple or kind is _py.list:
+        return kind(args)
+    return kind(*args)  # a named tuple
+
+
+make_sequence = Primitive("builtins.make_sequence", _make_sequence)
 make_sequence.def_vjp_argnum(_sequence_vjp(1)).def_jvp_argnum(_sequence_jvp(1))
 
 
