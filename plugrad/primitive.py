@@ -120,9 +120,16 @@ class Primitive:
     # -- calling -----------------------------------------------------------------
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if len(args) == 1 and not kwargs:
-            x = args[0]
-            return apply1(self, x) if isinstance(x, Box) else self.fun(x)
+        if not kwargs:
+            n = len(args)
+            if n == 1:
+                x = args[0]
+                return apply1(self, x) if isinstance(x, Box) else self.fun(x)
+            if n == 2:
+                x, y = args
+                if isinstance(x, Box) or isinstance(y, Box):
+                    return apply2(self, x, y)
+                return self.fun(x, y)
         trace = None
         for a in args:
             if isinstance(a, Box) and (trace is None or a._trace.level > trace.level):

@@ -658,9 +658,21 @@ class Registry:
                 self._types_installing = False
 
 
+_dist_cache: dict[Any, tuple[str | None, str | None]] = {}
+
+
 def _dist(ep: importlib.metadata.EntryPoint) -> tuple[str | None, str | None]:
     dist = getattr(ep, "dist", None)
-    return (dist.name, dist.version) if dist is not None else (None, None)
+    if dist is None:
+        return None, None
+    key = getattr(dist, "_path", None)
+    if key is None:
+        return dist.name, dist.version
+    known = _dist_cache.get(key)
+    if known is None:
+        metadata = dist.metadata  # parsed once per distribution, not twice per entry point
+        known = _dist_cache[key] = (metadata["Name"], metadata["Version"])
+    return known
 
 
 def _append_once(items: list[str], value: str) -> None:

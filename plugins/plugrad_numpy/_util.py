@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad.box import Box
+from plugrad.box import Box, Meta
 
 __all__ = ["shape_of", "dtype_of", "unbroadcast", "broadcast_like", "iscomplex", "zeros_like_value"]
 
@@ -46,7 +46,7 @@ def unbroadcast(g: Any, x: Any) -> Any:
     tx, tg = type(x), type(g)
     if tx in _DOUBLE and tg in _DOUBLE:
         return g  # the scalar fast path: nothing to sum, no dtype to match
-    if tx is np.ndarray and tg is np.ndarray and g.shape == x.shape and g.dtype == x.dtype:
+    if (tx is np.ndarray or tx is Meta) and tg is np.ndarray and g.shape == x.shape and g.dtype == x.dtype:
         return g
     from plugrad_numpy.reductions import sum as sum_
     from plugrad_numpy.shape import reshape

@@ -287,14 +287,23 @@ def _method(name: str) -> Any:
     return default_registry().lookup(f"numpy.{name}")
 
 
+_dispatch: dict[str, Any] = {}  # "numpy.sin" -> the default registry's entry (or None)
+
+
 def _lookup(module: str, name: str) -> Any:
+    qualname = f"{module}.{name}"
+    try:
+        return _dispatch[qualname]
+    except KeyError:
+        pass
     from plugrad.registry import default_registry
 
     try:
-        entry = default_registry().lookup(f"{module}.{name}")
+        entry = default_registry().lookup(qualname)
     except Exception:  # noqa: BLE001 - fall through to the explanatory error
         return None
-    return entry if callable(entry) else None
+    entry = _dispatch[qualname] = entry if callable(entry) else None
+    return entry
 
 
 def _raw_numpy_error(name: str) -> TraceError:

@@ -21,9 +21,22 @@ def _getitem(x: Any, index: Any) -> Any:
     return x[index]
 
 
+_BASIC = (int, slice, type(None), type(Ellipsis))
+
+
+def _basic(index: Any) -> bool:
+    """A basic index names each element at most once, so assignment can scatter."""
+    if isinstance(index, tuple):
+        return all(isinstance(i, _BASIC) and not isinstance(i, bool) for i in index)
+    return isinstance(index, _BASIC) and not isinstance(index, bool)
+
+
 def _untake(g: Any, index: Any, shape: tuple[int, ...], dtype: Any) -> Any:
     out = np.zeros(shape, np.result_type(dtype, dtype_of(g)))
-    np.add.at(out, index, g)
+    if _basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)  # advanced indices may repeat an element
     return out
 
 
