@@ -52,8 +52,10 @@ autodoc_typehints_description_target = "documented"
 autodoc_default_options = {"undoc-members": False}
 python_use_unqualified_type_names = True
 
-# The examples in the pages are checked by tests/test_docs.py (and by ``-b doctest``).
+# The examples in the pages are checked by tests/test_docs.py (and by ``-b doctest``);
+# the pack-writing page loads the example pack from the repository, installed or not.
 doctest_default_flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+doctest_path = [str(DOCS.parent / "plugins" / "plugrad-example")]
 
 # matplotlib's plot directive runs each figure's code while the site builds.
 plot_include_source = True

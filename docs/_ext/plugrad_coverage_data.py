@@ -61,14 +61,13 @@ def _rules(vjp: bool, jvp: bool) -> str:
 
 def _arguments(prim: Primitive) -> list[tuple[str, str]]:
     cov = coverage(prim)
+    if cov["vjp_all"] or cov["jvp_all"]:  # one rule for every argument (variadic primitives)
+        return [("every argument", _rules(cov["vjp_all"], cov["jvp_all"]))]
     names = _param_names(prim.fun)
-    args = [
+    return [
         (names[a["argnum"]] if a["argnum"] < len(names) else f"arg {a['argnum']}", _rules(a["vjp"], a["jvp"]))
         for a in cov["args"]
     ]
-    if not args and (cov["vjp_all"] or cov["jvp_all"]):
-        args = [("every argument", _rules(cov["vjp_all"], cov["jvp_all"]))]
-    return args
 
 
 def _samples(prim: Primitive) -> int:
@@ -176,7 +175,12 @@ def render(data: dict[str, Any], checks: dict[str, Any] | None, note: str = "") 
     per = (checks or {}).get("primitives", {})
     ran = checks is not None
     prims = [r for r in rows if r.kind == "primitive"]
-    full = [r for r in prims if r.arguments and all(rules == "VJP, JVP" for _, rules in r.arguments)]
+    full = [
+        r
+        for r in prims
+        if any(rules == "VJP, JVP" for _, rules in r.arguments)
+        and all(rules in ("VJP, JVP", "none") for _, rules in r.arguments)
+    ]
     lines = [
         f"Generated while this site was built, with plugrad {plugrad.__version__}, NumPy {numpy.__version__}, "
         f"SciPy {scipy.__version__} and Python {platform.python_version()}: "
