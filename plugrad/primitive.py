@@ -22,6 +22,8 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
+
 from plugrad import debug
 from plugrad.box import Box, Meta, Trace, _box_types, box_type
 from plugrad.errors import NotDifferentiableError, TraceError
@@ -359,12 +361,13 @@ def record(
 
 
 _SMALL = frozenset({float, int, complex, bool, type(None), str, tuple, slice})
+_float64 = np.float64
 
 
 def _meta(a: Any) -> Any:
     # Only float and complex arrays shrink to their shape and dtype: integer scalars and
     # index arrays are small, and a rule may read them.
-    if type(a) in _SMALL:
+    if type(a) in _SMALL or type(a) is _float64:
         return a
     dtype = getattr(a, "dtype", None)
     if dtype is None or dtype.kind not in "fc" or not getattr(a, "shape", ()):
@@ -373,10 +376,23 @@ def _meta(a: Any) -> Any:
 
 
 def apply1(prim: Primitive, x: Box) -> Box:
-    """``prim(x)`` for a traced ``x``: the fast path of unary operators."""
+    """``prim(x)`` for a traced ``x``: the fast path of unary functions and operators."""
     value = x._value
     ans = prim(value) if isinstance(value, Box) else prim.fun(value)
-    return record(prim, x._trace, ans, (value,), _EMPTY, ((0, x),))
+    trace = x._trace
+    tape = trace.tape
+    if tape is None or trace.sites is not None:
+        return record(prim, trace, ans, (value,), _EMPTY, ((0, x),))
+    # record(), inlined for reverse mode.
+    keep = prim.keep_args
+    args = (value,) if keep is True else ((_meta(value),) if keep is False else (None,))
+    cls = _box_types.get(type(ans)) or box_type(ans)
+    box = cls.__new__(cls)
+    box._value = ans
+    box._trace = trace
+    box._index = len(tape)
+    tape.append((prim, args, _EMPTY, ((0, x._index),), ans if prim.keep_ans else None))
+    return box
 
 
 def apply2(prim: Primitive, x: Any, y: Any) -> Box:
@@ -400,7 +416,24 @@ def apply2(prim: Primitive, x: Any, y: Any) -> Box:
         ans = prim(xv, yv)
     else:
         ans = prim.fun(xv, yv)
-    return record(prim, trace, ans, (xv, yv), _EMPTY, parents)
+    tape = trace.tape
+    if tape is None or trace.sites is not None:
+        return record(prim, trace, ans, (xv, yv), _EMPTY, parents)
+    # record(), inlined for reverse mode.
+    keep = prim.keep_args
+    args = (xv, yv) if keep is True else ((_meta(xv), _meta(yv)) if keep is False else (None, None))
+    cls = _box_types.get(type(ans)) or box_type(ans)
+    box = cls.__new__(cls)
+    box._value = ans
+    box._trace = trace
+    box._index = len(tape)
+    if len(parents) == 1:
+        ((argnum, parent),) = parents
+        links: tuple[tuple[int, int], ...] = ((argnum, parent._index),)
+    else:
+        links = ((0, x._index), (1, y._index))
+    tape.append((prim, args, _EMPTY, links, ans if prim.keep_ans else None))
+    return box
 
 
 class NonDifferentiable:
