@@ -48,6 +48,7 @@ from plugrad.primitive import Composite
 from plugrad.primitive import NonDifferentiable
 from plugrad.primitive import Primitive
 from plugrad.primitive import Rules
+from plugrad.primitive import collect
 from plugrad.registry import Registry
 from plugrad.registry import default_registry
 from plugrad.sample import Sample
@@ -75,6 +76,7 @@ __all__ = [
     "VSpace",
     "builtins",
     "checkpoint",
+    "collect",
     "default_registry",
     "deriv",
     "detect_anomaly",

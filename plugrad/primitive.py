@@ -28,7 +28,18 @@ from plugrad import debug
 from plugrad.box import Box, Meta, Trace, _box_types, box_type
 from plugrad.errors import NotDifferentiableError, TraceError
 
-__all__ = ["Primitive", "NonDifferentiable", "Composite", "Rules", "Rule", "add_any", "apply1", "apply2", "record"]
+__all__ = [
+    "Primitive",
+    "NonDifferentiable",
+    "Composite",
+    "Rules",
+    "Rule",
+    "add_any",
+    "apply1",
+    "apply2",
+    "collect",
+    "record",
+]
 
 Rule = Callable[..., Any]
 
@@ -517,3 +528,26 @@ class Rules:
 
     def __repr__(self) -> str:
         return f"<Rules for {self.target}: vjp {sorted(self.vjps)}, jvp {sorted(self.jvps)}>"
+
+
+def collect(package: str, modules: Iterable[str], namespace: str | None = None) -> list[Any]:
+    """Every Primitive, NonDifferentiable, Composite and Rules defined at module level in
+    ``package.<module>`` for each of ``modules`` (imported now), in order, each once; with
+    ``namespace``, only those whose name lies directly in it. The usual body of a pack's
+    ``plugrad_primitives`` hook::
+
+        return collect("plugrad_example", ["functions"], "example")
+    """
+    import importlib
+
+    kinds = (Primitive, NonDifferentiable, Composite, Rules)
+    seen: dict[int, Any] = {}
+    for name in modules:
+        module = importlib.import_module(f"{package}.{name}")
+        for value in vars(module).values():
+            if isinstance(value, kinds) and id(value) not in seen:
+                seen[id(value)] = value
+    found = list(seen.values())
+    if namespace is None:
+        return found
+    return [e for e in found if e.name.rpartition(".")[0] == namespace]

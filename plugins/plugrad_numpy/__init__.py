@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from plugrad import hookimpl
+from plugrad import collect, hookimpl
 
 __version__ = "0.1.0"
 
@@ -30,18 +30,8 @@ MODULES = (
 
 
 def entries(module_names: Iterable[str] = MODULES) -> list[Any]:
-    """Every Primitive, NonDifferentiable and Composite defined at module level."""
-    import importlib
-
-    from plugrad import Composite, NonDifferentiable, Primitive
-
-    seen: dict[int, Any] = {}
-    for name in module_names:
-        module = importlib.import_module(f"plugrad_numpy.{name}")
-        for value in vars(module).values():
-            if isinstance(value, (Primitive, NonDifferentiable, Composite)) and id(value) not in seen:
-                seen[id(value)] = value
-    return list(seen.values())
+    """Every function the pack defines, in every namespace."""
+    return collect(__name__, module_names)
 
 
 @hookimpl
@@ -52,9 +42,9 @@ def plugrad_namespaces() -> list[str]:
 @hookimpl
 def plugrad_primitives(namespace: str) -> list[Any] | None:
     if namespace == "numpy":
-        return [e for e in entries() if e.name.startswith("numpy.")]
+        return collect(__name__, MODULES, "numpy")
     if namespace == "operator":
-        return [e for e in entries() if e.name.startswith("operator.")]
+        return collect(__name__, MODULES, "operator")
     return None
 
 

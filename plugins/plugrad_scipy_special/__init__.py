@@ -15,10 +15,9 @@ arguments (twice at real ones) and ``digamma`` only at real ones.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from plugrad import hookimpl
+from plugrad import collect, hookimpl
 
 __version__ = "0.1.0"
 
@@ -37,21 +36,6 @@ MODULES = (
 )
 
 
-def entries(module_names: Iterable[str] = MODULES) -> list[Any]:
-    """Every Primitive, NonDifferentiable and Composite defined at module level."""
-    import importlib
-
-    from plugrad import Composite, NonDifferentiable, Primitive
-
-    seen: dict[int, Any] = {}
-    for name in module_names:
-        module = importlib.import_module(f"plugrad_scipy_special.{name}")
-        for value in vars(module).values():
-            if isinstance(value, (Primitive, NonDifferentiable, Composite)) and id(value) not in seen:
-                seen[id(value)] = value
-    return list(seen.values())
-
-
 @hookimpl
 def plugrad_namespaces() -> list[str]:
     return [NAMESPACE]
@@ -60,5 +44,5 @@ def plugrad_namespaces() -> list[str]:
 @hookimpl
 def plugrad_primitives(namespace: str) -> list[Any] | None:
     if namespace == NAMESPACE:
-        return [e for e in entries() if e.name.startswith(NAMESPACE + ".")]
+        return collect(__name__, MODULES, NAMESPACE)
     return None
