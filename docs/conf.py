@@ -51,6 +51,8 @@ autodoc_typehints = "description"
 autodoc_typehints_description_target = "documented"
 autodoc_default_options = {"undoc-members": False}
 python_use_unqualified_type_names = True
+# The gradient checker's pytest plugin is documented without pytest installed (``.[docs]``).
+autodoc_mock_imports = ["pytest"]
 
 # The examples in the pages are checked by tests/test_docs.py (and by ``-b doctest``);
 # the pack-writing page loads the example pack from the repository, installed or not.
