@@ -93,8 +93,7 @@ class PackSpec:
             @hookimpl
             def plugrad_primitives(namespace):
                 if namespace == "example":
-                    from plugrad_example import functions
-                    return functions.PRIMITIVES
+                    return plugrad.collect("plugrad_example", ["functions"], "example")
         """
         raise NotImplementedError
 

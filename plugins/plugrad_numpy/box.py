@@ -137,14 +137,16 @@ class ArrayBox(Box):
     def __iter__(self) -> Iterator[Any]:
         return (I.getitem(self, i) for i in range(len(self._value)))
 
+    # Converting to a plain number would silently drop the derivative (y[0] = x into a
+    # NumPy array, float(x) in a formula): refuse, and say how to write it.
     def __float__(self) -> float:
-        return float(getval(self))
+        raise _plain_number_error("float")
 
     def __int__(self) -> int:
-        return int(getval(self))
+        raise _plain_number_error("int")
 
     def __complex__(self) -> complex:
-        return complex(getval(self))
+        raise _plain_number_error("complex")
 
     def __index__(self) -> int:
         return getval(self).__index__()
@@ -226,8 +228,7 @@ class ArrayBox(Box):
     def _in_place(self, name: str) -> TraceError:
         return TraceError(
             f"ndarray.{name} changes the array in place, which a traced array cannot do: the "
-            f"derivative still needs the old value. Use the function instead, e.g. "
-            f"x = np.{name}(x, ...)."
+            f"derivative still needs the old value. Build a new array instead: {_INSTEAD[name]}."
         )
 
     def sort(self, *args: Any, **kwargs: Any) -> None:
@@ -262,11 +263,17 @@ class ArrayBox(Box):
     # Raw NumPy calls on traced values: dispatch to the pack's primitive of the same
     # name, or explain how to write it.
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        if method == "__call__" and "out" not in kwargs:
-            entry = _lookup("numpy", ufunc.__name__)
+        name = ufunc.__name__
+        if "out" in kwargs:
+            raise TraceError(
+                f"{name}(..., out=...) writes its result into an existing array, which a traced "
+                "value cannot do: drop out= and use the returned value (y = np.{name}(x))."
+            )
+        if method == "__call__":
+            entry = _lookup("numpy", name) or _lookup("scipy.special", name)
             if entry is not None:
                 return entry(*inputs, **kwargs)
-        raise _raw_numpy_error(f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}"))
+        raise _raw_numpy_error(f"numpy.{name}" + ("" if method == "__call__" else f".{method}"))
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         module = (getattr(func, "__module__", None) or "numpy").replace("numpy._core", "numpy").replace("numpy.core", "numpy")
@@ -279,6 +286,24 @@ class ArrayBox(Box):
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise _raw_numpy_error("numpy.asarray")
+
+
+_INSTEAD = {
+    "sort": "x = np.sort(x)",
+    "partition": "x = np.partition(x, kth)",
+    "fill": "x = np.full_like(x, value)",
+    "put": "x = np.where(mask, values, x), or np.concatenate of the pieces",
+    "resize": "x = np.resize(x, shape) or np.reshape(x, shape)",
+}
+
+
+def _plain_number_error(kind: str) -> TraceError:
+    return TraceError(
+        f"{kind}() of a traced value would drop its derivative. Keep it traced: build arrays "
+        "with np.array([...]) or np.stack rather than assigning into a NumPy array "
+        "(y[0] = x), and use the value itself in formulas. For a plain number that is "
+        "meant to be constant (a log line, a step size), use plugrad.box.getval(x)."
+    )
 
 
 def _method(name: str) -> Any:

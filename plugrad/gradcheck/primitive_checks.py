@@ -186,7 +186,7 @@ class Case:
         if self.prim is None:
             who = "the registry (a fault that names no pack)" if self.pack == "*" else f"pack {self.pack!r}"
             return f"{who}: check 'load' ({CHECKS['load']})"
-        head = f"{self.prim.name} (pack {self.prim.pack}): check {self.check!r} ({CHECKS.get(self.check, '')})"
+        head = f"{self.prim.name} ({'pack ' + self.prim.pack if self.prim.pack else 'no pack'}): check {self.check!r} ({CHECKS.get(self.check, '')})"
         if self.point is None:
             return head
         point, argnum = self.point, self.argnum
@@ -421,6 +421,9 @@ def cases(prim: Primitive, *, seed: int = 0, order: int = 2, full_jacobian: bool
 def check_primitive(prim: Primitive, *, seed: int = 0, order: int = 2, full_jacobian: bool = False) -> int:
     """Run every check of ``prim``; raise :class:`CheckFailure` at the first failure (an
     expected failure is skipped, an unexpected pass is a failure). Returns how many ran."""
+    from plugrad.registry import ensure_types
+
+    ensure_types()  # the packs' box types, so rules can run on traced values
     ran = 0
     for case in cases(prim, seed=seed, order=order, full_jacobian=full_jacobian):
         reason = case.xfail_reason()
