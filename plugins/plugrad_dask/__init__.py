@@ -1,0 +1,55 @@
+"""plugrad's Dask pack: gradients through Dask arrays, computed lazily, on a cluster if you like.
+
+With Dask installed it teaches plugrad the Dask array (its vector space and its box,
+both registered by qualified name, so nothing imports Dask until a Dask array shows
+up) and overrides ``numpy.sum`` and ``numpy.mean`` so their cotangents keep the
+chunks of the array reduced. Without Dask it declares nothing and registers nothing.
+
+:func:`computed` turns ``value_and_grad(loss)`` (lazy Dask results) into a function
+returning NumPy values, computed together in one ``dask.compute``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+from plugrad import hookimpl
+from plugrad_dask.compute import computed
+
+__all__ = ["DASK_ARRAY", "computed"]
+__version__ = "0.1.0"
+
+DASK_ARRAY = "dask.array.core.Array"
+
+
+def _have_dask() -> bool:
+    try:
+        return importlib.util.find_spec("dask") is not None  # looks, does not import
+    except ValueError:  # sys.modules["dask"] is None: Dask is blocked
+        return False
+
+
+@hookimpl
+def plugrad_namespaces() -> list[str]:
+    return ["numpy"] if _have_dask() else []
+
+
+@hookimpl
+def plugrad_primitives(namespace: str) -> list[Any] | None:
+    if namespace == "numpy":
+        from plugrad_dask import reductions
+
+        return [reductions.sum, reductions.mean]
+    return None
+
+
+@hookimpl
+def plugrad_types(register: Any) -> None:
+    if not _have_dask():
+        return
+    from plugrad_dask.box import DaskArrayBox
+    from plugrad_dask.vspace import DaskVSpace
+
+    register.vspace(DASK_ARRAY, DaskVSpace)
+    register.box(DASK_ARRAY, DaskArrayBox)

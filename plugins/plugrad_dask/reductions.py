@@ -1,0 +1,89 @@
+"""``numpy.sum`` and ``numpy.mean`` with cotangents laid out in the reduced array's chunks.
+
+The numpy pack broadcasts the cotangent of a reduction back with ``np.broadcast_to``, which
+Dask answers with one chunk along every broadcast axis: the cotangent of the mean of a
+billion-row column would be one billion-element block on one worker. These overrides
+broadcast it in the chunks of the array that was reduced, so each block of the cotangent
+is made beside the block of data it multiplies. On anything but a Dask array they apply
+the numpy pack's own rules unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from plugrad import Primitive
+from plugrad_dask._util import chunks_of, is_dask
+from plugrad_numpy import reductions as R
+from plugrad_numpy._util import match_dtype, shape_of, unbroadcast
+from plugrad_numpy.shape import reshape
+
+__all__ = ["broadcast_to", "mean", "sum"]
+
+
+def _broadcast_to(x: Any, shape: tuple[int, ...], chunks: tuple[tuple[int, ...], ...]) -> Any:
+    import dask.array as da
+
+    x = da.asarray(x)
+    lead = len(shape) - x.ndim
+    kept = {i: chunks[lead + i] for i, n in enumerate(x.shape) if n == shape[lead + i]}
+    if kept and any(x.chunks[i] != c for i, c in kept.items()):
+        x = x.rechunk(kept)
+    return da.broadcast_to(x, shape, chunks=chunks)
+
+
+broadcast_to = Primitive(
+    "dask._broadcast_to",
+    _broadcast_to,
+    complex=True,
+    saves=("shapes",),
+    doc="``x`` broadcast to ``shape`` as a Dask array of the given ``chunks``.",
+)
+broadcast_to.def_vjp(lambda g, ans, x, shape, chunks: unbroadcast(g, x))
+broadcast_to.def_linear()
+
+
+def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    return tuple(sorted(a % ndim for a in (axis if isinstance(axis, tuple) else (axis,))))
+
+
+def expand(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    """The cotangent ``g`` of a reduction of Dask array ``x`` over ``axis``, broadcast
+    back to ``x``'s shape in ``x``'s chunks and dtype."""
+    shape = shape_of(x)
+    axes = _axes(axis, len(shape))
+    kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
+    if not keepdims and shape_of(g) != kept:
+        g = reshape(g, kept)
+    return match_dtype(broadcast_to(g, shape, chunks_of(x)), x)
+
+
+def _sum_vjp(
+    g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, **kw: Any
+) -> Any:
+    if is_dask(x):
+        return expand(g, x, axis, keepdims)
+    return R.sum.vjp_rule(0)(g, ans, x, axis, dtype, keepdims, **kw)
+
+
+def _mean_vjp(
+    g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, **kw: Any
+) -> Any:
+    if is_dask(x):
+        return expand(g / R.count(x, axis), x, axis, keepdims)
+    return R.mean.vjp_rule(0)(g, ans, x, axis, dtype, keepdims, **kw)
+
+
+sum = Primitive("numpy.sum", np.sum, complex=True, override=True, doc=np.sum.__doc__)
+sum.def_vjp(_sum_vjp)
+sum.def_linear()
+sum.def_samples(*R.sum.sample_sets)
+
+mean = Primitive("numpy.mean", np.mean, complex=True, override=True, doc=np.mean.__doc__)
+mean.def_vjp(_mean_vjp)
+mean.def_linear()
+mean.def_samples(*R.mean.sample_sets)
