@@ -31,7 +31,9 @@ def _broadcast_to(x: Any, shape: tuple[int, ...], chunks: tuple[tuple[int, ...],
     kept = {i: chunks[lead + i] for i, n in enumerate(x.shape) if n == shape[lead + i]}
     if kept and any(x.chunks[i] != c for i, c in kept.items()):
         x = x.rechunk(kept)
-    return da.broadcast_to(x, shape, chunks=chunks)
+    # A product with ones rather than da.broadcast_to: elementwise, so Dask fuses it into the
+    # tasks that use the cotangent instead of adding one task per block.
+    return x * da.ones(shape, dtype=x.dtype, chunks=chunks)
 
 
 broadcast_to = Primitive(
