@@ -70,7 +70,9 @@ def _real_dtype(x: Any) -> np.dtype:
 
 def _const(values: Any, x: Any) -> np.ndarray:
     """A constant (mask, weights) in the real floating dtype of ``x``."""
-    return np.asarray(values, _real_dtype(x))
+    # Another library's array casts itself: np.asarray would compute a lazy (Dask) array.
+    foreign = hasattr(values, "__array_function__") and not isinstance(values, np.ndarray)
+    return values.astype(_real_dtype(x)) if foreign else np.asarray(values, _real_dtype(x))
 
 
 def _kept(a: Any, x: Any, axis: Any, keepdims: bool) -> np.ndarray:
