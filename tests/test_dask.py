@@ -76,6 +76,14 @@ def mlp(params: Any, X: Any, y: Any) -> Any:
     return numpy.mean((hidden @ w2 + b2 - y) ** 2) + LAM * (numpy.sum(W1**2) + numpy.sum(w2**2))
 
 
+def softmax(W: Any, X: Any, y: Any) -> Any:
+    """Softmax regression over the classes -1 and 1, the logits shifted by their row maximum."""
+    Z = X @ W
+    Z = Z - numpy.max(Z, axis=1, keepdims=True)
+    Y = y[:, None] == numpy.array([-1.0, 1.0])  # one-hot labels, a constant
+    return -numpy.mean(numpy.sum(Y * Z, axis=1) - numpy.log(numpy.sum(numpy.exp(Z), axis=1)))
+
+
 def data(seed: int = 0) -> tuple[numpy.ndarray, numpy.ndarray]:
     rng = numpy.random.default_rng(seed)
     X = rng.standard_normal((ROWS * CHUNKS, D))
@@ -96,10 +104,12 @@ def params(model: Any) -> Any:
             rng.standard_normal(HIDDEN),
             0.1,
         )
+    if model is softmax:
+        return rng.standard_normal((D, 2))
     return rng.standard_normal(D)
 
 
-MODELS = [logistic, least_squares, mlp]
+MODELS = [logistic, least_squares, mlp, softmax]
 
 
 # -- the pack ---------------------------------------------------------------------------
