@@ -182,6 +182,18 @@ def test_tracing_builds_a_graph_and_computes_nothing(model: Any) -> None:
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_workers_need_numpy_and_dask_but_not_plugrad(model: Any) -> None:
+    import cloudpickle
+
+    X, y = chunked(*data())
+    graph: dict[Any, Any] = {}
+    value, grad = value_and_grad(model)(params(model), X, y)
+    for collection in dask.optimize(value, *_leaves(grad)):
+        graph.update(dict(collection.__dask_graph__()))
+    assert b"plugrad" not in cloudpickle.dumps(graph)  # every task is NumPy's or Dask's
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
 def test_gradients_on_the_cluster_match_numpy(client: Any, model: Any) -> None:
     Xn, yn = data()
     X, y = client.persist(chunked(Xn, yn))
