@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from plugrad_dask import indexing, reductions
+from plugrad_dask import reductions
 from plugrad_numpy.box import ArrayBox
 
 __all__ = ["DaskArrayBox"]
@@ -26,11 +26,16 @@ class DaskArrayBox(ArrayBox):
     def chunks(self) -> tuple[tuple[int, ...], ...]:
         return self._value.chunks
 
+    # Indexing's module is imported on first use: NumPy users never pay for it.
     def __getitem__(self, index: Any) -> Any:
-        return indexing.getitem(self, index)
+        from plugrad_dask.indexing import getitem
+
+        return getitem(self, index)
 
     def __iter__(self) -> Iterator[Any]:
-        return (indexing.getitem(self, i) for i in range(len(self._value)))
+        from plugrad_dask.indexing import getitem
+
+        return (getitem(self, i) for i in range(len(self._value)))
 
     def sum(self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False) -> Any:
         return reductions.sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
