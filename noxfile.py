@@ -30,10 +30,27 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session
+def dask(session: nox.Session) -> None:
+    """The Dask pack: its tests on a local cluster, and its primitives through the gradient checker."""
+    session.install(".[test,dask]")
+    session.run("python", "-m", "pytest", "tests/test_dask.py", "-q", *session.posargs)
+    session.run("python", "-m", "plugrad", "gradcheck", "--pack", "dask")
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks against autograd in one process; writes benchmarks/results/latest.md."""
+    """Benchmarks against autograd (and PyTorch CPU where installed) in one process; writes
+    benchmarks/results/latest.md and .json. ``nox -s bench -- --quick`` is the < 60 s smoke test."""
     session.install(".[bench]")
-    session.run("python", "benchmarks/run.py", "--out", "benchmarks/results/latest.md", *session.posargs)
+    session.run(
+        "python",
+        "benchmarks/run.py",
+        "--out",
+        "benchmarks/results/latest.md",
+        "--json",
+        "benchmarks/results/latest.json",
+        *session.posargs,
+    )
 
 
 @nox.session(name="example-pack")
