@@ -18,6 +18,7 @@ MODULES = (
     "unary",
     "binary",
     "reductions",
+    "order",
     "shape",
     "indexing",
     "linear",
