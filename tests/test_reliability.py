@@ -83,7 +83,7 @@ def programs(draw):
     return shape, steps, seed
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True)  # reproducible in CI
 @given(programs())
 def test_random_compositions_match_finite_differences(program):
     shape, steps, seed = program
