@@ -110,7 +110,23 @@ def _scalar_space(op: str, fun: Fun, ans: Any, hint: str) -> Any:
             f"{op}({_name(fun)}) needs a scalar output, but the function returned shape "
             f"{space.shape}. {hint}"
         )
+    if space.iscomplex:
+        raise TypeError(_complex_output(op, fun))
     return space
+
+
+_ARRAY_OUTPUT_HINT = (
+    "For an array output use elementwise_grad (sum of the gradients of each element) or jacobian."
+)
+
+
+def _value_and_grad(
+    op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, Any]:
+    """``fun``'s real scalar value and its gradient, from one forward and one backward pass."""
+    unary, x = _unary(op, fun, argnum, args, kwargs)
+    vjp, ans = reverse.make_vjp(unary, x)
+    return ans, vjp(_scalar_space(op, fun, ans, _ARRAY_OUTPUT_HINT).ones())
 
 
 def make_vjp(fun: Fun, argnum: Argnum = 0) -> Fun:
@@ -137,14 +153,7 @@ def value_and_grad(fun: Fun, argnum: Argnum = 0) -> Fun:
     """``(f(*args), grad(f)(*args))`` from a single forward pass."""
 
     def body(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        unary, x = _unary("value_and_grad", fun, argnum, args, kwargs)
-        vjp, ans = reverse.make_vjp(unary, x)
-        space = _scalar_space(
-            "value_and_grad", fun, ans, "Use elementwise_grad or jacobian for array outputs."
-        )
-        if space.iscomplex:
-            raise TypeError(_complex_output("value_and_grad", fun))
-        return ans, vjp(space.ones())
+        return _value_and_grad("value_and_grad", fun, argnum, args, kwargs)
 
     return _wrap("value_and_grad", fun, body)
 
@@ -161,18 +170,7 @@ def grad(fun: Fun, argnum: Argnum = 0) -> Fun:
     """The gradient of a real scalar-valued function with respect to argument ``argnum``."""
 
     def body(*args: Any, **kwargs: Any) -> Any:
-        unary, x = _unary("grad", fun, argnum, args, kwargs)
-        vjp, ans = reverse.make_vjp(unary, x)
-        space = _scalar_space(
-            "grad",
-            fun,
-            ans,
-            "For an array output use elementwise_grad (sum of the gradients of each "
-            "element) or jacobian.",
-        )
-        if space.iscomplex:
-            raise TypeError(_complex_output("grad", fun))
-        return vjp(space.ones())
+        return _value_and_grad("grad", fun, argnum, args, kwargs)[1]
 
     return _wrap("grad", fun, body)
 

@@ -153,3 +153,12 @@ def test_raw_scipy_special_ufunc_dispatches_to_the_pack():
     import scipy.special
 
     assert grad(lambda x: scipy.special.erf(x))(0.3) == pytest.approx(2 / numpy.sqrt(numpy.pi) * numpy.exp(-0.09))
+
+
+def test_grad_and_aux_and_value_and_grad_refuse_a_complex_loss():
+    from plugrad import grad_and_aux, value_and_grad
+
+    with pytest.raises(TypeError, match="grad_and_aux.*holomorphic_grad"):
+        grad_and_aux(lambda z: (z * 2, None))(1.0 + 1.0j)
+    with pytest.raises(TypeError, match="value_and_grad.*holomorphic_grad"):
+        value_and_grad(lambda z: z * 2)(1.0 + 1.0j)
