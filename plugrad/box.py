@@ -24,7 +24,7 @@ _levels = itertools.count(1)  # next() on a count is atomic under the GIL
 class Trace:
     """One reverse- or forward-mode differentiation in progress."""
 
-    __slots__ = ("level", "forward", "tape", "sites")
+    __slots__ = ("level", "forward", "tape", "sites", "fast_tape")
 
     def __init__(self, forward: bool = False) -> None:
         from plugrad import debug
@@ -38,6 +38,13 @@ class Trace:
         self.tape: list[tuple[Any, ...]] | None = None if forward else []
         # In debug mode: tape index (reverse) or box id (forward) -> where the user called it.
         self.sites: dict[int, str] | None = {} if debug.enabled() else None
+        # The tape while the fast paths may append to it (reverse mode, not debugging,
+        # trace still open); None otherwise, so they check one attribute.
+        self.fast_tape: list[tuple[Any, ...]] | None = self.tape if self.sites is None else None
+
+    def close(self) -> None:
+        """End tracing: a box that escapes the function cannot be traced further."""
+        self.tape = self.fast_tape = None
 
     def __repr__(self) -> str:
         mode = "forward" if self.forward else "reverse"
@@ -61,12 +68,18 @@ class Box:
     _index: int
     _tangent: Any
 
-    def __init__(self, value: Any, trace: Trace) -> None:
-        # Only start boxes are built this way; primitives fill slots directly.
-        self._value = value
-        self._trace = trace
-        self._index = 0
-        self._tangent = None
+    # No __init__: primitives build boxes with ``cls()`` and fill the slots, which is
+    # the fastest way CPython makes an object.
+
+    @classmethod
+    def new(cls, value: Any, trace: Trace) -> Box:
+        """A box of ``trace`` holding ``value``: the start of a trace."""
+        box = cls()
+        box._value = value
+        box._trace = trace
+        box._index = 0
+        box._tangent = None
+        return box
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._value!r}, level={self._trace.level})"

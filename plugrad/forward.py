@@ -20,7 +20,7 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
 
     def jvp(t: Any) -> tuple[Any, Any]:
         trace = Trace(forward=True)
-        start = box_type(x)(x, trace)
+        start = box_type(x).new(x, trace)
         start._tangent = t
         end = fun(start)
         if isinstance(end, (list, tuple, dict)):

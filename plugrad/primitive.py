@@ -37,6 +37,9 @@ __all__ = [
     "add_any",
     "apply1",
     "apply2",
+    "binary_method",
+    "node_ans",
+    "unary_method",
     "collect",
     "record",
 ]
@@ -63,6 +66,9 @@ class Primitive:
         "tolerances",
         "keep_ans",
         "keep_args",
+        "float_fun",
+        "_apply1",
+        "_apply2",
         "__dict__",  # holds __doc__ and __wrapped__, for help() and inspect
         "__weakref__",
     )
@@ -76,10 +82,16 @@ class Primitive:
         complex: bool = False,
         override: bool = False,
         saves: Iterable[str] = ("ans", "args"),
+        float_fun: Callable[[float], float] | None = None,
         doc: str | None = None,
     ) -> None:
         self.name = name
         self.fun = fun
+        # For a unary primitive: the same function on a Python float, returning a float
+        # (``math.sin`` beside ``numpy.sin``), used while tracing so floats stay floats.
+        self.float_fun = float_fun
+        self._apply1 = _unary_apply(self)
+        self._apply2 = _binary_apply(self, False)
         self.vjps: list[Rule | None] = []
         self.jvps: list[Rule | None] = []
         # Rules taking the argument number first, for variadic primitives.
@@ -107,6 +119,7 @@ class Primitive:
         """Another primitive with the same rules and samples but implementation ``fun``
         (``operator.mul`` beside ``numpy.multiply``: Python floats stay floats)."""
         twin = Primitive(name, fun, dtypes=self.dtypes, complex=self.complex, doc=self.__doc__)
+        twin.float_fun = self.float_fun
         twin.vjps, twin.jvps, twin.sample_sets = self.vjps, self.jvps, self.sample_sets
         twin.vjp_argnum, twin.jvp_argnum = self.vjp_argnum, self.jvp_argnum
         twin.xfail, twin.tolerances = self.xfail, self.tolerances
@@ -137,11 +150,11 @@ class Primitive:
             n = len(args)
             if n == 1:
                 x = args[0]
-                return apply1(self, x) if isinstance(x, Box) else self.fun(x)
+                return self._apply1(x) if isinstance(x, Box) else self.fun(x)
             if n == 2:
                 x, y = args
                 if isinstance(x, Box) or isinstance(y, Box):
-                    return apply2(self, x, y)
+                    return self._apply2(x, y)
                 return self.fun(x, y)
         trace = None
         for a in args:
@@ -169,8 +182,18 @@ class Primitive:
                         lower = True
                 else:
                     lower = True
-        ans = self(*raw, **kwargs) if lower else self.fun(*raw, **kwargs)
+        ans = self(*raw, **kwargs) if lower else self.evaluate(*raw, **kwargs)
         return record(self, trace, ans, tuple(raw), kwargs, tuple(parents))
+
+    def evaluate(self, *args: Any, **kwargs: Any) -> Any:
+        """What tracing computes on plain arguments: ``fun``, or ``float_fun`` on a
+        single Python float (so traced floats stay floats)."""
+        if self.float_fun is not None and len(args) == 1 and type(args[0]) is float and not kwargs:
+            try:
+                return self.float_fun(args[0])
+            except (ValueError, OverflowError):  # math raises where NumPy returns nan or inf
+                pass
+        return self.fun(*args, **kwargs)
 
     def forward(
         self, parents: tuple[tuple[int, Box], ...], ans: Any, raw: tuple[Any, ...], kwargs: dict[str, Any]
@@ -328,6 +351,23 @@ def add_any(a: Any, b: Any) -> Any:
 
 _EMPTY: dict[str, Any] = {}
 
+# The tape holds one tuple per operation, in creation order. Three layouts, so the
+# common cases build and unpack small flat tuples (``parent`` entries are tape indices,
+# -1 for an argument that is not traced):
+#
+#   (prim, x, ans, parent)                       one argument, traced
+#   (prim, x, y, ans, parent_x, parent_y)        two arguments, one or both traced
+#   (prim, args, kwargs, ans, links)             anything else; ``links`` pairs
+#                                                (argument number, tape index)
+#
+# ``x``, ``y`` and ``args`` hold what the VJP rules read (see Primitive.set_saves),
+# ``ans`` is None unless they read it. Debug mode records every node in the last layout.
+
+
+def node_ans(node: tuple[Any, ...]) -> Any:
+    """The output a tape node kept (None where its rules do not read it)."""
+    return node[2] if len(node) == 4 else node[3]
+
 
 def record(
     prim: Primitive,
@@ -337,9 +377,9 @@ def record(
     kwargs: dict[str, Any],
     parents: tuple[tuple[int, Box], ...],
 ) -> Box:
-    """Box ``ans``, the result of ``prim`` on ``args``, as a node of ``trace``."""
-    cls = _box_types.get(type(ans)) or box_type(ans)
-    box = cls.__new__(cls)
+    """Box ``ans``, the result of ``prim`` on ``args``, as a node of ``trace``: the
+    general path, which every mode and layout can take."""
+    box = (_box_types.get(type(ans)) or box_type(ans))()
     box._value = ans
     box._trace = trace
     if trace.forward:
@@ -354,19 +394,15 @@ def record(
             "already finished. A traced value must not escape the function being "
             "differentiated; return it instead (see grad_and_aux)."
         )
-    if len(parents) == 1:
-        ((argnum, parent),) = parents
-        links: tuple[tuple[int, int], ...] = ((argnum, parent._index),)
-    else:
-        links = tuple([(argnum, parent._index) for argnum, parent in parents])
+    links = tuple([(argnum, parent._index) for argnum, parent in parents])
     index = box._index = len(tape)
     if trace.sites is None:
         keep = prim.keep_args
         if keep is not True:
             args = tuple([_meta(a) for a in args]) if keep is False else (None,) * len(args)
-        tape.append((prim, args, kwargs, links, ans if prim.keep_ans else None))
+        tape.append((prim, args, kwargs, ans if prim.keep_ans else None, links))
     else:  # debug mode keeps everything, to describe what went wrong
-        tape.append((prim, args, kwargs, links, ans))
+        tape.append((prim, args, kwargs, ans, links))
         trace.sites[index] = debug.call_site()
     return box
 
@@ -386,65 +422,122 @@ def _meta(a: Any) -> Any:
     return Meta(a.shape, dtype)
 
 
+def _unary_apply(prim: Primitive) -> Callable[[Box], Box]:
+    """``prim(x)`` for a traced ``x``, recording straight onto the tape: the fast path of
+    unary functions and of operators such as ``-x`` (one Python frame per operation)."""
+
+    def apply(x: Box) -> Box:
+        trace = x._trace
+        tape = trace.fast_tape
+        if tape is None:  # forward mode, debug mode or a closed trace: the general path
+            return prim.bind(trace, (x,), _EMPTY)
+        value = x._value
+        if type(value) is float and prim.float_fun is not None:
+            try:
+                ans = prim.float_fun(value)
+            except (ValueError, OverflowError):  # math raises where NumPy returns nan or inf
+                ans = prim.fun(value)
+        elif isinstance(value, Box):
+            ans = prim(value)  # a derivative of a derivative: trace the lower level too
+        else:
+            ans = prim.fun(value)
+        try:
+            box = _box_types[type(ans)]()
+        except KeyError:
+            box = box_type(ans)()
+        box._value = ans
+        box._trace = trace
+        box._index = len(tape)
+        keep = prim.keep_args
+        if keep is not True:
+            value = None if keep is None else value if type(value) in _SMALL else _meta(value)
+        tape.append((prim, value, ans if prim.keep_ans else None, x._index))
+        return box
+
+    return apply
+
+
+def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Callable[[Any, Any], Box]:
+    """``prim(x, y)`` where one or both are traced, recording straight onto the tape: the
+    fast path of binary functions. As a ``method``, ``x`` is ``self``, a box; with
+    ``reflected`` it computes ``prim(other, self)``, as ``__rmul__(self, other)`` must."""
+
+    def apply(x: Any, y: Any) -> Box:
+        if reflected:
+            x, y = y, x
+        if method or isinstance(x, Box):
+            trace = x._trace
+            tape = trace.fast_tape
+            xv = x._value
+            jx = x._index if tape is not None else -1
+            if isinstance(y, Box):
+                if y._trace is not trace:
+                    return _bind(prim, (x, y))  # boxes of two levels
+                yv = y._value
+                jy = y._index if tape is not None else -1
+            else:
+                yv, jy = y, -1
+        else:
+            trace = y._trace
+            tape = trace.fast_tape
+            xv, jx, yv = x, -1, y._value
+            jy = y._index if tape is not None else -1
+        if tape is None:  # forward mode, debug mode or a closed trace: the general path
+            return prim.bind(trace, (x, y), _EMPTY)
+        if isinstance(xv, Box) or isinstance(yv, Box):
+            ans = prim(xv, yv)  # a derivative of a derivative: trace the lower level too
+        else:
+            ans = prim.fun(xv, yv)
+        try:
+            box = _box_types[type(ans)]()
+        except KeyError:
+            box = box_type(ans)()
+        box._value = ans
+        box._trace = trace
+        box._index = len(tape)
+        keep = prim.keep_args
+        if keep is False:  # only shapes: a float stays, an array shrinks to its Meta
+            if type(xv) not in _SMALL:
+                xv = _meta(xv)
+            if type(yv) not in _SMALL:
+                yv = _meta(yv)
+        elif keep is None:
+            xv = yv = None
+        tape.append((prim, xv, yv, ans if prim.keep_ans else None, jx, jy))
+        return box
+
+    return apply
+
+
+def _bind(prim: Primitive, args: tuple[Any, ...]) -> Box:
+    trace = None
+    for a in args:
+        if isinstance(a, Box) and (trace is None or a._trace.level > trace.level):
+            trace = a._trace
+    assert trace is not None
+    return prim.bind(trace, args, _EMPTY)
+
+
 def apply1(prim: Primitive, x: Box) -> Box:
-    """``prim(x)`` for a traced ``x``: the fast path of unary functions and operators."""
-    value = x._value
-    ans = prim(value) if isinstance(value, Box) else prim.fun(value)
-    trace = x._trace
-    tape = trace.tape
-    if tape is None or trace.sites is not None:
-        return record(prim, trace, ans, (value,), _EMPTY, ((0, x),))
-    # record(), inlined for reverse mode.
-    keep = prim.keep_args
-    args = (value,) if keep is True else ((_meta(value),) if keep is False else (None,))
-    cls = _box_types.get(type(ans)) or box_type(ans)
-    box = cls.__new__(cls)
-    box._value = ans
-    box._trace = trace
-    box._index = len(tape)
-    tape.append((prim, args, _EMPTY, ((0, x._index),), ans if prim.keep_ans else None))
-    return box
+    """``prim(x)`` for a traced ``x``."""
+    return prim._apply1(x)
 
 
 def apply2(prim: Primitive, x: Any, y: Any) -> Box:
-    """``prim(x, y)`` where at least one is traced: the fast path of binary operators."""
-    if isinstance(x, Box):
-        trace = x._trace
-        if isinstance(y, Box):
-            other = y._trace
-            if other is trace:
-                xv, yv = x._value, y._value
-                parents: tuple[tuple[int, Box], ...] = ((0, x), (1, y))
-            elif other.level > trace.level:
-                trace, xv, yv, parents = other, x, y._value, ((1, y),)
-            else:
-                xv, yv, parents = x._value, y, ((0, x),)
-        else:
-            xv, yv, parents = x._value, y, ((0, x),)
-    else:
-        trace, xv, yv, parents = y._trace, x, y._value, ((1, y),)
-    if isinstance(xv, Box) or isinstance(yv, Box):
-        ans = prim(xv, yv)
-    else:
-        ans = prim.fun(xv, yv)
-    tape = trace.tape
-    if tape is None or trace.sites is not None:
-        return record(prim, trace, ans, (xv, yv), _EMPTY, parents)
-    # record(), inlined for reverse mode.
-    keep = prim.keep_args
-    args = (xv, yv) if keep is True else ((_meta(xv), _meta(yv)) if keep is False else (None, None))
-    cls = _box_types.get(type(ans)) or box_type(ans)
-    box = cls.__new__(cls)
-    box._value = ans
-    box._trace = trace
-    box._index = len(tape)
-    if len(parents) == 1:
-        ((argnum, parent),) = parents
-        links: tuple[tuple[int, int], ...] = ((argnum, parent._index),)
-    else:
-        links = ((0, x._index), (1, y._index))
-    tape.append((prim, args, _EMPTY, links, ans if prim.keep_ans else None))
-    return box
+    """``prim(x, y)`` where at least one is traced."""
+    return prim._apply2(x, y)
+
+
+def unary_method(prim: Primitive) -> Callable[[Box], Box]:
+    """``prim`` as a method of a Box subclass (``__neg__ = unary_method(negative)``)."""
+    return _unary_apply(prim)
+
+
+def binary_method(prim: Primitive, reflected: bool = False) -> Callable[[Any, Any], Box]:
+    """``prim`` as an operator method of a Box subclass: ``__mul__ = binary_method(mul)``
+    and ``__rmul__ = binary_method(mul, reflected=True)``. The method records the
+    operation itself, so an operator costs one Python call."""
+    return _binary_apply(prim, reflected, method=not reflected)
 
 
 class NonDifferentiable:

@@ -10,7 +10,7 @@ import numpy as np
 
 from plugrad import builtins, debug
 from plugrad.box import Box, Trace, box_type
-from plugrad.primitive import add_any
+from plugrad.primitive import add_any, node_ans
 from plugrad.builtins import take as _take
 from plugrad.vspace import DictVSpace, SequenceVSpace, vspace
 
@@ -24,17 +24,16 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     """Trace ``fun`` at ``x``; return ``(vjp, fun(x))``, where ``vjp(g)`` pulls the
     cotangent ``g`` of the output back to a cotangent of ``x``."""
     trace = Trace()
-    start = box_type(x)(x, trace)
+    start = box_type(x).new(x, trace)
     tape = trace.tape
     assert tape is not None
-    tape.append((None, (), {}, (), x))
+    tape.append((None, (), {}, x, ()))
     try:
         end = fun(start)
         if isinstance(end, (list, tuple, dict)):
             end = builtins.pack(end)  # a plain container of traced values
     finally:
-        # Close the trace: a box that escapes cannot be traced further.
-        trace.tape = None
+        trace.close()
     if not (isinstance(end, Box) and end._trace is trace):
         warnings.warn(
             "Output seems independent of input; its derivative is zero.", UserWarning, stacklevel=3
@@ -53,7 +52,8 @@ def backward(tape: list[tuple[Any, ...]], last: int, g: Any, sites: dict[int, st
     """Accumulate cotangents from node ``last`` back to the start of ``tape``.
 
     The tape is in creation order, which is a topological order of the graph, so
-    one reverse sweep visits every node after all of its consumers.
+    one reverse sweep visits every node after all of its consumers. The node layouts
+    are described in :mod:`plugrad.primitive`; the two small ones are unpacked inline.
     """
     check = sites is not None or debug.enabled()
     cts: list[Any] = [None] * (last + 1)
@@ -63,47 +63,102 @@ def backward(tape: list[tuple[Any, ...]], last: int, g: Any, sites: dict[int, st
         if g is None:
             continue
         cts[i] = None  # release each cotangent as soon as it has been used
-        prim, args, kwargs, parents, ans = tape[i]
         if type(g) is _Parts:
             g = g.dense()
-        if prim is _take and not check and _Parts.accepts(args[1]):
-            # Reading one element of a container: gather the cotangents of its elements
-            # sparsely, instead of a container of zeros per element read.
-            j = parents[0][1]
-            container, index = args
-            if type(index) is int and index < 0:
-                index += len(container)  # x[-1] and x[n - 1] are one element
-            prev = cts[j]
-            if prev is None:
-                cts[j] = _Parts(container, {index: g})
-            elif type(prev) is _Parts:
-                prev.add(index, g)
-            else:
-                cts[j] = add_any(prev, _Parts(container, {index: g}).dense())
-            continue
-        rules = prim.vjps
-        for argnum, j in parents:
-            rule = rules[argnum] if argnum < len(rules) else None
-            if rule is None:
-                rule = prim.vjp_rule(argnum)
-            ct = rule(g, ans, *args, **kwargs) if kwargs else rule(g, ans, *args)
-            if check:
-                debug.check_cotangent(prim, argnum, ct, tape[j][4], args, (sites or {}).get(i))
+        node = tape[i]
+        if check:
+            node = _general(node)
+        n = len(node)
+        if n == 4:  # one traced argument
+            prim, x, ans, j = node
+            rules = prim.vjps
+            rule = rules[0] if rules else None
+            ct = (rule or prim.vjp_rule(0))(g, ans, x)
             prev = cts[j]
             if prev is None:
                 cts[j] = ct
             elif type(prev) in _PLUS:
                 cts[j] = prev + ct
-            elif type(prev) is _Parts:
-                cts[j] = add_any(prev.dense(), ct)
             else:
-                cts[j] = add_any(prev, ct)
+                cts[j] = _add(prev, ct)
+        elif n == 6:  # two arguments
+            prim, x, y, ans, jx, jy = node
+            if prim is _take and _Parts.accepts(y):
+                _take_back(cts, jx, x, y, g)
+                continue
+            rules = prim.vjps
+            if jx >= 0:
+                rule = rules[0] if rules else None
+                ct = (rule or prim.vjp_rule(0))(g, ans, x, y)
+                prev = cts[jx]
+                if prev is None:
+                    cts[jx] = ct
+                elif type(prev) in _PLUS:
+                    cts[jx] = prev + ct
+                else:
+                    cts[jx] = _add(prev, ct)
+            if jy >= 0:
+                rule = rules[1] if len(rules) > 1 else None
+                ct = (rule or prim.vjp_rule(1))(g, ans, x, y)
+                prev = cts[jy]
+                if prev is None:
+                    cts[jy] = ct
+                elif type(prev) in _PLUS:
+                    cts[jy] = prev + ct
+                else:
+                    cts[jy] = _add(prev, ct)
+        else:
+            prim, args, kwargs, ans, links = _general(node)
+            if prim is _take and not check and _Parts.accepts(args[1]):
+                _take_back(cts, links[0][1], args[0], args[1], g)
+                continue
+            for argnum, j in links:
+                ct = prim.vjp_rule(argnum)(g, ans, *args, **kwargs)
+                if check:
+                    debug.check_cotangent(prim, argnum, ct, node_ans(tape[j]), args, (sites or {}).get(i))
+                prev = cts[j]
+                cts[j] = ct if prev is None else _add(prev, ct)
     result = cts[0]
     if result is None:
-        return vspace(tape[0][4]).zeros()
+        return vspace(tape[0][3]).zeros()
     if type(result) is _Parts:
         return result.dense()
     return result
+
+
+def _general(node: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Any tape node in the general layout ``(prim, args, kwargs, ans, links)``."""
+    n = len(node)
+    if n == 5:
+        return node
+    if n == 4:
+        prim, x, ans, j = node
+        return prim, (x,), {}, ans, ((0, j),)
+    prim, x, y, ans, jx, jy = node
+    return prim, (x, y), {}, ans, tuple((argnum, j) for argnum, j in ((0, jx), (1, jy)) if j >= 0)
+
+
+def _add(prev: Any, ct: Any) -> Any:
+    """``prev + ct`` for cotangents of any kind."""
+    if type(prev) in _PLUS:
+        return prev + ct
+    if type(prev) is _Parts:
+        return add_any(prev.dense(), ct)
+    return add_any(prev, ct)
+
+
+def _take_back(cts: list[Any], j: int, container: Any, index: Any, g: Any) -> None:
+    """The cotangent of ``container[index]``: gathered element by element, sparsely,
+    instead of a container of zeros per element read."""
+    if type(index) is int and index < 0:
+        index += len(container)  # x[-1] and x[n - 1] are one element
+    prev = cts[j]
+    if prev is None:
+        cts[j] = _Parts(container, {index: g})
+    elif type(prev) is _Parts:
+        prev.add(index, g)
+    else:
+        cts[j] = add_any(prev, _Parts(container, {index: g}).dense())
 
 
 class _Parts:

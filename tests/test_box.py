@@ -15,7 +15,7 @@ def test_trace_levels_increase_and_modes_differ():
 
 
 def test_getval_unwraps_nested_boxes():
-    outer = Box(Box(3.0, Trace()), Trace())
+    outer = Box.new(Box.new(3.0, Trace()), Trace())
     assert getval(outer) == 3.0
     assert isbox(outer) and not isbox(3.0)
 
@@ -33,13 +33,13 @@ def test_box_type_registration_and_subclass_lookup():
     register_box_type(Thing, ThingBox)
     assert box_type(Thing()) is ThingBox
     assert box_type(SubThing()) is ThingBox  # found through the base class, then cached
-    inner = ThingBox(Thing(), Trace())
+    inner = ThingBox.new(Thing(), Trace())
     assert box_type(inner) is ThingBox  # boxes of lower levels keep their class
     assert box_type(object()) is Box
 
 
 def test_boxes_hash_by_identity_and_are_truthy_like_values():
     t = Trace()
-    a, b = Box(1.0, t), Box(1.0, t)
+    a, b = Box.new(1.0, t), Box.new(1.0, t)
     assert len({a, b}) == 2
-    assert bool(Box(numpy.float64(0.0), t)) is False
+    assert bool(Box.new(numpy.float64(0.0), t)) is False

@@ -59,22 +59,68 @@ def binary(name: str, fun: Callable[..., Any], dx: Partial, dy: Partial, *, comp
     return prim
 
 
-# Addition and subtraction need no product with a partial derivative.
+# The operators' rules, written out: they run once per operation in a loop over
+# Python floats, so each skips unbroadcast when the argument and cotangent are floats.
+def _add_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    return g if type(g) is float and type(x) is float else unbroadcast(g, x)
+
+
+def _add_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    return g if type(g) is float and type(y) is float else unbroadcast(g, y)
+
+
+def _sub_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    return -g if type(g) is float and type(y) is float else unbroadcast(-g, y)
+
+
+def _mul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    ct = g * y
+    return ct if type(ct) is float and type(x) is float else unbroadcast(ct, x)
+
+
+def _mul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    ct = g * x
+    return ct if type(ct) is float and type(y) is float else unbroadcast(ct, y)
+
+
+def _div_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    ct = g / y
+    return ct if type(ct) is float and type(x) is float else unbroadcast(ct, x)
+
+
+def _div_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    ct = -g * ans / y
+    return ct if type(ct) is float and type(y) is float else unbroadcast(ct, y)
+
+
 add = Primitive("numpy.add", np.add, complex=True, saves=("shapes",))
-add.def_vjp(lambda g, ans, x, y: unbroadcast(g, x), lambda g, ans, x, y: unbroadcast(g, y))
+add.def_vjp(_add_vjp_x, _add_vjp_y)
 add.def_jvp(lambda t, ans, x, y: broadcast_like(t, ans), lambda t, ans, x, y: broadcast_like(t, ans))
 add.def_samples(*samples())
 subtract = Primitive("numpy.subtract", np.subtract, complex=True, saves=("shapes",))
-subtract.def_vjp(lambda g, ans, x, y: unbroadcast(g, x), lambda g, ans, x, y: unbroadcast(-g, y))
+subtract.def_vjp(_add_vjp_x, _sub_vjp_y)
 subtract.def_jvp(lambda t, ans, x, y: broadcast_like(t, ans), lambda t, ans, x, y: broadcast_like(-t, ans))
 subtract.def_samples(*samples())
 
 multiply = Primitive("numpy.multiply", np.multiply, complex=True, saves=("args",))
-multiply.def_vjp(lambda g, ans, x, y: unbroadcast(g * y, x), lambda g, ans, x, y: unbroadcast(g * x, y))
+multiply.def_vjp(_mul_vjp_x, _mul_vjp_y)
 multiply.def_jvp(lambda t, ans, x, y: broadcast_like(t * y, ans), lambda t, ans, x, y: broadcast_like(x * t, ans))
 multiply.def_samples(*samples())
-divide = binary("divide", np.divide, lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y, complex=True, low2=0.5, high2=2.0)
-true_divide = binary("true_divide", np.true_divide, lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y, complex=True, low2=0.5, high2=2.0)
+
+
+def _divide(name: str, fun: Callable[..., Any]) -> Primitive:
+    prim = Primitive(f"numpy.{name}", fun, complex=True)
+    prim.def_vjp(_div_vjp_x, _div_vjp_y)
+    prim.def_jvp(
+        lambda t, ans, x, y: broadcast_like(t / y, ans),
+        lambda t, ans, x, y: broadcast_like(-t * ans / y, ans),
+    )
+    prim.def_samples(*samples(low2=0.5, high2=2.0))
+    return prim
+
+
+divide = _divide("divide", np.divide)
+true_divide = _divide("true_divide", np.true_divide)
 
 
 def _power_dx(ans: Any, x: Any, y: Any) -> Any:

@@ -10,7 +10,7 @@ import numpy as np
 
 from plugrad import Box, TraceError
 from plugrad.box import getval
-from plugrad.primitive import apply1, apply2
+from plugrad.primitive import binary_method, unary_method
 from plugrad_numpy import binary as B
 from plugrad_numpy import indexing as I
 from plugrad_numpy import linear as L
@@ -41,41 +41,18 @@ class ArrayBox(Box):
     __array_priority__ = 100.0
 
     # Arithmetic. Operators use the ``operator.*`` twins so Python floats stay floats.
-    def __add__(self, other: Any) -> Any:
-        return apply2(B.op_add, self, other)
-
-    def __radd__(self, other: Any) -> Any:
-        return apply2(B.op_add, other, self)
-
-    def __sub__(self, other: Any) -> Any:
-        return apply2(B.op_sub, self, other)
-
-    def __rsub__(self, other: Any) -> Any:
-        return apply2(B.op_sub, other, self)
-
-    def __mul__(self, other: Any) -> Any:
-        return apply2(B.op_mul, self, other)
-
-    def __rmul__(self, other: Any) -> Any:
-        return apply2(B.op_mul, other, self)
-
-    def __truediv__(self, other: Any) -> Any:
-        return apply2(B.op_truediv, self, other)
-
-    def __rtruediv__(self, other: Any) -> Any:
-        return apply2(B.op_truediv, other, self)
-
-    def __pow__(self, other: Any) -> Any:
-        return apply2(B.op_pow, self, other)
-
-    def __rpow__(self, other: Any) -> Any:
-        return apply2(B.op_pow, other, self)
-
-    def __mod__(self, other: Any) -> Any:
-        return apply2(B.op_mod, self, other)
-
-    def __rmod__(self, other: Any) -> Any:
-        return apply2(B.op_mod, other, self)
+    __add__ = binary_method(B.op_add)
+    __radd__ = binary_method(B.op_add, reflected=True)
+    __sub__ = binary_method(B.op_sub)
+    __rsub__ = binary_method(B.op_sub, reflected=True)
+    __mul__ = binary_method(B.op_mul)
+    __rmul__ = binary_method(B.op_mul, reflected=True)
+    __truediv__ = binary_method(B.op_truediv)
+    __rtruediv__ = binary_method(B.op_truediv, reflected=True)
+    __pow__ = binary_method(B.op_pow)
+    __rpow__ = binary_method(B.op_pow, reflected=True)
+    __mod__ = binary_method(B.op_mod)
+    __rmod__ = binary_method(B.op_mod, reflected=True)
 
     def __floordiv__(self, other: Any) -> Any:
         return getval(self) // getval(other)
@@ -83,14 +60,10 @@ class ArrayBox(Box):
     def __rfloordiv__(self, other: Any) -> Any:
         return getval(other) // getval(self)
 
-    def __matmul__(self, other: Any) -> Any:
-        return apply2(L.matmul, self, other)
+    __matmul__ = binary_method(L.matmul)
+    __rmatmul__ = binary_method(L.matmul, reflected=True)
 
-    def __rmatmul__(self, other: Any) -> Any:
-        return apply2(L.matmul, other, self)
-
-    def __neg__(self) -> Any:
-        return apply1(U.negative, self)
+    __neg__ = unary_method(U.negative)
 
     def __pos__(self) -> Any:
         return self

@@ -39,12 +39,35 @@ def elementwise(
     high: float = 1.0,
     complex: bool = True,
     saves: tuple[str, ...] = ("args",),
+    on_float: Callable[[float], float] | None = None,
+    float_deriv: Callable[[float], float] | None = None,
 ) -> Primitive:
     """An elementwise primitive whose derivative is ``deriv(ans, x)``; ``saves`` says
-    whether ``deriv`` reads ``x`` (the default), ``ans``, or both."""
-    prim = Primitive(f"numpy.{name}", fun, complex=complex, saves=saves)
-    prim.def_vjp(lambda g, ans, x: g * deriv(ans, x))
-    prim.def_jvp(lambda t, ans, x: t * deriv(ans, x))
+    whether ``deriv`` reads ``x`` (the default), ``ans``, or both.
+
+    ``on_float`` is the ``math`` function for a traced Python float, and
+    ``float_deriv(x)`` the derivative on a plain float where ``deriv`` would call a
+    primitive: NumPy on a Python float costs ten times ``math`` and returns a NumPy scalar.
+    """
+    prim = Primitive(f"numpy.{name}", fun, complex=complex, saves=saves, float_fun=on_float)
+    if float_deriv is None:
+        prim.def_vjp(lambda g, ans, x: g * deriv(ans, x))
+        prim.def_jvp(lambda t, ans, x: t * deriv(ans, x))
+        prim.def_samples(*samples(low, high))
+        return prim
+
+    def vjp(g: Any, ans: Any, x: Any) -> Any:
+        if type(x) is float:
+            try:
+                return g * float_deriv(x)
+            except (ValueError, OverflowError):  # math raises where NumPy returns nan or inf
+                pass
+        return g * deriv(ans, x)
+
+    def jvp(t: Any, ans: Any, x: Any) -> Any:
+        return vjp(t, ans, x)  # elementwise and holomorphic: the same product
+
+    prim.def_vjp(vjp).def_jvp(jvp)
     prim.def_samples(*samples(low, high))
     return prim
 
@@ -72,27 +95,27 @@ imag.def_vjp(lambda g, ans, x: real(g) * 0 if not iscomplex(x) else -1j * real(g
 imag.def_jvp(lambda t, ans, x: imag(t))
 
 # The calculus table.
-exp = elementwise("exp", np.exp, lambda ans, x: ans, saves=("ans",))
+exp = elementwise("exp", np.exp, lambda ans, x: ans, saves=("ans",), on_float=math.exp)
 exp2 = elementwise("exp2", np.exp2, lambda ans, x: ans * math.log(2.0), saves=("ans",))
-expm1 = elementwise("expm1", np.expm1, lambda ans, x: ans + 1, saves=("ans",))
-log = elementwise("log", np.log, lambda ans, x: 1 / x, low=0.2, high=2.0)
-log2 = elementwise("log2", np.log2, lambda ans, x: 1 / (x * math.log(2.0)), low=0.2, high=2.0)
-log10 = elementwise("log10", np.log10, lambda ans, x: 1 / (x * math.log(10.0)), low=0.2, high=2.0)
-log1p = elementwise("log1p", np.log1p, lambda ans, x: 1 / (x + 1), low=-0.5, high=2.0)
-sqrt = elementwise("sqrt", np.sqrt, lambda ans, x: 0.5 / ans, low=0.2, high=2.0, saves=("ans",))
+expm1 = elementwise("expm1", np.expm1, lambda ans, x: ans + 1, saves=("ans",), on_float=math.expm1)
+log = elementwise("log", np.log, lambda ans, x: 1 / x, low=0.2, high=2.0, on_float=math.log)
+log2 = elementwise("log2", np.log2, lambda ans, x: 1 / (x * math.log(2.0)), low=0.2, high=2.0, on_float=math.log2)
+log10 = elementwise("log10", np.log10, lambda ans, x: 1 / (x * math.log(10.0)), low=0.2, high=2.0, on_float=math.log10)
+log1p = elementwise("log1p", np.log1p, lambda ans, x: 1 / (x + 1), low=-0.5, high=2.0, on_float=math.log1p)
+sqrt = elementwise("sqrt", np.sqrt, lambda ans, x: 0.5 / ans, low=0.2, high=2.0, saves=("ans",), on_float=math.sqrt)
 square = elementwise("square", np.square, lambda ans, x: 2 * x)
 reciprocal = elementwise(
     "reciprocal", np.reciprocal, lambda ans, x: -(ans * ans), low=0.5, high=2.0, saves=("ans",)
 )
-sin = elementwise("sin", np.sin, lambda ans, x: cos(x))
-cos = elementwise("cos", np.cos, lambda ans, x: -sin(x))
-tan = elementwise("tan", np.tan, lambda ans, x: 1 + ans * ans, saves=("ans",))
+sin = elementwise("sin", np.sin, lambda ans, x: cos(x), on_float=math.sin, float_deriv=math.cos)
+cos = elementwise("cos", np.cos, lambda ans, x: -sin(x), on_float=math.cos, float_deriv=lambda x: -math.sin(x))
+tan = elementwise("tan", np.tan, lambda ans, x: 1 + ans * ans, saves=("ans",), on_float=math.tan)
 arcsin = elementwise("arcsin", np.arcsin, lambda ans, x: 1 / sqrt(1 - x * x), low=-0.8, high=0.8)
 arccos = elementwise("arccos", np.arccos, lambda ans, x: -1 / sqrt(1 - x * x), low=-0.8, high=0.8)
-arctan = elementwise("arctan", np.arctan, lambda ans, x: 1 / (1 + x * x))
-sinh = elementwise("sinh", np.sinh, lambda ans, x: cosh(x))
-cosh = elementwise("cosh", np.cosh, lambda ans, x: sinh(x))
-tanh = elementwise("tanh", np.tanh, lambda ans, x: 1 - ans * ans, saves=("ans",))
+arctan = elementwise("arctan", np.arctan, lambda ans, x: 1 / (1 + x * x), on_float=math.atan)
+sinh = elementwise("sinh", np.sinh, lambda ans, x: cosh(x), on_float=math.sinh)
+cosh = elementwise("cosh", np.cosh, lambda ans, x: sinh(x), on_float=math.cosh)
+tanh = elementwise("tanh", np.tanh, lambda ans, x: 1 - ans * ans, saves=("ans",), on_float=math.tanh)
 arcsinh = elementwise("arcsinh", np.arcsinh, lambda ans, x: 1 / sqrt(x * x + 1))
 arccosh = elementwise("arccosh", np.arccosh, lambda ans, x: 1 / sqrt(x * x - 1), low=1.2, high=3.0)
 arctanh = elementwise("arctanh", np.arctanh, lambda ans, x: 1 / (1 - x * x), low=-0.8, high=0.8)

@@ -30,6 +30,7 @@ from plugrad.gradcheck.checks import (
     cotangent_as_input,
     jvp_vs_fd,
     primal,
+    same_value,
     tangent_as_input,
     tolerance_for,
     transpose,
@@ -242,7 +243,15 @@ def _on_probe(check: Callable[..., None], level: str = "first", **options: Any) 
 def _primal(case: Case) -> None:
     assert case.point is not None and case.prim is not None and case.argnum is not None
     args, kwargs = case.point.arguments
-    primal(case.point.probe(case.argnum), case.prim.fun(*args, **kwargs), modes=_modes(case))
+    expected = case.prim.fun(*args, **kwargs)
+    if case.prim.float_fun is not None and len(args) == 1 and type(args[0]) is float and not kwargs:
+        # A float_fun keeps a traced Python float a float: it must agree with fun.
+        traced = case.prim.evaluate(*args)
+        diff = same_value(np.float64(traced), expected)
+        if diff:
+            raise CheckFailure(f"float_fun returned {diff} returned by fun")
+        expected = traced
+    primal(case.point.probe(case.argnum), expected, modes=_modes(case))
 
 
 def _types(case: Case) -> None:
