@@ -50,12 +50,7 @@ is rejected -- register a primitive with ``override=True`` instead.
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
-import importlib.metadata
 import os
-import pkgutil
-import re
 import sys
 import threading
 import warnings
@@ -64,7 +59,7 @@ from typing import Any
 
 import pluggy
 
-from plugrad import hookspecs
+from plugrad import _entry_points, hookspecs
 from plugrad.box import Box, register_box_type
 from plugrad.errors import PackConflictError, PackError
 from plugrad.primitive import Composite, NonDifferentiable, Primitive, Rules
@@ -98,40 +93,76 @@ class PackWarning(UserWarning):
     """A pack could not be loaded, or part of it was rejected; the others still work."""
 
 
-@dataclasses.dataclass(frozen=True)
-class TypeRegistration:
+class _Record:
+    """A small value: its fields are its ``__slots__``, and it equals a record of its class
+    with equal fields. (Defining a dataclass or a NamedTuple costs 0.3 to 1.5 ms, and this
+    module is imported with ``import plugrad``.)"""
+
+    __slots__ = ()
+
+    def __init__(self, *values: Any) -> None:
+        for field, value in zip(self.__slots__, values, strict=True):
+            setattr(self, field, value)
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, field) for field in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._values() == self._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{field}={getattr(self, field)!r}" for field in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class TypeRegistration(_Record):
     """A value type a pack taught plugrad: ``kind`` is ``"vspace"`` or ``"box"``."""
 
+    __slots__ = ("kind", "type", "handler")
     kind: str
     type: str
     handler: str
 
 
-@dataclasses.dataclass(frozen=True)
-class Extension:
+class Extension(_Record):
     """A rule one pack added to another pack's primitive."""
 
+    __slots__ = ("pack", "target", "kind", "argnum")
     pack: str
     target: str
     kind: str  # "VJP" or "JVP"
     argnum: int
 
 
-@dataclasses.dataclass
 class PackInfo:
     """One pack as the registry sees it."""
 
-    name: str
-    distribution: str | None = None
-    version: str | None = None
-    status: str = LOADED  # loaded | failed | blocked
-    error: str | None = None  # why it failed, or why it is blocked
-    builtin: bool = False  # shipped in the plugrad distribution itself
-    namespaces: list[str] = dataclasses.field(default_factory=list)
-    problems: list[str] = dataclasses.field(default_factory=list)  # rejected parts of a loaded pack
-    overrides: list[str] = dataclasses.field(default_factory=list)  # names it took over
-    extends: list[str] = dataclasses.field(default_factory=list)  # "numpy.foo JVP 0"
-    types: list[TypeRegistration] = dataclasses.field(default_factory=list)
+    def __init__(
+        self,
+        name: str,
+        distribution: str | None = None,
+        version: str | None = None,
+        status: str = LOADED,
+        error: str | None = None,
+        builtin: bool = False,
+    ) -> None:
+        self.name = name
+        self.distribution = distribution
+        self.version = version
+        self.status = status  # loaded | failed | blocked
+        self.error = error  # why it failed, or why it is blocked
+        self.builtin = builtin  # shipped in the plugrad distribution itself
+        self.namespaces: list[str] = []
+        self.problems: list[str] = []  # rejected parts of a loaded pack
+        self.overrides: list[str] = []  # names it took over
+        self.extends: list[str] = []  # "numpy.foo JVP 0"
+        self.types: list[TypeRegistration] = []
+
+    def __repr__(self) -> str:
+        return f"<PackInfo {self.where()} {self.status}>"
 
     def label(self) -> str:
         return f"{self.name} {self.version}" if self.version else self.name
@@ -144,13 +175,15 @@ class PackInfo:
         return f"{self.name!r} (distribution {self.distribution}{version})"
 
 
-@dataclasses.dataclass(frozen=True)
-class Choice:
+class Choice(_Record):
     """Who registered a qualified name and who got it: ``winner`` is ``None`` for a conflict."""
 
-    name: str
-    candidates: tuple[tuple[str, Entry], ...]  # (pack, entry), in load order
-    winner: str | None
+    __slots__ = ("name", "candidates", "winner")
+
+    def __init__(self, name: str, candidates: tuple[tuple[str, Entry], ...], winner: str | None) -> None:
+        self.name = name
+        self.candidates = candidates  # (pack, entry), in load order
+        self.winner = winner
 
     @property
     def entry(self) -> Entry | None:
@@ -179,7 +212,7 @@ def _env_flag(name: str) -> bool:
 
 
 def _normalize(dist: str | None) -> str:
-    return re.sub(r"[-_.]+", "-", dist or "").lower()
+    return _entry_points.normalize(dist or "")
 
 
 def _typename(t: Any) -> str:
@@ -193,10 +226,16 @@ _kernel_names: frozenset[str] | None = None
 
 
 def kernel_modules() -> frozenset[str]:
-    """The names of plugrad's own submodules, which no namespace may hide."""
+    """The names of plugrad's own submodules and subpackages, which no namespace may hide."""
     global _kernel_names
     if _kernel_names is None:
-        _kernel_names = frozenset(m.name for m in pkgutil.iter_modules([_KERNEL.rstrip(os.sep)]))
+        names = set()
+        for child in os.listdir(_KERNEL):  # what pkgutil.iter_modules finds, without importing pkgutil
+            stem, dot, ext = child.partition(".")
+            package = not dot and os.path.isfile(os.path.join(_KERNEL, child, "__init__.py"))
+            if (ext == "py" or package) and stem.isidentifier() and stem != "__init__":
+                names.add(stem)
+        _kernel_names = frozenset(names)
     return _kernel_names
 
 
@@ -282,11 +321,11 @@ class Registry:
         """
         autoload = self.autoload if autoload is None else autoload
 
-        def order(ep: importlib.metadata.EntryPoint) -> tuple[bool, str]:
+        def order(ep: _entry_points.EntryPoint) -> tuple[bool, str]:
             return (_normalize(_dist(ep)[0]) != BUILTIN_DISTRIBUTION, ep.name)
 
         offered: set[str] = set()
-        for ep in sorted(importlib.metadata.entry_points(group=group), key=order):
+        for ep in sorted(_entry_points.entry_points(group), key=order):
             dist, version = _dist(ep)
             offered.add(ep.name)
             info = PackInfo(ep.name, dist, version, builtin=_normalize(dist) == BUILTIN_DISTRIBUTION)
@@ -371,6 +410,8 @@ class Registry:
                 if impl.plugin is not module:
                     continue
                 if caller.spec is None and not impl.optionalhook:
+                    import difflib
+
                     guess = difflib.get_close_matches(caller.name, known, n=1)
                     hint = f" (did you mean {guess[0]}?)" if guess else ""
                     raise _Fault(
@@ -658,21 +699,9 @@ class Registry:
                 self._types_installing = False
 
 
-_dist_cache: dict[Any, tuple[str | None, str | None]] = {}
-
-
-def _dist(ep: importlib.metadata.EntryPoint) -> tuple[str | None, str | None]:
+def _dist(ep: _entry_points.EntryPoint) -> tuple[str | None, str | None]:
     dist = getattr(ep, "dist", None)
-    if dist is None:
-        return None, None
-    key = getattr(dist, "_path", None)
-    if key is None:
-        return dist.name, dist.version
-    known = _dist_cache.get(key)
-    if known is None:
-        metadata = dist.metadata  # parsed once per distribution, not twice per entry point
-        known = _dist_cache[key] = (metadata["Name"], metadata["Version"])
-    return known
+    return (None, None) if dist is None else (dist.name, dist.version)
 
 
 def _append_once(items: list[str], value: str) -> None:

@@ -7,7 +7,6 @@ points are faked where a test needs them, so each fault is one short test.
 from __future__ import annotations
 
 import dataclasses
-import importlib.metadata
 import threading
 import types
 import warnings
@@ -52,7 +51,7 @@ class Pack:
 
 @dataclasses.dataclass
 class FakeEntryPoint:
-    """What Registry.load_entry_points reads of an importlib.metadata.EntryPoint."""
+    """What Registry.load_entry_points reads of a plugrad._entry_points.EntryPoint."""
 
     name: str
     target: Any  # the object load() returns, or the exception it raises
@@ -77,7 +76,7 @@ class FakeEntryPoint:
 def entry_points(monkeypatch: pytest.MonkeyPatch) -> list[FakeEntryPoint]:
     """The entry points Registry.load_entry_points will see: append to this list."""
     eps: list[FakeEntryPoint] = []
-    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: list(eps) if group == "plugrad" else [])
+    monkeypatch.setattr(registry_module._entry_points, "entry_points", lambda group: list(eps) if group == "plugrad" else [])
     return eps
 
 
