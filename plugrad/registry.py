@@ -5,6 +5,14 @@ built on first use, loads every distribution's entry points in the group
 ``plugrad`` (the built-in packs come through the same path as a third party's).
 Tests and tools build their own.
 
+**What is done when.** Building the registry reads the entry points (from the
+``entry_points.txt`` files on ``sys.path``, by importlib.metadata's rules, without the
+20 ms of importing it; see ``plugrad/_entry_points.py``), imports each pack's module
+and asks it for its namespaces. A namespace's functions are asked for the first time
+it is used, from the packs that declare it alone, so ``plugrad.numpy.sin`` imports
+neither SciPy nor the SciPy packs' modules. Packs register their types before the
+first derivative is taken (``ensure_types()``).
+
 **Faults stay with their pack.** A pack that fails to import, implements a hook
 plugrad does not define, or whose ``plugrad_namespaces`` hook fails is not
 loaded; a function a pack registers that is invalid (wrong namespace, rules that
@@ -796,13 +804,17 @@ def default_registry() -> Registry:
                 finally:
                     _building = False
             registry = _default
-    registry.install_types()
     return registry
 
 
 def ensure_types() -> None:
-    """Make sure the default registry's packs have registered their types."""
-    default_registry()
+    """Make sure the default registry's packs have registered their types.
+
+    Called before a derivative is taken, not when a namespace is first used: a pack's
+    box and vector space matter only to traced values, and ``plugrad.numpy.sin``
+    should not wait for them.
+    """
+    default_registry().install_types()
 
 
 def describe_packs(registry: Registry | None = None) -> Sequence[str]:
