@@ -622,22 +622,26 @@ class Registry:
             for item in items:
                 if isinstance(item, Rules):
                     rules.append((pack, item))
-                elif not any(e is item for _, e in by_name.get(item.name, [])):
-                    by_name.setdefault(item.name, []).append((pack, item))
+                    continue
+                candidates = by_name.get(item.name)
+                if candidates is None:
+                    by_name[item.name] = [(pack, item)]
+                elif not any(e is item for _, e in candidates):
+                    candidates.append((pack, item))
         table: dict[str, Entry] = {}
+        winner: str | None
+        entry: Entry | None
         for name, candidates in by_name.items():
-            overriding = [p for p, e in candidates if e.override]
-            if len(candidates) == 1:
-                winner: str | None = candidates[0][0]
-            elif len(overriding) == 1:
-                winner = overriding[0]
-                _append_once(self.packs[winner].overrides, name)
-            else:
-                winner = None
+            winner, entry = candidates[0]  # the common case: one pack registers the name
+            if len(candidates) > 1:
+                overriding = [(p, e) for p, e in candidates if e.override]
+                winner, entry = overriding[0] if len(overriding) == 1 else (None, None)
+                if winner is not None:
+                    _append_once(self.packs[winner].overrides, name)
             choice = Choice(name, tuple(candidates), winner)
             self._choices[name] = choice
-            if winner is not None:
-                table[name.rpartition(".")[2]] = choice.entry  # type: ignore[assignment]
+            if entry is not None:
+                table[name.rpartition(".")[2]] = entry
             elif name not in self._warned:
                 self._report(
                     _conflict_message(self, choice),
