@@ -15,27 +15,9 @@ The kernel imports NumPy, pluggy and the standard library only; every
 differentiable NumPy or SciPy function comes from a pack.
 """
 
-from plugrad import builtins as builtins
+from typing import TYPE_CHECKING, Any
+
 from plugrad import namespace as _namespace
-from plugrad.api import checkpoint
-from plugrad.api import deriv
-from plugrad.api import elementwise_grad
-from plugrad.api import grad
-from plugrad.api import grad_and_aux
-from plugrad.api import grad_named
-from plugrad.api import hessian
-from plugrad.api import hessian_tensor_product
-from plugrad.api import hessian_vector_product
-from plugrad.api import holomorphic_grad
-from plugrad.api import jacobian
-from plugrad.api import make_ggnvp
-from plugrad.api import make_hvp
-from plugrad.api import make_jvp
-from plugrad.api import make_vjp
-from plugrad.api import multigrad_dict
-from plugrad.api import tensor_jacobian_product
-from plugrad.api import value_and_grad
-from plugrad.api import vector_jacobian_product
 from plugrad.box import Box
 from plugrad.debug import detect_anomaly
 from plugrad.errors import NotDifferentiableError
@@ -57,6 +39,31 @@ from plugrad.sample import rand
 from plugrad.sample import scalar
 from plugrad.vspace import VSpace
 from plugrad.vspace import vspace
+
+# The differential operators, with reverse and forward mode under them, are imported
+# on first use (by __getattr__ below): packs define their primitives without them, so
+# `import plugrad.numpy; plugrad.numpy.sin` does not wait for them.
+if TYPE_CHECKING:
+    from plugrad import builtins as builtins
+    from plugrad.api import checkpoint
+    from plugrad.api import deriv
+    from plugrad.api import elementwise_grad
+    from plugrad.api import grad
+    from plugrad.api import grad_and_aux
+    from plugrad.api import grad_named
+    from plugrad.api import hessian
+    from plugrad.api import hessian_tensor_product
+    from plugrad.api import hessian_vector_product
+    from plugrad.api import holomorphic_grad
+    from plugrad.api import jacobian
+    from plugrad.api import make_ggnvp
+    from plugrad.api import make_hvp
+    from plugrad.api import make_jvp
+    from plugrad.api import make_vjp
+    from plugrad.api import multigrad_dict
+    from plugrad.api import tensor_jacobian_product
+    from plugrad.api import value_and_grad
+    from plugrad.api import vector_jacobian_product
 
 __version__ = "0.1.0"
 
@@ -103,5 +110,23 @@ __all__ = [
     "vector_jacobian_product",
     "vspace",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:  # the names in __all__ not yet imported are those listed under TYPE_CHECKING
+        raise AttributeError(f"module 'plugrad' has no attribute {name!r}")
+    import importlib
+
+    if name == "builtins":
+        value = importlib.import_module("plugrad.builtins")
+    else:
+        value = getattr(importlib.import_module("plugrad.api"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 _namespace.install()

@@ -6,6 +6,8 @@ importlib.metadata is the oracle: each layout of ``sys.path`` below is read by b
 from __future__ import annotations
 
 import importlib.metadata
+import json
+import subprocess
 import sys
 import textwrap
 import zipfile
@@ -119,3 +121,25 @@ def test_normalize() -> None:
     assert _entry_points.normalize("Plugrad__Example.pack-") == "plugrad-example-pack-"
     assert _entry_points.normalize("plugrad") == "plugrad"
 
+
+def test_first_use_of_plugrad_numpy_imports_only_what_it_needs() -> None:
+    code = """
+        import json, sys
+        import numpy
+        before = set(sys.modules)
+        import plugrad.numpy as pnp
+        pnp.sin
+        loaded = set(sys.modules) - before
+        import plugrad
+        grad = plugrad.grad(pnp.sin)(0.0)
+        print(json.dumps({"loaded": sorted(loaded), "grad": grad}))
+    """
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=True)
+    out = json.loads(done.stdout.splitlines()[-1])
+    loaded = set(out["loaded"])
+    # Neither importlib.metadata, nor SciPy, nor the SciPy packs' functions, nor the
+    # differential operators or the packs' types, which wait for the first derivative.
+    unwanted = {"importlib.metadata", "email", "scipy", "plugrad_scipy_special.gamma", "plugrad.api", "plugrad_numpy.box"}
+    assert loaded & unwanted == set()
+    assert {"plugrad_numpy", "plugrad_numpy.unary", "plugrad_scipy_special"} <= loaded
+    assert out["grad"] == 1.0
