@@ -13,9 +13,7 @@ is resolved once and then cached on the module.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
-import importlib.util
 import sys
 import types
 from typing import Any
@@ -128,8 +126,11 @@ def _resolve(ns: str, name: str) -> Any:
     return value
 
 
-class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Serves ``plugrad.<ns>`` modules for registered and mirrored namespaces."""
+class _Finder:
+    """Serves ``plugrad.<ns>`` modules for registered and mirrored namespaces.
+
+    A meta path finder and loader by its methods (``importlib.abc`` is not imported for them).
+    """
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
         if not fullname.startswith("plugrad."):

@@ -15,12 +15,20 @@ import importlib.util
 from typing import Any
 
 from plugrad import hookimpl
-from plugrad_dask.compute import computed
 
 __all__ = ["DASK_ARRAY", "computed"]
 __version__ = "0.1.0"
 
 DASK_ARRAY = "dask.array.core.Array"
+
+
+def __getattr__(name: str) -> Any:
+    # plugrad imports this module to find its hooks; computed() is imported when it is used.
+    if name == "computed":
+        from plugrad_dask.compute import computed
+
+        return computed
+    raise AttributeError(f"module 'plugrad_dask' has no attribute {name!r}")
 
 
 def _have_dask() -> bool:
