@@ -412,7 +412,6 @@ class Registry:
                     self._settle(ns)
 
     def _check_hooks(self, module: Any) -> None:
-        known = sorted(n for n in dir(hookspecs.PackSpec) if n.startswith("plugrad_"))
         for caller in self.pm.get_hookcallers(module) or []:
             for impl in caller.get_hookimpls():
                 if impl.plugin is not module:
@@ -420,6 +419,7 @@ class Registry:
                 if caller.spec is None and not impl.optionalhook:
                     import difflib
 
+                    known = sorted(n for n in dir(hookspecs.PackSpec) if n.startswith("plugrad_"))
                     guess = difflib.get_close_matches(caller.name, known, n=1)
                     hint = f" (did you mean {guess[0]}?)" if guess else ""
                     raise _Fault(
