@@ -150,6 +150,7 @@ def box_type(value: Any) -> type[Box]:
     if cls is not None:
         return cls
     if issubclass(t, Box):
+        _box_types[t] = t  # a box of a lower level keeps its class; cached for the fast paths
         return t
     for base, cls in list(_box_types.items()):
         if isinstance(value, base):

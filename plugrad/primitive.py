@@ -409,17 +409,25 @@ def record(
 
 _SMALL = frozenset({float, int, complex, bool, type(None), str, tuple, slice})
 _float64 = np.float64
+_new = object.__new__
 
 
 def _meta(a: Any) -> Any:
     # Only float and complex arrays shrink to their shape and dtype: integer scalars and
-    # index arrays are small, and a rule may read them.
+    # index arrays are small, and a rule may read them. A box of a lower level shrinks
+    # to the shape and dtype of the value under it.
     if type(a) in _SMALL or type(a) is _float64:
         return a
-    dtype = getattr(a, "dtype", None)
-    if dtype is None or dtype.kind not in "fc" or not getattr(a, "shape", ()):
+    v = a
+    while isinstance(v, Box):
+        v = v._value
+    dtype = getattr(v, "dtype", None)
+    if dtype is None or dtype.kind not in "fc" or not getattr(v, "shape", ()):
         return a
-    return Meta(a.shape, dtype)
+    meta = _new(Meta)  # skips Meta.__init__: this runs once per recorded operation
+    meta.shape = v.shape
+    meta.dtype = dtype
+    return meta
 
 
 def _unary_apply(prim: Primitive) -> Callable[[Box], Box]:

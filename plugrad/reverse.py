@@ -180,8 +180,14 @@ class _Parts:
 
     def dense(self) -> Any:
         """The whole cotangent: zeros for the elements nobody read."""
-        space = vspace(self.container)
-        parts = self.parts
+        container, parts = self.container, self.parts
+        kind = type(container)
+        if kind is list or kind is tuple:  # the common case, without building vector spaces
+            elems = [parts[k] if k in parts else vspace(v).zeros() for k, v in enumerate(container)]
+            return builtins.list(elems) if kind is list else builtins.tuple(elems)
+        if kind is dict:
+            return builtins.dict({k: parts[k] if k in parts else vspace(v).zeros() for k, v in container.items()})
+        space = vspace(container)
         if isinstance(space, SequenceVSpace):
             return space.build([parts[k] if k in parts else vs.zeros() for k, vs in enumerate(space.spaces)])
         assert isinstance(space, DictVSpace)

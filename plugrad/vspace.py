@@ -376,6 +376,25 @@ for _t in (np.float16, np.float32, np.float64, np.longdouble, np.complex64, np.c
     _vspace_types[_t] = ArrayVSpace
 
 
+_array_spaces: dict[tuple[Any, ...], ArrayVSpace] = {}
+
+
+def _array_space(value: np.ndarray) -> ArrayVSpace:
+    # Spaces are immutable values: one per shape and dtype serves every array of them
+    # (each gradient of a list of arrays asks for several).
+    key = (value.shape, value.dtype)
+    space = _array_spaces.get(key)
+    if space is None:
+        space = ArrayVSpace(value)
+        if len(_array_spaces) >= 1024:
+            _array_spaces.clear()
+        _array_spaces[key] = space
+    return space
+
+
+_vspace_types[np.ndarray] = _array_space
+
+
 _vspace_types_by_name: dict[str, Callable[[Any], VSpace]] = {}
 
 

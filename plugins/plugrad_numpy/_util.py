@@ -46,8 +46,20 @@ def unbroadcast(g: Any, x: Any) -> Any:
     tx, tg = type(x), type(g)
     if tx in _DOUBLE and tg in _DOUBLE:
         return g  # the scalar fast path: nothing to sum, no dtype to match
-    if (tx is np.ndarray or tx is Meta) and tg is np.ndarray and g.shape == x.shape and g.dtype == x.dtype:
+    # Same shape and dtype: nothing to do. Look under boxes (derivatives of derivatives).
+    xv, gv = x, g
+    while isinstance(xv, Box):
+        xv = xv._value
+    while isinstance(gv, Box):
+        gv = gv._value
+    tx, tg = type(xv), type(gv)
+    if (tx is np.ndarray or tx is Meta) and tg is np.ndarray:
+        if gv.shape == xv.shape and gv.dtype == xv.dtype:
+            return g
+    elif tx in _DOUBLE and tg in _DOUBLE:
         return g
+    if tg is np.ndarray and g is gv:
+        return _unbroadcast_array(g, shape_of(x), getattr(xv, "dtype", None), iscomplex(xv))
     from plugrad_numpy.reductions import sum as sum_
     from plugrad_numpy.shape import reshape
     from plugrad_numpy.unary import real
@@ -55,10 +67,7 @@ def unbroadcast(g: Any, x: Any) -> Any:
     target = shape_of(x)
     gshape = shape_of(g)
     if gshape != target:
-        lead = len(gshape) - len(target)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(target) if n == 1 and gshape[lead + i] != 1
-        )
+        axes = _summed_axes(gshape, target)
         if axes:
             g = sum_(g, axis=axes)
         if shape_of(g) != target:
@@ -66,6 +75,26 @@ def unbroadcast(g: Any, x: Any) -> Any:
     if iscomplex(g) and not iscomplex(x):
         g = real(g)
     return match_dtype(g, x)
+
+
+def _summed_axes(gshape: tuple[int, ...], target: tuple[int, ...]) -> tuple[int, ...]:
+    lead = len(gshape) - len(target)
+    return tuple(range(lead)) + tuple(lead + i for i, n in enumerate(target) if n == 1 and gshape[lead + i] != 1)
+
+
+def _unbroadcast_array(g: np.ndarray, target: tuple[int, ...], xdtype: Any, xcomplex: bool) -> Any:
+    # unbroadcast of a plain array (first-order derivatives): NumPy's methods directly.
+    if g.shape != target:
+        axes = _summed_axes(g.shape, target)
+        if axes:
+            g = g.sum(axis=axes)
+        if g.shape != target:
+            g = g.reshape(target)
+    if g.dtype.kind == "c" and not xcomplex:
+        g = g.real
+    if xdtype is not None and xdtype.kind in "fc" and g.dtype != xdtype:
+        g = g.astype(xdtype)
+    return g
 
 
 def match_dtype(g: Any, x: Any) -> Any:
@@ -85,9 +114,14 @@ def broadcast_like(t: Any, ans: Any) -> Any:
     """A tangent ``t`` of one input broadcast to the shape and dtype of the output ``ans``."""
     from plugrad_numpy.shape import broadcast_to
 
-    tt, ta = type(t), type(ans)
+    tv, av = t, ans
+    while isinstance(tv, Box):
+        tv = tv._value
+    while isinstance(av, Box):
+        av = av._value
+    tt, ta = type(tv), type(av)
     if (tt in _DOUBLE and ta in _DOUBLE) or (
-        tt is np.ndarray and ta is np.ndarray and t.shape == ans.shape and t.dtype == ans.dtype
+        tt is np.ndarray and ta is np.ndarray and tv.shape == av.shape and tv.dtype == av.dtype
     ):
         return t
     target = shape_of(ans)

@@ -127,7 +127,7 @@ class ArrayBox(Box):
     # Attributes.
     @property
     def shape(self) -> tuple[int, ...]:
-        return getattr(self._value, "shape", ())
+        return getattr(getval(self), "shape", ())
 
     @property
     def ndim(self) -> int:
@@ -140,7 +140,8 @@ class ArrayBox(Box):
     @property
     def dtype(self) -> np.dtype:
         value = getval(self)
-        return value.dtype if hasattr(value, "dtype") else np.result_type(value)
+        dtype = getattr(value, "dtype", None)
+        return dtype if dtype is not None else np.result_type(value)
 
     @property
     def T(self) -> Any:
@@ -236,6 +237,10 @@ class ArrayBox(Box):
     # Raw NumPy calls on traced values: dispatch to the pack's primitive of the same
     # name, or explain how to write it.
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if method == "__call__" and not kwargs:  # ndarray @ box, ndarray * box: the common case
+            entry = _ufuncs.get(ufunc)
+            if entry is not None:
+                return entry(*inputs)
         name = ufunc.__name__
         if "out" in kwargs:
             raise TraceError(
@@ -245,6 +250,7 @@ class ArrayBox(Box):
         if method == "__call__":
             entry = _lookup("numpy", name) or _lookup("scipy.special", name)
             if entry is not None:
+                _ufuncs[ufunc] = entry
                 return entry(*inputs, **kwargs)
         raise _raw_numpy_error(f"numpy.{name}" + ("" if method == "__call__" else f".{method}"))
 
@@ -286,6 +292,7 @@ def _method(name: str) -> Any:
 
 
 _dispatch: dict[str, Any] = {}  # "numpy.sin" -> the default registry's entry (or None)
+_ufuncs: dict[Any, Any] = {}  # numpy.sin -> the same entry, found without building its name
 
 
 def _lookup(module: str, name: str) -> Any:

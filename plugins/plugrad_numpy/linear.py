@@ -31,7 +31,23 @@ def _ndim(x: Any) -> int:
 # -- matmul ------------------------------------------------------------------------
 
 
+def _plain_matrices(g: Any, a: Any, b: Any) -> bool:
+    # First order, two plain matrices of one dtype: the rules are one NumPy product,
+    # and its result already has the argument's shape and dtype.
+    return (
+        type(g) is np.ndarray
+        and type(a) is np.ndarray
+        and type(b) is np.ndarray
+        and g.ndim == 2
+        and a.ndim == 2
+        and b.ndim == 2
+        and g.dtype == a.dtype == b.dtype
+    )
+
+
 def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    if _plain_matrices(g, a, b):
+        return g @ b.T
     if _ndim(a) == 1 and _ndim(b) == 1:
         return unbroadcast(g * b, a)
     if _ndim(b) == 1:  # (..., n, k) @ (k,) -> (..., n)
@@ -42,6 +58,8 @@ def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
 
 
 def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    if _plain_matrices(g, a, b):
+        return a.T @ g
     if _ndim(a) == 1 and _ndim(b) == 1:
         return unbroadcast(g * a, b)
     if _ndim(a) == 1:  # (k,) @ (..., k, m) -> (..., m)

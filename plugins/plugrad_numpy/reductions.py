@@ -11,6 +11,7 @@ each one, and ``cumprod``'s derivatives solve a linear recurrence
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Any
 
@@ -42,11 +43,29 @@ def _norm_axes(axis: Any, ndim: int) -> tuple[int, ...]:
     return tuple(sorted(a % ndim for a in axes)) if ndim else ()
 
 
+_FILL_BELOW = 1 << 14
+_PLAIN = frozenset({np.ndarray, np.float64, np.float32, np.complex128, np.complex64, float, complex})
+
+
 def expand_to(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """A cotangent of a reduction over ``axis`` broadcast back to ``x``'s shape."""
     from plugrad_numpy.shape import broadcast_to, reshape
 
     shape = shape_of(x)
+    if type(g) in _PLAIN:  # first order: NumPy directly, and a broadcast view, not a copy
+        xdtype = getattr(x, "dtype", None)
+        gv = np.asarray(g)
+        if xdtype is not None and gv.dtype == xdtype:
+            if not keepdims and axis is not None:
+                axes = _norm_axes(axis, len(shape))
+                gv = gv.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+            if gv.shape == shape:
+                return gv
+            # A read-only broadcast view costs no memory; for small arrays filling a new
+            # one is faster than np.broadcast_to.
+            if gv.ndim == 0 and math.prod(shape) <= _FILL_BELOW:
+                return np.full(shape, gv, xdtype)
+            return np.broadcast_to(gv, shape)
     if not keepdims:
         axes = _norm_axes(axis, len(shape))
         kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
@@ -58,7 +77,7 @@ def expand_to(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 def count(x: Any, axis: Any) -> int:
     """How many elements a reduction over ``axis`` combines."""
     shape = shape_of(x)
-    return int(np.prod([shape[a] for a in _norm_axes(axis, len(shape))]))
+    return math.prod([shape[a] for a in _norm_axes(axis, len(shape))])
 
 
 # -- helpers shared by the rules ---------------------------------------------------
@@ -221,7 +240,7 @@ sum.def_samples(*axis_samples())
 mean = Primitive("numpy.mean", np.mean, complex=True)
 mean.def_vjp(
     lambda g, ans, x, axis=None, dtype=None, keepdims=False, **kw: (
-        expand_to(g, x, axis, keepdims) / count(x, axis)
+        expand_to(g / count(x, axis), x, axis, keepdims)
     )
 )
 mean.def_linear()
