@@ -20,6 +20,7 @@ from plugrad.box import Box
 from plugrad.errors import NotDifferentiableError
 from plugrad.primitive import Primitive
 from plugrad.vspace import SequenceVSpace, vspace
+from plugrad.vspace import check as check_vspace
 
 __all__ = [
     "grad",
@@ -66,7 +67,7 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
             )
     for i in nums:
         try:
-            vspace(args[i])
+            check_vspace(args[i])
         except NotDifferentiableError as exc:
             raise NotDifferentiableError(f"{op}({_name(fun)}), argument {i}: {exc}") from None
     if isinstance(argnum, int):

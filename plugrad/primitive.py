@@ -416,16 +416,34 @@ def _meta(a: Any) -> Any:
     # Only float and complex arrays shrink to their shape and dtype: integer scalars and
     # index arrays are small, and a rule may read them. A box of a lower level shrinks
     # to the shape and dtype of the value under it.
+    if type(a) is np.ndarray:
+        key = (a.shape, a.dtype)
+        meta = _metas.get(key, _UNSEEN)
+        if meta is _UNSEEN:
+            meta = _make_meta(a.shape, a.dtype)
+            if len(_metas) >= 1024:
+                _metas.clear()
+            _metas[key] = meta
+        return a if meta is None else meta
     if type(a) in _SMALL or type(a) is _float64:
         return a
     v = a
     while isinstance(v, Box):
         v = v._value
-    dtype = getattr(v, "dtype", None)
-    if dtype is None or dtype.kind not in "fc" or not getattr(v, "shape", ()):
-        return a
-    meta = _new(Meta)  # skips Meta.__init__: this runs once per recorded operation
-    meta.shape = v.shape
+    meta = _make_meta(getattr(v, "shape", ()), getattr(v, "dtype", None))
+    return a if meta is None else meta
+
+
+# Metas are immutable values: one per (shape, dtype) serves every node (None: keep the value).
+_metas: dict[tuple[Any, Any], Meta | None] = {}
+_UNSEEN = object()
+
+
+def _make_meta(shape: tuple[int, ...], dtype: Any) -> Meta | None:
+    if dtype is None or dtype.kind not in "fc" or not shape:
+        return None
+    meta = _new(Meta)  # skips Meta.__init__
+    meta.shape = shape
     meta.dtype = dtype
     return meta
 

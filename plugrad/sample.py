@@ -13,7 +13,6 @@ by default. Anything else (an axis, an index array) is passed as given::
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -29,13 +28,28 @@ class Spec:
         raise NotImplementedError
 
 
-@dataclasses.dataclass(frozen=True)
 class Rand(Spec):
     """Uniform random values in ``[low, high)`` (real and imaginary parts alike)."""
 
-    shape: tuple[int, ...] | None
-    low: float = -1.0
-    high: float = 1.0
+    # A plain slotted class, not a frozen dataclass: packs build about a thousand of
+    # these when they are imported, and dataclasses cost import time.
+    __slots__ = ("shape", "low", "high")
+
+    def __init__(self, shape: tuple[int, ...] | None, low: float = -1.0, high: float = 1.0) -> None:
+        self.shape = shape
+        self.low = low
+        self.high = high
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Rand:
+            return NotImplemented
+        return (self.shape, self.low, self.high) == (other.shape, other.low, other.high)
+
+    def __hash__(self) -> int:
+        return hash((self.shape, self.low, self.high))
+
+    def __repr__(self) -> str:
+        return f"Rand(shape={self.shape!r}, low={self.low!r}, high={self.high!r})"
 
     def make(self, rng: np.random.Generator, dtype: str) -> Any:
         shape = () if self.shape is None else self.shape
@@ -47,11 +61,24 @@ class Rand(Spec):
         return np.asarray(x, dtype)
 
 
-@dataclasses.dataclass(frozen=True)
 class Gen(Spec):
     """Values made by ``fn(rng, dtype)``: for structured domains (SPD matrices, simplices)."""
 
-    fn: Callable[[np.random.Generator, str], Any]
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[np.random.Generator, str], Any]) -> None:
+        self.fn = fn
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Gen:
+            return NotImplemented
+        return self.fn == other.fn
+
+    def __hash__(self) -> int:
+        return hash(self.fn)
+
+    def __repr__(self) -> str:
+        return f"Gen(fn={self.fn!r})"
 
     def make(self, rng: np.random.Generator, dtype: str) -> Any:
         return self.fn(rng, dtype)

@@ -9,6 +9,7 @@ spaces for new types (a Dask array, a dataclass of parameters) through the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -38,7 +39,7 @@ class VSpace:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape))
+        return math.prod(self.shape)
 
     @property
     def ndim(self) -> int:
@@ -123,7 +124,7 @@ class ArrayVSpace(VSpace):
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape))
+        return math.prod(self.shape)
 
     def zeros(self) -> Any:
         return self._out(np.zeros(self.shape, self.dtype))
@@ -427,6 +428,26 @@ def vspace(value: Any) -> VSpace:
                 raise NotDifferentiableError(_bad_type_message(value))
         _vspace_types[t] = factory
     return factory(value)
+
+
+def check(value: Any) -> None:
+    """Raise NotDifferentiableError, saying why, unless ``value`` belongs to a vector
+    space. The same verdict as :func:`vspace`, without building spaces for the common types."""
+    t = type(value)
+    if t is float or t is complex:
+        return
+    if t is np.ndarray:
+        if value.dtype.kind in "fc":
+            return
+    elif t is list or t is tuple:
+        for v in value:
+            check(v)
+        return
+    elif t is dict:
+        for v in value.values():
+            check(v)
+        return
+    vspace(value)
 
 
 def _bad_type_message(value: Any) -> str:

@@ -9,7 +9,6 @@ argument, so the cotangent of that argument is ``conj(g * other)``.
 
 from __future__ import annotations
 
-import string
 from collections import Counter
 from typing import Any
 
@@ -264,7 +263,7 @@ if hasattr(np, "matvec"):
 # -- einsum ----------------------------------------------------------------------------
 
 # NumPy's labels, in the order of its sublist integers (and of implicit outputs).
-_LETTERS = string.ascii_uppercase + string.ascii_lowercase
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # not string's: it compiles a regex on import
 
 
 def _split(subscripts: str) -> tuple[list[str], str]:
