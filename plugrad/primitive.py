@@ -18,15 +18,15 @@ with plugrad's own primitives, so they can be differentiated again.
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 from plugrad import debug
-from plugrad.box import Box, Meta, Trace, _box_types, box_type
+from plugrad.box import Box, Meta, Trace, _box_types, box_type, getval
 from plugrad.errors import NotDifferentiableError, TraceError
+from plugrad.vspace import vspace
 
 __all__ = [
     "Primitive",
@@ -262,6 +262,8 @@ class Primitive:
 
     def arg_name(self, argnum: int) -> str:
         """A readable name for argument ``argnum``: its parameter name where known."""
+        import inspect
+
         try:
             params = list(inspect.signature(self.fun).parameters.values())
         except (TypeError, ValueError):
@@ -336,10 +338,9 @@ def _check_kwargs(prim: Primitive, kwargs: dict[str, Any]) -> None:
 def add_any(a: Any, b: Any) -> Any:
     """Add two tangents or cotangents: ``+`` for numbers and arrays, the vector
     space's addition for containers (where ``+`` would concatenate)."""
-    from plugrad.box import getval
-    from plugrad.errors import NotDifferentiableError
-    from plugrad.vspace import vspace
-
+    t = type(a)
+    if t is np.ndarray or t is float:
+        return a + b
     value = getval(a)
     if isinstance(value, (tuple, list, dict)) or not hasattr(type(value), "__add__"):
         try:
@@ -430,6 +431,9 @@ def _meta(a: Any) -> Any:
     v = a
     while isinstance(v, Box):
         v = v._value
+    if type(v) is np.ndarray:
+        meta = _meta(v)
+        return a if meta is v else meta
     meta = _make_meta(getattr(v, "shape", ()), getattr(v, "dtype", None))
     return a if meta is None else meta
 

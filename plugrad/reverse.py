@@ -176,7 +176,7 @@ class _Parts:
 
     def add(self, index: Any, g: Any) -> None:
         prev = self.parts.get(index)
-        self.parts[index] = g if prev is None else add_any(prev, g)
+        self.parts[index] = g if prev is None else _add(prev, g)
 
     def dense(self) -> Any:
         """The whole cotangent: zeros for the elements nobody read."""

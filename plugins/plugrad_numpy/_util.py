@@ -59,7 +59,9 @@ def unbroadcast(g: Any, x: Any) -> Any:
     elif tx in _DOUBLE and tg in _DOUBLE:
         return g
     if tg is np.ndarray and g is gv:
-        return _unbroadcast_array(g, shape_of(x), getattr(xv, "dtype", None), iscomplex(xv))
+        xdtype = getattr(xv, "dtype", None)
+        xcomplex = xdtype.kind == "c" if xdtype is not None else isinstance(xv, complex)
+        return _unbroadcast_array(g, getattr(xv, "shape", None) or shape_of(xv), xdtype, xcomplex)
     from plugrad_numpy.reductions import sum as sum_
     from plugrad_numpy.shape import reshape
     from plugrad_numpy.unary import real
@@ -79,22 +81,38 @@ def unbroadcast(g: Any, x: Any) -> Any:
 
 def _summed_axes(gshape: tuple[int, ...], target: tuple[int, ...]) -> tuple[int, ...]:
     lead = len(gshape) - len(target)
-    return tuple(range(lead)) + tuple(lead + i for i, n in enumerate(target) if n == 1 and gshape[lead + i] != 1)
+    axes = tuple(range(lead))
+    if 1 in target:  # axes of length 1 in the argument, broadcast in the result
+        axes += tuple([lead + i for i, n in enumerate(target) if n == 1 and gshape[lead + i] != 1])
+    return axes
+
+
+_add_reduce = np.add.reduce
 
 
 def _unbroadcast_array(g: np.ndarray, target: tuple[int, ...], xdtype: Any, xcomplex: bool) -> Any:
-    # unbroadcast of a plain array (first-order derivatives): NumPy's methods directly.
-    if g.shape != target:
-        axes = _summed_axes(g.shape, target)
-        if axes:
-            g = g.sum(axis=axes)
-        if g.shape != target:
-            g = g.reshape(target)
-    if g.dtype.kind == "c" and not xcomplex:
-        g = g.real
-    if xdtype is not None and xdtype.kind in "fc" and g.dtype != xdtype:
-        g = g.astype(xdtype)
+    # unbroadcast of a plain array (first-order derivatives): NumPy's ufunc methods directly.
+    gshape = g.shape
+    if gshape != target:
+        lead = len(gshape) - len(target)
+        if lead > 0 and gshape[lead:] == target:  # only leading axes were added: a bias
+            g = _add_reduce(g, _LEADING[lead] if lead < 8 else tuple(range(lead)))
+        else:
+            axes = _summed_axes(gshape, target)
+            if axes:
+                g = _add_reduce(g, axes)
+            if g.shape != target:
+                g = g.reshape(target)
+    gdtype = g.dtype
+    if gdtype is not xdtype:
+        if gdtype.kind == "c" and not xcomplex:
+            g = g.real
+        if xdtype is not None and xdtype.kind in "fc" and g.dtype != xdtype:
+            g = g.astype(xdtype)
     return g
+
+
+_LEADING = [tuple(range(n)) for n in range(8)]
 
 
 def match_dtype(g: Any, x: Any) -> Any:

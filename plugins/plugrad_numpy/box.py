@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad import Box, TraceError
+from plugrad import Box, Primitive, TraceError
 from plugrad.box import getval
 from plugrad.primitive import binary_method, unary_method
 from plugrad_numpy import binary as B
@@ -240,6 +240,8 @@ class ArrayBox(Box):
         if method == "__call__" and not kwargs:  # ndarray @ box, ndarray * box: the common case
             entry = _ufuncs.get(ufunc)
             if entry is not None:
+                if len(inputs) == 2 and type(entry) is Primitive:
+                    return entry._apply2(*inputs)  # one of them is this box
                 return entry(*inputs)
         name = ufunc.__name__
         if "out" in kwargs:
