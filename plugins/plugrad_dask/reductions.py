@@ -16,11 +16,23 @@ import numpy as np
 
 from plugrad import Primitive
 from plugrad_dask._util import chunks_of, is_dask
-from plugrad_numpy import reductions as R
 from plugrad_numpy._util import match_dtype, shape_of, unbroadcast
-from plugrad_numpy.shape import reshape
 
 __all__ = ["broadcast_to", "mean", "sum"]
+
+
+_reductions: Any = None
+
+
+def _numpy() -> Any:
+    """The numpy pack's reductions, imported on first use: this module is imported to
+    settle the ``numpy`` namespace, which must not import every numpy pack module."""
+    global _reductions
+    if _reductions is None:
+        from plugrad_numpy import reductions
+
+        _reductions = reductions
+    return _reductions
 
 
 def _broadcast_to(x: Any, shape: tuple[int, ...], chunks: tuple[tuple[int, ...], ...]) -> Any:
@@ -60,6 +72,8 @@ def expand(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     axes = _axes(axis, len(shape))
     kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
     if not keepdims and shape_of(g) != kept:
+        from plugrad_numpy.shape import reshape
+
         g = reshape(g, kept)
     return match_dtype(broadcast_to(g, shape, chunks_of(x)), x)
 
@@ -69,23 +83,23 @@ def _sum_vjp(
 ) -> Any:
     if is_dask(x):
         return expand(g, x, axis, keepdims)
-    return R.sum.vjp_rule(0)(g, ans, x, axis, dtype, keepdims, **kw)
+    return _numpy().sum.vjp_rule(0)(g, ans, x, axis, dtype, keepdims, **kw)
 
 
 def _mean_vjp(
     g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, **kw: Any
 ) -> Any:
     if is_dask(x):
-        return expand(g / R.count(x, axis), x, axis, keepdims)
-    return R.mean.vjp_rule(0)(g, ans, x, axis, dtype, keepdims, **kw)
+        return expand(g / _numpy().count(x, axis), x, axis, keepdims)
+    return _numpy().mean.vjp_rule(0)(g, ans, x, axis, dtype, keepdims, **kw)
 
 
 sum = Primitive("numpy.sum", np.sum, complex=True, override=True, doc=np.sum.__doc__)
 sum.def_vjp(_sum_vjp)
 sum.def_linear()
-sum.def_samples(*R.sum.sample_sets)
+sum.def_samples(lambda: _numpy().sum.samples())
 
 mean = Primitive("numpy.mean", np.mean, complex=True, override=True, doc=np.mean.__doc__)
 mean.def_vjp(_mean_vjp)
 mean.def_linear()
-mean.def_samples(*R.mean.sample_sets)
+mean.def_samples(lambda: _numpy().mean.samples())
