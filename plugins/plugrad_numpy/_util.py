@@ -46,6 +46,19 @@ def unbroadcast(g: Any, x: Any) -> Any:
     tx, tg = type(x), type(g)
     if tx in _DOUBLE and tg in _DOUBLE:
         return g  # the scalar fast path: nothing to sum, no dtype to match
+    if tg is np.ndarray:  # a plain cotangent (first order): NumPy directly
+        xv = x
+        if tx is not np.ndarray and tx is not Meta:
+            while isinstance(xv, Box):
+                xv = xv._value
+        xdtype = getattr(xv, "dtype", None)
+        target = getattr(xv, "shape", None)
+        if target is None:
+            target = shape_of(xv)
+        if g.dtype is xdtype and g.shape == target:
+            return g
+        xcomplex = xdtype.kind == "c" if xdtype is not None else isinstance(xv, complex)
+        return _unbroadcast_array(g, target, xdtype, xcomplex)
     # Same shape and dtype: nothing to do. Look under boxes (derivatives of derivatives).
     xv, gv = x, g
     while isinstance(xv, Box):
@@ -58,10 +71,6 @@ def unbroadcast(g: Any, x: Any) -> Any:
             return g
     elif tx in _DOUBLE and tg in _DOUBLE:
         return g
-    if tg is np.ndarray and g is gv:
-        xdtype = getattr(xv, "dtype", None)
-        xcomplex = xdtype.kind == "c" if xdtype is not None else isinstance(xv, complex)
-        return _unbroadcast_array(g, getattr(xv, "shape", None) or shape_of(xv), xdtype, xcomplex)
     from plugrad_numpy.reductions import sum as sum_
     from plugrad_numpy.shape import reshape
     from plugrad_numpy.unary import real
