@@ -16,6 +16,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from plugrad import debug
+
 __all__ = ["Box", "Meta", "Trace", "box_type", "register_box_type", "getval", "isbox"]
 
 _levels = itertools.count(1)  # next() on a count is atomic under the GIL
@@ -27,14 +29,11 @@ class Trace:
     __slots__ = ("level", "forward", "tape", "sites", "fast_tape")
 
     def __init__(self, forward: bool = False) -> None:
-        from plugrad import debug
-
         self.level: int = next(_levels)
         self.forward: bool = forward
-        # Reverse mode records one node per operation here, in creation order:
-        # ``(primitive, args, kwargs, parents, ans)`` with ``parents`` pairs of
-        # (argument number, tape index). The backward pass walks it backwards, so no
-        # graph sort is needed. ``None`` once the trace is closed.
+        # Reverse mode records one node per operation here, in creation order (the
+        # layouts are described in plugrad.primitive). The backward pass walks it
+        # backwards, so no graph sort is needed. ``None`` once the trace is closed.
         self.tape: list[tuple[Any, ...]] | None = None if forward else []
         # In debug mode: tape index (reverse) or box id (forward) -> where the user called it.
         self.sites: dict[int, str] | None = {} if debug.enabled() else None
