@@ -468,7 +468,7 @@ def _unary_apply(prim: Primitive) -> Callable[[Box], Box]:
             except (ValueError, OverflowError):  # math raises where NumPy returns nan or inf
                 ans = prim.fun(value)
         elif isinstance(value, Box):
-            ans = prim(value)  # a derivative of a derivative: trace the lower level too
+            ans = prim._apply1(value)  # a derivative of a derivative: trace the lower level too
         else:
             ans = prim.fun(value)
         try:
@@ -515,7 +515,7 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
         if tape is None:  # forward mode, debug mode or a closed trace: the general path
             return prim.bind(trace, (x, y), _EMPTY)
         if isinstance(xv, Box) or isinstance(yv, Box):
-            ans = prim(xv, yv)  # a derivative of a derivative: trace the lower level too
+            ans = prim._apply2(xv, yv)  # a derivative of a derivative: trace the lower level too
         else:
             ans = prim.fun(xv, yv)
         try:
