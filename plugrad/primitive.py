@@ -415,8 +415,7 @@ _new = object.__new__
 
 def _meta(a: Any) -> Any:
     # Only float and complex arrays shrink to their shape and dtype: integer scalars and
-    # index arrays are small, and a rule may read them. A box of a lower level shrinks
-    # to the shape and dtype of the value under it.
+    # index arrays are small, and a rule may read them.
     if type(a) is np.ndarray:
         key = (a.shape, a.dtype)
         meta = _metas.get(key, _UNSEEN)
@@ -426,15 +425,12 @@ def _meta(a: Any) -> Any:
                 _metas.clear()
             _metas[key] = meta
         return a if meta is None else meta
-    if type(a) in _SMALL or type(a) is _float64:
+    if type(a) in _SMALL or type(a) is _float64 or isinstance(a, Box):
+        # A box of a lower level (a derivative of a derivative) is kept as it is: it
+        # answers shape and dtype itself, and shrinking it costs more time than the
+        # memory it would free while tracing rules.
         return a
-    v = a
-    while isinstance(v, Box):
-        v = v._value
-    if type(v) is np.ndarray:
-        meta = _meta(v)
-        return a if meta is v else meta
-    meta = _make_meta(getattr(v, "shape", ()), getattr(v, "dtype", None))
+    meta = _make_meta(getattr(a, "shape", ()), getattr(a, "dtype", None))
     return a if meta is None else meta
 
 
