@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from plugrad.box import Box, getval, register_box_type
-from plugrad.primitive import Primitive
+from plugrad.primitive import Primitive, binary_method
 
 __all__ = ["list", "tuple", "dict", "isinstance", "type", "take", "untake", "SequenceBox", "DictBox"]
 
@@ -144,14 +144,15 @@ class SequenceBox(Box):
 
     __slots__ = ()
 
-    def __getitem__(self, index: Any) -> Any:
-        return take(self, index)
+    __getitem__ = binary_method(take)
 
     def __len__(self) -> int:
         return len(self._value)
 
     def __iter__(self) -> Iterator[Any]:
-        return (take(self, i) for i in range(len(self._value)))
+        # Every element at once (unpacking, as in ``w, b = params``, reads them all).
+        read = take._apply2
+        return iter([read(self, i) for i in range(len(self._value))])
 
     def __getattr__(self, name: str) -> Any:
         # Fields of a traced named tuple.
@@ -167,8 +168,7 @@ class DictBox(Box):
 
     __slots__ = ()
 
-    def __getitem__(self, key: Any) -> Any:
-        return take(self, key)
+    __getitem__ = binary_method(take)
 
     def __len__(self) -> int:
         return len(self._value)
