@@ -34,14 +34,15 @@ def _plain_matrices(g: Any, a: Any, b: Any) -> bool:
     # First order, two plain matrices of one dtype: the rules are one NumPy product,
     # and its result already has the argument's shape and dtype.
     return (
-        type(g) is np.ndarray
-        and type(a) is np.ndarray
-        and type(b) is np.ndarray
-        and g.ndim == 2
-        and a.ndim == 2
-        and b.ndim == 2
-        and g.dtype == a.dtype == b.dtype
+        type(g) is _ndarray
+        and type(a) is _ndarray
+        and type(b) is _ndarray
+        and g.ndim == a.ndim == b.ndim == 2
+        and g.dtype is a.dtype is b.dtype  # NumPy's built-in dtypes are singletons
     )
+
+
+_ndarray = np.ndarray
 
 
 def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:

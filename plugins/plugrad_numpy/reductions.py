@@ -44,6 +44,8 @@ def _norm_axes(axis: Any, ndim: int) -> tuple[int, ...]:
 
 
 _FILL_BELOW = 1 << 14
+_REAL = frozenset({float, np.float64})
+_F64 = np.dtype(np.float64)
 _PLAIN = frozenset({np.ndarray, np.float64, np.float32, np.complex128, np.complex64, float, complex})
 
 
@@ -232,17 +234,31 @@ def _nan_samples(*, low: float = -1.0, high: float = 1.0, reductions: bool = Tru
 
 # -- sums and means ------------------------------------------------------------------
 
+def _full(g: Any, x: Any) -> Any:
+    # The cotangent of a full reduction of a small float64 array to a plain real number:
+    # the number everywhere (the common loss), in one NumPy call; else None.
+    if type(x) is np.ndarray and type(g) in _REAL and x.dtype is _F64 and x.size <= _FILL_BELOW:
+        return np.full(x.shape, g)
+    return None
+
+
+def _sum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, **kw: Any) -> Any:
+    full = _full(g, x) if axis is None else None
+    return expand_to(g, x, axis, keepdims) if full is None else full
+
+
+def _mean_vjp(g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, **kw: Any) -> Any:
+    full = _full(g / x.size, x) if axis is None and type(g) in _REAL and type(x) is np.ndarray else None
+    return expand_to(g / count(x, axis), x, axis, keepdims) if full is None else full
+
+
 sum = Primitive("numpy.sum", np.sum, complex=True)
-sum.def_vjp(lambda g, ans, x, axis=None, dtype=None, keepdims=False, **kw: expand_to(g, x, axis, keepdims))
+sum.def_vjp(_sum_vjp)
 sum.def_linear()
 sum.def_samples(*axis_samples())
 
 mean = Primitive("numpy.mean", np.mean, complex=True)
-mean.def_vjp(
-    lambda g, ans, x, axis=None, dtype=None, keepdims=False, **kw: (
-        expand_to(g / count(x, axis), x, axis, keepdims)
-    )
-)
+mean.def_vjp(_mean_vjp)
 mean.def_linear()
 mean.def_samples(*axis_samples())
 
