@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["mlp_forward", "mlp_grad", "scalar_loop_grad"]
+__all__ = ["mlp_forward", "mlp_grad", "rnn_grad", "scalar_loop_grad"]
 
 
 def mlp_forward(params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
@@ -41,3 +41,25 @@ def scalar_loop_grad(x: float, steps: int) -> float:
     for x in reversed(xs):
         g *= 0.9 + math.cos(x) / 3.0
     return g
+
+
+def rnn_grad(
+    wx: np.ndarray, wh: np.ndarray, b: np.ndarray, xs: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The gradient of the mean squared error of the last state of
+    ``h = tanh(x_t @ wx + h @ wh + b)`` with respect to ``(wx, wh, b)``: backpropagation
+    through time, written out."""
+    h = np.zeros(y.shape)
+    hs = [h]
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ wx + h @ wh + b)
+        hs.append(h)
+    g = (h - y) * (2.0 / y.size)
+    gwx, gwh, gb = np.zeros_like(wx), np.zeros_like(wh), np.zeros_like(b)
+    for t in range(xs.shape[0] - 1, -1, -1):
+        ga = g * (1.0 - hs[t + 1] * hs[t + 1])
+        gwx += xs[t].T @ ga
+        gwh += hs[t].T @ ga
+        gb += ga.sum(0)
+        g = ga @ wh.T
+    return gwx, gwh, gb

@@ -261,10 +261,22 @@ def run_rnn(bench: Bench, ctx: Context) -> None:
     contenders = {lib.name: rnn_grad(lib) for lib in ctx.libs}
     if ctx.torch is not None:
         contenders["torch"] = T.rnn(ctx.torch, *rnn_data())
+    contenders["numpy"] = partial(by_hand.rnn_grad, *rnn_data())
     timings, answers = bench.time(contenders)
-    bench.check(name, answers, "autograd")
+    bench.check(name, answers, "numpy")
     values, spreads = _medians(timings, lambda label: label)
-    bench.add(Row(name, "gradient w.r.t. (Wx, Wh, b)", "s", values, spreads=spreads))
+    bench.add(
+        Row(
+            name,
+            "gradient w.r.t. (Wx, Wh, b)",
+            "s",
+            values,
+            spreads=spreads,
+            note="by hand: backpropagation through time written out",
+        )
+    )
+    hand = values["numpy"]
+    bench.add(Row(name, "gradient / by-hand gradient", "x", {k: _div(v, hand) for k, v in values.items()}))
 
 
 # -- 6. a Hessian-vector product ----------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Boxes and traces: the only state plugrad keeps while it differentiates.
 
-A :class:`Box` wraps a value computed while a function is being traced. It is
-also the node of the graph: it records the primitive that produced it and the
-arguments that primitive saw, so one slotted object is allocated per operation.
+A :class:`Box` wraps a value computed while a function is being traced, with its
+trace and its position on the trace's tape; the tape holds one flat tuple per
+operation (see :mod:`plugrad.primitive`). So an operation allocates a box and a
+tuple, and the box holds nothing the backward pass needs: a dropped intermediate
+is freed at once unless a rule reads it.
 
 A :class:`Trace` is one differentiation in progress. Traces are ordered by
 ``level``; a box of a higher level wraps values that may themselves be boxes of
