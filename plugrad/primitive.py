@@ -502,25 +502,26 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
     def apply(x: Any, y: Any) -> Box:
         if reflected:
             x, y = y, x
+        # Forward mode, debug mode, a closed trace (no fast tape) or boxes of two levels
+        # take the general path.
         if method or isinstance(x, Box):
             trace = x._trace
             tape = trace.fast_tape
-            xv = x._value
-            jx = x._index if tape is not None else -1
+            if tape is None:
+                return _bind(prim, (x, y))
+            xv, jx = x._value, x._index
             if isinstance(y, Box):
                 if y._trace is not trace:
-                    return _bind(prim, (x, y))  # boxes of two levels
-                yv = y._value
-                jy = y._index if tape is not None else -1
+                    return _bind(prim, (x, y))
+                yv, jy = y._value, y._index
             else:
                 yv, jy = y, -1
         else:
             trace = y._trace
             tape = trace.fast_tape
-            xv, jx, yv = x, -1, y._value
-            jy = y._index if tape is not None else -1
-        if tape is None:  # forward mode, debug mode or a closed trace: the general path
-            return prim.bind(trace, (x, y), _EMPTY)
+            if tape is None:
+                return _bind(prim, (x, y))
+            xv, jx, yv, jy = x, -1, y._value, y._index
         if isinstance(xv, Box) or isinstance(yv, Box):
             ans = prim._apply2(xv, yv)  # a derivative of a derivative: trace the lower level too
         else:
