@@ -11,6 +11,7 @@ import pytest
 
 import plugrad.numpy as np
 from plugrad import grad, make_vjp
+from plugrad.box import getval
 from plugrad.reverse import make_vjp as make_vjp_unary
 
 
@@ -87,3 +88,44 @@ def test_tape_keeps_only_what_rules_read():
     vjp, _ = make_vjp(f)(numpy.ones(4))
     assert all(r() is None for r in products)
     numpy.testing.assert_allclose(vjp(1.0), grad(f)(numpy.ones(4)))
+
+
+# -- Python floats stay floats (float_fun) ---------------------------------------------
+
+
+def test_traced_python_floats_stay_floats():
+    seen = []
+
+    def f(x):
+        y = np.sin(x) * np.exp(x) / np.sqrt(x + 1.0)
+        seen.append(type(getval(y)))
+        return y
+
+    g = grad(f)(0.7)
+    assert seen == [float]
+    assert type(g) is float
+    expected = (numpy.cos(0.7) * numpy.exp(0.7) + numpy.sin(0.7) * numpy.exp(0.7)) / numpy.sqrt(1.7) - (
+        numpy.sin(0.7) * numpy.exp(0.7) * 0.5 * 1.7**-1.5
+    )
+    assert g == pytest.approx(expected, rel=1e-12)
+
+
+def test_untraced_calls_keep_numpy_semantics():
+    assert type(np.sin(0.5)) is numpy.float64  # float_fun is for traced values only
+
+
+@pytest.mark.parametrize(
+    "fun, x, expected",
+    [
+        (np.log, -1.0, float("nan")),  # math.log raises ValueError; NumPy returns nan
+        (np.sqrt, -4.0, float("nan")),
+        (np.exp, 1000.0, float("inf")),  # math.exp raises OverflowError; NumPy returns inf
+        (np.sin, float("inf"), float("nan")),
+    ],
+)
+def test_float_fun_falls_back_to_numpy_where_math_raises(fun, x, expected):
+    with numpy.errstate(all="ignore"):
+        vjp, ans = make_vjp_unary(fun, x)
+        numpy.testing.assert_equal(ans, expected)
+        # The same derivative as NumPy's path, taken at a NumPy scalar (no float_fun there).
+        numpy.testing.assert_equal(grad(fun)(x), grad(fun)(numpy.float64(x)))
