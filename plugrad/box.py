@@ -28,7 +28,7 @@ _levels = itertools.count(1)  # next() on a count is atomic under the GIL
 class Trace:
     """One reverse- or forward-mode differentiation in progress."""
 
-    __slots__ = ("level", "forward", "tape", "sites", "fast_tape")
+    __slots__ = ("level", "forward", "tape", "sites", "fast_tape", "nested")
 
     def __init__(self, forward: bool = False) -> None:
         self.level: int = next(_levels)
@@ -42,6 +42,10 @@ class Trace:
         # The tape while the fast paths may append to it (reverse mode, not debugging,
         # trace still open); None otherwise, so they check one attribute.
         self.fast_tape: list[tuple[Any, ...]] | None = self.tape if self.sites is None else None
+        # Whether a box of this trace may hold a box of a lower level (a derivative of a
+        # derivative): set when the start value holds one and when an operation mixes
+        # levels. While it is False the fast paths need not look under values.
+        self.nested: bool = False
 
     def close(self) -> None:
         """End tracing: a box that escapes the function cannot be traced further."""
@@ -164,6 +168,17 @@ def box_type(value: Any) -> type[Box]:
                 _box_types[t] = cls
                 return cls
     return Box
+
+
+def holds_box(x: Any) -> bool:
+    """Whether ``x`` is a box, or a list, tuple or dict holding one at any depth."""
+    if isinstance(x, Box):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(holds_box(v) for v in x)
+    if isinstance(x, dict):
+        return any(holds_box(v) for v in x.values())
+    return False
 
 
 def isbox(x: Any) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from plugrad import builtins
-from plugrad.box import Box, Trace, box_type
+from plugrad.box import Box, Trace, box_type, holds_box
 from plugrad.vspace import vspace
 
 __all__ = ["make_jvp"]
@@ -20,6 +20,7 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
 
     def jvp(t: Any) -> tuple[Any, Any]:
         trace = Trace(forward=True)
+        trace.nested = holds_box(x)
         start = box_type(x).new(x, trace)
         start._tangent = t
         end = fun(start)

@@ -193,7 +193,11 @@ class Primitive:
                         lower = True
                 else:
                     lower = True
-        ans = self(*raw, **kwargs) if lower else self.evaluate(*raw, **kwargs)
+        if lower:
+            trace.nested = True  # its boxes may now hold boxes of lower levels
+            ans = self(*raw, **kwargs)
+        else:
+            ans = self.evaluate(*raw, **kwargs)
         return record(self, trace, ans, tuple(raw), kwargs, tuple(parents))
 
     def evaluate(self, *args: Any, **kwargs: Any) -> Any:
@@ -474,7 +478,7 @@ def _unary_apply(prim: Primitive) -> Callable[[Box], Box]:
                 ans = prim.float_fun(value)
             except (ValueError, OverflowError):  # math raises where NumPy returns nan or inf
                 ans = prim.fun(value)
-        elif isinstance(value, Box):
+        elif trace.nested and isinstance(value, Box):
             ans = prim._apply1(value)  # a derivative of a derivative: trace the lower level too
         else:
             ans = prim.fun(value)
@@ -522,7 +526,7 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
             if tape is None:
                 return _bind(prim, (x, y))
             xv, jx, yv, jy = x, -1, y._value, y._index
-        if isinstance(xv, Box) or isinstance(yv, Box):
+        if trace.nested and (isinstance(xv, Box) or isinstance(yv, Box)):
             ans = prim._apply2(xv, yv)  # a derivative of a derivative: trace the lower level too
         else:
             ans = prim.fun(xv, yv)

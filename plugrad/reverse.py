@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import builtins, debug
-from plugrad.box import Box, Trace, box_type
+from plugrad.box import Box, Trace, box_type, holds_box
 from plugrad.primitive import add_any, node_ans
 from plugrad.builtins import take as _take
 from plugrad.vspace import DictVSpace, SequenceVSpace, vspace
@@ -24,6 +24,7 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     """Trace ``fun`` at ``x``; return ``(vjp, fun(x))``, where ``vjp(g)`` pulls the
     cotangent ``g`` of the output back to a cotangent of ``x``."""
     trace = Trace()
+    trace.nested = holds_box(x)
     start = box_type(x).new(x, trace)
     tape = trace.tape
     assert tape is not None

@@ -129,3 +129,31 @@ def test_float_fun_falls_back_to_numpy_where_math_raises(fun, x, expected):
         numpy.testing.assert_equal(ans, expected)
         # The same derivative as NumPy's path, taken at a NumPy scalar (no float_fun there).
         numpy.testing.assert_equal(grad(fun)(x), grad(fun)(numpy.float64(x)))
+
+
+# -- derivatives of derivatives: values of lower levels under boxes ----------------------
+
+
+def test_inner_gradient_closing_over_an_outer_traced_value():
+    # d/dx [ d/dy (x**2 * sin(y)) at y=0.5 ] = 2x cos(0.5): the inner trace mixes levels.
+    def outer(x):
+        return grad(lambda y: x * x * np.sin(y))(0.5)
+
+    assert grad(outer)(3.0) == pytest.approx(2 * 3.0 * numpy.cos(0.5), rel=1e-12)
+
+
+def test_nested_gradient_over_a_list_of_arrays():
+    # The Hessian-vector product of f(p) = sum(a * b**2) for p = [a, b], through two levels.
+    a, b = numpy.array([0.3, -1.2]), numpy.array([0.7, 2.0])
+    va, vb = numpy.array([1.0, 0.5]), numpy.array([-0.4, 2.0])
+
+    def f(p):
+        return np.sum(p[0] * p[1] ** 2)
+
+    def dot_grad(p):
+        ga, gb = grad(f)(p)
+        return np.sum(ga * va) + np.sum(gb * vb)
+
+    ha, hb = grad(dot_grad)([a, b])
+    numpy.testing.assert_allclose(ha, 2 * b * vb, rtol=1e-12)
+    numpy.testing.assert_allclose(hb, 2 * b * va + 2 * a * vb, rtol=1e-12)
