@@ -47,6 +47,27 @@ __all__ = [
 Rule = Callable[..., Any]
 
 
+class _LazyDoc:
+    """``__doc__`` of Primitive, NonDifferentiable and Composite: the class's docstring on
+    the class, the function's on an instance, read on first use (NumPy formats a
+    ufunc's docstring on every read, and a pack defines hundreds of primitives at import)."""
+
+    def __init__(self, class_doc: str | None) -> None:
+        self.class_doc = class_doc
+
+    def __get__(self, obj: Any, owner: Any = None) -> str | None:
+        if obj is None:
+            return self.class_doc
+        d = obj.__dict__
+        if "_doc" not in d:
+            source = d.get("_doc_from")
+            d["_doc"] = source.__doc__ if source is not None else getattr(obj.fun, "__doc__", None)
+        return d["_doc"]
+
+    def __set__(self, obj: Any, value: str | None) -> None:
+        obj.__dict__["_doc"] = value
+
+
 class Primitive:
     """A function with differentiation rules. Calling it traces it.
 
@@ -80,7 +101,7 @@ class Primitive:
         "float_fun",
         "_apply1",
         "_apply2",
-        "__dict__",  # holds __doc__ and __wrapped__, for help() and inspect
+        "__dict__",  # holds the docstring and __wrapped__, for help() and inspect
         "__weakref__",
     )
 
@@ -116,7 +137,8 @@ class Primitive:
         self.xfail: dict[tuple[str, str], str] = {}  # (check, dtype) -> reason
         self.tolerances: dict[str, tuple[float, float]] = {}  # dtype -> (rtol, atol)
         self.set_saves(saves)
-        self.__doc__ = doc if doc is not None else getattr(fun, "__doc__", None)
+        if doc is not None:
+            self.__doc__ = doc  # otherwise fun's, read when asked for (see _LazyDoc)
         self.__wrapped__ = fun
 
     def __repr__(self) -> str:
@@ -129,7 +151,9 @@ class Primitive:
     def alias(self, name: str, fun: Callable[..., Any]) -> Primitive:
         """Another primitive with the same rules and samples but implementation ``fun``
         (``operator.mul`` beside ``numpy.multiply``: Python floats stay floats)."""
-        twin = Primitive(name, fun, dtypes=self.dtypes, complex=self.complex, doc=self.__doc__)
+        twin = Primitive(name, fun, dtypes=self.dtypes, complex=self.complex, doc=self.__dict__.get("_doc"))
+        if "_doc" not in self.__dict__:
+            twin.__dict__["_doc_from"] = self
         twin.float_fun = self.float_fun
         twin.vjps, twin.jvps, twin.sample_sets = self.vjps, self.jvps, self.sample_sets
         twin.vjp_argnum, twin.jvp_argnum = self.vjp_argnum, self.jvp_argnum
@@ -593,7 +617,6 @@ class NonDifferentiable:
         self.fun = fun
         self.pack: str | None = None
         self.override = override
-        self.__doc__ = getattr(fun, "__doc__", None)
         self.__wrapped__ = fun
 
     def __repr__(self) -> str:
@@ -630,7 +653,6 @@ class Composite:
         self.fun = fun
         self.pack: str | None = None
         self.override = override
-        self.__doc__ = getattr(fun, "__doc__", None)
         self.__wrapped__ = fun
 
     def __repr__(self) -> str:
@@ -686,3 +708,7 @@ def collect(package: str, modules: Iterable[str], namespace: str | None = None) 
     if namespace is None:
         return found
     return [e for e in found if e.name.rpartition(".")[0] == namespace]
+
+
+for _cls in (Primitive, NonDifferentiable, Composite):
+    _cls.__doc__ = _LazyDoc(_cls.__doc__)  # type: ignore[assignment]
