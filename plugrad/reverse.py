@@ -76,12 +76,7 @@ def backward(tape: list[tuple[Any, ...]], last: int, g: Any, sites: dict[int, st
             rule = rules[0] if rules else None
             ct = (rule or prim.vjp_rule(0))(g, ans, x)
             prev = cts[j]
-            if prev is None:
-                cts[j] = ct
-            elif type(prev) in _PLUS:
-                cts[j] = prev + ct
-            else:
-                cts[j] = _add(prev, ct)
+            cts[j] = ct if prev is None else _add(prev, ct)
         elif n == 6:  # two arguments
             prim, x, y, ans, jx, jy = node
             if prim is _take and _Parts.accepts(y):
@@ -92,22 +87,12 @@ def backward(tape: list[tuple[Any, ...]], last: int, g: Any, sites: dict[int, st
                 rule = rules[0] if rules else None
                 ct = (rule or prim.vjp_rule(0))(g, ans, x, y)
                 prev = cts[jx]
-                if prev is None:
-                    cts[jx] = ct
-                elif type(prev) in _PLUS:
-                    cts[jx] = prev + ct
-                else:
-                    cts[jx] = _add(prev, ct)
+                cts[jx] = ct if prev is None else _add(prev, ct)
             if jy >= 0:
                 rule = rules[1] if len(rules) > 1 else None
                 ct = (rule or prim.vjp_rule(1))(g, ans, x, y)
                 prev = cts[jy]
-                if prev is None:
-                    cts[jy] = ct
-                elif type(prev) in _PLUS:
-                    cts[jy] = prev + ct
-                else:
-                    cts[jy] = _add(prev, ct)
+                cts[jy] = ct if prev is None else _add(prev, ct)
         else:
             prim, args, kwargs, ans, links = _general(node)
             if prim is _take and not check and _Parts.accepts(args[1]):
