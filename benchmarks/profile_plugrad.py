@@ -41,14 +41,14 @@ Key = tuple[str, int, str]  # pstats' (file, line, function)
 # (category, file suffix, function names or None for any), first match wins.
 RULES: list[tuple[str, str, set[str] | None]] = [
     ("NumPy (numeric work and its Python layer)", "benchmarks/profile_plugrad.py", {"kernel"}),
-    ("node creation: boxing, tape", "plugrad/primitive.py", {"record", "_meta"}),
-    ("node creation: boxing, tape", "plugrad/box.py", {"box_type", "__init__"}),
+    ("node creation: the general path, Metas", "plugrad/primitive.py", {"record", "_meta", "_make_meta"}),
+    ("node creation: the general path, Metas", "plugrad/box.py", {"box_type", "new"}),
     ("rule lookup", "plugrad/primitive.py", {"vjp_rule", "jvp_rule"}),
     ("cotangent accumulation", "plugrad/primitive.py", {"add_any"}),
     ("forward mode", "plugrad/primitive.py", {"forward"}),
-    # __call__, bind, apply1, apply2: whatever else calling a primitive goes through
-    ("dispatch: argument scanning, unboxing", "plugrad/primitive.py", None),
-    ("backward loop (rule lookup, accumulation inline)", "plugrad/reverse.py", {"backward", "vjp"}),
+    # the fast paths (the `apply` closures: unbox, compute, box, append a node), __call__, bind
+    ("recording: unboxing, boxing, tape", "plugrad/primitive.py", None),
+    ("backward loop (rule lookup, accumulation)", "plugrad/reverse.py", {"backward", "vjp", "_add", "_take_back"}),
     ("API wrappers, trace setup", "plugrad/reverse.py", None),
     ("API wrappers, trace setup", "plugrad/api.py", None),
     ("API wrappers, trace setup", "plugrad/registry.py", None),
@@ -94,13 +94,13 @@ def kernel(fun: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def breakdown(stats: pstats.Stats) -> tuple[dict[str, float], int]:
-    """Own time by category, and how many primitive results were boxed (``record`` calls)."""
+    """Own time by category, and how many nodes were recorded (fast-path ``apply`` and ``record`` calls)."""
     totals: dict[str, float] = defaultdict(float)
     records = 0
     raw: dict[Key, Any] = stats.stats  # type: ignore[attr-defined]
     for key, (_, ncalls, tottime, _, callers) in raw.items():
-        if key[2] in ("record", "apply1") and key[0].endswith("primitive.py"):
-            records += ncalls if key[2] == "record" else 0
+        if key[2] in ("record", "apply") and key[0].endswith("primitive.py"):
+            records += ncalls  # the general path and the fast paths each record one node
         cat = category(key)
         if cat is not None:
             totals[cat] += tottime

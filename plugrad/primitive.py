@@ -35,8 +35,6 @@ __all__ = [
     "Rules",
     "Rule",
     "add_any",
-    "apply1",
-    "apply2",
     "binary_method",
     "node_ans",
     "unary_method",
@@ -497,7 +495,7 @@ def _unary_apply(prim: Primitive) -> Callable[[Box], Box]:
         if tape is None:  # forward mode, debug mode or a closed trace: the general path
             return prim.bind(trace, (x,), _EMPTY)
         value = x._value
-        if type(value) is float and prim.float_fun is not None:
+        if type(value) is float and prim.float_fun is not None:  # Primitive.evaluate, inlined
             try:
                 ans = prim.float_fun(value)
             except (ValueError, OverflowError):  # math raises where NumPy returns nan or inf
@@ -582,16 +580,6 @@ def _bind(prim: Primitive, args: tuple[Any, ...]) -> Box:
             trace = a._trace
     assert trace is not None
     return prim.bind(trace, args, _EMPTY)
-
-
-def apply1(prim: Primitive, x: Box) -> Box:
-    """``prim(x)`` for a traced ``x``."""
-    return prim._apply1(x)
-
-
-def apply2(prim: Primitive, x: Any, y: Any) -> Box:
-    """``prim(x, y)`` where at least one is traced."""
-    return prim._apply2(x, y)
 
 
 def unary_method(prim: Primitive) -> Callable[[Box], Box]:
