@@ -61,8 +61,9 @@ def unbroadcast(g: Any, x: Any) -> Any:
         return _unbroadcast_array(g, target, xdtype, xcomplex)
     # Same shape and dtype: nothing to do. Look under boxes (derivatives of derivatives).
     xv, gv = x, g
-    while isinstance(xv, Box):
-        xv = xv._value
+    if tx is not np.ndarray and tx is not Meta:
+        while isinstance(xv, Box):
+            xv = xv._value
     while isinstance(gv, Box):
         gv = gv._value
     tx, tg = type(xv), type(gv)

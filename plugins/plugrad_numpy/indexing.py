@@ -32,7 +32,8 @@ def _basic(index: Any) -> bool:
 
 
 def _untake(g: Any, index: Any, shape: tuple[int, ...], dtype: Any) -> Any:
-    out = np.zeros(shape, np.result_type(dtype, dtype_of(g)))
+    gdtype = getattr(g, "dtype", None)
+    out = np.zeros(shape, dtype if gdtype is dtype else np.result_type(dtype, dtype_of(g)))
     if _basic(index):
         out[index] = g
     else:
