@@ -583,8 +583,9 @@ def _bind(prim: Primitive, args: tuple[Any, ...]) -> Box:
 
 
 def unary_method(prim: Primitive) -> Callable[[Box], Box]:
-    """``prim`` as a method of a Box subclass (``__neg__ = unary_method(negative)``)."""
-    return _unary_apply(prim)
+    """``prim`` as a method of a Box subclass (``__neg__ = unary_method(negative)``): the
+    primitive's own fast path, whose one argument is ``self``."""
+    return prim._apply1
 
 
 def binary_method(prim: Primitive, reflected: bool = False) -> Callable[[Any, Any], Box]:
