@@ -41,3 +41,23 @@ def test_thread_pool_hessians():
         got = list(pool.map(hessian(f), xs))
     for a, b in zip(got, expected):
         numpy.testing.assert_array_equal(a, b)
+
+
+def test_shape_caches_under_concurrent_churn():
+    # One Meta and one vector space per (shape, dtype) are cached, and each cache is
+    # cleared at 1024 entries: 8 threads over 1600 shapes clear them while others read.
+    shapes = [(m, n) for m in range(1, 41) for n in range(1, 41)]
+    barrier = threading.Barrier(8)
+
+    def work(k: int) -> bool:
+        rng = numpy.random.default_rng(k)
+        barrier.wait()
+        ok = True
+        for shape in shapes[k::8] + shapes[:200]:
+            x, b = rng.standard_normal(shape), rng.standard_normal(shape[1:])
+            g = grad(lambda v: np.sum((v + b) ** 2))(x)
+            ok &= g.shape == shape and numpy.allclose(g, 2 * (x + b))
+        return bool(ok)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(work, range(8)))
