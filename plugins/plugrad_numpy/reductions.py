@@ -44,15 +44,11 @@ def _norm_axes(axis: Any, ndim: int) -> tuple[int, ...]:
 
 
 _FILL_BELOW = 1 << 14
-_REAL = frozenset({float, np.float64})
-_F64 = np.dtype(np.float64)
 _PLAIN = frozenset({np.ndarray, np.float64, np.float32, np.complex128, np.complex64, float, complex})
 
 
 def expand_to(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """A cotangent of a reduction over ``axis`` broadcast back to ``x``'s shape."""
-    from plugrad_numpy.shape import broadcast_to, reshape
-
     shape = shape_of(x)
     if type(g) in _PLAIN:  # first order: NumPy directly, and a broadcast view, not a copy
         xdtype = getattr(x, "dtype", None)
@@ -68,6 +64,8 @@ def expand_to(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
             if gv.ndim == 0 and math.prod(shape) <= _FILL_BELOW:
                 return np.full(shape, gv, xdtype)
             return np.broadcast_to(gv, shape)
+    from plugrad_numpy.shape import broadcast_to, reshape
+
     if not keepdims:
         axes = _norm_axes(axis, len(shape))
         kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
@@ -79,6 +77,8 @@ def expand_to(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 def count(x: Any, axis: Any) -> int:
     """How many elements a reduction over ``axis`` combines."""
     shape = shape_of(x)
+    if axis is None:
+        return math.prod(shape)
     return math.prod([shape[a] for a in _norm_axes(axis, len(shape))])
 
 
@@ -234,22 +234,12 @@ def _nan_samples(*, low: float = -1.0, high: float = 1.0, reductions: bool = Tru
 
 # -- sums and means ------------------------------------------------------------------
 
-def _full(g: Any, x: Any) -> Any:
-    # The cotangent of a full reduction of a small float64 array to a plain real number:
-    # the number everywhere (the common loss), in one NumPy call; else None.
-    if type(x) is np.ndarray and type(g) in _REAL and x.dtype is _F64 and x.size <= _FILL_BELOW:
-        return np.full(x.shape, g)
-    return None
-
-
 def _sum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, **kw: Any) -> Any:
-    full = _full(g, x) if axis is None else None
-    return expand_to(g, x, axis, keepdims) if full is None else full
+    return expand_to(g, x, axis, keepdims)
 
 
 def _mean_vjp(g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, **kw: Any) -> Any:
-    full = _full(g / x.size, x) if axis is None and type(g) in _REAL and type(x) is np.ndarray else None
-    return expand_to(g / count(x, axis), x, axis, keepdims) if full is None else full
+    return expand_to(g / count(x, axis), x, axis, keepdims)
 
 
 sum = Primitive("numpy.sum", np.sum, complex=True)
