@@ -54,30 +54,44 @@ def _name(fun: Any) -> str:
 
 def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Fun, Any]:
     """``fun`` as a function of the argument(s) ``argnum`` alone, and their value."""
-    from plugrad.registry import ensure_types
-
-    ensure_types()
-    nums = (argnum,) if isinstance(argnum, int) else tuple(argnum)
-    for i in nums:
-        if not isinstance(i, (int, np.integer)) or not -len(args) <= i < len(args):
-            raise TypeError(
-                f"{op}({_name(fun)}, argnum={argnum!r}): argument {i!r} does not exist, the "
-                f"function was called with {len(args)} positional argument(s). Pass argnum as "
-                f"an index below {len(args)} (keyword arguments cannot be differentiated)."
-            )
-    for i in nums:
+    _ensure_types()
+    n = len(args)
+    if type(argnum) is int and -n <= argnum < n:  # the common case, checked cheaply
+        x = args[argnum]
         try:
-            check_vspace(args[i])
+            check_vspace(x)
         except NotDifferentiableError as exc:
-            raise NotDifferentiableError(f"{op}({_name(fun)}), argument {i}: {exc}") from None
-    if isinstance(argnum, int):
+            raise NotDifferentiableError(f"{op}({_name(fun)}), argument {argnum}: {exc}") from None
+        if n == 1 and not kwargs:
+            return fun, x  # already a function of that one argument
 
         def unary(x: Any) -> Any:
             full = list(args)
             full[argnum] = x
             return fun(*full, **kwargs)
 
-        return unary, args[argnum]
+        return unary, x
+    nums = (argnum,) if isinstance(argnum, (int, np.integer)) else tuple(argnum)
+    for i in nums:
+        if not isinstance(i, (int, np.integer)) or not -n <= i < n:
+            raise TypeError(
+                f"{op}({_name(fun)}, argnum={argnum!r}): argument {i!r} does not exist, the "
+                f"function was called with {n} positional argument(s). Pass argnum as "
+                f"an index below {n} (keyword arguments cannot be differentiated)."
+            )
+    for i in nums:
+        try:
+            check_vspace(args[i])
+        except NotDifferentiableError as exc:
+            raise NotDifferentiableError(f"{op}({_name(fun)}), argument {i}: {exc}") from None
+    if not isinstance(argnum, (tuple, list)):  # a NumPy integer
+
+        def unary_np(x: Any) -> Any:
+            full = list(args)
+            full[argnum] = x
+            return fun(*full, **kwargs)
+
+        return unary_np, args[argnum]
 
     def unary_multi(xs: Any) -> Any:
         full = list(args)
@@ -86,6 +100,16 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
         return fun(*full, **kwargs)
 
     return unary_multi, tuple(args[i] for i in nums)
+
+
+def _ensure_types() -> None:
+    """Install the packs' box and vector-space types (the registry module is imported
+    on first use, not with plugrad: importing plugrad.numpy should not wait for it)."""
+    global _ensure_types
+    from plugrad.registry import ensure_types
+
+    ensure_types()
+    _ensure_types = ensure_types
 
 
 def _wrap(op: str, fun: Fun, body: Callable[..., Any]) -> Fun:
@@ -185,6 +209,8 @@ def elementwise_grad(fun: Fun, argnum: Argnum = 0) -> Fun:
     def body(*args: Any, **kwargs: Any) -> Any:
         unary, x = _unary("elementwise_grad", fun, argnum, args, kwargs)
         vjp, ans = reverse.make_vjp(unary, x)
+        if type(ans) is np.ndarray and ans.dtype.kind == "f":  # the common case, without a vector space
+            return vjp(np.ones(ans.shape, ans.dtype))
         space = vspace(ans)
         if space.iscomplex:
             raise TypeError(_complex_output("elementwise_grad", fun))

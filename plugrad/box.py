@@ -23,6 +23,7 @@ from plugrad import debug
 __all__ = ["Box", "Meta", "Trace", "box_type", "register_box_type", "getval", "isbox"]
 
 _levels = itertools.count(1)  # next() on a count is atomic under the GIL
+_debugging = debug._enabled.get  # debug.enabled, one call cheaper
 
 
 class Trace:
@@ -38,7 +39,7 @@ class Trace:
         # backwards, so no graph sort is needed. ``None`` once the trace is closed.
         self.tape: list[tuple[Any, ...]] | None = None if forward else []
         # In debug mode: tape index (reverse) or box id (forward) -> where the user called it.
-        self.sites: dict[int, str] | None = {} if debug.enabled() else None
+        self.sites: dict[int, str] | None = {} if _debugging() else None
         # The tape while the fast paths may append to it (reverse mode, not debugging,
         # trace still open); None otherwise, so they check one attribute.
         self.fast_tape: list[tuple[Any, ...]] | None = self.tape if self.sites is None else None

@@ -16,6 +16,7 @@ from plugrad.vspace import DictVSpace, SequenceVSpace, vspace
 
 __all__ = ["make_vjp", "backward"]
 
+_debugging = debug._enabled.get  # debug.enabled, one call cheaper
 # Cotangent types whose ``+`` is vector addition (containers' ``+`` concatenates).
 _PLUS = frozenset({float, complex, np.ndarray, np.float64, np.float32, np.complex128, np.complex64})
 
@@ -56,7 +57,7 @@ def backward(tape: list[tuple[Any, ...]], last: int, g: Any, sites: dict[int, st
     one reverse sweep visits every node after all of its consumers. The node layouts
     are described in :mod:`plugrad.primitive`; the two small ones are unpacked inline.
     """
-    check = sites is not None or debug.enabled()
+    check = sites is not None or _debugging()
     cts: list[Any] = [None] * (last + 1)
     cts[last] = g
     for i in range(last, 0, -1):
