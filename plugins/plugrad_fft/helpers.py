@@ -8,8 +8,9 @@ import numpy as np
 
 from plugrad import NonDifferentiable, Primitive, Sample, rand
 
-fftshift = Primitive("numpy.fft.fftshift", np.fft.fftshift, complex=True, saves=("args",))
-ifftshift = Primitive("numpy.fft.ifftshift", np.fft.ifftshift, complex=True, saves=("args",))
+# The rules read only ``axes``: "shapes" keeps it where it is passed by position.
+fftshift = Primitive("numpy.fft.fftshift", np.fft.fftshift, complex=True, saves=("shapes",))
+ifftshift = Primitive("numpy.fft.ifftshift", np.fft.ifftshift, complex=True, saves=("shapes",))
 fftshift.def_vjp(lambda g, ans, x, axes=None: ifftshift(g, axes)).def_linear()
 ifftshift.def_vjp(lambda g, ans, x, axes=None: fftshift(g, axes)).def_linear()
 for _prim in (fftshift, ifftshift):

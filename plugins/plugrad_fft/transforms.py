@@ -191,9 +191,9 @@ def _transform_jvp(prim: Primitive) -> Callable[..., Any]:
 
 
 def transform(name: str, fun: Callable[..., Any], vjp: Callable[..., Any], *, complex: bool) -> Primitive:
-    # The rules read the input's shape and dtype and the (small) other arguments; not
-    # "shapes", which would turn a NumPy integer n into a Meta.
-    prim = Primitive(f"numpy.fft.{name}", fun, complex=complex, saves=("args",))
+    # The rules read the input's shape and dtype and the small arguments (n, s, axis, axes,
+    # norm), which "shapes" keeps as they are: NumPy integers and integer arrays too.
+    prim = Primitive(f"numpy.fft.{name}", fun, complex=complex, saves=("shapes",))
     prim.def_vjp(vjp)
     prim.def_jvp(_transform_jvp(prim))
     return prim

@@ -96,7 +96,9 @@ def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
     return unbroadcast(herm(mm(conj(v), gm, T(v))), a)
 
 
-eigh = Primitive("numpy.linalg.eigh", _eigh, complex=True, doc=np.linalg.eigh.__doc__)
+eigh = Primitive(
+    "numpy.linalg.eigh", _eigh, complex=True, saves=("ans", "shapes"), doc=np.linalg.eigh.__doc__
+)
 eigh.def_vjp(_eigh_vjp).def_jvp(_eigh_jvp)
 eigh.def_samples(
     Sample(gen(hermitian(3))),
@@ -121,7 +123,9 @@ def _eigvalsh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N8
     return unbroadcast(herm(matmul(conj(v) * g[..., None, :], T(v))), a)
 
 
-eigvalsh = Primitive("numpy.linalg.eigvalsh", _eigvalsh, complex=True, doc=np.linalg.eigvalsh.__doc__)
+eigvalsh = Primitive(
+    "numpy.linalg.eigvalsh", _eigvalsh, complex=True, saves=("args",), doc=np.linalg.eigvalsh.__doc__
+)
 eigvalsh.def_vjp(_eigvalsh_vjp).def_jvp(_eigvalsh_jvp)
 eigvalsh.def_samples(
     Sample(gen(hermitian(3))),
@@ -160,7 +164,7 @@ def _eig_vjp(g: Any, ans: Any, a: Any) -> Any:
     return unbroadcast(solve(T(v), matmul(gm, T(v))), a)
 
 
-eig = Primitive("numpy.linalg.eig", np.linalg.eig, complex=True)
+eig = Primitive("numpy.linalg.eig", np.linalg.eig, complex=True, saves=("ans", "shapes"))
 eig.def_vjp(_eig_vjp).def_jvp(_eig_jvp)
 eig.def_samples(
     Sample(gen(diagonalizable(3))),
@@ -185,7 +189,9 @@ def _eigvals_vjp(g: Any, ans: Any, a: Any) -> Any:
     return unbroadcast(solve(T(v), g[..., :, None] * T(v)), a)  # V^-T diag(g) V^T
 
 
-eigvals = Primitive("numpy.linalg.eigvals", _eigvals, complex=True, doc=np.linalg.eigvals.__doc__)
+eigvals = Primitive(
+    "numpy.linalg.eigvals", _eigvals, complex=True, saves=("args",), doc=np.linalg.eigvals.__doc__
+)
 eigvals.def_vjp(_eigvals_vjp).def_jvp(_eigvals_jvp)
 eigvals.def_samples(
     Sample(gen(diagonalizable(3))),

@@ -72,7 +72,9 @@ def _cholesky_vjp(g: Any, ans: Any, a: Any, upper: bool = False) -> Any:
     return unbroadcast(herm(gs), a)
 
 
-cholesky = Primitive("numpy.linalg.cholesky", _cholesky, complex=True, doc=np.linalg.cholesky.__doc__)
+cholesky = Primitive(
+    "numpy.linalg.cholesky", _cholesky, complex=True, saves=("ans", "shapes"), doc=np.linalg.cholesky.__doc__
+)
 cholesky.def_vjp(_cholesky_vjp).def_jvp(_cholesky_jvp)
 cholesky.def_samples(
     Sample(gen(hermitian(3, low=0.5))),

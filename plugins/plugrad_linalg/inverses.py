@@ -35,7 +35,7 @@ from plugrad_numpy.unary import conj, real
 
 # -- inv ---------------------------------------------------------------------------
 
-inv = Primitive("numpy.linalg.inv", np.linalg.inv, complex=True)
+inv = Primitive("numpy.linalg.inv", np.linalg.inv, complex=True, saves=("ans",))
 inv.def_vjp(lambda g, ans, a: -mm(T(ans), g, T(ans)))
 inv.def_jvp(lambda t, ans, a: -mm(ans, t, ans))
 inv.def_samples(Sample(gen(general(3))), Sample(gen(general(1))), Sample(gen(general(3, 2))))
@@ -239,7 +239,7 @@ def _matrix_power_vjp(g: Any, ans: Any, a: Any, n: int) -> Any:
     return unbroadcast(c, a)
 
 
-matrix_power = Primitive("numpy.linalg.matrix_power", np.linalg.matrix_power, complex=True)
+matrix_power = Primitive("numpy.linalg.matrix_power", np.linalg.matrix_power, complex=True, saves=("args",))
 matrix_power.def_vjp(_matrix_power_vjp).def_jvp(_matrix_power_jvp)
 matrix_power.def_samples(
     Sample(gen(general(3)), 0),

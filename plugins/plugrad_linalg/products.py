@@ -45,7 +45,7 @@ def _conj(x: Any) -> Any:
 
 
 # outer(x1, x2) = x1[:, None] * x2[None, :], for 1-d arguments only.
-outer = Primitive("numpy.linalg.outer", np.linalg.outer, complex=True)
+outer = Primitive("numpy.linalg.outer", np.linalg.outer, complex=True, saves=("args",))
 outer.def_vjp(
     lambda g, ans, x1, x2: unbroadcast(L.matmul(g, x2), x1),
     lambda g, ans, x1, x2: unbroadcast(L.matmul(x1, g), x2),
@@ -54,7 +54,7 @@ outer.def_linear(0, 1)
 outer.def_samples(Sample(rand(3), rand(4)), Sample(rand(1), rand(2)))
 
 # <g, x1 x x2> = <x1, x2 x g> = <x2, g x x1>: the scalar triple product, rotated.
-cross = Primitive("numpy.linalg.cross", np.linalg.cross, complex=True)
+cross = Primitive("numpy.linalg.cross", np.linalg.cross, complex=True, saves=("args",))
 cross.def_vjp(
     lambda g, ans, x1, x2, axis=-1: unbroadcast(cross(x2, g, axis=axis), x1),
     lambda g, ans, x1, x2, axis=-1: unbroadcast(cross(g, x1, axis=axis), x2),
@@ -98,7 +98,7 @@ def _tensordot_vjp_x2(g: Any, ans: Any, x1: Any, x2: Any, axes: Any = 2) -> Any:
     return unbroadcast(S.transpose(r, tuple(int(i) for i in np.argsort(held))), x2)
 
 
-tensordot = Primitive("numpy.linalg.tensordot", np.linalg.tensordot, complex=True)
+tensordot = Primitive("numpy.linalg.tensordot", np.linalg.tensordot, complex=True, saves=("args",))
 tensordot.def_vjp(_tensordot_vjp_x1, _tensordot_vjp_x2)
 tensordot.def_linear(0, 1)
 tensordot.def_samples(
@@ -117,7 +117,7 @@ def _expand(g: Any, x1: Any, x2: Any, axis: int) -> Any:
 
 
 # vecdot(x1, x2) = sum(conj(x1) * x2, axis): conjugate-linear in x1, linear in x2.
-vecdot = Primitive("numpy.linalg.vecdot", np.linalg.vecdot, complex=True)
+vecdot = Primitive("numpy.linalg.vecdot", np.linalg.vecdot, complex=True, saves=("args",))
 vecdot.def_vjp(
     lambda g, ans, x1, x2, axis=-1: unbroadcast(_conj(_expand(g, x1, x2, axis) * x2), x1),
     lambda g, ans, x1, x2, axis=-1: unbroadcast(_expand(g, x1, x2, axis) * _conj(x1), x2),

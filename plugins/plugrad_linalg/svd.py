@@ -208,7 +208,7 @@ svd.def_samples(
     Sample(gen(hermitian_matrices(3, low=-2.3)), compute_uv=False, hermitian=True),
 )
 
-svdvals = Primitive("numpy.linalg.svdvals", np.linalg.svdvals, complex=True)
+svdvals = Primitive("numpy.linalg.svdvals", np.linalg.svdvals, complex=True, saves=("args",))
 svdvals.def_vjp(lambda g, ans, x: unbroadcast(_values_vjp(g, x, False), x))
 svdvals.def_jvp(lambda t, ans, x: _values_jvp(t, x, False))
 svdvals.def_samples(

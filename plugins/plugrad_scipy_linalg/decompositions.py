@@ -339,14 +339,18 @@ def _eigh_fun(a: Any, b: Any = None, **kwargs: Any) -> Any:
     return EighResult(w, v * peak_phase(v, axis=-2))
 
 
-def _eigh_rule(kind: str) -> Any:
+def _eigh_rule(kind: str, values_only: bool = False) -> Any:
+    """The numpy.linalg pack's ``eigh`` rule, or its ``eigvalsh`` rule where the output is
+    the eigenvalues alone: told by ``ans``, or by ``values_only`` (``scipy.linalg.eigvalsh``,
+    whose tape keeps no ``ans``)."""
+
     def rule(x: Any, ans: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
         if not _standard(*args, **kwargs):
             raise NotDifferentiableError(
                 "plugrad differentiates scipy.linalg.eigh / eigvalsh for the standard problem with "
                 "every eigenvalue only; not with b, type or subset_by_index / subset_by_value."
             )
-        target = numpy_eigh if isinstance(getval(ans), tuple) else numpy_eigvalsh
+        target = numpy_eigvalsh if values_only or not isinstance(getval(ans), tuple) else numpy_eigh
         return target.vjp_rule(0)(x, ans, a) if kind == "vjp" else target.jvp_rule(0)(x, ans, a)
 
     return rule
@@ -367,6 +371,8 @@ def _eigvalsh_fun(a: Any, b: Any = None, **kwargs: Any) -> Any:
     return _eigh_fun(a, b, eigvals_only=True, **kwargs)
 
 
-eigvalsh = Primitive("scipy.linalg.eigvalsh", _eigvalsh_fun, complex=True, doc=sl.eigvalsh.__doc__)
-eigvalsh.def_vjp(_eigh_rule("vjp")).def_jvp(_eigh_rule("jvp"))
+eigvalsh = Primitive(
+    "scipy.linalg.eigvalsh", _eigvalsh_fun, complex=True, saves=("args",), doc=sl.eigvalsh.__doc__
+)
+eigvalsh.def_vjp(_eigh_rule("vjp", values_only=True)).def_jvp(_eigh_rule("jvp", values_only=True))
 eigvalsh.def_samples(Sample(gen(hermitian(3))), Sample(gen(hermitian(3, 2)), lower=False))

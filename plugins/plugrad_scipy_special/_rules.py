@@ -4,6 +4,10 @@ and ``x``, two-argument functions with broadcasting, and the samples that go wit
 Every rule passes through :func:`unbroadcast` or :func:`broadcast_like`: besides shapes,
 they fix dtypes, which matters here because SciPy often answers a float32 argument in
 float64 (``polygamma``, ``expn``) and a real argument in complex (``lambertw``, ``wofz``).
+
+Most derivatives are written in the arguments alone, so the builders keep only those on
+the tape (``saves=("args",)``); a derivative that reads ``ans`` declares it, with
+``("ans", "shapes")`` where the arguments only give the cotangent its shape.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ __all__ = [
 ]
 
 Deriv = Callable[..., Any]
+Saves = Sequence[str]
 
 
 def special(name: str, fun: Callable[..., Any], **kwargs: Any) -> Primitive:
@@ -45,10 +50,11 @@ def elementwise(
     low: float = -1.0,
     high: float = 1.0,
     complex: bool = False,
+    saves: Saves = ("args",),
 ) -> Primitive:
     """An elementwise function whose derivative is ``deriv(ans, x)`` (holomorphic where
     ``complex``: then one derivative serves real and complex arguments)."""
-    prim = special(name, fun, complex=complex)
+    prim = special(name, fun, complex=complex, saves=saves)
     prim.def_vjp(lambda g, ans, x: unbroadcast(g * deriv(ans, x), x))
     prim.def_jvp(lambda t, ans, x: broadcast_like(t * deriv(ans, x), ans))
     prim.def_samples(*unary_samples(low, high))
@@ -56,11 +62,17 @@ def elementwise(
 
 
 def with_order(
-    name: str, fun: Callable[..., Any], deriv: Deriv, samples: Sequence[Sample], *, complex: bool = False
+    name: str,
+    fun: Callable[..., Any],
+    deriv: Deriv,
+    samples: Sequence[Sample],
+    *,
+    complex: bool = False,
+    saves: Saves = ("args",),
 ) -> Primitive:
     """``fun(n, x, ...)`` differentiable in ``x`` only, with derivative ``deriv(ans, n, x, ...)``;
     the order ``n`` (an integer, or a real order with no known derivative) has no rule."""
-    prim = special(name, fun, complex=complex)
+    prim = special(name, fun, complex=complex, saves=saves)
     prim.def_vjp(None, lambda g, ans, n, x, *a, **k: unbroadcast(g * deriv(ans, n, x, *a, **k), x))
     prim.def_jvp(None, lambda t, ans, n, x, *a, **k: broadcast_like(t * deriv(ans, n, x, *a, **k), ans))
     prim.def_samples(*samples)
@@ -75,9 +87,10 @@ def binary(
     samples: Sequence[Sample],
     *,
     complex: bool = False,
+    saves: Saves = ("args",),
 ) -> Primitive:
     """``fun(x, y)`` with partial derivatives ``dx(ans, x, y)`` and ``dy(ans, x, y)``."""
-    prim = special(name, fun, complex=complex)
+    prim = special(name, fun, complex=complex, saves=saves)
     prim.def_vjp(
         lambda g, ans, x, y: unbroadcast(g * dx(ans, x, y), x),
         lambda g, ans, x, y: unbroadcast(g * dy(ans, x, y), y),

@@ -44,7 +44,8 @@ def _order_family(
         d = combine(prim(v - 1, x), prim(v + 1, x))
         return d if scale is None else d + scale(ans, x)
 
-    prim = with_order(name, fun, deriv, order_samples(orders, low, high), complex=complex)
+    saves = ("args",) if scale is None else ("ans", "args")  # only the scale reads ans
+    prim = with_order(name, fun, deriv, order_samples(orders, low, high), complex=complex, saves=saves)
     return prim
 
 
@@ -80,14 +81,25 @@ kv = _order_family("kv", sc.kv, _modified_k, complex=True)
 kve = _order_family("kve", sc.kve, _modified_k, lambda ans, x: ans, complex=True)
 i0 = elementwise("i0", sc.i0, lambda ans, x: i1(x), low=-3.0, high=3.0)
 i1 = elementwise("i1", sc.i1, lambda ans, x: (i0(x) + iv(2, x)) / 2, low=-3.0, high=3.0)
-i0e = elementwise("i0e", sc.i0e, lambda ans, x: i1e(x) - _sign(x) * ans, low=0.2, high=3.0)
-i1e = elementwise("i1e", sc.i1e, lambda ans, x: (i0e(x) + ive(2, x)) / 2 - _sign(x) * ans, low=0.2, high=3.0)
+i0e = elementwise(
+    "i0e", sc.i0e, lambda ans, x: i1e(x) - _sign(x) * ans, low=0.2, high=3.0, saves=("ans", "args")
+)
+i1e = elementwise(
+    "i1e",
+    sc.i1e,
+    lambda ans, x: (i0e(x) + ive(2, x)) / 2 - _sign(x) * ans,
+    low=0.2,
+    high=3.0,
+    saves=("ans", "args"),
+)
 for _scaled in (i0e, i1e):
     _scaled.def_samples(Sample(rand(4, low=-3.0, high=-0.2)))
 k0 = elementwise("k0", sc.k0, lambda ans, x: -k1(x), low=0.3, high=3.0)
 k1 = elementwise("k1", sc.k1, lambda ans, x: -(k0(x) + kv(2, x)) / 2, low=0.3, high=3.0)
-k0e = elementwise("k0e", sc.k0e, lambda ans, x: ans - k1e(x), low=0.3, high=3.0)
-k1e = elementwise("k1e", sc.k1e, lambda ans, x: ans - (k0e(x) + kve(2, x)) / 2, low=0.3, high=3.0)
+k0e = elementwise("k0e", sc.k0e, lambda ans, x: ans - k1e(x), low=0.3, high=3.0, saves=("ans", "args"))
+k1e = elementwise(
+    "k1e", sc.k1e, lambda ans, x: ans - (k0e(x) + kve(2, x)) / 2, low=0.3, high=3.0, saves=("ans", "args")
+)
 
 # Hankel functions, complex even at real arguments; hankel1e = H1 e^-iz, hankel2e = H2 e^iz.
 hankel1 = _order_family("hankel1", sc.hankel1, _difference, complex=True)
@@ -101,12 +113,14 @@ struve = with_order(
     sc.struve,
     lambda ans, v, x: struve(v - 1, x) - v * ans / x,
     order_samples([0.0, 1.0, 1.5, 2.5], 0.3, 3.0),
+    saves=("ans", "args"),
 )
 modstruve = with_order(
     "modstruve",
     sc.modstruve,
     lambda ans, v, x: modstruve(v - 1, x) - v * ans / x,
     order_samples([0.0, 1.0, 1.5, 2.5], 0.3, 3.0),
+    saves=("ans", "args"),
 )
 
 
@@ -120,7 +134,7 @@ def _spherical(name: str, fun: Callable[..., Any], modified: bool, *, complex: b
             return prim(n, z, derivative=True)
         return -2 * ans / z + (sign + n * (n + 1) / (z * z)) * prim(n, z)
 
-    prim = with_order(name, fun, deriv, [], complex=complex)
+    prim = with_order(name, fun, deriv, [], complex=complex, saves=("ans", "args"))
     prim.def_samples(*order_samples(_INTEGER, 0.5, 3.0))
     prim.def_samples(
         Sample(1, rand(3, low=0.5, high=3.0), derivative=True),

@@ -20,16 +20,44 @@ erf = elementwise("erf", sc.erf, lambda ans, x: _2_SQRTPI * exp(-x * x), complex
 erfc = elementwise("erfc", sc.erfc, lambda ans, x: -_2_SQRTPI * exp(-x * x), complex=True)
 # erfcx = e^(x^2) erfc(x); its derivative cancels for large x (about -1/(sqrt(pi) x^2)).
 erfcx = elementwise(
-    "erfcx", sc.erfcx, lambda ans, x: 2 * x * ans - _2_SQRTPI, low=-1.0, high=3.0, complex=True
+    "erfcx",
+    sc.erfcx,
+    lambda ans, x: 2 * x * ans - _2_SQRTPI,
+    low=-1.0,
+    high=3.0,
+    complex=True,
+    saves=("ans", "args"),
 )
 erfi = elementwise("erfi", sc.erfi, lambda ans, x: _2_SQRTPI * exp(x * x), complex=True)
-dawsn = elementwise("dawsn", sc.dawsn, lambda ans, x: 1 - 2 * x * ans, low=-2.0, high=2.0, complex=True)
+dawsn = elementwise(
+    "dawsn", sc.dawsn, lambda ans, x: 1 - 2 * x * ans, low=-2.0, high=2.0, complex=True, saves=("ans", "args")
+)
 # The Faddeeva function w(z) = e^(-z^2) erfc(-iz): complex even at real arguments.
 wofz = elementwise(
-    "wofz", sc.wofz, lambda ans, x: -2 * x * ans + 1j * _2_SQRTPI, low=-2.0, high=2.0, complex=True
+    "wofz",
+    sc.wofz,
+    lambda ans, x: -2 * x * ans + 1j * _2_SQRTPI,
+    low=-2.0,
+    high=2.0,
+    complex=True,
+    saves=("ans", "args"),
 )
-erfinv = elementwise("erfinv", sc.erfinv, lambda ans, x: exp(ans * ans) / _2_SQRTPI, low=-0.9, high=0.9)
-erfcinv = elementwise("erfcinv", sc.erfcinv, lambda ans, x: -exp(ans * ans) / _2_SQRTPI, low=0.1, high=1.9)
+erfinv = elementwise(
+    "erfinv",
+    sc.erfinv,
+    lambda ans, x: exp(ans * ans) / _2_SQRTPI,
+    low=-0.9,
+    high=0.9,
+    saves=("ans", "shapes"),
+)
+erfcinv = elementwise(
+    "erfcinv",
+    sc.erfcinv,
+    lambda ans, x: -exp(ans * ans) / _2_SQRTPI,
+    low=0.1,
+    high=1.9,
+    saves=("ans", "shapes"),
+)
 
 # The standard normal distribution.
 ndtr = elementwise(
@@ -37,12 +65,30 @@ ndtr = elementwise(
 )
 # phi(x) / Phi(x), in logarithms so that it stays finite far in the left tail.
 log_ndtr = elementwise(
-    "log_ndtr", sc.log_ndtr, lambda ans, x: exp(-x * x / 2 - ans) / _SQRT2PI, low=-3.0, high=3.0, complex=True
+    "log_ndtr",
+    sc.log_ndtr,
+    lambda ans, x: exp(-x * x / 2 - ans) / _SQRT2PI,
+    low=-3.0,
+    high=3.0,
+    complex=True,
+    saves=("ans", "args"),
 )
 log_ndtr.def_samples(Sample(rand(3, low=-30.0, high=-10.0)), Sample(scalar(5.0, 8.0)))
-ndtri = elementwise("ndtri", sc.ndtri, lambda ans, p: _SQRT2PI * exp(ans * ans / 2), low=0.05, high=0.95)
+ndtri = elementwise(
+    "ndtri",
+    sc.ndtri,
+    lambda ans, p: _SQRT2PI * exp(ans * ans / 2),
+    low=0.05,
+    high=0.95,
+    saves=("ans", "shapes"),
+)
 ndtri_exp = elementwise(
-    "ndtri_exp", sc.ndtri_exp, lambda ans, y: _SQRT2PI * exp(y + ans * ans / 2), low=-5.0, high=-0.1
+    "ndtri_exp",
+    sc.ndtri_exp,
+    lambda ans, y: _SQRT2PI * exp(y + ans * ans / 2),
+    low=-5.0,
+    high=-0.1,
+    saves=("ans", "args"),
 )
 
 # Owen's T(h, a) = 1/(2 pi) int_0^a exp(-h^2 (1 + x^2) / 2) / (1 + x^2) dx.

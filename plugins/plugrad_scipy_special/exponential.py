@@ -18,17 +18,23 @@ from plugrad_scipy_special._rules import elementwise, order_samples, special, wi
 _DEG = math.pi / 180
 
 # The calculus table.
-expm1 = elementwise("expm1", sc.expm1, lambda ans, x: ans + 1, complex=True)
+expm1 = elementwise("expm1", sc.expm1, lambda ans, x: ans + 1, complex=True, saves=("ans", "shapes"))
 log1p = elementwise("log1p", sc.log1p, lambda ans, x: 1 / (x + 1), low=-0.5, high=2.0, complex=True)
-exp2 = elementwise("exp2", sc.exp2, lambda ans, x: ans * math.log(2.0))
-exp10 = elementwise("exp10", sc.exp10, lambda ans, x: ans * math.log(10.0))
-cbrt = elementwise("cbrt", sc.cbrt, lambda ans, x: 1 / (3 * ans * ans), low=0.2, high=2.0)
+exp2 = elementwise("exp2", sc.exp2, lambda ans, x: ans * math.log(2.0), saves=("ans", "shapes"))
+exp10 = elementwise("exp10", sc.exp10, lambda ans, x: ans * math.log(10.0), saves=("ans", "shapes"))
+cbrt = elementwise(
+    "cbrt", sc.cbrt, lambda ans, x: 1 / (3 * ans * ans), low=0.2, high=2.0, saves=("ans", "shapes")
+)
 cbrt.def_samples(Sample(rand(4, low=-2.0, high=-0.2)))
 cosm1 = elementwise("cosm1", sc.cosm1, lambda ans, x: -sin(x))
 sindg = elementwise("sindg", sc.sindg, lambda ans, x: _DEG * cosdg(x), low=-80.0, high=80.0)
 cosdg = elementwise("cosdg", sc.cosdg, lambda ans, x: -_DEG * sindg(x), low=-80.0, high=80.0)
-tandg = elementwise("tandg", sc.tandg, lambda ans, x: _DEG * (1 + ans * ans), low=-60.0, high=60.0)
-cotdg = elementwise("cotdg", sc.cotdg, lambda ans, x: -_DEG * (1 + ans * ans), low=20.0, high=160.0)
+tandg = elementwise(
+    "tandg", sc.tandg, lambda ans, x: _DEG * (1 + ans * ans), low=-60.0, high=60.0, saves=("ans", "shapes")
+)
+cotdg = elementwise(
+    "cotdg", sc.cotdg, lambda ans, x: -_DEG * (1 + ans * ans), low=20.0, high=160.0, saves=("ans", "shapes")
+)
 
 # phi_n(y) = sum_k y^k / (k + n)!, so phi_n' = phi_n - n phi_(n+1): a family closed under
 # d/dy, for derivatives that would otherwise cancel near 0 (exprel = phi_1; Box-Cox).
@@ -37,9 +43,12 @@ phi = with_order(
     _series.phi,
     lambda ans, n, y: ans - n * phi(n + 1, y),
     [Sample(n, rand(4, low=-2.0, high=2.0)) for n in range(4)] + [Sample(1, scalar(-2.0, 2.0))],
+    saves=("ans", "args"),
 )
 phi.dtypes = ("float64",)  # private, for integer scalar orders: computes in double precision
-exprel = elementwise("exprel", sc.exprel, lambda ans, x: ans - phi(2, x), low=-2.0, high=2.0)
+exprel = elementwise(
+    "exprel", sc.exprel, lambda ans, x: ans - phi(2, x), low=-2.0, high=2.0, saves=("ans", "args")
+)
 exprel.def_samples(Sample(rand(3, low=-0.01, high=0.01)))  # across 0, where (e^x - 1)/x cancels
 
 # Exponential integrals.
@@ -66,7 +75,7 @@ def _lambertw_d(ans: Any) -> Any:
     return 1 / (exp(ans) * (1 + ans))
 
 
-lambertw = special("lambertw", sc.lambertw, complex=True)
+lambertw = special("lambertw", sc.lambertw, complex=True, saves=("ans", "shapes"))
 lambertw.def_vjp(lambda g, ans, z, *a, **k: unbroadcast(g * _lambertw_d(ans), z))
 lambertw.def_jvp(lambda t, ans, z, *a, **k: broadcast_like(t * _lambertw_d(ans), ans))
 lambertw.def_samples(

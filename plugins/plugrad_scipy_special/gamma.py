@@ -34,13 +34,17 @@ def psi_n(m: int, z: Any) -> Any:
 
 
 # The calculus table.
-gamma = elementwise("gamma", sc.gamma, lambda ans, x: ans * digamma(x), low=0.2, high=3.0)
+gamma = elementwise(
+    "gamma", sc.gamma, lambda ans, x: ans * digamma(x), low=0.2, high=3.0, saves=("ans", "args")
+)
 gamma.def_samples(Sample(rand(4, low=-0.8, high=-0.2)), *complex_samples(0.3, 2.0))
 gammaln = elementwise("gammaln", sc.gammaln, lambda ans, x: digamma(x), low=0.2, high=4.0)
 gammaln.def_samples(Sample(rand(4, low=-0.8, high=-0.2)))  # log|Gamma| where Gamma < 0
 loggamma = elementwise("loggamma", sc.loggamma, lambda ans, x: digamma(x), low=0.2, high=4.0)
 loggamma.def_samples(*complex_samples(0.3, 2.0))
-rgamma = elementwise("rgamma", sc.rgamma, lambda ans, x: -ans * digamma(x), low=0.2, high=3.0)
+rgamma = elementwise(
+    "rgamma", sc.rgamma, lambda ans, x: -ans * digamma(x), low=0.2, high=3.0, saves=("ans", "args")
+)
 rgamma.def_samples(Sample(rand(4, low=-0.8, high=-0.2)), *complex_samples(0.3, 2.0))
 digamma = elementwise("digamma", sc.digamma, lambda ans, x: polygamma(1, x), low=0.2, high=3.0)
 psi = digamma.alias("scipy.special.psi", sc.psi)
@@ -71,7 +75,7 @@ def _multigammaln_d(a: Any, d: int) -> Any:
     return total
 
 
-multigammaln = special("multigammaln", sc.multigammaln)
+multigammaln = special("multigammaln", sc.multigammaln, saves=("args",))
 multigammaln.def_vjp(lambda g, ans, a, d: unbroadcast(g * _multigammaln_d(a, d), a))
 multigammaln.def_jvp(lambda t, ans, a, d: broadcast_like(t * _multigammaln_d(a, d), ans))
 multigammaln.def_samples(
@@ -88,6 +92,7 @@ beta = binary(
     lambda ans, a, b: ans * (digamma(a) - digamma(a + b)),
     lambda ans, a, b: ans * (digamma(b) - digamma(a + b)),
     _beta_samples,
+    saves=("ans", "args"),
 )
 betaln = binary(
     "betaln",
@@ -103,6 +108,7 @@ poch = binary(
     lambda ans, z, m: ans * (digamma(z + m) - digamma(z)),
     lambda ans, z, m: ans * digamma(z + m),
     pair_samples(0.5, 3.0, -0.3, 2.0),
+    saves=("ans", "args"),
 )
 # binom(n, k) = Gamma(n + 1) / (Gamma(k + 1) Gamma(n - k + 1)).
 binom = binary(
@@ -111,13 +117,14 @@ binom = binary(
     lambda ans, n, k: ans * (digamma(n + 1) - digamma(n - k + 1)),
     lambda ans, n, k: ans * (digamma(n - k + 1) - digamma(k + 1)),
     pair_samples(3.0, 6.0, 0.2, 2.5),
+    saves=("ans", "args"),
 )
 
 
 # -- zeta --------------------------------------------------------------------------------
 
 # d^n/ds^n zeta(s, q), by Euler-Maclaurin (SciPy has no derivative in s).
-zeta_ds = special("_zeta_ds", _series.zeta_ds, dtypes=("float64",))
+zeta_ds = special("_zeta_ds", _series.zeta_ds, dtypes=("float64",), saves=("args",))
 
 
 def _zeta_dn(n: int, s: Any, q: Any) -> Any:
@@ -154,7 +161,7 @@ def _riemann(q: Any) -> Any:
 
 
 # zeta(x) (Riemann) or zeta(x, q) (Hurwitz).
-zeta = special("zeta", sc.zeta)
+zeta = special("zeta", sc.zeta, saves=("args",))
 zeta.def_vjp(
     lambda g, ans, x, q=None: unbroadcast(g * zeta_ds(1, x, _riemann(q)), x),
     lambda g, ans, x, q: unbroadcast(g * _zeta_dq(x, q), q),

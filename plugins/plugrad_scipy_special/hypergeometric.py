@@ -19,7 +19,7 @@ from plugrad_scipy_special._rules import elementwise, special, with_order
 
 def _in_z(name: str, fun: Any, deriv: Any, samples: list[Sample], *, complex: bool) -> Any:
     """``fun(*params, z)`` differentiable in its last argument, ``z``, only."""
-    prim = special(name, fun, complex=complex)
+    prim = special(name, fun, complex=complex, saves=("args",))
     nparams = len(samples[0].args) - 1
     prim.def_vjp(lambda g, ans, *args: unbroadcast(g * deriv(ans, *args), args[-1]), argnums=(nparams,))
     prim.def_jvp(lambda t, ans, *args: broadcast_like(t * deriv(ans, *args), ans), argnums=(nparams,))
@@ -74,14 +74,26 @@ hyp2f1 = _in_z(
 
 # Complete elliptic integrals K(m), E(m) (DLMF 19.4.1).
 ellipk = elementwise(
-    "ellipk", sc.ellipk, lambda ans, m: (ellipe(m) - (1 - m) * ans) / (2 * m * (1 - m)), low=0.1, high=0.9
+    "ellipk",
+    sc.ellipk,
+    lambda ans, m: (ellipe(m) - (1 - m) * ans) / (2 * m * (1 - m)),
+    low=0.1,
+    high=0.9,
+    saves=("ans", "args"),
 )
 ellipk.def_samples(Sample(rand(3, low=-2.0, high=-0.1)))
-ellipe = elementwise("ellipe", sc.ellipe, lambda ans, m: (ans - ellipk(m)) / (2 * m), low=0.1, high=0.9)
+ellipe = elementwise(
+    "ellipe", sc.ellipe, lambda ans, m: (ans - ellipk(m)) / (2 * m), low=0.1, high=0.9, saves=("ans", "args")
+)
 ellipe.def_samples(Sample(rand(3, low=-2.0, high=-0.1)))
 # ellipkm1(p) = K(1 - p).
 ellipkm1 = elementwise(
-    "ellipkm1", sc.ellipkm1, lambda ans, p: -(ellipe(1 - p) - p * ans) / (2 * p * (1 - p)), low=0.1, high=0.9
+    "ellipkm1",
+    sc.ellipkm1,
+    lambda ans, p: -(ellipe(1 - p) - p * ans) / (2 * p * (1 - p)),
+    low=0.1,
+    high=0.9,
+    saves=("ans", "args"),
 )
 
 # SciPy's dilogarithm: spence(z) = int_1^z log(t) / (1 - t) dt.

@@ -55,7 +55,7 @@ def _gamma_density_da(n: int, a: Any, x: Any) -> Any:
     return gamma_density(a, x) * bell
 
 
-gammainc_da = special("_gammainc_da", _series.gammainc_da, dtypes=("float64",))
+gammainc_da = special("_gammainc_da", _series.gammainc_da, dtypes=("float64",), saves=("args",))
 _rules(
     gammainc_da,
     None,
@@ -78,10 +78,10 @@ def _gamma_samples() -> list[Sample]:
     return pair_samples(0.5, 3.0, 0.2, 4.0) + [large_x]
 
 
-gammainc = special("gammainc", sc.gammainc)
+gammainc = special("gammainc", sc.gammainc, saves=("args",))
 _rules(gammainc, lambda ans, a, x: gammainc_da(1, a, x), lambda ans, a, x: gamma_density(a, x))
 gammainc.def_samples(*_gamma_samples())
-gammaincc = special("gammaincc", sc.gammaincc)
+gammaincc = special("gammaincc", sc.gammaincc, saves=("args",))
 _rules(gammaincc, lambda ans, a, x: -gammainc_da(1, a, x), lambda ans, a, x: -gamma_density(a, x))
 gammaincc.def_samples(*_gamma_samples())
 gammaincinv = special("gammaincinv", sc.gammaincinv)
@@ -119,7 +119,7 @@ def _beta_density_dab(i: int, j: int, a: Any, b: Any, x: Any) -> Any:
     return beta_density(a, b, x) * _series.exp_partials(partial, i, j)
 
 
-betainc_dab = special("_betainc_dab", _series.betainc_dab, dtypes=("float64",))
+betainc_dab = special("_betainc_dab", _series.betainc_dab, dtypes=("float64",), saves=("args",))
 _rules(
     betainc_dab,
     None,
@@ -162,7 +162,7 @@ def _betainc_inv(sign: float) -> tuple[Any, Any, Any]:
     )
 
 
-betainc = special("betainc", sc.betainc)
+betainc = special("betainc", sc.betainc, saves=("args",))
 _rules(
     betainc,
     lambda ans, a, b, x: betainc_dab(1, 0, a, b, x),
@@ -170,7 +170,7 @@ _rules(
     lambda ans, a, b, x: beta_density(a, b, x),
 )
 betainc.def_samples(*_triple_samples(0.1, 0.9))
-betaincc = special("betaincc", sc.betaincc)
+betaincc = special("betaincc", sc.betaincc, saves=("args",))
 _rules(
     betaincc,
     lambda ans, a, b, x: -betainc_dab(1, 0, a, b, x),

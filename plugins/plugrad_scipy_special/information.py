@@ -109,6 +109,7 @@ inv_boxcox = binary(
     lambda ans, y, lmbda: exp((1 - lmbda) * log(ans)),
     lambda ans, y, lmbda: -_boxcox_dl(log(ans), lmbda) * exp((1 - lmbda) * log(ans)),
     pair_samples(-0.5, 0.5, -1.0, 1.0) + [Sample(rand(3, low=-0.5, high=0.5), scalar(-1e-3, 1e-3))],
+    saves=("ans", "args"),
 )
 inv_boxcox1p = binary(
     "inv_boxcox1p",
@@ -116,4 +117,5 @@ inv_boxcox1p = binary(
     lambda ans, y, lmbda: exp((1 - lmbda) * log1p(ans)),
     lambda ans, y, lmbda: -_boxcox_dl(log1p(ans), lmbda) * exp((1 - lmbda) * log1p(ans)),
     pair_samples(-0.5, 0.5, -1.0, 1.0) + [Sample(rand(3, low=-0.5, high=0.5), scalar(-1e-3, 1e-3))],
+    saves=("ans", "args"),
 )

@@ -17,7 +17,9 @@ from plugrad_numpy.unary import exp
 from plugrad_scipy_special._rules import elementwise, special
 
 # The calculus table.
-expit = elementwise("expit", sc.expit, lambda ans, x: ans * (1 - ans), low=-3.0, high=3.0)
+expit = elementwise(
+    "expit", sc.expit, lambda ans, x: ans * (1 - ans), low=-3.0, high=3.0, saves=("ans", "shapes")
+)
 logit = elementwise("logit", sc.logit, lambda ans, p: 1 / (p * (1 - p)), low=0.1, high=0.9)
 log_expit = elementwise("log_expit", sc.log_expit, lambda ans, x: expit(-x), low=-3.0, high=3.0)
 
@@ -34,11 +36,12 @@ def _reduction_samples() -> list[Sample]:
 
 
 # softmax and log_softmax: their Jacobians diag(s) - s s^T and I - 1 s^T act along ``axis``.
-softmax = special("softmax", sc.softmax)
+# The rules read ``ans`` and ``axis``; "shapes" keeps an ``axis`` passed by position.
+softmax = special("softmax", sc.softmax, saves=("ans", "shapes"))
 softmax.def_vjp(lambda g, ans, x, axis=None: ans * (g - sum(g * ans, axis=axis, keepdims=True)))
 softmax.def_jvp(lambda t, ans, x, axis=None: ans * (t - sum(t * ans, axis=axis, keepdims=True)))
 softmax.def_samples(*_reduction_samples())
-log_softmax = special("log_softmax", sc.log_softmax)
+log_softmax = special("log_softmax", sc.log_softmax, saves=("ans", "shapes"))
 log_softmax.def_vjp(lambda g, ans, x, axis=None: g - exp(ans) * sum(g, axis=axis, keepdims=True))
 log_softmax.def_jvp(lambda t, ans, x, axis=None: t - sum(exp(ans) * t, axis=axis, keepdims=True))
 log_softmax.def_samples(*_reduction_samples())
