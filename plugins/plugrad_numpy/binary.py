@@ -44,9 +44,19 @@ def samples(low: float = -1.0, high: float = 1.0, low2: float | None = None, hig
     ]
 
 
-def binary(name: str, fun: Callable[..., Any], dx: Partial, dy: Partial, *, complex: bool = False, **domain: float) -> Primitive:
-    """An elementwise primitive with partial derivatives ``dx(ans, x, y)`` and ``dy(ans, x, y)``."""
-    prim = Primitive(f"numpy.{name}", fun, complex=complex)
+def binary(
+    name: str,
+    fun: Callable[..., Any],
+    dx: Partial,
+    dy: Partial,
+    *,
+    complex: bool = False,
+    saves: tuple[str, ...] = ("ans", "args"),
+    **domain: float,
+) -> Primitive:
+    """An elementwise primitive with partial derivatives ``dx(ans, x, y)`` and ``dy(ans, x, y)``;
+    ``saves`` says what they read."""
+    prim = Primitive(f"numpy.{name}", fun, complex=complex, saves=saves)
     prim.def_vjp(
         lambda g, ans, x, y: unbroadcast(g * dx(ans, x, y), x),
         lambda g, ans, x, y: unbroadcast(g * dy(ans, x, y), y),
@@ -164,6 +174,7 @@ arctan2 = binary(
     np.arctan2,
     lambda ans, x, y: y / (x * x + y * y),
     lambda ans, x, y: -x / (x * x + y * y),
+    saves=("args",),
     low=0.2,
     high=1.0,
 )
@@ -190,16 +201,29 @@ def _trunc(x: Any) -> Any:
     return np.trunc(getval(x))
 
 
-remainder = binary(
-    "remainder", np.remainder, lambda ans, x, y: 1.0, lambda ans, x, y: -_floor(x / y), low=0.3, high=3.0, low2=0.7, high2=1.3
-)
-mod = binary("mod", np.mod, lambda ans, x, y: 1.0, lambda ans, x, y: -_floor(x / y), low=0.3, high=3.0, low2=0.7, high2=1.3)
-fmod = binary("fmod", np.fmod, lambda ans, x, y: 1.0, lambda ans, x, y: -_trunc(x / y), low=0.3, high=3.0, low2=0.7, high2=1.3)
+def _modulo(name: str, fun: Callable[..., Any], quotient: Callable[[Any], Any]) -> Primitive:
+    # x - quotient(x / y) * y, whose quotient is piecewise constant.
+    return binary(
+        name,
+        fun,
+        lambda ans, x, y: 1.0,
+        lambda ans, x, y: -quotient(x / y),
+        saves=("args",),
+        low=0.3,
+        high=3.0,
+        low2=0.7,
+        high2=1.3,
+    )
+
+
+remainder = _modulo("remainder", np.remainder, _floor)
+mod = _modulo("mod", np.mod, _floor)
+fmod = _modulo("fmod", np.fmod, _trunc)
 copysign = binary(
     "copysign", np.copysign, lambda ans, x, y: sign(x) * sign(ans), lambda ans, x, y: 0.0, low=0.2, high=1.0
 )
 copysign.def_samples(Sample(rand(4, low=-1.0, high=-0.2), rand(4, low=0.2, high=1.0)))
-ldexp = Primitive("numpy.ldexp", np.ldexp)
+ldexp = Primitive("numpy.ldexp", np.ldexp, saves=("shapes",))  # the exponents are integers: kept
 ldexp.def_vjp(lambda g, ans, x, i: unbroadcast(g * np.exp2(i), x))
 ldexp.def_jvp(lambda t, ans, x, i: broadcast_like(t * np.exp2(i), ans))
 ldexp.def_samples(Sample(rand(3), np.array([1, 2, -1])), Sample(rand(2, 3), 2))

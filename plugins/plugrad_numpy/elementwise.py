@@ -34,7 +34,7 @@ def _angle_jvp(t: Any, ans: Any, z: Any, deg: bool = False) -> Any:
     return broadcast_like(_degrees(deg) * imag(conj(z) * t) / real(conj(z) * z), ans)
 
 
-angle = Primitive("numpy.angle", np.angle, complex=True)
+angle = Primitive("numpy.angle", np.angle, complex=True, saves=("args",))
 angle.def_vjp(_angle_vjp).def_jvp(_angle_jvp)
 angle.def_samples(
     *samples(0.2, 1.0),
@@ -65,10 +65,10 @@ def _i1_deriv(x: Any) -> Any:
     return i0(x) - i1(x) / where_nonzero(x) - 0.5 * at_zero
 
 
-i0 = Primitive("numpy.i0", np.i0)
+i0 = Primitive("numpy.i0", np.i0, saves=("args",))
 i0.def_vjp(lambda g, ans, x: g * i1(x)).def_jvp(lambda t, ans, x: t * i1(x))
 i0.def_samples(*samples(-2.0, 2.0), Sample(rand(3, low=5.0, high=30.0)))
-i1 = Primitive("numpy._i1", _i1, doc=_i1.__doc__)
+i1 = Primitive("numpy._i1", _i1, saves=("args",), doc=_i1.__doc__)
 i1.def_vjp(lambda g, ans, x: unbroadcast(g * _i1_deriv(x), x))
 i1.def_jvp(lambda t, ans, x: broadcast_like(t * _i1_deriv(x), ans))
 i1.def_samples(*samples(-2.0, 2.0), Sample(rand(3, low=5.0, high=30.0)))
@@ -85,7 +85,9 @@ def _finite(d: Any, x: Any) -> Any:
     return d if np.all(np.isfinite(xv)) else d * np.isfinite(xv)
 
 
-fractional_part = Primitive("numpy._fractional_part", _fractional_part, doc="``numpy.modf(x)[0]``.")
+fractional_part = Primitive(
+    "numpy._fractional_part", _fractional_part, saves=("args",), doc="``numpy.modf(x)[0]``."
+)
 fractional_part.def_vjp(lambda g, ans, x: unbroadcast(_finite(g, x), x))
 fractional_part.def_jvp(lambda t, ans, x: broadcast_like(_finite(t, x), ans))
 fractional_part.def_samples(*samples(-3.0, 3.0), Sample(np.array([1.5, np.inf, -np.inf])).wrt(0))

@@ -41,9 +41,15 @@ def _untake(g: Any, index: Any, shape: tuple[int, ...], dtype: Any) -> Any:
     return out
 
 
-getitem = Primitive("numpy._getitem", _getitem, complex=True, doc="``x[index]``, differentiably.")
+getitem = Primitive(
+    "numpy._getitem", _getitem, complex=True, saves=("shapes",), doc="``x[index]``, differentiably."
+)
 untake = Primitive(
-    "numpy._untake", _untake, complex=True, doc="Zeros of ``shape`` with ``g`` added at ``index``."
+    "numpy._untake",
+    _untake,
+    complex=True,
+    saves=("shapes",),
+    doc="Zeros of ``shape`` with ``g`` added at ``index``.",
 )
 getitem.def_vjp(lambda g, ans, x, index: unbroadcast(untake(g, index, shape_of(x), dtype_of(x)), x))
 getitem.def_linear()
@@ -74,7 +80,9 @@ def scatter(g: Any, index: Any, x: Any, flat: bool = False) -> Any:
 
 
 # where(cond, x, y): the cotangent goes to x where cond holds, to y elsewhere.
-where3 = Primitive("numpy._where", np.where, complex=True, doc="``numpy.where(condition, x, y)``.")
+where3 = Primitive(
+    "numpy._where", np.where, complex=True, saves=("shapes",), doc="``numpy.where(condition, x, y)``."
+)
 where3.def_vjp(
     None,
     lambda g, ans, c, x, y: unbroadcast(where3(c, g, 0.0), x),
@@ -95,12 +103,18 @@ where3.def_samples(
 )
 
 
+def _truth(condition: Any) -> Any:
+    """``condition`` as booleans: where3's tape node keeps a float array only as its shape."""
+    dtype = getattr(condition, "dtype", None)
+    return condition != 0 if dtype is not None and dtype.kind in "fc" else condition
+
+
 def _where(condition: Any, *xy: Any) -> Any:
     if not xy:
         return np.nonzero(getval(condition))  # the one-argument form: indices, not differentiable
     if len(xy) != 2:
         raise TypeError("numpy.where takes a condition alone, or a condition, x and y")
-    return where3(getval(condition), *xy)
+    return where3(_truth(getval(condition)), *xy)
 
 
 where = Composite("numpy.where", _where)
@@ -149,7 +163,7 @@ def _clip_jvp(which: int) -> Any:
     return jvp
 
 
-clip = Primitive("numpy.clip", _clip, doc=np.clip.__doc__)
+clip = Primitive("numpy.clip", _clip, saves=("args",), doc=np.clip.__doc__)
 clip.def_vjp(_clip_vjp(0), _clip_vjp(1), _clip_vjp(2))
 clip.def_jvp(_clip_jvp(0), _clip_jvp(1), _clip_jvp(2))
 clip.def_samples(
@@ -183,7 +197,7 @@ def _take_vjp(
     return scatter(g, index, a, flat)
 
 
-take = Primitive("numpy.take", np.take, complex=True)
+take = Primitive("numpy.take", np.take, complex=True, saves=("shapes",))
 take.def_vjp(_take_vjp)
 take.def_linear()
 take.def_samples(
@@ -215,7 +229,7 @@ def _take_along_axis_vjp(g: Any, ans: Any, arr: Any, indices: Any, axis: Any = -
     return scatter(g, index, arr, flat)
 
 
-take_along_axis = Primitive("numpy.take_along_axis", np.take_along_axis, complex=True)
+take_along_axis = Primitive("numpy.take_along_axis", np.take_along_axis, complex=True, saves=("shapes",))
 take_along_axis.def_vjp(_take_along_axis_vjp)
 take_along_axis.def_linear()
 take_along_axis.def_samples(
@@ -258,7 +272,7 @@ def _select(condlist: Any, choicelist: Any, default: Any = 0) -> Any:
         raise ValueError("numpy.select: select with an empty condition list is not possible")
     result = default
     for cond, choice in zip(reversed(list(condlist)), reversed(list(choicelist))):
-        result = where3(np.asarray(getval(cond)), choice, result)  # the first true condition wins
+        result = where3(_truth(np.asarray(getval(cond))), choice, result)  # the first true condition wins
     return result
 
 
@@ -312,7 +326,7 @@ def _nonfinite(*shape: int) -> Any:
     return make
 
 
-nan_to_num = Primitive("numpy.nan_to_num", np.nan_to_num, complex=True)
+nan_to_num = Primitive("numpy.nan_to_num", np.nan_to_num, complex=True, saves=("args",))
 nan_to_num.def_vjp(lambda g, ans, x, *a, **k: unbroadcast(_finite_part(g, x), x))
 nan_to_num.def_jvp(lambda t, ans, x, *a, **k: broadcast_like(_finite_part(t, x), ans))
 nan_to_num.def_samples(

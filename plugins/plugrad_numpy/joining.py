@@ -58,7 +58,7 @@ def _concatenate_vjp(argnum: int, g: Any, ans: Any, axis: Any, *arrays: Any) -> 
         start = int(np.sum(sizes[:i]))
         piece = reshape(getitem(g, slice(start, start + sizes[i])), shape_of(arrays[i]))
     else:
-        ax = _axis(axis, len(shape_of(ans)))
+        ax = _axis(axis, len(shape_of(arrays[i])))  # all have the output's ndim
         lengths = [shape_of(a)[ax] for a in arrays]
         start = int(np.sum(lengths[:i]))
         piece = getitem(g, _along(ax, slice(start, start + lengths[i])))
@@ -69,7 +69,13 @@ def _concatenate_jvp(argnum: int, t: Any, ans: Any, axis: Any, *arrays: Any) -> 
     return _concatenate(axis, *[t if j == argnum - 1 else _zeros(a, ans) for j, a in enumerate(arrays)])
 
 
-_concatenate = Primitive("numpy._concatenate", _concatenate_fun, complex=True, doc="``np.concatenate(arrays, axis)``")
+_concatenate = Primitive(
+    "numpy._concatenate",
+    _concatenate_fun,
+    complex=True,
+    saves=("shapes",),
+    doc="``np.concatenate(arrays, axis)``",
+)
 _concatenate.def_vjp_argnum(_concatenate_vjp)
 _concatenate.def_jvp_argnum(_concatenate_jvp)
 _concatenate.def_samples(
@@ -86,7 +92,7 @@ def _stack_fun(axis: int, *arrays: Any) -> Any:
 
 
 def _stack_vjp(argnum: int, g: Any, ans: Any, axis: int, *arrays: Any) -> Any:
-    ax = _axis(axis, len(shape_of(ans)))
+    ax = _axis(axis, len(shape_of(arrays[argnum - 1])) + 1)  # the output has one more axis
     return unbroadcast(getitem(g, _along(ax, argnum - 1)), arrays[argnum - 1])
 
 
@@ -94,7 +100,9 @@ def _stack_jvp(argnum: int, t: Any, ans: Any, axis: int, *arrays: Any) -> Any:
     return _stack(axis, *[t if j == argnum - 1 else _zeros(a, ans) for j, a in enumerate(arrays)])
 
 
-_stack = Primitive("numpy._stack", _stack_fun, complex=True, doc="``np.stack(arrays, axis)``.")
+_stack = Primitive(
+    "numpy._stack", _stack_fun, complex=True, saves=("shapes",), doc="``np.stack(arrays, axis)``."
+)
 _stack.def_vjp_argnum(_stack_vjp)
 _stack.def_jvp_argnum(_stack_jvp)
 _stack.def_samples(

@@ -69,7 +69,7 @@ def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
     return unbroadcast(matmul(swapaxes(a, -1, -2), g), b)
 
 
-matmul = Primitive("numpy.matmul", np.matmul, complex=True)
+matmul = Primitive("numpy.matmul", np.matmul, complex=True, saves=("args",))
 matmul.def_vjp(_matmul_vjp_a, _matmul_vjp_b)
 matmul.def_linear(0, 1)
 matmul.def_samples(
@@ -126,7 +126,7 @@ def _tensordot_vjp(which: int) -> Any:
     return vjp
 
 
-tensordot = Primitive("numpy.tensordot", np.tensordot, complex=True)
+tensordot = Primitive("numpy.tensordot", np.tensordot, complex=True, saves=("args",))
 tensordot.def_vjp(_tensordot_vjp(0), _tensordot_vjp(1))
 tensordot.def_linear(0, 1)
 tensordot.def_samples(
@@ -161,7 +161,7 @@ def _product_vjp(which: int, axes_of: Any) -> Any:
     return vjp
 
 
-dot = Primitive("numpy.dot", np.dot, complex=True)
+dot = Primitive("numpy.dot", np.dot, complex=True, saves=("args",))
 dot.def_vjp(_product_vjp(0, _dot_axes), _product_vjp(1, _dot_axes))
 dot.def_linear(0, 1)
 dot.def_samples(
@@ -177,7 +177,7 @@ dot.def_samples(
     Sample(rand(2, 1, 3), rand(4, 3, 2)),
 )
 
-inner = Primitive("numpy.inner", np.inner, complex=True)
+inner = Primitive("numpy.inner", np.inner, complex=True, saves=("args",))
 inner.def_vjp(_product_vjp(0, _inner_axes), _product_vjp(1, _inner_axes))
 inner.def_linear(0, 1)
 inner.def_samples(
@@ -190,7 +190,7 @@ inner.def_samples(
 
 
 # outer flattens both arguments: out[i, j] = ravel(a)[i] * ravel(b)[j].
-outer = Primitive("numpy.outer", np.outer, complex=True)
+outer = Primitive("numpy.outer", np.outer, complex=True, saves=("args",))
 outer.def_vjp(
     lambda g, ans, a, b, out=None: unbroadcast(reshape(dot(g, ravel(b)), shape_of(a)), a),
     lambda g, ans, a, b, out=None: unbroadcast(reshape(dot(ravel(a), g), shape_of(b)), b),
@@ -201,7 +201,7 @@ outer.def_samples(Sample(rand(3), rand(4)), Sample(rand(2, 2), rand(3)), Sample(
 
 # vdot(a, b) = sum(conj(ravel(a)) * ravel(b)): conjugate-linear in a. For a scalar
 # cotangent g, Re(g * vdot(u, b)) = Re(conj(g * b) * u), so a's cotangent is conj(g * b).
-vdot = Primitive("numpy.vdot", np.vdot, complex=True)
+vdot = Primitive("numpy.vdot", np.vdot, complex=True, saves=("args",))
 vdot.def_vjp(
     lambda g, ans, a, b: unbroadcast(reshape(conj(multiply(g, b)), shape_of(a)), a),
     lambda g, ans, a, b: unbroadcast(reshape(multiply(g, conj(a)), shape_of(b)), b),
@@ -227,7 +227,7 @@ def _vecdot_vjp(which: int) -> Any:
 
 
 if hasattr(np, "vecdot"):
-    vecdot = Primitive("numpy.vecdot", _vecdot, complex=True, doc=np.vecdot.__doc__)
+    vecdot = Primitive("numpy.vecdot", _vecdot, complex=True, saves=("args",), doc=np.vecdot.__doc__)
     vecdot.def_vjp(_vecdot_vjp(0), _vecdot_vjp(1))
     vecdot.def_linear(0, 1)
     vecdot.def_samples(
@@ -240,7 +240,7 @@ if hasattr(np, "vecdot"):
 
 # matvec(A, v) = A @ v; vecmat(v, A) = conj(v) @ A (NumPy 2.2).
 if hasattr(np, "matvec"):
-    matvec = Primitive("numpy.matvec", np.matvec, complex=True)
+    matvec = Primitive("numpy.matvec", np.matvec, complex=True, saves=("args",))
     matvec.def_vjp(
         lambda g, ans, x1, x2: unbroadcast(multiply(expand_dims(g, -1), expand_dims(x2, -2)), x1),
         lambda g, ans, x1, x2: unbroadcast(matvec(swapaxes(x1, -1, -2), g), x2),
@@ -250,7 +250,7 @@ if hasattr(np, "matvec"):
         Sample(rand(2, 3), rand(3)), Sample(rand(4, 2, 3), rand(3)), Sample(rand(2, 3), rand(4, 1, 3))
     )
 
-    vecmat = Primitive("numpy.vecmat", np.vecmat, complex=True)
+    vecmat = Primitive("numpy.vecmat", np.vecmat, complex=True, saves=("args",))
     vecmat.def_vjp(
         lambda g, ans, x1, x2: unbroadcast(conj(matvec(x2, g)), x1),
         lambda g, ans, x1, x2: unbroadcast(multiply(expand_dims(conj(x1), -1), expand_dims(g, -2)), x2),
@@ -358,6 +358,7 @@ einsum_ = Primitive(
     "numpy._einsum",
     np.einsum,
     complex=True,
+    saves=("args",),
     doc="``numpy.einsum`` with explicit subscripts: labels only (no ellipsis) and an output.",
 )
 einsum_.def_vjp_argnum(_einsum_vjp)
@@ -415,7 +416,7 @@ def _kron_vjp(which: int) -> Any:
     return vjp
 
 
-kron = Primitive("numpy.kron", np.kron, complex=True)
+kron = Primitive("numpy.kron", np.kron, complex=True, saves=("args",))
 kron.def_vjp(_kron_vjp(0), _kron_vjp(1))
 kron.def_linear(0, 1)
 kron.def_samples(
@@ -458,7 +459,7 @@ def _cross_vjp(which: int) -> Any:
     return vjp
 
 
-cross = Primitive("numpy.cross", np.cross, complex=True)
+cross = Primitive("numpy.cross", np.cross, complex=True, saves=("args",))
 cross.def_vjp(_cross_vjp(0), _cross_vjp(1))
 cross.def_linear(0, 1)
 cross.def_samples(

@@ -122,9 +122,17 @@ def _order_jvp(
     return match_dtype(sum(t * w, axis=axes, keepdims=keepdims), ans)
 
 
-def _order_statistic(name: str, fun: Any, params: Any, *, scale: float = 1.0, nan: bool = False) -> Primitive:
+def _order_statistic(
+    name: str,
+    fun: Any,
+    params: Any,
+    *,
+    scale: float = 1.0,
+    nan: bool = False,
+    saves: tuple[str, ...] = ("ans", "args"),
+) -> Primitive:
     rules = {"params": params, "scale": scale, "nan": nan}
-    prim = Primitive(f"numpy.{name}", fun)
+    prim = Primitive(f"numpy.{name}", fun, saves=saves)
     return prim.def_vjp(partial(_order_vjp, **rules)).def_jvp(partial(_order_jvp, **rules))
 
 
@@ -155,8 +163,9 @@ def _median_samples() -> list[Sample]:
     ]
 
 
-median = _order_statistic("median", np.median, _median_params)
-nanmedian = _order_statistic("nanmedian", np.nanmedian, _median_params, nan=True)
+# The rules read ans only for method="nearest", which the median never uses.
+median = _order_statistic("median", np.median, _median_params, saves=("args",))
+nanmedian = _order_statistic("nanmedian", np.nanmedian, _median_params, nan=True, saves=("args",))
 quantile = _order_statistic("quantile", np.quantile, _quantile_params)
 percentile = _order_statistic("percentile", np.percentile, _quantile_params, scale=100.0)
 nanquantile = _order_statistic("nanquantile", np.nanquantile, _quantile_params, nan=True)

@@ -266,7 +266,9 @@ def _cumsum_vjp(g: Any, x: Any, axis: Any, include_initial: bool = False) -> Any
     return match_dtype(reshape(flip_along(cumsum(flip_along(g, ax), ax), ax), shape_of(x)), x)
 
 
-cumsum = Primitive("numpy.cumsum", np.cumsum, complex=True)
+# Only x's shape is read, but "shapes" cannot hold a dtype given positionally as a class
+# (cumsum(x, 0, np.float64)): the tape keeps x.
+cumsum = Primitive("numpy.cumsum", np.cumsum, complex=True, saves=("args",))
 cumsum.def_vjp(lambda g, ans, x, axis=None, dtype=None, out=None: _cumsum_vjp(g, x, axis))
 cumsum.def_linear()
 cumsum.def_samples(
@@ -277,7 +279,7 @@ cumsum.def_samples(
     Sample(rand(2, 3, 4), axis=-1),
 )
 
-cumulative_sum = Primitive("numpy.cumulative_sum", np.cumulative_sum, complex=True)
+cumulative_sum = Primitive("numpy.cumulative_sum", np.cumulative_sum, complex=True, saves=("shapes",))
 cumulative_sum.def_vjp(
     lambda g, ans, x, axis=None, dtype=None, out=None, include_initial=False: _cumsum_vjp(
         g, x, axis, include_initial
@@ -300,7 +302,7 @@ def _nancumsum_jvp(t: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None
     return cumsum(t * _valid(x), axis)
 
 
-nancumsum = Primitive("numpy.nancumsum", np.nancumsum, complex=True)
+nancumsum = Primitive("numpy.nancumsum", np.nancumsum, complex=True, saves=("args",))
 nancumsum.def_vjp(_nancumsum_vjp).def_jvp(_nancumsum_jvp)
 nancumsum.def_samples(*_nan_samples(reductions=False))
 
@@ -340,7 +342,11 @@ def _shift_impl(x: Any, k: int, axis: int) -> Any:
 
 # ``_shift(x, k, axis)[i] == x[i - k]``, zero where that is out of range: its transpose shifts back.
 _shift = Primitive(
-    "numpy._shift", _shift_impl, complex=True, doc="``x`` shifted by ``k`` along ``axis``, zero-filled."
+    "numpy._shift",
+    _shift_impl,
+    complex=True,
+    saves=("shapes",),
+    doc="``x`` shifted by ``k`` along ``axis``, zero-filled.",
 )
 _shift.def_vjp(lambda g, ans, x, k, axis: _shift(g, -k, axis))
 _shift.def_linear()
@@ -447,7 +453,11 @@ def _nan_to_zero_impl(x: Any) -> Any:
 
 # Identity on numbers, zero on NaNs: the nan* rules evaluate at finite points with it.
 _nan_to_zero = Primitive(
-    "numpy._nan_to_zero", _nan_to_zero_impl, complex=True, doc="``x`` with NaNs replaced by zeros."
+    "numpy._nan_to_zero",
+    _nan_to_zero_impl,
+    complex=True,
+    saves=("args",),
+    doc="``x`` with NaNs replaced by zeros.",
 )
 _nan_to_zero.def_vjp(lambda g, ans, x: g * _valid(x))
 _nan_to_zero.def_jvp(lambda t, ans, x: t * _valid(x))
@@ -507,7 +517,15 @@ def _var_params(
     return axis, keepdims, ddof if correction is None else correction
 
 
-def _reduction(name: str, fun: Any, params: Any, partials: Any, *, complex: bool = True) -> Primitive:
+def _reduction(
+    name: str,
+    fun: Any,
+    params: Any,
+    partials: Any,
+    *,
+    complex: bool = True,
+    saves: tuple[str, ...] = ("ans", "args"),
+) -> Primitive:
     def vjp(g: Any, ans: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
         axis, keepdims, options = params(x, *args, **kwargs)
         return expand_to(g, x, axis, keepdims) * partials(x, ans, axis, keepdims, options)
@@ -516,7 +534,7 @@ def _reduction(name: str, fun: Any, params: Any, partials: Any, *, complex: bool
         axis, keepdims, options = params(x, *args, **kwargs)
         return _reduce(t, partials(x, ans, axis, keepdims, options), ans, axis, keepdims)
 
-    return Primitive(f"numpy.{name}", fun, complex=complex).def_vjp(vjp).def_jvp(jvp)
+    return Primitive(f"numpy.{name}", fun, complex=complex, saves=saves).def_vjp(vjp).def_jvp(jvp)
 
 
 def _prod_partials(x: Any, axis: Any) -> Any:
@@ -569,12 +587,14 @@ prod = _reduction(
     np.prod,
     _sum_params,
     lambda x, ans, axis, keepdims, kw: _prod_partials(x, axis) * kw.get("initial", 1),
+    saves=("args",),
 )
 nanprod = _reduction(  # NaNs count as ones and get nothing
     "nanprod",
     np.nanprod,
     _sum_params,
     lambda x, ans, axis, keepdims, kw: _prod_partials(_nan_to_one(x), axis) * _valid(x),
+    saves=("args",),
 )
 max = _reduction("max", np.max, _max_params, _extreme_partials, complex=False)
 min = _reduction("min", np.min, _max_params, _extreme_partials, complex=False)
@@ -582,19 +602,30 @@ amax = _reduction("amax", np.amax, _max_params, _extreme_partials, complex=False
 amin = _reduction("amin", np.amin, _max_params, _extreme_partials, complex=False)
 nanmax = _reduction("nanmax", np.nanmax, _max_params, _extreme_partials, complex=False)
 nanmin = _reduction("nanmin", np.nanmin, _max_params, _extreme_partials, complex=False)
-ptp = _reduction("ptp", np.ptp, _max_params, _ptp_partials, complex=False)
-nansum = _reduction("nansum", np.nansum, _sum_params, lambda x, ans, axis, keepdims, kw: _valid(x))
+ptp = _reduction("ptp", np.ptp, _max_params, _ptp_partials, complex=False, saves=("args",))
+nansum = _reduction(
+    "nansum", np.nansum, _sum_params, lambda x, ans, axis, keepdims, kw: _valid(x), saves=("args",)
+)
 nanmean = _reduction(
     "nanmean",
     np.nanmean,
     _sum_params,
     lambda x, ans, axis, keepdims, kw: _const(~_nan_mask(x) / _nvalid(x, axis), x),
+    saves=("args",),
 )
 var = _reduction(
-    "var", np.var, _var_params, lambda x, ans, axis, keepdims, ddof: _var_partials(x, axis, ddof, False)
+    "var",
+    np.var,
+    _var_params,
+    lambda x, ans, axis, keepdims, ddof: _var_partials(x, axis, ddof, False),
+    saves=("args",),
 )
 nanvar = _reduction(
-    "nanvar", np.nanvar, _var_params, lambda x, ans, axis, keepdims, ddof: _var_partials(x, axis, ddof, True)
+    "nanvar",
+    np.nanvar,
+    _var_params,
+    lambda x, ans, axis, keepdims, ddof: _var_partials(x, axis, ddof, True),
+    saves=("args",),
 )
 std = _reduction("std", np.std, _var_params, partial(_std_partials, nan=False))
 nanstd = _reduction("nanstd", np.nanstd, _var_params, partial(_std_partials, nan=True))

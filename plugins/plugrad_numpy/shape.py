@@ -18,12 +18,12 @@ def _reshape(x: Any, shape: Any, *args: Any, **kwargs: Any) -> Any:
     return np.reshape(x, shape, *args, **kwargs)
 
 
-reshape = Primitive("numpy.reshape", _reshape, complex=True)
+reshape = Primitive("numpy.reshape", _reshape, complex=True, saves=("shapes",))
 reshape.def_vjp(lambda g, ans, x, shape, *a, **k: reshape(g, shape_of(x), *a, **k))
 reshape.def_linear()
 reshape.def_samples(Sample(rand(6), (2, 3)), Sample(rand(2, 3), -1), Sample(rand(2, 3, 2), (3, 4)), Sample(scalar(), (1, 1)))
 
-broadcast_to = Primitive("numpy.broadcast_to", np.broadcast_to, complex=True)
+broadcast_to = Primitive("numpy.broadcast_to", np.broadcast_to, complex=True, saves=("shapes",))
 broadcast_to.def_vjp(lambda g, ans, x, shape, **k: unbroadcast(g, x))
 broadcast_to.def_linear()
 broadcast_to.def_samples(Sample(rand(3), (2, 3)), Sample(rand(2, 1), (2, 4)), Sample(scalar(), (3,)), Sample(rand(1, 3), (2, 2, 3)))
@@ -33,44 +33,44 @@ def _inverse_axes(axes: Any, ndim: int) -> Any:
     return None if axes is None else tuple(np.argsort([a % ndim for a in axes]))
 
 
-transpose = Primitive("numpy.transpose", np.transpose, complex=True)
+transpose = Primitive("numpy.transpose", np.transpose, complex=True, saves=("shapes",))
 transpose.def_vjp(lambda g, ans, x, axes=None: transpose(g, _inverse_axes(axes, len(shape_of(x)))))
 transpose.def_linear()
 transpose.def_samples(Sample(rand(2, 3)), Sample(rand(2, 3, 4), (1, 2, 0)), Sample(rand(2, 3, 4), axes=(2, 0, 1)), Sample(rand(3)))
 
-ravel = Primitive("numpy.ravel", np.ravel, complex=True)
+ravel = Primitive("numpy.ravel", np.ravel, complex=True, saves=("shapes",))
 ravel.def_vjp(lambda g, ans, x, order="C": reshape(g, shape_of(x), order=order))
 ravel.def_linear()
 ravel.def_samples(Sample(rand(2, 3)), Sample(rand(2, 3), order="F"), Sample(scalar()))
 
-expand_dims = Primitive("numpy.expand_dims", np.expand_dims, complex=True)
+expand_dims = Primitive("numpy.expand_dims", np.expand_dims, complex=True, saves=("shapes",))
 expand_dims.def_vjp(lambda g, ans, x, axis: reshape(g, shape_of(x)))
 expand_dims.def_linear()
 expand_dims.def_samples(Sample(rand(3), 0), Sample(rand(2, 3), -1), Sample(rand(2, 3), (0, 2)))
 
-squeeze = Primitive("numpy.squeeze", np.squeeze, complex=True)
+squeeze = Primitive("numpy.squeeze", np.squeeze, complex=True, saves=("shapes",))
 squeeze.def_vjp(lambda g, ans, x, axis=None: reshape(g, shape_of(x)))
 squeeze.def_linear()
 squeeze.def_samples(Sample(rand(1, 3, 1)), Sample(rand(1, 3, 1), axis=0), Sample(rand(2, 1), 1))
 
-swapaxes = Primitive("numpy.swapaxes", np.swapaxes, complex=True)
+swapaxes = Primitive("numpy.swapaxes", np.swapaxes, complex=True, saves=("shapes",))
 swapaxes.def_vjp(lambda g, ans, x, axis1, axis2: swapaxes(g, axis1, axis2))
 swapaxes.def_linear()
 swapaxes.def_samples(Sample(rand(2, 3), 0, 1), Sample(rand(2, 3, 4), -1, 0))
 
-moveaxis = Primitive("numpy.moveaxis", np.moveaxis, complex=True)
+moveaxis = Primitive("numpy.moveaxis", np.moveaxis, complex=True, saves=("shapes",))
 moveaxis.def_vjp(lambda g, ans, x, source, destination: moveaxis(g, destination, source))
 moveaxis.def_linear()
 moveaxis.def_samples(Sample(rand(2, 3, 4), 0, -1), Sample(rand(2, 3, 4), (0, 1), (2, 0)))
 
-matrix_transpose = Primitive("numpy.matrix_transpose", np.matrix_transpose, complex=True)
+matrix_transpose = Primitive("numpy.matrix_transpose", np.matrix_transpose, complex=True, saves=())
 matrix_transpose.def_vjp(lambda g, ans, x: matrix_transpose(g))
 matrix_transpose.def_linear()
 matrix_transpose.def_samples(Sample(rand(2, 3)), Sample(rand(2, 3, 4)))
 
 permute_dims = transpose.alias("numpy.permute_dims", np.permute_dims)
 
-copy = Primitive("numpy.copy", np.copy, complex=True)
+copy = Primitive("numpy.copy", np.copy, complex=True, saves=())
 copy.def_vjp(lambda g, ans, a, *args, **kwargs: g)
 copy.def_linear()
 copy.def_samples(Sample(scalar()), Sample(rand()), Sample(rand(2, 3)), Sample(rand(3), order="F"))
@@ -78,7 +78,7 @@ copy.def_samples(Sample(scalar()), Sample(rand()), Sample(rand(2, 3)), Sample(ra
 
 # Reversals and rotations: each undone by itself, or by itself in the other sense.
 
-flip = Primitive("numpy.flip", np.flip, complex=True)
+flip = Primitive("numpy.flip", np.flip, complex=True, saves=("shapes",))
 flip.def_vjp(lambda g, ans, m, axis=None: flip(g, axis))
 flip.def_linear()
 flip.def_samples(
@@ -89,12 +89,12 @@ flip.def_samples(
     Sample(rand(2, 3, 2), axis=(0, -1)),
 )
 
-fliplr = Primitive("numpy.fliplr", np.fliplr, complex=True)
+fliplr = Primitive("numpy.fliplr", np.fliplr, complex=True, saves=())
 fliplr.def_vjp(lambda g, ans, m: fliplr(g))
 fliplr.def_linear()
 fliplr.def_samples(Sample(rand(2, 3)), Sample(rand(2, 3, 2)))
 
-flipud = Primitive("numpy.flipud", np.flipud, complex=True)
+flipud = Primitive("numpy.flipud", np.flipud, complex=True, saves=())
 flipud.def_vjp(lambda g, ans, m: flipud(g))
 flipud.def_linear()
 flipud.def_samples(Sample(rand(3)), Sample(rand(2, 3)))
@@ -104,7 +104,7 @@ def _negated(shift: Any) -> Any:
     return -np.asarray(shift)
 
 
-roll = Primitive("numpy.roll", np.roll, complex=True)
+roll = Primitive("numpy.roll", np.roll, complex=True, saves=("shapes",))
 roll.def_vjp(lambda g, ans, a, shift, axis=None: roll(g, _negated(shift), axis))
 roll.def_linear()
 roll.def_samples(
@@ -115,7 +115,7 @@ roll.def_samples(
     Sample(rand(), 1),
 )
 
-rot90 = Primitive("numpy.rot90", np.rot90, complex=True)
+rot90 = Primitive("numpy.rot90", np.rot90, complex=True, saves=("shapes",))
 rot90.def_vjp(lambda g, ans, m, k=1, axes=(0, 1): rot90(g, -k, axes))
 rot90.def_linear()
 rot90.def_samples(
@@ -125,12 +125,12 @@ rot90.def_samples(
     Sample(rand(2, 3), k=2),
 )
 
-triu = Primitive("numpy.triu", np.triu, complex=True)
+triu = Primitive("numpy.triu", np.triu, complex=True, saves=("shapes",))
 triu.def_vjp(lambda g, ans, m, k=0: unbroadcast(triu(g, k), m))
 triu.def_linear()
 triu.def_samples(Sample(rand(3, 3)), Sample(rand(3, 4), 1), Sample(rand(2, 4, 3), k=-1), Sample(rand(3)))
 
-tril = Primitive("numpy.tril", np.tril, complex=True)
+tril = Primitive("numpy.tril", np.tril, complex=True, saves=("shapes",))
 tril.def_vjp(lambda g, ans, m, k=0: unbroadcast(tril(g, k), m))
 tril.def_linear()
 tril.def_samples(Sample(rand(3, 3)), Sample(rand(4, 3), -1), Sample(rand(2, 3, 4), k=1), Sample(rand(3)))
@@ -170,7 +170,7 @@ def _tile_vjp(g: Any, ans: Any, A: Any, reps: Any) -> Any:
     return unbroadcast(reshape(sum_(blocks, axis=tuple(range(0, 2 * d, 2))), shape_of(A)), A)
 
 
-tile = Primitive("numpy.tile", np.tile, complex=True)
+tile = Primitive("numpy.tile", np.tile, complex=True, saves=("shapes",))
 tile.def_vjp(_tile_vjp)
 tile.def_linear()
 tile.def_samples(
@@ -181,7 +181,7 @@ tile.def_samples(
     Sample(scalar(), (2, 2)),
 )
 
-repeat = Primitive("numpy.repeat", np.repeat, complex=True)
+repeat = Primitive("numpy.repeat", np.repeat, complex=True, saves=("shapes",))
 repeat.def_vjp(lambda g, ans, a, repeats, axis=None: gather_vjp(g, np.repeat(_labels(a), repeats, axis), a))
 repeat.def_linear()
 repeat.def_samples(
@@ -215,7 +215,7 @@ def _pad_jvp(t: Any, ans: Any, array: Any, pad_width: Any, mode: Any = "constant
     return pad(t, pad_width, mode, **_linear_pad_kwargs(mode, kwargs))
 
 
-pad = Primitive("numpy.pad", np.pad, complex=True)
+pad = Primitive("numpy.pad", np.pad, complex=True, saves=("shapes",))
 pad.def_vjp(_pad_vjp)
 pad.def_jvp(_pad_jvp)
 pad.def_samples(
@@ -228,7 +228,7 @@ pad.def_samples(
     Sample(rand(), 1, "edge"),
 )
 
-diag = Primitive("numpy.diag", np.diag, complex=True)
+diag = Primitive("numpy.diag", np.diag, complex=True, saves=("shapes",))
 diag.def_vjp(lambda g, ans, v, k=0: gather_vjp(g, np.diag(_labels(v), k), v))
 diag.def_linear()
 diag.def_samples(
@@ -240,12 +240,12 @@ diag.def_samples(
     Sample(rand(4, 3), k=1),
 )
 
-diagflat = Primitive("numpy.diagflat", np.diagflat, complex=True)
+diagflat = Primitive("numpy.diagflat", np.diagflat, complex=True, saves=("shapes",))
 diagflat.def_vjp(lambda g, ans, v, k=0: gather_vjp(g, np.diagflat(_labels(v), k), v))
 diagflat.def_linear()
 diagflat.def_samples(Sample(rand(3)), Sample(rand(2, 2), 1), Sample(rand(2), k=-1), Sample(scalar()))
 
-diagonal = Primitive("numpy.diagonal", np.diagonal, complex=True)
+diagonal = Primitive("numpy.diagonal", np.diagonal, complex=True, saves=("shapes",))
 diagonal.def_vjp(lambda g, ans, a, *args, **kwargs: gather_vjp(g, np.diagonal(_labels(a), *args, **kwargs), a))
 diagonal.def_linear()
 diagonal.def_samples(
@@ -263,7 +263,9 @@ def _trace_vjp(
     return gather_vjp(broadcast_to(expand_dims(g, -1), source.shape), source, a)
 
 
-trace = Primitive("numpy.trace", np.trace, complex=True)
+# Only a's shape is read, but "shapes" cannot hold a dtype given positionally as a class
+# (trace(a, 0, 0, 1, np.float64)): the tape keeps a.
+trace = Primitive("numpy.trace", np.trace, complex=True, saves=("args",))
 trace.def_vjp(_trace_vjp)
 trace.def_linear()
 trace.def_samples(
@@ -273,7 +275,7 @@ trace.def_samples(
     Sample(rand(2, 3, 3), axis1=-2, axis2=-1),
 )
 
-delete = Primitive("numpy.delete", np.delete, complex=True)
+delete = Primitive("numpy.delete", np.delete, complex=True, saves=("shapes",))
 delete.def_vjp(lambda g, ans, arr, obj, axis=None: gather_vjp(g, np.delete(_labels(arr), obj, axis), arr))
 delete.def_linear()
 delete.def_samples(
@@ -293,7 +295,7 @@ def _insert_vjp_values(g: Any, ans: Any, arr: Any, obj: Any, values: Any, axis: 
     return gather_vjp(g, np.insert(np.zeros(shape_of(arr), int), obj, _labels(values), axis), values)
 
 
-insert = Primitive("numpy.insert", np.insert, complex=True)
+insert = Primitive("numpy.insert", np.insert, complex=True, saves=("shapes",))
 insert.def_vjp(_insert_vjp_arr, _insert_vjp_values, argnums=(0, 2))
 insert.def_jvp(
     lambda t, ans, arr, obj, values, axis=None: insert(t, obj, np.zeros(shape_of(values), ans.dtype), axis),

@@ -42,7 +42,7 @@ def _sort_perm(
     return np.argsort(a, axis=axis, kind="stable"), axis
 
 
-sort = Primitive("numpy.sort", np.sort, complex=True)
+sort = Primitive("numpy.sort", np.sort, complex=True, saves=("args",))
 permutation_rules(sort, _sort_perm)
 sort.def_samples(
     Sample(rand(6)),
@@ -66,7 +66,7 @@ def _partition_perm(
     return np.argpartition(a, kth, axis=axis, kind=kind, order=order), axis
 
 
-partition = Primitive("numpy.partition", _partition, complex=True, doc=np.partition.__doc__)
+partition = Primitive("numpy.partition", _partition, complex=True, saves=("args",), doc=np.partition.__doc__)
 permutation_rules(partition, _partition_perm)
 partition.def_samples(
     Sample(rand(7), 3),

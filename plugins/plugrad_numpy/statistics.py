@@ -66,7 +66,7 @@ def _diff_jvp(
     return diff(t, n, axis, **{k: np.zeros_like(v, dtype=np.result_type(v, 0.0)) for k, v in edges.items()})
 
 
-diff = Primitive("numpy.diff", np.diff, complex=True)
+diff = Primitive("numpy.diff", np.diff, complex=True, saves=("shapes",))
 diff.def_vjp(_diff_vjp).def_jvp(_diff_jvp)
 diff.def_samples(
     Sample(rand(5)),
@@ -93,7 +93,7 @@ def _ediff1d_jvp(t: Any, ans: Any, ary: Any, to_end: Any = None, to_begin: Any =
     return ediff1d(t, zeros(to_end), zeros(to_begin))
 
 
-ediff1d = Primitive("numpy.ediff1d", np.ediff1d, complex=True)
+ediff1d = Primitive("numpy.ediff1d", np.ediff1d, complex=True, saves=("shapes",))
 ediff1d.def_vjp(_ediff1d_vjp).def_jvp(_ediff1d_jvp)
 ediff1d.def_samples(
     Sample(rand(5)),
@@ -148,7 +148,7 @@ def _trapezoid_jvp_x(t: Any, ans: Any, y: Any, x: Any, dx: Any = 1.0, axis: int 
     return match_dtype(sum(diff(_along(t, y, ax), axis=ax) * _midpoints(y, ax), axis=ax), ans)
 
 
-trapezoid = Primitive("numpy.trapezoid", np.trapezoid, complex=True)
+trapezoid = Primitive("numpy.trapezoid", np.trapezoid, complex=True, saves=("args",))
 trapezoid.def_vjp(_trapezoid_vjp_y, _trapezoid_vjp_x)
 trapezoid.def_jvp(lambda t, ans, y, x=None, dx=1.0, axis=-1: trapezoid(t, x, dx, axis), _trapezoid_jvp_x)
 trapezoid.def_samples(
@@ -224,7 +224,7 @@ def _points(*values: float) -> Any:
 
 
 _XP = (-1.0, -0.4, 0.1, 0.5, 1.2)
-interp = Primitive("numpy.interp", np.interp)
+interp = Primitive("numpy.interp", np.interp, saves=("args",))
 interp.def_vjp(*(partial(_interp_vjp, i) for i in range(3)))
 interp.def_jvp(*(partial(_interp_jvp, i) for i in range(3)))
 interp.def_samples(
@@ -258,7 +258,7 @@ def _polyval_slope(p: Any, x: Any) -> Any:
     return polyval(_polyder(p), x) if shape_of(p)[0] > 1 else 0.0 * x
 
 
-polyval = Primitive("numpy.polyval", np.polyval, complex=True)
+polyval = Primitive("numpy.polyval", np.polyval, complex=True, saves=("args",))
 polyval.def_vjp(_polyval_vjp_p, lambda g, ans, p, x: unbroadcast(g * _polyval_slope(p, x), x))
 polyval.def_jvp(
     lambda t, ans, p, x: match_dtype(polyval(t, x), ans),
@@ -326,7 +326,7 @@ def _conv_samples() -> list[Sample]:
     ]
 
 
-convolve = Primitive("numpy.convolve", np.convolve, complex=True)
+convolve = Primitive("numpy.convolve", np.convolve, complex=True, saves=("args",))
 convolve.def_vjp(partial(_convolve_vjp, 0), partial(_convolve_vjp, 1))
 convolve.def_jvp(
     lambda t, ans, a, v, mode="full": convolve(t, v, mode),
@@ -334,7 +334,7 @@ convolve.def_jvp(
 )
 convolve.def_samples(*_conv_samples())
 
-correlate = Primitive("numpy.correlate", np.correlate, complex=True)
+correlate = Primitive("numpy.correlate", np.correlate, complex=True, saves=("args",))
 correlate.def_vjp(partial(_correlate_vjp, 0), partial(_correlate_vjp, 1))
 correlate.def_jvp(
     lambda t, ans, a, v, mode="valid": correlate(t, v, mode),
@@ -460,7 +460,7 @@ def _cov_samples() -> list[Sample]:
     ]
 
 
-cov = Primitive("numpy.cov", np.cov, complex=True)
+cov = Primitive("numpy.cov", np.cov, complex=True, saves=("args",))
 cov.def_vjp(partial(_cov_vjp, 0), partial(_cov_vjp, 1))
 cov.def_jvp(partial(_cov_jvp, 0), partial(_cov_jvp, 1))
 cov.def_samples(
@@ -507,7 +507,7 @@ def _corrcoef_vjp(
     return _cov_vjp(argnum, ct_c, c, x, y, rowvar)
 
 
-corrcoef = Primitive("numpy.corrcoef", np.corrcoef, complex=True)
+corrcoef = Primitive("numpy.corrcoef", np.corrcoef, complex=True, saves=("args",))
 corrcoef.def_vjp(partial(_corrcoef_vjp, 0), partial(_corrcoef_vjp, 1))
 corrcoef.def_jvp(partial(_corrcoef_jvp, 0), partial(_corrcoef_jvp, 1))
 corrcoef.def_samples(*_cov_samples()[:5])
@@ -564,7 +564,7 @@ def _gradient_vjp(g: Any, ans: Any, f: Any, *varargs: Any, axis: Any = None, edg
     return match_dtype(ct, f)
 
 
-gradient = Primitive("numpy.gradient", np.gradient, complex=True)
+gradient = Primitive("numpy.gradient", np.gradient, complex=True, saves=("args",))
 gradient.def_vjp(_gradient_vjp)
 gradient.def_linear()
 gradient.def_samples(
@@ -579,7 +579,7 @@ gradient.def_samples(
 
 # -- weighted counts -------------------------------------------------------------------
 
-bincount = Primitive("numpy.bincount", np.bincount)
+bincount = Primitive("numpy.bincount", np.bincount, saves=("shapes",))
 bincount.def_vjp(
     None, lambda g, ans, x, weights=None, minlength=0: match_dtype(getitem(g, np.asarray(getval(x))), weights)
 )

@@ -72,13 +72,16 @@ def elementwise(
     return prim
 
 
-def _linear(name: str, fun: Callable[..., Any], *, complex: bool = True) -> Primitive:
-    prim = Primitive(f"numpy.{name}", fun, complex=complex, saves=("shapes",))
+def _linear(
+    name: str, fun: Callable[..., Any], *, complex: bool = True, saves: tuple[str, ...] = ()
+) -> Primitive:
+    prim = Primitive(f"numpy.{name}", fun, complex=complex, saves=saves)
     prim.def_samples(*samples())
     return prim
 
 
-# Linear maps, each its own transpose (conj and real/imag need care with complex).
+# Linear maps, each its own transpose (conj and real/imag need care with complex). Only
+# real and imag read anything of x: whether it is complex.
 negative = _linear("negative", np.negative)
 negative.def_vjp(lambda g, ans, x: -g).def_jvp(lambda t, ans, x: -t)
 positive = _linear("positive", np.positive)
@@ -87,10 +90,10 @@ conjugate = _linear("conjugate", np.conjugate)
 conjugate.def_vjp(lambda g, ans, x: conjugate(g)).def_jvp(lambda t, ans, x: conjugate(t))
 conj = _linear("conj", np.conj)
 conj.def_vjp(lambda g, ans, x: conj(g)).def_jvp(lambda t, ans, x: conj(t))
-real = _linear("real", np.real)
+real = _linear("real", np.real, saves=("shapes",))
 real.def_vjp(lambda g, ans, x: real(g) if not iscomplex(x) else real(g) + 0j)
 real.def_jvp(lambda t, ans, x: real(t))
-imag = _linear("imag", np.imag)
+imag = _linear("imag", np.imag, saves=("shapes",))
 imag.def_vjp(lambda g, ans, x: real(g) * 0 if not iscomplex(x) else -1j * real(g))
 imag.def_jvp(lambda t, ans, x: imag(t))
 
@@ -151,7 +154,7 @@ absolute.def_samples(*samples(0.1, 1.0), Sample(rand(4, low=-1.0, high=-0.1)))
 abs = Primitive("numpy.abs", np.abs, complex=True)  # noqa: A001 - numpy's name
 abs.def_vjp(_abs_vjp).def_jvp(_abs_jvp)
 abs.def_samples(*samples(0.1, 1.0), Sample(rand(4, low=-1.0, high=-0.1)))
-fabs = Primitive("numpy.fabs", np.fabs)
+fabs = Primitive("numpy.fabs", np.fabs, saves=("args",))
 fabs.def_vjp(lambda g, ans, x: g * sign(x)).def_jvp(lambda t, ans, x: t * sign(x))
 fabs.def_samples(*samples(0.1, 1.0), Sample(rand(4, low=-1.0, high=-0.1)))
 
@@ -160,7 +163,7 @@ def _where_nonzero(x: Any) -> Any:
     return np.where(x == 0, 1.0, x) if isinstance(x, np.ndarray) else (x if x != 0 else 1.0)
 
 
-where_nonzero = Primitive("numpy._where_nonzero", _where_nonzero)
+where_nonzero = Primitive("numpy._where_nonzero", _where_nonzero, saves=("args",))
 where_nonzero.def_vjp(lambda g, ans, x: g * (x != 0)).def_jvp(lambda t, ans, x: t * (x != 0))
 where_nonzero.def_samples(*samples(0.1, 1.0))
 sign = NonDifferentiable("numpy.sign", np.sign)
@@ -174,7 +177,8 @@ def _astype(x: Any, dtype: Any, *args: Any, **kwargs: Any) -> Any:
     return (x if foreign else np.asarray(x)).astype(dtype, *args, **kwargs)
 
 
-astype = Primitive("numpy.astype", _astype)
+# Only x's dtype is read, but "shapes" cannot hold a dtype given as a class (np.float64).
+astype = Primitive("numpy.astype", _astype, saves=("args",))
 astype.def_vjp(lambda g, ans, x, dtype, *a, **k: _cast_back(g, x))
 astype.def_jvp(lambda t, ans, x, dtype, *a, **k: astype(t, ans.dtype))
 astype.def_samples(Sample(rand(3), np.float64), Sample(rand(2, 2), np.float32).first_order(), Sample(rand(3), np.complex128))
