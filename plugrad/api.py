@@ -113,13 +113,12 @@ def _ensure_types() -> None:
 
 
 def _wrap(op: str, fun: Fun, body: Callable[..., Any]) -> Fun:
-    @functools.wraps(fun)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        return body(*args, **kwargs)
-
-    wrapped.__name__ = wrapped.__qualname__ = f"{op}({_name(fun)})"
-    del wrapped.__wrapped__  # not a transparent wrapper: its signature is fun's, its meaning is not
-    return wrapped
+    """``body``, a new closure, dressed with ``fun``'s docstring and module and named
+    ``op(fun)``: no wrapper around it, so calling it costs one frame."""
+    functools.update_wrapper(body, fun)
+    body.__name__ = body.__qualname__ = f"{op}({_name(fun)})"
+    del body.__wrapped__  # not a transparent wrapper: its signature is fun's, its meaning is not
+    return body
 
 
 def _scalar_space(op: str, fun: Fun, ans: Any, hint: str) -> Any:

@@ -454,25 +454,33 @@ def _meta(a: Any) -> Any:
     # Only float and complex arrays shrink to their shape and dtype: integer scalars and
     # index arrays are small, and a rule may read them.
     if type(a) is np.ndarray:
+        if a.dtype is _f64:  # the common dtype: its Metas are keyed by shape alone
+            meta = _metas64.get(a.shape)
+            if meta is not None:
+                return meta
         key = (a.shape, a.dtype)
         meta = _metas.get(key, _UNSEEN)
         if meta is _UNSEEN:
             meta = _make_meta(a.shape, a.dtype)
             if len(_metas) >= 1024:
                 _metas.clear()
+                _metas64.clear()
             _metas[key] = meta
+            if meta is not None and meta.dtype is _f64:
+                _metas64[meta.shape] = meta
         return a if meta is None else meta
-    if type(a) in _SMALL or type(a) is _float64 or isinstance(a, Box):
-        # A box of a lower level (a derivative of a derivative) is kept as it is: it
-        # answers shape and dtype itself, and shrinking it costs more time than the
-        # memory it would free while tracing rules.
-        return a
-    meta = _make_meta(getattr(a, "shape", ()), getattr(a, "dtype", None))
-    return a if meta is None else meta
+    # Anything else is kept as it is. A box of a lower level (a derivative of a
+    # derivative) answers shape and dtype itself, and shrinking it costs more time than
+    # the memory it would free while tracing rules. Other array types (a Dask array, an
+    # ndarray subclass) carry what their own rules may read, such as chunks or a mask,
+    # and a lazy Dask array holds no data.
+    return a
 
 
 # Metas are immutable values: one per (shape, dtype) serves every node (None: keep the value).
 _metas: dict[tuple[Any, Any], Meta | None] = {}
+_metas64: dict[tuple[int, ...], Meta] = {}  # the float64 entries of _metas, by shape
+_f64 = np.dtype(np.float64)  # NumPy's built-in dtypes are singletons
 _UNSEEN = object()
 
 

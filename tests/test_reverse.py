@@ -157,3 +157,32 @@ def test_nested_gradient_over_a_list_of_arrays():
     ha, hb = grad(dot_grad)([a, b])
     numpy.testing.assert_allclose(ha, 2 * b * vb, rtol=1e-12)
     numpy.testing.assert_allclose(hb, 2 * b * va + 2 * a * vb, rtol=1e-12)
+
+
+@pytest.mark.parametrize("saves", [("shapes",), ("ans",), (), ("ans", "args")])
+def test_rules_receive_what_the_primitive_saves(saves):
+    # "shapes" shrinks a float NumPy array to its Meta and keeps everything else as it is:
+    # integers, a dtype given as a class, an ndarray subclass (its rules may read the mask).
+    from plugrad import Primitive
+    from plugrad.box import Meta
+
+    seen = {}
+
+    def vjp(g, ans, x, dtype, n, m):
+        seen.update(ans=ans, x=x, dtype=dtype, n=n, m=m)
+        return g * 2.0
+
+    prim = Primitive("test.double", lambda x, dtype, n, m: (x * 2.0).astype(dtype), saves=saves)
+    prim.def_vjp(vjp)
+    x = numpy.arange(3.0)
+    mask = numpy.ma.masked_array(numpy.ones(3), mask=[0, 1, 0])
+    numpy.testing.assert_array_equal(grad(lambda v: np.sum(prim(v, numpy.float64, 2, mask)))(x), [2.0, 2.0, 2.0])
+    if "args" in saves:
+        assert seen["x"] is not None and type(seen["x"]) is numpy.ndarray
+    elif "shapes" in saves:
+        assert type(seen["x"]) is Meta and seen["x"].shape == (3,) and seen["x"].dtype == numpy.float64
+    else:
+        assert seen["x"] is None
+    if "shapes" in saves or "args" in saves:
+        assert seen["dtype"] is numpy.float64 and seen["n"] == 2 and seen["m"] is mask
+    assert (seen["ans"] is not None) == ("ans" in saves)

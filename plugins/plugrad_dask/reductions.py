@@ -94,14 +94,14 @@ def _mean_vjp(
     return _numpy().mean.vjp_rule(0)(g, ans, x, axis, dtype, keepdims, **kw)
 
 
-# "args", though the numpy pack's rules read only shapes: a Meta would hide that ``x`` is a
-# Dask array, and its chunks.
-sum = Primitive("numpy.sum", np.sum, complex=True, override=True, saves=("args",), doc=np.sum.__doc__)
+# Shapes only: a NumPy array reaches the rules as its Meta, a Dask array as itself (the
+# tape keeps every array type but ndarray whole), so the rules still see its chunks.
+sum = Primitive("numpy.sum", np.sum, complex=True, override=True, saves=("shapes",), doc=np.sum.__doc__)
 sum.def_vjp(_sum_vjp)
 sum.def_linear()
 sum.def_samples(lambda: _numpy().sum.samples())
 
-mean = Primitive("numpy.mean", np.mean, complex=True, override=True, saves=("args",), doc=np.mean.__doc__)
+mean = Primitive("numpy.mean", np.mean, complex=True, override=True, saves=("shapes",), doc=np.mean.__doc__)
 mean.def_vjp(_mean_vjp)
 mean.def_linear()
 mean.def_samples(lambda: _numpy().mean.samples())

@@ -266,9 +266,7 @@ def _cumsum_vjp(g: Any, x: Any, axis: Any, include_initial: bool = False) -> Any
     return match_dtype(reshape(flip_along(cumsum(flip_along(g, ax), ax), ax), shape_of(x)), x)
 
 
-# Only x's shape is read, but "shapes" cannot hold a dtype given positionally as a class
-# (cumsum(x, 0, np.float64)): the tape keeps x.
-cumsum = Primitive("numpy.cumsum", np.cumsum, complex=True, saves=("args",))
+cumsum = Primitive("numpy.cumsum", np.cumsum, complex=True, saves=("shapes",))
 cumsum.def_vjp(lambda g, ans, x, axis=None, dtype=None, out=None: _cumsum_vjp(g, x, axis))
 cumsum.def_linear()
 cumsum.def_samples(

@@ -177,8 +177,7 @@ def _astype(x: Any, dtype: Any, *args: Any, **kwargs: Any) -> Any:
     return (x if foreign else np.asarray(x)).astype(dtype, *args, **kwargs)
 
 
-# Only x's dtype is read, but "shapes" cannot hold a dtype given as a class (np.float64).
-astype = Primitive("numpy.astype", _astype, saves=("args",))
+astype = Primitive("numpy.astype", _astype, saves=("shapes",))
 astype.def_vjp(lambda g, ans, x, dtype, *a, **k: _cast_back(g, x))
 astype.def_jvp(lambda t, ans, x, dtype, *a, **k: astype(t, ans.dtype))
 astype.def_samples(Sample(rand(3), np.float64), Sample(rand(2, 2), np.float32).first_order(), Sample(rand(3), np.complex128))
