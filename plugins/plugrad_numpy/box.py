@@ -220,20 +220,6 @@ class ArrayBox(Box):
     def resize(self, *args: Any, **kwargs: Any) -> None:
         raise self._in_place("resize")
 
-    def __getattr__(self, name: str) -> Any:
-        # Other ndarray methods (prod, max, cumsum, clip, ...) map to the pack's
-        # function of the same name, so they are differentiable wherever it is.
-        if name.startswith("_") or not hasattr(np.ndarray, name):
-            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
-        from plugrad.registry import default_registry
-
-        entry = default_registry().lookup(f"numpy.{name}")
-        if entry is None:
-            raise AttributeError(
-                f"ndarray.{name} is not differentiable: no loaded pack registers numpy.{name}"
-            )
-        return lambda *args, **kwargs: entry(self, *args, **kwargs)
-
     # Raw NumPy calls on traced values: dispatch to the pack's primitive of the same
     # name, or explain how to write it.
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -267,6 +253,37 @@ class ArrayBox(Box):
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise _raw_numpy_error("numpy.asarray")
+
+
+class _PackMethod:
+    """``box.name`` for an ndarray method that ArrayBox does not define (prod, max, cumsum,
+    clip, ...): the loaded pack's ``numpy.name`` with the box as first argument, so it is
+    differentiable wherever that function is.
+
+    A descriptor per name rather than ``__getattr__``: a class with ``__getattr__`` makes
+    every attribute read of its instances slow, ``box._value`` included, which the
+    kernel does several times per operation.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, box: Any, owner: type | None = None) -> Any:
+        if box is None:
+            return self
+        entry = _method(self.name)
+        if entry is None:
+            raise AttributeError(
+                f"ndarray.{self.name} is not differentiable: no loaded pack registers numpy.{self.name}"
+            )
+        return lambda *args, **kwargs: entry(box, *args, **kwargs)
+
+
+for _name in dir(np.ndarray):
+    if not _name.startswith("_") and not hasattr(ArrayBox, _name):
+        setattr(ArrayBox, _name, _PackMethod(_name))
 
 
 _INSTEAD = {
