@@ -171,7 +171,10 @@ class _Parts:
         kind = type(container)
         if kind is list or kind is tuple:  # the common case, without building vector spaces
             elems = [parts[k] if k in parts else vspace(v).zeros() for k, v in enumerate(container)]
-            return builtins.list(elems) if kind is list else builtins.tuple(elems)
+            for e in elems:
+                if isinstance(e, Box):  # a derivative of a derivative: a traced container
+                    return builtins.list(elems) if kind is list else builtins.tuple(elems)
+            return elems if kind is list else tuple(elems)
         if kind is dict:
             return builtins.dict({k: parts[k] if k in parts else vspace(v).zeros() for k, v in container.items()})
         space = vspace(container)

@@ -44,12 +44,21 @@ def _norm_axes(axis: Any, ndim: int) -> tuple[int, ...]:
 
 
 _FILL_BELOW = 1 << 14
+_float64 = np.float64
+_f64 = np.dtype(np.float64)  # NumPy's built-in dtypes are singletons
 _PLAIN = frozenset({np.ndarray, np.float64, np.float32, np.complex128, np.complex64, float, complex})
 
 
 def expand_to(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """A cotangent of a reduction over ``axis`` broadcast back to ``x``'s shape."""
     shape = shape_of(x)
+    if axis is None and (type(g) is float or type(g) is _float64) and getattr(x, "dtype", None) is _f64:
+        # The cotangent of a float64 array's sum or mean (a loss): filled, or a view if large.
+        if shape and math.prod(shape) <= _FILL_BELOW:
+            out = np.empty(shape, _f64)
+            out.fill(g)
+            return out
+        return np.broadcast_to(np.float64(g), shape)
     if type(g) in _PLAIN:  # first order: NumPy directly, and a broadcast view, not a copy
         xdtype = getattr(x, "dtype", None)
         gv = np.asarray(g)
