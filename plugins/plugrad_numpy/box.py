@@ -188,9 +188,13 @@ class ArrayBox(Box):
         return S.squeeze(self, axis)
 
     def sum(self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False) -> Any:
+        if axis is None and dtype is None and not keepdims:
+            return R.sum(self)  # one argument: the primitive's fast path
         return R.sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
 
     def mean(self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False) -> Any:
+        if axis is None and dtype is None and not keepdims:
+            return R.mean(self)
         return R.mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
 
     def dot(self, other: Any) -> Any:
