@@ -150,7 +150,10 @@ def _value_and_grad(
     """``fun``'s real scalar value and its gradient, from one forward and one backward pass."""
     unary, x = _unary(op, fun, argnum, args, kwargs)
     vjp, ans = reverse.make_vjp(unary, x)
-    t = type(ans)
+    value = ans
+    while isinstance(value, Box):  # a gradient inside a derivative: a traced scalar
+        value = value._value
+    t = type(value)
     if t is float or t is np.float64:  # a real scalar: its cotangent is one
         return ans, vjp(t(1.0))
     return ans, vjp(_scalar_space(op, fun, ans, _ARRAY_OUTPUT_HINT).ones())
