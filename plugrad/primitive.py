@@ -163,8 +163,9 @@ class Primitive:
         """Declare what the VJP rules read, so the tape keeps nothing else.
 
         ``"ans"``: the output; ``"args"``: the arguments' values; ``"shapes"``: only the
-        shapes and dtypes of array arguments (they reach the rules as
-        :class:`~plugrad.box.Meta`). Arguments not kept reach the rules as ``None``.
+        shapes and dtypes of float and complex NumPy arrays (they reach the rules as
+        :class:`~plugrad.box.Meta`), every other argument as it is. Arguments not kept
+        reach the rules as ``None``.
         The gradient checker runs every rule through the same tape, so a rule that
         reads more than it declares fails there.
         """
