@@ -101,8 +101,7 @@ class ArrayBox(Box):
         )
 
     # Container protocol.
-    def __getitem__(self, index: Any) -> Any:
-        return I.getitem(self, index)
+    __getitem__ = binary_method(I.getitem)
 
     def __len__(self) -> int:
         return len(self._value)
