@@ -176,7 +176,10 @@ def holds_box(x: Any) -> bool:
     if isinstance(x, Box):
         return True
     if isinstance(x, (list, tuple)):
-        return any(holds_box(v) for v in x)
+        for v in x:
+            if isinstance(v, Box) or (isinstance(v, (list, tuple, dict)) and holds_box(v)):
+                return True
+        return False
     if isinstance(x, dict):
         return any(holds_box(v) for v in x.values())
     return False

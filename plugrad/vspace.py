@@ -441,7 +441,8 @@ def check(value: Any) -> None:
             return
     elif t is list or t is tuple:
         for v in value:
-            check(v)
+            if type(v) is not np.ndarray or v.dtype.kind not in "fc":  # arrays checked inline
+                check(v)
         return
     elif t is dict:
         for v in value.values():
