@@ -211,8 +211,11 @@ def elementwise_grad(fun: Fun, argnum: Argnum = 0) -> Fun:
     def body(*args: Any, **kwargs: Any) -> Any:
         unary, x = _unary("elementwise_grad", fun, argnum, args, kwargs)
         vjp, ans = reverse.make_vjp(unary, x)
-        if type(ans) is np.ndarray and ans.dtype.kind == "f":  # the common case, without a vector space
-            return vjp(np.ones(ans.shape, ans.dtype))
+        value = ans
+        while isinstance(value, Box):  # inside another derivative: a traced array
+            value = value._value
+        if type(value) is np.ndarray and value.dtype.kind == "f":  # the common case, without a vector space
+            return vjp(np.ones(value.shape, value.dtype))
         space = vspace(ans)
         if space.iscomplex:
             raise TypeError(_complex_output("elementwise_grad", fun))

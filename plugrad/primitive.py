@@ -446,8 +446,7 @@ def record(
     return box
 
 
-_SMALL = frozenset({float, int, complex, bool, type(None), str, tuple, slice})
-_float64 = np.float64
+_ndarray = np.ndarray
 _new = object.__new__
 
 
@@ -522,7 +521,7 @@ def _unary_apply(prim: Primitive) -> Callable[[Box], Box]:
         box._index = len(tape)
         keep = prim.keep_args
         if keep is not True:
-            value = None if keep is None else value if type(value) in _SMALL else _meta(value)
+            value = None if keep is None else _meta(value) if type(value) is _ndarray else value
         tape.append((prim, value, ans if prim.keep_ans else None, x._index))
         return box
 
@@ -569,10 +568,10 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
         box._trace = trace
         box._index = len(tape)
         keep = prim.keep_args
-        if keep is False:  # only shapes: a float stays, an array shrinks to its Meta
-            if type(xv) not in _SMALL:
+        if keep is False:  # only shapes: a NumPy array shrinks to its Meta, the rest stays
+            if type(xv) is _ndarray:
                 xv = _meta(xv)
-            if type(yv) not in _SMALL:
+            if type(yv) is _ndarray:
                 yv = _meta(yv)
         elif keep is None:
             xv = yv = None
