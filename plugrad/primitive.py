@@ -433,12 +433,18 @@ def record(
             "already finished. A traced value must not escape the function being "
             "differentiated; return it instead (see grad_and_aux)."
         )
-    links = tuple([(argnum, parent._index) for argnum, parent in parents])
+    if len(parents) == 1:  # the common case, without a comprehension's frame
+        argnum, parent = parents[0]
+        links: tuple[tuple[int, int], ...] = ((argnum, parent._index),)
+    else:
+        links = tuple([(argnum, parent._index) for argnum, parent in parents])
     index = box._index = len(tape)
     if trace.sites is None:
         keep = prim.keep_args
-        if keep is not True:
-            args = tuple([_meta(a) for a in args]) if keep is False else (None,) * len(args)
+        if keep is False:
+            args = tuple([_meta(a) if type(a) is _ndarray else a for a in args])
+        elif keep is None:
+            args = (None,) * len(args)
         tape.append((prim, args, kwargs, ans if prim.keep_ans else None, links))
     else:  # debug mode keeps everything, to describe what went wrong
         tape.append((prim, args, kwargs, ans, links))
