@@ -56,42 +56,31 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
     """``fun`` as a function of the argument(s) ``argnum`` alone, and their value."""
     _ensure_types()
     n = len(args)
-    if type(argnum) is int and -n <= argnum < n:  # the common case, checked cheaply
-        x = args[argnum]
+    single = isinstance(argnum, (int, np.integer))
+    nums = (argnum,) if single else tuple(argnum)
+    if not (type(argnum) is int and -n <= argnum < n):  # the common case needs no loop
+        for i in nums:
+            if not isinstance(i, (int, np.integer)) or not -n <= i < n:
+                raise TypeError(
+                    f"{op}({_name(fun)}, argnum={argnum!r}): argument {i!r} does not exist, the "
+                    f"function was called with {n} positional argument(s). Pass argnum as "
+                    f"an index below {n} (keyword arguments cannot be differentiated)."
+                )
+    for i in nums:
         try:
-            check_vspace(x)
+            check_vspace(args[i])
         except NotDifferentiableError as exc:
-            raise NotDifferentiableError(f"{op}({_name(fun)}), argument {argnum}: {exc}") from None
+            raise NotDifferentiableError(f"{op}({_name(fun)}), argument {i}: {exc}") from None
+    if single:
         if n == 1 and not kwargs:
-            return fun, x  # already a function of that one argument
+            return fun, args[0]  # already a function of that one argument
 
         def unary(x: Any) -> Any:
             full = list(args)
             full[argnum] = x
             return fun(*full, **kwargs)
 
-        return unary, x
-    nums = (argnum,) if isinstance(argnum, (int, np.integer)) else tuple(argnum)
-    for i in nums:
-        if not isinstance(i, (int, np.integer)) or not -n <= i < n:
-            raise TypeError(
-                f"{op}({_name(fun)}, argnum={argnum!r}): argument {i!r} does not exist, the "
-                f"function was called with {n} positional argument(s). Pass argnum as "
-                f"an index below {n} (keyword arguments cannot be differentiated)."
-            )
-    for i in nums:
-        try:
-            check_vspace(args[i])
-        except NotDifferentiableError as exc:
-            raise NotDifferentiableError(f"{op}({_name(fun)}), argument {i}: {exc}") from None
-    if not isinstance(argnum, (tuple, list)):  # a NumPy integer
-
-        def unary_np(x: Any) -> Any:
-            full = list(args)
-            full[argnum] = x
-            return fun(*full, **kwargs)
-
-        return unary_np, args[argnum]
+        return unary, args[argnum]
 
     def unary_multi(xs: Any) -> Any:
         full = list(args)
