@@ -456,31 +456,32 @@ _ndarray = np.ndarray
 _new = object.__new__
 
 
-def _meta(a: Any) -> Any:
-    # Only float and complex arrays shrink to their shape and dtype: integer scalars and
-    # index arrays are small, and a rule may read them.
-    if type(a) is np.ndarray:
-        if a.dtype is _f64:  # the common dtype: its Metas are keyed by shape alone
-            meta = _metas64.get(a.shape)
-            if meta is not None:
-                return meta
-        key = (a.shape, a.dtype)
-        meta = _metas.get(key, _UNSEEN)
-        if meta is _UNSEEN:
-            meta = _make_meta(a.shape, a.dtype)
-            if len(_metas) >= 1024:
-                _metas.clear()
-                _metas64.clear()
-            _metas[key] = meta
-            if meta is not None and meta.dtype is _f64:
-                _metas64[meta.shape] = meta
-        return a if meta is None else meta
-    # Anything else is kept as it is. A box of a lower level (a derivative of a
-    # derivative) answers shape and dtype itself, and shrinking it costs more time than
-    # the memory it would free while tracing rules. Other array types (a Dask array, an
-    # ndarray subclass) carry what their own rules may read, such as chunks or a mask,
-    # and a lazy Dask array holds no data.
-    return a
+def _meta(a: np.ndarray) -> Any:
+    """What a shapes-only node keeps of NumPy array ``a``: its Meta, or ``a`` itself if it
+    is not a float or complex array (integer index arrays are small, and a rule may read
+    them) or has no axes.
+
+    Only NumPy arrays come here; every other argument is kept as it is. A box of a lower
+    level (a derivative of a derivative) answers shape and dtype itself, and shrinking it
+    costs more time than the memory it would free. Other array types (a Dask array, an
+    ndarray subclass) carry what their own rules may read, such as chunks or a mask, and
+    a lazy Dask array holds no data.
+    """
+    if a.dtype is _f64:  # the common dtype: its Metas are keyed by shape alone
+        meta = _metas64.get(a.shape)
+        if meta is not None:
+            return meta
+    key = (a.shape, a.dtype)
+    meta = _metas.get(key, _UNSEEN)
+    if meta is _UNSEEN:
+        meta = _make_meta(a.shape, a.dtype)
+        if len(_metas) >= 1024:
+            _metas.clear()
+            _metas64.clear()
+        _metas[key] = meta
+        if meta is not None and meta.dtype is _f64:
+            _metas64[meta.shape] = meta
+    return a if meta is None else meta
 
 
 # Metas are immutable values: one per (shape, dtype) serves every node (None: keep the value).
