@@ -567,6 +567,8 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
             ans = prim._apply2(xv, yv)  # a derivative of a derivative: trace the lower level too
         else:
             ans = prim.fun(xv, yv)
+        # Boxed as in _unary_apply, written out in both: a shared helper would cost each
+        # operation one more Python frame.
         try:
             box = _box_types[type(ans)]()
         except KeyError:
