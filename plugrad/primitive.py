@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import debug
-from plugrad.box import Box, Meta, Trace, _box_types, box_type, getval
+from plugrad.box import Box, Meta, Trace, _box_types, box_type, getval, holds_box
 from plugrad.errors import NotDifferentiableError, TraceError
 from plugrad.vspace import vspace
 
@@ -184,17 +184,27 @@ class Primitive:
             n = len(args)
             if n == 1:
                 x = args[0]
-                return self._apply1(x) if isinstance(x, Box) else self.fun(x)
-            if n == 2:
+                if isinstance(x, Box):
+                    return self._apply1(x)
+                if not isinstance(x, _CONTAINERS):
+                    return self.fun(x)
+            elif n == 2:
                 x, y = args
                 if isinstance(x, Box) or isinstance(y, Box):
                     return self._apply2(x, y)
-                return self.fun(x, y)
+                if not (isinstance(x, _CONTAINERS) or isinstance(y, _CONTAINERS)):
+                    return self.fun(x, y)
         trace = None
         for a in args:
             if isinstance(a, Box) and (trace is None or a._trace.level > trace.level):
                 trace = a._trace
         if trace is None:
+            if any(isinstance(a, _CONTAINERS) and holds_box(a) for a in args):
+                # A plain list, tuple or dict of traced values (the parameters a gradient
+                # passes in are one): the argument is that container, traced.
+                from plugrad.builtins import pack
+
+                return self(*[pack(a) for a in args], **kwargs)
             if kwargs:
                 _check_kwargs(self, kwargs)
             return self.fun(*args, **kwargs)
@@ -212,7 +222,7 @@ class Primitive:
                 if a._trace is trace:
                     raw[i] = value = a._value
                     parents.append((i, a))
-                    if isinstance(value, Box):
+                    if isinstance(value, Box) or (isinstance(value, _CONTAINERS) and holds_box(value)):
                         lower = True
                 else:
                     lower = True
@@ -454,6 +464,7 @@ def record(
 
 _ndarray = np.ndarray
 _new = object.__new__
+_CONTAINERS = (list, tuple, dict)
 
 
 def _meta(a: np.ndarray) -> Any:
@@ -515,8 +526,8 @@ def _unary_apply(prim: Primitive) -> Callable[[Box], Box]:
                 ans = prim.float_fun(value)
             except (ValueError, OverflowError):  # math raises where NumPy returns nan or inf
                 ans = prim.fun(value)
-        elif trace.nested and isinstance(value, Box):
-            ans = prim._apply1(value)  # a derivative of a derivative: trace the lower level too
+        elif trace.nested and (isinstance(value, Box) or isinstance(value, _CONTAINERS)):
+            ans = prim(value)  # a derivative of a derivative: trace the lower level too
         else:
             ans = prim.fun(value)
         try:
@@ -563,8 +574,10 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
             if tape is None:
                 return _bind(prim, (x, y))
             xv, jx, yv, jy = x, -1, y._value, y._index
-        if trace.nested and (isinstance(xv, Box) or isinstance(yv, Box)):
-            ans = prim._apply2(xv, yv)  # a derivative of a derivative: trace the lower level too
+        if trace.nested and (
+            isinstance(xv, Box) or isinstance(yv, Box) or isinstance(xv, _CONTAINERS) or isinstance(yv, _CONTAINERS)
+        ):
+            ans = prim(xv, yv)  # a derivative of a derivative: trace the lower level too
         else:
             ans = prim.fun(xv, yv)
         # Boxed as in _unary_apply, written out in both: a shared helper would cost each

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
 from plugrad import builtins, debug
-from plugrad.box import Box, Trace, box_type, holds_box
+from plugrad.box import Box, Trace, _box_types, box_type, holds_box
 from plugrad.primitive import add_any, node_ans
 from plugrad.builtins import take as _take
 from plugrad.vspace import DictVSpace, SequenceVSpace, vspace
@@ -23,13 +23,23 @@ _PLUS = frozenset({float, complex, np.ndarray, np.float64, np.float32, np.comple
 
 def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], Any]:
     """Trace ``fun`` at ``x``; return ``(vjp, fun(x))``, where ``vjp(g)`` pulls the
-    cotangent ``g`` of the output back to a cotangent of ``x``."""
+    cotangent ``g`` of the output back to a cotangent of ``x``.
+
+    A plain list, tuple, named tuple or dict of parameters (at any depth) is not traced as one
+    container: each element starts the trace on its own, and ``fun`` gets a container
+    of the same kind holding their boxes. So ``w, b = params`` and ``params["w"]`` read
+    them without recording an operation, and the backward pass needs no container of
+    zeros per element read.
+    """
     trace = Trace()
     trace.nested = holds_box(x)
-    start = box_type(x).new(x, trace)
     tape = trace.tape
     assert tape is not None
-    tape.append((None, (), {}, x, ()))
+    leaves: list[Any] = []
+    start = _start(x, trace, leaves)
+    if not leaves:  # not a container of parameters, or an empty one: one start node
+        start = box_type(x).new(x, trace)
+        tape.append((None, (), {}, x, ()))
     try:
         end = fun(start)
         if isinstance(end, (list, tuple, dict)):
@@ -43,15 +53,85 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
         space = vspace(x)
         return (lambda g: space.zeros()), end
     last, sites = end._index, trace.sites
+    if not leaves:
 
-    def vjp(g: Any) -> Any:
-        return backward(tape, last, g, sites)
+        def vjp(g: Any) -> Any:
+            return _start_cotangent(sweep(tape, last, g, sites, 1)[0], x)
+
+    else:
+
+        def vjp(g: Any) -> Any:
+            cts = sweep(tape, last, g, sites, len(leaves))
+            result = _assemble(x, iter(cts))
+            return builtins.pack(result) if any(isinstance(ct, Box) for ct in cts) else result
 
     return vjp, end._value
 
 
+def _start(x: Any, trace: Trace, leaves: list[Any]) -> Any:
+    """``x`` with each element of its plain lists, tuples, named tuples and dicts boxed as
+    a start node of ``trace`` (appended to ``leaves``); None if ``x`` is none of those."""
+    kind = type(x)
+    if kind is list or kind is tuple:
+        elems = [_start_leaf(v, trace, leaves) for v in x]
+        return elems if kind is list else tuple(elems)
+    if kind is dict:
+        return {k: _start_leaf(v, trace, leaves) for k, v in x.items()}
+    if _is_named_tuple(kind):
+        return kind(*[_start_leaf(v, trace, leaves) for v in x])
+    return None
+
+
+def _is_named_tuple(kind: type) -> bool:
+    return issubclass(kind, tuple) and hasattr(kind, "_fields")
+
+
+def _start_leaf(v: Any, trace: Trace, leaves: list[Any]) -> Any:
+    started = _start(v, trace, leaves)
+    if started is not None:
+        return started
+    tape = trace.tape
+    assert tape is not None
+    box = (_box_types.get(type(v)) or box_type(v))()
+    box._value = v
+    box._trace = trace
+    box._index = len(tape)
+    box._tangent = None
+    tape.append((None, (), {}, v, ()))
+    leaves.append(v)
+    return box
+
+
+def _assemble(x: Any, cts: Iterator[Any]) -> Any:
+    """The cotangent of container ``x`` from the cotangents ``cts`` of its leaves, in the
+    order :func:`_start` boxed them (None where a leaf was not used: zeros)."""
+    kind = type(x)
+    if kind is dict:
+        return {k: _assemble(v, cts) for k, v in x.items()}
+    if kind is list or kind is tuple or _is_named_tuple(kind):
+        elems = [_assemble(v, cts) for v in x]
+        return elems if kind is list else tuple(elems) if kind is tuple else kind(*elems)
+    return _start_cotangent(next(cts), x)
+
+
+def _start_cotangent(ct: Any, x: Any) -> Any:
+    if ct is None:
+        return vspace(x).zeros()
+    if type(ct) is _Parts:
+        return ct.dense()
+    return ct
+
+
 def backward(tape: list[tuple[Any, ...]], last: int, g: Any, sites: dict[int, str] | None = None) -> Any:
-    """Accumulate cotangents from node ``last`` back to the start of ``tape``.
+    """The cotangent of the start of ``tape`` (node 0), given cotangent ``g`` of node ``last``."""
+    return _start_cotangent(sweep(tape, last, g, sites, 1)[0], tape[0][3])
+
+
+def sweep(
+    tape: list[tuple[Any, ...]], last: int, g: Any, sites: dict[int, str] | None, starts: int
+) -> list[Any]:
+    """Accumulate cotangents from node ``last`` back to the ``starts`` start nodes at
+    the beginning of ``tape``; return their cotangents (None where unused).
 
     The tape is in creation order, which is a topological order of the graph, so
     one reverse sweep visits every node after all of its consumers. The node layouts
@@ -60,7 +140,7 @@ def backward(tape: list[tuple[Any, ...]], last: int, g: Any, sites: dict[int, st
     check = sites is not None or _debugging()
     cts: list[Any] = [None] * (last + 1)
     cts[last] = g
-    for i in range(last, 0, -1):
+    for i in range(last, starts - 1, -1):
         g = cts[i]
         if g is None:
             continue
@@ -105,12 +185,7 @@ def backward(tape: list[tuple[Any, ...]], last: int, g: Any, sites: dict[int, st
                     debug.check_cotangent(prim, argnum, ct, node_ans(tape[j]), args, (sites or {}).get(i))
                 prev = cts[j]
                 cts[j] = ct if prev is None else _add(prev, ct)
-    result = cts[0]
-    if result is None:
-        return vspace(tape[0][3]).zeros()
-    if type(result) is _Parts:
-        return result.dense()
-    return result
+    return cts[:starts]
 
 
 def _general(node: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -203,3 +203,69 @@ def test_container_elements_read_by_negative_and_positive_index():
         return params[-1] * params[1] + params[0] * params[-2]
 
     assert grad(f)([2.0, 3.0]) == [4.0, 6.0]  # f = p[1]**2 + p[0]**2
+
+
+def test_container_parameters_arrive_as_plain_containers_of_traced_values():
+    Layer = collections.namedtuple("Layer", "w b")
+    seen = {}
+
+    def loss(params):
+        seen["types"] = type(params), type(params["layers"]), type(params["layers"][0])
+        layers = params["layers"]
+        layers.append("ignored")  # a plain list: the caller's list is not touched
+        w, b = layers[0]
+        return np.sum(np.tanh(params["x"] @ w + b) ** 2)
+
+    params = {"layers": [Layer(numpy.eye(2) * 0.5, numpy.ones(2))], "x": numpy.array([[1.0, 2.0]])}
+    g = grad(loss)(params)
+    assert seen["types"] == (dict, list, Layer)
+    assert len(params["layers"]) == 1
+    w, b, x = params["layers"][0].w, params["layers"][0].b, params["x"]
+    h = numpy.tanh(x @ w + b)
+    gh = 2 * h * (1 - h**2)
+    numpy.testing.assert_allclose(g["layers"][0].w, x.T @ gh)
+    numpy.testing.assert_allclose(g["layers"][0].b, gh[0])
+    numpy.testing.assert_allclose(g["x"], gh @ w.T)
+
+
+def test_reading_container_parameters_records_nothing():
+    lengths = []
+
+    def f(params):
+        w, b = params
+        lengths.append(len(w._trace.tape))
+        return np.sum(w * b)
+
+    grad(f)([numpy.ones(3), numpy.full(3, 2.0)])
+    assert lengths == [2]  # the two start nodes, and no operation for the unpacking
+
+
+def test_a_primitive_taking_the_whole_container_still_traces_it():
+    from plugrad.misc import flatten
+
+    params = {"a": numpy.array([1.0, 2.0]), "b": [3.0, numpy.array([[4.0]])]}
+    g = grad(lambda p: np.sum(flatten(p)[0] ** 2))(params)
+    numpy.testing.assert_allclose(g["a"], [2.0, 4.0])
+    assert g["b"][0] == 6.0
+    numpy.testing.assert_allclose(g["b"][1], [[8.0]])
+
+
+def test_second_derivatives_through_container_parameters():
+    def f(params):
+        a, b = params
+        return np.sum(a**2 * b)
+
+    a, b = numpy.array([1.0, 2.0]), numpy.array([3.0, -1.0])
+    # d/da of sum(d f/d a) = d/da sum(2 a b) = 2 b; the same through a list argument.
+    g = grad(lambda p: np.sum(grad(f)(p)[0]))([a, b])
+    numpy.testing.assert_allclose(g[0], 2 * b)
+    numpy.testing.assert_allclose(g[1], 2 * a)
+    h = hessian(lambda v: f([v[:2], v[2:]]))(numpy.concatenate([a, b]))
+    numpy.testing.assert_allclose(h[:2, 2:], numpy.diag(2 * a))
+
+
+def test_unused_container_parameters_get_zeros_of_their_kind():
+    g = grad(lambda p: p[0] * 2.0)((1.5, numpy.ones((2, 2)), [numpy.float32(1.0)]))
+    assert type(g) is tuple and g[0] == 2.0
+    numpy.testing.assert_array_equal(g[1], numpy.zeros((2, 2)))
+    assert type(g[2]) is list and g[2][0].dtype == numpy.float32
