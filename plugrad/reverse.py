@@ -32,14 +32,14 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     zeros per element read.
     """
     trace = Trace()
-    trace.nested = holds_box(x)
     tape = trace.tape
     assert tape is not None
     leaves: list[Any] = []
-    start = _start(x, trace, leaves)
-    if not leaves:  # not a container of parameters, or an empty one: one start node
+    start = _start(x, trace, tape, leaves)
+    if start is None or not leaves:  # not a container of parameters, or an empty one
+        trace.nested = holds_box(x)
         start = box_type(x).new(x, trace)
-        tape.append((None, (), {}, x, ()))
+        tape.append((None, (), _NO_KWARGS, x, ()))
     try:
         end = fun(start)
         if isinstance(end, (list, tuple, dict)):
@@ -63,55 +63,83 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
         def vjp(g: Any) -> Any:
             cts = sweep(tape, last, g, sites, len(leaves))
             result = _assemble(x, iter(cts))
-            return builtins.pack(result) if any(isinstance(ct, Box) for ct in cts) else result
+            for ct in cts:
+                if isinstance(ct, Box):  # a derivative of a derivative: one traced container
+                    return builtins.pack(result)
+            return result
 
     return vjp, end._value
 
 
-def _start(x: Any, trace: Trace, leaves: list[Any]) -> Any:
+_NO_KWARGS: dict[str, Any] = {}  # the keyword arguments of every start node (never changed)
+_ndarray = np.ndarray
+_NESTED = frozenset({list, tuple, dict})
+
+
+def _start(x: Any, trace: Trace, tape: list[tuple[Any, ...]], leaves: list[Any]) -> Any:
     """``x`` with each element of its plain lists, tuples, named tuples and dicts boxed as
-    a start node of ``trace`` (appended to ``leaves``); None if ``x`` is none of those."""
+    a start node of ``trace`` (their values appended to ``leaves``); None if ``x`` is none
+    of those. Marks the trace nested if an element is itself traced."""
     kind = type(x)
-    if kind is list or kind is tuple:
-        elems = [_start_leaf(v, trace, leaves) for v in x]
-        return elems if kind is list else tuple(elems)
     if kind is dict:
-        return {k: _start_leaf(v, trace, leaves) for k, v in x.items()}
-    if _is_named_tuple(kind):
-        return kind(*[_start_leaf(v, trace, leaves) for v in x])
-    return None
+        values: Any = x.values()
+    elif kind is list or kind is tuple or _is_named_tuple(kind):
+        values = x
+    else:
+        return None
+    elems = []
+    for v in values:
+        t = type(v)
+        if t in _NESTED:
+            elems.append(_start(v, trace, tape, leaves))
+            continue
+        if t is not _ndarray and t is not float:
+            if _is_named_tuple(t):
+                elems.append(_start(v, trace, tape, leaves))
+                continue
+            if isinstance(v, Box):
+                trace.nested = True  # a derivative of a derivative
+        box = (_box_types.get(t) or box_type(v))()
+        box._value = v
+        box._trace = trace
+        box._index = len(tape)
+        tape.append((None, (), _NO_KWARGS, v, ()))
+        leaves.append(v)
+        elems.append(box)
+    if kind is list:
+        return elems
+    if kind is tuple:
+        return tuple(elems)
+    if kind is dict:
+        return dict(zip(x, elems))
+    return kind(*elems)
 
 
 def _is_named_tuple(kind: type) -> bool:
     return issubclass(kind, tuple) and hasattr(kind, "_fields")
 
 
-def _start_leaf(v: Any, trace: Trace, leaves: list[Any]) -> Any:
-    started = _start(v, trace, leaves)
-    if started is not None:
-        return started
-    tape = trace.tape
-    assert tape is not None
-    box = (_box_types.get(type(v)) or box_type(v))()
-    box._value = v
-    box._trace = trace
-    box._index = len(tape)
-    box._tangent = None
-    tape.append((None, (), {}, v, ()))
-    leaves.append(v)
-    return box
-
-
 def _assemble(x: Any, cts: Iterator[Any]) -> Any:
     """The cotangent of container ``x`` from the cotangents ``cts`` of its leaves, in the
     order :func:`_start` boxed them (None where a leaf was not used: zeros)."""
     kind = type(x)
+    elems = []
+    for v in x.values() if kind is dict else x:
+        t = type(v)
+        if t in _NESTED or (t is not _ndarray and t is not float and _is_named_tuple(t)):
+            elems.append(_assemble(v, cts))
+            continue
+        ct = next(cts)
+        if ct is None or type(ct) is _Parts:
+            ct = _start_cotangent(ct, v)
+        elems.append(ct)
+    if kind is list:
+        return elems
+    if kind is tuple:
+        return tuple(elems)
     if kind is dict:
-        return {k: _assemble(v, cts) for k, v in x.items()}
-    if kind is list or kind is tuple or _is_named_tuple(kind):
-        elems = [_assemble(v, cts) for v in x]
-        return elems if kind is list else tuple(elems) if kind is tuple else kind(*elems)
-    return _start_cotangent(next(cts), x)
+        return dict(zip(x, elems))
+    return kind(*elems)
 
 
 def _start_cotangent(ct: Any, x: Any) -> Any:

@@ -16,7 +16,7 @@ import numpy as np
 
 from plugrad import Primitive
 from plugrad_dask._util import chunks_of, is_dask
-from plugrad_numpy._util import match_dtype, shape_of, unbroadcast
+from plugrad_numpy._util import match_dtype, mean_fun, shape_of, sum_fun, unbroadcast
 
 __all__ = ["broadcast_to", "mean", "sum"]
 
@@ -96,12 +96,12 @@ def _mean_vjp(
 
 # Shapes only: a NumPy array reaches the rules as its Meta, a Dask array as itself (the
 # tape keeps every array type but ndarray whole), so the rules still see its chunks.
-sum = Primitive("numpy.sum", np.sum, complex=True, override=True, saves=("shapes",), doc=np.sum.__doc__)
+sum = Primitive("numpy.sum", sum_fun, complex=True, override=True, saves=("shapes",), doc=np.sum.__doc__)
 sum.def_vjp(_sum_vjp)
 sum.def_linear()
 sum.def_samples(lambda: _numpy().sum.samples())
 
-mean = Primitive("numpy.mean", np.mean, complex=True, override=True, saves=("shapes",), doc=np.mean.__doc__)
+mean = Primitive("numpy.mean", mean_fun, complex=True, override=True, saves=("shapes",), doc=np.mean.__doc__)
 mean.def_vjp(_mean_vjp)
 mean.def_linear()
 mean.def_samples(lambda: _numpy().mean.samples())

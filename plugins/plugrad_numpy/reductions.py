@@ -19,7 +19,7 @@ import numpy as np
 
 from plugrad import NotDifferentiableError, Primitive, Sample, gen, rand, scalar
 from plugrad.box import getval
-from plugrad_numpy._util import dtype_of, iscomplex, match_dtype, shape_of, unbroadcast
+from plugrad_numpy._util import dtype_of, iscomplex, match_dtype, mean_fun, shape_of, sum_fun, unbroadcast
 from plugrad_numpy.unary import conj, real
 
 
@@ -251,12 +251,12 @@ def _mean_vjp(g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, kee
     return expand_to(g / count(x, axis), x, axis, keepdims)
 
 
-sum = Primitive("numpy.sum", np.sum, complex=True)
+sum = Primitive("numpy.sum", sum_fun, complex=True)
 sum.def_vjp(_sum_vjp)
 sum.def_linear()
 sum.def_samples(*axis_samples())
 
-mean = Primitive("numpy.mean", np.mean, complex=True)
+mean = Primitive("numpy.mean", mean_fun, complex=True)
 mean.def_vjp(_mean_vjp)
 mean.def_linear()
 mean.def_samples(*axis_samples())
