@@ -280,3 +280,16 @@ def test_quantile_gradient_for_each_method(method: str, q: float) -> None:
     g = grad(lambda x: np.sum(np.quantile(x, q, axis=1, method=method) * weights))(x)
     reference = central_gradient(lambda x: numpy.quantile(x, q, axis=1, method=method) @ weights, x)
     numpy.testing.assert_allclose(g, reference, atol=1e-8)
+
+
+@pytest.mark.parametrize("shape", [(32, 10), (1001,), (7, 3, 5), (3,), ()])
+@pytest.mark.parametrize("dtype", ["float64", "float32", "complex128", "int64"])
+def test_sum_and_mean_of_plain_arrays_are_numpys_bit_for_bit(shape, dtype):
+    # plugrad.numpy.sum and mean call the reduction directly on a plain array.
+    rng = numpy.random.default_rng(0)
+    x = (rng.standard_normal(shape) * 100).astype(dtype)
+    for a in (x, x.T):
+        for ours, theirs in ((np.sum, numpy.sum), (np.mean, numpy.mean)):
+            got, want = ours(a), theirs(a)
+            assert type(got) is type(want) and got.dtype == want.dtype
+            assert got == want or (numpy.isnan(got) and numpy.isnan(want))
