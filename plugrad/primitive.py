@@ -539,7 +539,10 @@ def _unary_apply(prim: Primitive) -> Callable[[Box], Box]:
         box._index = len(tape)
         keep = prim.keep_args
         if keep is not True:
-            value = None if keep is None else _meta(value) if type(value) is _ndarray else value
+            if keep is None:
+                value = None
+            elif type(value) is _ndarray:
+                value = (value.dtype is _f64 and _metas64.get(value.shape)) or _meta(value)
         tape.append((prim, value, ans if prim.keep_ans else None, x._index))
         return box
 
@@ -591,10 +594,11 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
         box._index = len(tape)
         keep = prim.keep_args
         if keep is False:  # only shapes: a NumPy array shrinks to its Meta, the rest stays
+            # (a float64 array's Meta looked up inline: _meta's first lines)
             if type(xv) is _ndarray:
-                xv = _meta(xv)
+                xv = (xv.dtype is _f64 and _metas64.get(xv.shape)) or _meta(xv)
             if type(yv) is _ndarray:
-                yv = _meta(yv)
+                yv = (yv.dtype is _f64 and _metas64.get(yv.shape)) or _meta(yv)
         elif keep is None:
             xv = yv = None
         tape.append((prim, xv, yv, ans if prim.keep_ans else None, jx, jy))

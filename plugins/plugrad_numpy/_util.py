@@ -54,6 +54,11 @@ def unbroadcast(g: Any, x: Any) -> Any:
     """Sum ``g`` over the axes along which ``x`` was broadcast, and match ``x``'s dtype
     (a real argument gets a real cotangent; a float32 argument a float32 one)."""
     tx, tg = type(x), type(g)
+    if tg is np.ndarray and (tx is Meta or tx is np.ndarray):  # first order, an array argument
+        xdtype = x.dtype
+        if g.dtype is xdtype and g.shape == x.shape:
+            return g
+        return _unbroadcast_array(g, x.shape, xdtype, xdtype.kind == "c")
     if tx in _DOUBLE and tg in _DOUBLE:
         return g  # the scalar fast path: nothing to sum, no dtype to match
     if tg is np.ndarray:  # a plain cotangent (first order): NumPy directly

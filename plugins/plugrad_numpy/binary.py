@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import NonDifferentiable, Primitive, Sample, rand, scalar
-from plugrad.box import Box, getval
+from plugrad.box import Box, Meta, getval
 from plugrad_numpy._util import broadcast_like, unbroadcast
 from plugrad_numpy.unary import exp, exp2, log, sign, where_nonzero
 
@@ -71,12 +71,23 @@ def binary(
 
 # The operators' rules, written out: they run once per operation in a loop over
 # Python floats, so each skips unbroadcast when the argument and cotangent are floats.
+_ndarray = np.ndarray
+
+
+# Arrays of the cotangent's own shape and dtype (their Metas on the tape) need no
+# unbroadcast either: the common case of adding two arrays of one shape.
 def _add_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    return g if type(g) is float and type(x) is float else unbroadcast(g, x)
+    tg, tx = type(g), type(x)
+    if tg is float and tx is float or tg is _ndarray and tx is Meta and g.shape == x.shape and g.dtype is x.dtype:
+        return g
+    return unbroadcast(g, x)
 
 
 def _add_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    return g if type(g) is float and type(y) is float else unbroadcast(g, y)
+    tg, ty = type(g), type(y)
+    if tg is float and ty is float or tg is _ndarray and ty is Meta and g.shape == y.shape and g.dtype is y.dtype:
+        return g
+    return unbroadcast(g, y)
 
 
 def _sub_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:

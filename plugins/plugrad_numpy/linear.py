@@ -30,24 +30,17 @@ def _ndim(x: Any) -> int:
 # -- matmul ------------------------------------------------------------------------
 
 
-def _plain_matrices(g: Any, a: Any, b: Any) -> bool:
-    # First order, two plain matrices of one dtype: the rules are one NumPy product,
-    # and its result already has the argument's shape and dtype.
-    return (
-        type(g) is _ndarray
-        and type(a) is _ndarray
-        and type(b) is _ndarray
-        and g.ndim == a.ndim == b.ndim == 2
-        and g.dtype is a.dtype is b.dtype  # NumPy's built-in dtypes are singletons
-    )
-
-
+# First order, three plain matrices of one dtype (NumPy's built-in dtypes are
+# singletons): each rule is one NumPy product, whose result already has the argument's
+# shape and dtype. Written out in both rules, as a helper would cost a call per rule.
 _ndarray = np.ndarray
 
 
 def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
-    if _plain_matrices(g, a, b):
-        return g @ b.T
+    if type(g) is _ndarray and type(a) is _ndarray and type(b) is _ndarray:
+        dtype = g.dtype
+        if g.ndim == 2 and a.ndim == 2 and b.ndim == 2 and a.dtype is dtype and b.dtype is dtype:
+            return g @ b.T
     if _ndim(a) == 1 and _ndim(b) == 1:
         return unbroadcast(g * b, a)
     if _ndim(b) == 1:  # (..., n, k) @ (k,) -> (..., n)
@@ -58,8 +51,10 @@ def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
 
 
 def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
-    if _plain_matrices(g, a, b):
-        return a.T @ g
+    if type(g) is _ndarray and type(a) is _ndarray and type(b) is _ndarray:
+        dtype = g.dtype
+        if g.ndim == 2 and a.ndim == 2 and b.ndim == 2 and a.dtype is dtype and b.dtype is dtype:
+            return a.T @ g
     if _ndim(a) == 1 and _ndim(b) == 1:
         return unbroadcast(g * a, b)
     if _ndim(a) == 1:  # (k,) @ (..., k, m) -> (..., m)
