@@ -83,7 +83,7 @@ def _sum_vjp(
 ) -> Any:
     if is_dask(x):
         return expand(g, x, axis, keepdims)
-    return _numpy().sum.vjp_rule(0)(g, ans, x, axis, dtype, keepdims, **kw)
+    return _numpy()._sum_vjp(g, ans, x, axis, dtype, keepdims, **kw)
 
 
 def _mean_vjp(
@@ -91,7 +91,7 @@ def _mean_vjp(
 ) -> Any:
     if is_dask(x):
         return expand(g / _numpy().count(x, axis), x, axis, keepdims)
-    return _numpy().mean.vjp_rule(0)(g, ans, x, axis, dtype, keepdims, **kw)
+    return _numpy()._mean_vjp(g, ans, x, axis, dtype, keepdims, **kw)
 
 
 # Shapes only: a NumPy array reaches the rules as its Meta, a Dask array as itself (the

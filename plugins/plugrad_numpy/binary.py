@@ -77,15 +77,19 @@ _ndarray = np.ndarray
 # Arrays of the cotangent's own shape and dtype (their Metas on the tape) need no
 # unbroadcast either: the common case of adding two arrays of one shape.
 def _add_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    tg, tx = type(g), type(x)
-    if tg is float and tx is float or tg is _ndarray and tx is Meta and g.shape == x.shape and g.dtype is x.dtype:
+    if type(x) is Meta:
+        if type(g) is _ndarray and g.shape == x.shape and g.dtype is x.dtype:
+            return g
+    elif type(g) is float and type(x) is float:
         return g
     return unbroadcast(g, x)
 
 
 def _add_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    tg, ty = type(g), type(y)
-    if tg is float and ty is float or tg is _ndarray and ty is Meta and g.shape == y.shape and g.dtype is y.dtype:
+    if type(y) is Meta:
+        if type(g) is _ndarray and g.shape == y.shape and g.dtype is y.dtype:
+            return g
+    elif type(g) is float and type(y) is float:
         return g
     return unbroadcast(g, y)
 

@@ -251,12 +251,12 @@ def _mean_vjp(g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, kee
     return expand_to(g / count(x, axis), x, axis, keepdims)
 
 
-sum = Primitive("numpy.sum", sum_fun, complex=True)
+sum = Primitive("numpy.sum", sum_fun, complex=True, saves=("shapes",))
 sum.def_vjp(_sum_vjp)
 sum.def_linear()
 sum.def_samples(*axis_samples())
 
-mean = Primitive("numpy.mean", mean_fun, complex=True)
+mean = Primitive("numpy.mean", mean_fun, complex=True, saves=("shapes",))
 mean.def_vjp(_mean_vjp)
 mean.def_linear()
 mean.def_samples(*axis_samples())

@@ -119,6 +119,7 @@ arctan = elementwise("arctan", np.arctan, lambda ans, x: 1 / (1 + x * x), on_flo
 sinh = elementwise("sinh", np.sinh, lambda ans, x: cosh(x), on_float=math.sinh)
 cosh = elementwise("cosh", np.cosh, lambda ans, x: sinh(x), on_float=math.cosh)
 tanh = elementwise("tanh", np.tanh, lambda ans, x: 1 - ans * ans, saves=("ans",), on_float=math.tanh)
+tanh.def_vjp(lambda g, ans, x: g * (1 - ans * ans))  # the usual activation: one call fewer per use
 arcsinh = elementwise("arcsinh", np.arcsinh, lambda ans, x: 1 / sqrt(x * x + 1))
 arccosh = elementwise("arccosh", np.arccosh, lambda ans, x: 1 / sqrt(x * x - 1), low=1.2, high=3.0)
 arctanh = elementwise("arctanh", np.arctanh, lambda ans, x: 1 / (1 - x * x), low=-0.8, high=0.8)
