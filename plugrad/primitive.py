@@ -186,25 +186,27 @@ class Primitive:
                 x = args[0]
                 if isinstance(x, Box):
                     return self._apply1(x)
-                if not isinstance(x, _CONTAINERS):
+                if not (isinstance(x, _CONTAINERS) and holds_box(x)):
                     return self.fun(x)
             elif n == 2:
                 x, y = args
                 if isinstance(x, Box) or isinstance(y, Box):
                     return self._apply2(x, y)
-                if not (isinstance(x, _CONTAINERS) or isinstance(y, _CONTAINERS)):
+                # (A tuple in second place is taken for an option, such as a shape or axes.)
+                if not ((isinstance(x, _CONTAINERS) and holds_box(x)) or (isinstance(y, (list, dict)) and holds_box(y))):
                     return self.fun(x, y)
         trace = None
         for a in args:
             if isinstance(a, Box) and (trace is None or a._trace.level > trace.level):
                 trace = a._trace
         if trace is None:
-            if any(isinstance(a, _CONTAINERS) and holds_box(a) for a in args):
-                # A plain list, tuple or dict of traced values (the parameters a gradient
-                # passes in are one): the argument is that container, traced.
-                from plugrad.builtins import pack
+            for a in args:
+                if isinstance(a, _CONTAINERS) and holds_box(a):
+                    # A plain list, tuple or dict of traced values (the parameters a gradient
+                    # passes in are one): the argument is that container, traced.
+                    from plugrad.builtins import pack
 
-                return self(*[pack(a) for a in args], **kwargs)
+                    return self(*[pack(a) for a in args], **kwargs)
             if kwargs:
                 _check_kwargs(self, kwargs)
             return self.fun(*args, **kwargs)
@@ -526,8 +528,8 @@ def _unary_apply(prim: Primitive) -> Callable[[Box], Box]:
                 ans = prim.float_fun(value)
             except (ValueError, OverflowError):  # math raises where NumPy returns nan or inf
                 ans = prim.fun(value)
-        elif trace.nested and (isinstance(value, Box) or isinstance(value, _CONTAINERS)):
-            ans = prim(value)  # a derivative of a derivative: trace the lower level too
+        elif trace.nested and isinstance(value, Box):
+            ans = prim._apply1(value)  # a derivative of a derivative: trace the lower level too
         else:
             ans = prim.fun(value)
         try:
@@ -577,10 +579,8 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
             if tape is None:
                 return _bind(prim, (x, y))
             xv, jx, yv, jy = x, -1, y._value, y._index
-        if trace.nested and (
-            isinstance(xv, Box) or isinstance(yv, Box) or isinstance(xv, _CONTAINERS) or isinstance(yv, _CONTAINERS)
-        ):
-            ans = prim(xv, yv)  # a derivative of a derivative: trace the lower level too
+        if trace.nested and (isinstance(xv, Box) or isinstance(yv, Box)):
+            ans = prim._apply2(xv, yv)  # a derivative of a derivative: trace the lower level too
         else:
             ans = prim.fun(xv, yv)
         # Boxed as in _unary_apply, written out in both: a shared helper would cost each

@@ -35,8 +35,11 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     tape = trace.tape
     assert tape is not None
     leaves: list[Any] = []
-    start = _start(x, trace, tape, leaves)
-    if start is None or not leaves:  # not a container of parameters, or an empty one
+    kind = type(x)
+    start = None
+    if kind in _NESTED or (kind is not _ndarray and issubclass(kind, tuple)):
+        start = _start(x, trace, tape, leaves)  # None for a tuple subclass that is not a named tuple
+    if not leaves:  # not a container of parameters, or an empty one
         trace.nested = holds_box(x)
         start = box_type(x).new(x, trace)
         tape.append((None, (), _NO_KWARGS, x, ()))

@@ -22,6 +22,7 @@ __all__ = [
 
 
 _DOUBLE = frozenset({float, np.float64})
+_ndarray = np.ndarray
 
 
 def shape_of(x: Any) -> tuple[int, ...]:
@@ -54,7 +55,7 @@ def unbroadcast(g: Any, x: Any) -> Any:
     """Sum ``g`` over the axes along which ``x`` was broadcast, and match ``x``'s dtype
     (a real argument gets a real cotangent; a float32 argument a float32 one)."""
     tx, tg = type(x), type(g)
-    if tg is np.ndarray and (tx is Meta or tx is np.ndarray):  # first order, an array argument
+    if tg is _ndarray and (tx is Meta or tx is _ndarray):  # first order, an array argument
         xdtype = x.dtype
         if g.dtype is xdtype and g.shape == x.shape:
             return g

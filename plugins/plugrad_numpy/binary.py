@@ -77,19 +77,21 @@ _ndarray = np.ndarray
 # Arrays of the cotangent's own shape and dtype (their Metas on the tape) need no
 # unbroadcast either: the common case of adding two arrays of one shape.
 def _add_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    if type(x) is Meta:
+    t = type(x)
+    if t is Meta:
         if type(g) is _ndarray and g.shape == x.shape and g.dtype is x.dtype:
             return g
-    elif type(g) is float and type(x) is float:
+    elif t is float and type(g) is float:
         return g
     return unbroadcast(g, x)
 
 
 def _add_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    if type(y) is Meta:
+    t = type(y)
+    if t is Meta:
         if type(g) is _ndarray and g.shape == y.shape and g.dtype is y.dtype:
             return g
-    elif type(g) is float and type(y) is float:
+    elif t is float and type(g) is float:
         return g
     return unbroadcast(g, y)
 
