@@ -37,6 +37,14 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     leaves: list[Any] = []
     kind = type(x)
     start = None
+    if kind in _NESTED:
+        values = x if kind is not dict else list(x.values())
+        for v in values:
+            if type(v) not in _PLAIN_LEAVES:
+                break
+        else:  # the common case, a flat container of arrays and floats: boxed in one loop
+            if values:
+                return _make_vjp_flat(fun, x, kind, values, trace, tape)
     if kind in _NESTED or (kind is not _ndarray and issubclass(kind, tuple)):
         start = _start(x, trace, tape, leaves)  # None for a tuple subclass that is not a named tuple
     if not leaves:  # not a container of parameters, or an empty one
@@ -74,7 +82,51 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     return vjp, end._value
 
 
+def _make_vjp_flat(
+    fun: Callable[[Any], Any], x: Any, kind: type, values: Any, trace: Trace, tape: list[tuple[Any, ...]]
+) -> tuple[Callable[[Any], Any], Any]:
+    """:func:`make_vjp` of a flat list, tuple or dict of arrays and floats."""
+    boxes = []
+    index = 0
+    for v in values:
+        box = (_box_types.get(type(v)) or box_type(v))()
+        box._value = v
+        box._trace = trace
+        box._index = index
+        tape.append((None, (), _NO_KWARGS, v, ()))
+        boxes.append(box)
+        index += 1
+    start = boxes if kind is list else tuple(boxes) if kind is tuple else dict(zip(x, boxes))
+    try:
+        end = fun(start)
+        if isinstance(end, (list, tuple, dict)):
+            end = builtins.pack(end)  # a plain container of traced values
+    finally:
+        trace.close()
+    if not (isinstance(end, Box) and end._trace is trace):
+        warnings.warn(
+            "Output seems independent of input; its derivative is zero.", UserWarning, stacklevel=4
+        )
+        space = vspace(x)
+        return (lambda g: space.zeros()), end
+    last, sites = end._index, trace.sites
+
+    def vjp(g: Any) -> Any:
+        cts = sweep(tape, last, g, sites, index)
+        for ct in cts:
+            if ct is None or isinstance(ct, Box):  # an unused element, or a traced cotangent
+                result = _assemble(x, iter(cts))
+                for ct in cts:
+                    if isinstance(ct, Box):  # a derivative of a derivative: one traced container
+                        return builtins.pack(result)
+                return result
+        return cts if kind is list else tuple(cts) if kind is tuple else dict(zip(x, cts))
+
+    return vjp, end._value
+
+
 _NO_KWARGS: dict[str, Any] = {}  # the keyword arguments of every start node (never changed)
+_PLAIN_LEAVES = frozenset({np.ndarray, float})
 _ndarray = np.ndarray
 _NESTED = frozenset({list, tuple, dict})
 
