@@ -78,20 +78,20 @@ _ndarray = np.ndarray
 # unbroadcast either: the common case of adding two arrays of one shape.
 def _add_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     t = type(x)
-    if t is Meta:
-        if type(g) is _ndarray and g.shape == x.shape and g.dtype is x.dtype:
+    if t is float:
+        if type(g) is float:
             return g
-    elif t is float and type(g) is float:
+    elif t is Meta and type(g) is _ndarray and g.shape == x.shape and g.dtype is x.dtype:
         return g
     return unbroadcast(g, x)
 
 
 def _add_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
     t = type(y)
-    if t is Meta:
-        if type(g) is _ndarray and g.shape == y.shape and g.dtype is y.dtype:
+    if t is float:
+        if type(g) is float:
             return g
-    elif t is float and type(g) is float:
+    elif t is Meta and type(g) is _ndarray and g.shape == y.shape and g.dtype is y.dtype:
         return g
     return unbroadcast(g, y)
 
