@@ -19,7 +19,7 @@ from plugrad import forward, reverse
 from plugrad.box import Box
 from plugrad.errors import NotDifferentiableError
 from plugrad.primitive import Primitive
-from plugrad.vspace import SequenceVSpace, vspace
+from plugrad.vspace import DictVSpace, SequenceVSpace, vspace
 from plugrad.vspace import check as check_vspace
 
 __all__ = [
@@ -266,6 +266,16 @@ def jacobian(fun: Fun, argnum: Argnum = 0) -> Fun:
                 f"jacobian({_name(fun)}) supports real inputs and outputs; split complex "
                 "values into real and imaginary parts."
             )
+        for space, what, hint in (
+            (in_space, "argument", "Take it with respect to one array at a time (argnum), or make one "
+             "vector of the parameters with plugrad.misc.flatten."),
+            (out_space, "output", "Return one array (np.stack or np.concatenate the outputs)."),
+        ):
+            if isinstance(space, (SequenceVSpace, DictVSpace)):
+                raise TypeError(
+                    f"jacobian({_name(fun)}) needs an array or scalar {what}, not a "
+                    f"{space.kind.__name__}. {hint}"
+                )
         rows = [vjp(b) for b in out_space.standard_basis()]
         return stack_rows(out_space.shape + in_space.shape, *rows)
 

@@ -162,3 +162,14 @@ def test_grad_and_aux_and_value_and_grad_refuse_a_complex_loss():
         grad_and_aux(lambda z: (z * 2, None))(1.0 + 1.0j)
     with pytest.raises(TypeError, match="value_and_grad.*holomorphic_grad"):
         value_and_grad(lambda z: z * 2)(1.0 + 1.0j)
+
+
+def test_jacobian_of_containers_says_what_to_do():
+    import numpy
+
+    from plugrad import jacobian
+
+    with pytest.raises(TypeError, match=r"jacobian\(.*<lambda>\) needs an array or scalar argument, not a list.*flatten"):
+        jacobian(lambda p: p[0] * p[1])([numpy.ones(3), numpy.ones(3)])
+    with pytest.raises(TypeError, match=r"needs an array or scalar output, not a tuple.*np.stack"):
+        jacobian(lambda a: (a, 2 * a))(numpy.ones(2))
