@@ -286,7 +286,9 @@ def _general(node: tuple[Any, ...]) -> tuple[Any, ...]:
 def _add(prev: Any, ct: Any) -> Any:
     """``prev + ct`` for cotangents of any kind."""
     if type(prev) in _PLUS:
-        return prev + ct
+        # A traced ct first: ``box + array`` is the box's fast path, ``array + box`` goes
+        # through NumPy's dispatch. Addition commutes exactly.
+        return ct + prev if isinstance(ct, Box) else prev + ct
     if type(prev) is _Parts:
         return add_any(prev.dense(), ct)
     return add_any(prev, ct)

@@ -58,8 +58,8 @@ def binary(
     ``saves`` says what they read."""
     prim = Primitive(f"numpy.{name}", fun, complex=complex, saves=saves)
     prim.def_vjp(
-        lambda g, ans, x, y: unbroadcast(g * dx(ans, x, y), x),
-        lambda g, ans, x, y: unbroadcast(g * dy(ans, x, y), y),
+        lambda g, ans, x, y: unbroadcast(dx(ans, x, y) * g, x),
+        lambda g, ans, x, y: unbroadcast(dy(ans, x, y) * g, y),
     )
     prim.def_jvp(
         lambda t, ans, x, y: broadcast_like(t * dx(ans, x, y), ans),
@@ -68,6 +68,12 @@ def binary(
     prim.def_samples(*samples(**domain))
     return prim
 
+
+# In the rules the factor computed from the values comes first, the cotangent second: inside
+# a derivative of a derivative the values are traced and the cotangent usually is not, and
+# ``box * array`` takes the box's fast path where ``array * box`` goes through NumPy's
+# __array_ufunc__ dispatch (1 us more). The products are the same: elementwise
+# multiplication commutes exactly.
 
 # The operators' rules, written out: they run once per operation in a loop over
 # Python floats, so each skips unbroadcast when the argument and cotangent are floats.
@@ -101,12 +107,12 @@ def _sub_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 
 def _mul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    ct = g * y
+    ct = y * g
     return ct if type(ct) is float and type(x) is float else unbroadcast(ct, x)
 
 
 def _mul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    ct = g * x
+    ct = x * g
     return ct if type(ct) is float and type(y) is float else unbroadcast(ct, y)
 
 
@@ -175,7 +181,7 @@ def _power_term_dx(x: Any, ce: tuple[Any, Any]) -> Any:
 # function of x at every order, as autograd's ``x**0`` does, so no derivative is cut off
 # as constant.
 power_term = Primitive("numpy._power_term", _power_term, complex=True, saves=("args",))
-power_term.def_vjp(lambda g, ans, x, ce: unbroadcast(g * _power_term_dx(x, ce), x))
+power_term.def_vjp(lambda g, ans, x, ce: unbroadcast(_power_term_dx(x, ce) * g, x))
 power_term.def_jvp(lambda t, ans, x, ce: broadcast_like(t * _power_term_dx(x, ce), ans))
 power_term.def_samples(
     Sample(rand(3, low=0.5, high=2.0), (3.0, 2.0)),

@@ -51,7 +51,7 @@ def elementwise(
     """
     prim = Primitive(f"numpy.{name}", fun, complex=complex, saves=saves, float_fun=on_float)
     if float_deriv is None:
-        prim.def_vjp(lambda g, ans, x: g * deriv(ans, x))
+        prim.def_vjp(lambda g, ans, x: deriv(ans, x) * g)  # (order: see binary.py)
         prim.def_jvp(lambda t, ans, x: t * deriv(ans, x))
         prim.def_samples(*samples(low, high))
         return prim
@@ -62,7 +62,7 @@ def elementwise(
                 return g * float_deriv(x)
             except (ValueError, OverflowError):  # math raises where NumPy returns nan or inf
                 pass
-        return g * deriv(ans, x)
+        return deriv(ans, x) * g
 
     def jvp(t: Any, ans: Any, x: Any) -> Any:
         return vjp(t, ans, x)  # elementwise and holomorphic: the same product
@@ -119,7 +119,7 @@ arctan = elementwise("arctan", np.arctan, lambda ans, x: 1 / (1 + x * x), on_flo
 sinh = elementwise("sinh", np.sinh, lambda ans, x: cosh(x), on_float=math.sinh)
 cosh = elementwise("cosh", np.cosh, lambda ans, x: sinh(x), on_float=math.cosh)
 tanh = elementwise("tanh", np.tanh, lambda ans, x: 1 - ans * ans, saves=("ans",), on_float=math.tanh)
-tanh.def_vjp(lambda g, ans, x: g * (1 - ans * ans))  # the usual activation: one call fewer per use
+tanh.def_vjp(lambda g, ans, x: (1 - ans * ans) * g)  # the usual activation: one call fewer per use
 arcsinh = elementwise("arcsinh", np.arcsinh, lambda ans, x: 1 / sqrt(x * x + 1))
 arccosh = elementwise("arccosh", np.arccosh, lambda ans, x: 1 / sqrt(x * x - 1), low=1.2, high=3.0)
 arctanh = elementwise("arctanh", np.arctanh, lambda ans, x: 1 / (1 - x * x), low=-0.8, high=0.8)
