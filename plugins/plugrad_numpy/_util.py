@@ -62,11 +62,16 @@ def unbroadcast(g: Any, x: Any) -> Any:
         return _unbroadcast_array(g, x.shape, xdtype, xdtype.kind == "c")
     if tx in _DOUBLE and tg in _DOUBLE:
         return g  # the scalar fast path: nothing to sum, no dtype to match
-    if tg is np.ndarray:  # a plain cotangent (first order): NumPy directly
+    if tg is _ndarray:  # a plain cotangent (the argument may be traced): NumPy directly
         xv = x
-        if tx is not np.ndarray and tx is not Meta:
-            while isinstance(xv, Box):
-                xv = xv._value
+        while isinstance(xv, Box):
+            xv = xv._value
+        t = type(xv)
+        if t is _ndarray or t is Meta:
+            xdtype = xv.dtype
+            if g.dtype is xdtype and g.shape == xv.shape:
+                return g
+            return _unbroadcast_array(g, xv.shape, xdtype, xdtype.kind == "c")
         xdtype = getattr(xv, "dtype", None)
         target = getattr(xv, "shape", None)
         if target is None:
