@@ -103,3 +103,20 @@ def test_check_grads_catches_a_wrong_vjp():
     defvjp(bad_sin, lambda ans, x: lambda g: -g * np.cos(x))
     with pytest.raises(AssertionError, match="reverse mode"):
         check_grads(bad_sin, modes=["rev"])(0.3)
+
+
+def test_primitive_taking_a_dict_of_traced_values():
+    # A dict the function builds from traced values, or the parameters it was given, reaches
+    # an extend.primitive as one traced container, and its VJP returns a dict.
+    @primitive
+    def weighted(d):
+        return numpy.sum(d["a"] * 2.0) + numpy.sum(d["b"] ** 2)
+
+    defvjp(weighted, lambda ans, d: lambda g: {"a": g * 2.0 * numpy.ones_like(d["a"]), "b": g * 2 * d["b"]})
+    params = {"a": numpy.ones(3), "b": numpy.array([1.0, 2.0])}
+    g = grad(lambda p: weighted(p) * 3.0)(params)
+    numpy.testing.assert_allclose(g["a"], [6.0, 6.0, 6.0])
+    numpy.testing.assert_allclose(g["b"], [6.0, 12.0])
+    ga, gb = grad(lambda a, b: weighted({"a": a, "b": b}), (0, 1))(numpy.ones(2), numpy.ones(2))
+    numpy.testing.assert_allclose(ga, [2.0, 2.0])
+    numpy.testing.assert_allclose(gb, [2.0, 2.0])
