@@ -109,8 +109,9 @@ def test_primitive_taking_a_dict_of_traced_values():
     # A dict the function builds from traced values, or the parameters it was given, reaches
     # an extend.primitive as one traced container, and its VJP returns a dict.
     @primitive
-    def weighted(d):
-        return numpy.sum(d["a"] * 2.0) + numpy.sum(d["b"] ** 2)
+    def weighted(d):  # plain NumPy inside: it must receive plain values, not traced ones
+        a, b = numpy.asarray(d["a"]), numpy.asarray(d["b"])
+        return numpy.sum(a * 2.0) + numpy.sum(b**2)
 
     defvjp(weighted, lambda ans, d: lambda g: {"a": g * 2.0 * numpy.ones_like(d["a"]), "b": g * 2 * d["b"]})
     params = {"a": numpy.ones(3), "b": numpy.array([1.0, 2.0])}
