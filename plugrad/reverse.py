@@ -36,21 +36,24 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     assert tape is not None
     leaves: list[Any] = []
     kind = type(x)
-    start = None
+    flat = False
     if kind in _NESTED:
         values = x if kind is not dict else list(x.values())
         for v in values:
             if type(v) not in _PLAIN_LEAVES:
                 break
         else:  # the common case, a flat container of arrays and floats: boxed in one loop
-            if values:
-                return _make_vjp_flat(fun, x, kind, values, trace, tape)
-    if kind in _NESTED or (kind is not _ndarray and issubclass(kind, tuple)):
-        start = _start(x, trace, tape, leaves)  # None for a tuple subclass that is not a named tuple
-    if not leaves:  # not a container of parameters, or an empty one
-        trace.nested = holds_box(x)
-        start = box_type(x).new(x, trace)
-        tape.append((None, (), _NO_KWARGS, x, ()))
+            flat = len(values) > 0
+    if flat:
+        start = _start_flat(x, kind, values, trace, tape)
+    else:
+        start = None
+        if kind in _NESTED or (kind is not _ndarray and issubclass(kind, tuple)):
+            start = _start(x, trace, tape, leaves)  # None for a tuple subclass that is not a named tuple
+        if not leaves:  # not a container of parameters, or an empty one
+            trace.nested = holds_box(x)
+            start = box_type(x).new(x, trace)
+            tape.append((None, (), _NO_KWARGS, x, ()))
     try:
         end = fun(start)
         if isinstance(end, (list, tuple, dict)):
@@ -64,7 +67,17 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
         space = vspace(x)
         return (lambda g: space.zeros()), end
     last, sites = end._index, trace.sites
-    if not leaves:
+    if flat:
+        n = len(values)
+
+        def vjp(g: Any) -> Any:
+            cts = sweep(tape, last, g, sites, n)
+            for ct in cts:
+                if ct is None or isinstance(ct, Box):  # an unused element, or a traced cotangent
+                    return _assembled(x, cts)
+            return cts if kind is list else tuple(cts) if kind is tuple else dict(zip(x, cts))
+
+    elif not leaves:
 
         def vjp(g: Any) -> Any:
             return _start_cotangent(sweep(tape, last, g, sites, 1)[0], x)
@@ -72,20 +85,14 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     else:
 
         def vjp(g: Any) -> Any:
-            cts = sweep(tape, last, g, sites, len(leaves))
-            result = _assemble(x, iter(cts))
-            for ct in cts:
-                if isinstance(ct, Box):  # a derivative of a derivative: one traced container
-                    return builtins.pack(result)
-            return result
+            return _assembled(x, sweep(tape, last, g, sites, len(leaves)))
 
     return vjp, end._value
 
 
-def _make_vjp_flat(
-    fun: Callable[[Any], Any], x: Any, kind: type, values: Any, trace: Trace, tape: list[tuple[Any, ...]]
-) -> tuple[Callable[[Any], Any], Any]:
-    """:func:`make_vjp` of a flat list, tuple or dict of arrays and floats."""
+def _start_flat(x: Any, kind: type, values: Any, trace: Trace, tape: list[tuple[Any, ...]]) -> Any:
+    """A flat list, tuple or dict of arrays and floats with each element boxed as a start
+    node of ``trace``."""
     boxes = []
     index = 0
     for v in values:
@@ -96,33 +103,17 @@ def _make_vjp_flat(
         tape.append((None, (), _NO_KWARGS, v, ()))
         boxes.append(box)
         index += 1
-    start = boxes if kind is list else tuple(boxes) if kind is tuple else dict(zip(x, boxes))
-    try:
-        end = fun(start)
-        if isinstance(end, (list, tuple, dict)):
-            end = builtins.pack(end)  # a plain container of traced values
-    finally:
-        trace.close()
-    if not (isinstance(end, Box) and end._trace is trace):
-        warnings.warn(
-            "Output seems independent of input; its derivative is zero.", UserWarning, stacklevel=4
-        )
-        space = vspace(x)
-        return (lambda g: space.zeros()), end
-    last, sites = end._index, trace.sites
+    return boxes if kind is list else tuple(boxes) if kind is tuple else dict(zip(x, boxes))
 
-    def vjp(g: Any) -> Any:
-        cts = sweep(tape, last, g, sites, index)
-        for ct in cts:
-            if ct is None or isinstance(ct, Box):  # an unused element, or a traced cotangent
-                result = _assemble(x, iter(cts))
-                for ct in cts:
-                    if isinstance(ct, Box):  # a derivative of a derivative: one traced container
-                        return builtins.pack(result)
-                return result
-        return cts if kind is list else tuple(cts) if kind is tuple else dict(zip(x, cts))
 
-    return vjp, end._value
+def _assembled(x: Any, cts: list[Any]) -> Any:
+    """The cotangent of container ``x`` from its leaves' cotangents: one traced container if
+    any of them is traced (a derivative of a derivative)."""
+    result = _assemble(x, iter(cts))
+    for ct in cts:
+        if isinstance(ct, Box):
+            return builtins.pack(result)
+    return result
 
 
 _NO_KWARGS: dict[str, Any] = {}  # the keyword arguments of every start node (never changed)
