@@ -75,7 +75,7 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
             for ct in cts:
                 if ct is None or isinstance(ct, Box):  # an unused element, or a traced cotangent
                     return _assembled(x, cts)
-            return cts if kind is list else tuple(cts) if kind is tuple else dict(zip(x, cts))
+            return _rebuild(x, kind, cts)
 
     elif not leaves:
 
@@ -103,7 +103,7 @@ def _start_flat(x: Any, kind: type, values: Any, trace: Trace, tape: list[tuple[
         tape.append((None, (), _NO_KWARGS, v, ()))
         boxes.append(box)
         index += 1
-    return boxes if kind is list else tuple(boxes) if kind is tuple else dict(zip(x, boxes))
+    return _rebuild(x, kind, boxes)
 
 
 def _assembled(x: Any, cts: list[Any]) -> Any:
@@ -152,6 +152,12 @@ def _start(x: Any, trace: Trace, tape: list[tuple[Any, ...]], leaves: list[Any])
         tape.append((None, (), _NO_KWARGS, v, ()))
         leaves.append(v)
         elems.append(box)
+    return _rebuild(x, kind, elems)
+
+
+def _rebuild(x: Any, kind: type, elems: list[Any]) -> Any:
+    """A container of ``x``'s kind (list, tuple, dict with ``x``'s keys, or named tuple)
+    holding ``elems`` in ``x``'s order."""
     if kind is list:
         return elems
     if kind is tuple:
@@ -179,13 +185,7 @@ def _assemble(x: Any, cts: Iterator[Any]) -> Any:
         if ct is None or type(ct) is _Parts:
             ct = _start_cotangent(ct, v)
         elems.append(ct)
-    if kind is list:
-        return elems
-    if kind is tuple:
-        return tuple(elems)
-    if kind is dict:
-        return dict(zip(x, elems))
-    return kind(*elems)
+    return _rebuild(x, kind, elems)
 
 
 def _start_cotangent(ct: Any, x: Any) -> Any:
