@@ -213,6 +213,7 @@ def sweep(
     """
     check = sites is not None or _debugging()
     cts: list[Any] = [None] * (last + 1)
+    owned: set[int] = set()  # nodes whose cotangent is a sum this sweep made (see _accumulate)
     cts[last] = g
     for i in range(last, starts - 1, -1):
         g = cts[i]
@@ -231,7 +232,10 @@ def sweep(
             rule = rules[0] if rules else None
             ct = (rule or prim.vjp_rule(0))(g, ans, x)
             prev = cts[j]
-            cts[j] = ct if prev is None else _add(prev, ct)
+            if prev is None:
+                cts[j] = ct
+            else:
+                _accumulate(cts, owned, j, prev, ct)
         elif n == 6:  # two arguments
             prim, x, y, ans, jx, jy = node
             if prim is _take and _Parts.accepts(y):
@@ -242,12 +246,18 @@ def sweep(
                 rule = rules[0] if rules else None
                 ct = (rule or prim.vjp_rule(0))(g, ans, x, y)
                 prev = cts[jx]
-                cts[jx] = ct if prev is None else _add(prev, ct)
+                if prev is None:
+                    cts[jx] = ct
+                else:
+                    _accumulate(cts, owned, jx, prev, ct)
             if jy >= 0:
                 rule = rules[1] if len(rules) > 1 else None
                 ct = (rule or prim.vjp_rule(1))(g, ans, x, y)
                 prev = cts[jy]
-                cts[jy] = ct if prev is None else _add(prev, ct)
+                if prev is None:
+                    cts[jy] = ct
+                else:
+                    _accumulate(cts, owned, jy, prev, ct)
         else:
             prim, args, kwargs, ans, links = _general(node)
             if prim is _take and not check and _Parts.accepts(args[1]):
@@ -258,7 +268,10 @@ def sweep(
                 if check:
                     debug.check_cotangent(prim, argnum, ct, node_ans(tape[j]), args, (sites or {}).get(i))
                 prev = cts[j]
-                cts[j] = ct if prev is None else _add(prev, ct)
+                if prev is None:
+                    cts[j] = ct
+                else:
+                    _accumulate(cts, owned, j, prev, ct)
     return cts[:starts]
 
 
@@ -272,6 +285,31 @@ def _general(node: tuple[Any, ...]) -> tuple[Any, ...]:
         return prim, (x,), {}, ans, ((0, j),)
     prim, x, y, ans, jx, jy = node
     return prim, (x, y), {}, ans, tuple((argnum, j) for argnum, j in ((0, jx), (1, jy)) if j >= 0)
+
+
+def _accumulate(cts: list[Any], owned: set[int], j: int, prev: Any, ct: Any) -> None:
+    """Add cotangent ``ct`` to ``prev``, the cotangent node ``j`` has so far.
+
+    The first sum of two NumPy arrays is a new array, which only ``cts[j]`` holds until
+    node ``j`` is pulled back (every later reader of it comes after): ``j`` joins
+    ``owned``, and later cotangents of the same shape and dtype are added into it in
+    place, as a hand-written gradient accumulates a weight's gradient with ``+=``
+    (a recurrent network's weights get one cotangent per step). Arrays a rule returned
+    are never written to: they may be the cotangent of another node too, or a user's.
+    """
+    if type(prev) is _ndarray and type(ct) is _ndarray:
+        if j in owned:
+            if ct.shape == prev.shape and ct.dtype is prev.dtype:
+                prev += ct  # in place: the same sum as prev + ct, bit for bit
+                return
+        else:
+            cts[j] = prev + ct
+            owned.add(j)
+            return
+    elif type(prev) in _PLUS:  # _add's first case, written out: floats take this path
+        cts[j] = ct + prev if isinstance(ct, Box) else prev + ct
+        return
+    cts[j] = _add(prev, ct)
 
 
 def _add(prev: Any, ct: Any) -> Any:

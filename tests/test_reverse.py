@@ -45,6 +45,39 @@ def test_fan_out_accumulates():
     assert grad(f)(x) == pytest.approx(expected)
 
 
+
+def test_fan_out_of_arrays_adds_in_place_but_writes_no_array_it_did_not_make():
+    # w gets one cotangent per step. The sweep adds them into the first sum it made; the
+    # cotangent given to vjp and the arrays the rules return (add passes its cotangent
+    # to both arguments) must come through unchanged.
+    w0 = numpy.array([[0.5, -1.0], [2.0, 0.25]])
+    steps = 6
+
+    def f(w):
+        h = w
+        for _ in range(steps):
+            h = h + w  # pass-through cotangents: one array for both arguments
+        return h * 1.0
+
+    g = numpy.array([[1.0, 2.0], [3.0, 4.0]])
+    kept = g.copy()
+    vjp, _ = make_vjp(f)(w0)
+    numpy.testing.assert_array_equal(vjp(g), (steps + 1) * kept)
+    numpy.testing.assert_array_equal(g, kept)
+    numpy.testing.assert_array_equal(vjp(g), (steps + 1) * kept)  # a second sweep starts afresh
+
+    def shared(w):  # one cotangent array reaching a node twice, and the node summed again
+        y = w * 2.0
+        z = y + y
+        return z + y * 3.0 + np.sin(y)
+
+    expected = 2.0 * (2.0 + 3.0 + numpy.cos(2.0 * w0))
+    numpy.testing.assert_allclose(grad(lambda w: np.sum(shared(w)))(w0), expected, rtol=1e-15)
+    vjp, _ = make_vjp(shared)(w0)
+    ones = numpy.ones_like(w0)
+    numpy.testing.assert_allclose(vjp(ones), expected, rtol=1e-15)
+    numpy.testing.assert_array_equal(ones, 1.0)
+
 def test_finished_gradient_holds_no_memory():
     refs = []
 
