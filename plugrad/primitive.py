@@ -99,6 +99,9 @@ class Primitive:
         "float_fun",
         "_apply1",
         "_apply2",
+        "_vjp0",
+        "_vjp1",
+        "_family",
         "__dict__",  # holds the docstring and __wrapped__, for help() and inspect
         "__weakref__",
     )
@@ -124,6 +127,12 @@ class Primitive:
         self._apply2 = _binary_apply(self, False)
         self.vjps: list[Rule | None] = []
         self.jvps: list[Rule | None] = []
+        # The backward pass calls the VJP rules of arguments 0 and 1 through these two
+        # slots, which always hold a callable (see _resolve_vjps). Primitives made by
+        # alias share their rule tables: each is in the others' family, so a rule set
+        # on one reaches them all.
+        self._family: list[Primitive] = [self]
+        self._resolve_vjps()
         # Rules taking the argument number first, for variadic primitives.
         self.vjp_argnum: Rule | None = None
         self.jvp_argnum: Rule | None = None
@@ -154,6 +163,9 @@ class Primitive:
             twin.__dict__["_doc_from"] = self
         twin.float_fun = self.float_fun
         twin.vjps, twin.jvps, twin.sample_sets = self.vjps, self.jvps, self.sample_sets
+        twin._family = self._family
+        self._family.append(twin)
+        twin._resolve_vjps()
         twin.vjp_argnum, twin.jvp_argnum = self.vjp_argnum, self.jvp_argnum
         twin.xfail, twin.tolerances = self.xfail, self.tolerances
         twin.keep_ans, twin.keep_args = self.keep_ans, self.keep_args
@@ -261,7 +273,19 @@ class Primitive:
     def def_vjp(self, *rules: Rule | None, argnums: Iterable[int] | None = None) -> Primitive:
         """Set VJP rules, one per argument in order (``None`` for none), or for ``argnums``."""
         _set_rules(self.vjps, rules, argnums)
+        for prim in self._family:
+            prim._resolve_vjps()
         return self
+
+    def _resolve_vjps(self) -> None:
+        """Fill the slots the backward pass calls: argument 0's and 1's rule from the
+        table, or, where the table has none, a callable that looks the rule up when it
+        is called (``def_vjp_argnum``'s rule, or the error saying there is none)."""
+        rules = self.vjps
+        self._vjp0 = rules[0] if rules and rules[0] is not None else functools.partial(_vjp_by_lookup, self, 0)
+        self._vjp1 = (
+            rules[1] if len(rules) > 1 and rules[1] is not None else functools.partial(_vjp_by_lookup, self, 1)
+        )
 
     def def_jvp(self, *rules: Rule | None, argnums: Iterable[int] | None = None) -> Primitive:
         """Set JVP rules, one per argument in order (``None`` for none), or for ``argnums``."""
@@ -353,6 +377,10 @@ class Primitive:
             else:
                 out.append(s)
         return out
+
+
+def _vjp_by_lookup(prim: Primitive, argnum: int, *args: Any, **kwargs: Any) -> Any:
+    return prim.vjp_rule(argnum)(*args, **kwargs)
 
 
 def _set_rules(table: list[Rule | None], rules: tuple[Rule | None, ...], argnums: Iterable[int] | None) -> None:

@@ -182,18 +182,12 @@ def _assemble(x: Any, cts: Iterator[Any]) -> Any:
             elems.append(_assemble(v, cts))
             continue
         ct = next(cts)
-        if ct is None or type(ct) is _Parts:
-            ct = _start_cotangent(ct, v)
-        elems.append(ct)
+        elems.append(vspace(v).zeros() if ct is None else ct)
     return _rebuild(x, kind, elems)
 
 
 def _start_cotangent(ct: Any, x: Any) -> Any:
-    if ct is None:
-        return vspace(x).zeros()
-    if type(ct) is _Parts:
-        return ct.dense()
-    return ct
+    return vspace(x).zeros() if ct is None else ct
 
 
 def backward(tape: list[tuple[Any, ...]], last: int, g: Any, sites: dict[int, str] | None = None) -> Any:
@@ -209,59 +203,57 @@ def sweep(
 
     The tape is in creation order, which is a topological order of the graph, so
     one reverse sweep visits every node after all of its consumers. The node layouts
-    are described in :mod:`plugrad.primitive`; the two small ones are unpacked inline.
+    are described in :mod:`plugrad.primitive`; the two small ones are unpacked inline,
+    the commonest (two arguments) first, and their rules are called through the
+    primitive's ``_vjp0`` and ``_vjp1`` slots, which always hold a callable.
     """
     check = sites is not None or _debugging()
     cts: list[Any] = [None] * (last + 1)
-    owned: set[int] = set()  # nodes whose cotangent is a sum this sweep made (see _accumulate)
     cts[last] = g
+    owned: set[int] = set()  # nodes whose cotangent is a sum this sweep made (see _accumulate)
+    parts: dict[int, _Parts] = {}  # containers read element by element: their cotangents so far
     for i in range(last, starts - 1, -1):
         g = cts[i]
-        if g is None:
+        if parts and i in parts:
+            g = _with_parts(g, parts.pop(i))
+        elif g is None:
             continue
         cts[i] = None  # release each cotangent as soon as it has been used
-        if type(g) is _Parts:
-            g = g.dense()
         node = tape[i]
         if check:
             node = _general(node)
         n = len(node)
-        if n == 4:  # one traced argument
-            prim, x, ans, j = node
-            rules = prim.vjps
-            rule = rules[0] if rules else None
-            ct = (rule or prim.vjp_rule(0))(g, ans, x)
-            prev = cts[j]
-            if prev is None:
-                cts[j] = ct
-            else:
-                _accumulate(cts, owned, j, prev, ct)
-        elif n == 6:  # two arguments
+        if n == 6:  # two arguments
             prim, x, y, ans, jx, jy = node
             if prim is _take and _Parts.accepts(y):
-                _take_back(cts, jx, x, y, g)
+                _take_back(parts, jx, x, y, g)
                 continue
-            rules = prim.vjps
             if jx >= 0:
-                rule = rules[0] if rules else None
-                ct = (rule or prim.vjp_rule(0))(g, ans, x, y)
+                ct = prim._vjp0(g, ans, x, y)
                 prev = cts[jx]
                 if prev is None:
                     cts[jx] = ct
                 else:
                     _accumulate(cts, owned, jx, prev, ct)
             if jy >= 0:
-                rule = rules[1] if len(rules) > 1 else None
-                ct = (rule or prim.vjp_rule(1))(g, ans, x, y)
+                ct = prim._vjp1(g, ans, x, y)
                 prev = cts[jy]
                 if prev is None:
                     cts[jy] = ct
                 else:
                     _accumulate(cts, owned, jy, prev, ct)
+        elif n == 4:  # one traced argument
+            prim, x, ans, j = node
+            ct = prim._vjp0(g, ans, x)
+            prev = cts[j]
+            if prev is None:
+                cts[j] = ct
+            else:
+                _accumulate(cts, owned, j, prev, ct)
         else:
-            prim, args, kwargs, ans, links = _general(node)
+            prim, args, kwargs, ans, links = node
             if prim is _take and not check and _Parts.accepts(args[1]):
-                _take_back(cts, links[0][1], args[0], args[1], g)
+                _take_back(parts, links[0][1], args[0], args[1], g)
                 continue
             for argnum, j in links:
                 ct = prim.vjp_rule(argnum)(g, ans, *args, **kwargs)
@@ -272,6 +264,8 @@ def sweep(
                     cts[j] = ct
                 else:
                     _accumulate(cts, owned, j, prev, ct)
+    for j in parts:  # start nodes read element by element
+        cts[j] = _with_parts(cts[j], parts[j])
     return cts[:starts]
 
 
@@ -318,23 +312,26 @@ def _add(prev: Any, ct: Any) -> Any:
         # A traced ct first: ``box + array`` is the box's fast path, ``array + box`` goes
         # through NumPy's dispatch. Addition commutes exactly.
         return ct + prev if isinstance(ct, Box) else prev + ct
-    if type(prev) is _Parts:
-        return add_any(prev.dense(), ct)
     return add_any(prev, ct)
 
 
-def _take_back(cts: list[Any], j: int, container: Any, index: Any, g: Any) -> None:
-    """The cotangent of ``container[index]``: gathered element by element, sparsely,
-    instead of a container of zeros per element read."""
+def _take_back(parts: dict[int, _Parts], j: int, container: Any, index: Any, g: Any) -> None:
+    """The cotangent of ``container[index]``, node ``j``'s element: gathered element by
+    element, sparsely, instead of a container of zeros per element read."""
     if type(index) is int and index < 0:
         index += len(container)  # x[-1] and x[n - 1] are one element
-    prev = cts[j]
-    if prev is None:
-        cts[j] = _Parts(container, {index: g})
-    elif type(prev) is _Parts:
-        prev.add(index, g)
+    known = parts.get(j)
+    if known is None:
+        parts[j] = _Parts(container, {index: g})
     else:
-        cts[j] = add_any(prev, _Parts(container, {index: g}).dense())
+        known.add(index, g)
+
+
+def _with_parts(g: Any, known: _Parts) -> Any:
+    """A container's whole cotangent: what was read element by element, plus ``g``
+    (None, or the cotangent of uses of the container as a whole)."""
+    dense = known.dense()
+    return dense if g is None else add_any(g, dense)
 
 
 class _Parts:

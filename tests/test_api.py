@@ -155,6 +155,18 @@ def test_builtins_containers_stay_traced():
     assert grad(f)(3.0) == pytest.approx(12.0)
 
 
+def test_traced_container_read_element_by_element_and_used_whole():
+    from plugrad.misc import flatten
+
+    def f(x):
+        pair = builtins.tuple((x, 3.0 * x))
+        whole = np.sum(flatten(pair)[0])  # the container as one argument: x + 3x
+        return pair[0] * pair[1] + whole + pair[1]  # 3x**2 + 4x + 3x
+
+    assert grad(f)(2.0) == pytest.approx(19.0)
+    assert grad(grad(f))(2.0) == pytest.approx(6.0)
+
+
 def test_complex_convention_and_holomorphic_grad():
     # Real-valued f of complex z: the gradient is conj of (df/dx + i df/dy).
     z = 1.0 + 2.0j

@@ -121,3 +121,17 @@ def test_primitive_taking_a_dict_of_traced_values():
     ga, gb = grad(lambda a, b: weighted({"a": a, "b": b}), (0, 1))(numpy.ones(2), numpy.ones(2))
     numpy.testing.assert_allclose(ga, [2.0, 2.0])
     numpy.testing.assert_allclose(gb, [2.0, 2.0])
+
+
+def test_rules_set_on_a_primitive_reach_the_primitives_aliased_from_it():
+    from plugrad import NotDifferentiableError, Primitive
+
+    twice = Primitive("test.twice", lambda x: 2.0 * x)
+    alias = twice.alias("test.twice_again", lambda x: x + x)
+    with pytest.raises(NotDifferentiableError, match=r"test.twice_again has no VJP for argument 0"):
+        grad(alias)(1.0)
+    twice.def_vjp(lambda g, ans, x: 2.0 * g)
+    assert grad(alias)(1.0) == 2.0
+    alias.def_vjp(lambda g, ans, x: 2.5 * g)  # a replaced rule reaches the other one too
+    assert grad(twice)(1.0) == 2.5
+    assert grad(alias)(1.0) == 2.5
