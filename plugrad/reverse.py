@@ -286,20 +286,26 @@ def _accumulate(cts: list[Any], owned: set[int], j: int, prev: Any, ct: Any) -> 
 
     The first sum of two NumPy arrays is a new array, which only ``cts[j]`` holds until
     node ``j`` is pulled back (every later reader of it comes after): ``j`` joins
-    ``owned``, and later cotangents of the same shape and dtype are added into it in
-    place, as a hand-written gradient accumulates a weight's gradient with ``+=``
+    ``owned``, and later cotangents of its dtype are added into it in place (NumPy
+    refuses one that would make it larger), as a hand-written gradient accumulates a weight's gradient with ``+=``
     (a recurrent network's weights get one cotangent per step). Arrays a rule returned
     are never written to: they may be the cotangent of another node too, or a user's.
     """
-    if type(prev) is _ndarray and type(ct) is _ndarray:
-        if j in owned:
-            if ct.shape == prev.shape and ct.dtype is prev.dtype:
+    if type(prev) is float and type(ct) is float:  # a loop over Python floats
+        cts[j] = prev + ct
+        return
+    if j in owned:  # prev is a NumPy array this sweep made
+        if type(ct) is _ndarray and ct.dtype is prev.dtype:
+            try:
                 prev += ct  # in place: the same sum as prev + ct, bit for bit
                 return
-        else:
-            cts[j] = prev + ct
-            owned.add(j)
-            return
+            except ValueError:  # ct has more elements than prev (no rule returns that)
+                pass
+        owned.discard(j)
+    elif type(prev) is _ndarray and type(ct) is _ndarray:
+        cts[j] = prev + ct
+        owned.add(j)
+        return
     elif type(prev) in _PLUS:  # _add's first case, written out: floats take this path
         cts[j] = ct + prev if isinstance(ct, Box) else prev + ct
         return
