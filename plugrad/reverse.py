@@ -303,8 +303,9 @@ def _accumulate(cts: list[Any], owned: set[int], j: int, prev: Any, ct: Any) -> 
                 pass
         owned.discard(j)
     elif type(prev) is _ndarray and type(ct) is _ndarray:
-        cts[j] = prev + ct
-        owned.add(j)
+        cts[j] = total = prev + ct
+        if type(total) is _ndarray:  # (two 0-d arrays add up to a NumPy scalar)
+            owned.add(j)
         return
     elif type(prev) in _PLUS:  # _add's first case, written out: floats take this path
         cts[j] = ct + prev if isinstance(ct, Box) else prev + ct

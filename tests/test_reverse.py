@@ -78,6 +78,13 @@ def test_fan_out_of_arrays_adds_in_place_but_writes_no_array_it_did_not_make():
     numpy.testing.assert_allclose(vjp(ones), expected, rtol=1e-15)
     numpy.testing.assert_array_equal(ones, 1.0)
 
+def test_fan_out_of_zero_dimensional_arrays():
+    # Two 0-d arrays (the cotangents of np.sum here) add up to a NumPy scalar, which
+    # cannot be added into in place.
+    vjp, _ = make_vjp(lambda x: np.sum(x) + np.sum(x) * 2.0 + np.sum(x) * 3.0 + np.sum(x))(numpy.array(1.5))
+    assert vjp(1.0) == 7.0
+
+
 def test_finished_gradient_holds_no_memory():
     refs = []
 
