@@ -125,7 +125,10 @@ class Primitive:
         self.float_fun = float_fun
         self._apply1 = _unary_apply(self)
         self._apply2 = _binary_apply(self, False)
+        #: VJP rules by argument number (None where there is none). Set them with
+        #: :meth:`def_vjp`, which also updates the slots the backward pass calls them through.
         self.vjps: list[Rule | None] = []
+        #: JVP rules by argument number (None where there is none); set them with :meth:`def_jvp`.
         self.jvps: list[Rule | None] = []
         # The backward pass calls the VJP rules of arguments 0 and 1 through these two
         # slots, which always hold a callable (see _resolve_vjps). Primitives made by
