@@ -16,7 +16,7 @@ import numpy as np
 
 from plugrad import NonDifferentiable, Primitive, Sample, rand, scalar
 from plugrad.box import Box, Meta, getval
-from plugrad_numpy._util import broadcast_like, unbroadcast
+from plugrad_numpy._util import _unbroadcast_array, broadcast_like, unbroadcast
 from plugrad_numpy.unary import exp, exp2, log, sign, where_nonzero
 
 Partial = Callable[[Any, Any, Any], Any]
@@ -81,14 +81,18 @@ _ndarray = np.ndarray
 
 
 # Arrays of the cotangent's own shape and dtype (their Metas on the tape) need no
-# unbroadcast either: the common case of adding two arrays of one shape.
+# unbroadcast either: the common case of adding two arrays of one shape. One that was
+# broadcast (a bias) is summed by NumPy's reduction without unbroadcast's other checks.
 def _add_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     t = type(x)
     if t is float:
         if type(g) is float:
             return g
-    elif t is Meta and type(g) is _ndarray and g.shape == x.shape and g.dtype is x.dtype:
-        return g
+    elif t is Meta and type(g) is _ndarray:
+        dtype = x.dtype
+        if g.shape == x.shape and g.dtype is dtype:
+            return g
+        return _unbroadcast_array(g, x.shape, dtype, dtype.kind == "c")  # a bias, say
     return unbroadcast(g, x)
 
 
@@ -97,8 +101,11 @@ def _add_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
     if t is float:
         if type(g) is float:
             return g
-    elif t is Meta and type(g) is _ndarray and g.shape == y.shape and g.dtype is y.dtype:
-        return g
+    elif t is Meta and type(g) is _ndarray:
+        dtype = y.dtype
+        if g.shape == y.shape and g.dtype is dtype:
+            return g
+        return _unbroadcast_array(g, y.shape, dtype, dtype.kind == "c")  # a bias, say
     return unbroadcast(g, y)
 
 
