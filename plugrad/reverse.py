@@ -182,7 +182,7 @@ def _assemble(x: Any, cts: Iterator[Any]) -> Any:
             elems.append(_assemble(v, cts))
             continue
         ct = next(cts)
-        elems.append(vspace(v).zeros() if ct is None else ct)
+        elems.append(_start_cotangent(ct, v))
     return _rebuild(x, kind, elems)
 
 
@@ -287,11 +287,12 @@ def _accumulate(cts: list[Any], owned: set[int], j: int, prev: Any, ct: Any) -> 
     The first sum of two NumPy arrays is a new array, which only ``cts[j]`` holds until
     node ``j`` is pulled back (every later reader of it comes after): ``j`` joins
     ``owned``, and later cotangents of its dtype are added into it in place (NumPy
-    refuses one that would make it larger), as a hand-written gradient accumulates a weight's gradient with ``+=``
-    (a recurrent network's weights get one cotangent per step). Arrays a rule returned
-    are never written to: they may be the cotangent of another node too, or a user's.
+    refuses one that would make it larger), as a hand-written gradient accumulates a
+    weight's gradient with ``+=`` (a recurrent network's weights get one cotangent per
+    step). Arrays a rule returned are never written to: they may be the cotangent of
+    another node too, or a user's. Everything else is :func:`_add`'s.
     """
-    if type(prev) is float and type(ct) is float:  # a loop over Python floats
+    if type(prev) is float and type(ct) is float:  # a loop over Python floats, without _add's frame
         cts[j] = prev + ct
         return
     if j in owned:  # prev is a NumPy array this sweep made
@@ -306,9 +307,6 @@ def _accumulate(cts: list[Any], owned: set[int], j: int, prev: Any, ct: Any) -> 
         cts[j] = total = prev + ct
         if type(total) is _ndarray:  # (two 0-d arrays add up to a NumPy scalar)
             owned.add(j)
-        return
-    elif type(prev) in _PLUS:  # _add's first case, written out: floats take this path
-        cts[j] = ct + prev if isinstance(ct, Box) else prev + ct
         return
     cts[j] = _add(prev, ct)
 
