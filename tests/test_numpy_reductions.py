@@ -12,7 +12,7 @@ import pytest
 
 import plugrad
 import plugrad.numpy as np
-from plugrad import Box, NonDifferentiable, Primitive, grad, hessian, jacobian
+from plugrad import Box, NonDifferentiable, Primitive, elementwise_grad, grad, hessian, jacobian
 from plugrad.forward import make_jvp
 from plugrad.gradcheck import check_primitive
 from plugrad.test_util import check_grads
@@ -293,3 +293,16 @@ def test_sum_and_mean_of_plain_arrays_are_numpys_bit_for_bit(shape, dtype):
             got, want = ours(a), theirs(a)
             assert type(got) is type(want) and got.dtype == want.dtype
             assert got == want or (numpy.isnan(got) and numpy.isnan(want))
+
+
+@pytest.mark.parametrize("shape", [(32, 10), (5,), (1,), (200, 100)])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_gradient_of_a_mean_is_one_over_its_size_in_the_arguments_dtype(shape, dtype):
+    # A float64 loss's mean takes a written-out path in the backward pass; (200, 100) is
+    # past its size limit and float32 never takes it: all must agree.
+    x = numpy.random.default_rng(1).standard_normal(shape).astype(dtype)
+    g = grad(np.mean)(x)
+    assert type(g) is numpy.ndarray and g.dtype == x.dtype and g.shape == x.shape
+    numpy.testing.assert_array_equal(g, numpy.full(shape, 1 / x.size, dtype))
+    h = elementwise_grad(lambda x: grad(np.mean)(x) * x)(x)  # the rule traced, one level up
+    numpy.testing.assert_allclose(h, numpy.full(shape, 1 / x.size), rtol=1e-6)
