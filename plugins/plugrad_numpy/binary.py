@@ -93,6 +93,9 @@ def _add_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
         if g.shape == x.shape and g.dtype is dtype:
             return g
         return _unbroadcast_array(g, x.shape, dtype, dtype.kind == "c")  # a bias, say
+    ty = type(y)
+    if ty is float or ty is int:  # x plus a real Python number: g has x's shape and dtype
+        return g
     return unbroadcast(g, x)
 
 
@@ -106,21 +109,35 @@ def _add_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
         if g.shape == y.shape and g.dtype is dtype:
             return g
         return _unbroadcast_array(g, y.shape, dtype, dtype.kind == "c")  # a bias, say
+    tx = type(x)
+    if tx is float or tx is int:
+        return g
     return unbroadcast(g, y)
 
 
 def _sub_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    return -g if type(g) is float and type(y) is float else unbroadcast(-g, y)
+    tx = type(x)
+    if (type(g) is float and type(y) is float) or tx is float or tx is int:
+        return -g
+    return unbroadcast(-g, y)
 
 
+# Times a real Python number (``3 * x``, a polynomial's coefficients), the product already
+# has the argument's shape and dtype: no unbroadcast, at every order of a derivative.
 def _mul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     ct = y * g
-    return ct if type(ct) is float and type(x) is float else unbroadcast(ct, x)
+    if type(ct) is float and type(x) is float:
+        return ct
+    ty = type(y)
+    return ct if ty is float or ty is int else unbroadcast(ct, x)
 
 
 def _mul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
     ct = x * g
-    return ct if type(ct) is float and type(y) is float else unbroadcast(ct, y)
+    if type(ct) is float and type(y) is float:
+        return ct
+    tx = type(x)
+    return ct if tx is float or tx is int else unbroadcast(ct, y)
 
 
 def _div_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
@@ -182,13 +199,24 @@ def _power_term_dx(x: Any, ce: tuple[Any, Any]) -> Any:
     return power_term(x, (c * e, e - 1))
 
 
+_REAL_NUMBERS = frozenset({int, float})
+
+
+def _power_term_vjp(g: Any, ans: Any, x: Any, ce: tuple[Any, Any]) -> Any:
+    ct = _power_term_dx(x, ce) * g
+    c, e = ce
+    if type(c) in _REAL_NUMBERS and type(e) in _REAL_NUMBERS:
+        return ct  # constants that are Python numbers broadcast nothing and keep x's dtype
+    return unbroadcast(ct, x)
+
+
 # ``c * x**e`` for constants ``(c, e)``, one argument so that it takes the two-argument fast
 # path: the derivative of ``x**e`` and of itself. One operation per order instead of a power
 # and a product, so a 4th derivative of a polynomial records fewer operations; it stays a
 # function of x at every order, as autograd's ``x**0`` does, so no derivative is cut off
 # as constant.
 power_term = Primitive("numpy._power_term", _power_term, complex=True, saves=("args",))
-power_term.def_vjp(lambda g, ans, x, ce: unbroadcast(_power_term_dx(x, ce) * g, x))
+power_term.def_vjp(_power_term_vjp)
 power_term.def_jvp(lambda t, ans, x, ce: broadcast_like(t * _power_term_dx(x, ce), ans))
 power_term.def_samples(
     Sample(rand(3, low=0.5, high=2.0), (3.0, 2.0)),

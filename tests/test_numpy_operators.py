@@ -1,0 +1,65 @@
+"""Operators between a traced array and a Python number: their rules skip unbroadcast
+(the product or sum already has the argument's shape and dtype), at every order of a
+derivative, and a complex number still gets its real part taken."""
+
+from __future__ import annotations
+
+import numpy
+import pytest
+
+import plugrad.numpy as np
+from plugrad import elementwise_grad, grad
+
+
+def poly(x):
+    return 3 * x**3 - 20 * x**2 + 40 * x - 2 + 2.5 * x - x * 0.5 + (1 - x) - (2.0 - x) / 4
+
+
+def poly_derivatives(x):
+    d1 = 9 * x**2 - 40 * x + 40 + 2.5 - 0.5 - 1 + 0.25
+    return [d1, 18 * x - 40, 18 + 0 * x, 0 * x]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_polynomial_derivatives_keep_the_arguments_dtype(dtype):
+    x = numpy.linspace(-1, 4, 7).astype(dtype)
+    f = poly
+    rtol = 1e-12 if dtype == "float64" else 1e-5
+    for want in poly_derivatives(x.astype("float64")):
+        f = elementwise_grad(f)
+        got = f(x)
+        assert got.dtype == x.dtype and got.shape == x.shape
+        numpy.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * 100)
+
+
+def test_derivatives_at_a_python_float_are_floats():
+    f = poly
+    for want in poly_derivatives(1.5):
+        f = grad(f)
+        got = f(1.5)
+        assert isinstance(got, float) and got == pytest.approx(want)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_complex_constant_gives_a_real_argument_a_real_gradient(dtype):
+    x = numpy.array([0.5, -1.0, 2.0], dtype)
+    cases = [
+        (lambda x: np.sum(np.real((1 + 2j) * x)), numpy.ones(3)),
+        (lambda x: np.sum(np.real(x * (3 - 1j))), 3 * numpy.ones(3)),
+        (lambda x: np.sum(np.abs(x + 1j) ** 2), 2 * x),
+        (lambda x: np.sum(np.abs(1j - x) ** 2), 2 * x),
+        (lambda x: np.sum(np.abs(x - 2j) ** 2), 2 * x),
+    ]
+    for f, want in cases:
+        g = grad(f)(x)
+        assert g.dtype == x.dtype, f
+        numpy.testing.assert_allclose(g, want, rtol=1e-6)
+
+
+def test_an_array_constant_is_still_unbroadcast():
+    x = numpy.array([1.0, 2.0, 3.0])
+    c = numpy.arange(6.0).reshape(2, 3)
+    numpy.testing.assert_allclose(grad(lambda x: np.sum(c * x))(x), c.sum(0))
+    numpy.testing.assert_allclose(grad(lambda x: np.sum(c + x))(x), [2.0, 2.0, 2.0])
+    numpy.testing.assert_allclose(grad(lambda x: np.sum(c - x))(x), [-2.0, -2.0, -2.0])
+    numpy.testing.assert_allclose(grad(lambda x: np.sum(c * x**2))(x), 2 * x * c.sum(0))
