@@ -63,3 +63,28 @@ def test_an_array_constant_is_still_unbroadcast():
     numpy.testing.assert_allclose(grad(lambda x: np.sum(c + x))(x), [2.0, 2.0, 2.0])
     numpy.testing.assert_allclose(grad(lambda x: np.sum(c - x))(x), [-2.0, -2.0, -2.0])
     numpy.testing.assert_allclose(grad(lambda x: np.sum(c * x**2))(x), 2 * x * c.sum(0))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "complex128"])
+@pytest.mark.parametrize(
+    ("big", "small"),
+    [((4, 3), (3,)), ((4, 3), (1, 3)), ((2, 4, 3), (4, 3)), ((2, 4, 3), (1, 3)), ((4, 3), (4, 1)), ((5,), (1,))],
+)
+def test_a_broadcast_argument_of_a_sum_gets_its_cotangent_summed(dtype, big, small):
+    # A bias broadcast along one leading axis is one reduction in the add and subtract
+    # rules; every other broadcast goes through unbroadcast. Both positions, both signs.
+    rng = numpy.random.default_rng(2)
+    x = rng.standard_normal(big).astype(dtype)
+    b = rng.standard_normal(small).astype(dtype)
+    w = rng.standard_normal(big)  # a real weight: the cotangent of the sum is w
+    want = w.sum(axis=tuple(range(len(big) - len(small))))  # the leading axes b lacks
+    want = want.sum(axis=tuple(i for i, n in enumerate(small) if n == 1), keepdims=True)  # its 1s
+    for f, sign in [
+        (lambda b: np.sum(np.real(x + b) * w), 1),
+        (lambda b: np.sum(np.real(b + x) * w), 1),
+        (lambda b: np.sum(np.real(x - b) * w), -1),
+        (lambda b: np.sum(np.real(b - x) * w), 1),
+    ]:
+        g = grad(f)(b)
+        assert g.shape == b.shape and g.dtype == b.dtype
+        numpy.testing.assert_allclose(g, sign * want, rtol=1e-5)

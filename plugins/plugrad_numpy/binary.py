@@ -16,7 +16,7 @@ import numpy as np
 
 from plugrad import NonDifferentiable, Primitive, Sample, rand, scalar
 from plugrad.box import Box, Meta, getval
-from plugrad_numpy._util import _unbroadcast_array, broadcast_like, unbroadcast
+from plugrad_numpy._util import _add_reduce, _unbroadcast_array, broadcast_like, unbroadcast
 from plugrad_numpy.unary import exp, exp2, log, sign, where_nonzero
 
 Partial = Callable[[Any, Any, Any], Any]
@@ -81,18 +81,22 @@ _ndarray = np.ndarray
 
 
 # Arrays of the cotangent's own shape and dtype (their Metas on the tape) need no
-# unbroadcast either: the common case of adding two arrays of one shape. One that was
-# broadcast (a bias) is summed by NumPy's reduction without unbroadcast's other checks.
+# unbroadcast either: the common case of adding two arrays of one shape. One broadcast
+# along a single leading axis (a bias added to a batch) is one NumPy reduction; any other
+# broadcast is summed by _unbroadcast_array, without unbroadcast's other checks.
 def _add_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     t = type(x)
     if t is float:
         if type(g) is float:
             return g
     elif t is Meta and type(g) is _ndarray:
-        dtype = x.dtype
-        if g.shape == x.shape and g.dtype is dtype:
-            return g
-        return _unbroadcast_array(g, x.shape, dtype, dtype.kind == "c")  # a bias, say
+        dtype, shape, gshape = x.dtype, x.shape, g.shape
+        if g.dtype is dtype:
+            if gshape == shape:
+                return g
+            if gshape[1:] == shape:  # a bias, broadcast along one leading axis
+                return _add_reduce(g, 0)
+        return _unbroadcast_array(g, shape, dtype, dtype.kind == "c")
     ty = type(y)
     if ty is float or ty is int:  # x plus a real Python number: g has x's shape and dtype
         return g
@@ -105,10 +109,13 @@ def _add_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
         if type(g) is float:
             return g
     elif t is Meta and type(g) is _ndarray:
-        dtype = y.dtype
-        if g.shape == y.shape and g.dtype is dtype:
-            return g
-        return _unbroadcast_array(g, y.shape, dtype, dtype.kind == "c")  # a bias, say
+        dtype, shape, gshape = y.dtype, y.shape, g.shape
+        if g.dtype is dtype:
+            if gshape == shape:
+                return g
+            if gshape[1:] == shape:
+                return _add_reduce(g, 0)
+        return _unbroadcast_array(g, shape, dtype, dtype.kind == "c")
     tx = type(x)
     if tx is float or tx is int:
         return g
