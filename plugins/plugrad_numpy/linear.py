@@ -33,13 +33,14 @@ def _ndim(x: Any) -> int:
 # First order, three plain matrices of one dtype (NumPy's built-in dtypes are
 # singletons): each rule is one NumPy product, whose result already has the argument's
 # shape and dtype. Written out in both rules, as a helper would cost a call per rule.
+# (The cotangent has the output's shape, which is 2-D when both arguments are.)
 _ndarray = np.ndarray
 
 
 def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
     if type(g) is _ndarray and type(a) is _ndarray and type(b) is _ndarray:
         dtype = g.dtype
-        if g.ndim == 2 and a.ndim == 2 and b.ndim == 2 and a.dtype is dtype and b.dtype is dtype:
+        if a.ndim == 2 and b.ndim == 2 and a.dtype is dtype and b.dtype is dtype:
             return g @ b.T
     if _ndim(a) == 1 and _ndim(b) == 1:
         return unbroadcast(g * b, a)
@@ -53,7 +54,7 @@ def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
 def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
     if type(g) is _ndarray and type(a) is _ndarray and type(b) is _ndarray:
         dtype = g.dtype
-        if g.ndim == 2 and a.ndim == 2 and b.ndim == 2 and a.dtype is dtype and b.dtype is dtype:
+        if a.ndim == 2 and b.ndim == 2 and a.dtype is dtype and b.dtype is dtype:
             return a.T @ g
     if _ndim(a) == 1 and _ndim(b) == 1:
         return unbroadcast(g * a, b)
