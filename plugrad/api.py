@@ -204,7 +204,9 @@ def elementwise_grad(fun: Fun, argnum: Argnum = 0) -> Fun:
         while isinstance(value, Box):  # inside another derivative: a traced array
             value = value._value
         if type(value) is np.ndarray and value.dtype.kind == "f":  # the common case, without a vector space
-            return vjp(np.ones(value.shape, value.dtype))
+            ones = np.empty(value.shape, value.dtype)  # (np.ones is a Python function around these two)
+            ones.fill(1)
+            return vjp(ones)
         space = vspace(ans)
         if space.iscomplex:
             raise TypeError(_complex_output("elementwise_grad", fun))

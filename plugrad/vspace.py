@@ -448,6 +448,11 @@ def check(value: Any) -> None:
         for v in value.values():
             check(v)
         return
+    elif isinstance(value, Box):  # inside another derivative: the value under the boxes
+        while isinstance(value, Box):
+            value = value._value
+        check(value)
+        return
     vspace(value)
 
 
