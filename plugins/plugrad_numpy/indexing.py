@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import Composite, Primitive, Sample, gen, rand, scalar
-from plugrad.box import getval
+from plugrad.box import Meta, getval
 from plugrad_numpy._util import broadcast_like, dtype_of, iscomplex, shape_of, unbroadcast
 
 
@@ -51,9 +51,29 @@ untake = Primitive(
     saves=("shapes",),
     doc="Zeros of ``shape`` with ``g`` added at ``index``.",
 )
-getitem.def_vjp(lambda g, ans, x, index: unbroadcast(untake(g, index, shape_of(x), dtype_of(x)), x))
+_ndarray = np.ndarray
+
+
+# First order (a plain cotangent of the argument's dtype, the argument's Meta on the
+# tape), each rule is its NumPy operation, whose result has the argument's shape and
+# dtype already; otherwise the primitive, which a derivative of a derivative traces.
+def _getitem_vjp(g: Any, ans: Any, x: Any, index: Any) -> Any:
+    if type(g) is _ndarray and type(x) is Meta and g.dtype is x.dtype:
+        return _untake(g, index, x.shape, x.dtype)
+    return unbroadcast(untake(g, index, shape_of(x), dtype_of(x)), x)
+
+
+def _untake_vjp(g: Any, ans: Any, x: Any, index: Any, shape: tuple[int, ...], dtype: Any) -> Any:
+    if type(g) is _ndarray and type(x) is Meta and g.dtype is x.dtype:
+        ct = g[index]
+        if ct.shape == x.shape:  # (untake broadcasts a smaller g, as assignment does)
+            return ct
+    return unbroadcast(getitem(g, index), x)
+
+
+getitem.def_vjp(_getitem_vjp)
 getitem.def_linear()
-untake.def_vjp(lambda g, ans, x, index, shape, dtype: unbroadcast(getitem(g, index), x))
+untake.def_vjp(_untake_vjp)
 untake.def_linear()
 getitem.def_samples(
     Sample(rand(5), 2),
