@@ -31,7 +31,10 @@ def _basic(index: Any) -> bool:
     return isinstance(index, _BASIC) and not isinstance(index, bool)
 
 
-def _untake(g: Any, index: Any, shape: tuple[int, ...], dtype: Any) -> Any:
+def _untake(g: Any, where: tuple[Any, tuple[int, ...], Any]) -> Any:
+    # ``where`` is ``(index, shape, dtype)``: one argument, so that the operation takes the
+    # two-argument fast path at every order of a derivative.
+    index, shape, dtype = where
     gdtype = getattr(g, "dtype", None)
     out = np.zeros(shape, dtype if gdtype is dtype else np.result_type(dtype, dtype_of(g)))
     if _basic(index):
@@ -49,7 +52,7 @@ untake = Primitive(
     _untake,
     complex=True,
     saves=("shapes",),
-    doc="Zeros of ``shape`` with ``g`` added at ``index``.",
+    doc="``untake(g, (index, shape, dtype))``: zeros of ``shape`` with ``g`` added at ``index``.",
 )
 _ndarray = np.ndarray
 
@@ -59,11 +62,12 @@ _ndarray = np.ndarray
 # dtype already; otherwise the primitive, which a derivative of a derivative traces.
 def _getitem_vjp(g: Any, ans: Any, x: Any, index: Any) -> Any:
     if type(g) is _ndarray and type(x) is Meta and g.dtype is x.dtype:
-        return _untake(g, index, x.shape, x.dtype)
-    return unbroadcast(untake(g, index, shape_of(x), dtype_of(x)), x)
+        return _untake(g, (index, x.shape, x.dtype))
+    return unbroadcast(untake(g, (index, shape_of(x), dtype_of(x))), x)
 
 
-def _untake_vjp(g: Any, ans: Any, x: Any, index: Any, shape: tuple[int, ...], dtype: Any) -> Any:
+def _untake_vjp(g: Any, ans: Any, x: Any, where: tuple[Any, tuple[int, ...], Any]) -> Any:
+    index = where[0]
     if type(g) is _ndarray and type(x) is Meta and g.dtype is x.dtype:
         ct = g[index]
         if ct.shape == x.shape:  # (untake broadcasts a smaller g, as assignment does)
@@ -84,8 +88,8 @@ getitem.def_samples(
     Sample(rand(4), np.array([True, False, True, True])),
 )
 untake.def_samples(
-    Sample(rand(3), np.array([0, 2, 0]), (4,), np.dtype(np.float64)),
-    Sample(rand(2), (1, slice(0, 2)), (3, 2), np.dtype(np.float64)),
+    Sample(rand(3), (np.array([0, 2, 0]), (4,), np.dtype(np.float64))),
+    Sample(rand(2), ((1, slice(0, 2)), (3, 2), np.dtype(np.float64))),
 )
 
 
@@ -95,8 +99,8 @@ def scatter(g: Any, index: Any, x: Any, flat: bool = False) -> Any:
 
     shape = shape_of(x)
     if not flat:
-        return unbroadcast(untake(g, index, shape, dtype_of(getval(x))), x)
-    return unbroadcast(reshape(untake(g, index, (int(np.prod(shape)),), dtype_of(getval(x))), shape), x)
+        return unbroadcast(untake(g, (index, shape, dtype_of(getval(x)))), x)
+    return unbroadcast(reshape(untake(g, (index, (int(np.prod(shape)),), dtype_of(getval(x)))), shape), x)
 
 
 # where(cond, x, y): the cotangent goes to x where cond holds, to y elsewhere.

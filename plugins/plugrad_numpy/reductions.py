@@ -424,7 +424,7 @@ def _cumprod_jvp(t: Any, ans: Any, x: Any, axis: Any, include_initial: bool = Fa
     c = slice_along(ans, ax, 1, None) if include_initial else ans
     dc = _linrec(xa, ta * _exclusive(c, xa, ax), ax, False)
     if include_initial:
-        dc = untake(dc, index_along(ax, slice(1, None)), shape_of(ans), dtype_of(getval(ans)))
+        dc = untake(dc, (index_along(ax, slice(1, None)), shape_of(ans), dtype_of(getval(ans))))
     return match_dtype(dc, ans)
 
 

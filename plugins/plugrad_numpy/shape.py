@@ -154,7 +154,7 @@ def gather_vjp(g: Any, source: np.ndarray, x: Any) -> Any:
     from plugrad_numpy.indexing import getitem, untake
 
     size = int(np.prod(shape_of(x)))
-    flat = untake(g, source, (size + 1,), dtype_of(x))
+    flat = untake(g, (source, (size + 1,), dtype_of(x)))
     return unbroadcast(reshape(getitem(flat, slice(1, None)), shape_of(x)), x)
 
 

@@ -34,7 +34,7 @@ def _given(**kwargs: Any) -> dict[str, Any]:
 def _embed(x: Any, axis: int, start: int, shape: tuple[int, ...]) -> Any:
     """Zeros of ``shape`` with ``x`` placed from ``start`` along ``axis`` (transpose of a slice)."""
     n = shape_of(x)[axis]
-    return untake(x, index_along(axis, slice(start, start + n)), shape, dtype_of(getval(x)))
+    return untake(x, (index_along(axis, slice(start, start + n)), shape, dtype_of(getval(x))))
 
 
 # -- differences -----------------------------------------------------------------------
@@ -193,7 +193,7 @@ class _Segments:
     def scatter(self, a: Any, b: Any, z: Any) -> Any:
         """The transpose of :meth:`gather`: ``a`` added at ``j`` and ``b`` at ``j + 1``, shaped like ``z``."""
         dtype = np.result_type(dtype_of(getval(z)), dtype_of(getval(a)))
-        return untake(a, self.j, shape_of(z), dtype) + untake(b, self.j + 1, shape_of(z), dtype)
+        return untake(a, (self.j, shape_of(z), dtype)) + untake(b, (self.j + 1, shape_of(z), dtype))
 
 
 # interp(x, xp, fp) = fp[j] + slope * (x - xp[j]): d/dx = slope, d/dfp[j] = 1 - w,
@@ -546,9 +546,7 @@ def _stencil_transpose(g: Any, f: Any, axis: int, spacing: tuple[Any, ...], edge
         coef = coef.reshape(tuple(n if i == axis else 1 for i in range(len(shape))))
         piece = untake(
             g * np.asarray(coef, np.empty((), dtype).real.dtype),
-            index_along(axis, np.minimum(col, n - 1)),
-            shape,
-            dtype,
+            (index_along(axis, np.minimum(col, n - 1)), shape, dtype),
         )
         ct = piece if ct is None else ct + piece
     return ct
