@@ -88,3 +88,17 @@ def test_a_broadcast_argument_of_a_sum_gets_its_cotangent_summed(dtype, big, sma
         g = grad(f)(b)
         assert g.shape == b.shape and g.dtype == b.dtype
         numpy.testing.assert_allclose(g, sign * want, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_quotients_with_python_numbers_keep_the_arguments_dtype(dtype):
+    x = numpy.linspace(-1, 4, 7).astype(dtype)
+    f = lambda x: 3.0 / (x + 5) + x / 2 - 1 / (6 - x)  # noqa: E731
+    u, v = x.astype("float64") + 5, 6 - x.astype("float64")
+    wanted = [-3 / u**2 + 0.5 - 1 / v**2, 6 / u**3 - 2 / v**3, -18 / u**4 - 6 / v**4]
+    rtol = 1e-12 if dtype == "float64" else 1e-5
+    for want in wanted:
+        f = elementwise_grad(f)
+        got = f(x)
+        assert got.dtype == x.dtype and got.shape == x.shape
+        numpy.testing.assert_allclose(got, want, rtol=rtol)

@@ -78,6 +78,9 @@ def binary(
 # The operators' rules, written out: they run once per operation in a loop over
 # Python floats, so each skips unbroadcast when the argument and cotangent are floats.
 _ndarray = np.ndarray
+# Real Python numbers: against one, an array broadcasts nothing and keeps its dtype
+# (NumPy 2's weak scalars), so a rule can skip unbroadcast.
+_REAL_NUMBERS = frozenset({int, float})
 
 
 # Arrays of the cotangent's own shape and dtype (their Metas on the tape) need no
@@ -97,8 +100,7 @@ def _add_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
             if gshape[1:] == shape:  # a bias, broadcast along one leading axis
                 return _add_reduce(g, 0)
         return _unbroadcast_array(g, shape, dtype, dtype.kind == "c")
-    ty = type(y)
-    if ty is float or ty is int:  # x plus a real Python number: g has x's shape and dtype
+    if type(y) in _REAL_NUMBERS:  # x plus a real Python number: g has x's shape and dtype
         return g
     return unbroadcast(g, x)
 
@@ -116,45 +118,38 @@ def _add_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
             if gshape[1:] == shape:
                 return _add_reduce(g, 0)
         return _unbroadcast_array(g, shape, dtype, dtype.kind == "c")
-    tx = type(x)
-    if tx is float or tx is int:
+    if type(x) in _REAL_NUMBERS:
         return g
     return unbroadcast(g, y)
 
 
 def _sub_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    tx = type(x)
-    if (type(g) is float and type(y) is float) or tx is float or tx is int:
+    if (type(g) is float and type(y) is float) or type(x) in _REAL_NUMBERS:
         return -g
     return unbroadcast(-g, y)
 
 
-# Times a real Python number (``3 * x``, a polynomial's coefficients), the product already
-# has the argument's shape and dtype: no unbroadcast, at every order of a derivative.
+# With a real Python number as the other argument (``3 * x``, a polynomial's coefficients,
+# ``x / 2``), the product or quotient already has the argument's shape and dtype: no
+# unbroadcast, at every order of a derivative. (Two traced floats are the same case.)
 def _mul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     ct = y * g
-    if type(ct) is float and type(x) is float:
-        return ct
-    ty = type(y)
-    return ct if ty is float or ty is int else unbroadcast(ct, x)
+    return ct if type(y) in _REAL_NUMBERS else unbroadcast(ct, x)
 
 
 def _mul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
     ct = x * g
-    if type(ct) is float and type(y) is float:
-        return ct
-    tx = type(x)
-    return ct if tx is float or tx is int else unbroadcast(ct, y)
+    return ct if type(x) in _REAL_NUMBERS else unbroadcast(ct, y)
 
 
 def _div_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     ct = g / y
-    return ct if type(ct) is float and type(x) is float else unbroadcast(ct, x)
+    return ct if type(y) in _REAL_NUMBERS else unbroadcast(ct, x)
 
 
 def _div_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
     ct = -g * ans / y
-    return ct if type(ct) is float and type(y) is float else unbroadcast(ct, y)
+    return ct if type(x) in _REAL_NUMBERS else unbroadcast(ct, y)
 
 
 add = Primitive("numpy.add", np.add, complex=True, saves=("shapes",))
@@ -204,9 +199,6 @@ def _power_term(x: Any, ce: tuple[Any, Any]) -> Any:
 def _power_term_dx(x: Any, ce: tuple[Any, Any]) -> Any:
     c, e = ce
     return power_term(x, (c * e, e - 1))
-
-
-_REAL_NUMBERS = frozenset({int, float})
 
 
 def _power_term_vjp(g: Any, ans: Any, x: Any, ce: tuple[Any, Any]) -> Any:
