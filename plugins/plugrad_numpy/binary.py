@@ -124,9 +124,7 @@ def _add_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 
 def _sub_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    if (type(g) is float and type(y) is float) or type(x) in _REAL_NUMBERS:
-        return -g
-    return unbroadcast(-g, y)
+    return -g if type(x) in _REAL_NUMBERS else unbroadcast(-g, y)
 
 
 # With a real Python number as the other argument (``3 * x``, a polynomial's coefficients,
