@@ -298,8 +298,8 @@ def test_sum_and_mean_of_plain_arrays_are_numpys_bit_for_bit(shape, dtype):
 @pytest.mark.parametrize("shape", [(32, 10), (5,), (1,), (200, 100)])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_gradient_of_a_mean_is_one_over_its_size_in_the_arguments_dtype(shape, dtype):
-    # A float64 loss's mean takes a written-out path in the backward pass; (200, 100) is
-    # past its size limit and float32 never takes it: all must agree.
+    # expand_to fills a small float64 cotangent, and broadcasts a large one (200 x 100)
+    # or one of another dtype: all must agree.
     x = numpy.random.default_rng(1).standard_normal(shape).astype(dtype)
     g = grad(np.mean)(x)
     assert type(g) is numpy.ndarray and g.dtype == x.dtype and g.shape == x.shape

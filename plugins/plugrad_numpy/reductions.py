@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import NotDifferentiableError, Primitive, Sample, gen, rand, scalar
-from plugrad.box import Meta, getval
+from plugrad.box import getval
 from plugrad_numpy._util import dtype_of, iscomplex, match_dtype, mean_fun, shape_of, sum_fun, unbroadcast
 from plugrad_numpy.unary import conj, real
 
@@ -248,14 +248,6 @@ def _sum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, keep
 
 
 def _mean_vjp(g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, **kw: Any) -> Any:
-    if type(x) is Meta and (type(g) is float or type(g) is _float64) and x.dtype is _f64 and axis is None:
-        # The mean of a small float64 array (a loss): expand_to's first case, written out.
-        shape = x.shape
-        size = math.prod(shape)
-        if 0 < size <= _FILL_BELOW:
-            out = np.empty(shape, _f64)
-            out.fill(g / size)
-            return out
     return expand_to(g / count(x, axis), x, axis, keepdims)
 
 
