@@ -63,7 +63,7 @@ _ndarray = np.ndarray
 def _getitem_vjp(g: Any, ans: Any, x: Any, index: Any) -> Any:
     if type(g) is _ndarray and type(x) is Meta and g.dtype is x.dtype:
         return _untake(g, (index, x.shape, x.dtype))
-    return unbroadcast(untake(g, (index, shape_of(x), dtype_of(x))), x)
+    return scatter(g, index, x)
 
 
 def _untake_vjp(g: Any, ans: Any, x: Any, where: tuple[Any, tuple[int, ...], Any]) -> Any:
@@ -95,11 +95,11 @@ untake.def_samples(
 
 def scatter(g: Any, index: Any, x: Any, flat: bool = False) -> Any:
     """The cotangent of ``x`` for a read ``x[index]`` (of ``ravel(x)[index]`` if ``flat``)."""
-    from plugrad_numpy.shape import reshape
-
     shape = shape_of(x)
     if not flat:
         return unbroadcast(untake(g, (index, shape, dtype_of(getval(x)))), x)
+    from plugrad_numpy.shape import reshape  # only here: an import statement costs each call
+
     return unbroadcast(reshape(untake(g, (index, (int(np.prod(shape)),), dtype_of(getval(x)))), shape), x)
 
 
