@@ -217,10 +217,11 @@ def _fmt(value: float | None, unit: str) -> str:
 
 def markdown(rows: list[Row], env: dict[str, Any], failures: list[str], *, with_torch: bool) -> str:
     columns = [c for c in COLUMNS if with_torch or c != "torch"]
-    head = ["workload", "metric", *(COLUMNS[c] for c in columns), "plugrad / autograd", "noise", "notes"]
+    ratios = ["plugrad / autograd"] + (["plugrad / PyTorch"] if with_torch else [])
+    head = ["workload", "metric", *(COLUMNS[c] for c in columns), *ratios, "noise", "notes"]
     intro = (
         f"{env['date']}; {env['mode']} run, {env['wall_s']} s. Times are medians of {env['reps']} "
-        "interleaved repetitions (libraries alternate within each repetition); `plugrad / autograd` "
+        "interleaved repetitions (libraries alternate within each repetition); a ratio "
         "below 1 means plugrad is faster or smaller. `noise` is the largest interquartile range over "
         "median among the columns: the machine is shared, so treat differences within it as noise."
     )
@@ -230,12 +231,15 @@ def markdown(rows: list[Row], env: dict[str, Any], failures: list[str], *, with_
         intro,
         "",
         "| " + " | ".join(head) + " |",
-        "|" + "|".join(["---", "---"] + ["---:"] * (len(columns) + 2) + ["---"]) + "|",
+        "|" + "|".join(["---", "---"] + ["---:"] * (len(columns) + len(ratios) + 1) + ["---"]) + "|",
     ]
     for row in rows:
         cells = [row.workload, row.metric]
         cells += [_fmt(row.values.get(c), row.unit) if c in row.values else "" for c in columns]
         cells.append(f"{row.ratio:.2f}×" if row.ratio is not None else "—")
+        if with_torch:
+            p, t = row.values.get("plugrad"), row.values.get("torch")
+            cells.append(f"{p / t:.2f}×" if row.compare and p is not None and t else "—")
         cells.append(f"{max(row.spreads.values()):.0%}" if row.spreads else "")
         cells.append(row.note)
         lines.append("| " + " | ".join(cells) + " |")
