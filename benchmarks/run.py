@@ -3,8 +3,8 @@
     python benchmarks/run.py [--quick] [--out FILE.md] [--json FILE] [--only NAME,...]
 
 Every library runs the same workloads in this one process, interleaved and
-repeated; the table gives medians and the ratio plugrad / autograd (below 1:
-plugrad is faster). The answers are compared between libraries in the same run,
+repeated; the table gives medians and the ratios plugrad / autograd and, where
+PyTorch is installed, plugrad / PyTorch (below 1: plugrad is faster). The answers are compared between libraries in the same run,
 and the run exits 1 if any disagree, so a fast wrong answer cannot pass.
 See benchmarks/README.md for the workloads.
 """
