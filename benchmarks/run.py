@@ -4,8 +4,9 @@
 
 Every library runs the same workloads in this one process, interleaved and
 repeated; the table gives medians and the ratios plugrad / autograd and, where
-PyTorch is installed, plugrad / PyTorch (below 1: plugrad is faster). The answers are compared between libraries in the same run,
-and the run exits 1 if any disagree, so a fast wrong answer cannot pass.
+PyTorch is installed, plugrad / PyTorch (below 1: plugrad is faster). The answers
+are compared between libraries in the same run, and the run exits 1 if any
+disagree, so a fast wrong answer cannot pass.
 See benchmarks/README.md for the workloads.
 """
 
