@@ -54,9 +54,13 @@ class Row:
     compare: bool = True  # False where the ratio means nothing (a denominator near zero)
 
     def __post_init__(self) -> None:
-        p, a = self.values.get("plugrad"), self.values.get("autograd")
-        if self.compare and self.ratio is None and p is not None and a:
-            self.ratio = p / a
+        if self.ratio is None:
+            self.ratio = self.versus("autograd")
+
+    def versus(self, column: str) -> float | None:
+        """plugrad's value over ``column``'s, where both have one and the ratio means something."""
+        p, other = self.values.get("plugrad"), self.values.get(column)
+        return p / other if self.compare and p is not None and other else None
 
 
 def same(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:

@@ -239,8 +239,8 @@ def markdown(rows: list[Row], env: dict[str, Any], failures: list[str], *, with_
         cells += [_fmt(row.values.get(c), row.unit) if c in row.values else "" for c in columns]
         cells.append(f"{row.ratio:.2f}×" if row.ratio is not None else "—")
         if with_torch:
-            p, t = row.values.get("plugrad"), row.values.get("torch")
-            cells.append(f"{p / t:.2f}×" if row.compare and p is not None and t else "—")
+            versus = row.versus("torch")
+            cells.append(f"{versus:.2f}×" if versus is not None else "—")
         cells.append(f"{max(row.spreads.values()):.0%}" if row.spreads else "")
         cells.append(row.note)
         lines.append("| " + " | ".join(cells) + " |")

@@ -29,7 +29,7 @@ def bench_modules() -> Any:
     finally:
         sys.path.remove(str(BENCHMARKS))
         for name in set(sys.modules) - modules:
-            if getattr(sys.modules[name], "__file__", "").startswith(str(BENCHMARKS)):
+            if (getattr(sys.modules[name], "__file__", None) or "").startswith(str(BENCHMARKS)):
                 del sys.modules[name]
         os.environ.clear()
         os.environ.update(saved)
