@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["mlp_forward", "mlp_grad", "rnn_grad", "scalar_loop_grad"]
+__all__ = ["mlp_forward", "mlp_value_and_grad", "rnn_value_and_grad", "scalar_loop_grad"]
 
 
 def mlp_forward(params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
@@ -19,16 +19,20 @@ def mlp_forward(params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> float
     return float(np.mean(d * d))
 
 
-def mlp_grad(params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
-    """The gradient of :func:`mlp_forward` with respect to ``params``, by the chain rule."""
+def mlp_value_and_grad(
+    params: list[np.ndarray], x: np.ndarray, y: np.ndarray
+) -> tuple[float, list[np.ndarray]]:
+    """:func:`mlp_forward` and its gradient with respect to ``params``: the forward pass,
+    keeping what the chain rule reads, then the backward pass."""
     w1, b1, w2, b2, w3, b3 = params
     h1 = np.tanh(x @ w1 + b1)
     h2 = np.tanh(h1 @ w2 + b2)
     d = h2 @ w3 + b3 - y
+    loss = float(np.mean(d * d))
     g_out = d * (2.0 / d.size)
     g_a2 = (g_out @ w3.T) * (1.0 - h2 * h2)
     g_a1 = (g_a2 @ w2.T) * (1.0 - h1 * h1)
-    return [x.T @ g_a1, g_a1.sum(0), h1.T @ g_a2, g_a2.sum(0), h2.T @ g_out, g_out.sum(0)]
+    return loss, [x.T @ g_a1, g_a1.sum(0), h1.T @ g_a2, g_a2.sum(0), h2.T @ g_out, g_out.sum(0)]
 
 
 def scalar_loop_grad(x: float, steps: int) -> float:
@@ -43,18 +47,20 @@ def scalar_loop_grad(x: float, steps: int) -> float:
     return g
 
 
-def rnn_grad(
+def rnn_value_and_grad(
     wx: np.ndarray, wh: np.ndarray, b: np.ndarray, xs: np.ndarray, y: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The gradient of the mean squared error of the last state of
-    ``h = tanh(x_t @ wx + h @ wh + b)`` with respect to ``(wx, wh, b)``: backpropagation
-    through time, written out."""
+) -> tuple[float, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The mean squared error of the last state of ``h = tanh(x_t @ wx + h @ wh + b)``
+    and its gradient with respect to ``(wx, wh, b)``: backpropagation through time,
+    written out."""
     h = np.zeros(y.shape)
     hs = [h]
     for t in range(xs.shape[0]):
         h = np.tanh(xs[t] @ wx + h @ wh + b)
         hs.append(h)
-    g = (h - y) * (2.0 / y.size)
+    d = h - y
+    loss = float(np.mean(d * d))
+    g = d * (2.0 / y.size)
     gwx, gwh, gb = np.zeros_like(wx), np.zeros_like(wh), np.zeros_like(b)
     for t in range(xs.shape[0] - 1, -1, -1):
         ga = g * (1.0 - hs[t + 1] * hs[t + 1])
@@ -62,4 +68,4 @@ def rnn_grad(
         gwh += hs[t].T @ ga
         gb += ga.sum(0)
         g = ga @ wh.T
-    return gwx, gwh, gb
+    return loss, (gwx, gwh, gb)

@@ -24,6 +24,7 @@ class Lib:
     name: str
     np: Any
     grad: Callable[..., Any]
+    value_and_grad: Callable[..., Any]
     elementwise_grad: Callable[..., Any]
     hessian_vector_product: Callable[..., Any]
     linalg: Any | None
@@ -62,6 +63,7 @@ def plugrad_lib() -> Lib:
         "plugrad",
         pnp,
         plugrad.grad,
+        plugrad.value_and_grad,
         plugrad.elementwise_grad,
         plugrad.hessian_vector_product,
         linalg,
@@ -85,6 +87,7 @@ def autograd_lib() -> Lib:
         "autograd",
         anp,
         autograd.grad,
+        autograd.value_and_grad,
         autograd.elementwise_grad,
         autograd.hessian_vector_product,
         anp.linalg,

@@ -47,11 +47,11 @@ def scalar_loop(torch: Any, x: float, steps: int) -> tuple[Thunk, Thunk]:
         with torch.no_grad():
             return loop(plain)
 
-    return grad, forward
+    return value_and_grad, forward
 
 
 def mlp(torch: Any, params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> tuple[Thunk, Thunk]:
-    """``(grad, forward)`` of the MLP loss with respect to its parameters."""
+    """``(value_and_grad, forward)`` of the MLP loss with respect to its parameters."""
     ps = [_leaf(torch, p) for p in params]
     plain = [torch.tensor(p) for p in params]
     xt, yt = torch.tensor(x), torch.tensor(y)
@@ -62,14 +62,15 @@ def mlp(torch: Any, params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> t
         d = h2 @ w3 + b3 - yt
         return torch.mean(d * d)
 
-    def grad() -> Any:
-        return torch.autograd.grad(loss(*ps), ps)
+    def value_and_grad() -> Any:
+        value = loss(*ps)
+        return value.detach(), torch.autograd.grad(value, ps)
 
     def forward() -> Any:
         with torch.no_grad():
             return loss(*plain)
 
-    return grad, forward
+    return value_and_grad, forward
 
 
 def rnn(torch: Any, wx: np.ndarray, wh: np.ndarray, b: np.ndarray, xs: np.ndarray, y: np.ndarray) -> Thunk:
@@ -82,7 +83,8 @@ def rnn(torch: Any, wx: np.ndarray, wh: np.ndarray, b: np.ndarray, xs: np.ndarra
         for t in range(xst.shape[0]):
             h = torch.tanh(xst[t] @ wxt + h @ wht + bt)
         d = h - yt
-        return torch.autograd.grad(torch.mean(d * d), ps)
+        value = torch.mean(d * d)
+        return value.detach(), torch.autograd.grad(value, ps)
 
     return run
 

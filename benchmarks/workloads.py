@@ -176,8 +176,10 @@ def mlp_data(
 
 
 def mlp_grad(lib: Lib, batch: int, width: int) -> Callable[[], Any]:
+    """The loss and its gradient, as a training step needs them (``value_and_grad``: the
+    same forward and backward pass as ``grad``, which discards the value)."""
     params, x, y = mlp_data(batch, width, inputs=width, outputs=10)
-    return partial(lib.grad(mlp_loss(lib.np)), params, x, y)
+    return partial(lib.value_and_grad(mlp_loss(lib.np)), params, x, y)
 
 
 def run_mlp(bench: Bench, ctx: Context, number: str, batch: int, width: int) -> None:
@@ -189,7 +191,7 @@ def run_mlp(bench: Bench, ctx: Context, number: str, batch: int, width: int) -> 
         contenders[f"{lib.name}/fwd"] = partial(mlp_loss(lib.np), params, x, y)
     if ctx.torch is not None:
         contenders["torch/grad"], contenders["torch/fwd"] = T.mlp(ctx.torch, params, x, y)
-    contenders["numpy/grad"] = partial(by_hand.mlp_grad, params, x, y)
+    contenders["numpy/grad"] = partial(by_hand.mlp_value_and_grad, params, x, y)
     contenders["numpy/fwd"] = partial(by_hand.mlp_forward, params, x, y)
     timings, answers = bench.time(contenders)
     bench.check(name, {k: v for k, v in answers.items() if k.endswith("/grad")}, "numpy/grad")
@@ -201,7 +203,7 @@ def run_mlp(bench: Bench, ctx: Context, number: str, batch: int, width: int) -> 
     bench.add(
         Row(
             name,
-            "gradient (forward + backward)",
+            "loss and gradient (forward + backward)",
             "s",
             grad,
             spreads=grad_spread,
@@ -252,8 +254,9 @@ def rnn_data() -> tuple[np.ndarray, ...]:
 
 
 def rnn_grad(lib: Lib) -> Callable[[], Any]:
+    """The loss and its gradient, as :func:`mlp_grad`."""
     data = rnn_data()
-    return partial(lib.grad(rnn_loss(lib.np), (0, 1, 2)), *data)
+    return partial(lib.value_and_grad(rnn_loss(lib.np), (0, 1, 2)), *data)
 
 
 def run_rnn(bench: Bench, ctx: Context) -> None:
@@ -261,14 +264,14 @@ def run_rnn(bench: Bench, ctx: Context) -> None:
     contenders = {lib.name: rnn_grad(lib) for lib in ctx.libs}
     if ctx.torch is not None:
         contenders["torch"] = T.rnn(ctx.torch, *rnn_data())
-    contenders["numpy"] = partial(by_hand.rnn_grad, *rnn_data())
+    contenders["numpy"] = partial(by_hand.rnn_value_and_grad, *rnn_data())
     timings, answers = bench.time(contenders)
     bench.check(name, answers, "numpy")
     values, spreads = _medians(timings, lambda label: label)
     bench.add(
         Row(
             name,
-            "gradient w.r.t. (Wx, Wh, b)",
+            "loss and gradient w.r.t. (Wx, Wh, b)",
             "s",
             values,
             spreads=spreads,
