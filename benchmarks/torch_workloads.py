@@ -47,7 +47,7 @@ def scalar_loop(torch: Any, x: float, steps: int) -> tuple[Thunk, Thunk]:
         with torch.no_grad():
             return loop(plain)
 
-    return value_and_grad, forward
+    return grad, forward
 
 
 def mlp(torch: Any, params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> tuple[Thunk, Thunk]:
