@@ -168,7 +168,17 @@ def box_type(value: Any) -> type[Box]:
             if cls is not None:
                 _box_types[t] = cls
                 return cls
+    global _packs_asked
+    if not _packs_asked:  # a first trace begun below the API (reverse.make_vjp): the packs' boxes
+        _packs_asked = True
+        from plugrad.registry import ensure_types
+
+        ensure_types()
+        return box_type(value)
     return Box
+
+
+_packs_asked = False  # whether box_type has had the packs register their box classes
 
 
 def holds_box(x: Any) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import subprocess
 import sys
 import weakref
 
@@ -226,3 +227,20 @@ def test_rules_receive_what_the_primitive_saves(saves):
     if "shapes" in saves or "args" in saves:
         assert seen["dtype"] is numpy.float64 and seen["n"] == 2 and seen["m"] is mask
     assert (seen["ans"] is not None) == ("ans" in saves)
+
+
+def test_kernel_entry_points_trace_with_the_packs_boxes_in_a_fresh_interpreter():
+    # reverse.make_vjp and forward.make_jvp (documented, and autograd.core's spelling) may be
+    # the first derivative a program takes: the packs' box classes must be there for them
+    # too, not only for the operators of plugrad.api.
+    code = """
+import numpy
+from plugrad.reverse import make_vjp
+from plugrad.forward import make_jvp
+vjp, ans = make_vjp(lambda x: x * 2.0 + 1.0, numpy.ones(3))
+assert (vjp(numpy.ones(3)) == 2.0).all() and (ans == 3.0).all()
+vjp, ans = make_vjp(lambda x: x * x, 3.0)
+assert vjp(1.0) == 6.0 and ans == 9.0
+assert make_jvp(lambda x: x * 3.0, numpy.ones(2))(numpy.ones(2))[1].tolist() == [3.0, 3.0]
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
