@@ -133,6 +133,7 @@ _box_types: dict[type, type[Box]] = {}
 
 
 _box_types_by_name: dict[str, type[Box]] = {}
+_packs_asked = False  # whether box_type has had the packs register their box classes
 
 
 def register_box_type(value_type: type | str, box_cls: type[Box]) -> None:
@@ -176,9 +177,6 @@ def box_type(value: Any) -> type[Box]:
         ensure_types()
         return box_type(value)
     return Box
-
-
-_packs_asked = False  # whether box_type has had the packs register their box classes
 
 
 def holds_box(x: Any) -> bool:
