@@ -179,17 +179,22 @@ class Primitive:
 
         ``"ans"``: the output; ``"args"``: the arguments' values; ``"shapes"``: only the
         shapes and dtypes of float and complex NumPy arrays (they reach the rules as
-        :class:`~plugrad.box.Meta`), every other argument as it is. Arguments not kept
+        :class:`~plugrad.box.Meta`), every other argument as it is; ``"others"``: each
+        argument's rule reads the other arguments' values and only the shape and dtype of
+        its own, as a product's does (``x * c`` keeps ``c`` and the ``Meta`` of ``x``, so
+        an intermediate ``x`` is freed when the user's code drops it). Arguments not kept
         reach the rules as ``None``.
         The gradient checker runs every rule through the same tape, so a rule that
         reads more than it declares fails there.
         """
         saves = set(saves)
-        unknown = saves - {"ans", "args", "shapes"}
+        unknown = saves - {"ans", "args", "shapes", "others"}
         if unknown:
-            raise ValueError(f"{self.name}: unknown saves {sorted(unknown)}; use 'ans', 'args', 'shapes'")
+            raise ValueError(f"{self.name}: unknown saves {sorted(unknown)}; use 'ans', 'args', 'shapes', 'others'")
         self.keep_ans = "ans" in saves
-        self.keep_args: bool | None = True if "args" in saves else (False if "shapes" in saves else None)
+        self.keep_args: bool | str | None = (
+            True if "args" in saves else _OTHERS if "others" in saves else False if "shapes" in saves else None
+        )
         return self
 
     # -- calling -----------------------------------------------------------------
@@ -488,6 +493,10 @@ def record(
             args = tuple([_meta(a) if type(a) is _ndarray else a for a in args])
         elif keep is None:
             args = (None,) * len(args)
+        elif keep is _OTHERS and len(parents) == 1:  # one traced argument, whose rule reads its shape
+            i = parents[0][0]
+            if type(args[i]) is _ndarray:
+                args = (*args[:i], _meta(args[i]), *args[i + 1 :])
         tape.append((prim, args, kwargs, ans if prim.keep_ans else None, links))
     else:  # debug mode keeps everything, to describe what went wrong
         tape.append((prim, args, kwargs, ans, links))
@@ -497,6 +506,7 @@ def record(
 
 _ndarray = np.ndarray
 _new = object.__new__
+_OTHERS = "others"  # Primitive.keep_args for saves=("others",)
 _CONTAINERS = (list, tuple, dict)
 
 
@@ -630,8 +640,15 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
                 xv = (xv.dtype is _f64 and _metas64.get(xv.shape)) or _meta(xv)
             if type(yv) is _ndarray:
                 yv = (yv.dtype is _f64 and _metas64.get(yv.shape)) or _meta(yv)
-        elif keep is None:
-            xv = yv = None
+        elif keep is not True:
+            if keep is None:
+                xv = yv = None
+            elif jy < 0:  # "others", y a constant: x's rule reads y and the shape of x
+                if type(xv) is _ndarray:
+                    xv = (xv.dtype is _f64 and _metas64.get(xv.shape)) or _meta(xv)
+            elif jx < 0:
+                if type(yv) is _ndarray:
+                    yv = (yv.dtype is _f64 and _metas64.get(yv.shape)) or _meta(yv)
         tape.append((prim, xv, yv, ans if prim.keep_ans else None, jx, jy))
         return box
 

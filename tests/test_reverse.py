@@ -14,6 +14,7 @@ import plugrad.numpy as np
 from plugrad import grad, make_vjp
 from plugrad.box import getval
 from plugrad.reverse import make_vjp as make_vjp_unary
+from plugrad.test_util import check_grads
 
 
 def test_deep_chain_does_not_recurse():
@@ -227,6 +228,80 @@ def test_rules_receive_what_the_primitive_saves(saves):
     if "shapes" in saves or "args" in saves:
         assert seen["dtype"] is numpy.float64 and seen["n"] == 2 and seen["m"] is mask
     assert (seen["ans"] is not None) == ("ans" in saves)
+
+
+@pytest.mark.parametrize("traced", [(0,), (1,), (0, 1)])
+@pytest.mark.parametrize("layout", ["two arguments", "general"])
+def test_saves_others_keeps_the_value_of_an_argument_only_for_another_ones_rule(traced, layout):
+    # A product's rule for x reads y and the shape of x: with y a constant, x shrinks to its
+    # Meta; with both traced, both stay, as each rule reads the other.
+    from plugrad import Primitive
+    from plugrad.box import Meta
+
+    seen = {}
+
+    def rule(i):
+        def vjp(g, ans, x, y, *rest, **kwargs):
+            seen[i] = (x, y)
+            return g * (y if i == 0 else x)
+
+        return vjp
+
+    if layout == "two arguments":
+        prim = Primitive("test.product", lambda x, y: x * y, saves=("others",))
+        call = prim
+    else:  # a keyword argument sends it down the general path
+        prim = Primitive("test.product", lambda x, y, scale=1.0: x * y * scale, saves=("others",))
+
+        def call(x, y):
+            return prim(x, y, scale=1.0)
+
+    prim.def_vjp(rule(0), rule(1))
+    a, b = numpy.arange(1.0, 4.0), numpy.arange(4.0, 7.0)
+
+    def f(args):
+        x, y = (args[traced.index(0)] if 0 in traced else a), (args[traced.index(1)] if 1 in traced else b)
+        return np.sum(call(x, y))
+
+    grads = grad(f)([a, b][: len(traced)] if traced != (1,) else [b])
+    expected = {0: b, 1: a}
+    for k, i in enumerate(traced):
+        numpy.testing.assert_array_equal(grads[k], expected[i])
+        own, other = seen[i][i], seen[i][1 - i]
+        assert type(other) is numpy.ndarray
+        if len(traced) == 1:
+            assert type(own) is Meta and own.shape == (3,) and own.dtype == numpy.float64
+        else:
+            assert type(own) is numpy.ndarray
+
+
+def test_products_with_a_constant_free_their_traced_operand():
+    # x * c and x @ A keep c and A, not the intermediate x: it is freed as soon as the
+    # user's code drops it, and the gradient (first and second order) is unchanged.
+    A = numpy.linspace(-1.0, 1.0, 16).reshape(4, 4)
+    c = numpy.linspace(0.5, 2.0, 4)
+    kept = []
+
+    def f(x):
+        for _ in range(3):
+            p = np.sin(x)  # an intermediate only the products read
+            kept.append(weakref.ref(getval(p)))
+            x = (p * c) @ A
+        return np.sum(x * x)
+
+    vjp, _ = make_vjp(f)(numpy.ones(4))
+    assert all(r() is None for r in kept)
+
+    def plain(x):
+        for _ in range(3):
+            x = (numpy.sin(x) * c) @ A
+        return x
+
+    x0 = numpy.linspace(0.1, 0.4, 4)
+    eps = 1e-6
+    numeric = [(numpy.sum(plain(x0 + eps * e) ** 2) - numpy.sum(plain(x0 - eps * e) ** 2)) / (2 * eps) for e in numpy.eye(4)]
+    numpy.testing.assert_allclose(grad(f)(x0), numeric, rtol=1e-6)
+    check_grads(f, modes=["rev"], order=2)(x0)
 
 
 def test_kernel_entry_points_trace_with_the_packs_boxes_in_a_fresh_interpreter():

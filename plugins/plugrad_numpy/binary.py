@@ -159,7 +159,7 @@ subtract.def_vjp(_add_vjp_x, _sub_vjp_y)
 subtract.def_jvp(lambda t, ans, x, y: broadcast_like(t, ans), lambda t, ans, x, y: broadcast_like(-t, ans))
 subtract.def_samples(*samples())
 
-multiply = Primitive("numpy.multiply", np.multiply, complex=True, saves=("args",))
+multiply = Primitive("numpy.multiply", np.multiply, complex=True, saves=("others",))
 multiply.def_vjp(_mul_vjp_x, _mul_vjp_y)
 multiply.def_jvp(lambda t, ans, x, y: broadcast_like(t * y, ans), lambda t, ans, x, y: broadcast_like(x * t, ans))
 multiply.def_samples(*samples())

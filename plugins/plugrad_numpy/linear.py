@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import Composite, Primitive, Sample, rand, scalar
-from plugrad.box import getval
+from plugrad.box import Meta, getval
 from plugrad_numpy._util import broadcast_like, dtype_of, shape_of, unbroadcast
 from plugrad_numpy.binary import multiply
 from plugrad_numpy.reductions import sum as sum_
@@ -30,17 +30,19 @@ def _ndim(x: Any) -> int:
 # -- matmul ------------------------------------------------------------------------
 
 
-# First order, three plain matrices of one dtype (NumPy's built-in dtypes are
-# singletons): each rule is one NumPy product, whose result already has the argument's
-# shape and dtype. Written out in both rules, as a helper would cost a call per rule.
-# (The cotangent has the output's shape, which is 2-D when both arguments are.)
+# First order, plain matrices of one dtype (NumPy's built-in dtypes are singletons):
+# each rule is one NumPy product, whose result already has the argument's shape and
+# dtype. Written out in both rules, as a helper would cost a call per rule. A rule reads
+# the other argument and only the dtype of its own, which the tape keeps as a Meta where
+# the other argument is a constant (saves "others"). The cotangent has the output's
+# shape: with one argument 2-D, the output is 2-D exactly when the other one is.
 _ndarray = np.ndarray
 
 
 def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
-    if type(g) is _ndarray and type(a) is _ndarray and type(b) is _ndarray:
+    if type(g) is _ndarray and type(b) is _ndarray and (type(a) is _ndarray or type(a) is Meta):
         dtype = g.dtype
-        if a.ndim == 2 and b.ndim == 2 and a.dtype is dtype and b.dtype is dtype:
+        if g.ndim == 2 and b.ndim == 2 and a.dtype is dtype and b.dtype is dtype:
             return g @ b.T
     if _ndim(a) == 1 and _ndim(b) == 1:
         return unbroadcast(g * b, a)
@@ -52,9 +54,9 @@ def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
 
 
 def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
-    if type(g) is _ndarray and type(a) is _ndarray and type(b) is _ndarray:
+    if type(g) is _ndarray and type(a) is _ndarray and (type(b) is _ndarray or type(b) is Meta):
         dtype = g.dtype
-        if a.ndim == 2 and b.ndim == 2 and a.dtype is dtype and b.dtype is dtype:
+        if a.ndim == 2 and g.ndim == 2 and a.dtype is dtype and b.dtype is dtype:
             return a.T @ g
     if _ndim(a) == 1 and _ndim(b) == 1:
         return unbroadcast(g * a, b)
@@ -65,7 +67,7 @@ def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
     return unbroadcast(matmul(swapaxes(a, -1, -2), g), b)
 
 
-matmul = Primitive("numpy.matmul", np.matmul, complex=True, saves=("args",))
+matmul = Primitive("numpy.matmul", np.matmul, complex=True, saves=("others",))
 matmul.def_vjp(_matmul_vjp_a, _matmul_vjp_b)
 matmul.def_linear(0, 1)
 matmul.def_samples(
