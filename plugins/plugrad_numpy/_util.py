@@ -55,15 +55,13 @@ def unbroadcast(g: Any, x: Any) -> Any:
     """Sum ``g`` over the axes along which ``x`` was broadcast, and match ``x``'s dtype
     (a real argument gets a real cotangent; a float32 argument a float32 one)."""
     tx, tg = type(x), type(g)
-    if tg is _ndarray and (tx is Meta or tx is _ndarray):  # first order, an array argument
-        xdtype = x.dtype
-        if g.dtype is xdtype and g.shape == x.shape:
-            return g
-        return _unbroadcast_array(g, x.shape, xdtype, xdtype.kind == "c")
-    if tx in _DOUBLE and tg in _DOUBLE:
-        return g  # the scalar fast path: nothing to sum, no dtype to match
-    if tg is _ndarray:  # a plain cotangent (the argument may be traced): NumPy directly
-        xv = x
+    if tg is _ndarray:  # a plain cotangent: NumPy directly
+        if tx is Meta or tx is _ndarray:  # first order, an array argument
+            xdtype = x.dtype
+            if g.dtype is xdtype and g.shape == x.shape:
+                return g
+            return _unbroadcast_array(g, x.shape, xdtype, xdtype.kind == "c")
+        xv = x  # the argument may be traced: look under its boxes
         while isinstance(xv, Box):
             xv = xv._value
         t = type(xv)
@@ -80,15 +78,17 @@ def unbroadcast(g: Any, x: Any) -> Any:
             return g
         xcomplex = xdtype.kind == "c" if xdtype is not None else isinstance(xv, complex)
         return _unbroadcast_array(g, target, xdtype, xcomplex)
-    # Same shape and dtype: nothing to do. Look under boxes (derivatives of derivatives).
+    if tx in _DOUBLE and tg in _DOUBLE:
+        return g  # the scalar fast path: nothing to sum, no dtype to match
+    # A traced cotangent (a derivative of a derivative): nothing to do where the values
+    # under the boxes have the same shape and dtype.
     xv, gv = x, g
-    if tx is not np.ndarray and tx is not Meta:
-        while isinstance(xv, Box):
-            xv = xv._value
+    while isinstance(xv, Box):
+        xv = xv._value
     while isinstance(gv, Box):
         gv = gv._value
     tx, tg = type(xv), type(gv)
-    if (tx is np.ndarray or tx is Meta) and tg is np.ndarray:
+    if (tx is _ndarray or tx is Meta) and tg is _ndarray:
         if gv.shape == xv.shape and gv.dtype == xv.dtype:
             return g
     elif tx in _DOUBLE and tg in _DOUBLE:
