@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import builtins, debug
-from plugrad.box import Box, Trace, _box_types, box_type, holds_box
+from plugrad.box import Box, Trace, _box_types, box_type, getval, holds_box
 from plugrad.primitive import add_any, node_ans
 from plugrad.builtins import take as _take
 from plugrad.vspace import DictVSpace, SequenceVSpace, vspace
@@ -317,6 +317,8 @@ def _add(prev: Any, ct: Any) -> Any:
         # A traced ct first: ``box + array`` is the box's fast path, ``array + box`` goes
         # through NumPy's dispatch. Addition commutes exactly.
         return ct + prev if isinstance(ct, Box) else prev + ct
+    if isinstance(prev, Box) and type(getval(prev)) in _PLUS:  # a traced array or number
+        return prev + ct
     return add_any(prev, ct)
 
 
