@@ -56,9 +56,12 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
     """``fun`` as a function of the argument(s) ``argnum`` alone, and their value."""
     _ensure_types()
     n = len(args)
-    single = isinstance(argnum, (int, np.integer))
-    nums = (argnum,) if single else tuple(argnum)
-    if not (type(argnum) is int and -n <= argnum < n):  # the common case needs no loop
+    if type(argnum) is int and -n <= argnum < n:  # the common case: one argument, by position
+        single = True
+        nums: tuple[Any, ...] = (argnum,)
+    else:
+        single = isinstance(argnum, (int, np.integer))
+        nums = (argnum,) if single else tuple(argnum)
         for i in nums:
             if not isinstance(i, (int, np.integer)) or not -n <= i < n:
                 raise TypeError(
