@@ -816,9 +816,12 @@ def ensure_types() -> None:
 
     Called before a derivative is taken, not when a namespace is first used: a pack's
     box and vector space matter only to traced values, and ``plugrad.numpy.sin``
-    should not wait for them.
+    should not wait for them. Every derivative calls it: once the types are in, it
+    reads one flag.
     """
-    default_registry().install_types()
+    registry = _default
+    if registry is None or registry._types_pending:
+        default_registry().install_types()
 
 
 def describe_packs(registry: Registry | None = None) -> Sequence[str]:
