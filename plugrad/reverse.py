@@ -37,11 +37,8 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     leaves: list[Any] = []
     kind = type(x)
     flat = False
-    if kind is _ndarray or kind is float or isinstance(x, Box):  # one value, the commonest start
-        trace.nested = kind is not _ndarray and kind is not float  # a box: a derivative of a derivative
-        start = (_box_types.get(kind) or box_type(x)).new(x, trace)
-        tape.append((None, (), _NO_KWARGS, x, ()))
-    else:
+    one = kind is _ndarray or kind is float or isinstance(x, Box)  # one value, the commonest start
+    if not one:
         if kind in _NESTED:
             values = x if kind is not dict else list(x.values())
             for v in values:
@@ -51,14 +48,13 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
                 flat = len(values) > 0
         if flat:
             start = _start_flat(x, kind, values, trace, tape)
-        else:
-            start = None
-            if kind in _NESTED or issubclass(kind, tuple):
-                start = _start(x, trace, tape, leaves)  # None for a tuple subclass that is not a named tuple
-            if not leaves:  # not a container of parameters, or an empty one
-                trace.nested = holds_box(x)
-                start = box_type(x).new(x, trace)
-                tape.append((None, (), _NO_KWARGS, x, ()))
+        elif kind in _NESTED or issubclass(kind, tuple):
+            start = _start(x, trace, tape, leaves)  # None for a tuple subclass that is not a named tuple
+        one = not flat and not leaves  # not a container of parameters, or an empty one
+    if one:
+        trace.nested = kind is not _ndarray and kind is not float and holds_box(x)
+        start = (_box_types.get(kind) or box_type(x)).new(x, trace)
+        tape.append((None, (), _NO_KWARGS, x, ()))
     try:
         end = fun(start)
         if isinstance(end, (list, tuple, dict)):
