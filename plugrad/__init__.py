@@ -26,6 +26,8 @@ from plugrad.errors import PackError
 from plugrad.errors import PlugradError
 from plugrad.errors import TraceError
 from plugrad.hookspecs import hookimpl
+from plugrad.manifest import Deferred
+from plugrad.manifest import deferred
 from plugrad.primitive import Composite
 from plugrad.primitive import NonDifferentiable
 from plugrad.primitive import Primitive
@@ -70,6 +72,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Box",
     "Composite",
+    "Deferred",
     "NonDifferentiable",
     "NotDifferentiableError",
     "PackConflictError",
@@ -85,6 +88,7 @@ __all__ = [
     "checkpoint",
     "collect",
     "default_registry",
+    "deferred",
     "deriv",
     "detect_anomaly",
     "elementwise_grad",

@@ -1,4 +1,5 @@
-"""``python -m plugrad``: ``packs`` lists the loaded packs, ``gradcheck`` checks their primitives."""
+"""``python -m plugrad``: ``packs`` lists the loaded packs, ``gradcheck`` checks their primitives,
+``manifest`` writes a pack's manifest."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ USAGE = """usage: python -m plugrad COMMAND [options]
 commands:
   packs       list installed packs and the primitives they contribute (--json for machines)
   gradcheck   check every registered primitive's derivatives (--pack, --primitive, --json)
+  manifest    write a pack's manifest of names, so its modules load on demand (--check)
 """
 
 
@@ -27,6 +29,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from plugrad.gradcheck.cli import main as gradcheck_main
 
         return gradcheck_main(rest)
+    if command == "manifest":
+        from plugrad.manifest import main as manifest_main
+
+        return manifest_main(rest)
     print(f"plugrad: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
     return 2
 

@@ -85,7 +85,7 @@ def namespace_module(fullname: str) -> types.ModuleType:
         if name == "__all__":
             from plugrad.registry import default_registry
 
-            return sorted(n for n in default_registry().namespace(ns) if not n.startswith("_"))
+            return sorted(n for n in default_registry().names(ns) if not n.startswith("_"))
         if name.startswith("__"):
             raise AttributeError(f"module {fullname!r} has no attribute {name!r}")
         value = _resolve(ns, name)
@@ -95,7 +95,7 @@ def namespace_module(fullname: str) -> types.ModuleType:
     def __dir__() -> list[str]:
         from plugrad.registry import default_registry
 
-        names = set(module.__dict__) | set(default_registry().namespace(ns))
+        names = set(module.__dict__) | set(default_registry().names(ns))
         mirror = _mirror(ns)
         if mirror is not None:
             names |= {n for n in dir(mirror) if not n.startswith("_")}

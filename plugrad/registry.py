@@ -10,8 +10,10 @@ Tests and tools build their own.
 20 ms of importing it; see ``plugrad/_entry_points.py``), imports each pack's module
 and asks it for its namespaces. A namespace's functions are asked for the first time
 it is used, from the packs that declare it alone, so ``plugrad.numpy.sin`` imports
-neither SciPy nor the SciPy packs' modules. Packs register their types before the
-first derivative is taken (``ensure_types()``).
+neither SciPy nor the SciPy packs' modules. A pack may answer with
+:class:`~plugrad.manifest.Deferred` names, whose modules are imported when one of
+their names is first used (see :mod:`plugrad.manifest`). Packs register their types
+before the first derivative is taken (``ensure_types()``).
 
 **Faults stay with their pack.** A pack that fails to import, implements a hook
 plugrad does not define, or whose ``plugrad_namespaces`` hook fails is not
@@ -58,6 +60,7 @@ is rejected -- register a primitive with ``override=True`` instead.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import threading
@@ -70,6 +73,7 @@ import pluggy
 from plugrad import _entry_points, hookspecs
 from plugrad.box import Box, register_box_type
 from plugrad.errors import PackConflictError, PackError
+from plugrad.manifest import Deferred
 from plugrad.primitive import Composite, NonDifferentiable, Primitive, Rules
 from plugrad.vspace import VSpace, register_vspace
 
@@ -188,13 +192,13 @@ class Choice(_Record):
 
     __slots__ = ("name", "candidates", "winner")
 
-    def __init__(self, name: str, candidates: tuple[tuple[str, Entry], ...], winner: str | None) -> None:
+    def __init__(self, name: str, candidates: tuple[tuple[str, Entry | Deferred], ...], winner: str | None) -> None:
         self.name = name
-        self.candidates = candidates  # (pack, entry), in load order
+        self.candidates = candidates  # (pack, entry), in load order; a Deferred until imported
         self.winner = winner
 
     @property
-    def entry(self) -> Entry | None:
+    def entry(self) -> Entry | Deferred | None:
         return next((e for p, e in self.candidates if p == self.winner), None)
 
     @property
@@ -292,10 +296,12 @@ class Registry:
             self.pm.set_blocked(name)
         self.packs: dict[str, PackInfo] = {}
         self._declared: dict[str, list[str]] = {}  # namespace -> packs declaring it, in load order
-        self._items: dict[str, dict[str, list[Entry | Rules]]] = {}  # namespace -> pack -> valid items
-        self._resolved: dict[str, dict[str, Entry]] = {}  # namespace -> short name -> entry
+        # namespace -> pack -> valid items; a Deferred name until its module is imported
+        self._items: dict[str, dict[str, list[Entry | Rules | Deferred]]] = {}
+        self._resolved: dict[str, dict[str, Entry | Deferred]] = {}  # namespace -> short name -> entry
         self._choices: dict[str, Choice] = {}  # qualified name -> who registered it, who got it
         self._rejected: dict[str, str] = {}  # qualified name -> why the pack's entry was rejected
+        self._replaced: dict[Deferred, Entry | None] = {}  # a deferred name -> what its module defined
         self._extensions: list[Extension] = []
         self._warned: set[str] = set()
         self._loading: set[str] = set()
@@ -493,7 +499,13 @@ class Registry:
     def namespace(self, ns: str) -> dict[str, Entry]:
         """The entries of ``ns`` by short name, loading its packs' functions on first use."""
         self._load_namespace(ns)
-        return dict(self._resolved.get(ns, {}))
+        self._import_all(ns)
+        return {short: e for short, e in self._resolved.get(ns, {}).items() if not isinstance(e, Deferred)}
+
+    def names(self, ns: str) -> list[str]:
+        """The short names of ``ns``, without importing the modules of deferred ones."""
+        self._load_namespace(ns)
+        return list(self._resolved.get(ns, {}))
 
     def lookup(self, qualname: str) -> Entry | None:
         """The entry for ``numpy.sin``-style ``qualname``, or ``None`` if no pack registers it.
@@ -503,7 +515,8 @@ class Registry:
         """
         ns, _, short = qualname.rpartition(".")
         self._load_namespace(ns)
-        entry = self._resolved.get(ns, {}).get(short)
+        found = self._resolved.get(ns, {}).get(short)
+        entry = self._import_deferred(found) if isinstance(found, Deferred) else found
         if entry is not None:
             return entry
         choice = self._choices.get(qualname)
@@ -516,7 +529,12 @@ class Registry:
     def entries(self) -> dict[str, Entry]:
         """Every entry of every namespace, all loaded."""
         self.load_all()
-        return {f"{ns}.{short}": e for ns in self.namespaces() for short, e in self._resolved.get(ns, {}).items()}
+        return {
+            f"{ns}.{short}": e
+            for ns in self.namespaces()
+            for short, e in self._resolved.get(ns, {}).items()
+            if not isinstance(e, Deferred)  # none is left after load_all, but for the types
+        }
 
     def primitives(self) -> list[Primitive]:
         """Every registered :class:`Primitive`, sorted by name."""
@@ -526,6 +544,7 @@ class Registry:
         """Load every namespace's functions now (the checker and the listing need them all)."""
         for ns in self.namespaces():
             self._load_namespace(ns)
+            self._import_all(ns)
 
     def choices(self) -> dict[str, Choice]:
         """Every qualified name loaded so far: who registered it and who got it."""
@@ -574,12 +593,12 @@ class Registry:
         if info.name not in per_pack:
             per_pack[info.name] = self._gather(info, ns)  # in strict mode a fault raises before this
 
-    def _gather(self, info: PackInfo, ns: str) -> list[Entry | Rules]:
+    def _gather(self, info: PackInfo, ns: str) -> list[Entry | Rules | Deferred]:
         try:
             items = self._hook(info, "plugrad_primitives", namespace=ns)
             if items is None:
                 return []
-            if isinstance(items, (str, bytes, Primitive, NonDifferentiable, Composite, Rules)) or not isinstance(
+            if isinstance(items, (str, bytes, Primitive, NonDifferentiable, Composite, Rules, Deferred)) or not isinstance(
                 items, Iterable
             ):
                 raise _Fault(f"plugrad_primitives({ns!r}) returned {items!r}; expected a list of functions")
@@ -591,7 +610,7 @@ class Registry:
             message = f"plugrad_primitives({ns!r}) raised {type(exc).__name__}: {exc}"
             self._problem(info, f"{message}; its functions in namespace {ns!r} are missing", exc)
             return []
-        kept: list[Entry | Rules] = []
+        kept: list[Entry | Rules | Deferred] = []
         names: set[str] = set()
         for item in items:
             try:
@@ -614,7 +633,7 @@ class Registry:
 
     def _settle(self, ns: str) -> None:
         """Decide who owns each name of ``ns`` (see the module docstring), then apply Rules."""
-        by_name: dict[str, list[tuple[str, Entry]]] = {}
+        by_name: dict[str, list[tuple[str, Entry | Deferred]]] = {}
         rules: list[tuple[str, Rules]] = []
         for pack, items in self._items.get(ns, {}).items():
             if self.packs[pack].status != LOADED:
@@ -628,9 +647,9 @@ class Registry:
                     by_name[item.name] = [(pack, item)]
                 elif not any(e is item for _, e in candidates):
                     candidates.append((pack, item))
-        table: dict[str, Entry] = {}
+        table: dict[str, Entry | Deferred] = {}
         winner: str | None
-        entry: Entry | None
+        entry: Entry | Deferred | None
         for name, candidates in by_name.items():
             winner, entry = candidates[0]  # the common case: one pack registers the name
             if len(candidates) > 1:
@@ -654,8 +673,10 @@ class Registry:
         for pack, extra in rules:
             self._apply_rules(self.packs[pack], extra, table)
 
-    def _apply_rules(self, info: PackInfo, extra: Rules, table: dict[str, Entry]) -> None:
+    def _apply_rules(self, info: PackInfo, extra: Rules, table: dict[str, Entry | Deferred]) -> None:
         target = table.get(extra.target.rpartition(".")[2])
+        if type(target) is Deferred:
+            target = self._import_deferred(target)
         if not isinstance(target, Primitive):
             why = "is a conflict" if extra.target in self.conflicts() else (
                 f"is a {type(target).__name__}" if target is not None else "is not registered by any loaded pack"
@@ -683,6 +704,87 @@ class Registry:
                 if extension not in self._extensions:
                     self._extensions.append(extension)
                     _append_once(info.extends, f"{target.name} {kind} {argnum}")
+
+    # -- deferred names (see plugrad.manifest) --------------------------------------
+
+    def _import_all(self, ns: str) -> None:
+        """Import the modules of every deferred name of ``ns``, the overridden ones too."""
+        for items in list(self._items.get(ns, {}).values()):
+            for item in list(items):
+                if type(item) is Deferred:
+                    self._import_deferred(item)
+
+    def _import_deferred(self, item: Deferred) -> Entry | None:
+        """What ``item`` names, once its module is imported (``None`` if it was rejected)."""
+        with self._lock:
+            if item not in self._replaced:
+                self._import_module(item.pack or "", item.module)
+            return self._replaced.get(item)
+
+    def _import_module(self, pack: str, module: str) -> None:
+        """Import ``module`` and put the functions it defines in place of ``pack``'s deferred
+        names from it, in every namespace, checking them against the manifest."""
+        info = self.packs[pack]
+        regenerate = f"regenerate the manifest: python -m plugrad manifest {module.rpartition('.')[0]}"
+        error: BaseException | None = None
+        found: dict[str, Entry] = {}
+        try:
+            for value in vars(importlib.import_module(module)).values():
+                if isinstance(value, (Primitive, NonDifferentiable, Composite)) and isinstance(value.name, str):
+                    found.setdefault(value.name, value)
+        except Exception as exc:  # noqa: BLE001 - any import failure is the pack's fault
+            error = exc
+        for ns, per_pack in list(self._items.items()):
+            items = per_pack.get(pack) or []
+            for index, item in enumerate(items):
+                if type(item) is not Deferred or item.module != module:
+                    continue
+                entry = found.get(item.name)
+                try:
+                    if error is not None:
+                        raise _Fault(f"importing {module!r} raised {type(error).__name__}: {error}")
+                    if entry is None:
+                        raise _Fault(f"its manifest says {module} defines it, but it does not; {regenerate}")
+                    if bool(entry.override) != item.override:
+                        raise _Fault(f"it declares override={entry.override!r}, its manifest the opposite; {regenerate}")
+                    _check_item(entry, ns)
+                except _Fault as fault:
+                    self._replaced[item] = None
+                    self._swap(ns, item, None)
+                    message = f"rejected {item.name}: {fault}"
+                    self._rejected.setdefault(item.name, f"plugrad pack {info.where()} {message}")
+                    self._problem(info, message, error)
+                    continue
+                if entry.pack is None:
+                    entry.pack = pack
+                items[index] = entry
+                self._replaced[item] = entry
+                self._swap(ns, item, entry)
+            listed = {i.name for i in items if not isinstance(i, Rules)}
+            unlisted = sorted(n for n in found if n.rpartition(".")[0] == ns and n not in listed)
+            if items and unlisted:
+                self._problem(
+                    info, f"{module} defines {', '.join(unlisted)}, which its manifest lacks; {regenerate}", None
+                )
+
+    def _swap(self, ns: str, item: Deferred, entry: Entry | None) -> None:
+        """Put ``entry`` where the registry holds ``item`` (or drop ``item``, for ``None``)."""
+        short = item.name.rpartition(".")[2]
+        table = self._resolved.get(ns, {})
+        if table.get(short) is item:
+            if entry is None:
+                del table[short]
+            else:
+                table[short] = entry
+        choice = self._choices.get(item.name)
+        if choice is not None:
+            candidates: list[tuple[str, Entry | Deferred]] = []
+            for pack, e in choice.candidates:
+                if e is not item:
+                    candidates.append((pack, e))
+                elif entry is not None:
+                    candidates.append((pack, entry))
+            self._choices[item.name] = Choice(item.name, tuple(candidates), choice.winner)
 
     # -- types -------------------------------------------------------------------
 
@@ -738,11 +840,15 @@ def _conflict_message(registry: Registry, choice: Choice) -> str:
 
 def _check_item(item: Any, ns: str) -> None:
     """Raise :class:`_Fault` unless ``item`` is a well-formed function of namespace ``ns``."""
-    if not isinstance(item, (Primitive, NonDifferentiable, Composite, Rules)):
-        raise _Fault("expected a Primitive, NonDifferentiable, Composite or Rules")
+    if not isinstance(item, (Primitive, NonDifferentiable, Composite, Rules, Deferred)):
+        raise _Fault("expected a Primitive, NonDifferentiable, Composite, Rules or Deferred")
     name = item.name
     if not isinstance(name, str) or name.rpartition(".")[0] != ns or not name.rpartition(".")[2].isidentifier():
         raise _Fault(f"its name must be {ns!r} + '.' + a Python identifier, like {ns + '.f'!r}")
+    if isinstance(item, Deferred):
+        if not isinstance(item.module, str) or not all(p.isidentifier() for p in item.module.split(".")):
+            raise _Fault(f"its module {item.module!r} is not a dotted module name")
+        return
     if isinstance(item, Rules):
         for kind, table in (("vjps", item.vjps), ("jvps", item.jvps)):
             for argnum, rule in table.items():

@@ -211,7 +211,7 @@ def test_invalid_functions_are_rejected_one_by_one() -> None:
     assert len(messages) == 4 and all(m.startswith("plugrad pack 'demo': rejected ") for m in messages)
     assert "its name must be 'demo' + '.' + a Python identifier" in messages[0]
     assert "its VJP for argument 0 is 'minus sine', which is not callable" in messages[1]
-    assert "expected a Primitive, NonDifferentiable, Composite or Rules" in messages[2]
+    assert "expected a Primitive, NonDifferentiable, Composite, Rules or Deferred" in messages[2]
     assert "registers the name twice" in messages[3]
     assert registry.packs["demo"].status == "loaded" and len(registry.packs["demo"].problems) == 4
     with pytest.raises(PackError, match="not callable"):

@@ -14,12 +14,13 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-from plugrad import hookimpl
+from plugrad import deferred, hookimpl
 
 __all__ = ["DASK_ARRAY", "computed"]
 __version__ = "0.1.0"
 
 DASK_ARRAY = "dask.array.core.Array"
+MODULES = ("reductions",)  # the modules defining the pack's functions
 
 
 def __getattr__(name: str) -> Any:
@@ -45,11 +46,10 @@ def plugrad_namespaces() -> list[str]:
 
 @hookimpl
 def plugrad_primitives(namespace: str) -> list[Any] | None:
-    if namespace == "numpy":
-        from plugrad_dask import reductions
+    # Imported when plugrad.numpy.sum or .mean is first used (see plugrad.manifest).
+    from plugrad_dask._manifest import MODULES as DEFINED, OVERRIDE
 
-        return [reductions.sum, reductions.mean]
-    return None
+    return deferred(__name__, DEFINED, namespace, OVERRIDE)
 
 
 @hookimpl

@@ -1,7 +1,7 @@
 """plugrad's NumPy pack: the differentiable ``plugrad.numpy`` namespace.
 
 Importing this module defines nothing but the hooks; plugrad calls them, and
-only then are the primitive modules imported.
+only then are the primitive modules imported: each when one of its names is first used.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from plugrad import collect, hookimpl
+from plugrad import collect, deferred, hookimpl
 
 __version__ = "0.1.0"
 
@@ -42,11 +42,11 @@ def plugrad_namespaces() -> list[str]:
 
 @hookimpl
 def plugrad_primitives(namespace: str) -> list[Any] | None:
-    if namespace == "numpy":
-        return collect(__name__, MODULES, "numpy")
-    if namespace == "operator":
-        return collect(__name__, MODULES, "operator")
-    return None
+    # Each module is imported when one of its names is first used; _manifest.py says which
+    # module defines which name (regenerate it with `python -m plugrad manifest plugrad_numpy`).
+    from plugrad_numpy._manifest import MODULES as DEFINED, OVERRIDE
+
+    return deferred(__name__, DEFINED, namespace, OVERRIDE) if namespace in ("numpy", "operator") else None
 
 
 @hookimpl

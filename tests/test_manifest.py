@@ -1,0 +1,236 @@
+"""Deferred names: a pack's modules imported when one of their names is first used.
+
+Each test writes a small package into a temporary folder and builds its own Registry;
+the last tests check the built-in packs' manifests and laziness in a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plugrad import PackError, Primitive, Registry, Rules, hookimpl
+from plugrad.manifest import FILENAME, Deferred, build, deferred, main, render
+from plugrad.registry import PackWarning
+
+_names = itertools.count()
+
+DOUBLE = """\
+from plugrad import Primitive
+
+def double(name, override=False):
+    prim = Primitive(name, lambda x: 2.0 * x, override=override)
+    return prim.def_vjp(lambda g, ans, x: 2.0 * g).def_jvp(lambda t, ans, x: 2.0 * t)
+"""
+
+
+@pytest.fixture
+def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """``make({module: source})`` writes a fresh package and returns its name."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    made: list[str] = []
+
+    def make(modules: dict[str, str], *, listed: bool = True) -> str:
+        name = f"lazy_pack_{next(_names)}"
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "__init__.py").write_text(f"MODULES = {tuple(modules)!r}\n" if listed else "")
+        for module, source in {"_double": DOUBLE, **modules}.items():
+            (folder / f"{module}.py").write_text(textwrap.dedent(source))
+        importlib.invalidate_caches()
+        made.append(name)
+        return name
+
+    yield make
+    for name in list(sys.modules):
+        if any(name == m or name.startswith(m + ".") for m in made):
+            del sys.modules[name]
+
+
+class LazyPack:
+    """A pack returning the deferred names of ``manifest`` (and ``extra`` items as they are)."""
+
+    def __init__(self, package: str, manifest: dict[str, Any], override: Any = (), extra: Any = ()) -> None:
+        self.package, self.manifest, self.override, self.extra = package, manifest, override, list(extra)
+
+    @hookimpl
+    def plugrad_namespaces(self) -> list[str]:
+        return ["demo"]
+
+    @hookimpl
+    def plugrad_primitives(self, namespace: str) -> list[Any]:
+        return [*deferred(self.package, self.manifest, namespace, self.override), *self.extra]
+
+
+class EagerPack:
+    def __init__(self, *items: Any) -> None:
+        self.items = list(items)
+
+    @hookimpl
+    def plugrad_namespaces(self) -> list[str]:
+        return ["demo"]
+
+    @hookimpl
+    def plugrad_primitives(self, namespace: str) -> list[Any]:
+        return self.items
+
+
+def loaded(*, strict: bool = False, **packs: Any) -> Registry:
+    registry = Registry(strict=strict)
+    for name, pack in packs.items():
+        registry.register_pack(pack, name)
+    return registry
+
+
+TWO_MODULES = {
+    "first": "from ._double import double\nf = double('demo.f')\ng = double('demo.g')\n",
+    "second": "from ._double import double\nh = double('demo.h')\n",
+}
+
+
+def test_build_says_which_module_defines_each_name(package: Any) -> None:
+    pkg = package({**TWO_MODULES, "third": "from .first import f\nfrom ._double import double\nk = double('other.k', override=True)\n"})
+    by_module, overriding = build(pkg, ["first", "second", "third"])
+    assert by_module == {"first": ["demo.f", "demo.g"], "second": ["demo.h"], "third": ["other.k"]}
+    assert overriding == ["other.k"]  # f, imported by third, stays first's
+    assert [(d.name, d.module, d.override) for d in deferred(pkg, by_module, "other", overriding)] == [
+        ("other.k", f"{pkg}.third", True)
+    ]
+
+
+def test_a_module_is_imported_when_one_of_its_names_is_first_used(package: Any) -> None:
+    pkg = package(TWO_MODULES)
+    manifest, _ = build(pkg, ["first", "second"])
+    for module in ("first", "second"):
+        del sys.modules[f"{pkg}.{module}"]  # build imported them; start again
+    registry = loaded(lazy=LazyPack(pkg, manifest))
+    assert sorted(registry.names("demo")) == ["f", "g", "h"]
+    assert f"{pkg}.first" not in sys.modules and f"{pkg}.second" not in sys.modules
+
+    f = registry.lookup("demo.f")
+    assert isinstance(f, Primitive) and f is sys.modules[f"{pkg}.first"].f and f.pack == "lazy"
+    assert f(3.0) == 6.0
+    assert f"{pkg}.second" not in sys.modules
+    assert registry.choices()["demo.f"].entry is f
+
+    assert sorted(registry.namespace("demo")) == ["f", "g", "h"]  # every function, so every module
+    assert registry.lookup("demo.h") is sys.modules[f"{pkg}.second"].h
+    assert not any(isinstance(e, Deferred) for e in registry.entries().values())
+
+
+def test_an_override_is_settled_from_the_manifest_without_importing(package: Any) -> None:
+    pkg = package(TWO_MODULES)
+    manifest, _ = build(pkg, ["first", "second"])
+    del sys.modules[f"{pkg}.first"]
+    replacement = Primitive("demo.f", lambda x: 3.0 * x, override=True)
+    registry = loaded(lazy=LazyPack(pkg, manifest), other=EagerPack(replacement))
+    assert registry.lookup("demo.f") is replacement
+    assert f"{pkg}.first" not in sys.modules
+    assert registry.overrides() == {"demo.f": ("other", ["lazy"])}
+
+    # The other way round: the manifest's override wins over an eager function.
+    plain = Primitive("demo.f", lambda x: 3.0 * x)
+    registry = loaded(lazy=LazyPack(pkg, manifest, override=["demo.f"]), other=EagerPack(plain))
+    with pytest.warns(PackWarning, match="declares override=False, its manifest the opposite"):
+        with pytest.raises(PackError, match="regenerate the manifest: python -m plugrad manifest"):
+            registry.lookup("demo.f")  # the manifest lied: neither is kept
+
+
+def test_rules_for_a_deferred_primitive_import_it_and_apply(package: Any) -> None:
+    pkg = package({"first": "from plugrad import Primitive\nf = Primitive('demo.f', lambda x: 2.0 * x)\n"})
+    manifest, _ = build(pkg, ["first"])
+    rule = lambda g, ans, x: 2.0 * g  # noqa: E731
+    registry = loaded(lazy=LazyPack(pkg, manifest), rules=EagerPack(Rules("demo.f", vjps={0: rule})))
+    f = registry.lookup("demo.f")
+    assert isinstance(f, Primitive) and f.vjps[0] is rule
+    assert [(x.pack, x.target) for x in registry.extensions()] == [("rules", "demo.f")]
+
+
+@pytest.mark.parametrize(
+    "manifest, modules, match",
+    [
+        ({"first": ["demo.f", "demo.g", "demo.gone"]}, TWO_MODULES, "rejected demo.gone: its manifest says .*first defines it, but it does not"),
+        ({"first": ["demo.f"]}, TWO_MODULES, "first defines demo.g, which its manifest lacks"),
+        ({"first": ["demo.f", "demo.g"], "broken": ["demo.b"]}, {**TWO_MODULES, "broken": "raise RuntimeError('oops')\n"},
+         "rejected demo.b: importing '.*broken' raised RuntimeError: oops"),
+    ],
+    ids=["a name the module lacks", "a name the manifest lacks", "a module that fails to import"],
+)
+def test_a_stale_manifest_is_the_packs_fault_alone(package: Any, manifest: Any, modules: Any, match: str) -> None:
+    pkg = package(modules)
+    registry = loaded(lazy=LazyPack(pkg, manifest), other=EagerPack(Primitive("demo.other", abs)))
+    with pytest.warns(PackWarning, match=match) as record:
+        registry.load_all()
+    assert all("regenerate the manifest" in str(w.message) or "importing" in str(w.message) for w in record)
+    assert registry.lookup("demo.f") is sys.modules[f"{pkg}.first"].f  # the rest of the pack works
+    assert registry.lookup("demo.other") is not None  # and the other packs
+    assert registry.packs["lazy"].problems
+
+    strict = loaded(strict=True, lazy=LazyPack(pkg, manifest))
+    with pytest.raises(PackError, match=match):
+        strict.load_all()
+
+
+def test_deferred_names_resolve_once_under_threads(package: Any) -> None:
+    pkg = package({"first": "import time\ntime.sleep(0.05)\nfrom ._double import double\n"
+                   + "".join(f"f{i} = double('demo.f{i}')\n" for i in range(8))})
+    manifest = {"first": [f"demo.f{i}" for i in range(8)]}
+    registry = loaded(lazy=LazyPack(pkg, manifest))
+    registry.names("demo")
+    barrier = threading.Barrier(8)
+    found: list[Any] = [None] * 8
+
+    def look(i: int) -> None:
+        barrier.wait()
+        found[i] = registry.lookup(f"demo.f{i}")
+
+    threads = [threading.Thread(target=look, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    module = sys.modules[f"{pkg}.first"]
+    assert found == [getattr(module, f"f{i}") for i in range(8)]
+
+
+def test_the_manifest_command_writes_and_checks(package: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    pkg = package(TWO_MODULES)
+    path = Path(importlib.import_module(pkg).__file__).with_name(FILENAME)  # type: ignore[arg-type]
+    assert main([pkg, "--check"]) == 1
+    assert "out of date: run python -m plugrad manifest" in capsys.readouterr().err
+    assert main([pkg]) == 0 and path.read_text() == render(pkg, ["first", "second"])
+    written = importlib.import_module(f"{pkg}._manifest")
+    assert written.MODULES == {"first": ("demo.f", "demo.g"), "second": ("demo.h",)} and written.OVERRIDE == ()
+    assert main([pkg, "--check"]) == 0
+
+    assert main([package(TWO_MODULES, listed=False)]) == 2
+    assert "has no MODULES" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("pack", ["plugrad_numpy", "plugrad_dask"])
+def test_the_built_in_manifests_are_up_to_date(pack: str) -> None:
+    module = importlib.import_module(pack)
+    path = Path(module.__file__).with_name(FILENAME)  # type: ignore[arg-type]
+    assert path.read_text() == render(pack, module.MODULES), f"run: python -m plugrad manifest {pack}"
+
+
+def test_the_numpy_pack_imports_only_what_is_used() -> None:
+    code = textwrap.dedent(
+        """
+        import sys
+        import plugrad.numpy as np
+        np.sin(1.0)
+        print(sorted(m for m in sys.modules if m.startswith("plugrad_numpy.")))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert eval(out) == ["plugrad_numpy._manifest", "plugrad_numpy._util", "plugrad_numpy.unary"]
