@@ -843,10 +843,11 @@ def _check_item(item: Any, ns: str) -> None:
     if not isinstance(item, (Primitive, NonDifferentiable, Composite, Rules, Deferred)):
         raise _Fault("expected a Primitive, NonDifferentiable, Composite, Rules or Deferred")
     name = item.name
-    if not isinstance(name, str) or name.rpartition(".")[0] != ns or not name.rpartition(".")[2].isidentifier():
+    head, _, short = name.rpartition(".") if isinstance(name, str) else (None, "", "")
+    if head != ns or not short.isidentifier():
         raise _Fault(f"its name must be {ns!r} + '.' + a Python identifier, like {ns + '.f'!r}")
     if isinstance(item, Deferred):
-        if not isinstance(item.module, str) or not all(p.isidentifier() for p in item.module.split(".")):
+        if item.module not in _module_names and not _is_module_name(item.module):
             raise _Fault(f"its module {item.module!r} is not a dotted module name")
         return
     if isinstance(item, Rules):
@@ -869,6 +870,16 @@ def _check_item(item: Any, ns: str) -> None:
         for kind, rule in (("VJP", item.vjp_argnum), ("JVP", item.jvp_argnum)):
             if rule is not None and not callable(rule):
                 raise _Fault(f"its {kind} for every argument is {rule!r}, which is not callable")
+
+
+_module_names: set[str] = set()  # those _is_module_name accepted: a pack's deferred names share a few
+
+
+def _is_module_name(module: Any) -> bool:
+    if isinstance(module, str) and all(part.isidentifier() for part in module.split(".")):
+        _module_names.add(module)
+        return True
+    return False
 
 
 class _TypeRegistrar:
