@@ -17,7 +17,7 @@ import numpy as np
 
 # isort: split
 import probes
-from harness import Bench, Row
+from harness import Bench, Row, same
 
 PROBE = Path(__file__).with_name("probes.py")
 MIB = 2**20
@@ -48,6 +48,8 @@ def run_imports(bench: Bench, reps: int, with_torch: bool) -> None:
     numpy_alone: list[float] = []
     imports: dict[str, list[float]] = {c: [] for c in columns}
     attrs: dict[str, list[float]] = {c: [] for c in columns}
+    grads: dict[str, list[float]] = {c: [] for c in columns}
+    gradients: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="plugrad-bench-pycache-") as cache:
         env = _bytecode_cached(cache)
         for column in columns:
@@ -59,6 +61,11 @@ def run_imports(bench: Bench, reps: int, with_torch: bool) -> None:
                 numpy_alone.append(out["numpy"])  # each child imports numpy first, alone
                 imports[column].append(out["import"])
                 attrs[column].append(out["attr"])
+                grads[column].append(out["grad"])
+                gradients[column] = out["g"]
+    for column, g in gradients.items():
+        if not same(g, gradients["autograd"]):
+            bench.fail(f"imports: {column}'s first gradient {g} differs from autograd's {gradients['autograd']}")
 
     def ms(samples: dict[str, list[float]]) -> dict[str, float | None]:
         return {c: statistics.median(s) * 1e3 for c, s in samples.items()}
@@ -86,6 +93,16 @@ def run_imports(bench: Bench, reps: int, with_torch: bool) -> None:
         )
     )
     bench.add(Row(name, "import + first access, over `import numpy`", "ms", ms(both)))
+    to_grad = {c: [b + g for b, g in zip(both[c], grads[c])] for c in columns}
+    bench.add(
+        Row(
+            name,
+            "import + first gradient, over `import numpy`",
+            "ms",
+            ms(to_grad),
+            note="the above, then the gradient of sum(tanh(2x) * x): what loads only for a derivative",
+        )
+    )
 
 
 def _bytecode_cached(cache: str) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """The child processes of workloads 9 and 10 (see ``fresh_process.py``)::
 
-    python benchmarks/probes.py import plugrad.numpy sin   # seconds to import, then to get .sin
+    python benchmarks/probes.py import plugrad.numpy sin   # seconds to import, to get .sin, then
+                                                           # to take a first gradient
     python benchmarks/probes.py memory plugrad 2000         # peak memory of one gradient
 
 Each prints one line of JSON. Nothing is imported at module level that the
@@ -13,10 +14,11 @@ import sys
 import time
 
 
+import importlib
+
+
 def child_import(module: str, attr: str) -> None:
     # Nothing is imported before this point but what the interpreter itself loads.
-    import importlib
-
     t0 = time.perf_counter()
     import numpy  # noqa: F401
 
@@ -25,9 +27,25 @@ def child_import(module: str, attr: str) -> None:
     t2 = time.perf_counter()
     getattr(mod, attr)
     t3 = time.perf_counter()
+    g = first_gradient(module.partition(".")[0], numpy.linspace(-1.0, 1.0, 5))
+    t4 = time.perf_counter()
     import json
 
-    print(json.dumps({"numpy": t1 - t0, "import": t2 - t1, "attr": t3 - t2}))
+    print(json.dumps({"numpy": t1 - t0, "import": t2 - t1, "attr": t3 - t2, "grad": t4 - t3, "g": list(map(float, g))}))
+
+
+def first_gradient(lib: str, x: object) -> object:
+    """The gradient of ``sum(tanh(2 x) * x)``: what a first derivative has left to load
+    (the differential operators, the tracer, every pack's types) after the first access."""
+    if lib == "torch":
+        import torch
+
+        xt = torch.tensor(x, requires_grad=True)
+        (g,) = torch.autograd.grad(torch.sum(torch.tanh(2.0 * xt) * xt), xt)
+        return g.numpy()
+    np = importlib.import_module(f"{lib}.numpy")
+    grad = importlib.import_module(lib).grad
+    return grad(lambda v: np.sum(np.tanh(2.0 * v) * v))(x)
 
 
 def memory_inputs() -> tuple[object, object]:
