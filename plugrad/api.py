@@ -61,7 +61,7 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
         nums: tuple[Any, ...] = (argnum,)
     else:
         single = isinstance(argnum, (int, np.integer))
-        nums = (argnum,) if single else tuple(argnum)
+        nums = (argnum,) if isinstance(argnum, (int, np.integer)) else tuple(argnum)
         for i in nums:
             if not isinstance(i, (int, np.integer)) or not -n <= i < n:
                 raise TypeError(
@@ -77,13 +77,14 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
     if single:
         if n == 1 and not kwargs:
             return fun, args[0]  # already a function of that one argument
+        pos = nums[0]
 
         def unary(x: Any) -> Any:
             full = list(args)
-            full[argnum] = x
+            full[pos] = x
             return fun(*full, **kwargs)
 
-        return unary, args[argnum]
+        return unary, args[pos]
 
     def unary_multi(xs: Any) -> Any:
         full = list(args)
@@ -109,7 +110,7 @@ def _wrap(op: str, fun: Fun, body: Callable[..., Any]) -> Fun:
     ``op(fun)``: no wrapper around it, so calling it costs one frame."""
     functools.update_wrapper(body, fun)
     body.__name__ = body.__qualname__ = f"{op}({_name(fun)})"
-    del body.__wrapped__  # not a transparent wrapper: its signature is fun's, its meaning is not
+    del body.__wrapped__  # type: ignore[attr-defined]  # not a transparent wrapper: its signature is fun's, its meaning is not
     return body
 
 

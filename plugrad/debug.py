@@ -16,11 +16,16 @@ import contextvars
 import os
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from plugrad.errors import PlugradError
+
+if TYPE_CHECKING:
+    import types
+
+    from plugrad.vspace import VSpace
 
 __all__ = ["detect_anomaly", "enabled", "AnomalyError", "call_site"]
 
@@ -58,7 +63,7 @@ def _is_library(filename: str) -> bool:
 
 def call_site() -> str:
     """``file:line in function`` of the innermost caller outside plugrad and its packs."""
-    frame = sys._getframe(1)
+    frame: types.FrameType | None = sys._getframe(1)
     while frame is not None and _is_library(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:
@@ -95,6 +100,8 @@ def check_cotangent(prim: Any, argnum: int, ct: Any, parent_value: Any, args: An
     value = getval(ct)
     where = f"{prim.name} (pack {prim.pack or 'none'}), VJP for {prim.arg_name(argnum)}"
     called = f"; the primitive was called at {site}" if site else ""
+    got: VSpace | None
+    want: VSpace | None
     try:
         got, want = vspace(value), vspace(parent_value)
     except PlugradError:

@@ -164,7 +164,7 @@ class _Finder:
                 raise ModuleNotFoundError(f"cannot import {fullname}: {exc}", name=fullname) from None
             if not registry.is_namespace(ns):
                 return None
-        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)  # type: ignore[arg-type]
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
         module = namespace_module(spec.name)

@@ -405,9 +405,9 @@ def _set_rules(table: list[Rule | None], rules: tuple[Rule | None, ...], argnums
 
 def _linear_jvp(prim: Primitive, argnum: int) -> Rule:
     def jvp(t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
-        args = list(args)
-        args[argnum] = t
-        return prim(*args, **kwargs)
+        full = list(args)
+        full[argnum] = t
+        return prim(*full, **kwargs)
 
     return jvp
 
@@ -542,7 +542,7 @@ def _meta(a: np.ndarray) -> Any:
 _metas: dict[tuple[Any, Any], Meta | None] = {}
 _metas64: dict[tuple[int, ...], Meta] = {}  # the float64 entries of _metas, by shape
 _f64 = np.dtype(np.float64)  # NumPy's built-in dtypes are singletons
-_UNSEEN = object()
+_UNSEEN: Any = object()
 
 
 def _make_meta(shape: tuple[int, ...], dtype: Any) -> Meta | None:
@@ -564,6 +564,7 @@ def _unary_apply(prim: Primitive) -> Callable[[Box], Box]:
         if tape is None:  # forward mode, debug mode or a closed trace: the general path
             return prim.bind(trace, (x,), _EMPTY)
         value = x._value
+        ans: Any
         if type(value) is float and prim.float_fun is not None:  # Primitive.evaluate, inlined
             try:
                 ans = prim.float_fun(value)

@@ -66,7 +66,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -76,6 +76,9 @@ from plugrad.errors import PackConflictError, PackError
 from plugrad.manifest import Deferred
 from plugrad.primitive import Composite, NonDifferentiable, Primitive, Rules
 from plugrad.vspace import VSpace, register_vspace
+
+if TYPE_CHECKING:
+    import types
 
 __all__ = [
     "Registry",
@@ -113,11 +116,11 @@ class _Record:
     __slots__ = ()
 
     def __init__(self, *values: Any) -> None:
-        for field, value in zip(self.__slots__, values, strict=True):
+        for field, value in zip(self.__slots__, values, strict=True):  # type: ignore[var-annotated]
             setattr(self, field, value)
 
     def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, field) for field in self.__slots__)
+        return tuple(getattr(self, field) for field in self.__slots__)  # type: ignore[var-annotated]
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other._values() == self._values()  # type: ignore[attr-defined]
@@ -126,7 +129,7 @@ class _Record:
         return hash(self._values())
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{field}={getattr(self, field)!r}" for field in self.__slots__)
+        fields = ", ".join(f"{field}={getattr(self, field)!r}" for field in self.__slots__)  # type: ignore[var-annotated]
         return f"{type(self).__name__}({fields})"
 
 
@@ -253,7 +256,7 @@ def kernel_modules() -> frozenset[str]:
 
 def _warn(message: str) -> None:
     """Warn, attributing the warning to the first caller outside plugrad and the import system."""
-    level, frame = 1, sys._getframe(1)
+    level, frame = 1, sys._getframe(1)  # type: tuple[int, types.FrameType | None]
     while frame is not None:
         filename = frame.f_code.co_filename
         if "importlib" in filename and "_bootstrap" in filename:
@@ -864,12 +867,12 @@ def _check_item(item: Any, ns: str) -> None:
         for kind, rules in (("VJP", item.vjps), ("JVP", item.jvps)):
             if not isinstance(rules, list):
                 raise _Fault(f"its {kind} rules are {rules!r}, not a list (use def_{kind.lower()})")
-            for argnum, rule in enumerate(rules):
-                if rule is not None and not callable(rule):
-                    raise _Fault(f"its {kind} for argument {argnum} is {rule!r}, which is not callable")
-        for kind, rule in (("VJP", item.vjp_argnum), ("JVP", item.jvp_argnum)):
-            if rule is not None and not callable(rule):
-                raise _Fault(f"its {kind} for every argument is {rule!r}, which is not callable")
+            for argnum, maybe in enumerate(rules):
+                if maybe is not None and not callable(maybe):
+                    raise _Fault(f"its {kind} for argument {argnum} is {maybe!r}, which is not callable")
+        for kind, every in (("VJP", item.vjp_argnum), ("JVP", item.jvp_argnum)):
+            if every is not None and not callable(every):
+                raise _Fault(f"its {kind} for every argument is {every!r}, which is not callable")
 
 
 _module_names: set[str] = set()  # those _is_module_name accepted: a pack's deferred names share a few

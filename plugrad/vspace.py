@@ -54,7 +54,8 @@ class VSpace:
     def standard_basis(self) -> Any:
         raise NotImplementedError
 
-    def randn(self) -> Any:
+    def randn(self, rng: np.random.Generator | None = None) -> Any:
+        """A random vector, drawn from ``rng`` (the gradient checker passes its own)."""
         raise NotImplementedError
 
     def add(self, x: Any, y: Any) -> Any:

@@ -78,7 +78,8 @@ class _Generator:
             collector = GradcheckPack.from_parent(session, name=name, nodeid=name, pack=pack, seed=self.seed)
             generated = collector.collect()
             # Report them as collected, so that counts and --collect-only include them.
-            session.ihook.pytest_collectreport(report=pytest.CollectReport(collector.nodeid, "passed", None, generated))
+            report = pytest.CollectReport(collector.nodeid, "passed", None, list[pytest.Item | pytest.Collector](generated))
+            session.ihook.pytest_collectreport(report=report)
             items.extend(generated)
 
 

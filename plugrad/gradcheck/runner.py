@@ -255,16 +255,17 @@ class Report:
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per pack: status, primitives, samples, checks by outcome, seconds."""
-        packs = list(self.plan.status) + sorted({o.case.pack for o in self.outcomes if o.case.pack not in self.plan.status})
+        unplanned = {o.case.pack for o in self.outcomes if o.case.pack not in self.plan.status}
+        packs = list(self.plan.status) + sorted(unplanned, key=str)
         rows = []
         for pack in packs:
             mine = [o for o in self.outcomes if o.case.pack == pack]
             rows.append(
                 {
                     "pack": pack,
-                    "status": self.plan.status.get(pack, "loaded" if pack != "*" else "failed"),
-                    "primitives": len(self.plan.primitives.get(pack, [])),
-                    "samples": self.plan.samples.get(pack, 0),
+                    "status": self.plan.status.get(pack or "", "loaded" if pack != "*" else "failed"),
+                    "primitives": len(self.plan.primitives.get(pack or "", [])),
+                    "samples": self.plan.samples.get(pack or "", 0),
                     "checks": len(mine),
                     "passed": sum(o.status == "passed" for o in mine),
                     "failed": sum(o.failed for o in mine),
