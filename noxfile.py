@@ -1,4 +1,5 @@
-"""Sessions: ``nox -s tests``, ``nox -s gradcheck``, ``nox -s docs``, ``nox -s bench``, ``nox -s example``."""
+"""Sessions: ``nox -s tests``, ``nox -s gradcheck``, ``nox -s docs``, ``nox -s typecheck``, ``nox -s bench``,
+``nox -s example``."""
 
 from __future__ import annotations
 
@@ -35,6 +36,13 @@ def dask(session: nox.Session) -> None:
     session.install(".[test,dask]")
     session.run("python", "-m", "pytest", "tests/test_dask.py", "-q", *session.posargs)
     session.run("python", "-m", "plugrad", "gradcheck", "--pack", "dask")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy over the kernel, whose annotations ship with it (``py.typed``)."""
+    session.install(".", "mypy>=1.11,<3")
+    session.run("mypy", "plugrad", *session.posargs)
 
 
 @nox.session
