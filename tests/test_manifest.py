@@ -234,3 +234,47 @@ def test_the_numpy_pack_imports_only_what_is_used() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert eval(out) == ["plugrad_numpy._manifest", "plugrad_numpy._util", "plugrad_numpy.unary"]
+
+
+def test_threads_first_touching_the_numpy_packs_modules_at_once() -> None:
+    # A fresh interpreter, so each thread's first use imports a module of the pack.
+    code = textwrap.dedent(
+        """
+        import sys, threading
+        import numpy
+        import plugrad.numpy as np
+        from plugrad import grad
+
+        x = numpy.linspace(0.1, 0.9, 6)
+        cases = {
+            "sort": (lambda v: np.sum(np.sort(v) * x), x[numpy.argsort(numpy.argsort(x))]),
+            "var": (lambda v: np.var(v), 2 * (x - x.mean()) / x.size),
+            "concatenate": (lambda v: np.sum(np.concatenate([v, v])), 2 * numpy.ones(6)),
+            "cumsum": (lambda v: np.sum(np.cumsum(v)), numpy.arange(6, 0, -1.0)),
+            "clip": (lambda v: np.sum(np.clip(v, 0.3, 0.7)), ((x > 0.3) & (x < 0.7)) * 1.0),
+            "maximum": (lambda v: np.sum(np.maximum(v, 0.5)), (x > 0.5) * 1.0),
+            "sinh": (lambda v: np.sum(np.sinh(v)), numpy.cosh(x)),
+            "take": (lambda v: np.sum(np.take(v, [0, 0, 5])), numpy.array([2.0, 0, 0, 0, 0, 1])),
+        }
+        barrier = threading.Barrier(len(cases))
+        errors = []
+
+        def run(name):
+            f, want = cases[name]
+            barrier.wait()
+            try:
+                assert numpy.allclose(grad(f)(x), want), name
+            except Exception as exc:
+                errors.append(f"{name}: {exc!r}")
+
+        threads = [threading.Thread(target=run, args=(n,)) for n in cases]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        print(errors, len([m for m in sys.modules if m.startswith("plugrad_numpy.")]))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "[]", out
+    assert int(out[1]) >= 10  # the cases reached most of the pack's modules
