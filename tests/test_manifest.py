@@ -216,7 +216,21 @@ def test_the_manifest_command_writes_and_checks(package: Any, capsys: pytest.Cap
     assert "has no MODULES" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("pack", ["plugrad_numpy", "plugrad_dask"])
+BUILT_IN = sorted(p.parent.name for p in (Path(__file__).parents[1] / "plugins").glob(f"*/{FILENAME}"))
+
+
+def test_the_packs_with_many_modules_have_manifests() -> None:
+    assert BUILT_IN == [
+        "plugrad_dask",
+        "plugrad_fft",
+        "plugrad_linalg",
+        "plugrad_numpy",
+        "plugrad_scipy_linalg",
+        "plugrad_scipy_special",
+    ]
+
+
+@pytest.mark.parametrize("pack", BUILT_IN)
 def test_the_built_in_manifests_are_up_to_date(pack: str) -> None:
     module = importlib.import_module(pack)
     path = Path(module.__file__).with_name(FILENAME)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from plugrad import collect, hookimpl
+from plugrad import deferred, hookimpl
 
 __version__ = "0.1.0"
 
@@ -34,5 +34,8 @@ def plugrad_namespaces() -> list[str]:
 @hookimpl
 def plugrad_primitives(namespace: str) -> list[Any] | None:
     if namespace == NAMESPACE:
-        return collect(__name__, MODULES, NAMESPACE)
+        # Each module is imported when one of its names is first used (see plugrad.manifest).
+        from plugrad_fft._manifest import MODULES as DEFINED, OVERRIDE
+
+        return deferred(__name__, DEFINED, NAMESPACE, OVERRIDE)
     return None
