@@ -1,7 +1,7 @@
 """plugrad's FFT pack: the differentiable ``plugrad.numpy.fft`` namespace.
 
 Importing this module defines the hooks and nothing else; the modules that define
-the primitives are imported only when plugrad first asks for ``numpy.fft``.
+the primitives are imported only when one of their functions is first used.
 
 Every transform is linear, so its JVP is the transform of the tangent. Its VJP is
 the transpose under plugrad's unconjugated cotangent convention (a cotangent ``c``

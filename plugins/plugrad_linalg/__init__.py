@@ -1,7 +1,7 @@
 """plugrad's linear-algebra pack: the differentiable ``plugrad.numpy.linalg`` namespace.
 
 Importing this module defines the hooks and nothing else; the modules that define
-the primitives are imported only when plugrad first asks for ``numpy.linalg``.
+the primitives are imported only when one of their functions is first used.
 
 Conventions shared by every rule in the pack (the docs page on linear algebra is
 written from these notes and the module docstrings):

@@ -1,7 +1,7 @@
 """plugrad's SciPy pack: the differentiable ``plugrad.scipy.special`` namespace.
 
-Importing this module defines the hooks and nothing else; SciPy and the modules that
-define the primitives are imported only when plugrad first asks for ``scipy.special``.
+Importing this module defines the hooks and nothing else; SciPy and each module that
+defines primitives are imported only when one of its functions is first used.
 
 Arguments with no rule (differentiating with respect to them raises plugrad's
 ``NotDifferentiableError``): integer orders (``polygamma``'s ``n``, ``jn``, ``yn``,
