@@ -1,7 +1,7 @@
 """plugrad's SciPy linear-algebra pack: the differentiable ``plugrad.scipy.linalg`` namespace.
 
-Importing this module defines the hooks and nothing else; SciPy and the modules that
-define the primitives are imported only when plugrad first asks for ``scipy.linalg``.
+Importing this module defines the hooks and nothing else; SciPy and each module that
+defines primitives are imported only when one of its functions is first used.
 
 Conventions shared by every rule in the pack (those of the numpy.linalg pack, whose
 primitives and rules it reuses where the mathematics is the same):
