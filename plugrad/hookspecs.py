@@ -76,10 +76,12 @@ class PackSpec:
 
         Each item is a :class:`~plugrad.Primitive`, a
         :class:`~plugrad.NonDifferentiable`, a :class:`~plugrad.Composite` (a
-        differentiable function built from other primitives), or
+        differentiable function built from other primitives),
         :class:`~plugrad.Rules` adding missing rules to another pack's primitive
-        of this namespace. Every name is ``namespace + "." + identifier``. An item
-        that is not well formed is rejected with a warning; the others are kept.
+        of this namespace, or a :class:`~plugrad.Deferred` name whose module is
+        imported when the name is first used (see :func:`~plugrad.deferred`). Every
+        name is ``namespace + "." + identifier``. An item that is not well formed is
+        rejected with a warning; the others are kept.
 
         A name another pack also registers is a conflict unless exactly one of
         them is created with ``override=True`` (``Primitive(name, fun,
