@@ -127,7 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("package", help="the pack's import name, such as plugrad_example")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the file is out of date")
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    pack = importlib.import_module(args.package)
+    try:
+        pack = importlib.import_module(args.package)
+    except Exception as exc:  # noqa: BLE001 - say what failed, without a traceback
+        print(f"plugrad manifest: importing {args.package} raised {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
     modules = getattr(pack, "MODULES", None)
     if pack.__file__ is None:
         print(f"plugrad manifest: {args.package} is not a regular package (no __init__.py)", file=sys.stderr)
@@ -139,8 +143,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    try:
+        text = render(args.package, modules)
+    except Exception as exc:  # noqa: BLE001
+        print(f"plugrad manifest: importing {args.package}'s modules raised {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
     path = Path(pack.__file__).with_name(FILENAME)
-    text = render(args.package, modules)
     current = path.read_text(encoding="utf-8") if path.exists() else None
     if args.check:
         if current != text:

@@ -214,6 +214,10 @@ def test_the_manifest_command_writes_and_checks(package: Any, capsys: pytest.Cap
 
     assert main([package(TWO_MODULES, listed=False)]) == 2
     assert "has no MODULES" in capsys.readouterr().err
+    assert main(["no_such_pack_anywhere"]) == 2
+    assert "importing no_such_pack_anywhere raised ModuleNotFoundError" in capsys.readouterr().err
+    assert main([package({"broken": "raise RuntimeError('oops')\n"})]) == 2
+    assert "modules raised RuntimeError: oops" in capsys.readouterr().err
 
 
 BUILT_IN = sorted(p.parent.name for p in (Path(__file__).parents[1] / "plugins").glob(f"*/{FILENAME}"))
