@@ -678,7 +678,7 @@ class Registry:
 
     def _apply_rules(self, info: PackInfo, extra: Rules, table: dict[str, Entry | Deferred]) -> None:
         target = table.get(extra.target.rpartition(".")[2])
-        if type(target) is Deferred:
+        if isinstance(target, Deferred):
             target = self._import_deferred(target)
         if not isinstance(target, Primitive):
             why = "is a conflict" if extra.target in self.conflicts() else (
