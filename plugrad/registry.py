@@ -418,6 +418,7 @@ class Registry:
                 self._declared.setdefault(ns, []).append(info.name)
                 if ns in self._resolved:  # already in use: bring this pack's functions in now
                     self._collect(info, ns)
+                    self._identify(ns)
                     self._settle(ns)
 
     def _check_hooks(self, module: Any) -> None:
@@ -518,8 +519,13 @@ class Registry:
         """
         ns, _, short = qualname.rpartition(".")
         self._load_namespace(ns)
-        found = self._resolved.get(ns, {}).get(short)
-        entry = self._import_deferred(found) if isinstance(found, Deferred) else found
+        entry = self._resolved.get(ns, {}).get(short)
+        while isinstance(entry, Deferred):
+            resolved = self._import_deferred(entry)
+            if resolved is not None:
+                return resolved
+            again = self._resolved.get(ns, {}).get(short)  # settled anew: another pack may own it
+            entry = again if again is not entry else None
         if entry is not None:
             return entry
         choice = self._choices.get(qualname)
@@ -586,6 +592,7 @@ class Registry:
                 for pack in self._declared[ns]:
                     if self.packs[pack].status == LOADED:
                         self._collect(self.packs[pack], ns)
+                self._identify(ns)
                 self._settle(ns)
             finally:
                 self._loading.discard(ns)
@@ -681,9 +688,14 @@ class Registry:
         if isinstance(target, Deferred):
             target = self._import_deferred(target)
         if not isinstance(target, Primitive):
-            why = "is a conflict" if extra.target in self.conflicts() else (
-                f"is a {type(target).__name__}" if target is not None else "is not registered by any loaded pack"
-            )
+            if extra.target in self.conflicts():
+                why = "is a conflict"
+            elif target is not None:
+                why = f"is a {type(target).__name__}"
+            elif extra.target in self._rejected:
+                why = f"was rejected ({self._rejected[extra.target]})"
+            else:
+                why = "is not registered by any loaded pack"
             self._problem(info, f"cannot add rules to {extra.target}: it {why}", None)
             return
         for kind, table_rules, current, define in (
@@ -714,80 +726,114 @@ class Registry:
         """Import the modules of every deferred name of ``ns``, the overridden ones too."""
         for items in list(self._items.get(ns, {}).values()):
             for item in list(items):
-                if type(item) is Deferred:
+                if isinstance(item, Deferred):
                     self._import_deferred(item)
 
-    def _import_deferred(self, item: Deferred) -> Entry | None:
-        """What ``item`` names, once its module is imported (``None`` if it was rejected)."""
-        with self._lock:
-            if item not in self._replaced:
-                self._import_module(item.pack or "", item.module)
-            return self._replaced.get(item)
+    def _identify(self, ns: str) -> None:
+        """Import the deferred names of ``ns`` whose owner depends on what they are: those
+        several packs register where the override rule alone does not decide (one object
+        handed over by two packs is no conflict, two objects are)."""
+        by_name: dict[str, list[Entry | Deferred]] = {}
+        for pack, items in self._items.get(ns, {}).items():
+            if self.packs[pack].status == LOADED:
+                for item in items:
+                    if not isinstance(item, Rules):
+                        by_name.setdefault(item.name, []).append(item)
+        for candidates in by_name.values():
+            if len(candidates) > 1 and sum(bool(c.override) for c in candidates) != 1:
+                for c in candidates:
+                    if isinstance(c, Deferred):
+                        self._import_deferred(c)
 
-    def _import_module(self, pack: str, module: str) -> None:
-        """Import ``module`` and put the functions it defines in place of ``pack``'s deferred
-        names from it, in every namespace, checking them against the manifest."""
+    def _import_deferred(self, item: Deferred) -> Entry | None:
+        """What ``item`` names, once its module is imported (``None`` if it was rejected).
+
+        The module is imported outside the registry's lock (Python's import lock already
+        serialises importing it), so its code may use the registry from any thread.
+        """
+        if item not in self._replaced:
+            try:
+                module: Any = importlib.import_module(item.module)
+            except Exception as exc:  # noqa: BLE001 - any import failure is the pack's fault
+                module = exc
+            with self._lock:
+                if item not in self._replaced:
+                    self._take(item.pack or "", item.module, module)
+        return self._replaced.get(item)
+
+    def _take(self, pack: str, name: str, module: Any) -> None:
+        """Put the functions module ``name`` defines (``module``, or the exception importing
+        it raised) in place of ``pack``'s deferred names from it, in every namespace,
+        checking them against the manifest; drop those that fail and settle their names anew."""
         info = self.packs[pack]
-        regenerate = f"regenerate the manifest: python -m plugrad manifest {module.rpartition('.')[0]}"
-        error: BaseException | None = None
+        regenerate = f"regenerate the manifest: python -m plugrad manifest {name.rpartition('.')[0]}"
+        error = module if isinstance(module, BaseException) else None
         found: dict[str, Entry] = {}
-        try:
-            for value in vars(importlib.import_module(module)).values():
-                if isinstance(value, (Primitive, NonDifferentiable, Composite)) and isinstance(value.name, str):
-                    found.setdefault(value.name, value)
-        except Exception as exc:  # noqa: BLE001 - any import failure is the pack's fault
-            error = exc
+        for value in vars(module).values() if error is None else ():
+            if isinstance(value, (Primitive, NonDifferentiable, Composite)) and isinstance(value.name, str):
+                found.setdefault(value.name, value)
         for ns, per_pack in list(self._items.items()):
             items = per_pack.get(pack) or []
-            for index, item in enumerate(items):
-                if type(item) is not Deferred or item.module != module:
+            if not any(isinstance(i, Deferred) and i.module == name for i in items):
+                continue
+            listed = {i.name for i in items if not isinstance(i, Rules)}
+            problems: list[str] = []
+            for n in sorted(n for n in found if n.rpartition(".")[0] == ns and n not in listed):
+                problems.append(f"{name} defines {n}, which its manifest lacks; {regenerate}")
+                self._rejected.setdefault(n, f"plugrad pack {info.where()}: {problems[-1]}")
+            kept: list[Entry | Rules | Deferred] = []
+            dropped: list[str] = []
+            for item in items:
+                if not (isinstance(item, Deferred) and item.module == name):
+                    kept.append(item)
                     continue
                 entry = found.get(item.name)
                 try:
                     if error is not None:
-                        raise _Fault(f"importing {module!r} raised {type(error).__name__}: {error}")
+                        raise _Fault(f"importing {name!r} raised {type(error).__name__}: {error}")
                     if entry is None:
-                        raise _Fault(f"its manifest says {module} defines it, but it does not; {regenerate}")
+                        raise _Fault(f"its manifest says {name} defines it, but it does not; {regenerate}")
                     if bool(entry.override) != item.override:
                         raise _Fault(f"it declares override={entry.override!r}, its manifest the opposite; {regenerate}")
                     _check_item(entry, ns)
                 except _Fault as fault:
                     self._replaced[item] = None
-                    self._swap(ns, item, None)
-                    message = f"rejected {item.name}: {fault}"
-                    self._rejected.setdefault(item.name, f"plugrad pack {info.where()} {message}")
-                    self._problem(info, message, error)
+                    dropped.append(item.name)
+                    self._rejected.setdefault(item.name, f"plugrad pack {info.where()} rejected {item.name}: {fault}")
+                    if error is None:
+                        problems.append(f"rejected {item.name}: {fault}")
                     continue
                 if entry.pack is None:
                     entry.pack = pack
-                items[index] = entry
+                kept.append(entry)
                 self._replaced[item] = entry
                 self._swap(ns, item, entry)
-            listed = {i.name for i in items if not isinstance(i, Rules)}
-            unlisted = sorted(n for n in found if n.rpartition(".")[0] == ns and n not in listed)
-            if items and unlisted:
-                self._problem(
-                    info, f"{module} defines {', '.join(unlisted)}, which its manifest lacks; {regenerate}", None
-                )
+            items[:] = kept
+            if dropped:
+                for n in dropped:
+                    self._choices.pop(n, None)  # settled anew below, if another pack registers it
+                    if n in info.overrides:
+                        info.overrides.remove(n)
+                if error is not None:  # one fault, however many names it costs
+                    problems.append(
+                        f"importing {name!r} raised {type(error).__name__}: {error}; "
+                        f"its functions {', '.join(dropped)} are missing"
+                    )
+                if ns in self._resolved:
+                    self._settle(ns)  # another pack's function may own a dropped name now
+            for problem in problems:  # last: in strict mode the first raises
+                self._problem(info, problem, error)
 
-    def _swap(self, ns: str, item: Deferred, entry: Entry | None) -> None:
-        """Put ``entry`` where the registry holds ``item`` (or drop ``item``, for ``None``)."""
+    def _swap(self, ns: str, item: Deferred, entry: Entry) -> None:
+        """Put ``entry`` where the namespace's table and the name's choice hold ``item``."""
         short = item.name.rpartition(".")[2]
         table = self._resolved.get(ns, {})
         if table.get(short) is item:
-            if entry is None:
-                del table[short]
-            else:
-                table[short] = entry
+            table[short] = entry
         choice = self._choices.get(item.name)
         if choice is not None:
-            candidates: list[tuple[str, Entry | Deferred]] = []
-            for pack, e in choice.candidates:
-                if e is not item:
-                    candidates.append((pack, e))
-                elif entry is not None:
-                    candidates.append((pack, entry))
-            self._choices[item.name] = Choice(item.name, tuple(candidates), choice.winner)
+            candidates = tuple((p, entry if e is item else e) for p, e in choice.candidates)
+            self._choices[item.name] = Choice(item.name, candidates, choice.winner)
 
     # -- types -------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -140,9 +142,9 @@ def test_an_override_is_settled_from_the_manifest_without_importing(package: Any
     # The other way round: the manifest's override wins over an eager function.
     plain = Primitive("demo.f", lambda x: 3.0 * x)
     registry = loaded(lazy=LazyPack(pkg, manifest, override=["demo.f"]), other=EagerPack(plain))
-    with pytest.warns(PackWarning, match="declares override=False, its manifest the opposite"):
-        with pytest.raises(PackError, match="regenerate the manifest: python -m plugrad manifest"):
-            registry.lookup("demo.f")  # the manifest lied: neither is kept
+    with pytest.warns(PackWarning, match="declares override=False, its manifest the opposite; regenerate"):
+        assert registry.lookup("demo.f") is plain  # the manifest lied: its name is dropped, the other wins
+    assert registry.overrides() == {} and registry.packs["lazy"].overrides == []
 
 
 def test_rules_for_a_deferred_primitive_import_it_and_apply(package: Any) -> None:
@@ -161,7 +163,7 @@ def test_rules_for_a_deferred_primitive_import_it_and_apply(package: Any) -> Non
         ({"first": ["demo.f", "demo.g", "demo.gone"]}, TWO_MODULES, "rejected demo.gone: its manifest says .*first defines it, but it does not"),
         ({"first": ["demo.f"]}, TWO_MODULES, "first defines demo.g, which its manifest lacks"),
         ({"first": ["demo.f", "demo.g"], "broken": ["demo.b"]}, {**TWO_MODULES, "broken": "raise RuntimeError('oops')\n"},
-         "rejected demo.b: importing '.*broken' raised RuntimeError: oops"),
+         "importing '.*broken' raised RuntimeError: oops; its functions demo.b are missing"),
     ],
     ids=["a name the module lacks", "a name the manifest lacks", "a module that fails to import"],
 )
@@ -178,6 +180,114 @@ def test_a_stale_manifest_is_the_packs_fault_alone(package: Any, manifest: Any, 
     strict = loaded(strict=True, lazy=LazyPack(pkg, manifest))
     with pytest.raises(PackError, match=match):
         strict.load_all()
+
+
+@pytest.mark.parametrize("eager", [False, True], ids=["both deferred", "one eager"])
+def test_one_object_handed_over_by_two_packs_is_no_conflict(package: Any, eager: bool) -> None:
+    base = package({"m": "from ._double import double\nf = double('demo.f')\n"})
+    ext = package({"mod": f"from {base}.m import f\nfrom ._double import double\ng = double('demo.g')\n"})
+    base_manifest, _ = build(base, ["m"])
+    ext_manifest, _ = build(ext, ["mod"])
+    assert ext_manifest == {"mod": ["demo.f", "demo.g"]}  # as collect() would return it
+    shared = sys.modules[f"{base}.m"].f
+    other = EagerPack(shared) if eager else LazyPack(ext, ext_manifest)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        registry = loaded(base=LazyPack(base, base_manifest), ext=other)
+        assert registry.lookup("demo.f") is shared
+        registry.load_all()
+    assert registry.conflicts() == {} and registry.overrides() == {}
+
+
+def test_a_rejected_override_leaves_the_name_to_the_function_it_overrode(package: Any) -> None:
+    pkg = package({"m": "import not_installed_dependency_of_this_test\n"})
+    plain = Primitive("demo.f", abs)
+    registry = loaded(lazy=LazyPack(pkg, {"m": ["demo.f", "demo.g"]}, override=["demo.f"]), other=EagerPack(plain))
+    assert sorted(registry.names("demo")) == ["f", "g"]  # nothing imported yet
+    assert registry.overrides() == {"demo.f": ("lazy", ["other"])}  # as the manifest declares
+    with pytest.warns(PackWarning) as record:
+        assert registry.lookup("demo.f") is plain
+        with pytest.raises(PackError, match="rejected demo.g: importing .* raised ModuleNotFoundError"):
+            registry.lookup("demo.g")
+    assert len(record) == 1  # one module, one fault, one warning
+    assert "No module named" in str(record[0].message) and "its functions demo.f, demo.g are missing" in str(record[0].message)
+    assert registry.overrides() == {} and registry.packs["lazy"].overrides == []
+    assert len(registry.packs["lazy"].problems) == 1
+
+
+def test_a_rejected_name_stays_out_when_its_namespace_is_settled_again(package: Any) -> None:
+    pkg = package(TWO_MODULES)
+    registry = loaded(lazy=LazyPack(pkg, {"first": ["demo.f", "demo.g", "demo.gone"]}))
+    with pytest.warns(PackWarning, match="rejected demo.gone"):
+        registry.load_all()
+    registry.register_pack(EagerPack(Primitive("demo.late", abs)), "late")  # settles demo anew
+    assert sorted(registry.names("demo")) == ["f", "g", "late"]
+    gone = Primitive("demo.gone", abs)
+    registry.register_pack(EagerPack(gone), "later")
+    assert registry.lookup("demo.gone") is gone and registry.conflicts() == {}
+
+
+def test_rules_aimed_at_a_rejected_name_say_so(package: Any) -> None:
+    pkg = package({"m": "raise RuntimeError('oops')\n"})
+    rules = EagerPack(Rules("demo.f", vjps={0: lambda g, ans, x: g}))
+    with pytest.warns(PackWarning) as record:
+        loaded(lazy=LazyPack(pkg, {"m": ["demo.f"]}), rules=rules).names("demo")
+    assert any("cannot add rules to demo.f: it was rejected (plugrad pack 'lazy'" in str(w.message) for w in record)
+
+
+def test_a_name_the_manifest_lacks_is_an_error_each_time_it_is_used(package: Any) -> None:
+    pkg = package(TWO_MODULES)
+    registry = loaded(lazy=LazyPack(pkg, {"first": ["demo.f"]}))
+    with pytest.warns(PackWarning, match="first defines demo.g, which its manifest lacks"):
+        assert registry.lookup("demo.f") is sys.modules[f"{pkg}.first"].f
+    for _ in range(2):
+        with pytest.raises(PackError, match="defines demo.g, which its manifest lacks; regenerate"):
+            registry.lookup("demo.g")
+
+
+def test_a_deferred_subclass_is_deferred_too(package: Any) -> None:
+    class Named(Deferred):
+        __slots__ = ()
+
+    pkg = package(TWO_MODULES)
+
+    class Pack(LazyPack):
+        @hookimpl
+        def plugrad_primitives(self, namespace: str) -> list[Any]:
+            return [Named(d.name, d.module, d.override) for d in deferred(pkg, {"second": ["demo.h"]}, namespace)]
+
+    registry = loaded(strict=True, lazy=Pack(pkg, {}))
+    assert registry.namespace("demo") == {"h": sys.modules[f"{pkg}.second"].h}
+
+
+def test_a_deferred_module_may_use_the_registry_from_another_thread(package: Any) -> None:
+    # Thread B imports a helper whose top level looks a name up; thread A's first use of
+    # demo.f imports a module that imports the same helper. Importing under the registry's
+    # lock would leave each waiting for the other.
+    pkg = package(
+        {
+            "helper": "import time, builtins\ntime.sleep(0.2)\nbuiltins._plugrad_test_registry.lookup('demo.g')\n",
+            "first": "from . import helper\nfrom ._double import double\nf = double('demo.f')\n",
+            "second": "from ._double import double\ng = double('demo.g')\n",
+        }
+    )
+    registry = loaded(lazy=LazyPack(pkg, {"first": ["demo.f"], "second": ["demo.g"]}))
+    registry.names("demo")
+    import builtins
+
+    builtins._plugrad_test_registry = registry  # type: ignore[attr-defined]
+    try:
+        b = threading.Thread(target=importlib.import_module, args=(f"{pkg}.helper",), daemon=True)
+        b.start()
+        time.sleep(0.05)
+        a = threading.Thread(target=registry.lookup, args=("demo.f",), daemon=True)
+        a.start()
+        a.join(10)
+        b.join(10)
+        assert not a.is_alive() and not b.is_alive(), "deadlocked"
+    finally:
+        del builtins._plugrad_test_registry  # type: ignore[attr-defined]
+    assert registry.lookup("demo.f") is sys.modules[f"{pkg}.first"].f
 
 
 def test_deferred_names_resolve_once_under_threads(package: Any) -> None:
