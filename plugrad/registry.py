@@ -60,6 +60,7 @@ is rejected -- register a primitive with ``override=True`` instead.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -418,8 +419,7 @@ class Registry:
                 self._declared.setdefault(ns, []).append(info.name)
                 if ns in self._resolved:  # already in use: bring this pack's functions in now
                     self._collect(info, ns)
-                    self._identify(ns)
-                    self._settle(ns)
+                    self._identify_and_settle(ns)
 
     def _check_hooks(self, module: Any) -> None:
         for caller in self.pm.get_hookcallers(module) or []:
@@ -592,8 +592,7 @@ class Registry:
                 for pack in self._declared[ns]:
                     if self.packs[pack].status == LOADED:
                         self._collect(self.packs[pack], ns)
-                self._identify(ns)
-                self._settle(ns)
+                self._identify_and_settle(ns)
             finally:
                 self._loading.discard(ns)
 
@@ -643,6 +642,9 @@ class Registry:
 
     def _settle(self, ns: str) -> None:
         """Decide who owns each name of ``ns`` (see the module docstring), then apply Rules."""
+        for info in self.packs.values():  # recomputed below, from the winners of now
+            if info.overrides:
+                info.overrides[:] = [n for n in info.overrides if n.rpartition(".")[0] != ns]
         by_name: dict[str, list[tuple[str, Entry | Deferred]]] = {}
         rules: list[tuple[str, Rules]] = []
         for pack, items in self._items.get(ns, {}).items():
@@ -660,6 +662,7 @@ class Registry:
         table: dict[str, Entry | Deferred] = {}
         winner: str | None
         entry: Entry | Deferred | None
+        failure: PackError | None = None  # strict mode: the first fault, raised once all is settled
         for name, candidates in by_name.items():
             winner, entry = candidates[0]  # the common case: one pack registers the name
             if len(candidates) > 1:
@@ -672,21 +675,31 @@ class Registry:
             if entry is not None:
                 table[name.rpartition(".")[2]] = entry
             elif name not in self._warned:
-                self._report(
-                    _conflict_message(self, choice),
-                    None,
-                    f"{name} is unavailable; the packs' other functions still work.",
-                    PackConflictError,
-                )
                 self._warned.add(name)
+                try:
+                    self._report(
+                        _conflict_message(self, choice),
+                        None,
+                        f"{name} is unavailable; the packs' other functions still work.",
+                        PackConflictError,
+                    )
+                except PackError as exc:
+                    failure = failure or exc
         self._resolved[ns] = table
         for pack, extra in rules:
-            self._apply_rules(self.packs[pack], extra, table)
+            try:
+                self._apply_rules(self.packs[pack], extra, table)
+            except PackError as exc:  # strict mode: apply the other packs' rules, then raise
+                failure = failure or exc
+        if failure is not None:
+            raise failure
 
     def _apply_rules(self, info: PackInfo, extra: Rules, table: dict[str, Entry | Deferred]) -> None:
         target = table.get(extra.target.rpartition(".")[2])
         if isinstance(target, Deferred):
             target = self._import_deferred(target)
+            if target is None and self._resolved.get(extra.target.rpartition(".")[0]) is not table:
+                return  # rejected, and settling the namespace anew has applied the rules
         if not isinstance(target, Primitive):
             if extra.target in self.conflicts():
                 why = "is a conflict"
@@ -729,6 +742,15 @@ class Registry:
                 if isinstance(item, Deferred):
                     self._import_deferred(item)
 
+    def _identify_and_settle(self, ns: str) -> None:
+        try:
+            self._identify(ns)
+        except PackError:  # strict mode: settle the others' names all the same, raise the fault
+            with contextlib.suppress(PackError):
+                self._settle(ns)
+            raise
+        self._settle(ns)
+
     def _identify(self, ns: str) -> None:
         """Import the deferred names of ``ns`` whose owner depends on what they are: those
         several packs register where the override rule alone does not decide (one object
@@ -764,7 +786,8 @@ class Registry:
     def _take(self, pack: str, name: str, module: Any) -> None:
         """Put the functions module ``name`` defines (``module``, or the exception importing
         it raised) in place of ``pack``'s deferred names from it, in every namespace,
-        checking them against the manifest; drop those that fail and settle their names anew."""
+        checking them against the manifest; drop those that fail and settle their names anew.
+        In strict mode a fault raises before anything changes, so every use raises it."""
         info = self.packs[pack]
         regenerate = f"regenerate the manifest: python -m plugrad manifest {name.rpartition('.')[0]}"
         error = module if isinstance(module, BaseException) else None
@@ -772,20 +795,17 @@ class Registry:
         for value in vars(module).values() if error is None else ():
             if isinstance(value, (Primitive, NonDifferentiable, Composite)) and isinstance(value.name, str):
                 found.setdefault(value.name, value)
+        plans = []
         for ns, per_pack in list(self._items.items()):
             items = per_pack.get(pack) or []
             if not any(isinstance(i, Deferred) and i.module == name for i in items):
                 continue
             listed = {i.name for i in items if not isinstance(i, Rules)}
-            problems: list[str] = []
-            for n in sorted(n for n in found if n.rpartition(".")[0] == ns and n not in listed):
-                problems.append(f"{name} defines {n}, which its manifest lacks; {regenerate}")
-                self._rejected.setdefault(n, f"plugrad pack {info.where()}: {problems[-1]}")
-            kept: list[Entry | Rules | Deferred] = []
-            dropped: list[str] = []
+            unlisted = sorted(n for n in found if n.rpartition(".")[0] == ns and n not in listed)
+            problems = {n: f"{name} defines {n}, which its manifest lacks; {regenerate}" for n in unlisted}
+            taken: list[tuple[Deferred, Entry | None]] = []
             for item in items:
                 if not (isinstance(item, Deferred) and item.module == name):
-                    kept.append(item)
                     continue
                 entry = found.get(item.name)
                 try:
@@ -797,32 +817,44 @@ class Registry:
                         raise _Fault(f"it declares override={entry.override!r}, its manifest the opposite; {regenerate}")
                     _check_item(entry, ns)
                 except _Fault as fault:
-                    self._replaced[item] = None
-                    dropped.append(item.name)
-                    self._rejected.setdefault(item.name, f"plugrad pack {info.where()} rejected {item.name}: {fault}")
-                    if error is None:
-                        problems.append(f"rejected {item.name}: {fault}")
-                    continue
-                if entry.pack is None:
-                    entry.pack = pack
-                kept.append(entry)
+                    problems[item.name] = f"rejected {item.name}: {fault}"
+                    entry = None
+                taken.append((item, entry))
+            dropped = [item.name for item, entry in taken if entry is None]
+            reports = [p for n, p in problems.items() if error is None or n not in dropped]
+            if error is not None and dropped:  # one fault, however many names it costs
+                reports.append(
+                    f"importing {name!r} raised {type(error).__name__}: {error}; "
+                    f"its functions {', '.join(dropped)} are missing"
+                )
+            plans.append((ns, items, taken, dropped, problems, reports))
+        if self.strict:
+            for *_, reports in plans:
+                for report in reports:
+                    self._problem(info, report, error)  # raises
+        for ns, items, taken, dropped, problems, reports in plans:
+            for n, problem in problems.items():
+                self._rejected.setdefault(n, f"plugrad pack {info.where()}: {problem}")
+            for item, entry in taken:
                 self._replaced[item] = entry
-                self._swap(ns, item, entry)
+                if entry is not None:
+                    if entry.pack is None:
+                        entry.pack = pack
+                    self._swap(ns, item, entry)
+            resolved = dict(taken)
+            kept: list[Entry | Rules | Deferred] = []
+            for i in items:
+                now = resolved.get(i, i) if isinstance(i, Deferred) else i
+                if now is not None:  # a rejected name leaves the pack's items
+                    kept.append(now)
             items[:] = kept
-            if dropped:
+            if dropped and ns in self._resolved:
                 for n in dropped:
                     self._choices.pop(n, None)  # settled anew below, if another pack registers it
-                    if n in info.overrides:
-                        info.overrides.remove(n)
-                if error is not None:  # one fault, however many names it costs
-                    problems.append(
-                        f"importing {name!r} raised {type(error).__name__}: {error}; "
-                        f"its functions {', '.join(dropped)} are missing"
-                    )
-                if ns in self._resolved:
-                    self._settle(ns)  # another pack's function may own a dropped name now
-            for problem in problems:  # last: in strict mode the first raises
-                self._problem(info, problem, error)
+                self._identify(ns)
+                self._settle(ns)  # another pack's function may own a dropped name now
+            for report in reports:
+                self._problem(info, report, error)
 
     def _swap(self, ns: str, item: Deferred, entry: Entry) -> None:
         """Put ``entry`` where the namespace's table and the name's choice hold ``item``."""

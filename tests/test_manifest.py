@@ -215,6 +215,54 @@ def test_a_rejected_override_leaves_the_name_to_the_function_it_overrode(package
     assert len(registry.packs["lazy"].problems) == 1
 
 
+def test_a_rejected_override_between_two_packs_sharing_one_object(package: Any) -> None:
+    failing = package({"m": "import not_installed_dependency_of_this_test\n"})
+    base = package({"m": "from plugrad import Primitive\nf = Primitive('demo.f', lambda x: 2.0 * x)\n"})
+    ext = package({"mod": f"from {base}.m import f\n"})
+    rule = lambda t, ans, x: 2.0 * t  # noqa: E731 - f has no JVP: the Rules add one
+    registry = loaded(
+        over=LazyPack(failing, {"m": ["demo.f"]}, override=["demo.f"]),
+        base=LazyPack(base, {"m": ["demo.f"]}),
+        ext=LazyPack(ext, {"mod": ["demo.f"]}),
+        rules=EagerPack(Rules("demo.f", jvps={0: rule})),
+    )
+    with pytest.warns(PackWarning) as record:
+        f = registry.lookup("demo.f")  # the override fails: the object base and ext share wins
+    assert f is sys.modules[f"{base}.m"].f and f.jvps[0] is rule
+    assert [str(w.message).split(":")[0] for w in record] == ["plugrad pack 'over'"]  # no conflict, no rules fault
+    assert registry.conflicts() == {} and registry.overrides() == {}
+    assert registry.packs["rules"].problems == [] and [x.pack for x in registry.extensions()] == ["rules"]
+
+
+def test_an_override_that_loses_its_rival_is_no_override(package: Any) -> None:
+    failing = package({"m": "import not_installed_dependency_of_this_test\n"})
+    winner = Primitive("demo.f", abs, override=True)
+    registry = loaded(over=EagerPack(winner), lazy=LazyPack(failing, {"m": ["demo.f"]}))
+    assert registry.lookup("demo.f") is winner and registry.packs["over"].overrides == ["demo.f"]
+    with pytest.warns(PackWarning, match="its functions demo.f are missing"):
+        registry.load_all()
+    assert registry.overrides() == {} and registry.packs["over"].overrides == []
+
+
+def test_strict_mode_raises_each_time_and_still_applies_the_other_rules(package: Any) -> None:
+    failing = package({"m": "import not_installed_dependency_of_this_test\n"})
+    plain = Primitive("demo.g", abs)
+    jvp = lambda t, ans, x: t  # noqa: E731
+    registry = loaded(
+        strict=True,
+        lazy=LazyPack(failing, {"m": ["demo.f"]}),
+        other=EagerPack(plain),
+        rules=EagerPack(Rules("demo.f", jvps={0: jvp}), Rules("demo.g", jvps={0: jvp})),
+    )
+    with pytest.raises(PackError, match="importing '.*' raised ModuleNotFoundError"):
+        registry.names("demo")  # the rules for demo.f import its module
+    assert plain.jvps[0] is jvp  # the other pack's rules were applied all the same
+    for _ in range(2):  # nothing changed on the fault, so every use of demo.f raises it
+        with pytest.raises(PackError, match="importing '.*' raised ModuleNotFoundError"):
+            registry.lookup("demo.f")
+    assert registry.lookup("demo.g") is plain
+
+
 def test_a_rejected_name_stays_out_when_its_namespace_is_settled_again(package: Any) -> None:
     pkg = package(TWO_MODULES)
     registry = loaded(lazy=LazyPack(pkg, {"first": ["demo.f", "demo.g", "demo.gone"]}))
