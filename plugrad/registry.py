@@ -309,6 +309,7 @@ class Registry:
         self._extensions: list[Extension] = []
         self._warned: set[str] = set()
         self._loading: set[str] = set()
+        self._identifying: set[str] = set()  # namespaces whose shared deferred names are being imported
         self._typed: set[str] = set()  # packs whose plugrad_types hook has run
         self._types_pending = False
         self._types_installing = False
@@ -675,7 +676,6 @@ class Registry:
             if entry is not None:
                 table[name.rpartition(".")[2]] = entry
             elif name not in self._warned:
-                self._warned.add(name)
                 try:
                     self._report(
                         _conflict_message(self, choice),
@@ -685,8 +685,11 @@ class Registry:
                     )
                 except PackError as exc:
                     failure = failure or exc
+                self._warned.add(name)  # not when the warning itself is raised (-W error): then each use warns
         self._resolved[ns] = table
         for pack, extra in rules:
+            if self._resolved.get(ns) is not table:
+                break  # a rejected deferred target settled the namespace anew, applying every rule
             try:
                 self._apply_rules(self.packs[pack], extra, table)
             except PackError as exc:  # strict mode: apply the other packs' rules, then raise
@@ -761,11 +764,23 @@ class Registry:
                 for item in items:
                     if not isinstance(item, Rules):
                         by_name.setdefault(item.name, []).append(item)
-        for candidates in by_name.values():
-            if len(candidates) > 1 and sum(bool(c.override) for c in candidates) != 1:
-                for c in candidates:
-                    if isinstance(c, Deferred):
-                        self._import_deferred(c)
+        if ns in self._identifying:
+            return  # an outer call imports the rest, and settles the namespace after
+        self._identifying.add(ns)
+        failure: PackError | None = None
+        try:
+            for candidates in by_name.values():
+                if len(candidates) > 1 and sum(bool(c.override) for c in candidates) != 1:
+                    for c in candidates:
+                        if isinstance(c, Deferred):
+                            try:
+                                self._import_deferred(c)
+                            except PackError as exc:  # strict mode: identify the others all the same
+                                failure = failure or exc
+        finally:
+            self._identifying.discard(ns)
+        if failure is not None:
+            raise failure
 
     def _import_deferred(self, item: Deferred) -> Entry | None:
         """What ``item`` names, once its module is imported (``None`` if it was rejected).
@@ -848,7 +863,7 @@ class Registry:
                 if now is not None:  # a rejected name leaves the pack's items
                     kept.append(now)
             items[:] = kept
-            if dropped and ns in self._resolved:
+            if dropped and ns in self._resolved and ns not in self._identifying:
                 for n in dropped:
                     self._choices.pop(n, None)  # settled anew below, if another pack registers it
                 self._identify(ns)

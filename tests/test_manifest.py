@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from plugrad import PackError, Primitive, Registry, Rules, hookimpl
+from plugrad import NonDifferentiable, PackError, Primitive, Registry, Rules, hookimpl
 from plugrad.manifest import FILENAME, Deferred, build, deferred, main, render
 from plugrad.registry import PackWarning
 
@@ -261,6 +261,47 @@ def test_strict_mode_raises_each_time_and_still_applies_the_other_rules(package:
         with pytest.raises(PackError, match="importing '.*' raised ModuleNotFoundError"):
             registry.lookup("demo.f")
     assert registry.lookup("demo.g") is plain
+
+
+def test_rules_are_reported_once_when_a_rejected_target_settles_the_namespace_anew(package: Any) -> None:
+    failing = package({"m": "import not_installed_dependency_of_this_test\n"})
+    nd = NonDifferentiable("demo.nd", abs)
+    rules = EagerPack(Rules("demo.f", jvps={0: lambda t, ans, x: t}), Rules("demo.nd", jvps={0: lambda t, ans, x: t}))
+    with pytest.warns(PackWarning) as record:
+        loaded(lazy=LazyPack(failing, {"m": ["demo.f"]}), other=EagerPack(nd), rules=rules).names("demo")
+    about_nd = [w for w in record if "cannot add rules to demo.nd" in str(w.message)]
+    assert len(about_nd) == 1
+
+
+def test_strict_mode_identifies_every_shared_name_past_a_fault(package: Any) -> None:
+    failing = package({"m": "import not_installed_dependency_of_this_test\n"})
+    base = package({"m": "from ._double import double\nf = double('demo.f')\n"})
+    ext = package({"mod": f"from {base}.m import f\n"})
+    registry = loaded(
+        strict=True,
+        a=LazyPack(failing, {"m": ["demo.x"]}),
+        q=EagerPack(Primitive("demo.x", abs)),
+        b=LazyPack(base, {"m": ["demo.f"]}),
+        c=LazyPack(ext, {"mod": ["demo.f"]}),
+    )
+    with pytest.raises(PackError, match="importing '.*' raised ModuleNotFoundError"):
+        registry.names("demo")
+    for _ in range(2):
+        assert registry.lookup("demo.f") is sys.modules[f"{base}.m"].f  # b and c share it: no conflict
+    assert list(registry.conflicts()) == ["demo.x"]  # a's failing demo.x against q's
+
+
+def test_many_failing_modules_in_a_namespace_in_use(package: Any) -> None:
+    # Each rejected module settles the namespace anew; nested, that recursed once per module.
+    n = 400
+    registry = loaded(z=EagerPack(Primitive("demo.z", abs)))
+    registry.lookup("demo.z")
+    registry.register_pack(EagerPack(*(Primitive(f"demo.f{i}", abs) for i in range(n))), "q")
+    missing = LazyPack("", {}, extra=[Deferred(f"demo.f{i}", f"not_installed_module_{i}") for i in range(n)])
+    with pytest.warns(PackWarning) as record:
+        registry.register_pack(missing, "a")
+    assert len(record) == n  # one per failing module, each once
+    assert registry.lookup("demo.f0") is not None and registry.packs["a"].status == "loaded"
 
 
 def test_a_rejected_name_stays_out_when_its_namespace_is_settled_again(package: Any) -> None:

@@ -275,6 +275,15 @@ def test_the_one_override_wins_whatever_the_load_order(order: tuple[str, str]) -
     assert registry.packs["fast"].overrides == ["demo.f"]
 
 
+def test_a_conflict_raised_as_an_error_by_a_warnings_filter_is_raised_at_each_use() -> None:
+    registry = loaded(a=Pack({"demo": [double("demo.f"), double("demo.a")]}), b=Pack({"demo": [double("demo.f")]}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PackWarning)  # as pytest -W error does
+        for _ in range(2):
+            with pytest.raises(PackWarning, match="both register demo.f"):
+                registry.lookup("demo.a")
+
+
 def test_two_overrides_are_a_conflict() -> None:
     registry = loaded(a=Pack({"demo": [double("demo.f", override=True)]}), b=Pack({"demo": [double("demo.f", override=True)]}))
     with pytest.warns(PackWarning, match="2 of them declare override=True"):
