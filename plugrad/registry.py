@@ -309,7 +309,8 @@ class Registry:
         self._extensions: list[Extension] = []
         self._warned: set[str] = set()
         self._loading: set[str] = set()
-        self._identifying: set[str] = set()  # namespaces whose shared deferred names are being imported
+        self._identifying: set[str] = set()
+        self._ready: set[str] = set()  # namespaces loaded, their rules applied  # namespaces whose shared deferred names are being imported
         self._typed: set[str] = set()  # packs whose plugrad_types hook has run
         self._types_pending = False
         self._types_installing = False
@@ -525,7 +526,8 @@ class Registry:
             resolved = self._import_deferred(entry)
             if resolved is not None:
                 return resolved
-            again = self._resolved.get(ns, {}).get(short)  # settled anew: another pack may own it
+            with self._lock:  # a rejection settles the namespace anew under the lock: read after it
+                again = self._resolved.get(ns, {}).get(short)
             entry = again if again is not entry else None
         if entry is not None:
             return entry
@@ -577,10 +579,10 @@ class Registry:
         return list(self._extensions)
 
     def _load_namespace(self, ns: str) -> None:
-        if ns in self._resolved or ns not in self._declared:
+        if ns in self._ready or ns not in self._declared:
             return
         with self._lock:
-            if ns in self._resolved:
+            if ns in self._ready:
                 return
             if ns in self._loading:
                 raise PackError(
@@ -594,6 +596,9 @@ class Registry:
                     if self.packs[pack].status == LOADED:
                         self._collect(self.packs[pack], ns)
                 self._identify_and_settle(ns)
+                # Only now, with every pack's rules applied (their targets' modules imported):
+                # until then other threads wait on the lock, not use half-loaded functions.
+                self._ready.add(ns)
             finally:
                 self._loading.discard(ns)
 
@@ -795,14 +800,15 @@ class Registry:
                 module = exc
             with self._lock:
                 if item not in self._replaced:
-                    self._take(item.pack or "", item.module, module)
+                    self._take(item.pack or "", item.module, module, item.name.rpartition(".")[0])
         return self._replaced.get(item)
 
-    def _take(self, pack: str, name: str, module: Any) -> None:
+    def _take(self, pack: str, name: str, module: Any, wanted: str) -> None:
         """Put the functions module ``name`` defines (``module``, or the exception importing
         it raised) in place of ``pack``'s deferred names from it, in every namespace,
         checking them against the manifest; drop those that fail and settle their names anew.
-        In strict mode a fault raises before anything changes, so every use raises it."""
+        In strict mode a namespace with a fault is left as it is, so every use of its names
+        raises it; the fault is raised if it is in ``wanted``, the namespace asked for."""
         info = self.packs[pack]
         regenerate = f"regenerate the manifest: python -m plugrad manifest {name.rpartition('.')[0]}"
         error = module if isinstance(module, BaseException) else None
@@ -843,11 +849,10 @@ class Registry:
                     f"its functions {', '.join(dropped)} are missing"
                 )
             plans.append((ns, items, taken, dropped, problems, reports))
-        if self.strict:
-            for *_, reports in plans:
-                for report in reports:
-                    self._problem(info, report, error)  # raises
+        faulty = [plan for plan in plans if plan[-1]] if self.strict else []
         for ns, items, taken, dropped, problems, reports in plans:
+            if any(plan[0] == ns for plan in faulty):
+                continue
             for n, problem in problems.items():
                 self._rejected.setdefault(n, f"plugrad pack {info.where()}: {problem}")
             for item, entry in taken:
@@ -870,6 +875,9 @@ class Registry:
                 self._settle(ns)  # another pack's function may own a dropped name now
             for report in reports:
                 self._problem(info, report, error)
+        for ns, *_, reports in faulty:
+            if ns == wanted:
+                self._problem(info, reports[0], error)  # raises
 
     def _swap(self, ns: str, item: Deferred, entry: Entry) -> None:
         """Put ``entry`` where the namespace's table and the name's choice hold ``item``."""

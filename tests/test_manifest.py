@@ -257,10 +257,9 @@ def test_strict_mode_raises_each_time_and_still_applies_the_other_rules(package:
     with pytest.raises(PackError, match="importing '.*' raised ModuleNotFoundError"):
         registry.names("demo")  # the rules for demo.f import its module
     assert plain.jvps[0] is jvp  # the other pack's rules were applied all the same
-    for _ in range(2):  # nothing changed on the fault, so every use of demo.f raises it
+    for name in ("demo.f", "demo.f", "demo.g"):  # as with eager packs: each use of the namespace raises
         with pytest.raises(PackError, match="importing '.*' raised ModuleNotFoundError"):
-            registry.lookup("demo.f")
-    assert registry.lookup("demo.g") is plain
+            registry.lookup(name)
 
 
 def test_rules_are_reported_once_when_a_rejected_target_settles_the_namespace_anew(package: Any) -> None:
@@ -284,11 +283,11 @@ def test_strict_mode_identifies_every_shared_name_past_a_fault(package: Any) -> 
         b=LazyPack(base, {"m": ["demo.f"]}),
         c=LazyPack(ext, {"mod": ["demo.f"]}),
     )
-    with pytest.raises(PackError, match="importing '.*' raised ModuleNotFoundError"):
-        registry.names("demo")
-    for _ in range(2):
-        assert registry.lookup("demo.f") is sys.modules[f"{base}.m"].f  # b and c share it: no conflict
+    for _ in range(3):  # the fault, at each use; never a conflict for the name b and c share
+        with pytest.raises(PackError, match="importing '.*' raised ModuleNotFoundError"):
+            registry.lookup("demo.f")
     assert list(registry.conflicts()) == ["demo.x"]  # a's failing demo.x against q's
+    assert registry.choices()["demo.f"].entry is sys.modules[f"{base}.m"].f
 
 
 def test_many_failing_modules_in_a_namespace_in_use(package: Any) -> None:
@@ -302,6 +301,65 @@ def test_many_failing_modules_in_a_namespace_in_use(package: Any) -> None:
         registry.register_pack(missing, "a")
     assert len(record) == n  # one per failing module, each once
     assert registry.lookup("demo.f0") is not None and registry.packs["a"].status == "loaded"
+
+
+def test_strict_mode_keeps_a_fault_to_its_namespace(package: Any) -> None:
+    pkg = package(
+        {
+            "m": "from plugrad import Primitive\nf = Primitive('demo.f', abs)\ng = Primitive('other.g', abs)\ng.vjps = 'oops'\n",
+            "n": "from plugrad import Primitive\nh = Primitive('other.h', abs)\n",
+        }
+    )
+
+    class TwoNamespaces(LazyPack):
+        @hookimpl
+        def plugrad_namespaces(self) -> list[str]:
+            return ["demo", "other"]
+
+    for first in ([], ["other.h"]):  # whichever namespace is used first
+        registry = loaded(strict=True, lazy=TwoNamespaces(pkg, {"m": ["demo.f", "other.g"], "n": ["other.h"]}))
+        for name in first:
+            registry.lookup(name)
+        for _ in range(2):
+            assert registry.lookup("demo.f") is sys.modules[f"{pkg}.m"].f
+            with pytest.raises(PackError, match="its VJP rules are 'oops'"):
+                registry.lookup("other.g")
+
+
+def test_a_namespace_is_not_used_before_its_rules_are_in(package: Any) -> None:
+    slow = package({"m": "import time\ntime.sleep(0.5)\nfrom plugrad import Primitive\nslow = Primitive('demo.slow', abs)\n"})
+    f = Primitive("demo.f", abs)
+    vjp = lambda g, ans, x: g  # noqa: E731
+    rules = EagerPack(Rules("demo.slow", jvps={0: vjp}), Rules("demo.f", vjps={0: vjp}))
+    registry = loaded(lazy=LazyPack(slow, {"m": ["demo.slow"]}, extra=[f]), rules=rules)
+    loader = threading.Thread(target=registry.lookup, args=("demo.slow",))
+    loader.start()  # applying the rules imports the slow module
+    time.sleep(0.1)
+    assert registry.lookup("demo.f").has_vjp(0)  # waited for the rules, did not take f without them
+    loader.join()
+
+
+def test_a_lookup_racing_a_rejection_gets_the_function_left(package: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = Primitive("demo.f", abs)
+    registry = loaded(lazy=LazyPack("", {}, extra=[Deferred("demo.f", "not_installed_module_x", override=True)]), other=EagerPack(plain))
+    registry.names("demo")
+    identify = Registry._identify
+
+    def slow_identify(self: Registry, ns: str) -> None:  # widens the window between rejecting and settling
+        if threading.current_thread().name == "first":
+            time.sleep(0.3)
+        identify(self, ns)
+
+    monkeypatch.setattr(Registry, "_identify", slow_identify)
+    got: dict[str, Any] = {}
+    first = threading.Thread(target=lambda: got.setdefault("first", registry.lookup("demo.f")), name="first")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PackWarning)
+        first.start()
+        time.sleep(0.1)
+        assert registry.lookup("demo.f") is plain
+        first.join()
+    assert got["first"] is plain
 
 
 def test_a_rejected_name_stays_out_when_its_namespace_is_settled_again(package: Any) -> None:
