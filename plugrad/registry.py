@@ -585,10 +585,12 @@ class Registry:
             if ns in self._ready:
                 return
             if ns in self._loading:
+                if ns in self._resolved:
+                    return  # this thread, applying the rules: the table is settled (others wait)
                 raise PackError(
                     f"namespace {ns!r} was used while its packs were still defining it (a pack's "
-                    f"plugrad_primitives({ns!r}) reached plugrad.{ns}). Import the other functions "
-                    "from the pack's modules directly."
+                    f"plugrad_primitives({ns!r}), or a module it imported, reached plugrad.{ns}). "
+                    "Import the other functions from the pack's modules directly."
                 )
             self._loading.add(ns)
             try:

@@ -339,6 +339,26 @@ def test_a_namespace_is_not_used_before_its_rules_are_in(package: Any) -> None:
     loader.join()
 
 
+def test_a_deferred_module_may_use_its_namespace_while_rules_are_applied(package: Any) -> None:
+    g = Primitive("demo.g", abs)
+    pkg = package(
+        {"m": "import builtins\nfrom plugrad import Primitive\n"
+              "g = builtins._plugrad_test_registry.lookup('demo.g')\nf = Primitive('demo.f', lambda x: g(x) * 2)\n"}
+    )
+    rule = lambda t, ans, x: 2 * t  # noqa: E731
+    registry = loaded(lazy=LazyPack(pkg, {"m": ["demo.f"]}, extra=[g]), rules=EagerPack(Rules("demo.f", jvps={0: rule})))
+    import builtins
+
+    builtins._plugrad_test_registry = registry  # type: ignore[attr-defined]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PackWarning)
+            assert sorted(registry.names("demo")) == ["f", "g"]  # the rules imported m, which used demo.g
+    finally:
+        del builtins._plugrad_test_registry  # type: ignore[attr-defined]
+    assert registry.lookup("demo.f").jvps[0] is rule
+
+
 def test_a_lookup_racing_a_rejection_gets_the_function_left(package: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     plain = Primitive("demo.f", abs)
     registry = loaded(lazy=LazyPack("", {}, extra=[Deferred("demo.f", "not_installed_module_x", override=True)]), other=EagerPack(plain))
