@@ -309,8 +309,8 @@ class Registry:
         self._extensions: list[Extension] = []
         self._warned: set[str] = set()
         self._loading: set[str] = set()
-        self._identifying: set[str] = set()
-        self._ready: set[str] = set()  # namespaces loaded, their rules applied  # namespaces whose shared deferred names are being imported
+        self._identifying: set[str] = set()  # namespaces whose shared deferred names are being imported
+        self._ready: set[str] = set()  # namespaces loaded, their rules applied
         self._typed: set[str] = set()  # packs whose plugrad_types hook has run
         self._types_pending = False
         self._types_installing = False
@@ -641,6 +641,9 @@ class Registry:
                     self._rejected.setdefault(name, f"plugrad pack {info.where()} {message}")
                 self._problem(info, message, None)
                 continue
+            if isinstance(item, Deferred):  # this registry's own, so a pack may hand out one list twice
+                item = Deferred(item.name, item.module, item.override)
+                item.pack = info.name
             if not isinstance(item, Rules):
                 names.add(item.name)
                 if item.pack is None:
@@ -812,7 +815,7 @@ class Registry:
         In strict mode a namespace with a fault is left as it is, so every use of its names
         raises it; the fault is raised if it is in ``wanted``, the namespace asked for."""
         info = self.packs[pack]
-        regenerate = f"regenerate the manifest: python -m plugrad manifest {name.rpartition('.')[0]}"
+        regenerate = f"regenerate the manifest: python -m plugrad manifest {name.rpartition('.')[0] or 'PACKAGE'}"
         error = module if isinstance(module, BaseException) else None
         found: dict[str, Entry] = {}
         for value in vars(module).values() if error is None else ():
@@ -953,7 +956,7 @@ def _check_item(item: Any, ns: str) -> None:
     if head != ns or not short.isidentifier():
         raise _Fault(f"its name must be {ns!r} + '.' + a Python identifier, like {ns + '.f'!r}")
     if isinstance(item, Deferred):
-        if item.module not in _module_names and not _is_module_name(item.module):
+        if not _is_module_name(item.module):
             raise _Fault(f"its module {item.module!r} is not a dotted module name")
         return
     if isinstance(item, Rules):
@@ -982,7 +985,9 @@ _module_names: set[str] = set()  # those _is_module_name accepted: a pack's defe
 
 
 def _is_module_name(module: Any) -> bool:
-    if isinstance(module, str) and all(part.isidentifier() for part in module.split(".")):
+    if not isinstance(module, str):
+        return False
+    if module in _module_names or all(part.isidentifier() for part in module.split(".")):
         _module_names.add(module)
         return True
     return False

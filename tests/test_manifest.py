@@ -359,6 +359,21 @@ def test_a_deferred_module_may_use_its_namespace_while_rules_are_applied(package
     assert registry.lookup("demo.f").jvps[0] is rule
 
 
+def test_deferred_objects_a_pack_shares_or_gets_wrong(package: Any) -> None:
+    pkg = package(TWO_MODULES)
+    cached = deferred(pkg, {"first": ["demo.f", "demo.g"]}, "demo")  # one list, handed out again and again
+    for name in ("one", "two"):  # two registries, the pack under two names: each keeps its own
+        registry = loaded(**{name: EagerPack(*cached)})
+        assert registry.lookup("demo.f") is sys.modules[f"{pkg}.first"].f
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PackWarning)
+        shared = loaded(a=EagerPack(*cached), b=EagerPack(*cached))  # the same Deferreds from two packs
+        assert shared.lookup("demo.f") is sys.modules[f"{pkg}.first"].f and shared.conflicts() == {}
+    bad = loaded(lazy=EagerPack(Deferred("demo.bad", ["not", "a", "name"]), Primitive("demo.ok", abs)))  # type: ignore[arg-type]
+    with pytest.warns(PackWarning, match=r"rejected <Deferred demo.bad .*is not a dotted module name"):
+        assert bad.lookup("demo.ok") is not None
+
+
 def test_a_lookup_racing_a_rejection_gets_the_function_left(package: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     plain = Primitive("demo.f", abs)
     registry = loaded(lazy=LazyPack("", {}, extra=[Deferred("demo.f", "not_installed_module_x", override=True)]), other=EagerPack(plain))
