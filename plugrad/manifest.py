@@ -50,7 +50,7 @@ class Deferred:
         self.name = name
         self.module = module
         self.override = override
-        self.pack: str | None = None  # set by the registry that loaded it
+        self.pack: str | None = None  # set on the copy each registry keeps of a pack's names
 
     def __repr__(self) -> str:
         return f"<Deferred {self.name} from {self.module}>"
