@@ -956,7 +956,8 @@ def _check_item(item: Any, ns: str) -> None:
     if head != ns or not short.isidentifier():
         raise _Fault(f"its name must be {ns!r} + '.' + a Python identifier, like {ns + '.f'!r}")
     if isinstance(item, Deferred):
-        if not _is_module_name(item.module):
+        module = item.module
+        if not (type(module) is str and module in _module_names) and not _is_module_name(module):
             raise _Fault(f"its module {item.module!r} is not a dotted module name")
         return
     if isinstance(item, Rules):
