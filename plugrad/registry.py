@@ -768,14 +768,14 @@ class Registry:
         """Import the deferred names of ``ns`` whose owner depends on what they are: those
         several packs register where the override rule alone does not decide (one object
         handed over by two packs is no conflict, two objects are)."""
+        if ns in self._identifying:
+            return  # an outer call imports the rest, and settles the namespace after
         by_name: dict[str, list[Entry | Deferred]] = {}
         for pack, items in self._items.get(ns, {}).items():
             if self.packs[pack].status == LOADED:
                 for item in items:
                     if not isinstance(item, Rules):
                         by_name.setdefault(item.name, []).append(item)
-        if ns in self._identifying:
-            return  # an outer call imports the rest, and settles the namespace after
         self._identifying.add(ns)
         failure: PackError | None = None
         try:
@@ -873,9 +873,9 @@ class Registry:
                 if now is not None:  # a rejected name leaves the pack's items
                     kept.append(now)
             items[:] = kept
+            for n in dropped:
+                self._choices.pop(n, None)  # settled anew, if another pack registers it
             if dropped and ns in self._resolved and ns not in self._identifying:
-                for n in dropped:
-                    self._choices.pop(n, None)  # settled anew below, if another pack registers it
                 self._identify(ns)
                 self._settle(ns)  # another pack's function may own a dropped name now
             for report in reports:
