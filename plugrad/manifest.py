@@ -30,7 +30,7 @@ import importlib
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 
-from plugrad.primitive import Composite, NonDifferentiable, Primitive
+from plugrad.primitive import Rules, held
 
 __all__ = ["Deferred", "deferred", "build", "render", "main"]
 
@@ -79,18 +79,13 @@ def build(package: str, modules: Iterable[str]) -> tuple[dict[str, list[str]], l
     A function a module imports from an earlier one belongs to the earlier one, as in
     :func:`~plugrad.collect`, which returns the same functions.
     """
-    kinds = (Primitive, NonDifferentiable, Composite)
-    seen: set[int] = set()
-    by_module: dict[str, list[str]] = {}
+    by_module: dict[str, list[str]] = {module: [] for module in modules}
     overriding: list[str] = []
-    for module in modules:
-        names = by_module.setdefault(module, [])
-        for value in vars(importlib.import_module(f"{package}.{module}")).values():
-            if isinstance(value, kinds) and id(value) not in seen:
-                seen.add(id(value))
-                names.append(value.name)
-                if value.override:
-                    overriding.append(value.name)
+    for module, value in held(package, by_module):
+        if not isinstance(value, Rules):  # applied when the namespace loads: never deferred
+            by_module[module].append(value.name)
+            if value.override:
+                overriding.append(value.name)
     return {m: sorted(n) for m, n in by_module.items()}, sorted(overriding)
 
 

@@ -18,7 +18,7 @@ with plugrad's own primitives, so they can be differentiated again.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,7 @@ __all__ = [
     "node_ans",
     "unary_method",
     "collect",
+    "held",
     "record",
 ]
 
@@ -767,19 +768,26 @@ def collect(package: str, modules: Iterable[str], namespace: str | None = None) 
 
         return collect("plugrad_example", ["functions"], "example")
     """
-    import importlib
-
-    kinds = (Primitive, NonDifferentiable, Composite, Rules)
-    seen: dict[int, Any] = {}
-    for name in modules:
-        module = importlib.import_module(f"{package}.{name}")
-        for value in vars(module).values():
-            if isinstance(value, kinds) and id(value) not in seen:
-                seen[id(value)] = value
-    found = list(seen.values())
+    found = [value for _, value in held(package, modules)]
     if namespace is None:
         return found
     return [e for e in found if e.name.rpartition(".")[0] == namespace]
+
+
+def held(package: str, modules: Iterable[str]) -> Iterator[tuple[str, Any]]:
+    """``(module, function)`` for each Primitive, NonDifferentiable, Composite and Rules at
+    module level in ``package.<module>`` for each of ``modules``, importing them in order;
+    a function several modules hold counts once, for the first (what :func:`collect`
+    returns, and what a manifest records)."""
+    import importlib
+
+    kinds = (Primitive, NonDifferentiable, Composite, Rules)
+    seen: set[int] = set()
+    for name in modules:
+        for value in vars(importlib.import_module(f"{package}.{name}")).values():
+            if isinstance(value, kinds) and id(value) not in seen:
+                seen.add(id(value))
+                yield name, value
 
 
 for _cls in (Primitive, NonDifferentiable, Composite):
