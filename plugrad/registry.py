@@ -656,20 +656,7 @@ class Registry:
         for info in self.packs.values():  # recomputed below, from the winners of now
             if info.overrides:
                 info.overrides[:] = [n for n in info.overrides if n.rpartition(".")[0] != ns]
-        by_name: dict[str, list[tuple[str, Entry | Deferred]]] = {}
-        rules: list[tuple[str, Rules]] = []
-        for pack, items in self._items.get(ns, {}).items():
-            if self.packs[pack].status != LOADED:
-                continue
-            for item in items:
-                if isinstance(item, Rules):
-                    rules.append((pack, item))
-                    continue
-                candidates = by_name.get(item.name)
-                if candidates is None:
-                    by_name[item.name] = [(pack, item)]
-                elif not any(e is item for _, e in candidates):
-                    candidates.append((pack, item))
+        by_name, rules = self._candidates(ns)
         table: dict[str, Entry | Deferred] = {}
         winner: str | None
         entry: Entry | Deferred | None
@@ -706,6 +693,27 @@ class Registry:
                 failure = failure or exc
         if failure is not None:
             raise failure
+
+    def _candidates(
+        self, ns: str
+    ) -> tuple[dict[str, list[tuple[str, Entry | Deferred]]], list[tuple[str, Rules]]]:
+        """The loaded packs' functions of ``ns`` by name, as ``(pack, function)`` in load
+        order (an object several packs hand over, once), and their Rules."""
+        by_name: dict[str, list[tuple[str, Entry | Deferred]]] = {}
+        rules: list[tuple[str, Rules]] = []
+        for pack, items in self._items.get(ns, {}).items():
+            if self.packs[pack].status != LOADED:
+                continue
+            for item in items:
+                if isinstance(item, Rules):
+                    rules.append((pack, item))
+                    continue
+                candidates = by_name.get(item.name)
+                if candidates is None:
+                    by_name[item.name] = [(pack, item)]
+                elif not any(e is item for _, e in candidates):
+                    candidates.append((pack, item))
+        return by_name, rules
 
     def _apply_rules(self, info: PackInfo, extra: Rules, table: dict[str, Entry | Deferred]) -> None:
         target = table.get(extra.target.rpartition(".")[2])
@@ -770,18 +778,13 @@ class Registry:
         handed over by two packs is no conflict, two objects are)."""
         if ns in self._identifying:
             return  # an outer call imports the rest, and settles the namespace after
-        by_name: dict[str, list[Entry | Deferred]] = {}
-        for pack, items in self._items.get(ns, {}).items():
-            if self.packs[pack].status == LOADED:
-                for item in items:
-                    if not isinstance(item, Rules):
-                        by_name.setdefault(item.name, []).append(item)
+        by_name, _ = self._candidates(ns)
         self._identifying.add(ns)
         failure: PackError | None = None
         try:
             for candidates in by_name.values():
-                if len(candidates) > 1 and sum(bool(c.override) for c in candidates) != 1:
-                    for c in candidates:
+                if len(candidates) > 1 and sum(bool(c.override) for _, c in candidates) != 1:
+                    for _, c in candidates:
                         if isinstance(c, Deferred):
                             try:
                                 self._import_deferred(c)
