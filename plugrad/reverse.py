@@ -209,7 +209,7 @@ def sweep(
     primitive's ``_vjp0`` and ``_vjp1`` slots, which always hold a callable.
     """
     check = sites is not None or _debugging()
-    cts: list[Any] = [None] * (last + 1)
+    cts: list[Any] = [None] * max(last + 1, starts)  # the output may be a start node before the last
     cts[last] = g
     owned: set[int] = set()  # nodes whose cotangent is a sum this sweep made (see _accumulate)
     parts: dict[int, _Parts] = {}  # containers read element by element: their cotangents so far
