@@ -116,13 +116,22 @@ __all__ = [
 ]
 
 
+# autograd's top level also offers its traceable containers and type checks (``from
+# autograd import tuple, isinstance``). They are reached as attributes only: a star import
+# does not shadow Python's builtins with them.
+_BUILTINS = frozenset({"dict", "isinstance", "list", "tuple", "type"})
+
+
 def __getattr__(name: str) -> Any:
-    if name not in __all__:  # the names in __all__ not yet imported are those listed under TYPE_CHECKING
+    if name not in __all__ and name not in _BUILTINS:
+        # the names in __all__ not yet imported are those listed under TYPE_CHECKING
         raise AttributeError(f"module 'plugrad' has no attribute {name!r}")
     import importlib
 
     if name == "builtins":
         value = importlib.import_module("plugrad.builtins")
+    elif name in _BUILTINS:
+        value = getattr(importlib.import_module("plugrad.builtins"), name)
     else:
         value = getattr(importlib.import_module("plugrad.api"), name)
     globals()[name] = value
@@ -130,7 +139,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | _BUILTINS)
 
 
 _namespace.install()

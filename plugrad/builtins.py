@@ -112,19 +112,42 @@ def pack(value: Any) -> Any:
     return value
 
 
-def tuple(iterable: Iterable[Any] = ()) -> Any:  # noqa: A001 - autograd's name
-    """A tuple that stays traced when its elements are."""
-    return make_tuple(*iterable)
+class _Kind(_py.type):
+    """The metaclass of :class:`tuple`, :class:`list` and :class:`dict`: an instance of
+    one is any value whose plain kind it names, traced or not, so ``isinstance(x,
+    plugrad.builtins.list)`` holds for a list, a list subclass, and a traced list."""
+
+    _plain: _py.type
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return _py.isinstance(getval(obj), cls._plain)
 
 
-def list(iterable: Iterable[Any] = ()) -> Any:  # noqa: A001 - autograd's name
-    """A list that stays traced when its elements are."""
-    return make_list(*iterable)
+class tuple(_py.tuple, metaclass=_Kind):  # type: ignore[type-arg]  # noqa: A001 - autograd's name
+    """A tuple that stays traced when its elements are: calling the class builds one."""
+
+    _plain = _py.tuple
+
+    def __new__(cls, iterable: Iterable[Any] = ()) -> Any:
+        return make_tuple(*iterable)
 
 
-def dict(*args: Any, **kwargs: Any) -> Any:  # noqa: A001 - autograd's name
-    """A dict that stays traced when its values are."""
-    return make_mapping(_py.dict, _py.dict(*args, **kwargs))
+class list(_py.list, metaclass=_Kind):  # type: ignore[type-arg]  # noqa: A001 - autograd's name
+    """A list that stays traced when its elements are: calling the class builds one."""
+
+    _plain = _py.list
+
+    def __new__(cls, iterable: Iterable[Any] = ()) -> Any:
+        return make_list(*iterable)
+
+
+class dict(_py.dict, metaclass=_Kind):  # type: ignore[type-arg]  # noqa: A001 - autograd's name
+    """A dict that stays traced when its values are: calling the class builds one."""
+
+    _plain = _py.dict
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        return make_mapping(_py.dict, _py.dict(*args, **kwargs))
 
 
 def isinstance(obj: Any, classinfo: Any) -> bool:  # noqa: A001 - autograd's name
