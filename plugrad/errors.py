@@ -15,8 +15,11 @@ class PlugradError(Exception):
     """Base class of every error plugrad raises on purpose."""
 
 
-class NotDifferentiableError(PlugradError, TypeError):
-    """A function, argument or value that no loaded pack can differentiate."""
+class NotDifferentiableError(PlugradError, TypeError, NotImplementedError):
+    """A function, argument or value that no loaded pack can differentiate.
+
+    It is a ``TypeError`` (a value of the wrong kind) and a ``NotImplementedError`` (a
+    missing rule, as autograd reports one), so code catching either keeps working."""
 
 
 class TraceError(PlugradError, TypeError):
