@@ -39,7 +39,9 @@ class VSpace:
 
     @property
     def size(self) -> int:
-        return math.prod(self.shape)
+        """The dimension as a real vector space: two per complex element, as many as
+        :meth:`standard_basis` yields."""
+        return math.prod(self.shape) * (2 if self.iscomplex else 1)
 
     @property
     def ndim(self) -> int:
@@ -123,10 +125,6 @@ class ArrayVSpace(VSpace):
     def _out(self, arr: np.ndarray) -> Any:
         return arr[()] if self.scalar else arr
 
-    @property
-    def size(self) -> int:
-        return math.prod(self.shape)
-
     def zeros(self) -> Any:
         return self._out(np.zeros(self.shape, self.dtype))
 
@@ -151,6 +149,8 @@ class ArrayVSpace(VSpace):
         return self._out(np.asarray(x, self.dtype))
 
     def inner_prod(self, x: Any, y: Any) -> float:
+        if isinstance(x, Box) or isinstance(y, Box):
+            return _traced_inner_prod(x, y, self.iscomplex)
         return float(np.real(np.vdot(np.ravel(x), np.ravel(y))))
 
     def flatten(self, x: Any) -> np.ndarray:
@@ -161,7 +161,7 @@ class ArrayVSpace(VSpace):
 
     def unflatten(self, flat: np.ndarray) -> Any:
         if self.iscomplex:
-            n = self.size
+            n = math.prod(self.shape)
             flat = flat[:n] + 1j * flat[n:]
         return self._out(np.reshape(np.asarray(flat, self.dtype), self.shape))
 
@@ -182,7 +182,7 @@ class ScalarVSpace(VSpace):
 
     @property
     def size(self) -> int:
-        return 1
+        return 2 if self.iscomplex else 1
 
     def zeros(self) -> Any:
         return self.kind(0.0)
@@ -201,6 +201,8 @@ class ScalarVSpace(VSpace):
         return complex(x, float(rng.standard_normal())) if self.iscomplex else x
 
     def inner_prod(self, x: Any, y: Any) -> float:
+        if isinstance(x, Box) or isinstance(y, Box):
+            return _traced_inner_prod(x, y, self.iscomplex)
         return float((np.conj(x) * y).real)
 
     def flatten(self, x: Any) -> np.ndarray:
@@ -209,6 +211,13 @@ class ScalarVSpace(VSpace):
 
     def unflatten(self, flat: np.ndarray) -> Any:
         return complex(flat[0], flat[1]) if self.iscomplex else float(flat[0])
+
+
+def _traced_inner_prod(x: Any, y: Any, iscomplex: bool) -> Any:
+    """Re <x, y> where ``x`` or ``y`` is traced: written with the values' own operators and
+    methods (a pack's box class), so it is differentiable, to any order."""
+    prod = x.real * y.real + x.imag * y.imag if iscomplex else x * y
+    return prod.sum() if hasattr(prod, "sum") else prod
 
 
 class SequenceVSpace(VSpace):

@@ -8,6 +8,8 @@ are 0-d Dask arrays (tree reductions over the blocks). Only ``flatten`` and
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Iterator
 from typing import Any
 
@@ -85,6 +87,6 @@ class DaskVSpace(VSpace):
 
         flat = np.asarray(flat)
         if self.iscomplex:
-            n = self.size
+            n = math.prod(self.shape)
             flat = flat[:n] + 1j * flat[n:]
         return da.from_array(np.reshape(np.asarray(flat, self.dtype), self.shape), chunks=self.chunks)
