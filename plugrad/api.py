@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import forward, reverse
-from plugrad.box import Box
+from plugrad.box import Box, getval
 from plugrad.errors import NotDifferentiableError
 from plugrad.primitive import Primitive
 from plugrad.vspace import DictVSpace, SequenceVSpace, vspace
@@ -122,7 +123,7 @@ def _scalar_space(op: str, fun: Fun, ans: Any, hint: str) -> Any:
             f"{op}({_name(fun)}) needs a function returning a float; it returned "
             f"{type(ans).__name__}. {hint}"
         ) from None
-    if space.size != 1 or isinstance(space, SequenceVSpace):
+    if math.prod(space.shape) != 1 or isinstance(space, SequenceVSpace):
         raise TypeError(
             f"{op}({_name(fun)}) needs a scalar output, but the function returned shape "
             f"{space.shape}. {hint}"
@@ -324,13 +325,31 @@ hessian_vector_product = hessian_tensor_product
 
 
 def tensor_jacobian_product(fun: Fun, argnum: Argnum = 0) -> Fun:
-    """``tensor_jacobian_product(f)(*args, v)``: ``v`` contracted with the Jacobian (a VJP)."""
+    """``tensor_jacobian_product(f)(*args, v)``: ``v`` contracted with the leading axes of
+    the Jacobian. A ``v`` of the output's shape gives one VJP; a ``v`` of fewer axes (the
+    output's leading ones) leaves the rest: shape ``f(x).shape[v.ndim:] + x.shape``."""
 
     def body(*args: Any, **kwargs: Any) -> Any:
         args, vector = args[:-1], args[-1]
         unary, x = _unary("tensor_jacobian_product", fun, argnum, args, kwargs)
-        vjp, _ = reverse.make_vjp(unary, x)
-        return vjp(vector)
+        vjp, ans = reverse.make_vjp(unary, x)
+        out_shape, v_shape = np.shape(getval(ans)), np.shape(getval(vector))
+        if len(v_shape) >= len(out_shape) or isinstance(vspace(ans), (SequenceVSpace, DictVSpace)):
+            return vjp(vector)
+        if out_shape[: len(v_shape)] != v_shape:
+            raise ValueError(
+                f"tensor_jacobian_product({_name(fun)}): the tensor's shape {v_shape} is not "
+                f"the leading part of the output's shape {out_shape}."
+            )
+        rest = out_shape[len(v_shape) :]
+        # (a traced tensor reshapes with its own method: the kernel calls no pack's function)
+        spread = vector.reshape(v_shape + (1,) * len(rest)) if isinstance(vector, Box) else np.reshape(vector, v_shape + (1,) * len(rest))  # type: ignore[attr-defined]
+        rows = []
+        for idx in np.ndindex(*rest):  # one VJP per trailing output coordinate: v times its unit vector
+            unit = np.zeros(rest, np.result_type(getval(ans)))
+            unit[idx] = 1
+            rows.append(vjp(spread * unit))
+        return stack_rows(rest + np.shape(getval(x)), *rows)
 
     return _wrap("tensor_jacobian_product", fun, body)
 
