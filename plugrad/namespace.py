@@ -86,6 +86,10 @@ def namespace_module(fullname: str) -> types.ModuleType:
             from plugrad.registry import default_registry
 
             return sorted(n for n in default_registry().names(ns) if not n.startswith("_"))
+        if name == "__version__":  # the mirrored library's (``plugrad.numpy.__version__``), as autograd's
+            mirror = _mirror(ns)
+            if mirror is not None and hasattr(mirror, "__version__"):
+                return mirror.__version__
         if name.startswith("__"):
             raise AttributeError(f"module {fullname!r} has no attribute {name!r}")
         value = _resolve(ns, name)

@@ -1,4 +1,5 @@
-"""autograd's testing helpers: ``check_grads`` and ``combo_check``, on plugrad's checks.
+"""autograd's testing helpers: ``check_grads``, ``combo_check``, ``check_equivalent`` and
+``scalar_close``, on plugrad's checks.
 
 They run the checks the gradient checker runs on primitives (:mod:`plugrad.gradcheck.checks`)
 on any function: each mode against finite differences, the transpose identity between
@@ -18,7 +19,7 @@ from plugrad.api import _unary
 from plugrad.gradcheck.checks import check_function, tolerance_for
 from plugrad.vspace import vspace
 
-__all__ = ["check_grads", "combo_check"]
+__all__ = ["check_equivalent", "check_grads", "combo_check", "scalar_close"]
 
 
 def _dtype_of(x: Any) -> str:
@@ -55,7 +56,8 @@ def check_grads(
             # A function whose derivatives are right only to a tolerance (an ODE solve, an
             # iteration) cannot meet the exact transpose identity either: loosen it alike.
             tol = dataclasses.replace(tol, exact=max(tol.exact, rtol))
-        check_function(unary, x, modes, order, np.random.default_rng(seed), tol)
+        name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
+        check_function(unary, x, modes, order, np.random.default_rng(seed), tol, f"check_grads({name})")
 
     return checker
 
@@ -71,3 +73,21 @@ def combo_check(fun: Callable[..., Any], *check_args: Any, **check_kwargs: Any) 
                 check_grads(fun, *check_args, **check_kwargs)(*args, **dict(kws))
 
     return checker
+
+
+def scalar_close(a: Any, b: Any, rtol: float = 1e-6, atol: float = 1e-6) -> bool:
+    """Whether numbers ``a`` and ``b`` agree to ``atol`` absolutely or ``rtol`` relative
+    to their mean magnitude."""
+    diff = abs(a - b)
+    return bool(diff < atol or diff < rtol * 0.5 * (abs(a) + abs(b)))
+
+
+def check_equivalent(x: Any, y: Any, seed: int = 0) -> None:
+    """Raise ``AssertionError`` unless ``x`` and ``y`` are values of the same vector space
+    (same structure, shapes and dtypes) whose inner products with a random vector agree."""
+    space = vspace(x)
+    other = vspace(y)
+    assert space == other, f"check_equivalent: different vector spaces\nx: {space}\ny: {other}"
+    v = space.randn(np.random.default_rng(seed))
+    a, b = space.inner_prod(x, v), space.inner_prod(y, v)
+    assert scalar_close(a, b), f"check_equivalent: values differ (<x, v> = {a}, <y, v> = {b})\nx: {x}\ny: {y}"
