@@ -196,3 +196,77 @@ def test_namespaces() -> None:
 def test_importing_the_pack_imports_no_primitives() -> None:
     code = "import sys, plugrad_misc; assert not [m for m in sys.modules if m.startswith('plugrad_misc.')]"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- const_graph ------------------------------------------------------------------------------
+
+
+def test_const_graph_replays_without_running_the_function() -> None:
+    from plugrad.misc import const_graph
+
+    calls = []
+
+    def f(x, w):  # type: ignore[no-untyped-def]
+        calls.append(None)
+        for _ in range(5):
+            x = np.tanh(x * w) + 0.1 * x
+        return np.sum(x**2)
+
+    fast = const_graph(f)
+    rng = numpy.random.default_rng(0)
+    for _ in range(3):
+        x, w = rng.standard_normal(4), float(rng.standard_normal())
+        assert fast(x, w) == pytest.approx(f(x, w), rel=1e-14)
+    assert len(calls) == 3 + 1  # f itself three times, the first call of fast once
+    x, w = rng.standard_normal(4), 0.3
+    numpy.testing.assert_allclose(grad(fast)(x, w), grad(f)(x, w), rtol=1e-13)
+    assert grad(fast, 1)(x, w) == pytest.approx(grad(f, 1)(x, w), rel=1e-13)
+    check_grads(fast, modes=["rev"])(x, w)
+    assert len(calls) == 4 + 2  # the two gradients of f ran f; the replays did not
+
+
+def test_const_graph_binds_arguments_and_replays_only_what_depends_on_them() -> None:
+    from plugrad.extend import defvjp, primitive
+    from plugrad.misc import const_graph
+
+    log = []
+
+    @primitive
+    def tagged(x, tag):  # type: ignore[no-untyped-def]
+        log.append(tag)
+        return x
+
+    defvjp(tagged, lambda ans, x, tag: lambda g: g)
+
+    def f(x, y, z):  # type: ignore[no-untyped-def]
+        return tagged(x, "x") + 2.0 * tagged(y, "y") + 3.0 * tagged(z, "z")
+
+    fast = const_graph(f, 1.0, z=3.0)
+    assert fast(2.0) == f(1.0, 2.0, 3.0) == 14.0
+    log.clear()
+    assert fast(5.0) == 20.0
+    assert log == ["y"]  # x and z are constants of the graph
+
+
+def test_const_graph_keeps_the_first_calls_branches_and_refuses_a_constant_output() -> None:
+    from plugrad.misc import const_graph
+
+    fast = const_graph(lambda x: x * 2.0 if x > 0 else x * -3.0)
+    assert fast(1.0) == 2.0
+    assert fast(-1.0) == -2.0  # the graph is the first call's, as documented
+    with pytest.raises(ValueError, match="does not depend on the arguments"):
+        const_graph(lambda x: 1.0)(2.0)
+
+
+def test_const_graph_with_an_inner_derivative_and_a_container_output() -> None:
+    from plugrad.misc import const_graph
+
+    def f(x, y):  # type: ignore[no-untyped-def]
+        d = grad(lambda t: np.sin(t) * t)(x * y)
+        return [d, x + y]
+
+    fast = const_graph(f)
+    fast(0.3, 0.5)
+    for x, y in ((1.0, 0.5), (2.0, -1.5)):
+        got, want = fast(x, y), f(x, y)
+        assert got[0] == pytest.approx(want[0], rel=1e-14) and got[1] == want[1]

@@ -1,5 +1,5 @@
-"""plugrad's misc pack: ``plugrad.misc`` (``flatten``, ``flatten_func``, ``fixed_point``),
-``plugrad.misc.optimizers`` (``sgd``, ``rmsprop``, ``adam``) and
+"""plugrad's misc pack: ``plugrad.misc`` (``flatten``, ``flatten_func``, ``fixed_point``,
+``const_graph``), ``plugrad.misc.optimizers`` (``sgd``, ``rmsprop``, ``adam``) and
 ``plugrad.misc.fixed_points``, in autograd's terms.
 
 Importing this module defines the hooks and nothing else.
@@ -24,9 +24,11 @@ def plugrad_namespaces() -> list[str]:
 @hookimpl
 def plugrad_primitives(namespace: str) -> list[Any] | None:
     if namespace == "misc":
-        from plugrad_misc import fixed_points, flatten
+        from plugrad import Composite
+        from plugrad_misc import const_graph, fixed_points, flatten
 
         return [
+            Composite("misc.const_graph", const_graph.const_graph),
             flatten._flatten,
             flatten._unflatten,
             flatten.FLATTEN,

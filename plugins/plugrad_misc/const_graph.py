@@ -1,0 +1,119 @@
+"""``const_graph``: trace a function once, then replay its operations on new arguments.
+
+``fast = const_graph(f)`` runs ``f`` normally the first time, recording every primitive
+operation that depends on the arguments. Later calls do not run ``f``: they evaluate the
+recorded operations again, in order, on the new arguments, which skips the Python
+around them (loops, attribute lookups, building closures). ``const_graph(f, *args,
+**kwargs)`` binds leading positional and keyword arguments first; the result takes the
+remaining positional ones.
+
+The graph is constant, as the name says. Everything that does not depend on the
+arguments is fixed at the first call: a branch taken on their values, a loop's length, a
+value read through a non-differentiable function (``argmax``, ``shape``) and any other
+input. Use it only for functions whose sequence of operations is the same for every
+argument. Replays are differentiable like any other call: each recorded operation is a
+primitive, so ``grad(fast)`` traces them as it would ``f``'s.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from plugrad.box import Box, Trace, box_type, holds_box
+from plugrad.builtins import pack
+
+__all__ = ["const_graph"]
+
+_NO_KWARGS: dict[str, Any] = {}
+
+
+class _Graph:
+    """The operations a traced call made that its output depends on, in creation order."""
+
+    __slots__ = ("starts", "steps", "end")
+
+    def __init__(self, tape: list[tuple[Any, ...]], starts: int, end: int) -> None:
+        needed = [False] * len(tape)
+        needed[end] = True
+        for i in range(end, starts - 1, -1):  # the tape is in creation order: parents come first
+            if needed[i]:
+                for _, j in tape[i][4]:
+                    needed[j] = True
+        self.steps: list[tuple[int, Any, tuple[Any, ...], dict[str, Any], tuple[tuple[int, int], ...]]] = []
+        for i in range(starts, end + 1):
+            if not needed[i]:
+                continue
+            prim, args, kwargs, _ans, links = tape[i]
+            template = list(args)
+            for argnum, _ in links:
+                template[argnum] = None  # filled at each replay; the first call's values are not kept
+            self.steps.append((i, prim, tuple(template), kwargs, links))
+        self.starts = starts
+        self.end = end
+
+    def replay(self, xs: tuple[Any, ...]) -> Any:
+        values: list[Any] = [None] * (self.end + 1)
+        values[: self.starts] = xs
+        # Plain arguments: each primitive's own computation, without the check for traced
+        # arguments a call makes. Traced ones (a derivative of the replay): full calls.
+        traced = holds_box(xs)
+        for i, prim, template, kwargs, links in self.steps:
+            args = list(template)
+            for argnum, j in links:
+                args[argnum] = values[j]
+            values[i] = prim(*args, **kwargs) if traced else prim.evaluate(*args, **kwargs)
+        return values[self.end]
+
+
+def _record(fun: Callable[..., Any], xs: tuple[Any, ...], name: str) -> tuple[Any, _Graph]:
+    """Call ``fun(*xs)`` with each argument traced; return its value and the graph."""
+    trace = Trace()
+    # Debug mode's general path: every operation records its arguments whole (the fast
+    # paths keep only what the backward pass needs), and no rule ever reads these nodes.
+    trace.sites = {}
+    trace.fast_tape = None
+    tape = trace.tape
+    assert tape is not None
+    boxes = []
+    for i, x in enumerate(xs):
+        box = box_type(x)()
+        box._value = x
+        box._trace = trace
+        box._index = i
+        tape.append((None, (), _NO_KWARGS, x, ()))
+        boxes.append(box)
+        if isinstance(x, Box):
+            trace.nested = True
+    try:
+        end = fun(*boxes)
+        if isinstance(end, (list, tuple, dict)):
+            end = pack(end)  # a plain container of traced values
+    finally:
+        trace.close()
+    if not (isinstance(end, Box) and end._trace is trace):
+        raise ValueError(
+            f"const_graph({name}): the output does not depend on the arguments, so there "
+            "is no graph to replay. Call the function itself."
+        )
+    return end._value, _Graph(tape, len(xs), end._index)
+
+
+def const_graph(fun: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[..., Any]:
+    """``fun`` with ``args`` and ``kwargs`` bound, traced at its first call and replayed
+    at the later ones (see the module's description for when that is valid)."""
+    bound = functools.partial(fun, *args, **kwargs) if args or kwargs else fun
+    name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
+    graph: list[_Graph] = []  # empty until the first call has been traced
+
+    @functools.wraps(fun)
+    def replayed(*xs: Any) -> Any:
+        if graph:
+            return graph[0].replay(xs)
+        value, recorded = _record(bound, xs, name)
+        if not graph:  # two first calls in two threads: both graphs are the same; keep one
+            graph.append(recorded)
+        return value
+
+    return replayed
