@@ -1,0 +1,174 @@
+"""autograd's spellings that are not differential operators: the containers and type
+checks at the top level, the ``core``, ``tracer`` and ``wrap_util`` modules, the testing
+helpers, and behaviours autograd code relies on (found by running autograd's own test
+suite against plugrad)."""
+
+from __future__ import annotations
+
+import builtins as py
+
+import numpy
+import pytest
+
+import plugrad
+import plugrad.numpy as np
+from plugrad import NotDifferentiableError, grad, jacobian, tensor_jacobian_product
+from plugrad.test_util import check_equivalent, check_grads, scalar_close
+
+
+def test_containers_and_type_checks_at_the_top_level() -> None:
+    from plugrad import dict as tdict
+    from plugrad import isinstance as tisinstance
+    from plugrad import list as tlist
+    from plugrad import tuple as ttuple
+    from plugrad import type as ttype
+
+    def f(x: float) -> float:
+        pair = ttuple((x, 2.0 * x))
+        items = tlist([x, x * x])
+        named = tdict(a=x, b=3.0 * x)
+        assert tisinstance(pair, ttuple) and tisinstance(pair, py.tuple)
+        assert tisinstance(items, tlist) and not tisinstance(items, ttuple)
+        assert tisinstance(named, tdict) and ttype(named) is py.dict
+        return pair[1] + items[1] + named["b"]
+
+    assert grad(f)(1.5) == pytest.approx(2.0 + 3.0 + 3.0)
+
+
+def test_the_container_classes_answer_isinstance_for_plain_values() -> None:
+    assert isinstance([1.0], plugrad.list) and isinstance((1.0,), plugrad.tuple)
+    assert isinstance({"a": 1.0}, plugrad.dict)
+    assert not isinstance((1.0,), plugrad.list) and not isinstance([1.0], plugrad.dict)
+    assert plugrad.tuple([1.0, 2.0]) == (1.0, 2.0) and plugrad.list((1.0,)) == [1.0]
+
+
+def test_star_import_does_not_shadow_python_builtins() -> None:
+    scope: dict[str, object] = {}
+    exec("from plugrad import *", scope)
+    for name in ("dict", "list", "tuple", "type", "isinstance"):
+        assert name not in scope
+
+
+def test_core_tracer_and_wrap_util_modules() -> None:
+    from plugrad.core import defvjp, make_jvp, make_vjp, primitive, vspace
+    from plugrad.tracer import getval, isbox
+    from plugrad.wrap_util import unary_to_nary
+
+    @primitive
+    def cube(x: float) -> float:
+        return x**3
+
+    defvjp(cube, lambda ans, x: lambda g: 3.0 * x**2 * g)
+    vjp, ans = make_vjp(cube, 2.0)
+    assert ans == 8.0 and vjp(1.0) == 12.0
+    assert make_jvp(lambda x: x * x, 3.0)(1.0) == (9.0, 6.0)
+    assert vspace(1.0).size == 1
+
+    seen = []
+
+    def f(x: float) -> float:
+        seen.append((isbox(x), getval(x)))
+        return x * x
+
+    grad(f)(2.0)
+    assert seen == [(True, 2.0)]
+
+    @unary_to_nary
+    def directional(fun, x, v):  # type: ignore[no-untyped-def]
+        return make_jvp(fun, x)(v)[1]
+
+    assert directional(lambda a, b: a * b * b, 1, 2.0)(3.0, 5.0) == pytest.approx(2.0 * 3.0 * 2 * 5.0)
+    assert directional.__name__ == "directional"
+
+
+def test_a_missing_rule_is_also_a_not_implemented_error() -> None:
+    from plugrad.extend import primitive
+
+    double = primitive(lambda x: 2.0 * x)
+    with pytest.raises(NotImplementedError, match="VJP|vjp|reverse"):
+        grad(double)(1.0)
+    assert issubclass(NotDifferentiableError, TypeError)
+
+
+def test_scalar_close_and_check_equivalent() -> None:
+    assert scalar_close(1.0, 1.0 + 1e-9) and scalar_close(1e3, 1e3 * (1 + 1e-7))
+    assert not scalar_close(1.0, 1.001)
+    check_equivalent({"a": numpy.ones(3), "b": [2.0]}, {"a": numpy.ones(3), "b": [2.0]})
+    with pytest.raises(AssertionError, match="different vector spaces"):
+        check_equivalent(numpy.ones(3), numpy.ones(4))
+    with pytest.raises(AssertionError, match="values differ"):
+        check_equivalent(numpy.ones(3), numpy.arange(3.0))
+
+
+def test_check_grads_names_the_function_that_failed() -> None:
+    from plugrad.extend import defvjp, primitive
+
+    @primitive
+    def wrongly_differentiated(x: float) -> float:
+        return x * x
+
+    defvjp(wrongly_differentiated, lambda ans, x: lambda g: 3.0 * x * g)
+    with pytest.raises(AssertionError, match=r"check_grads\(.*wrongly_differentiated\)"):
+        check_grads(wrongly_differentiated, modes=["rev"])(1.3)
+
+
+@pytest.mark.parametrize(
+    "fun, params, expected",
+    [
+        (lambda x: x[1:3][0], [1.0, 2.0, 3.0], [0.0, 1.0, 0.0]),
+        (lambda x: x[0], [1.0, 2.0, 3.0], [1.0, 0.0, 0.0]),
+        (lambda x: x[1:][0], [[1.0], 2.0, 1.5], [[0.0], 1.0, 0.0]),
+        (lambda x: x["b"], {"a": 1.0, "b": 2.0}, {"a": 0.0, "b": 1.0}),
+    ],
+)
+def test_output_that_is_one_of_the_parameters(fun, params, expected) -> None:  # type: ignore[no-untyped-def]
+    # The output is a start node before the last one: the sweep still returns a cotangent
+    # for every parameter.
+    assert grad(fun)(params) == expected
+
+
+def test_tensor_jacobian_product_with_a_tensor_of_fewer_axes() -> None:
+    rng = numpy.random.default_rng(0)
+    fun = lambda a: np.roll(np.sin(a), 1)  # noqa: E731
+    a = rng.standard_normal((5, 4, 3))
+    full = jacobian(fun)(a)  # (5, 4, 3, 5, 4, 3)
+    for v in (rng.standard_normal((5, 4, 3)), rng.standard_normal((5, 4)), rng.standard_normal(5)):
+        expected = numpy.tensordot(v, full, axes=v.ndim)
+        numpy.testing.assert_allclose(tensor_jacobian_product(fun)(a, v), expected, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="leading part"):
+        tensor_jacobian_product(fun)(a, rng.standard_normal((4, 3)))
+
+
+def test_tensor_jacobian_product_is_differentiable_in_the_tensor() -> None:
+    rng = numpy.random.default_rng(1)
+    a, v = rng.standard_normal((3, 2)), rng.standard_normal(3)
+    check_grads(lambda v: tensor_jacobian_product(lambda a: np.tanh(a) * a, 0)(a, v), modes=["rev"])(v)
+
+
+@pytest.mark.parametrize(
+    "value", [numpy.zeros((3, 2)), 0.0, 1j * numpy.zeros((2, 1)), [1.0, numpy.zeros(2)], {"a": 1.0, "b": (numpy.zeros(2),)}]
+)
+def test_vector_space_operations_are_differentiable(value) -> None:  # type: ignore[no-untyped-def]
+    vs = plugrad.vspace(value)
+    rng = numpy.random.default_rng(2)
+    x, y = vs.randn(rng), vs.randn(rng)
+    check_grads(vs.inner_prod)(x, y)
+    check_grads(vs.add)(x, y)
+    check_grads(vs.scalar_mul)(x, 0.7)
+
+
+def test_sizes_count_real_dimensions() -> None:
+    for value, size in ((1.0, 1), (1j, 2), (numpy.zeros(3, complex), 6), ([1j, numpy.zeros(2)], 4)):
+        vs = plugrad.vspace(value)
+        assert vs.size == size == len(list(vs.standard_basis())) == len(vs.flatten(vs.zeros()))
+
+
+def test_namespaces_report_the_mirrored_librarys_version() -> None:
+    import scipy
+
+    import plugrad.scipy
+
+    assert np.__version__ == numpy.__version__
+    assert plugrad.scipy.__version__ == scipy.__version__
+    with pytest.raises(AttributeError):
+        np.linalg.__version__  # noqa: B018 - numpy.linalg has none either
