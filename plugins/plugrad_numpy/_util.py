@@ -37,7 +37,10 @@ def shape_of(x: Any) -> tuple[int, ...]:
 
 def dtype_of(x: Any) -> np.dtype:
     dtype = getattr(x, "dtype", None)
-    return dtype if dtype is not None else np.result_type(x)
+    if dtype is not None:
+        return dtype
+    # np.result_type reads a list or tuple as the fields of a structured dtype.
+    return np.asarray(x).dtype if isinstance(x, (list, tuple)) else np.result_type(x)
 
 
 def iscomplex(x: Any) -> bool:

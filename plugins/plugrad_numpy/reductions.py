@@ -579,14 +579,25 @@ def _var_partials(x: Any, axis: Any, ddof: Any, nan: bool) -> Any:
     # d var = 2 Re(sum(conj(x - mean) dx)) / (n - ddof): the mean's own variation cancels.
     if nan:
         d = (_nan_to_zero(x) - nanmean(x, axis=axis, keepdims=True)) * _valid(x)
-        n = _nvalid(x, axis)
     else:
-        d, n = x - mean(x, axis=axis, keepdims=True), count(x, axis)
+        d = x - mean(x, axis=axis, keepdims=True)
+    n = _combined(x, axis, nan)
     return (conj(d) if iscomplex(x) else d) * _const(2.0 / (np.asarray(n) - ddof), x)
 
 
+def _combined(x: Any, axis: Any, nan: bool) -> Any:
+    """How many numbers each reduction combines (NaNs not counted for the nan* versions)."""
+    return _nvalid(x, axis) if nan else count(x, axis)
+
+
 def _std_partials(x: Any, ans: Any, axis: Any, keepdims: bool, ddof: Any, nan: bool) -> Any:
-    return _var_partials(x, axis, ddof, nan) / (2 * expand_to(ans, x, axis, keepdims))
+    # d std = d var / (2 std). The std of one number is 0 whatever the number, so its
+    # derivative is 0, not the formula's 0/0: there the denominator is 1 (the numerator is 0).
+    denominator = 2 * expand_to(ans, x, axis, keepdims)
+    single = np.asarray(_combined(x, axis, nan)) <= 1
+    if single.any():
+        denominator = denominator + _const(single, x)
+    return _var_partials(x, axis, ddof, nan) / denominator
 
 
 prod = _reduction(
@@ -671,8 +682,9 @@ nansum.def_samples(Sample(scalar()), *_nan_samples())
 nanmean.def_samples(*_nan_samples())
 var.def_samples(Sample(scalar()), *_moment_samples())
 nanvar.def_samples(*_nan_samples(), Sample(gen(_with_nans((3, 4), 1, 6)), axis=1, ddof=1))
-std.def_samples(*_moment_samples())
-nanstd.def_samples(*_nan_samples())
+# One number per reduction: a std that is 0 everywhere.
+std.def_samples(Sample(scalar()), *_moment_samples(), Sample(rand(1, 3), axis=0, keepdims=True))
+nanstd.def_samples(*_nan_samples(), Sample(gen(_with_nans((2, 3), 1, 2)), axis=1))
 
 
 # -- weighted average ------------------------------------------------------------------
