@@ -255,6 +255,10 @@ class ArrayBox(Box):
         raise _raw_numpy_error(f"{module}.{func.__name__}")
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        # A cast to integers or booleans (np.int64(x), as autograd allows) has derivative
+        # zero: give the plain values. Any other conversion would drop a derivative.
+        if dtype is not None and np.dtype(dtype).kind in "biu":
+            return np.asarray(getval(self), dtype, copy=copy)
         raise _raw_numpy_error("numpy.asarray")
 
 
