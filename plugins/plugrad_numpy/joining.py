@@ -1,5 +1,5 @@
 """Joining arrays into one and splitting one into many, and building arrays from
-(nested) lists whose elements may be traced.
+(nested) lists whose elements may be traced or from traced endpoints (``linspace``).
 
 NumPy takes the arrays to join as one list, but a primitive sees only the boxes
 among its positional arguments; so each public function (a Composite) splats the
@@ -11,15 +11,17 @@ cotangent. Splitting is slicing, so the split functions are Composites of
 
 from __future__ import annotations
 
+import sys
+import warnings
 from typing import Any
 
 import numpy as np
 
-from plugrad import Box, Composite, Primitive, Sample, TraceError, rand, scalar
+from plugrad import Box, Composite, NotDifferentiableError, Primitive, Sample, TraceError, rand, scalar
 from plugrad.box import getval
 from plugrad_numpy._util import dtype_of, shape_of, unbroadcast
 from plugrad_numpy.indexing import getitem
-from plugrad_numpy.shape import atleast_1d, atleast_2d, atleast_3d, broadcast_to, ravel, reshape
+from plugrad_numpy.shape import atleast_1d, atleast_2d, atleast_3d, broadcast_to, ravel, reshape, transpose
 
 
 def _traced(x: Any) -> bool:
@@ -278,6 +280,105 @@ column_stack = Composite("numpy.column_stack", _column_stack)
 block = Composite("numpy.block", _block)
 append = Composite("numpy.append", _append)
 
+if hasattr(np, "row_stack"):  # deprecated in NumPy 2.0; autograd code still calls it
+
+    def _row_stack(tup: Any, *, dtype: Any = None, casting: Any = "same_kind") -> Any:
+        message = "`row_stack` alias is deprecated. Use `np.vstack` directly."  # NumPy's words
+        warnings.warn(message, DeprecationWarning, stacklevel=2)
+        return _vstack(tup, dtype=dtype, casting=casting)
+
+    row_stack = Composite("numpy.row_stack", _row_stack)
+
+
+# -- np.r_ and np.c_ -------------------------------------------------------------------
+
+
+class _Concatenator:
+    """``np.r_[...]`` or ``np.c_[...]`` whose items may be traced: each item becomes an
+    array of at least ``ndmin`` axes as NumPy makes it, and they are joined by ``_concatenate``.
+    Without traced items, NumPy's own object does the work."""
+
+    __slots__ = ("name", "numpy_obj")
+
+    def __init__(self, name: str, numpy_obj: Any) -> None:
+        self.name = name
+        self.numpy_obj = numpy_obj
+
+    def __repr__(self) -> str:
+        return f"<plugrad.numpy.{self.name}>"
+
+    def __len__(self) -> int:
+        return 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # The registry publishes callables only; this one is indexed, as NumPy's is.
+        raise TypeError(f"np.{self.name} is indexed, not called: write np.{self.name}[a, b, ...]")
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):  # NumPy's matrix syntax, np.r_["a, b; c, d"], in the caller's names
+            frame = sys._getframe(1)
+            return np.bmat(key, frame.f_globals, frame.f_locals)
+        if not _traced(key):
+            return self.numpy_obj[key]
+        items = key if isinstance(key, tuple) else (key,)
+        axis, ndmin, trans1d = self.numpy_obj.axis, self.numpy_obj.ndmin, self.numpy_obj.trans1d
+        if isinstance(items[0], str):
+            axis, ndmin, trans1d = _directive(items[0], axis, ndmin, trans1d)
+            items = items[1:]
+        pieces, kinds = [], []  # kinds: dtypes, and plain scalars, which NumPy types weakly
+        for item in items:
+            if isinstance(item, str):
+                raise ValueError("special directives must be the first entry.")
+            if _traced(item):
+                piece = _at_least(_build(item), ndmin, trans1d)
+                kinds.append(dtype_of(getval(piece)))
+            elif type(item) in np.ScalarType:
+                piece = np.array(item, ndmin=ndmin)
+                kinds.append(item)
+            else:  # an array, a list or a range (a slice): made by NumPy alone
+                piece = self.numpy_obj[(f"{axis},{ndmin},{trans1d}", item)]
+                kinds.append(piece.dtype)
+            pieces.append(piece)
+        dtype = np.result_type(*kinds)
+        pieces = [_finish(p, dtype) if isinstance(p, Box) else p.astype(dtype) for p in pieces]
+        return _concatenate(axis, *pieces)
+
+
+def _directive(text: str, axis: int, ndmin: int, trans1d: int) -> tuple[int, int, int]:
+    """``axis``, ``ndmin`` and ``trans1d`` after a directive ``"axis[,ndmin[,trans1d]]"``."""
+    if text in ("r", "c"):
+        raise NotDifferentiableError(
+            f"np.r_/np.c_ with the {text!r} directive makes an np.matrix, which plugrad does not "
+            "trace; leave the directive out to get an ndarray."
+        )
+    parts = text.split(",")
+    try:
+        numbers = [int(p) for p in parts[:3]]
+    except ValueError:
+        raise ValueError(f"unknown special directive {text!r}") from None
+    if len(numbers) == 1:
+        return numbers[0], ndmin, trans1d
+    return numbers[0], numbers[1], numbers[2] if len(parts) == 3 else trans1d
+
+
+def _at_least(x: Any, ndmin: int, trans1d: int) -> Any:
+    """``x`` with leading axes added up to ``ndmin``, its own axes then moved to start at
+    ``trans1d`` (NumPy's rule for np.r_ and np.c_)."""
+    shape = tuple(shape_of(x))
+    added = ndmin - len(shape)
+    if added <= 0:
+        return x
+    x = reshape(x, (1,) * added + shape)
+    if trans1d == -1:
+        return x
+    first = trans1d + added + 1 if trans1d < 0 else trans1d
+    axes = list(range(ndmin))
+    return transpose(x, tuple(axes[:first] + axes[added:] + axes[first:added]))
+
+
+r_ = Composite("numpy.r_", _Concatenator("r_", np.r_))
+c_ = Composite("numpy.c_", _Concatenator("c_", np.c_))
+
 
 # -- splitting -----------------------------------------------------------------------
 
@@ -372,3 +473,89 @@ def _meshgrid(*xi: Any, copy: bool = True, sparse: bool = False, indexing: str =
 
 broadcast_arrays = Composite("numpy.broadcast_arrays", _broadcast_arrays)
 meshgrid = Composite("numpy.meshgrid", _meshgrid)
+
+
+# -- evenly spaced values between traced endpoints ---------------------------------------
+#
+# linspace is linear in its endpoints: value i is start + (stop - start) * w[i], with the
+# weights w = linspace(0, 1, num) placed along ``axis``. ``numpy._linspace`` is
+# np.linspace without retstep (one output); the step, when asked for, is computed after.
+
+
+def _linspace_fun(
+    start: Any, stop: Any, num: int, endpoint: bool = True, dtype: Any = None, axis: int = 0
+) -> Any:
+    return np.linspace(start, stop, num, endpoint, dtype=dtype, axis=axis)
+
+
+def _weights(
+    start: Any, stop: Any, num: int, endpoint: bool = True, dtype: Any = None, axis: int = 0
+) -> tuple[np.ndarray, int]:
+    """The weight of ``stop`` in each output value, shaped to broadcast along the output's
+    ``axis``, and that axis (normalized)."""
+    ndim = len(np.broadcast_shapes(shape_of(start), shape_of(stop))) + 1
+    ax = _axis(axis, ndim)
+    w = np.linspace(0.0, 1.0, num, endpoint)
+    return w.reshape(tuple(-1 if i == ax else 1 for i in range(ndim))), ax
+
+
+def _linspace_vjp(argnum: int) -> Any:
+    from plugrad_numpy.reductions import sum as sum_
+
+    def vjp(g: Any, ans: Any, start: Any, stop: Any, *options: Any, **kwargs: Any) -> Any:
+        w, ax = _weights(start, stop, *options, **kwargs)
+        return unbroadcast(sum_(g * (1.0 - w if argnum == 0 else w), axis=ax), (start, stop)[argnum])
+
+    return vjp
+
+
+def _linspace_jvp(argnum: int) -> Any:
+    # The tangent runs from t to 0 (of start) or from 0 to t (of stop).
+    def jvp(t: Any, ans: Any, start: Any, stop: Any, *options: Any, **kwargs: Any) -> Any:
+        zero = np.zeros(shape_of((stop, start)[argnum]), dtype_of(getval(t)))
+        return _linspace(*((t, zero) if argnum == 0 else (zero, t)), *options, **kwargs)
+
+    return jvp
+
+
+_linspace = Primitive(
+    "numpy._linspace",
+    _linspace_fun,
+    complex=True,
+    saves=("shapes",),
+    doc="``np.linspace(start, stop, num, endpoint, dtype=dtype, axis=axis)``",
+)
+_linspace.def_vjp(_linspace_vjp(0), _linspace_vjp(1))
+_linspace.def_jvp(_linspace_jvp(0), _linspace_jvp(1))
+_linspace.def_samples(
+    Sample(scalar(), scalar(), 5),
+    Sample(scalar(), scalar(), 1),
+    Sample(scalar(), scalar(), 0),
+    Sample(rand(3), scalar(), 4, False),
+    Sample(rand(2, 1), rand(3), 4, axis=-1),
+    Sample(scalar(), rand(2), 3, True, None, 1),
+)
+
+
+def _linspace_public(
+    start: Any,
+    stop: Any,
+    num: int = 50,
+    endpoint: bool = True,
+    retstep: bool = False,
+    dtype: Any = None,
+    axis: int = 0,
+    *,
+    device: Any = None,
+) -> Any:
+    if not _traced((start, stop)):
+        return np.linspace(start, stop, num, endpoint, retstep, dtype, axis, device=device)
+    start, stop = _build(start), _build(stop)
+    samples = _linspace(start, stop, num, endpoint, dtype, axis)
+    if not retstep:
+        return samples
+    div = num - 1 if endpoint else num
+    return samples, (stop - start) / div if div > 0 else np.nan
+
+
+linspace = Composite("numpy.linspace", _linspace_public)

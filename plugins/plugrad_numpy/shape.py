@@ -63,6 +63,30 @@ moveaxis.def_vjp(lambda g, ans, x, source, destination: moveaxis(g, destination,
 moveaxis.def_linear()
 moveaxis.def_samples(Sample(rand(2, 3, 4), 0, -1), Sample(rand(2, 3, 4), (0, 1), (2, 0)))
 
+
+def _roll_as_move(axis: int, start: int, ndim: int) -> tuple[int, int]:
+    """``np.rollaxis(a, axis, start)`` (valid arguments) as ``np.moveaxis(a, source, destination)``."""
+    source = axis % ndim
+    start = start + ndim if start < 0 else start  # start counts positions 0..ndim, not axes
+    return source, start - 1 if source < start else start
+
+
+def _rollaxis_vjp(g: Any, ans: Any, a: Any, axis: int, start: int = 0) -> Any:
+    source, destination = _roll_as_move(axis, start, len(shape_of(a)))
+    return moveaxis(g, destination, source)
+
+
+rollaxis = Primitive("numpy.rollaxis", np.rollaxis, complex=True, saves=("shapes",))
+rollaxis.def_vjp(_rollaxis_vjp)
+rollaxis.def_linear()
+rollaxis.def_samples(
+    Sample(rand(2, 3, 4), 2),
+    Sample(rand(2, 3, 4), 0, 2),
+    Sample(rand(2, 3, 4), 1, start=3),
+    Sample(rand(2, 3, 4), -1, -3),
+    Sample(rand(2, 3, 4), axis=0, start=-1),
+)
+
 matrix_transpose = Primitive("numpy.matrix_transpose", np.matrix_transpose, complex=True, saves=())
 matrix_transpose.def_vjp(lambda g, ans, x: matrix_transpose(g))
 matrix_transpose.def_linear()
@@ -253,6 +277,39 @@ diagonal.def_samples(
     Sample(rand(3, 4), 1),
     Sample(rand(2, 3, 4), -1, 2, 0),
     Sample(rand(2, 3, 3), axis1=-2, axis2=-1),
+)
+
+
+def _make_diagonal(D: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> np.ndarray:
+    # The last axis of D becomes diagonal ``offset`` of a new square pair of axes, put at
+    # axis1 and axis2 of the output: np.diagonal(out, offset, axis1, axis2) gives D back.
+    D = np.asarray(D)
+    if D.ndim == 0:
+        raise ValueError("make_diagonal needs an array with at least one axis; its last axis is the diagonal")
+    k = D.shape[-1]
+    n = k + abs(offset)
+    out = np.zeros(D.shape[:-1] + (n, n), D.dtype)
+    i = np.arange(k)
+    out[..., i + max(-offset, 0), i + max(offset, 0)] = D
+    return np.moveaxis(out, (-2, -1), (axis1, axis2))
+
+
+make_diagonal = Primitive(
+    "numpy.make_diagonal",
+    _make_diagonal,
+    complex=True,
+    saves=("shapes",),
+    doc="make_diagonal(D, offset=0, axis1=0, axis2=1): the array, zero off the diagonal, whose "
+    "``np.diagonal(..., offset, axis1, axis2)`` is D (autograd's inverse of np.diagonal).",
+)
+make_diagonal.def_vjp(lambda g, ans, D, offset=0, axis1=0, axis2=1: diagonal(g, offset, axis1, axis2))
+make_diagonal.def_linear()
+make_diagonal.def_samples(
+    Sample(rand(3)),
+    Sample(rand(3), 1),
+    Sample(rand(2, 3), offset=-2, axis1=-1, axis2=-2),
+    Sample(rand(2, 3), 0, 2, 0),
+    Sample(rand(2, 3, 4), axis1=1, axis2=-1),
 )
 
 

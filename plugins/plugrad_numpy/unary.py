@@ -97,6 +97,13 @@ imag = _linear("imag", np.imag, saves=("shapes",))
 imag.def_vjp(lambda g, ans, x: real(g) * 0 if not iscomplex(x) else -1j * real(g))
 imag.def_jvp(lambda t, ans, x: imag(t))
 
+# real_if_close is real (when it drops the imaginary parts) or the identity: which one,
+# the output's dtype says.
+real_if_close = Primitive("numpy.real_if_close", np.real_if_close, complex=True, saves=("ans", "shapes"))
+real_if_close.def_vjp(lambda g, ans, a, tol=100: g + 0j if iscomplex(a) and not iscomplex(ans) else g)
+real_if_close.def_jvp(lambda t, ans, a, tol=100: real(t) if iscomplex(t) and not iscomplex(ans) else t)
+real_if_close.def_samples(*samples(), Sample(rand(3), tol=1000))
+
 # The calculus table.
 exp = elementwise("exp", np.exp, lambda ans, x: ans, saves=("ans",), on_float=math.exp)
 exp2 = elementwise("exp2", np.exp2, lambda ans, x: ans * math.log(2.0), saves=("ans",))
