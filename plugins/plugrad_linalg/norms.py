@@ -47,6 +47,7 @@ from plugrad_linalg._samples import rectangular, vectors
 from plugrad_linalg.inverses import inv
 from plugrad_linalg.svd import svd, svdvals
 from plugrad_numpy._util import iscomplex, match_dtype, shape_of, unbroadcast, zeros_like_value
+from plugrad_numpy.joining import asarray
 from plugrad_numpy.linear import matmul
 from plugrad_numpy.reductions import sum as sum_
 from plugrad_numpy.shape import moveaxis, reshape
@@ -198,6 +199,7 @@ matrix_norm.def_samples(
 
 def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002
     """``numpy.linalg.norm``: a vector norm over one axis, a matrix norm over two."""
+    x = asarray(x)  # a list or tuple of traced values is traced as one array
     if not isinstance(x, Box):
         return np.linalg.norm(x, ord, axis, keepdims)
     nd = len(shape_of(x))
@@ -224,6 +226,7 @@ def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> 
 
 def _cond(x: Any, p: Any = None) -> Any:
     """``numpy.linalg.cond``: the ratio of extreme singular values, or ``norm(x) norm(inv(x))``."""
+    x = asarray(x)
     if not isinstance(x, Box):
         return np.linalg.cond(x, p)
     if p is None or p == 2 or p == -2:

@@ -1,6 +1,8 @@
 """The products and views NumPy 2 adds to ``numpy.linalg`` for the array API:
 ``matmul``, ``matrix_transpose``, ``diagonal``, ``trace``, ``outer``, ``cross``,
-``tensordot``, ``vecdot``, and ``multi_dot``.
+``tensordot``, ``vecdot``, and ``multi_dot``; and two helpers autograd's ``numpy.linalg``
+module exposes, which code written against autograd calls: ``T`` (the transpose of the
+last two axes) and ``_dot`` (the product of two stacks of matrices).
 
 Where the core numpy pack has a primitive with the same semantics it is reused
 (``matmul``, ``matrix_transpose`` as aliases; ``diagonal`` and ``trace`` as composites
@@ -182,3 +184,27 @@ def _multi_dot(arrays: Any, *, out: Any = None) -> Any:
 
 
 multi_dot = Composite("numpy.linalg.multi_dot", _multi_dot)
+
+
+# autograd's numpy.linalg also exposes two helpers of its own rules; code (and tests)
+# written against autograd call them, so they are provided under the same names.
+
+
+def _T(x: Any) -> Any:
+    """The transpose of the last two axes of ``x`` (autograd's ``numpy.linalg.T``)."""
+    return S.swapaxes(x, -1, -2)
+
+
+def _dot(a: Any, b: Any) -> Any:
+    """The products of two stacks of matrices, ``(..., i, j) @ (..., j, k)``, broadcast
+    along the leading axes (autograd's ``numpy.linalg._dot``)."""
+    if len(shape_of(a)) < 2 or len(shape_of(b)) < 2:
+        raise ValueError(
+            f"plugrad.numpy.linalg._dot multiplies stacks of matrices, but got arguments of shapes "
+            f"{shape_of(a)} and {shape_of(b)}; use plugrad.numpy.matmul or dot for vectors"
+        )
+    return L.matmul(a, b)
+
+
+T = Composite("numpy.linalg.T", _T)
+dot = Composite("numpy.linalg._dot", _dot)
