@@ -6,7 +6,9 @@ Each distribution is a namespace, ``scipy.stats.<distribution>``, so that
 Its public functions (``logpdf``, ``cdf``, ...) are composites that take SciPy's
 signature, keywords included, and call a positional primitive of the same name with a
 leading underscore (``_logpdf``): plugrad differentiates positional arguments only, so
-``norm.logpdf(x, loc=m, scale=s)`` with traced ``m`` and ``s`` works this way.
+``norm.logpdf(x, loc=m, scale=s)`` with traced ``m`` and ``s`` works this way. Besides
+these, as in autograd: ``multivariate_normal.entropy`` (a composite) and
+``dirichlet.rvs`` (SciPy's sampler, with no derivative).
 
 Importing this module defines the hooks and nothing else; SciPy and the modules that
 define the functions are imported only when plugrad first asks for one of the namespaces.
@@ -16,7 +18,8 @@ shape parameters (``df``, ``a``, ``b``, ``mean``, ``cov``, ``alpha``), cdfs incl
 shape-parameter derivatives come from the scipy.special pack's derivatives of the
 incomplete beta and gamma functions). Poisson's ``k`` and ``loc`` are integers and have
 none. Outside the support the derivatives are zero; at invalid parameters (a scale or
-shape parameter not positive) the values are NaN, as SciPy's are.
+shape parameter not positive) the values are NaN, as SciPy's are. A singular
+``multivariate_normal`` ``cov`` (``allow_singular=True``) has none (see ``multivariate``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """``multivariate_normal`` and ``dirichlet``: ``logpdf`` and ``pdf``, differentiable in the
-point and every parameter.
+point and every parameter; the normal's ``entropy``, differentiable in ``cov``; and
+``dirichlet.rvs``, SciPy's sampler, which has no derivative (as in autograd).
 
 The normal density is evaluated at the symmetric part ``S = (cov + cov^T) / 2`` of ``cov``
 (SciPy reads a symmetric matrix); with ``r = x - mean`` and ``u = S^-1 r``::
@@ -10,6 +11,16 @@ The normal density is evaluated at the symmetric part ``S = (cov + cov^T) / 2`` 
 The Dirichlet density's derivatives are ``(alpha_i - 1) / x_i`` in the point and
 ``log x_i - digamma(alpha_i) + digamma(sum alpha)`` in the concentrations. Both ``pdf``
 primitives are the ``logpdf`` ones scaled by the density.
+
+The entropy is ``(d (1 + log 2 pi) + log det S) / 2``, a composite over ``slogdet``
+(``d/dcov = S^-1 / 2``).
+
+With ``allow_singular=True`` and a singular ``cov`` (SciPy's test: an eigenvalue of ``S``
+at most ``1e6 eps`` times the largest), the density is SciPy's on the range of ``cov``,
+with its rank and pseudo-determinant, and zero off it; it is differentiable in the point
+and ``mean`` (``d/dx = -S^+ r``), but not in ``cov``, whose perturbations change the range:
+a traced singular ``cov`` raises ``NotDifferentiableError``, for the entropy too. A
+positive-definite ``cov`` takes the ordinary primitives whatever ``allow_singular`` says.
 
 The public functions check and shape their arguments as SciPy does (a scalar or diagonal
 ``cov``, a 1-d ``x`` of a one-dimensional distribution, the last Dirichlet component
@@ -25,17 +36,19 @@ import numpy as np
 import scipy.linalg
 import scipy.special as sc
 
-from plugrad import Primitive, Sample, gen, rand
+from plugrad import NonDifferentiable, NotDifferentiableError, Primitive, Sample, gen, rand
 from plugrad.box import Box, getval
 from plugrad.sample import spd
 from plugrad_linalg._util import T
+from plugrad_linalg.determinants import slogdet
 from plugrad_linalg.inverses import inv, solve
 from plugrad_numpy._util import broadcast_like, shape_of, unbroadcast
+from plugrad_numpy.indexing import where3
 from plugrad_numpy.joining import concatenate
 from plugrad_numpy.linear import matmul
 from plugrad_numpy.reductions import sum as sum_
 from plugrad_numpy.shape import diag, expand_dims, reshape, squeeze
-from plugrad_numpy.unary import log
+from plugrad_numpy.unary import exp, log
 from plugrad_scipy_special.gamma import digamma
 from plugrad_scipy_stats._family import public
 
@@ -152,12 +165,12 @@ mvn_logpdf = _primitive("multivariate_normal", "logpdf", _mvn_logpdf, _mvn_vjps,
 mvn_pdf = _primitive("multivariate_normal", "pdf", _mvn_logpdf, _mvn_vjps, _mvn_jvps, _mvn_samples())
 
 
-def _mvn_arguments(x: Any, mean: Any, cov: Any) -> tuple[Any, Any, Any]:
+def _mvn_parameters(mean: Any, cov: Any) -> tuple[Any, Any]:
     """SciPy's defaults and shapes: the dimension from ``mean`` or ``cov``, a scalar ``cov``
-    times the identity, a 1-d ``cov`` as a diagonal, points along the last axis of ``x``."""
+    times the identity, a 1-d ``cov`` as a diagonal."""
     if cov is None:
         cov = 1.0
-    cov, x = _array(cov), _array(x)
+    cov = _array(cov)
     if mean is None:
         dim = 1 if len(shape_of(cov)) < 2 else shape_of(cov)[0]
         mean = np.zeros(dim)
@@ -177,25 +190,103 @@ def _mvn_arguments(x: Any, mean: Any, cov: Any) -> tuple[Any, Any, Any]:
             f"Array 'cov' must be a scalar, a vector of length {dim} or a {dim} x {dim} matrix, "
             f"but cov.shape = {shape_of(cov)}."
         )
+    return mean, cov
+
+
+def _mvn_arguments(x: Any, mean: Any, cov: Any) -> tuple[Any, Any, Any]:
+    """:func:`_mvn_parameters`, and the points along the last axis of ``x``."""
+    mean, cov = _mvn_parameters(mean, cov)
+    x = _array(x)
     if len(shape_of(x)) == 0:
         x = reshape(x, (1,))
     elif len(shape_of(x)) == 1:
-        x = reshape(x, (-1, 1) if dim == 1 else (1, -1))
+        x = reshape(x, (-1, 1) if shape_of(mean)[0] == 1 else (1, -1))
     return x, mean, cov
+
+
+class _Spectrum:
+    """A covariance as SciPy reads it (``scipy.stats._multivariate._PSD``): the eigenvalues of
+    its symmetric part, those at most a cut-off relative to the largest taken for zero."""
+
+    def __init__(self, cov: np.ndarray) -> None:
+        cov = np.asarray(cov)
+        s, u = np.linalg.eigh(0.5 * (cov + cov.T))
+        dtype = cov.dtype if cov.dtype.kind == "f" else np.dtype(float)
+        cond = (1e3 if dtype == np.float32 else 1e6) * np.finfo(dtype).eps
+        self.eps = cond * np.max(np.abs(s))
+        if np.min(s) < -self.eps:
+            raise ValueError("The input matrix must be symmetric positive semidefinite.")
+        keep = s > self.eps
+        self.rank = int(np.count_nonzero(keep))
+        self.log_pdet = float(np.sum(np.log(s[keep])))
+        self.whiten = u[:, keep] / np.sqrt(s[keep])  # r^T cov^+ r = |r @ whiten|^2
+        self.null = u[:, ~keep]
+        self.singular = self.rank < len(s)
+
+
+def _singular_cov(name: str, cov: Any) -> None:
+    if isinstance(cov, Box):
+        raise NotDifferentiableError(
+            f"plugrad.scipy.stats.multivariate_normal.{name} is not differentiable with respect to a "
+            "singular cov: the density lives on the range of cov, which any perturbation out of it "
+            "changes. Pass cov as a constant (derivatives in x and mean exist), or a positive-definite one."
+        )
+
+
+def _mvn_singular(kind: str, x: Any, mean: Any, cov: Any, spectrum: _Spectrum) -> Any:
+    """SciPy's density of a singular ``cov`` (``allow_singular=True``), differentiable in ``x``
+    and ``mean``: the density on the range of ``cov``, with the pseudo-determinant, and
+    zero (``-inf`` in logs) off it."""
+    _singular_cov(kind, cov)
+    r = x - mean
+    maha = sum_(matmul(r, spectrum.whiten) ** 2, axis=-1)
+    out = -0.5 * (spectrum.rank * _LOG_2PI + spectrum.log_pdet + maha)
+    inside = np.linalg.norm(getval(r) @ spectrum.null, axis=-1) < 1e3 * spectrum.eps  # SciPy's support test
+    out = where3(inside, out, -np.inf)
+    return exp(out) if kind == "pdf" else out
 
 
 def _mvn_public(kind: str, prim: Primitive) -> Any:
     def args(x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False) -> tuple[Any, ...]:
-        return _mvn_arguments(x, mean, cov)
+        return (*_mvn_arguments(x, mean, cov), allow_singular)
 
-    def squeezed(*a: Any) -> Any:
-        return _squeeze(prim(*a))
+    def density(x: Any, mean: Any, cov: Any, allow_singular: bool) -> Any:
+        spectrum = _Spectrum(getval(cov)) if allow_singular else None
+        if spectrum is not None and spectrum.singular:
+            return _squeeze(_mvn_singular(kind, x, mean, cov, spectrum))
+        return _squeeze(prim(x, mean, cov))
 
     doc = (
-        f"``scipy.stats.multivariate_normal.{kind}(x, mean=None, cov=1)``, differentiable in x, "
-        "mean and cov (at a positive-definite cov; allow_singular is accepted and ignored)."
+        f"``scipy.stats.multivariate_normal.{kind}(x, mean=None, cov=1, allow_singular=False)``, "
+        "differentiable in x, mean and cov; with allow_singular=True and a singular cov, in x and "
+        "mean only."
     )
-    return public(f"scipy.stats.multivariate_normal.{kind}", squeezed, args, doc)  # type: ignore[arg-type]
+    return public(f"scipy.stats.multivariate_normal.{kind}", density, args, doc)  # type: ignore[arg-type]
+
+
+# -- multivariate normal entropy: (d (1 + log 2 pi) + log det S) / 2 ---------------------------
+
+
+def _entropy_arguments(mean: Any = None, cov: Any = 1) -> tuple[Any, ...]:
+    return _mvn_parameters(mean, cov)
+
+
+def _entropy(mean: Any, cov: Any) -> Any:
+    spectrum = _Spectrum(getval(cov))
+    if spectrum.singular:  # SciPy's entropy allows a singular cov: its rank and pseudo-determinant
+        _singular_cov("entropy", cov)
+        return 0.5 * (spectrum.rank * (_LOG_2PI + 1) + spectrum.log_pdet)
+    d = shape_of(cov)[-1]
+    return 0.5 * (d * (_LOG_2PI + 1) + slogdet(0.5 * (cov + T(cov)))[1])  # d/dcov = S^-1 / 2
+
+
+mvn_entropy = public(
+    "scipy.stats.multivariate_normal.entropy",
+    _entropy,  # type: ignore[arg-type]
+    _entropy_arguments,
+    "``scipy.stats.multivariate_normal.entropy(mean=None, cov=1)``, differentiable in cov (and "
+    "constant in mean), at a positive-definite cov.",
+)
 
 
 # -- Dirichlet ---------------------------------------------------------------------------
@@ -295,12 +386,30 @@ def _dirichlet_public(kind: str, prim: Primitive) -> Any:
     return public(f"scipy.stats.dirichlet.{kind}", squeezed, args, doc)  # type: ignore[arg-type]
 
 
+def _dirichlet_rvs(alpha: Any, size: Any = 1, random_state: Any = None) -> Any:
+    """``scipy.stats.dirichlet.rvs(alpha, size=1, random_state=None)``: draws, with no derivative."""
+    import scipy.stats  # only when drawing: importing scipy.stats is slow
+
+    return scipy.stats.dirichlet.rvs(alpha, size, random_state)
+
+
+# Sampling has no derivative to give: rvs strips traced arguments and returns plain draws.
+dirichlet_rvs = NonDifferentiable("scipy.stats.dirichlet.rvs", _dirichlet_rvs)
+
+
 ENTRIES = {
-    "multivariate_normal": [mvn_logpdf, mvn_pdf, _mvn_public("logpdf", mvn_logpdf), _mvn_public("pdf", mvn_pdf)],
+    "multivariate_normal": [
+        mvn_logpdf,
+        mvn_pdf,
+        _mvn_public("logpdf", mvn_logpdf),
+        _mvn_public("pdf", mvn_pdf),
+        mvn_entropy,
+    ],
     "dirichlet": [
         dirichlet_logpdf,
         dirichlet_pdf,
         _dirichlet_public("logpdf", dirichlet_logpdf),
         _dirichlet_public("pdf", dirichlet_pdf),
+        dirichlet_rvs,
     ],
 }
