@@ -12,6 +12,9 @@ linear in each input.
 Importing this module defines the hooks and nothing else; SciPy and the module that
 defines the functions are imported only when plugrad first asks for ``scipy.signal``.
 
+``convolve`` also accepts autograd's ``convolve(A, B, axes=None, dot_axes=[(), ()],
+mode='full')``, which pairs convolved axes and contracts others.
+
 ``convolve2d`` and ``correlate2d`` are differentiable with ``boundary='fill'`` only (any
 ``fillvalue``); with ``'wrap'`` or ``'symm'`` their rules raise ``NotDifferentiableError``.
 """

@@ -15,12 +15,20 @@ of ``C(g, reverse(b'))``, and in ``b'`` the window from ``n1 - 1 - start`` (leng
 ``n2``) of ``C(g, reverse(a))``: windows of full convolutions again, so
 ``_convolve_window`` carries the rules of every function here and its own, to any order.
 Each function is linear in each input, so its JVP is the function of the tangent.
+
+``convolve`` also takes autograd's generalization, ``convolve(A, B, axes, dot_axes, mode)``
+(told from SciPy's ``(in1, in2, mode, method)`` by its third argument, a mode being a
+string): the axes ``axes`` pairs are convolved, the ``dot_axes`` pairs contracted, the
+others kept as an outer product. That is a window of ``C`` again, after laying the inputs
+out so that ``C`` broadcasts along the kept axes, summed over the contracted ones (see
+:class:`Pairing`); its rules are ``_convolve_window``'s, laid out the same way.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -31,7 +39,7 @@ from plugrad import Primitive, Sample, rand
 from plugrad.errors import NotDifferentiableError
 from plugrad_numpy._util import iscomplex, shape_of, unbroadcast
 from plugrad_numpy.reductions import sum as sum_
-from plugrad_numpy.shape import flip
+from plugrad_numpy.shape import flip, reshape, transpose
 from plugrad_numpy.unary import conj
 
 Window = tuple[tuple[int, int], ...]  # (start, length) along each convolved axis
@@ -81,6 +89,8 @@ def _convolve_window(a: Any, b: Any, axes: tuple[int, ...], window: Window, meth
     a, b = np.asarray(a), np.asarray(b)
     n1, n2 = [a.shape[i] for i in axes], [b.shape[i] for i in axes]
     mode = _scipy_mode(n1, n2, window)
+    if mode == "same" and any(a.shape[k] < b.shape[k] for k in range(a.ndim) if k not in axes):
+        mode = None  # SciPy's 'same' crops the axes not convolved to in1's, undoing the broadcast
     run = mode or "full"
     if method == "oa":
         out = sg.oaconvolve(a, b, run, axes)
@@ -115,6 +125,7 @@ convolve_window.def_samples(
     Sample(rand(3, 4), rand(2, 3), (0, 1), ((-1, 3), (2, 6)), "direct"),  # reaches beyond the full convolution
     Sample(rand(2, 5), rand(1, 3), (1,), ((0, 7),), "fft"),  # broadcast along axis 0
     Sample(rand(4, 3), rand(4, 1), (0,), ((2, 3),), "oa"),
+    Sample(rand(1, 5), rand(3, 3), (1,), ((1, 5),), "auto"),  # SciPy's 'same' window, broadcast along axis 0
 )
 
 
@@ -220,11 +231,17 @@ def _public_vjps(plan_of: Callable[..., Plan]) -> tuple[Callable[..., Any], Call
     return vjp_a, vjp_b
 
 
-def _public(fun: Callable[..., Any], plan_of: Callable[..., Plan], samples: list[Sample], jvps: Any = None) -> Primitive:
-    """``fun`` with the VJPs ``plan_of`` gives, and JVPs ``jvps(prim, plan_of)`` (by default
-    the function of the tangent: it is linear in each input)."""
+def _public(
+    fun: Callable[..., Any],
+    plan_of: Callable[..., Plan],
+    samples: list[Sample],
+    jvps: Any = None,
+    vjps: Any = None,
+) -> Primitive:
+    """``fun`` with the VJPs ``plan_of`` gives (or ``vjps(those)``), and JVPs
+    ``jvps(prim, plan_of)`` (by default the function of the tangent: it is linear in each input)."""
     prim = Primitive(f"scipy.signal.{fun.__name__}", fun, complex=True, saves=("args",))
-    prim.def_vjp(*_public_vjps(plan_of))
+    prim.def_vjp(*(_public_vjps(plan_of) if vjps is None else vjps(_public_vjps(plan_of))))
     if jvps is None:
         prim.def_linear(0, 1)
     else:
@@ -271,6 +288,158 @@ def _axes_samples() -> list[Sample]:
     ]
 
 
+# -- autograd's convolve: paired axes, contracted axes, outer products -----------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Pairing:
+    """autograd's ``convolve(A, B, axes, dot_axes, mode)``: ``A``'s axes ``axes[0]`` convolved
+    with ``B``'s ``axes[1]`` (pair by pair), ``dot_axes[0]`` contracted with ``dot_axes[1]``,
+    every other axis of either kept, in the output order (A's others, B's others, convolved).
+
+    That is the sum over the contracted axes of a window of the full convolution ``C(A', B')``,
+    where ``A'`` lays ``A`` out as (its others, 1 for each of B's others, contracted,
+    convolved) and ``B'`` lays ``B`` out as (1 for each of A's others, its others,
+    contracted, convolved): ``C`` broadcasts along the rest.
+    """
+
+    perms: tuple[tuple[int, ...], tuple[int, ...]]  # each input's axes in layout order
+    shapes: tuple[tuple[int, ...], tuple[int, ...]]  # A', B'
+    dots: tuple[int, ...]  # the contracted axes of the layout
+    axes: tuple[int, ...]  # the convolved axes of the layout
+    window: Window
+    method: str
+
+    def lay(self, x: Any, i: int) -> Any:
+        return reshape(transpose(x, self.perms[i]), self.shapes[i])
+
+    def unlay(self, y: Any, i: int, shape: tuple[int, ...]) -> Any:
+        y = reshape(y, tuple(shape[k] for k in self.perms[i]))
+        return transpose(y, tuple(int(k) for k in np.argsort(self.perms[i])))
+
+    def apply(self, a: Any, b: Any) -> Any:
+        out = convolve_window(self.lay(a, 0), self.lay(b, 1), self.axes, self.window, self.method)
+        return sum_(out, axis=self.dots) if self.dots else out
+
+    def vjp(self, argnum: int, g: Any, a: Any, b: Any) -> Any:
+        if self.dots:  # the contracted axes back, as 1s
+            n, shape = self.dots[0], tuple(shape_of(g))
+            g = reshape(g, shape[:n] + (1,) * len(self.dots) + shape[n:])
+        c = _window_vjp(argnum, g, None, self.lay(a, 0), self.lay(b, 1), self.axes, self.window, self.method)
+        return self.unlay(c, argnum, tuple(shape_of(a if argnum == 0 else b)))
+
+
+def _axis_list(axes: Any, ndim: int) -> list[int]:
+    return [operator.index(k) % ndim for k in axes]
+
+
+def _pairing(a: Any, b: Any, axes: Any, dot_axes: Any, mode: str, method: str) -> Pairing:
+    shape_a, shape_b = tuple(shape_of(a)), tuple(shape_of(b))
+    dot_a, dot_b = (_axis_list(d, len(s)) for d, s in zip(dot_axes or ((), ()), (shape_a, shape_b)))
+    if axes is None:  # every axis not contracted, in order
+        conv_a = [k for k in range(len(shape_a)) if k not in dot_a]
+        conv_b = [k for k in range(len(shape_b)) if k not in dot_b]
+    else:
+        conv_a, conv_b = (_axis_list(c, len(s)) for c, s in zip(axes, (shape_a, shape_b)))
+    for name, pa, pb in (("axes", conv_a, conv_b), ("dot_axes", dot_a, dot_b)):
+        if len(pa) != len(pb):
+            raise ValueError(
+                f"scipy.signal.convolve: {name} pairs axes {pa} of in1 with {pb} of in2; give as many of each"
+            )
+    if [shape_a[k] for k in dot_a] != [shape_b[k] for k in dot_b]:
+        raise ValueError(
+            f"scipy.signal.convolve: dot_axes {dot_a} of in1 and {dot_b} of in2 differ in length "
+            f"(shapes {shape_a} and {shape_b})"
+        )
+    for used in (conv_a + dot_a, conv_b + dot_b):
+        if len(set(used)) != len(used):
+            raise ValueError(f"scipy.signal.convolve: an axis appears twice in axes and dot_axes ({used})")
+    rest_a = [k for k in range(len(shape_a)) if k not in conv_a + dot_a]
+    rest_b = [k for k in range(len(shape_b)) if k not in conv_b + dot_b]
+    n1, n2 = [shape_a[k] for k in conv_a], [shape_b[k] for k in conv_b]
+    if mode == "valid" and not (all(x >= y for x, y in zip(n1, n2)) or all(x <= y for x, y in zip(n1, n2))):
+        raise ValueError(
+            "scipy.signal.convolve: for 'valid' mode, one input must be at least as large as the other "
+            f"along every convolved axis, but they are {n1} and {n2} long"
+        )
+    dots = tuple(shape_a[k] for k in dot_a)
+    ones_a, ones_b = (1,) * len(rest_a), (1,) * len(rest_b)
+    start = len(rest_a) + len(rest_b)
+    return Pairing(
+        perms=(tuple(rest_a + dot_a + conv_a), tuple(rest_b + dot_b + conv_b)),
+        shapes=(
+            tuple(shape_a[k] for k in rest_a) + ones_b + dots + tuple(n1),
+            ones_a + tuple(shape_b[k] for k in rest_b) + dots + tuple(n2),
+        ),
+        dots=tuple(range(start, start + len(dots))),
+        axes=tuple(range(start + len(dots), start + len(dots) + len(n1))),
+        window=tuple(mode_window(x, y, mode) for x, y in zip(n1, n2)),
+        method=method,
+    )
+
+
+def _scipy_order(
+    mode: str = "full", method: str = "auto", *, axes: Any = None, dot_axes: Any = None
+) -> tuple[Any, ...]:
+    return mode, method, axes, dot_axes
+
+
+def _autograd_order(
+    axes: Any = None, dot_axes: Any = None, mode: str = "full", *, method: str = "auto"
+) -> tuple[Any, ...]:
+    return mode, method, axes, dot_axes
+
+
+def _convolve_call(a: Any, b: Any, *args: Any, **kwargs: Any) -> tuple[str, str, Pairing | None]:
+    """SciPy's ``(mode, method)`` or autograd's ``(axes, dot_axes, mode)`` after the inputs (told
+    apart by the first: a mode is a string), and autograd's pairing when axes are given."""
+    autograd = bool(args) and not isinstance(args[0], str)
+    mode, method, axes, dot_axes = (_autograd_order if autograd else _scipy_order)(*args, **kwargs)
+    if axes is None and not any(len(d) for d in dot_axes or ()):
+        return mode, method, None
+    return mode, method, _pairing(a, b, axes, dot_axes, mode, method)
+
+
+def _convolve(in1: Any, in2: Any, *args: Any, **kwargs: Any) -> Any:
+    mode, method, pairing = _convolve_call(in1, in2, *args, **kwargs)
+    if pairing is None:
+        return sg.convolve(in1, in2, mode, method)
+    return pairing.apply(in1, in2)
+
+
+_convolve.__name__ = "convolve"
+_convolve.__doc__ = """``scipy.signal.convolve(in1, in2, mode='full', method='auto')``, and autograd's
+generalization ``convolve(A, B, axes=None, dot_axes=[(), ()], mode='full')``: ``axes``
+pairs the convolved axes of ``A`` and ``B``, ``dot_axes`` the contracted ones, the
+others are kept (A's, then B's, then the convolved ones). Differentiable in both inputs."""
+
+
+def _convolve_vjps(plain: tuple[Callable[..., Any], Callable[..., Any]]) -> tuple[Callable[..., Any], ...]:
+    """SciPy's rules (``plain``) for SciPy's calls, the pairing's for autograd's."""
+
+    def rule(argnum: int) -> Callable[..., Any]:
+        def vjp(g: Any, ans: Any, a: Any, b: Any, *args: Any, **kwargs: Any) -> Any:
+            mode, method, pairing = _convolve_call(a, b, *args, **kwargs)
+            if pairing is None:
+                return plain[argnum](g, ans, a, b, mode, method)
+            return pairing.vjp(argnum, g, a, b)
+
+        return vjp
+
+    return rule(0), rule(1)
+
+
+def _pairing_samples() -> list[Sample]:
+    return [
+        Sample(rand(4, 3), rand(3, 2), axes=([0], [1]), mode="same"),
+        Sample(rand(4, 3), rand(2, 2), axes=([1, 0], [1, 0]), mode="valid"),
+        Sample(rand(3, 3, 2), rand(3, 2, 3), axes=([1], [1]), dot_axes=([0], [2]), mode="valid"),
+        Sample(rand(3, 4), rand(3, 2), ([1], [1]), ([0], [0]), "full"),  # autograd's positional order
+        Sample(rand(2, 3), rand(2, 4), axes=([], []), dot_axes=([0], [0])),  # a tensordot
+        Sample(rand(2, 5, 3), rand(3, 2, 2), axes=([1], [2]), dot_axes=([2, 0], [0, 1]), mode="full"),
+    ]
+
+
 def _2d_samples() -> list[Sample]:
     return [
         Sample(rand(4, 5), rand(2, 3)),
@@ -283,7 +452,7 @@ def _2d_samples() -> list[Sample]:
     ]
 
 
-convolve = _public(sg.convolve, _plan_convolve, _nd_samples())
+convolve = _public(_convolve, _plan_convolve, _nd_samples() + _pairing_samples(), vjps=_convolve_vjps)
 correlate = _public(sg.correlate, _plan_correlate, _nd_samples())
 fftconvolve = _public(sg.fftconvolve, _plan_fftconvolve, _axes_samples())
 oaconvolve = _public(sg.oaconvolve, _plan_oaconvolve, _axes_samples())
