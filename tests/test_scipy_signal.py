@@ -84,6 +84,42 @@ def test_fftconvolve_and_oaconvolve_along_axes() -> None:
             check_grads(lambda a, b: fun(a, b, mode, axes=-1), argnum=(0, 1), order=1)(rows, KERNEL[:1])
 
 
+# (in1's shape, in2's shape, the axes convolved): in1 or in2 of length 1 on another axis, or both
+BROADCASTS = [
+    ((1, 5), (3, 3), 1),
+    ((1, 4), (4, 6), -1),
+    ((3, 5), (1, 3), 1),
+    ((2, 1, 5), (1, 4, 3), 2),
+    ((1, 4, 2), (3, 1, 3), (2,)),
+    ((1, 5, 3), (2, 2, 1), (1,)),  # in2 of length 1 on a convolved axis
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("shapes", BROADCASTS, ids=str)
+@pytest.mark.parametrize("name", ["fftconvolve", "oaconvolve"])
+def test_broadcasting_along_axes_not_convolved(name: str, shapes: tuple, mode: str) -> None:
+    # SciPy's 'same' crops in1's length 1 too, keeping the middle of in2 there
+    shape_a, shape_b, axes = shapes
+    a, b = RNG.normal(size=shape_a), RNG.normal(size=shape_b) + 1j * RNG.normal(size=shape_b)
+    ours, scipys = getattr(sg, name), getattr(scipy.signal, name)
+    numpy.testing.assert_allclose(ours(a, b, mode, axes), scipys(a, b, mode, axes), atol=1e-12)
+    check_grads(lambda a, b: ours(a, b, mode, axes=axes), argnum=(0, 1))(a, b)
+
+
+@pytest.mark.parametrize("method", ["direct", "fft"])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+def test_axes_of_length_one(name: str, mode: str, method: str) -> None:
+    ours, scipys = getattr(sg, name), getattr(scipy.signal, name)
+    for shape_a, shape_b in (((1, 5), (3, 3)), ((3, 5), (1, 3)), ((1, 3), (4, 5)), ((1, 4), (3, 1))):
+        a, b = RNG.normal(size=shape_a), RNG.normal(size=shape_b)
+        if mode == "valid" and len({numpy.sign(x - y) for x, y in zip(shape_a, shape_b)} - {0}) > 1:
+            continue  # neither at least as large as the other: SciPy refuses
+        numpy.testing.assert_allclose(ours(a, b, mode, method), scipys(a, b, mode, method), atol=1e-12)
+        check_grads(lambda a, b: ours(a, b, mode, method), argnum=(0, 1), order=1)(a, b)
+
+
 def test_convolve2d_fill_value_and_boundaries() -> None:
     check_grads(lambda a, b: sg.convolve2d(a, b, "same", "fill", 0.5), argnum=(0, 1))(SIGNAL, KERNEL)
     check_grads(lambda a: sg.convolve2d(a, KERNEL, "valid", "symm"), order=1)(SIGNAL)  # reads no boundary

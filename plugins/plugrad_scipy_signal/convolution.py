@@ -16,6 +16,11 @@ of ``C(g, reverse(b'))``, and in ``b'`` the window from ``n1 - 1 - start`` (leng
 ``_convolve_window`` carries the rules of every function here and its own, to any order.
 Each function is linear in each input, so its JVP is the function of the tangent.
 
+``fftconvolve`` and ``oaconvolve`` broadcast the axes they do not convolve, but their
+'same' mode crops every axis to ``in1``'s length: where ``in1`` has length 1 and ``in2``
+``n2``, it keeps ``in2``'s slice ``(n2 - 1) // 2``. Broadcasting a length 1 is convolving
+with it, and that slice is then the 'same' window, so their plans convolve such axes too.
+
 ``convolve`` also takes autograd's generalization, ``convolve(A, B, axes, dot_axes, mode)``
 (told from SciPy's ``(in1, in2, mode, method)`` by its third argument, a mode being a
 string): the axes ``axes`` pairs are convolved, the ``dot_axes`` pairs contracted, the
@@ -164,20 +169,22 @@ def _plan_correlate(a: Any, b: Any, mode: str = "full", method: str = "auto") ->
     return Plan(axes, _windows(a, b, axes, mode), method, correlate=True)
 
 
-def _fft_axes(a: Any, axes: Any) -> tuple[int, ...]:
-    ndim = len(shape_of(a))
-    if axes is None:
-        return tuple(range(ndim))
-    return tuple(sorted({int(ax) % ndim for ax in np.atleast_1d(axes)}))
+def _fft_axes(a: Any, b: Any, axes: Any) -> tuple[int, ...]:
+    """``axes``, and every other axis along which ``a`` has length 1 and ``b`` does not."""
+    shape_a, shape_b = shape_of(a), shape_of(b)
+    ndim = len(shape_a)
+    convolved = set(range(ndim)) if axes is None else {int(ax) % ndim for ax in np.atleast_1d(axes)}
+    # broadcasting a length 1 is convolving with it, and SciPy's 'same' crops it to that 1
+    return tuple(k for k in range(ndim) if k in convolved or shape_a[k] == 1 != shape_b[k])
 
 
 def _plan_fftconvolve(a: Any, b: Any, mode: str = "full", axes: Any = None) -> Plan:
-    axes = _fft_axes(a, axes)
+    axes = _fft_axes(a, b, axes)
     return Plan(axes, _windows(a, b, axes, mode), "fft")
 
 
 def _plan_oaconvolve(a: Any, b: Any, mode: str = "full", axes: Any = None) -> Plan:
-    axes = _fft_axes(a, axes)
+    axes = _fft_axes(a, b, axes)
     return Plan(axes, _windows(a, b, axes, mode), "oa")
 
 
@@ -285,6 +292,10 @@ def _axes_samples() -> list[Sample]:
         Sample(rand(3, 7), rand(1, 4), "same", 1),  # broadcast along axis 0
         Sample(rand(2, 6), rand(2, 3), "valid", axes=-1),
         Sample(rand(3, 2), rand(5, 1), mode="full", axes=[0]),
+        Sample(rand(1, 5), rand(3, 3), "same", axes=1),  # 'same' keeps in2's middle row
+        Sample(rand(2, 1, 5), rand(1, 4, 3), "same", -1),  # broadcast both ways, in2's row 1 of 4
+        Sample(rand(1, 4), rand(3, 2), "valid", axes=1),
+        Sample(rand(1, 3), rand(2, 4), mode="full", axes=-1),
     ]
 
 
