@@ -295,3 +295,17 @@ def test_row_stack(shapes) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         check_grads(lambda x: np.row_stack((x, 2 * x) + xs[1:]))(xs[0])
+
+
+# -- full and full_like: differentiable in the fill value ---------------------------------------
+
+
+def test_full_and_full_like_are_differentiable_in_the_fill_value() -> None:
+    weights = numpy.arange(6.0).reshape(2, 3)
+    assert grad(lambda v: np.sum(np.full((2, 3), v) * weights))(2.0) == pytest.approx(15.0)
+    numpy.testing.assert_allclose(grad(lambda v: np.sum(np.full((2, 3), v) * weights))(numpy.ones(3)), [3.0, 5.0, 7.0])
+    assert grad(lambda v: np.sum(np.full_like(weights, v) * weights))(1.0) == pytest.approx(15.0)
+    check_grads(lambda v: np.full_like(numpy.zeros((2, 2)), v, shape=(3, 2, 2)) ** 2)(numpy.array([[0.5], [1.5]]))
+    # A rule written with np.full, differentiated twice (autograd's define_gradient example).
+    check_grads(lambda x: np.full(x.shape, np.sum(x) ** 2) * x)(numpy.array([0.3, -1.2]))
+    assert np.full_like(numpy.zeros(2, int), 2.5).dtype == numpy.int64

@@ -84,7 +84,6 @@ may_share_memory = NonDifferentiable("numpy.may_share_memory", np.may_share_memo
 zeros_like = NonDifferentiable("numpy.zeros_like", np.zeros_like)
 ones_like = NonDifferentiable("numpy.ones_like", np.ones_like)
 empty_like = NonDifferentiable("numpy.empty_like", np.empty_like)
-full_like = NonDifferentiable("numpy.full_like", np.full_like)
 
 # Sets and counts of values.
 unique = NonDifferentiable("numpy.unique", np.unique)

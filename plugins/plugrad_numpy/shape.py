@@ -29,6 +29,33 @@ broadcast_to.def_linear()
 broadcast_to.def_samples(Sample(rand(3), (2, 3)), Sample(rand(2, 1), (2, 4)), Sample(scalar(), (3,)), Sample(rand(1, 3), (2, 2, 3)))
 
 
+# Arrays filled with a value: a broadcast of ``fill_value``, whose cotangent is summed
+# back to its shape. The shape, or the array whose shape and dtype ``full_like`` copies,
+# carries no derivative.
+full = Primitive("numpy.full", np.full, saves=("shapes",))
+full.def_vjp(None, lambda g, ans, shape, fill_value, *a, **k: unbroadcast(g, fill_value))
+full.def_linear(1)
+full.def_samples(Sample((2, 3), scalar()), Sample((2, 3), rand(3)), Sample(4, rand(1)), Sample((2, 2), rand(2, 1), float))
+
+
+def _fill_tangent(t: Any, ans: Any) -> Any:
+    """``t`` broadcast to the output, in its dtype (``full_like`` takes ``a``'s)."""
+    out = broadcast_to(t, shape_of(ans))
+    dtype = dtype_of(ans)
+    return out if dtype_of(out) == dtype else out.astype(dtype)
+
+
+full_like = Primitive("numpy.full_like", np.full_like, saves=("shapes",))
+full_like.def_vjp(None, lambda g, ans, a, fill_value, *args, **k: unbroadcast(g, fill_value))
+full_like.def_jvp(None, lambda t, ans, a, fill_value, *args, **k: _fill_tangent(t, ans))
+full_like.def_samples(
+    Sample(np.zeros((2, 3)), scalar()),
+    Sample(np.zeros((2, 3)), rand(3)),
+    Sample(np.ones(4), rand(1)),
+    Sample(np.zeros((3, 2)), rand(3, 1), shape=(2, 3, 2)),
+)
+
+
 def _inverse_axes(axes: Any, ndim: int) -> Any:
     return None if axes is None else tuple(np.argsort([a % ndim for a in axes]))
 
