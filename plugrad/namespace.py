@@ -16,10 +16,11 @@ import importlib
 import importlib.machinery
 import sys
 import types
+from collections.abc import Callable
 from typing import Any
 
 from plugrad.box import Box
-from plugrad.errors import NotDifferentiableError
+from plugrad.errors import NotDifferentiableError, PlugradError
 from plugrad.primitive import Composite
 
 __all__ = ["Unregistered", "install", "is_namespace_module", "namespace_module"]
@@ -146,6 +147,17 @@ def _resolve(ns: str, name: str) -> Any:
     return value
 
 
+class _FunctionNamespace(types.ModuleType):
+    """A namespace that is also a function of its parent namespace, as autograd's
+    ``autograd.misc.flatten`` is a module and a function. Importing the module makes it
+    the parent's attribute (Python sets that), so calling it calls the function."""
+
+    __function__: Callable[..., Any]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.__function__(*args, **kwargs)
+
+
 class _Finder:
     """Serves ``plugrad.<ns>`` modules for registered and mirrored namespaces.
 
@@ -173,6 +185,17 @@ class _Finder:
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
         module = namespace_module(spec.name)
         module.__path__ = []  # a package, so submodules can be imported
+        ns = spec.name.partition(".")[2]
+        if "." in ns:
+            from plugrad.registry import default_registry
+
+            try:
+                entry = default_registry().lookup(ns)
+            except PlugradError:  # a faulty entry: the namespace is still a module
+                entry = None
+            if entry is not None:
+                module.__class__ = _FunctionNamespace
+                module.__function__ = entry.fun if isinstance(entry, Composite) else entry  # type: ignore[attr-defined]
         return module
 
     def exec_module(self, module: types.ModuleType) -> None:

@@ -270,3 +270,17 @@ def test_const_graph_with_an_inner_derivative_and_a_container_output() -> None:
     for x, y in ((1.0, 0.5), (2.0, -1.5)):
         got, want = fast(x, y), f(x, y)
         assert got[0] == pytest.approx(want[0], rel=1e-14) and got[1] == want[1]
+
+
+def test_misc_flatten_is_a_function_and_a_module_as_in_autograd() -> None:
+    code = """
+import numpy
+import plugrad.misc
+from plugrad.misc.flatten import flatten, flatten_func
+assert flatten is plugrad.misc.flatten.flatten and callable(flatten_func)
+vector, unflatten = plugrad.misc.flatten({"a": numpy.ones(2), "b": 3.0})  # the parent's name still calls
+assert list(vector) == [1.0, 1.0, 3.0] and unflatten(vector)["b"] == 3.0
+from plugrad.misc import flatten as from_parent
+assert list(from_parent([1.0, 2.0])[0]) == [1.0, 2.0]
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)

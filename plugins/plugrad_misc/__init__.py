@@ -1,6 +1,6 @@
 """plugrad's misc pack: ``plugrad.misc`` (``flatten``, ``flatten_func``, ``fixed_point``,
-``const_graph``), ``plugrad.misc.optimizers`` (``sgd``, ``rmsprop``, ``adam``) and
-``plugrad.misc.fixed_points``, in autograd's terms.
+``const_graph``), ``plugrad.misc.optimizers`` (``sgd``, ``rmsprop``, ``adam``),
+``plugrad.misc.fixed_points`` and ``plugrad.misc.flatten``, in autograd's terms.
 
 Importing this module defines the hooks and nothing else.
 """
@@ -13,7 +13,9 @@ from plugrad import hookimpl
 
 __version__ = "0.1.0"
 
-NAMESPACES = ("misc", "misc.optimizers", "misc.fixed_points")
+# ``misc.flatten`` is a function of ``misc`` and, as in autograd, a module holding it and
+# ``flatten_func`` (``from plugrad.misc.flatten import flatten``).
+NAMESPACES = ("misc", "misc.optimizers", "misc.fixed_points", "misc.flatten")
 
 
 @hookimpl
@@ -43,4 +45,12 @@ def plugrad_primitives(namespace: str) -> list[Any] | None:
         from plugrad_misc import fixed_points
 
         return [fixed_points.FIXED_POINT_ALIAS]
+    if namespace == "misc.flatten":
+        from plugrad import Composite
+        from plugrad_misc import flatten
+
+        return [
+            Composite("misc.flatten.flatten", flatten.flatten),
+            Composite("misc.flatten.flatten_func", flatten.flatten_func),
+        ]
     return None
