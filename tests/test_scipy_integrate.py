@@ -1,5 +1,6 @@
 """The scipy.integrate pack: odeint through the gradient checker, against the analytic
-derivatives of exponential decay, and against finite differences on Lotka–Volterra."""
+derivatives (first, second and third) of exponential decay, and against finite
+differences, to second order, on Lotka–Volterra and other systems."""
 
 from __future__ import annotations
 
@@ -70,8 +71,8 @@ def test_lotka_volterra_gradient_against_finite_differences() -> None:
     eps = 1e-5
     fd = [(loss(params + eps * e) - loss(params - eps * e)) / (2 * eps) for e in numpy.eye(2)]
     assert numpy.allclose(g, fd, rtol=1e-5)
-    check_grads(loss, modes=("fwd", "rev"), order=1)(params)
-    check_grads(lambda y0, t: odeint(lotka_volterra, y0, t, (1.1, 0.6), **TIGHT), argnum=(0, 1), order=1)(
+    check_grads(loss, modes=("fwd", "rev"), order=2)(params)
+    check_grads(lambda y0, t: odeint(lotka_volterra, y0, t, (1.1, 0.6), **TIGHT), argnum=(0, 1), order=2)(
         y0, t
     )
 
@@ -83,7 +84,7 @@ def test_args_may_be_keyword_and_hold_arrays(rng: numpy.random.Generator) -> Non
         return -w @ y + shift
 
     y0, t = numpy.array([1.0, -1.0]), numpy.array([0.0, 0.5, 1.0])
-    check_grads(lambda w, s: odeint(linear, y0, t, args=(w, s), **TIGHT), argnum=(0, 1), order=1)(
+    check_grads(lambda w, s: odeint(linear, y0, t, args=(w, s), **TIGHT), argnum=(0, 1), order=2)(
         weights, 0.3
     )
 
@@ -101,10 +102,55 @@ def test_matches_scipy_and_passes_options_through() -> None:
     assert numpy.allclose(grad(loss)(y0), numpy.exp(-(t**2) / 2).sum() * numpy.ones(2), rtol=1e-7)
 
 
+def test_second_and_third_derivatives_of_exponential_decay() -> None:
+    y0, t, k = numpy.array([1.5, 0.7]), numpy.array([0.0, 0.4, 1.1]), 0.8
+    dt = t - t[0]
+
+    def total(k):  # sum_i y0 exp(-k dt_i): its n-th derivative is sum_i y0 (-dt_i)^n exp(-k dt_i)
+        return np.sum(odeint(decay, y0, t, (k,), rtol=1e-12, atol=1e-12))
+
+    def exact(n):
+        return y0.sum() * numpy.sum((-dt) ** n * numpy.exp(-k * dt))
+
+    def first(k):  # d total / dk in forward mode
+        return plugrad.make_jvp(total)(k)(1.0)[1]
+
+    # The second derivative in all four ways: rev over rev, fwd over rev, rev over fwd, fwd over fwd.
+    assert numpy.isclose(grad(grad(total))(k), exact(2), rtol=1e-8)
+    assert numpy.isclose(plugrad.make_jvp(grad(total))(k)(1.0)[1], exact(2), rtol=1e-8)
+    assert numpy.isclose(grad(first)(k), exact(2), rtol=1e-8)
+    assert numpy.isclose(plugrad.make_jvp(first)(k)(1.0)[1], exact(2), rtol=1e-8)
+    assert numpy.isclose(grad(grad(grad(total)))(k), exact(3), rtol=1e-7)
+
+    # The Hessian of L = |y0|^2 sum_i exp(-2 k (t_i - t_0)) in the times, by hand.
+    def loss(t):
+        return np.sum(odeint(decay, y0, t, (k,), **TIGHT) ** 2)
+
+    curvature = 4 * k**2 * numpy.sum(y0**2) * numpy.exp(-2 * k * dt)  # d2L/dt_i2 for i > 0
+    expected = numpy.diag(curvature)
+    expected[0, 1:] = expected[1:, 0] = -curvature[1:]
+    expected[0, 0] = curvature[1:].sum()
+    assert numpy.allclose(plugrad.hessian(loss)(t), expected, rtol=1e-6)
+
+
+def test_second_derivatives_against_finite_differences(rng: numpy.random.Generator) -> None:
+    def forced(t, y, w):  # tfirst=True, and the time appears explicitly
+        return np.array([y[1], -w[0] * np.sin(y[0]) + w[1] * np.cos(2.0 * t)])
+
+    y0, t, w = numpy.array([0.3, -0.2]), numpy.array([0.1, 0.6, 1.2]), rng.uniform(0.5, 1.5, 2)
+    check_grads(
+        lambda y0, t, w: odeint(forced, y0, t, (w,), tfirst=True, **TIGHT), argnum=(0, 1, 2), order=2
+    )(y0, t, w)
+
+    def nested(y, t, ws, c):  # args holding a list and a dict
+        return -ws[0] * y + ws[1]["b"] * c * np.sin(y)
+
+    ws = [rng.uniform(0.5, 1.0, 2), {"b": 0.4}]
+    check_grads(lambda ws, c: odeint(nested, y0, t, (ws, c), **TIGHT), argnum=(0, 1), order=2)(ws, 0.7)
+
+
 def test_what_is_not_differentiated_says_so() -> None:
     y0, t = numpy.array([1.0]), numpy.array([0.0, 1.0])
-    with pytest.raises(NotDifferentiableError, match="once"):
-        grad(grad(lambda k: np.sum(odeint(decay, y0, t, (k,)))))(0.5)
     with pytest.raises(NotDifferentiableError, match="full_output"):
         grad(lambda k: np.sum(odeint(decay, y0, t, (k,), full_output=True)[0]))(0.5)
 

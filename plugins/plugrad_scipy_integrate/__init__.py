@@ -5,10 +5,11 @@ Importing this module defines the hooks and nothing else; SciPy and the module t
 defines ``odeint`` are imported only when plugrad first asks for ``scipy.integrate``.
 
 ``odeint(func, y0, t, args=(), **kwargs)`` has autograd's signature and semantics
-(``func(y, t, *args)``), and is differentiable once, in both modes, with respect to
-``y0``, ``t`` and the arrays and floats in ``args``: by the adjoint method in reverse
-mode, by the sensitivity equations in forward mode. Its derivatives are not
-differentiable again. See :mod:`plugrad_scipy_integrate.odeint`.
+(``func(y, t, *args)``), and is differentiable in both modes, to any order, with respect
+to ``y0``, ``t`` and the arrays and floats in ``args``: by the adjoint method in reverse
+mode, by the sensitivity equations in forward mode, each solved by ``odeint`` itself, so
+that derivatives of derivatives are further integrations. See
+:mod:`plugrad_scipy_integrate.odeint`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``odeint(func, y0, t, args=(), **kwargs)``: SciPy's LSODA solution of
 ``dy/dt = func(y, t, *args)``, ``y(t[0]) = y0``, at the times ``t``, differentiable with
-respect to ``y0``, ``t`` and the arrays and floats in ``args``.
+respect to ``y0``, ``t`` and the arrays and floats in ``args``, to any order.
 
 Reverse mode is the adjoint method. With ``g_i`` the cotangent of ``y(t_i)``, the
 adjoint ``a`` (starting from zero at the last time) jumps by ``g_i`` at each ``t_i`` and,
@@ -20,13 +20,17 @@ Forward mode integrates the tangent ``s`` alongside ``y``,
 or ``-f(y_0, t_0) dt_0`` for a tangent of ``t``, which also adds ``f(y_i, t_i) dt_i`` at
 each time.
 
-Every rule is a further numerical integration, with the tolerances given (``rtol``,
-``atol``, ``mxstep``, ...; pass tight ones, say ``1e-10``, for accurate derivatives);
-``Dfun`` and ``full_output`` are used for the solution only. The derivatives are those
-of the exact solution, accurate to those tolerances, not the derivatives of SciPy's
-particular steps. plugrad differentiates ``odeint`` once: its rules integrate with SciPy,
-which plugrad does not trace, so a second derivative raises ``NotDifferentiableError``.
-``func`` must be written with ``plugrad.numpy`` so that plugrad can differentiate it.
+Each of those integrations is itself a call of ``odeint``, whose initial state, times
+and ``args`` carry everything the rule reads (``g``, ``ans``, ``y0``, ``t``, ``args``,
+the tangent ``dargs``), and whose right-hand side is written with plugrad, so the rules
+are differentiable like any other plugrad code: second and higher derivatives, in
+either mode, are further, larger augmented integrations. ``func`` must be written with
+``plugrad.numpy``: the n-th derivative of ``odeint`` differentiates it n times.
+
+Every integration uses the tolerances given (``rtol``, ``atol``, ``mxstep``, ...; pass
+tight ones, say ``1e-10``, for accurate derivatives); ``Dfun`` and ``full_output`` are
+used for the solution only. The derivatives are those of the exact solution, accurate
+to those tolerances, not the derivatives of SciPy's particular steps.
 """
 
 from __future__ import annotations
@@ -38,11 +42,12 @@ import numpy as np
 import scipy.integrate as si
 
 from plugrad import Composite, NotDifferentiableError, Primitive, Sample, gen, make_jvp, make_vjp, rand
-from plugrad.box import Box
+from plugrad.box import Box, getval
 from plugrad.builtins import pack
-from plugrad.vspace import vspace
-from plugrad_numpy.joining import asarray
-from plugrad_numpy.shape import reshape
+from plugrad_misc.flatten import flatten
+from plugrad_numpy.joining import asarray, concatenate, stack
+from plugrad_numpy.linear import dot
+from plugrad_numpy.shape import ravel, reshape
 from plugrad_numpy.unary import cos, sin
 
 Fun = Callable[..., Any]
@@ -60,132 +65,134 @@ odeint_ = Primitive("scipy.integrate._odeint", _odeint_fun, doc="``odeint(func, 
 
 
 # -- the pieces the rules share -----------------------------------------------------------
-
-
-def _first_order(*values: Any) -> None:
-    for value in values:
-        if isinstance(value, Box) or (isinstance(value, tuple) and any(isinstance(v, Box) for v in value)):
-            raise NotDifferentiableError(
-                "scipy.integrate.odeint is differentiated once only: its derivatives are further "
-                "integrations by SciPy, which plugrad does not trace. Take first derivatives of "
-                "odeint, or integrate with an ODE solver written in plugrad.numpy."
-            )
+# The rules' inputs may be traced (a derivative of a derivative), so they use plugrad's
+# operations only, and every traced value reaches an integration through its y0, t or
+# args: the right-hand sides below close over constants alone (func, sizes, options).
 
 
 class _System:
-    """``func`` with ``odeint``'s options: its values and, traced, its VJPs and JVPs."""
+    """``func`` with ``odeint``'s options, and the augmented systems of its rules."""
 
-    def __init__(self, func: Fun, y0: Any, args: Any, kwargs: dict[str, Any]) -> None:
+    def __init__(self, func: Fun, y0: Any, kwargs: dict[str, Any]) -> None:
         self.func = func
         self.tfirst = bool(kwargs.get("tfirst", False))
-        self.args = tuple(args)
-        self.size = int(np.size(y0))
+        self.size = int(np.size(getval(y0)))
         self.options = {k: v for k, v in kwargs.items() if k in _TOLERANCES}
         for key in ("rtol", "atol"):  # per component: the augmented systems are longer, use the tightest
             if np.ndim(self.options.get(key, 0.0)) > 0:
                 self.options[key] = float(np.min(self.options[key]))
 
-    def field(self, y: Any, s: float, args: tuple[Any, ...]) -> Any:
-        """``f(y, s)`` as a flat array (traced when ``y`` or ``args`` are)."""
+    def field(self, y: Any, s: Any, args: Any) -> Any:
+        """``f(y, s)`` as a flat array."""
         out = self.func(s, y, *args) if self.tfirst else self.func(y, s, *args)
         return reshape(asarray(out), (self.size,))
 
-    def value(self, y: Any, s: float) -> np.ndarray:
-        return np.asarray(self.field(np.asarray(y, float), float(s), self.args), float)
+    def solve(self, dynamics: Fun, z0: Any, times: Any, args: Any) -> Any:
+        """``odeint`` of an augmented system, itself differentiable."""
+        return odeint_(dynamics, z0, times, pack(tuple(args)), **self.options)
 
-    def integrate(self, dynamics: Fun, z0: np.ndarray, times: Any) -> np.ndarray:
-        return si.odeint(dynamics, z0, np.asarray(times, float), **self.options)
+    def adjoint(self, wrt_args: bool) -> Fun:
+        """The backward system in ``z = (y, a)``, or ``(y, a, p)`` with ``wrt_args``."""
+        d = self.size
+
+        def dynamics(z: Any, s: float, *args: Any) -> Any:
+            y, a = z[:d], z[d : 2 * d]
+            if not wrt_args:
+                vjp, fy = make_vjp(lambda y: self.field(y, s, args))(y)
+                return concatenate([fy, -vjp(a)])
+            vjp, fy = make_vjp(lambda y, args: self.field(y, s, args), (0, 1))(y, args)
+            ay, aargs = vjp(a)
+            return concatenate([fy, -ay, *[-x for x in _pieces(aargs)]])
+
+        return dynamics
+
+    def tangent(self, nargs: int | None) -> Fun:
+        """The forward system in ``z = (y, s)``; its args are ``args``, then ``dargs``
+        when ``nargs`` (the number of ``args``) is given."""
+        d = self.size
+
+        def dynamics(z: Any, s: float, *params: Any) -> Any:
+            y, u = z[:d], z[d:]
+            if nargs is None:
+                fy, du = make_jvp(lambda y: self.field(y, s, params))(y)(u)
+            else:
+                args, dargs = params[:nargs], params[nargs:]
+                fy, du = make_jvp(lambda y, args: self.field(y, s, args), (0, 1))(y, args)((u, dargs))
+            return concatenate([fy, du])
+
+        return dynamics
 
 
-def _adjoint(g: Any, ans: Any, system: _System, y0: Any, t: Any, wrt_args: bool) -> tuple[np.ndarray, ...]:
+def _pieces(args: Any) -> list[Any]:
+    """The leaves of each of ``args`` as a vector: together, ``flatten(args)``'s layout
+    (containers in ``args`` are flattened; arrays and floats, the common case, just raveled)."""
+    return [flatten(x)[0] if isinstance(getval(x), (list, tuple, dict)) else ravel(x) for x in args]
+
+
+def _like(x: Any, vector: Any) -> Any:
+    """``vector`` as a cotangent of ``x``: its shape, dtype and container."""
+    return flatten(x)[1](vector)
+
+
+def _adjoint(g: Any, ans: Any, system: _System, t: Any, args: Any, wrt_args: bool) -> tuple[Any, Any, Any]:
     """The cotangents ``(y0-bar, t-bar, flat args-bar)`` from the backward pass."""
-    d, times = system.size, np.asarray(t, float)
-    g = np.reshape(np.asarray(g, float), (len(times), d))
-    space = vspace(system.args) if wrt_args else None
-
-    def dynamics(z: np.ndarray, s: float) -> np.ndarray:
-        y, a = z[:d], z[d : 2 * d]
-        if space is None:
-            vjp, fy = make_vjp(lambda y: system.field(y, s, system.args))(y)
-            return np.concatenate([fy, -vjp(a)])
-        vjp, fy = make_vjp(lambda y, args: system.field(y, s, args), (0, 1))(y, system.args)
-        ay, aargs = vjp(a)
-        return np.concatenate([fy, -ay, -space.flatten(aargs)])
-
+    d, times = system.size, asarray(t)
+    n = len(getval(times))
+    g, ys = reshape(g, (n, d)), reshape(ans, (n, d))
+    dynamics = system.adjoint(wrt_args)
     a = np.zeros(d)
-    p = np.zeros(space.size if space is not None else 0)
-    gt = np.zeros(len(times))
-    ys = np.reshape(np.asarray(ans, float), (len(times), d))
-    for i in range(len(times) - 1, 0, -1):
+    p = np.zeros(np.size(getval(flatten(args)[0])) if wrt_args else 0)
+    gt: list[Any] = [0.0] * n
+    for i in range(n - 1, 0, -1):
         a = a + g[i]
-        gt[i] = g[i] @ system.value(ys[i], times[i])
-        z = system.integrate(dynamics, np.concatenate([ys[i], a, p]), [times[i], times[i - 1]])[-1]
+        gt[i] = dot(g[i], system.field(ys[i], times[i], args))
+        z = system.solve(dynamics, concatenate([ys[i], a, p]), stack([times[i], times[i - 1]]), args)[1]
         a, p = z[d : 2 * d], z[2 * d :]
-    gt[0] = -(a @ system.value(ys[0], times[0]))
-    return a + g[0], gt, p
+    gt[0] = -dot(a, system.field(ys[0], times[0], args))
+    return a + g[0], stack(gt), p
 
 
-def _tangent(system: _System, y0: Any, t: Any, s0: np.ndarray, dargs: Any = None) -> np.ndarray:
+def _tangent(system: _System, y0: Any, t: Any, args: Any, s0: Any, dargs: Any = None) -> Any:
     """The tangents ``s(t_i)`` of ``ds/dt = df/dy s + df/dargs dargs``, ``s(t_0) = s0``."""
-    d = system.size
-
-    def dynamics(z: np.ndarray, s: float) -> np.ndarray:
-        y, u = z[:d], z[d:]
-        if dargs is None:
-            fy, du = make_jvp(lambda y: system.field(y, s, system.args))(y)(u)
-        else:
-            fy, du = make_jvp(lambda y, args: system.field(y, s, args), (0, 1))(y, system.args)((u, dargs))
-        return np.concatenate([fy, du])
-
-    z0 = np.concatenate([np.ravel(np.asarray(y0, float)), s0])
-    return system.integrate(dynamics, z0, t)[:, d:]
-
-
-def _output(s: np.ndarray, ans: Any) -> np.ndarray:
-    return np.asarray(np.reshape(s, np.shape(ans)), np.asarray(ans).dtype)
+    nargs = None if dargs is None else len(args)
+    params = tuple(args) if dargs is None else (*args, *dargs)
+    z0 = concatenate([ravel(y0), s0])
+    return system.solve(system.tangent(nargs), z0, t, params)[:, system.size :]
 
 
 # -- the rules, one per argument: y0, t, args ---------------------------------------------
 
 
 def _vjp_y0(g: Any, ans: Any, func: Fun, y0: Any, t: Any, args: Any = (), **kwargs: Any) -> Any:
-    _first_order(g, ans, y0, t, args)
-    gy0 = _adjoint(g, ans, _System(func, y0, args, kwargs), y0, t, False)[0]
-    return vspace(y0).unflatten(gy0)
+    return _like(y0, _adjoint(g, ans, _System(func, y0, kwargs), t, args, False)[0])
 
 
 def _vjp_t(g: Any, ans: Any, func: Fun, y0: Any, t: Any, args: Any = (), **kwargs: Any) -> Any:
-    _first_order(g, ans, y0, t, args)
-    gt = _adjoint(g, ans, _System(func, y0, args, kwargs), y0, t, False)[1]
-    return vspace(t).unflatten(gt)
+    return _like(t, _adjoint(g, ans, _System(func, y0, kwargs), t, args, False)[1])
 
 
 def _vjp_args(g: Any, ans: Any, func: Fun, y0: Any, t: Any, args: Any = (), **kwargs: Any) -> Any:
-    _first_order(g, ans, y0, t, args)
-    gargs = _adjoint(g, ans, _System(func, y0, args, kwargs), y0, t, True)[2]
-    return vspace(args).unflatten(gargs)
+    return _like(args, _adjoint(g, ans, _System(func, y0, kwargs), t, args, True)[2])
 
 
 def _jvp_y0(dy0: Any, ans: Any, func: Fun, y0: Any, t: Any, args: Any = (), **kwargs: Any) -> Any:
-    _first_order(dy0, ans, y0, t, args)
-    system = _System(func, y0, args, kwargs)
-    return _output(_tangent(system, y0, t, np.ravel(np.asarray(dy0, float))), ans)
+    system = _System(func, y0, kwargs)
+    return reshape(_tangent(system, y0, t, args, ravel(dy0)), np.shape(getval(ans)))
 
 
 def _jvp_t(dt: Any, ans: Any, func: Fun, y0: Any, t: Any, args: Any = (), **kwargs: Any) -> Any:
-    _first_order(dt, ans, y0, t, args)
-    system = _System(func, y0, args, kwargs)
-    times, dt = np.asarray(t, float), np.asarray(dt, float)
-    ys = np.reshape(np.asarray(ans, float), (len(times), system.size))
-    flows = np.stack([system.value(y, s) for y, s in zip(ys, times)])  # f(y_i, t_i)
-    s = _tangent(system, y0, t, -flows[0] * dt[0])
-    return _output(s + flows * dt[:, None], ans)
+    system = _System(func, y0, kwargs)
+    times = asarray(t)
+    n = len(getval(times))
+    ys = reshape(ans, (n, system.size))
+    flows = stack([system.field(ys[i], times[i], args) for i in range(n)])  # f(y_i, t_i)
+    s = _tangent(system, y0, t, args, -flows[0] * dt[0])
+    return reshape(s + flows * reshape(dt, (n, 1)), np.shape(getval(ans)))
 
 
 def _jvp_args(dargs: Any, ans: Any, func: Fun, y0: Any, t: Any, args: Any = (), **kwargs: Any) -> Any:
-    _first_order(dargs, ans, y0, t, args)
-    system = _System(func, y0, args, kwargs)
-    return _output(_tangent(system, y0, t, np.zeros(system.size), dargs), ans)
+    system = _System(func, y0, kwargs)
+    return reshape(_tangent(system, y0, t, args, np.zeros(system.size), dargs), np.shape(getval(ans)))
 
 
 odeint_.def_vjp(None, _vjp_y0, _vjp_t, _vjp_args).def_jvp(None, _jvp_y0, _jvp_t, _jvp_args)
@@ -209,7 +216,6 @@ odeint = Composite("scipy.integrate.odeint", _odeint)
 
 
 # -- samples: func is a constant; y0, t and args are differentiated -------------------------
-# All first order: the rules are not differentiable again (see the module docstring).
 
 
 def _decay(y: Any, t: Any, k: Any) -> Any:
@@ -242,15 +248,9 @@ def _params(*shapes: tuple[int, ...] | None, low: float = 0.5, high: float = 1.5
 
 _TIGHT = {"rtol": 1e-11, "atol": 1e-11}
 odeint_.def_samples(
-    Sample(
-        _decay, rand(2, low=0.5, high=1.5), gen(_times(3, 1.0)), gen(_params((2,))), **_TIGHT
-    ).first_order(),
+    Sample(_decay, rand(2, low=0.5, high=1.5), gen(_times(3, 1.0)), gen(_params((2,))), **_TIGHT),
     Sample(
         _lotka_volterra, rand(2, low=0.5, high=1.5), gen(_times(4, 1.5)), gen(_params(None, None)), **_TIGHT
-    )
-    .first_order()
-    .only("float64"),
-    Sample(_forced, rand(2), gen(_times(3, 1.0)), gen(_params((2,))), tfirst=True, **_TIGHT)
-    .first_order()
-    .only("float64"),
+    ).only("float64"),
+    Sample(_forced, rand(2), gen(_times(3, 1.0)), gen(_params((2,))), tfirst=True, **_TIGHT).only("float64"),
 )
