@@ -29,7 +29,7 @@ _debugging = debug._enabled.get  # debug.enabled, one call cheaper
 class Trace:
     """One reverse- or forward-mode differentiation in progress."""
 
-    __slots__ = ("level", "forward", "tape", "sites", "fast_tape", "nested")
+    __slots__ = ("level", "forward", "tape", "sites", "fast_tape", "nested", "recording")
 
     def __init__(self, forward: bool = False) -> None:
         self.level: int = next(_levels)
@@ -47,6 +47,10 @@ class Trace:
         # derivative): set when the start value holds one and when an operation mixes
         # levels. While it is False the fast paths need not look under values.
         self.nested: bool = False
+        # A trace that records a function's operations to replay them (misc.const_graph),
+        # not to differentiate: non-differentiable functions and comparisons of its boxes
+        # are recorded too, so a replay recomputes masks and indices.
+        self.recording: bool = False
 
     def close(self) -> None:
         """End tracing: a box that escapes the function cannot be traced further."""

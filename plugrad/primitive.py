@@ -702,10 +702,28 @@ class NonDifferentiable:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from plugrad.box import getval
 
+        for a in args:
+            if isinstance(a, Box) and a._trace.recording:
+                return self._record(a._trace, args, kwargs)
         return self.fun(
             *[_strip(a, getval) for a in args],
             **{k: _strip(v, getval) for k, v in kwargs.items()},
         )
+
+    def _record(self, trace: Trace, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """The call on a trace being recorded for replay: an array result is recorded
+        and boxed, so a replay computes it again. (Anything else, a shape or a Python
+        number, stays a constant of the recording.)"""
+        raw = list(args)
+        parents = []
+        for i, a in enumerate(args):
+            if isinstance(a, Box) and a._trace is trace:
+                raw[i] = a._value
+                parents.append((i, a))
+        ans = self(*raw, **kwargs)
+        if not isinstance(ans, (np.ndarray, np.generic)):
+            return ans
+        return record(self, trace, ans, tuple(raw), kwargs, tuple(parents))  # type: ignore[arg-type]
 
 
 def _strip(x: Any, getval: Callable[[Any], Any]) -> Any:

@@ -284,3 +284,34 @@ from plugrad.misc import flatten as from_parent
 assert list(from_parent([1.0, 2.0])[0]) == [1.0, 2.0]
 """
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda np_: lambda x: np_.sum(np_.where(x > 0, x, 0.0)),
+        lambda np_: lambda x: np_.sum(x * (x >= 0.5)),
+        lambda np_: lambda x: np_.sum(x[x > 0] ** 2),
+        lambda np_: lambda x: x[np_.argmax(x)] * 2.0,
+        lambda np_: lambda x: np_.sum(np_.sign(x) * np_.floor(x) * x),
+    ],
+)
+def test_const_graph_replays_comparisons_and_masks(make) -> None:  # type: ignore[no-untyped-def]
+    from plugrad.misc import const_graph
+
+    fast = const_graph(make(np))
+    fast(numpy.array([1.5, -2.0, 3.2]))  # recorded with this sign pattern
+    for x in (numpy.array([-1.2, 2.5, -3.1]), numpy.array([0.7, 0.6, -0.1])):
+        assert fast(x) == pytest.approx(make(numpy)(x), rel=1e-14)
+        numpy.testing.assert_allclose(grad(fast)(x), grad(make(np))(x), rtol=1e-14)
+
+
+def test_const_graph_refuses_a_traced_value_that_is_not_an_argument() -> None:
+    from plugrad.misc import const_graph
+
+    def outer(w):  # type: ignore[no-untyped-def]
+        fast = const_graph(lambda x: x * w)  # w is traced by grad, and not an argument
+        return fast(2.0)
+
+    with pytest.raises(ValueError, match="not an argument"):
+        grad(outer)(3.0)

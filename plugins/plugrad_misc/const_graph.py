@@ -7,12 +7,16 @@ around them (loops, attribute lookups, building closures). ``const_graph(f, *arg
 **kwargs)`` binds leading positional and keyword arguments first; the result takes the
 remaining positional ones.
 
-The graph is constant, as the name says. Everything that does not depend on the
-arguments is fixed at the first call: a branch taken on their values, a loop's length, a
-value read through a non-differentiable function (``argmax``, ``shape``) and any other
-input. Use it only for functions whose sequence of operations is the same for every
-argument. Replays are differentiable like any other call: each recorded operation is a
-primitive, so ``grad(fast)`` traces them as it would ``f``'s.
+The graph is constant, as the name says. Comparisons, masks and the other
+non-differentiable array functions of the arguments (``x > 0``, ``np.where(x > 0, x, 0)``,
+``x[np.argmax(x)]``, ``np.floor``) are recorded and computed anew at each replay. What
+Python itself decides from a value is fixed at the first call: a branch taken on it
+(``if x > 0:``), a loop's length, a Python number read from it (a shape, ``int(...)``).
+Use ``const_graph`` only for functions whose sequence of operations is the same for every
+argument. A traced value the function reads from elsewhere (a global traced by an
+enclosing derivative) cannot be replayed: recording raises ``ValueError``. Replays are
+differentiable like any other call: each recorded operation is a primitive, so
+``grad(fast)`` traces them as it would ``f``'s.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from plugrad import Primitive
 from plugrad.box import Box, Trace, box_type, holds_box
 from plugrad.builtins import pack
 
@@ -34,14 +39,15 @@ class _Graph:
 
     __slots__ = ("starts", "steps", "end")
 
-    def __init__(self, tape: list[tuple[Any, ...]], starts: int, end: int) -> None:
+    def __init__(self, tape: list[tuple[Any, ...]], starts: int, end: int, name: str) -> None:
         needed = [False] * len(tape)
         needed[end] = True
         for i in range(end, starts - 1, -1):  # the tape is in creation order: parents come first
             if needed[i]:
                 for _, j in tape[i][4]:
                     needed[j] = True
-        self.steps: list[tuple[int, Any, tuple[Any, ...], dict[str, Any], tuple[tuple[int, int], ...]]] = []
+        Step = tuple[int, Callable[..., Any], Callable[..., Any], tuple[Any, ...], dict[str, Any], tuple[tuple[int, int], ...]]
+        self.steps: list[Step] = []
         for i in range(starts, end + 1):
             if not needed[i]:
                 continue
@@ -49,21 +55,28 @@ class _Graph:
             template = list(args)
             for argnum, _ in links:
                 template[argnum] = None  # filled at each replay; the first call's values are not kept
-            self.steps.append((i, prim, tuple(template), kwargs, links))
+            if holds_box(template) or holds_box(kwargs):
+                raise ValueError(
+                    f"const_graph({name}): {prim.name} read a traced value that is not an argument "
+                    "(a global, a closure or an attribute traced by an enclosing derivative); a "
+                    "replay could not use it. Pass it to the function as an argument."
+                )
+            # On plain values: a primitive's own computation, or a non-differentiable
+            # function's, without the check for traced arguments a call makes.
+            direct = prim.evaluate if isinstance(prim, Primitive) else prim.fun
+            self.steps.append((i, direct, prim, tuple(template), kwargs, links))
         self.starts = starts
         self.end = end
 
     def replay(self, xs: tuple[Any, ...]) -> Any:
         values: list[Any] = [None] * (self.end + 1)
         values[: self.starts] = xs
-        # Plain arguments: each primitive's own computation, without the check for traced
-        # arguments a call makes. Traced ones (a derivative of the replay): full calls.
-        traced = holds_box(xs)
-        for i, prim, template, kwargs, links in self.steps:
+        traced = holds_box(xs)  # a derivative of the replay: full calls, which trace
+        for i, direct, prim, template, kwargs, links in self.steps:
             args = list(template)
             for argnum, j in links:
                 args[argnum] = values[j]
-            values[i] = prim(*args, **kwargs) if traced else prim.evaluate(*args, **kwargs)
+            values[i] = prim(*args, **kwargs) if traced else direct(*args, **kwargs)
         return values[self.end]
 
 
@@ -74,6 +87,7 @@ def _record(fun: Callable[..., Any], xs: tuple[Any, ...], name: str) -> tuple[An
     # paths keep only what the backward pass needs), and no rule ever reads these nodes.
     trace.sites = {}
     trace.fast_tape = None
+    trace.recording = True  # comparisons and non-differentiable functions are recorded too
     tape = trace.tape
     assert tape is not None
     boxes = []
@@ -97,7 +111,7 @@ def _record(fun: Callable[..., Any], xs: tuple[Any, ...], name: str) -> tuple[An
             f"const_graph({name}): the output does not depend on the arguments, so there "
             "is no graph to replay. Call the function itself."
         )
-    return end._value, _Graph(tape, len(xs), end._index)
+    return end._value, _Graph(tape, len(xs), end._index, name)
 
 
 def const_graph(fun: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[..., Any]:
@@ -106,14 +120,20 @@ def const_graph(fun: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[
     bound = functools.partial(fun, *args, **kwargs) if args or kwargs else fun
     name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
     graph: list[_Graph] = []  # empty until the first call has been traced
+    unreplayed = [bound]  # dropped once traced, with any arguments bound to it
 
     @functools.wraps(fun)
     def replayed(*xs: Any) -> Any:
         if graph:
             return graph[0].replay(xs)
-        value, recorded = _record(bound, xs, name)
+        try:
+            target = unreplayed[0]
+        except IndexError:  # another thread has just traced it
+            return graph[0].replay(xs)
+        value, recorded = _record(target, xs, name)
         if not graph:  # two first calls in two threads: both graphs are the same; keep one
             graph.append(recorded)
+            unreplayed.clear()
         return value
 
     return replayed

@@ -34,6 +34,12 @@ BOXED_TYPES = (
 )
 
 
+def _compare(name: str, x: Any, y: Any) -> Any:
+    from plugrad_numpy import nondiff  # only while recording: not imported for gradients
+
+    return getattr(nondiff, name)(x, y)
+
+
 class ArrayBox(Box):
     """A traced numeric value that behaves like an ndarray."""
 
@@ -71,23 +77,36 @@ class ArrayBox(Box):
     def __abs__(self) -> Any:
         return U.abs(self)
 
-    # Comparisons are not differentiable: they return plain booleans.
+    # Comparisons are not differentiable: they return plain booleans. On a trace recorded
+    # for replay (misc.const_graph) they are recorded, so a replay compares anew.
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        if self._trace.recording:
+            return _compare("equal", self, other)
         return getval(self) == getval(other)
 
     def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        if self._trace.recording:
+            return _compare("not_equal", self, other)
         return getval(self) != getval(other)
 
     def __lt__(self, other: Any) -> Any:
+        if self._trace.recording:
+            return _compare("less", self, other)
         return getval(self) < getval(other)
 
     def __le__(self, other: Any) -> Any:
+        if self._trace.recording:
+            return _compare("less_equal", self, other)
         return getval(self) <= getval(other)
 
     def __gt__(self, other: Any) -> Any:
+        if self._trace.recording:
+            return _compare("greater", self, other)
         return getval(self) > getval(other)
 
     def __ge__(self, other: Any) -> Any:
+        if self._trace.recording:
+            return _compare("greater_equal", self, other)
         return getval(self) >= getval(other)
 
     __hash__ = Box.__hash__

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import Composite, Primitive, Sample, gen, rand, scalar
-from plugrad.box import Meta, getval
+from plugrad.box import Box, Meta, getval
 from plugrad_numpy._util import broadcast_like, dtype_of, iscomplex, shape_of, unbroadcast
 
 
@@ -138,7 +138,9 @@ def _where(condition: Any, *xy: Any) -> Any:
         return np.nonzero(getval(condition))  # the one-argument form: indices, not differentiable
     if len(xy) != 2:
         raise TypeError("numpy.where takes a condition alone, or a condition, x and y")
-    return where3(_truth(getval(condition)), *xy)
+    if not (isinstance(condition, Box) and condition._trace.recording):  # (replayed: kept traced)
+        condition = getval(condition)
+    return where3(_truth(condition), *xy)
 
 
 where = Composite("numpy.where", _where)
