@@ -21,16 +21,20 @@ __all__ = ["list", "tuple", "dict", "isinstance", "type", "take", "untake", "Seq
 
 
 def _untake(x: Any, index: Any, space: Any) -> Any:
-    from plugrad.vspace import SequenceVSpace
+    from plugrad.vspace import DictVSpace, SequenceVSpace
 
     zeros = space.zeros()
     if _py.isinstance(space, SequenceVSpace):
         elems = _py.list(zeros)
         elems[index] = x
         return elems if space.kind is _py.list else (_py.tuple(elems) if space.kind is _py.tuple else space.kind(*elems))
-    items = _py.dict(zeros)
-    items[index] = x
-    return space.kind(items)
+    if _py.isinstance(space, DictVSpace):
+        items = _py.dict(zeros)
+        items[index] = x
+        return space.kind(items)
+    # An array read element by element (a rule's cotangent for a list may be an array).
+    zeros[index] = x
+    return zeros
 
 
 # operator.getitem: a C function, so reading a parameter out of a traced list costs no frame.

@@ -226,7 +226,7 @@ def sweep(
         n = len(node)
         if n == 6:  # two arguments
             prim, x, y, ans, jx, jy = node
-            if prim is _take and _Parts.accepts(y):
+            if prim is _take and _Parts.accepts(x, y):
                 _take_back(parts, jx, x, y, g)
                 continue
             if jx >= 0:
@@ -253,7 +253,7 @@ def sweep(
                 _accumulate(cts, owned, j, prev, ct)
         else:
             prim, args, kwargs, ans, links = node
-            if prim is _take and not check and _Parts.accepts(args[1]):
+            if prim is _take and not check and _Parts.accepts(args[0], args[1]):
                 _take_back(parts, links[0][1], args[0], args[1], g)
                 continue
             for argnum, j in links:
@@ -352,8 +352,13 @@ class _Parts:
         self.parts = parts
 
     @staticmethod
-    def accepts(index: Any) -> bool:
-        return type(index) is int or type(index) is str
+    def accepts(container: Any, index: Any) -> bool:
+        """Whether ``container[index]`` reads one element of a list, tuple or dict."""
+        if type(index) is not int and type(index) is not str:
+            return False
+        while isinstance(container, Box):
+            container = container._value
+        return isinstance(container, (list, tuple, dict))
 
     def add(self, index: Any, g: Any) -> None:
         prev = self.parts.get(index)

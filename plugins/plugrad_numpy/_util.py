@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad.box import Box, Meta
+from plugrad.box import Box, Meta, getval
 
 __all__ = [
     "shape_of",
@@ -32,7 +32,17 @@ def shape_of(x: Any) -> tuple[int, ...]:
         return shape
     if isinstance(x, (int, float, complex)):
         return ()
+    if isinstance(x, (list, tuple, Box)):  # may hold traced numbers (np.std([a, b]) in a derivative)
+        return np.shape(_plain(x))
     return np.shape(x)
+
+
+def _plain(x: Any) -> Any:
+    """A list or tuple with the values under its boxes, at any depth."""
+    x = getval(x)
+    if isinstance(x, (list, tuple)):
+        return [_plain(e) for e in x]
+    return x
 
 
 def dtype_of(x: Any) -> np.dtype:
@@ -40,7 +50,7 @@ def dtype_of(x: Any) -> np.dtype:
     if dtype is not None:
         return dtype
     # np.result_type reads a list or tuple as the fields of a structured dtype.
-    return np.asarray(x).dtype if isinstance(x, (list, tuple)) else np.result_type(x)
+    return np.asarray(_plain(x)).dtype if isinstance(x, (list, tuple)) else np.result_type(x)
 
 
 def iscomplex(x: Any) -> bool:
