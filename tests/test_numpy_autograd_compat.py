@@ -309,3 +309,29 @@ def test_full_and_full_like_are_differentiable_in_the_fill_value() -> None:
     # A rule written with np.full, differentiated twice (autograd's define_gradient example).
     check_grads(lambda x: np.full(x.shape, np.sum(x) ** 2) * x)(numpy.array([0.3, -1.2]))
     assert np.full_like(numpy.zeros(2, int), 2.5).dtype == numpy.int64
+
+
+def test_full_like_of_a_traced_array_and_integer_fills_have_zero_derivatives() -> None:
+    x = numpy.array([1.3, 2.7])
+    # a traced only for its shape (the advice for x.fill(value)): no derivative through it
+    numpy.testing.assert_allclose(grad(lambda x: np.sum(np.full_like(x, 0.5) * x))(x), [0.5, 0.5])
+    assert make_jvp(lambda x: np.sum(np.full_like(x, 0.5) * x))(x)(numpy.ones(2))[1] == pytest.approx(1.0)
+    # an integer array filled with a traced value is a step function of it
+    step = lambda v: np.sum(np.full_like(numpy.zeros(3, int), v) * 1.0)  # noqa: E731
+    assert grad(step)(1.5) == 0.0 and make_jvp(step)(1.5)(1.0)[1] == 0.0
+    assert grad(lambda v: np.sum(np.full(3, v, int) * 1.0))(1.5) == 0.0
+    assert grad(lambda v: np.sum(np.full((2, 3), fill_value=v)))(1.5) == 6.0  # by keyword
+
+
+@pytest.mark.parametrize("cast", [lambda x: x.astype(int), lambda x: np.asarray(x, dtype=int), lambda x: x.astype(bool), lambda x: numpy.asarray(x, dtype=int)])
+def test_casts_to_integers_or_booleans_have_zero_derivatives(cast) -> None:  # type: ignore[no-untyped-def]
+    x = numpy.array([1.3, 2.7])
+    f = lambda x: np.sum(cast(x) * 1.0 + x)  # noqa: E731
+    numpy.testing.assert_array_equal(grad(f)(x), [1.0, 1.0])
+    assert make_jvp(f)(x)(numpy.ones(2))[1] == 2.0
+
+
+def test_second_derivatives_of_reductions_of_lists_of_traced_numbers() -> None:
+    x = numpy.array([1.0, 2.0, 4.0])
+    for reduce in (np.std, np.var, np.sum, np.mean):
+        check_grads(lambda a: reduce([a[0], a[1] * a[2], a[2]]), order=2)(x)

@@ -116,6 +116,7 @@ MODULES = {
         "numpy.quantile",
     ),
     "shape": (
+        "numpy._full",
         "numpy.atleast_1d",
         "numpy.atleast_2d",
         "numpy.atleast_3d",

@@ -31,26 +31,73 @@ broadcast_to.def_samples(Sample(rand(3), (2, 3)), Sample(rand(2, 1), (2, 4)), Sa
 
 # Arrays filled with a value: a broadcast of ``fill_value``, whose cotangent is summed
 # back to its shape. The shape, or the array whose shape and dtype ``full_like`` copies,
-# carries no derivative.
-full = Primitive("numpy.full", np.full, saves=("shapes",))
-full.def_vjp(None, lambda g, ans, shape, fill_value, *a, **k: unbroadcast(g, fill_value))
-full.def_linear(1)
-full.def_samples(Sample((2, 3), scalar()), Sample((2, 3), rand(3)), Sample(4, rand(1)), Sample((2, 2), rand(2, 1), float))
+# carries no derivative; nor does the value, where the array holds integers or booleans.
+def _integral(dtype: Any) -> bool:
+    return dtype is not None and np.dtype(dtype).kind in "biu"
+
+
+def _zeros_for(x: Any) -> Any:
+    """The zero cotangent of ``x``, a Python number or an array (or its Meta)."""
+    if isinstance(x, (float, complex)):
+        return type(x)(0)
+    return np.zeros(shape_of(x), dtype_of(x))
+
+
+def _fill_cotangent(g: Any, fill_value: Any, out_dtype: Any) -> Any:
+    return _zeros_for(fill_value) if _integral(out_dtype) else unbroadcast(g, fill_value)
 
 
 def _fill_tangent(t: Any, ans: Any) -> Any:
-    """``t`` broadcast to the output, in its dtype (``full_like`` takes ``a``'s)."""
-    out = broadcast_to(t, shape_of(ans))
+    """``t`` broadcast to the output, in its dtype (zeros for integers and booleans)."""
     dtype = dtype_of(ans)
+    if _integral(dtype):
+        return np.zeros(shape_of(ans))
+    out = broadcast_to(t, shape_of(ans))
     return out if dtype_of(out) == dtype else out.astype(dtype)
 
 
+def _full_fun(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C") -> Any:
+    return np.full(shape, fill_value, dtype, order)
+
+
+# numpy._full: np.full with its arguments by position, so a fill value given by keyword
+# (np.full(shape, fill_value=x)) is still a traced argument.
+_full = Primitive("numpy._full", _full_fun, saves=("shapes",), doc="``numpy.full(shape, fill_value, dtype, order)``")
+_full.def_vjp(
+    None,
+    lambda g, ans, shape, fill_value, dtype=None, order="C": _fill_cotangent(
+        g, fill_value, dtype if dtype is not None else dtype_of(fill_value)
+    ),
+)
+_full.def_jvp(None, lambda t, ans, shape, fill_value, *a, **k: _fill_tangent(t, ans))
+_full.def_samples(
+    Sample((2, 3), scalar()), Sample((2, 3), rand(3)), Sample(4, rand(1)), Sample((2, 2), rand(2, 1), float)
+)  # (an integer dtype's zero derivative is tested in tests/test_numpy_autograd_compat.py)
+
+
+def _full_public(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", **kwargs: Any) -> Any:
+    if not isinstance(fill_value, Box):
+        return np.full(shape, fill_value, dtype, order, **kwargs)
+    return _full(shape, fill_value, dtype, order)
+
+
+full = Composite("numpy.full", _full_public)
+full.__doc__ = np.full.__doc__
+
 full_like = Primitive("numpy.full_like", np.full_like, saves=("shapes",))
-full_like.def_vjp(None, lambda g, ans, a, fill_value, *args, **k: unbroadcast(g, fill_value))
-full_like.def_jvp(None, lambda t, ans, a, fill_value, *args, **k: _fill_tangent(t, ans))
+full_like.def_vjp(
+    lambda g, ans, a, fill_value, *args, **k: _zeros_for(a),  # a gives only its shape and dtype
+    lambda g, ans, a, fill_value, dtype=None, *args, **k: _fill_cotangent(
+        g, fill_value, dtype if dtype is not None else dtype_of(a)
+    ),
+)
+full_like.def_jvp(
+    lambda t, ans, a, fill_value, *args, **k: _fill_tangent(0.0 * t, ans),
+    lambda t, ans, a, fill_value, *args, **k: _fill_tangent(t, ans),
+)
 full_like.def_samples(
     Sample(np.zeros((2, 3)), scalar()),
-    Sample(np.zeros((2, 3)), rand(3)),
+    Sample(rand(2, 3), rand(3)),
     Sample(np.ones(4), rand(1)),
     Sample(np.zeros((3, 2)), rand(3, 1), shape=(2, 3, 2)),
 )

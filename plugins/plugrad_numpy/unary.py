@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from plugrad_numpy._util import iscomplex
+from plugrad_numpy._util import dtype_of, iscomplex, shape_of
 from plugrad import NonDifferentiable, Primitive, Sample, rand, scalar
 
 Deriv = Callable[[Any, Any], Any]
@@ -185,9 +185,22 @@ def _astype(x: Any, dtype: Any, *args: Any, **kwargs: Any) -> Any:
     return (x if foreign else np.asarray(x)).astype(dtype, *args, **kwargs)
 
 
+# A cast to integers or booleans is piecewise constant: derivative zero.
+def _astype_vjp(g: Any, ans: Any, x: Any, dtype: Any, *a: Any, **k: Any) -> Any:
+    if np.dtype(dtype).kind in "biu":
+        return type(x)(0) if isinstance(x, (float, complex)) else np.zeros(shape_of(x), dtype_of(x))
+    return _cast_back(g, x)
+
+
+def _astype_jvp(t: Any, ans: Any, x: Any, dtype: Any, *a: Any, **k: Any) -> Any:
+    if ans.dtype.kind in "biu":
+        return np.zeros(shape_of(ans))
+    return astype(t, ans.dtype)
+
+
 astype = Primitive("numpy.astype", _astype, saves=("shapes",))
-astype.def_vjp(lambda g, ans, x, dtype, *a, **k: _cast_back(g, x))
-astype.def_jvp(lambda t, ans, x, dtype, *a, **k: astype(t, ans.dtype))
+astype.def_vjp(_astype_vjp)
+astype.def_jvp(_astype_jvp)
 astype.def_samples(Sample(rand(3), np.float64), Sample(rand(2, 2), np.float32).first_order(), Sample(rand(3), np.complex128))
 
 
