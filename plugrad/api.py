@@ -341,6 +341,11 @@ def tensor_jacobian_product(fun: Fun, argnum: Argnum = 0) -> Fun:
                 f"tensor_jacobian_product({_name(fun)}): the tensor's shape {v_shape} is not "
                 f"the leading part of the output's shape {out_shape}."
             )
+        if isinstance(vspace(x), (SequenceVSpace, DictVSpace)):
+            raise TypeError(
+                f"tensor_jacobian_product({_name(fun)}): a tensor of fewer axes than the output "
+                "needs one array argument; take it with respect to one argument at a time (argnum)."
+            )
         rest = out_shape[len(v_shape) :]
         # (a traced tensor reshapes with its own method: the kernel calls no pack's function)
         spread = vector.reshape(v_shape + (1,) * len(rest)) if isinstance(vector, Box) else np.reshape(vector, v_shape + (1,) * len(rest))  # type: ignore[attr-defined]

@@ -172,3 +172,9 @@ def test_namespaces_report_the_mirrored_librarys_version() -> None:
     assert plugrad.scipy.__version__ == scipy.__version__
     with pytest.raises(AttributeError):
         np.linalg.__version__  # noqa: B018 - numpy.linalg has none either
+
+
+def test_tensor_jacobian_product_of_fewer_axes_needs_one_array_argument() -> None:
+    x, y = numpy.ones((2, 3)), numpy.ones((2, 3))
+    with pytest.raises(TypeError, match="one argument at a time"):
+        tensor_jacobian_product(lambda x, y: x * y, (0, 1))(x, y, numpy.ones(2))
