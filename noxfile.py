@@ -1,5 +1,5 @@
 """Sessions: ``nox -s tests``, ``nox -s gradcheck``, ``nox -s docs``, ``nox -s typecheck``, ``nox -s bench``,
-``nox -s example``."""
+``nox -s example``, ``nox -s autograd-suite``."""
 
 from __future__ import annotations
 
@@ -43,6 +43,14 @@ def typecheck(session: nox.Session) -> None:
     """mypy over the kernel, whose annotations ship with it (``py.typed``)."""
     session.install(".[test]", "mypy>=1.11,<3")  # pytest too: the gradcheck plugin imports it
     session.run("mypy", "plugrad", *session.posargs)
+
+
+@nox.session(name="autograd-suite")
+def autograd_suite(session: nox.Session) -> None:
+    """autograd's own test suite (downloaded from PyPI) run on plugrad with only the import
+    renamed; fails on any failure but the known differences compat/autograd_suite.py lists."""
+    session.install(".[test]")
+    session.run("python", "compat/autograd_suite.py", *session.posargs)
 
 
 @nox.session
