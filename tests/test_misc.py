@@ -315,3 +315,19 @@ def test_const_graph_refuses_a_traced_value_that_is_not_an_argument() -> None:
 
     with pytest.raises(ValueError, match="not an argument"):
         grad(outer)(3.0)
+
+
+def test_const_graph_replays_floats_as_floats_and_arrays_as_arrays() -> None:
+    from plugrad.misc import const_graph
+
+    def f(x):  # type: ignore[no-untyped-def]
+        for _ in range(3):
+            x = x * 0.9 + np.sin(x) / 3.0
+        return x
+
+    fast = const_graph(f)
+    fast(0.3)
+    assert type(fast(0.4)) is float and fast(0.4) == f(0.4)
+    arrays = const_graph(f)
+    arrays(numpy.ones(2))
+    numpy.testing.assert_array_equal(arrays(numpy.arange(2.0)), f(numpy.arange(2.0)))

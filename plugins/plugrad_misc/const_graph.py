@@ -35,9 +35,13 @@ _NO_KWARGS: dict[str, Any] = {}
 
 
 class _Graph:
-    """The operations a traced call made that its output depends on, in creation order."""
+    """The operations a traced call made that its output depends on, in creation order,
+    as two Python functions of the arguments: one straight-line statement per operation,
+    calling each primitive's own computation (``plain``), or the primitive itself, which
+    traces, when an argument is traced (``traced``, a derivative of the replay). Generated
+    code, so a replay costs one call per operation and nothing around it."""
 
-    __slots__ = ("starts", "steps", "end")
+    __slots__ = ("plain", "traced", "source")
 
     def __init__(self, tape: list[tuple[Any, ...]], starts: int, end: int, name: str) -> None:
         needed = [False] * len(tape)
@@ -46,38 +50,48 @@ class _Graph:
             if needed[i]:
                 for _, j in tape[i][4]:
                     needed[j] = True
-        Step = tuple[int, Callable[..., Any], Callable[..., Any], tuple[Any, ...], dict[str, Any], tuple[tuple[int, int], ...]]
-        self.steps: list[Step] = []
+        scope: dict[str, Any] = {}  # the functions and constants the generated code names
+        params = ", ".join(f"v{i}" for i in range(starts))
+        body = []
         for i in range(starts, end + 1):
             if not needed[i]:
                 continue
-            prim, args, kwargs, _ans, links = tape[i]
-            template = list(args)
-            for argnum, _ in links:
-                template[argnum] = None  # filled at each replay; the first call's values are not kept
-            if holds_box(template) or holds_box(kwargs):
-                raise ValueError(
-                    f"const_graph({name}): {prim.name} read a traced value that is not an argument "
-                    "(a global, a closure or an attribute traced by an enclosing derivative); a "
-                    "replay could not use it. Pass it to the function as an argument."
-                )
-            # On plain values: a primitive's own computation, or a non-differentiable
-            # function's, without the check for traced arguments a call makes.
-            direct = prim.evaluate if isinstance(prim, Primitive) else prim.fun
-            self.steps.append((i, direct, prim, tuple(template), kwargs, links))
-        self.starts = starts
-        self.end = end
+            prim, args, kwargs, ans, links = tape[i]
+            linked = dict(links)  # argument number -> node read there
+            names = []
+            for k, a in enumerate(args):
+                if k in linked:
+                    names.append(f"v{linked[k]}")
+                    continue
+                if holds_box(a):
+                    raise ValueError(
+                        f"const_graph({name}): {prim.name} read a traced value that is not an "
+                        "argument (a global, a closure or an attribute traced by an enclosing "
+                        "derivative); a replay could not use it. Pass it to the function as an argument."
+                    )
+                scope[f"c{i}_{k}"] = a  # a constant of the graph
+                names.append(f"c{i}_{k}")
+            if kwargs:
+                if holds_box(kwargs):
+                    raise ValueError(f"const_graph({name}): {prim.name} read a traced keyword argument")
+                scope[f"k{i}"] = kwargs
+                names.append(f"**k{i}")
+            # On plain values: the function itself, without the check for traced arguments
+            # a call makes (where the first call computed a Python float, the primitive's
+            # evaluate, which keeps floats floats).
+            plain_float = isinstance(prim, Primitive) and type(ans) is float
+            scope[f"d{i}"] = prim.evaluate if plain_float else prim.fun
+            scope[f"p{i}"] = prim
+            body.append(f"    v{i} = {{f}}{i}({', '.join(names)})")
+        body.append(f"    return v{end}")
+        lines = [f"def plain({params}):", *(b.format(f="d") for b in body)]
+        lines += [f"def traced({params}):", *(b.format(f="p") for b in body)]
+        self.source = "\n".join(lines)
+        exec(compile(self.source, f"<const_graph of {name}>", "exec"), scope)  # noqa: S102 - our own code
+        self.plain, self.traced = scope["plain"], scope["traced"]
 
     def replay(self, xs: tuple[Any, ...]) -> Any:
-        values: list[Any] = [None] * (self.end + 1)
-        values[: self.starts] = xs
-        traced = holds_box(xs)  # a derivative of the replay: full calls, which trace
-        for i, direct, prim, template, kwargs, links in self.steps:
-            args = list(template)
-            for argnum, j in links:
-                args[argnum] = values[j]
-            values[i] = prim(*args, **kwargs) if traced else direct(*args, **kwargs)
-        return values[self.end]
+        return self.traced(*xs) if holds_box(xs) else self.plain(*xs)
 
 
 def _record(fun: Callable[..., Any], xs: tuple[Any, ...], name: str) -> tuple[Any, _Graph]:
