@@ -16,6 +16,7 @@ __all__ = [
     "broadcast_like",
     "iscomplex",
     "zeros_like_value",
+    "integral",
     "sum_fun",
     "mean_fun",
 ]
@@ -197,9 +198,17 @@ def broadcast_like(t: Any, ans: Any) -> Any:
 
 
 def zeros_like_value(x: Any) -> Any:
-    from plugrad.box import getval
+    """The zero cotangent of ``x``: a Python number for a Python number, else an array
+    of ``x``'s shape and dtype (``x`` may be traced, or an array's Meta)."""
+    x = getval(x)
+    if isinstance(x, (float, complex)):
+        return type(x)(0)
+    return np.zeros(shape_of(x), dtype_of(x))
 
-    return np.zeros(shape_of(x), dtype_of(getval(x)))
+
+def integral(dtype: Any) -> bool:
+    """Whether ``dtype`` holds integers or booleans, whose values have no derivative."""
+    return dtype is not None and np.dtype(dtype).kind in "biu"
 
 
 # np.sum and np.mean are Python functions that reach np.add.reduce through several more

@@ -17,6 +17,7 @@ from plugrad_numpy import linear as L
 from plugrad_numpy import reductions as R
 from plugrad_numpy import shape as S
 from plugrad_numpy import unary as U
+from plugrad_numpy._util import integral
 
 __all__ = ["ArrayBox", "BOXED_TYPES"]
 
@@ -276,7 +277,7 @@ class ArrayBox(Box):
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         # A cast to integers or booleans (np.int64(x), as autograd allows) has derivative
         # zero: give the plain values. Any other conversion would drop a derivative.
-        if dtype is not None and np.dtype(dtype).kind in "biu":
+        if integral(dtype):
             return np.asarray(getval(self), dtype, copy=copy)
         raise _raw_numpy_error("numpy.asarray")
 

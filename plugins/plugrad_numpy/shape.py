@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import Box, Composite, NotDifferentiableError, Primitive, Sample, rand, scalar
-from plugrad_numpy._util import dtype_of, shape_of, unbroadcast
+from plugrad_numpy._util import dtype_of, integral, shape_of, unbroadcast, zeros_like_value
 
 
 def _reshape(x: Any, shape: Any, *args: Any, **kwargs: Any) -> Any:
@@ -32,25 +32,14 @@ broadcast_to.def_samples(Sample(rand(3), (2, 3)), Sample(rand(2, 1), (2, 4)), Sa
 # Arrays filled with a value: a broadcast of ``fill_value``, whose cotangent is summed
 # back to its shape. The shape, or the array whose shape and dtype ``full_like`` copies,
 # carries no derivative; nor does the value, where the array holds integers or booleans.
-def _integral(dtype: Any) -> bool:
-    return dtype is not None and np.dtype(dtype).kind in "biu"
-
-
-def _zeros_for(x: Any) -> Any:
-    """The zero cotangent of ``x``, a Python number or an array (or its Meta)."""
-    if isinstance(x, (float, complex)):
-        return type(x)(0)
-    return np.zeros(shape_of(x), dtype_of(x))
-
-
 def _fill_cotangent(g: Any, fill_value: Any, out_dtype: Any) -> Any:
-    return _zeros_for(fill_value) if _integral(out_dtype) else unbroadcast(g, fill_value)
+    return zeros_like_value(fill_value) if integral(out_dtype) else unbroadcast(g, fill_value)
 
 
 def _fill_tangent(t: Any, ans: Any) -> Any:
     """``t`` broadcast to the output, in its dtype (zeros for integers and booleans)."""
     dtype = dtype_of(ans)
-    if _integral(dtype):
+    if integral(dtype):
         return np.zeros(shape_of(ans))
     out = broadcast_to(t, shape_of(ans))
     return out if dtype_of(out) == dtype else out.astype(dtype)
@@ -86,7 +75,7 @@ full.__doc__ = np.full.__doc__
 
 full_like = Primitive("numpy.full_like", np.full_like, saves=("shapes",))
 full_like.def_vjp(
-    lambda g, ans, a, fill_value, *args, **k: _zeros_for(a),  # a gives only its shape and dtype
+    lambda g, ans, a, fill_value, *args, **k: zeros_like_value(a),  # a gives only its shape and dtype
     lambda g, ans, a, fill_value, dtype=None, *args, **k: _fill_cotangent(
         g, fill_value, dtype if dtype is not None else dtype_of(a)
     ),

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from plugrad_numpy._util import dtype_of, iscomplex, shape_of
+from plugrad_numpy._util import integral, iscomplex, shape_of, zeros_like_value
 from plugrad import NonDifferentiable, Primitive, Sample, rand, scalar
 
 Deriv = Callable[[Any, Any], Any]
@@ -187,13 +187,11 @@ def _astype(x: Any, dtype: Any, *args: Any, **kwargs: Any) -> Any:
 
 # A cast to integers or booleans is piecewise constant: derivative zero.
 def _astype_vjp(g: Any, ans: Any, x: Any, dtype: Any, *a: Any, **k: Any) -> Any:
-    if np.dtype(dtype).kind in "biu":
-        return type(x)(0) if isinstance(x, (float, complex)) else np.zeros(shape_of(x), dtype_of(x))
-    return _cast_back(g, x)
+    return zeros_like_value(x) if integral(dtype) else _cast_back(g, x)
 
 
 def _astype_jvp(t: Any, ans: Any, x: Any, dtype: Any, *a: Any, **k: Any) -> Any:
-    if ans.dtype.kind in "biu":
+    if integral(ans.dtype):
         return np.zeros(shape_of(ans))
     return astype(t, ans.dtype)
 
