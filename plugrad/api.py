@@ -350,8 +350,9 @@ def tensor_jacobian_product(fun: Fun, argnum: Argnum = 0) -> Fun:
         # (a traced tensor reshapes with its own method: the kernel calls no pack's function)
         spread = vector.reshape(v_shape + (1,) * len(rest)) if isinstance(vector, Box) else np.reshape(vector, v_shape + (1,) * len(rest))  # type: ignore[attr-defined]
         rows = []
+        dtype = np.result_type(getval(ans))
         for idx in np.ndindex(*rest):  # one VJP per trailing output coordinate: v times its unit vector
-            unit = np.zeros(rest, np.result_type(getval(ans)))
+            unit = np.zeros(rest, dtype)
             unit[idx] = 1
             rows.append(vjp(spread * unit))
         return stack_rows(rest + np.shape(getval(x)), *rows)

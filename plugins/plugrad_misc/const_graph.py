@@ -41,7 +41,7 @@ class _Graph:
     traces, when an argument is traced (``traced``, a derivative of the replay). Generated
     code, so a replay costs one call per operation and nothing around it."""
 
-    __slots__ = ("plain", "traced", "source")
+    __slots__ = ("plain", "traced")
 
     def __init__(self, tape: list[tuple[Any, ...]], starts: int, end: int, name: str) -> None:
         needed = [False] * len(tape)
@@ -58,22 +58,16 @@ class _Graph:
                 continue
             prim, args, kwargs, ans, links = tape[i]
             linked = dict(links)  # argument number -> node read there
-            names = []
-            for k, a in enumerate(args):
-                if k in linked:
-                    names.append(f"v{linked[k]}")
-                    continue
-                if holds_box(a):
-                    raise ValueError(
-                        f"const_graph({name}): {prim.name} read a traced value that is not an "
-                        "argument (a global, a closure or an attribute traced by an enclosing "
-                        "derivative); a replay could not use it. Pass it to the function as an argument."
-                    )
-                scope[f"c{i}_{k}"] = a  # a constant of the graph
-                names.append(f"c{i}_{k}")
+            constants = {f"c{i}_{k}": a for k, a in enumerate(args) if k not in linked}
+            if holds_box(list(constants.values())) or holds_box(kwargs):
+                raise ValueError(
+                    f"const_graph({name}): {prim.name} read a traced value that is not an "
+                    "argument (a global, a closure or an attribute traced by an enclosing "
+                    "derivative); a replay could not use it. Pass it to the function as an argument."
+                )
+            scope.update(constants)
+            names = [f"v{linked[k]}" if k in linked else f"c{i}_{k}" for k in range(len(args))]
             if kwargs:
-                if holds_box(kwargs):
-                    raise ValueError(f"const_graph({name}): {prim.name} read a traced keyword argument")
                 scope[f"k{i}"] = kwargs
                 names.append(f"**k{i}")
             # On plain values: the function itself, without the check for traced arguments
@@ -86,8 +80,7 @@ class _Graph:
         body.append(f"    return v{end}")
         lines = [f"def plain({params}):", *(b.format(f="d") for b in body)]
         lines += [f"def traced({params}):", *(b.format(f="p") for b in body)]
-        self.source = "\n".join(lines)
-        exec(compile(self.source, f"<const_graph of {name}>", "exec"), scope)  # noqa: S102 - our own code
+        exec(compile("\n".join(lines), f"<const_graph of {name}>", "exec"), scope)  # noqa: S102 - our own code
         self.plain, self.traced = scope["plain"], scope["traced"]
 
     def replay(self, xs: tuple[Any, ...]) -> Any:
