@@ -28,7 +28,8 @@ other pack and function keeps working. In strict mode (``strict=True``, or
 
     PLUGRAD_DISABLE_PACK_AUTOLOAD=1  only the packs of the ``plugrad`` distribution itself,
                                      and those named in PLUGRAD_PACKS        Registry(autoload=False)
-    PLUGRAD_PACKS=a,b                only the packs named (built-in ones too) Registry(only=["a", "b"])
+    PLUGRAD_PACKS=a,b                only the packs named (built-in ones too; Registry(only=["a", "b"])
+                                     with autoload off, these besides plugrad's own)
     PLUGRAD_DISABLE_PACKS=a,b        never these (pluggy's set_blocked)      Registry(disabled=["a", "b"])
     PLUGRAD_STRICT_PACKS=1           every fault is an error                 Registry(strict=True)
 
@@ -273,7 +274,8 @@ def _warn(message: str) -> None:
 class Registry:
     """Packs, and the qualified names they define, over one pluggy ``PluginManager``.
 
-    :param only: load only the packs of these names (``PLUGRAD_PACKS``).
+    :param only: load only the packs of these names (``PLUGRAD_PACKS``); with
+        ``autoload=False``, these besides the ``plugrad`` distribution's own.
     :param disabled: never load these packs (``PLUGRAD_DISABLE_PACKS``).
     :param autoload: load third-party entry points; with ``False`` only the packs of
         the ``plugrad`` distribution and those named in ``only`` load
@@ -319,16 +321,18 @@ class Registry:
     # -- loading packs -------------------------------------------------------------
 
     @classmethod
-    def from_environment(cls, *, strict: bool = False) -> Registry:
+    def from_environment(cls, *, strict: bool | None = None) -> Registry:
         """A registry configured by the ``PLUGRAD_*`` environment variables, entry points loaded.
 
-        :param strict: strict even if ``PLUGRAD_STRICT_PACKS`` is not set (the gradient checker).
+        :param strict: ``True`` or ``False`` whatever ``PLUGRAD_STRICT_PACKS`` says; ``None``
+            (the default) as it says. The gradient checker passes ``False``: it collects
+            every fault itself and fails the run on each.
         """
         registry = cls(
             only=_env_list("PLUGRAD_PACKS"),
             disabled=_env_list("PLUGRAD_DISABLE_PACKS") or (),
             autoload=not _env_flag("PLUGRAD_DISABLE_PACK_AUTOLOAD"),
-            strict=strict or _env_flag("PLUGRAD_STRICT_PACKS"),
+            strict=_env_flag("PLUGRAD_STRICT_PACKS") if strict is None else strict,
         )
         registry.load_entry_points()
         return registry
@@ -353,17 +357,23 @@ class Registry:
             if known is not None:
                 if (known.distribution, known.version) == (dist, version):
                     continue  # one distribution seen twice on sys.path
+                if known.status == BLOCKED:
+                    continue  # the user's controls block this name, whichever distribution provides it
                 info.name = f"{ep.name} ({dist})"
                 self._fail(info, f"{known.where()} already provides a pack named {ep.name!r}; rename one entry point", None)
                 continue
             if not self._admit(info, autoload):
                 continue
-            try:
-                module = ep.load()
-            except Exception as exc:  # noqa: BLE001 - any import failure is the pack's fault
-                self._fail(info, f"importing {ep.value!r} raised {type(exc).__name__}: {exc}", exc)
-                continue
-            self._add(module, info)
+            _pack_imports.depth = getattr(_pack_imports, "depth", 0) + 1
+            try:  # no plugrad namespace may be used meanwhile, in any registry (see default_registry)
+                try:
+                    module = ep.load()
+                except (Exception, SystemExit) as exc:  # noqa: BLE001 - any import failure is the pack's fault
+                    self._fail(info, f"importing {ep.value!r} raised {type(exc).__name__}: {exc}", exc)
+                    continue
+                self._add(module, info)
+            finally:
+                _pack_imports.depth -= 1
         missing = sorted((self.only or set()) - offered - set(self.packs))
         if missing:
             self._report(
@@ -386,9 +396,10 @@ class Registry:
     def _admit(self, info: PackInfo, autoload: bool) -> bool:
         if self.pm.is_blocked(info.name):
             reason = "disabled (PLUGRAD_DISABLE_PACKS / Registry(disabled=...))"
-        elif self.only is not None and info.name not in self.only:
+        elif autoload and self.only is not None and info.name not in self.only:
             reason = f"not among the packs to load ({', '.join(sorted(self.only))}; PLUGRAD_PACKS)"
-        elif not autoload and not info.builtin and self.only is None:
+        elif not autoload and not info.builtin and (self.only is None or info.name not in self.only):
+            # With autoload off, the built-in packs load and ``only`` names the others to load too.
             reason = "autoload is off (PLUGRAD_DISABLE_PACK_AUTOLOAD); name it in PLUGRAD_PACKS to load it"
         else:
             return True
@@ -486,7 +497,7 @@ class Registry:
     def _report(self, message: str, exc: BaseException | None, consolation: str = "", error: type[PackError] = PackError) -> None:
         if self.strict:
             raise error(message) from exc
-        _warn(f"{message}. {consolation}".rstrip())
+        _warn(f"{message.rstrip('.')}. {consolation}".rstrip())
 
     def loaded_packs(self) -> list[PackInfo]:
         return [p for p in self.packs.values() if p.status == LOADED]
@@ -1019,11 +1030,20 @@ class _TypeRegistrar:
 _default: Registry | None = None
 _default_lock = threading.RLock()
 _building = False
+_pack_imports = threading.local()  # .depth: entry points being imported on this thread, by any registry
 
 
 def default_registry() -> Registry:
     """The process-wide registry, built from entry points and the environment on first use."""
     global _default, _building
+    if getattr(_pack_imports, "depth", 0):
+        # The same fault whichever registry is loading the pack (the gradient checker builds
+        # its own), so a pack that fails to load for users also fails the check.
+        raise RegistryBusy(
+            "plugrad's pack registry was used while packs were being loaded: a pack used a "
+            "plugrad namespace (plugrad.<name>) when it was imported or in plugrad_namespaces. "
+            "Import the functions it needs inside plugrad_primitives."
+        )
     registry = _default
     if registry is None:
         with _default_lock:

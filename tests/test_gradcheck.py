@@ -6,6 +6,7 @@ pack ``fake``; the default registry is used only by the test of the built-in pac
 
 from __future__ import annotations
 
+import types
 import warnings
 from typing import Any
 
@@ -15,9 +16,9 @@ import pytest
 
 from plugrad import Box, Primitive, Registry, Sample, hookimpl, rand, scalar
 from plugrad.box import getval
-from plugrad.gradcheck import CheckFailure, cases, check_primitive, plan, run
+from plugrad.gradcheck import CheckFailure, cases, check_primitive, plan, run, runner
 from plugrad.gradcheck.checks import check_jacobian, tolerance_for
-from plugrad.registry import ensure_types
+from plugrad.registry import PackWarning, default_registry, ensure_types
 
 
 @pytest.fixture(autouse=True)
@@ -267,6 +268,54 @@ def test_pack_that_fails_to_import_fails_the_run():
     assert report.summary_line() == f"{report.passed} passed, 1 failed"
 
 
+class GarbageNamespacesPack:
+    @hookimpl
+    def plugrad_namespaces(self) -> Any:
+        return 42
+
+
+def test_a_pack_fault_is_filed_under_that_pack_only():
+    # The registry's message about a broken pack quotes an example that names another
+    # pack ("a list of names such as ['fake']"); the healthy pack must still pass.
+    registry = Registry()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        registry.register_pack(FakePack(sin_like("ok", lambda g, ans, x: g * pnp.cos(x))), name="fake")
+        registry.register_pack(GarbageNamespacesPack(), name="garbage")
+    faults = runner.pack_faults(registry, [f"plugrad pack 'garbage': it returned 42, not a list such as ['fake']"])
+    assert faults["fake"] == [] and len(faults["garbage"]) == 2
+    conflict = "numpy.f is registered by 'fake' and 'garbage'"  # a fault of no single pack: filed under each
+    assert runner.pack_faults(registry, [conflict])["fake"] == [conflict]
+
+
+def test_a_pack_blocked_by_the_environment_but_asked_for_fails(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PLUGRAD_PACKS", "numpy")
+    report = run(plan(packs=["fft"]))
+    assert report.summary_line() == "0 passed, 1 failed"
+    assert "asked for, but not loaded: not among the packs to load" in report.failures()[0].message
+
+
+def test_the_checker_collects_faults_even_under_strict_packs(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PLUGRAD_STRICT_PACKS", "1")
+    registry, faults = runner.load_registry(packs=["fft"])
+    assert registry is not None and not registry.strict and registry.packs["fft"].status == "loaded"
+
+
+def test_a_pack_using_a_namespace_at_import_fails_the_check_as_it_fails_users(monkeypatch: pytest.MonkeyPatch):
+    class UsesNumpyWhenImported:
+        def load(self) -> Any:
+            return default_registry()  # what a first use of plugrad.numpy does, during the pack's import
+
+        name, value = "busy", "busy_pack"
+        dist = types.SimpleNamespace(name="busy-pack", version="1.0")
+
+    monkeypatch.setattr("plugrad._entry_points.entry_points", lambda group: [UsesNumpyWhenImported()])
+    registry = Registry()
+    with pytest.warns(PackWarning, match="'busy'.*raised RegistryBusy: plugrad's pack registry was used while packs were being loaded"):
+        registry.load_entry_points()
+    assert registry.packs["busy"].status == "failed"
+
+
 def test_asking_for_a_pack_that_is_not_installed_fails():
     report = run(plan(Registry(), packs=["nope"]))
     assert report.failed == 1 and "no installed pack is named 'nope'" in report.failures()[0].message
@@ -304,6 +353,7 @@ def test_full_jacobian_mode():
     prim.sample_sets[:] = [Sample(rand(3))]
     report = check_pack(prim, full_jacobian=True, order=1)
     assert ("fake.jac", "jacobian", "float64", 0) in failed(report)
+    assert "rerun: python -m plugrad gradcheck --primitive 'fake.jac' --seed 0 --full-jacobian" in message(report, "jacobian")
     assert "worst at output coordinate 2, input coordinate 2" in message(report, "jacobian")
 
     ok = sin_like("jac_ok", lambda g, ans, x: g * pnp.cos(x), complex=True)

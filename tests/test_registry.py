@@ -67,7 +67,7 @@ class FakeEntryPoint:
         return types.SimpleNamespace(name=self.distribution, version=self.version)
 
     def load(self) -> Any:
-        if isinstance(self.target, Exception):
+        if isinstance(self.target, BaseException):
             raise self.target
         return self.target
 
@@ -353,6 +353,8 @@ def test_only_disabled_and_autoload(entry_points: list[FakeEntryPoint]) -> None:
 
     assert statuses(autoload=False) == {"numpy": "loaded", "third": "blocked", "broken": "blocked"}
     assert statuses(autoload=False, only=["numpy", "third"]) == {"numpy": "loaded", "third": "loaded", "broken": "blocked"}
+    # With autoload off, ``only`` names third-party packs to load besides the built-in ones.
+    assert statuses(autoload=False, only=["third"]) == {"numpy": "loaded", "third": "loaded", "broken": "blocked"}
     assert statuses(only=["third"]) == {"numpy": "blocked", "third": "loaded", "broken": "blocked"}
     assert statuses(disabled=["broken"]) == {"numpy": "loaded", "third": "loaded", "broken": "blocked"}
     registry = Registry(disabled=["third"])
@@ -372,7 +374,9 @@ def test_environment_controls(entry_points: list[FakeEntryPoint], monkeypatch: p
     monkeypatch.setenv("PLUGRAD_STRICT_PACKS", "0")
     registry = Registry.from_environment()
     assert registry.only == {"third", "numpy"} and not registry.strict
-    assert Registry.from_environment(strict=True).strict  # the gradient checker's registry
+    assert Registry.from_environment(strict=True).strict
+    monkeypatch.setenv("PLUGRAD_STRICT_PACKS", "1")
+    assert not Registry.from_environment(strict=False).strict  # the gradient checker collects faults itself
     assert registry.packs["third"].status == "loaded" and registry.packs["numpy"].status == "blocked"
 
 
@@ -389,6 +393,20 @@ def test_two_distributions_offering_one_pack_name(entry_points: list[FakeEntryPo
         registry.load_entry_points()
     assert registry.packs["stats"].status == "loaded"
     assert registry.packs["stats (other-stats)"].status == "failed"
+    entry_points.append(FakeEntryPoint("numpy", Pack({}), "plugrad", "0.1.0"))
+    for blocked in (Registry(disabled=["stats"]), Registry(only=["numpy"])):  # the user's controls decide first
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            blocked.load_entry_points()
+        assert {n: p.status for n, p in blocked.packs.items()} == {"numpy": "loaded", "stats": "blocked"}
+
+
+def test_a_pack_exiting_at_import_fails_alone(entry_points: list[FakeEntryPoint]) -> None:
+    entry_points += [FakeEntryPoint("exits", SystemExit(3)), FakeEntryPoint("fine", Pack({"fine": []}))]
+    registry = Registry()
+    with pytest.warns(PackWarning, match="'exits' .*was not loaded: importing .* raised SystemExit: 3"):
+        registry.load_entry_points()
+    assert registry.packs["exits"].status == "failed" and registry.packs["fine"].status == "loaded"
 
 
 # -- re-entrance and threads --------------------------------------------------------------

@@ -207,6 +207,7 @@ class Case:
             f"  arguments: ({shapes}) -> output {out}\n"
             f"  tolerance: rtol {tol.rtol:g}, atol {tol.atol:g}, step {tol.eps:g}\n"
             f"  rerun: python -m plugrad gradcheck --primitive '{self.prim.name}' --seed {point.seed}"
+            f"{' --full-jacobian' if self.check == 'jacobian' else ''}"
         )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import re
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -28,6 +29,7 @@ from plugrad.registry import PackWarning, Registry
 __all__ = ["Outcome", "Plan", "Report", "load_registry", "pack_faults", "plan", "run", "run_case"]
 
 ANY_PACK = "*"  # where faults that name no pack are filed
+_OWN_FAULT = re.compile(r"plugrad pack '([^']+)'")  # how the registry begins a pack's own fault
 
 
 # -- loading ---------------------------------------------------------------------------
@@ -44,7 +46,9 @@ def load_registry(
         warnings.simplefilter("always", PackWarning)
         try:
             if registry is None:
-                registry = Registry.from_environment()
+                # Not strict even under PLUGRAD_STRICT_PACKS: every fault is collected here and
+                # fails the run, so one broken pack hides no other's results.
+                registry = Registry.from_environment(strict=False)
             _primitives(registry, packs)
             registry.install_types()
         except PackError as exc:  # a strict registry: the first fault stops loading
@@ -84,7 +88,11 @@ def pack_faults(registry: Registry, messages: Sequence[str] = ()) -> dict[str, l
                 f"{name} is also registered by {others} and no single one declares override=True"
             )
     for message in messages:
-        named = [p for p in registry.packs if repr(p) in message] or [ANY_PACK]
+        own = _OWN_FAULT.match(message)
+        if own and own.group(1) in registry.packs:  # the pack's own fault, whatever else it names
+            named = [own.group(1)]
+        else:  # a conflict names each pack in it
+            named = [p for p in registry.packs if repr(p) in message] or [ANY_PACK]
         for pack in named:
             found = faults.setdefault(pack, [])
             if not any(known.removeprefix("not loaded: ") in message for known in found):
@@ -139,7 +147,12 @@ def plan(
         if status.get(pack) == "missing":
             installed = ", ".join(sorted(registry.packs)) if registry else "none (the registry failed to load)"
             problems.append(f"no installed pack is named {pack!r}; installed: {installed}")
-        return [] if status.get(pack) == "blocked" else [Case("load", pack, problems=tuple(problems))]
+        if status.get(pack) == "blocked":
+            if wanted is None:
+                return []  # a full run checks the packs the environment loads
+            assert registry is not None
+            problems.append(f"asked for, but not loaded: {registry.packs[pack].error}")
+        return [Case("load", pack, problems=tuple(problems))]
 
     by_pack: dict[str, list[Primitive]] = {n: [] for n in chosen}
     if registry is not None:
