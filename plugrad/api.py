@@ -386,17 +386,14 @@ def make_ggnvp(f: Fun, g: Fun = _half_sum_of_squares, f_argnum: Argnum = 0) -> F
 
 def grad_and_aux(fun: Fun, argnum: Argnum = 0) -> Fun:
     """For ``fun`` returning ``(loss, aux)``: ``(grad of loss, aux)``."""
-    from plugrad import builtins
 
     def body(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         unary, x = _unary("grad_and_aux", fun, argnum, args, kwargs)
-        vjp, (ans, aux) = reverse.make_vjp(lambda x: builtins.tuple(unary(x)), x)
+        # a plain (loss, aux) pair: make_vjp unwraps traced values inside aux's containers too
+        vjp, (ans, aux) = reverse.make_vjp(lambda x: tuple(unary(x)), x)
         space = _scalar_space("grad_and_aux", fun, ans, "The first output must be a scalar loss.")
-        try:
-            aux_zeros = vspace(aux).zeros()
-        except NotDifferentiableError:
-            aux_zeros = None  # aux is not a vector (a string, say): no rule ever reads its cotangent
-        return vjp(builtins.tuple((space.ones(), aux_zeros))), aux
+        # aux's cotangent is None: no rule reads it, whatever aux holds (strings, ints, arrays)
+        return vjp((space.ones(), None)), aux
 
     return _wrap("grad_and_aux", fun, body)
 

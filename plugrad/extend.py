@@ -62,6 +62,8 @@ def _check(fun: Any, op: str) -> Primitive:
 
 def _check_arity(fun: Primitive, what: str, rule: Callable[..., Any], leading: tuple[str, ...]) -> None:
     """Refuse a rule that cannot take ``leading`` plus the primitive's positional arguments."""
+    if not callable(rule):
+        raise TypeError(f"{what} for {fun.name}: the rule {rule!r} is not a function.")
     try:
         params = list(inspect.signature(fun.fun).parameters.values())
         rule_sig = inspect.signature(rule)
@@ -85,6 +87,23 @@ def _check_arity(fun: Primitive, what: str, rule: Callable[..., Any], leading: t
     )
 
 
+def _check_argnums(fun: Primitive, what: str, nums: list[int]) -> None:
+    """Refuse rules for arguments ``fun`` does not have."""
+    try:
+        params = list(inspect.signature(fun.fun).parameters.values())
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return
+    n = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+    extra = [i for i in nums if not 0 <= i < n]
+    if extra:
+        raise TypeError(
+            f"{what} for {fun.name}: rules for argument(s) {extra}, but {fun.name.rpartition('.')[2]} "
+            f"takes {n} positional argument(s); give one rule per argument (None for none)."
+        )
+
+
 def _maker_rule(fun: Primitive, argnum: int, maker: Callable[..., Any]) -> Callable[..., Any]:
     _check_arity(fun, "defvjp", maker, ("ans",))
 
@@ -95,15 +114,38 @@ def _maker_rule(fun: Primitive, argnum: int, maker: Callable[..., Any]) -> Calla
     return rule
 
 
+def _zero_vjp(argnum: int) -> Callable[..., Any]:
+    def rule(g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        return vspace(args[argnum]).zeros()
+
+    return rule
+
+
+def _zero_jvp(t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+    return vspace(ans).zeros()
+
+
+def _same_jvp(fun: Primitive, argnum: int) -> Callable[..., Any]:
+    def rule(t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        full = list(args)
+        full[argnum] = t
+        return fun(*full, **kwargs)
+
+    return rule
+
+
 def defvjp(fun: Primitive, *vjpmakers: Callable[..., Any] | None, argnums: Any = None) -> None:
-    """autograd's ``defvjp``: ``vjpmaker(ans, *args, **kwargs)`` returns ``g -> cotangent``."""
+    """autograd's ``defvjp``: ``vjpmaker(ans, *args, **kwargs)`` returns ``g -> cotangent``;
+    ``None`` declares that argument's cotangent zero."""
     fun = _check(fun, "defvjp")
     nums = list(argnums) if argnums is not None else list(range(len(vjpmakers)))
     if len(nums) != len(vjpmakers):
         raise TypeError(f"defvjp({fun.name}): {len(vjpmakers)} VJP makers for argnums {nums}")
-    for i, maker in zip(nums, vjpmakers):
-        if maker is not None:
-            fun.def_vjp(_maker_rule(fun, i, maker), argnums=(i,))
+    _check_argnums(fun, "defvjp", nums)
+    # Check every maker before installing any, so a refused call changes nothing.
+    rules = [(i, _zero_vjp(i) if maker is None else _maker_rule(fun, i, maker)) for i, maker in zip(nums, vjpmakers)]
+    for i, rule in rules:
+        fun.def_vjp(rule, argnums=(i,))
 
 
 def defvjp_argnum(fun: Primitive, vjpmaker: Callable[..., Any]) -> None:
@@ -120,16 +162,25 @@ def defvjp_argnums(fun: Primitive, vjpmaker: Callable[..., Any]) -> None:
     )
 
 
-def defjvp(fun: Primitive, *jvpfuns: Callable[..., Any] | None, argnums: Any = None) -> None:
-    """autograd's ``defjvp``: ``jvp(t, ans, *args, **kwargs)`` for each argument."""
+def defjvp(fun: Primitive, *jvpfuns: Callable[..., Any] | str | None, argnums: Any = None) -> None:
+    """autograd's ``defjvp``: ``jvp(t, ans, *args, **kwargs)`` for each argument; ``None``
+    declares that argument's tangent contribution zero, ``"same"`` that ``fun`` is linear in it."""
     fun = _check(fun, "defjvp")
     nums = list(argnums) if argnums is not None else list(range(len(jvpfuns)))
     if len(nums) != len(jvpfuns):
         raise TypeError(f"defjvp({fun.name}): {len(jvpfuns)} JVP rules for argnums {nums}")
-    for i, rule in zip(nums, jvpfuns):
-        if rule is not None:
-            _check_arity(fun, "defjvp", rule, ("g", "ans"))
-            fun.def_jvp(rule, argnums=(i,))
+    _check_argnums(fun, "defjvp", nums)
+    rules: list[tuple[int, Callable[..., Any]]] = []
+    for i, rule in zip(nums, jvpfuns):  # check every rule before installing any
+        if rule is None:
+            rules.append((i, _zero_jvp))
+        elif isinstance(rule, str) and rule == "same":
+            rules.append((i, _same_jvp(fun, i)))
+        else:
+            _check_arity(fun, "defjvp", rule, ("g", "ans"))  # type: ignore[arg-type]
+            rules.append((i, rule))  # type: ignore[arg-type]
+    for i, rule in rules:
+        fun.def_jvp(rule, argnums=(i,))
 
 
 def defjvp_argnum(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:

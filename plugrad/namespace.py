@@ -86,7 +86,11 @@ def namespace_module(fullname: str) -> types.ModuleType:
         if name == "__all__":
             from plugrad.registry import default_registry
 
-            return sorted(n for n in default_registry().names(ns) if not n.startswith("_"))
+            names = {n for n in default_registry().names(ns) if not n.startswith("_")}
+            mirror = _mirror(ns)  # NumPy's own public names pass through, as autograd's star import gives them
+            if mirror is not None:
+                names |= {n for n in getattr(mirror, "__all__", ()) if not n.startswith("_") and hasattr(mirror, n)}
+            return sorted(names)
         if name == "__version__":  # the mirrored library's (``plugrad.numpy.__version__``), as autograd's
             mirror = _mirror(ns)
             if mirror is not None and hasattr(mirror, "__version__"):

@@ -237,6 +237,12 @@ class Primitive:
         """Apply to ``args`` whose highest-level boxes belong to ``trace``; record it."""
         if kwargs:
             _check_kwargs(self, kwargs)
+            if kwargs.get("out") is not None:
+                raise TraceError(
+                    f"{self.name}(..., out=...) on a traced value would write the result into an "
+                    "existing array, which tracing cannot follow: drop out= and use the returned "
+                    f"value instead (y = {self.name}(...))."
+                )
         raw = list(args)
         parents = []
         lower = False

@@ -81,6 +81,12 @@ def test_value_and_grad_and_grad_and_aux():
     g, aux = grad_and_aux(lambda x: (np.sum(x**2), "note"))(numpy.array([3.0]))
     assert aux == "note"
     numpy.testing.assert_allclose(g, [6.0])
+    # Traced values inside a container aux come back as plain values, as the loss's do.
+    g, aux = grad_and_aux(lambda x: (np.sum(x**2), {"pred": np.tanh(x), "note": "hi", "n": 3}))(numpy.array([3.0]))
+    assert type(aux["pred"]) is numpy.ndarray and aux["note"] == "hi" and aux["n"] == 3
+    numpy.testing.assert_allclose(aux["pred"], numpy.tanh([3.0]))
+    # Nested, the outer derivative still sees both outputs.
+    assert grad(lambda y: grad_and_aux(lambda x: (x * x * y, x * y))(2.0)[1])(3.0) == 2.0
 
 
 def test_jacobian_and_hessian():

@@ -370,3 +370,13 @@ def test_data_larger_than_the_clients_memory_never_reaches_it(client: Any) -> No
     assert result["bytes"] > 2 * headroom
     assert result["control"] == "MemoryError"  # the client could not hold the data...
     assert numpy.isfinite(result["value"]) and len(result["grad"]) == 10  # ...and did not need to
+
+
+def test_a_traced_exponent_stays_lazy() -> None:
+    Xn = numpy.abs(data()[0]) + 0.1
+    X = da.from_array(Xn, chunks=(ROWS, D))
+    f = lambda p, X: numpy.mean(X**p)  # noqa: E731
+    with dask.config.set(scheduler=forbid):
+        value, grad = value_and_grad(f)(1.5, X)
+    expected = value_and_grad(f)(1.5, Xn)
+    numpy.testing.assert_allclose(grad.compute(scheduler="sync"), expected[1])

@@ -173,3 +173,53 @@ def test_jacobian_of_containers_says_what_to_do():
         jacobian(lambda p: p[0] * p[1])([numpy.ones(3), numpy.ones(3)])
     with pytest.raises(TypeError, match=r"needs an array or scalar output, not a tuple.*np.stack"):
         jacobian(lambda a: (a, 2 * a))(numpy.ones(2))
+
+
+def test_out_argument_on_a_traced_value_is_refused_before_writing():
+    from plugrad import make_jvp
+
+    buffer = numpy.zeros(3)
+    for differentiate in (grad, lambda f: lambda x: make_jvp(f)(x)(numpy.ones(3))):
+        with pytest.raises(TraceError, match=r"numpy.sin\(\.\.\., out=\.\.\.\).*drop out="):
+            differentiate(lambda x: np.sum(np.sin(x, out=buffer)))(numpy.ones(3))
+        assert not buffer.any()
+    with pytest.raises(TraceError, match=r"drop out= and use the returned value \(y = np.sin\(x\)\)"):
+        grad(lambda x: np.sum(numpy.sin(x, out=numpy.zeros(3))))(numpy.ones(3))
+    assert np.sin(numpy.ones(2), out=buffer[:2]) is not None and buffer[0] == numpy.sin(1.0)  # untraced: NumPy's
+
+
+def test_defvjp_and_defjvp_refuse_bad_rules_and_change_nothing():
+    from plugrad import make_jvp
+    from plugrad.extend import defjvp
+
+    @primitive
+    def two(x, y):
+        return x * y
+
+    with pytest.raises(TypeError, match="the rule 3 is not a function"):
+        defvjp(two, 3)
+    with pytest.raises(TypeError, match=r"rules for argument\(s\) \[2\], but two takes 2"):
+        defvjp(two, lambda ans, x, y: lambda g: g * y, None, None)
+    with pytest.raises(TypeError, match=r"cannot be called as \(ans, x, y\)"):
+        defvjp(two, lambda ans, x, y: lambda g: g * y, lambda g: g)  # the second is refused ...
+    with pytest.raises(NotDifferentiableError):
+        grad(two)(2.0, 3.0)  # ... and the first was not installed either
+    with pytest.raises(TypeError, match=r"cannot be called as \(g, ans, x, y\)"):
+        defjvp(two, lambda g, ans, x, y: g * y, lambda g: g)
+    with pytest.raises(NotDifferentiableError):
+        make_jvp(two)(2.0, 3.0)(1.0)
+
+
+def test_defvjp_none_is_zero_and_defjvp_same_is_linear_as_in_autograd():
+    from plugrad import make_jvp
+    from plugrad.extend import defjvp
+
+    @primitive
+    def scale(x, w):
+        return x * 3.0
+
+    defvjp(scale, lambda ans, x, w: lambda g: 3.0 * g, None)
+    defjvp(scale, "same", None)
+    assert grad(lambda x, w: np.sum(scale(x, w)), (0, 1))(numpy.ones(2), 5.0)[1] == 0.0
+    numpy.testing.assert_array_equal(make_jvp(scale, 0)(numpy.ones(2), 5.0)(numpy.ones(2))[1], [3.0, 3.0])
+    numpy.testing.assert_array_equal(make_jvp(scale, 1)(numpy.ones(2), 5.0)(1.0)[1], [0.0, 0.0])

@@ -103,3 +103,11 @@ def test_importing_a_namespace_while_the_registry_is_built(monkeypatch: pytest.M
     monkeypatch.setattr(registry_module, "default_registry", busy)
     with pytest.raises(ModuleNotFoundError, match="cannot import plugrad.nstest_early: plugrad's pack registry was used"):
         importlib.import_module("plugrad.nstest_early")
+
+
+def test_star_import_gives_numpys_names_too() -> None:
+    names: dict[str, Any] = {}
+    exec("from plugrad.numpy import *", names)
+    assert names["pi"] == np.pi and names["newaxis"] is None and names["float64"] is np.float64
+    assert names["arange"](3.0).tolist() == [0.0, 1.0, 2.0]
+    assert isinstance(names["sin"], Primitive)  # plugrad's own where it has one

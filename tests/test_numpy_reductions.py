@@ -306,3 +306,39 @@ def test_gradient_of_a_mean_is_one_over_its_size_in_the_arguments_dtype(shape, d
     numpy.testing.assert_array_equal(g, numpy.full(shape, 1 / x.size, dtype))
     h = elementwise_grad(lambda x: grad(np.mean)(x) * x)(x)  # the rule traced, one level up
     numpy.testing.assert_allclose(h, numpy.full(shape, 1 / x.size), rtol=1e-6)
+
+
+def test_sum_and_mean_with_where_differentiate_the_selected_elements_only() -> None:
+    x = numpy.arange(1.0, 9.0).reshape(2, 4)
+    mask = numpy.array([[True, False, True, False], [True, True, False, False]])
+    numpy.testing.assert_array_equal(grad(lambda x: np.sum(x, where=mask))(x), mask)
+    numpy.testing.assert_array_equal(grad(lambda x: x.sum(where=mask))(x), mask)
+    numpy.testing.assert_allclose(grad(lambda x: np.sum(np.mean(x, axis=1, where=mask)))(x), mask / 2)
+    numpy.testing.assert_allclose(grad(lambda x: x.mean(where=mask))(x), mask / 4)
+    g32 = grad(lambda x: np.mean(x, where=mask))(x.astype(numpy.float32))
+    assert g32.dtype == numpy.float32
+    check_grads(lambda x: np.mean(x**2, axis=1, where=mask), modes=("fwd", "rev"), order=2)(x)
+
+
+LIST_CONSTANTS = {
+    "interp": (lambda x, c: np.interp(x, c, [1.0, 3.0, 2.0]), [0.0, 1.0, 2.0]),
+    "polyval": (lambda x, c: np.polyval(c, x), [1.0, -2.0, 0.5]),
+    "trapezoid": (lambda x, c: np.trapezoid(c, x), [1.0, 3.0, 2.0]),
+    "cov": (lambda x, c: np.sum(np.cov(x, c)), [0.7, -0.2, 0.4]),
+    "corrcoef": (lambda x, c: np.sum(np.corrcoef(x, c)), [0.7, -0.2, 0.4]),
+    "diff": (lambda x, c: np.sum(np.diff(x, prepend=c) ** 2), [0.1]),
+    "power": (lambda x, c: np.sum(np.power(x, c)), [1.0, 2.0, 3.0]),
+    "float_power": (lambda x, c: np.sum(np.float_power(x, c)), [1.0, 2.0, 3.0]),
+    "arctan2": (lambda x, c: np.sum(np.arctan2(c, x)), [1.0, 2.0, 3.0]),
+}
+
+
+@pytest.mark.parametrize("name", LIST_CONSTANTS)
+def test_constants_written_as_lists_differentiate_as_arrays(name: str) -> None:
+    f, constant = LIST_CONSTANTS[name]
+    x = numpy.array([0.3, 0.9, 1.6])
+    as_list = lambda x: np.sum(f(x, constant))  # noqa: E731
+    as_array = lambda x: np.sum(f(x, numpy.array(constant)))  # noqa: E731
+    numpy.testing.assert_allclose(grad(as_list)(x), grad(as_array)(x))
+    jvp = plugrad.make_jvp
+    numpy.testing.assert_allclose(jvp(as_list)(x)(numpy.ones(3))[1], jvp(as_array)(x)(numpy.ones(3))[1])

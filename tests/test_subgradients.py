@@ -52,3 +52,18 @@ def test_the_where_nan_trap_and_its_safe_pattern():
     assert numpy.isnan(trap[0])  # 0 * (derivative of sqrt at -1) is 0 * nan
     safe = elementwise_grad(lambda x: np.where(x > 0, np.sqrt(np.where(x > 0, x, 1.0)), 0.0))(x)
     numpy.testing.assert_array_equal(safe, [0.0, 0.25])
+
+
+@pytest.mark.parametrize(
+    "f, x",
+    [(np.log, 0.0), (np.log2, 0.0), (np.log10, 0.0), (np.log1p, -1.0), (np.sqrt, 0.0), (np.arctanh, 1.0)],
+)
+def test_a_python_float_at_a_pole_gives_what_a_float64_gives(f, x):
+    # Traced Python floats stay floats, where 1 / 0.0 raises; the derivative is still NumPy's inf.
+    assert grad(f)(x) == grad(f)(numpy.float64(x)) == numpy.inf
+    assert make_jvp(f)(x)(1.0)[1] == numpy.inf
+
+
+def test_arctan2_and_hypot_at_the_origin_are_nan_for_floats_too():
+    for f in (np.arctan2, np.hypot):
+        assert numpy.isnan(grad(f)(0.0, 0.0)) and numpy.isnan(grad(f)(numpy.float64(0.0), numpy.float64(0.0)))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from plugrad.box import Box, Meta, getval
+from plugrad.box import Box, Meta, getval, holds_box
 
 __all__ = [
     "shape_of",
@@ -17,6 +18,9 @@ __all__ = [
     "iscomplex",
     "zeros_like_value",
     "integral",
+    "array_likes",
+    "lists_as_arrays",
+    "poles_as_numpy",
     "sum_fun",
     "mean_fun",
 ]
@@ -204,6 +208,49 @@ def zeros_like_value(x: Any) -> Any:
     if isinstance(x, (float, complex)):
         return type(x)(0)
     return np.zeros(shape_of(x), dtype_of(x))
+
+
+def _array_like(v: Any) -> Any:
+    if (type(v) is list or type(v) is tuple) and not holds_box(v):
+        return np.asarray(v)
+    return v
+
+
+def array_likes(rule: Callable[..., Any]) -> Callable[..., Any]:
+    """``rule`` (or a partial derivative) with each constant list or tuple among its
+    arguments made an array, as NumPy makes it: ``np.interp(x, [0, 1, 2], [1, 3, 2])``
+    must differentiate as it does with arrays, and a rule's arithmetic and indexing
+    need arrays. For rules whose arguments are all array-like, not shapes or axes."""
+
+    @functools.wraps(rule)
+    def on_arrays(*args: Any, **kwargs: Any) -> Any:
+        return rule(*[_array_like(a) for a in args], **{k: _array_like(v) for k, v in kwargs.items()})
+
+    return on_arrays
+
+
+def lists_as_arrays(prim: Any) -> Any:
+    """Wrap every VJP and JVP rule of ``prim`` with :func:`array_likes`; returns ``prim``."""
+    prim.def_vjp(*[None if r is None else array_likes(r) for r in prim.vjps])
+    prim.def_jvp(*[None if r is None else array_likes(r) for r in prim.jvps])
+    return prim
+
+
+def poles_as_numpy(factor: Callable[..., Any]) -> Callable[..., Any]:
+    """``factor``, a rule's derivative computed from the values (``1 / x`` for ``log``), made
+    to give NumPy's inf or nan at a pole where the values are Python floats, on which
+    ``1 / 0.0`` raises ZeroDivisionError. A float64 gives inf there, and so does autograd
+    (its arithmetic is NumPy's); traced floats stay floats in plugrad, so this retries the
+    division on float64 only when it fails."""
+
+    @functools.wraps(factor)
+    def at(*values: Any) -> Any:
+        try:
+            return factor(*values)
+        except ZeroDivisionError:
+            return factor(*[np.float64(v) if type(v) is float else v for v in values])
+
+    return at
 
 
 def integral(dtype: Any) -> bool:

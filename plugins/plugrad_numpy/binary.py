@@ -16,7 +16,7 @@ import numpy as np
 
 from plugrad import NonDifferentiable, Primitive, Sample, rand, scalar
 from plugrad.box import Box, Meta, getval
-from plugrad_numpy._util import _add_reduce, _unbroadcast_array, broadcast_like, unbroadcast
+from plugrad_numpy._util import _add_reduce, _unbroadcast_array, array_likes, broadcast_like, poles_as_numpy, unbroadcast
 from plugrad_numpy.unary import exp, exp2, log, sign, where_nonzero
 
 Partial = Callable[[Any, Any, Any], Any]
@@ -184,6 +184,8 @@ def _power_dx(ans: Any, x: Any, y: Any) -> Any:
     # y * x**(y - 1), with exponent 0 where y == 0 so that 0 * inf never appears at x == 0.
     if isinstance(y, Box):  # a traced exponent: the product, differentiable in y too
         return y * power(x, y - 1 + (getval(y) == 0))
+    if type(y) is list or type(y) is tuple:  # exponents written as a list: NumPy's array
+        y = np.asarray(y)
     return power_term(x, (y, y - 1))  # a constant one: a single operation at every order
 
 
@@ -191,6 +193,11 @@ def _power_term(x: Any, ce: tuple[Any, Any]) -> Any:
     c, e = ce
     # Exponent 0 where c == 0: the term is 0 there, and x**e may be infinite.
     safe = (0 if c == 0 else e) if isinstance(c, (int, float)) else np.where(np.equal(c, 0), 0, e)
+    if type(x) is float and type(safe) in _REAL_NUMBERS and (x > 0.0 or float(safe).is_integer()):
+        try:  # a Python float stays a float (NumPy's power would return a float64)
+            return c * x**safe
+        except (OverflowError, ZeroDivisionError):  # where NumPy gives inf
+            pass
     return c * np.power(x, safe)
 
 
@@ -236,7 +243,7 @@ power = binary(
 float_power = binary(
     "float_power",
     np.float_power,
-    lambda ans, x, y: y * float_power(x, y - 1),
+    array_likes(lambda ans, x, y: y * float_power(x, y - 1)),
     lambda ans, x, y: ans * log(where_nonzero(x)),
     complex=True,
     low=0.5,
@@ -258,13 +265,15 @@ fmin = binary("fmin", np.fmin, _balanced, lambda ans, x, y: _balanced(ans, y, x)
 arctan2 = binary(
     "arctan2",
     np.arctan2,
-    lambda ans, x, y: y / (x * x + y * y),
-    lambda ans, x, y: -x / (x * x + y * y),
+    array_likes(poles_as_numpy(lambda ans, x, y: y / (x * x + y * y))),
+    array_likes(poles_as_numpy(lambda ans, x, y: -x / (x * x + y * y))),
     saves=("args",),
     low=0.2,
     high=1.0,
 )
-hypot = binary("hypot", np.hypot, lambda ans, x, y: x / ans, lambda ans, x, y: y / ans, low=0.2, high=1.0)
+hypot = binary(
+    "hypot", np.hypot, poles_as_numpy(lambda ans, x, y: x / ans), poles_as_numpy(lambda ans, x, y: y / ans), low=0.2, high=1.0
+)
 logaddexp = binary(
     "logaddexp",
     np.logaddexp,

@@ -206,15 +206,15 @@ class ArrayBox(Box):
     def squeeze(self, axis: Any = None) -> Any:
         return S.squeeze(self, axis)
 
-    def sum(self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False) -> Any:
-        if axis is None and dtype is None and not keepdims:
+    def sum(self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False, **kwargs: Any) -> Any:
+        if axis is None and dtype is None and not keepdims and not kwargs:
             return R.sum(self)  # one argument: the primitive's fast path
-        return R.sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
+        return R.sum(self, axis=axis, dtype=dtype, keepdims=keepdims, **kwargs)  # initial=, where=
 
-    def mean(self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False) -> Any:
-        if axis is None and dtype is None and not keepdims:
+    def mean(self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False, **kwargs: Any) -> Any:
+        if axis is None and dtype is None and not keepdims and not kwargs:
             return R.mean(self)
-        return R.mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
+        return R.mean(self, axis=axis, dtype=dtype, keepdims=keepdims, **kwargs)  # where=
 
     def dot(self, other: Any) -> Any:
         return L.dot(self, other)
@@ -256,7 +256,7 @@ class ArrayBox(Box):
         if "out" in kwargs:
             raise TraceError(
                 f"{name}(..., out=...) writes its result into an existing array, which a traced "
-                "value cannot do: drop out= and use the returned value (y = np.{name}(x))."
+                f"value cannot do: drop out= and use the returned value (y = np.{name}(x))."
             )
         if method == "__call__":
             entry = _lookup("numpy", name) or _lookup("scipy.special", name)

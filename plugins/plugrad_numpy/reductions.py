@@ -244,22 +244,36 @@ def _nan_samples(*, low: float = -1.0, high: float = 1.0, reductions: bool = Tru
 # -- sums and means ------------------------------------------------------------------
 
 def _sum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, **kw: Any) -> Any:
+    where = kw.get("where", True)
+    if where is not True:  # only the elements selected reach the sum
+        return expand_to(g, x, axis, keepdims) * _selected(where, x)
     return expand_to(g, x, axis, keepdims)
 
 
 def _mean_vjp(g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, **kw: Any) -> Any:
+    where = kw.get("where", True)
+    if where is not True:  # each element selected counts 1 / (the number selected in its slice)
+        mask = np.broadcast_to(where, shape_of(x))
+        weights = mask / np.sum(mask, axis=axis, keepdims=True)  # nan in a slice with none selected, as the mean is
+        return expand_to(g, x, axis, keepdims) * _const(weights, x)
     return expand_to(g / count(x, axis), x, axis, keepdims)
+
+
+def _selected(where: Any, x: Any) -> Any:
+    """``where=`` of a reduction over ``x``, as 1.0 and 0.0 of ``x``'s real precision."""
+    return _const(np.broadcast_to(where, shape_of(x)), x)
 
 
 sum = Primitive("numpy.sum", sum_fun, complex=True, saves=("shapes",))
 sum.def_vjp(_sum_vjp)
 sum.def_linear()
-sum.def_samples(*axis_samples())
+_MASK = np.array([[True, False, True, True], [False, False, True, False], [True, True, True, True]])
+sum.def_samples(*axis_samples(), Sample(rand(3, 4), where=_MASK), Sample(rand(3, 4), axis=0, where=_MASK[0]))
 
 mean = Primitive("numpy.mean", mean_fun, complex=True, saves=("shapes",))
 mean.def_vjp(_mean_vjp)
 mean.def_linear()
-mean.def_samples(*axis_samples())
+mean.def_samples(*axis_samples(), Sample(rand(3, 4), axis=1, where=_MASK), Sample(rand(3, 4), where=_MASK[:, :1]))
 
 
 # -- running sums ----------------------------------------------------------------------

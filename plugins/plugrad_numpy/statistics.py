@@ -17,7 +17,7 @@ import numpy as np
 
 from plugrad import NotDifferentiableError, Primitive, Sample, gen, rand, scalar
 from plugrad.box import getval
-from plugrad_numpy._util import dtype_of, match_dtype, shape_of, unbroadcast
+from plugrad_numpy._util import dtype_of, lists_as_arrays, match_dtype, shape_of, unbroadcast
 from plugrad_numpy.indexing import getitem, untake
 from plugrad_numpy.linear import matmul
 from plugrad_numpy.reductions import index_along, mean, slice_along, sum
@@ -68,6 +68,7 @@ def _diff_jvp(
 
 diff = Primitive("numpy.diff", np.diff, complex=True, saves=("shapes",))
 diff.def_vjp(_diff_vjp).def_jvp(_diff_jvp)
+lists_as_arrays(diff)  # constants written as lists, as NumPy allows
 diff.def_samples(
     Sample(rand(5)),
     Sample(rand(5), 2),
@@ -151,6 +152,7 @@ def _trapezoid_jvp_x(t: Any, ans: Any, y: Any, x: Any, dx: Any = 1.0, axis: int 
 trapezoid = Primitive("numpy.trapezoid", np.trapezoid, complex=True, saves=("args",))
 trapezoid.def_vjp(_trapezoid_vjp_y, _trapezoid_vjp_x)
 trapezoid.def_jvp(lambda t, ans, y, x=None, dx=1.0, axis=-1: trapezoid(t, x, dx, axis), _trapezoid_jvp_x)
+lists_as_arrays(trapezoid)  # constants written as lists, as NumPy allows
 trapezoid.def_samples(
     Sample(rand(5)),
     Sample(rand(5), dx=0.3),
@@ -227,6 +229,7 @@ _XP = (-1.0, -0.4, 0.1, 0.5, 1.2)
 interp = Primitive("numpy.interp", np.interp, saves=("args",))
 interp.def_vjp(*(partial(_interp_vjp, i) for i in range(3)))
 interp.def_jvp(*(partial(_interp_jvp, i) for i in range(3)))
+lists_as_arrays(interp)  # constants written as lists, as NumPy allows
 interp.def_samples(
     Sample(rand(4, low=-0.9, high=1.1), _points(*_XP), rand(5)),
     Sample(scalar(-0.3, 0.0), _points(*_XP), rand(5)),
@@ -264,6 +267,7 @@ polyval.def_jvp(
     lambda t, ans, p, x: match_dtype(polyval(t, x), ans),
     lambda t, ans, p, x: match_dtype(t * _polyval_slope(p, x), ans),
 )
+lists_as_arrays(polyval)
 polyval.def_samples(
     Sample(rand(3), scalar()),
     Sample(rand(4), rand(5)),
@@ -463,6 +467,7 @@ def _cov_samples() -> list[Sample]:
 cov = Primitive("numpy.cov", np.cov, complex=True, saves=("args",))
 cov.def_vjp(partial(_cov_vjp, 0), partial(_cov_vjp, 1))
 cov.def_jvp(partial(_cov_jvp, 0), partial(_cov_jvp, 1))
+lists_as_arrays(cov)  # constants written as lists, as NumPy allows
 cov.def_samples(
     *_cov_samples(),
     Sample(rand(2, 5), fweights=np.array([1, 2, 1, 3, 1])),
@@ -510,6 +515,7 @@ def _corrcoef_vjp(
 corrcoef = Primitive("numpy.corrcoef", np.corrcoef, complex=True, saves=("args",))
 corrcoef.def_vjp(partial(_corrcoef_vjp, 0), partial(_corrcoef_vjp, 1))
 corrcoef.def_jvp(partial(_corrcoef_jvp, 0), partial(_corrcoef_jvp, 1))
+lists_as_arrays(corrcoef)  # constants written as lists, as NumPy allows
 corrcoef.def_samples(*_cov_samples()[:5])
 
 

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from plugrad_numpy._util import integral, iscomplex, shape_of, zeros_like_value
+from plugrad_numpy._util import integral, iscomplex, poles_as_numpy, shape_of, zeros_like_value
 from plugrad import NonDifferentiable, Primitive, Sample, rand, scalar
 
 Deriv = Callable[[Any, Any], Any]
@@ -108,11 +108,11 @@ real_if_close.def_samples(*samples(), Sample(rand(3), tol=1000))
 exp = elementwise("exp", np.exp, lambda ans, x: ans, saves=("ans",), on_float=math.exp)
 exp2 = elementwise("exp2", np.exp2, lambda ans, x: ans * math.log(2.0), saves=("ans",))
 expm1 = elementwise("expm1", np.expm1, lambda ans, x: ans + 1, saves=("ans",), on_float=math.expm1)
-log = elementwise("log", np.log, lambda ans, x: 1 / x, low=0.2, high=2.0, on_float=math.log)
-log2 = elementwise("log2", np.log2, lambda ans, x: 1 / (x * math.log(2.0)), low=0.2, high=2.0, on_float=math.log2)
-log10 = elementwise("log10", np.log10, lambda ans, x: 1 / (x * math.log(10.0)), low=0.2, high=2.0, on_float=math.log10)
-log1p = elementwise("log1p", np.log1p, lambda ans, x: 1 / (x + 1), low=-0.5, high=2.0, on_float=math.log1p)
-sqrt = elementwise("sqrt", np.sqrt, lambda ans, x: 0.5 / ans, low=0.2, high=2.0, saves=("ans",), on_float=math.sqrt)
+log = elementwise("log", np.log, poles_as_numpy(lambda ans, x: 1 / x), low=0.2, high=2.0, on_float=math.log)
+log2 = elementwise("log2", np.log2, poles_as_numpy(lambda ans, x: 1 / (x * math.log(2.0))), low=0.2, high=2.0, on_float=math.log2)
+log10 = elementwise("log10", np.log10, poles_as_numpy(lambda ans, x: 1 / (x * math.log(10.0))), low=0.2, high=2.0, on_float=math.log10)
+log1p = elementwise("log1p", np.log1p, poles_as_numpy(lambda ans, x: 1 / (x + 1)), low=-0.5, high=2.0, on_float=math.log1p)
+sqrt = elementwise("sqrt", np.sqrt, poles_as_numpy(lambda ans, x: 0.5 / ans), low=0.2, high=2.0, saves=("ans",), on_float=math.sqrt)
 square = elementwise("square", np.square, lambda ans, x: 2 * x)
 reciprocal = elementwise(
     "reciprocal", np.reciprocal, lambda ans, x: -(ans * ans), low=0.5, high=2.0, saves=("ans",)
@@ -129,7 +129,7 @@ tanh = elementwise("tanh", np.tanh, lambda ans, x: 1 - ans * ans, saves=("ans",)
 tanh.def_vjp(lambda g, ans, x: (1 - ans * ans) * g)  # the usual activation: one call fewer per use
 arcsinh = elementwise("arcsinh", np.arcsinh, lambda ans, x: 1 / sqrt(x * x + 1))
 arccosh = elementwise("arccosh", np.arccosh, lambda ans, x: 1 / sqrt(x * x - 1), low=1.2, high=3.0)
-arctanh = elementwise("arctanh", np.arctanh, lambda ans, x: 1 / (1 - x * x), low=-0.8, high=0.8)
+arctanh = elementwise("arctanh", np.arctanh, poles_as_numpy(lambda ans, x: 1 / (1 - x * x)), low=-0.8, high=0.8)
 sinc = elementwise(
     "sinc",
     np.sinc,
@@ -168,7 +168,11 @@ fabs.def_samples(*samples(0.1, 1.0), Sample(rand(4, low=-1.0, high=-0.1)))
 
 
 def _where_nonzero(x: Any) -> Any:
-    return np.where(x == 0, 1.0, x) if isinstance(x, np.ndarray) else (x if x != 0 else 1.0)
+    # Numbers take the scalar branch; arrays of any kind (NumPy, or a Dask array, whose
+    # truth value is undefined) go through np.where, which stays lazy for Dask.
+    if np.isscalar(x):
+        return x if x != 0 else 1.0
+    return np.where(np.equal(x, 0), 1.0, x)  # (np.equal: x may be a list)
 
 
 where_nonzero = Primitive("numpy._where_nonzero", _where_nonzero, saves=("args",))
