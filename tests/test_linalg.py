@@ -282,3 +282,13 @@ def test_importing_the_pack_defines_hooks_only() -> None:
         "print(sorted(m for m in sys.modules if m.startswith(('plugrad_linalg.', 'plugrad_numpy'))))"
     ).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_functions_of_eigenvalues_alone_are_finite_at_repeated_eigenvalues() -> None:
+    # The eigenvectors' term is left out when they are not used (inf * 0 would be NaN).
+    eye = numpy.eye(3)
+    numpy.testing.assert_allclose(grad(lambda a: np.sum(np.linalg.eigh(a)[0]))(eye), eye)
+    numpy.testing.assert_allclose(grad(lambda a: np.sum(np.real(np.linalg.eig(a)[0])))(eye), eye)
+    a = numpy.diag([1.0, 2.0, 3.0]) + 0.1  # distinct: the full rule still applies
+    check_grads(lambda a: np.linalg.eigh(a)[1][0], modes=("rev",), order=1)(a @ a.T)

@@ -198,3 +198,15 @@ def test_importing_plugrad_and_the_pack_does_not_import_scipy() -> None:
     lines = [line for line in result.stderr.splitlines() if line.startswith("import time:")]
     imported = [line.rpartition("|")[2].strip() for line in lines]
     assert not [m for m in imported if m == "scipy" or m.startswith("scipy.")]
+
+
+def test_scaled_bessel_functions_at_complex_arguments_match_finite_differences() -> None:
+    # ive, jve and yve scale by exp(-|Re z|) or exp(-|Im z|), not holomorphic: their own rules.
+    z = numpy.array([1.3 + 0.4j, 0.7 - 0.9j])
+    for f in (sp.ive, sp.jve, sp.yve):
+        check_grads(lambda z: f(1.5, z), modes=("fwd", "rev"), order=1)(z)
+
+
+def test_digamma_at_a_complex_argument_says_why_it_has_no_derivative() -> None:
+    with pytest.raises(NotDifferentiableError, match=r"scipy.special.digamma \(psi\) is not differentiable at complex"):
+        grad(lambda z: np.real(sp.digamma(z)))(1.0 + 0.5j)

@@ -18,7 +18,8 @@ transposed one, with ``solve_sylvester``.
 Where the derivative does not exist: ``logm`` and ``sqrtm`` are the principal branches,
 smooth where ``a`` has no eigenvalue on the closed negative real axis (a real ``a`` with
 a negative eigenvalue has a complex logarithm and square root: SciPy returns complex
-output, whose derivative with respect to the real input plugrad does not give);
+output, and the gradient of ``logm`` with respect to such a real input is real, the
+derivative along real perturbations);
 ``sqrtm`` also needs ``x`` and ``-x`` to share no eigenvalue, which holds there.
 ``expm`` is differentiable everywhere. SciPy computes ``logm`` of float32 input in
 complex128 (with a warning that it may be inaccurate), so only float64 and complex128
@@ -36,7 +37,7 @@ from plugrad import Composite, Primitive, Sample, gen, rand
 from plugrad.box import Box, getval
 from plugrad_linalg._samples import general, hermitian
 from plugrad_linalg._util import T
-from plugrad_numpy._util import dtype_of, shape_of
+from plugrad_numpy._util import dtype_of, match_dtype, shape_of
 from plugrad_numpy.joining import concatenate
 from plugrad_numpy._util import iscomplex
 from plugrad_numpy.unary import imag, real
@@ -64,7 +65,16 @@ expm.def_samples(
 )
 
 logm = Primitive("scipy.linalg.logm", sl.logm, complex=True, dtypes=("float64",), saves=("args",))
-logm.def_vjp(lambda g, ans, a, *options, **kwargs: _frechet(logm, T(a), g))
+def _logm_vjp(g: Any, ans: Any, a: Any, *options: Any, **kwargs: Any) -> Any:
+    ct = _frechet(logm, T(a), g)
+    if iscomplex(a):
+        return ct
+    # A real a whose logarithm is complex (a negative eigenvalue): the derivative along
+    # real perturbations, in a's dtype (SciPy computes float32 input in complex128).
+    return match_dtype(real(ct) if iscomplex(ct) else ct, getval(a))
+
+
+logm.def_vjp(_logm_vjp)
 logm.def_jvp(lambda t, ans, a, *options, **kwargs: _frechet(logm, a, t))
 # SciPy 1.17 takes about 0.1 s per logm, whatever the size: the second order (the same
 # rule, applied to blocks of blocks) is checked on the first sample only.

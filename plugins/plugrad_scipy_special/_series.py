@@ -212,8 +212,11 @@ def zeta_ds(n: int, s: Any, q: Any) -> Any:
     """``d^n/ds^n`` of the Hurwitz zeta function ``zeta(s, q) = sum_k (k + q)^-s``, by
     Euler-Maclaurin summation (the first terms summed, the tail integrated with Bernoulli
     corrections), each piece differentiated in closed form. Valid for ``s != 1``, ``q > 0``
-    (for ``s < 1`` it is the analytic continuation)."""
-    s, q = _as_float(s, q)
+    (for ``s < 1`` it is the analytic continuation). A complex ``s`` (SciPy's Riemann
+    ``zeta`` accepts one) stays complex: every term is holomorphic in ``s``."""
+    s, q = np.broadcast_arrays(np.asarray(s), np.asarray(q))
+    s = s.astype(np.result_type(s.dtype, np.float64))
+    q = q.astype(np.result_type(q.dtype, np.float64))
     lk = np.log(np.arange(_ZETA_N).reshape((-1,) + (1,) * q.ndim) + q)
     total = np.sum((-lk) ** n * np.exp(-s * lk), axis=0)
     w = _ZETA_N + q

@@ -17,6 +17,8 @@ import scipy.special as sc
 
 from plugrad import Sample, rand
 from plugrad.box import getval
+from plugrad_numpy._util import broadcast_like, iscomplex, unbroadcast
+from plugrad_numpy.unary import imag, real
 from plugrad_scipy_special._rules import elementwise, order_samples, with_order
 
 _INTEGER = [0, 1, 2, 3]
@@ -61,13 +63,39 @@ def _modified_k(lower: Any, upper: Any) -> Any:
     return -(lower + upper) / 2
 
 
+def _scaled_at_complex(prim: Any, combine: Callable[[Any, Any], Any], part: Callable[[Any], Any]) -> None:
+    """Rules of ``prim(v, z) = C_v(z) e^(-|part(z)|)`` (``part`` is ``real`` for ``ive``,
+    ``imag`` for ``jve`` and ``yve``), which is not holomorphic at complex ``z``: with
+    ``d = combine(prim(v-1, z), prim(v+1, z)) = C_v'(z) e^(-|part(z)|)`` and
+    ``s = -sign(part(z))``, ``d prim = d dz + s prim part(dz)``. At real ``z`` the rules
+    already there are kept."""
+    real_vjp, real_jvp = prim.vjp_rule(1), prim.jvp_rule(1)
+
+    def vjp(g: Any, ans: Any, v: Any, x: Any) -> Any:
+        if not iscomplex(x):
+            return real_vjp(g, ans, v, x)
+        d = combine(prim(v - 1, x), prim(v + 1, x))
+        ans = prim(v, x) if ans is None else ans  # jve and yve keep only their arguments
+        k = real(g * ans) * -np.sign(getval(part(x)))  # the cotangent of part(z), a real
+        return unbroadcast(g * d + (k if part is real else -1j * k), x)
+
+    def jvp(t: Any, ans: Any, v: Any, x: Any) -> Any:
+        if not iscomplex(x):
+            return real_jvp(t, ans, v, x)
+        d = combine(prim(v - 1, x), prim(v + 1, x))
+        ans = prim(v, x) if ans is None else ans
+        return broadcast_like(t * d - np.sign(getval(part(x))) * part(t) * ans, ans)
+
+    prim.def_vjp(None, vjp).def_jvp(None, jvp)
+
+
 # Of the first and second kind. jve and yve equal jv and yv at real arguments.
 jv = _order_family("jv", sc.jv, _difference, complex=True)
 jn = _order_family("jn", sc.jn, _difference, orders=_INTEGER, low=-3.0, high=3.0, complex=True)
-jve = _order_family("jve", sc.jve, _difference)
+jve = _order_family("jve", sc.jve, _difference, complex=True)
 yv = _order_family("yv", sc.yv, _difference, complex=True)
 yn = _order_family("yn", sc.yn, _difference, orders=_INTEGER)
-yve = _order_family("yve", sc.yve, _difference)
+yve = _order_family("yve", sc.yve, _difference, complex=True)
 j0 = elementwise("j0", sc.j0, lambda ans, x: -j1(x), low=-3.0, high=3.0)
 j1 = elementwise("j1", sc.j1, lambda ans, x: (j0(x) - jv(2, x)) / 2, low=-3.0, high=3.0)
 y0 = elementwise("y0", sc.y0, lambda ans, x: -y1(x), low=0.3, high=3.0)
@@ -76,7 +104,10 @@ y1 = elementwise("y1", sc.y1, lambda ans, x: (y0(x) - yn(2, x)) / 2, low=0.3, hi
 # Modified. ive = iv e^-|x| and i0e, i1e alike (real arguments: |x| is not holomorphic);
 # kve = kv e^x, holomorphic.
 iv = _order_family("iv", sc.iv, _modified, complex=True)
-ive = _order_family("ive", sc.ive, _modified, lambda ans, x: -_sign(x) * ans)
+ive = _order_family("ive", sc.ive, _modified, lambda ans, x: -_sign(x) * ans, complex=True)
+_scaled_at_complex(jve, _difference, imag)
+_scaled_at_complex(yve, _difference, imag)
+_scaled_at_complex(ive, _modified, real)
 kv = _order_family("kv", sc.kv, _modified_k, complex=True)
 kve = _order_family("kve", sc.kve, _modified_k, lambda ans, x: ans, complex=True)
 i0 = elementwise("i0", sc.i0, lambda ans, x: i1(x), low=-3.0, high=3.0)

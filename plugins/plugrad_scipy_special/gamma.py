@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import scipy.special as sc
 
-from plugrad import NonDifferentiable, Sample, rand, scalar
-from plugrad_numpy._util import broadcast_like, unbroadcast
+from plugrad import NonDifferentiable, NotDifferentiableError, Sample, rand, scalar
+from plugrad_numpy._util import broadcast_like, iscomplex, unbroadcast
 from plugrad_scipy_special import _series
 from plugrad_scipy_special._rules import (
     binary,
@@ -46,7 +46,17 @@ rgamma = elementwise(
     "rgamma", sc.rgamma, lambda ans, x: -ans * digamma(x), low=0.2, high=3.0, saves=("ans", "args")
 )
 rgamma.def_samples(Sample(rand(4, low=-0.8, high=-0.2)), *complex_samples(0.3, 2.0))
-digamma = elementwise("digamma", sc.digamma, lambda ans, x: polygamma(1, x), low=0.2, high=3.0)
+def _trigamma(ans: Any, x: Any) -> Any:
+    if iscomplex(x):
+        raise NotDifferentiableError(
+            "scipy.special.digamma (psi) is not differentiable at complex arguments in plugrad: its "
+            "derivative is polygamma(1, z), which SciPy computes for real z only. (This is also the "
+            "second derivative of gamma, loggamma and rgamma at complex points.)"
+        )
+    return polygamma(1, x)
+
+
+digamma = elementwise("digamma", sc.digamma, _trigamma, low=0.2, high=3.0)
 psi = digamma.alias("scipy.special.psi", sc.psi)
 def _polygamma(n: Any, x: Any) -> Any:
     # SciPy's polygamma(n, x) is (-1)**(n+1) n! zeta(n+1, x) for every n, and also
