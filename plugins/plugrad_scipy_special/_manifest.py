@@ -99,6 +99,8 @@ MODULES = {
         "scipy.special.gammaincinv",
     ),
     "bessel": (
+        "numpy.imag",
+        "numpy.real",
         "scipy.special.hankel1",
         "scipy.special.hankel1e",
         "scipy.special.hankel2",
