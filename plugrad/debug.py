@@ -106,11 +106,12 @@ def check_cotangent(prim: Any, argnum: int, ct: Any, parent_value: Any, args: An
         got, want = vspace(value), vspace(parent_value)
     except PlugradError:
         got = want = None
-    if got is not None and want is not None and (got.shape != want.shape or (got.iscomplex and not want.iscomplex)):
+    if got is not None and want is not None and _mismatch(got, want):
         raise AnomalyError(
             f"{where} returned a cotangent with {_describe(value)} for an argument with "
             f"{_describe(parent_value)}{called}. A VJP must return a value shaped like its "
-            "argument (sum over broadcast axes), and real for a real argument."
+            "argument (sum over broadcast axes), real for a real argument, and of the "
+            "argument's precision (float32 for float32)."
         )
     if _nonfinite(value):
         raise AnomalyError(
@@ -119,8 +120,36 @@ def check_cotangent(prim: Any, argnum: int, ct: Any, parent_value: Any, args: An
         )
 
 
+def _mismatch(got: VSpace, want: VSpace) -> bool:
+    """Whether a (co)tangent in ``got`` cannot belong to a value in ``want``: another shape,
+    complex for real, or another floating precision (float32 for float64, or back)."""
+    if got.shape != want.shape or (got.iscomplex and not want.iscomplex):
+        return True
+    g, w = got.dtype, want.dtype
+    if g is None or w is None or g.kind not in "fc" or w.kind not in "fc":
+        return False  # containers, and types a pack registered: their own spaces decide
+    return np.finfo(g).dtype != np.finfo(w).dtype
+
+
 def check_tangent(prim: Any, tangent: Any, ans: Any, args: Any, site: str) -> None:
-    """Raise :class:`AnomalyError` if a forward-mode tangent is not finite."""
+    """Raise :class:`AnomalyError` if a forward-mode tangent is not finite, or not in the
+    output's space."""
+    from plugrad.box import getval
+    from plugrad.vspace import vspace
+
+    got: VSpace | None
+    want: VSpace | None
+    try:
+        got, want = vspace(getval(tangent)), vspace(getval(ans))
+    except PlugradError:
+        got = want = None
+    if got is not None and want is not None and _mismatch(got, want):
+        raise AnomalyError(
+            f"{prim.name} (pack {prim.pack or 'none'}) produced a tangent with "
+            f"{_describe(getval(tangent))} for an output with {_describe(getval(ans))}; the primitive "
+            f"was called at {site}. A JVP must return a value shaped like the output, real for a "
+            "real output, and of the output's precision."
+        )
     if _nonfinite(tangent):
         raise AnomalyError(
             f"{prim.name} (pack {prim.pack or 'none'}) produced a non-finite tangent "

@@ -72,3 +72,20 @@ def test_state_is_per_context():
         t.start()
         t.join()
     assert seen == [os.environ.get("PLUGRAD_DEBUG", "") not in ("", "0")]
+
+
+def test_user_rules_of_the_wrong_precision_or_tangent_shape_are_caught():
+    from plugrad.extend import defjvp
+
+    @primitive
+    def double(x):
+        return x * 2
+
+    defvjp(double, lambda ans, x: lambda g: (g * 2).astype(numpy.float32))
+    defjvp(double, lambda t, ans, x: numpy.ones(7))
+    assert grad(lambda x: np.sum(double(x)))(numpy.ones(3)).dtype == numpy.float32  # silently, without debug mode
+    with detect_anomaly():
+        with pytest.raises(AnomalyError, match=r"VJP for argument 0 \(x\) returned a cotangent with shape \(3,\) dtype float32 for an argument with shape \(3,\) dtype float64"):
+            grad(lambda x: np.sum(double(x)))(numpy.ones(3))
+        with pytest.raises(AnomalyError, match=r"double \(pack none\) produced a tangent with shape \(7,\).* for an output with shape \(3,\)"):
+            make_jvp(double)(numpy.ones(3))(numpy.ones(3))

@@ -278,11 +278,13 @@ def test_importing_the_pack_imports_neither_scipy_nor_its_modules() -> None:
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-def test_logm_of_a_real_matrix_with_a_negative_eigenvalue_has_a_real_gradient() -> None:
-    a = numpy.array([[-2.0, 0.3], [0.1, 1.5]])
+@pytest.mark.parametrize("name", ["logm", "sqrtm"])
+def test_a_real_matrix_with_a_complex_logm_or_sqrtm_has_a_real_gradient(name: str) -> None:
+    a = numpy.array([[-2.0, 0.3], [0.1, 1.5]])  # a negative eigenvalue: complex output
     weights = numpy.array([[1.0, 2.0], [0.5, -1.0]])
-    f = lambda a: np.real(np.sum(sla.logm(a) * weights))  # noqa: E731
-    g = grad(f)(a)
+    f = lambda a: np.real(np.sum(getattr(sla, name)(a) * weights))  # noqa: E731
+    with plugrad.detect_anomaly():  # which checks each cotangent's dtype against its argument
+        g = grad(f)(a)
     assert g.dtype == numpy.float64
     check_grads(f, modes=("rev",), order=1)(a)
     assert grad(f)(a.astype(numpy.float32)).dtype == numpy.float32

@@ -84,8 +84,15 @@ logm.def_samples(
     Sample(gen(general(2, 2))).first_order(),
 )
 
-sqrtm = Primitive("scipy.linalg.sqrtm", sl.sqrtm, complex=True, saves=("ans",))
-sqrtm.def_vjp(lambda g, ans, a, *options, **kwargs: solve_sylvester(T(ans), T(ans), g))
+def _sqrtm_vjp(g: Any, ans: Any, a: Any, *options: Any, **kwargs: Any) -> Any:
+    ct = solve_sylvester(T(ans), T(ans), g)
+    if iscomplex(a) or not iscomplex(ct):
+        return ct
+    return match_dtype(real(ct), a)  # a real a with a complex root: along real perturbations, as logm
+
+
+sqrtm = Primitive("scipy.linalg.sqrtm", sl.sqrtm, complex=True, saves=("ans", "shapes"))
+sqrtm.def_vjp(_sqrtm_vjp)
 sqrtm.def_jvp(lambda t, ans, a, *options, **kwargs: solve_sylvester(ans, ans, t))
 sqrtm.def_samples(
     Sample(gen(general(3))),
