@@ -62,7 +62,13 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
         nums: tuple[Any, ...] = (argnum,)
     else:
         single = isinstance(argnum, (int, np.integer))
-        nums = (argnum,) if isinstance(argnum, (int, np.integer)) else tuple(argnum)
+        try:
+            nums = (argnum,) if single else tuple(argnum)
+        except TypeError:
+            raise TypeError(
+                f"{op}({_name(fun)}, argnum={argnum!r}): argnum must be an int or a tuple of ints, "
+                "the positions of the arguments to differentiate with respect to."
+            ) from None
         for i in nums:
             if not isinstance(i, (int, np.integer)) or not -n <= i < n:
                 raise TypeError(
