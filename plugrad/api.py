@@ -62,13 +62,16 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
         nums: tuple[Any, ...] = (argnum,)
     else:
         single = isinstance(argnum, (int, np.integer))
-        try:
-            nums = (argnum,) if single else tuple(argnum)
-        except TypeError:
-            raise TypeError(
-                f"{op}({_name(fun)}, argnum={argnum!r}): argnum must be an int or a tuple of ints, "
-                "the positions of the arguments to differentiate with respect to."
-            ) from None
+        if isinstance(argnum, (int, np.integer)):
+            nums = (argnum,)
+        else:
+            try:
+                nums = tuple(argnum)
+            except TypeError:
+                raise TypeError(
+                    f"{op}({_name(fun)}, argnum={argnum!r}): argnum must be an int or a tuple of "
+                    "ints, the positions of the arguments to differentiate with respect to."
+                ) from None
         for i in nums:
             if not isinstance(i, (int, np.integer)) or not -n <= i < n:
                 raise TypeError(

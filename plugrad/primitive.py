@@ -422,10 +422,26 @@ def _linear_jvp(prim: Primitive, argnum: int) -> Rule:
 def _check_kwargs(prim: Primitive, kwargs: dict[str, Any]) -> None:
     for key, value in kwargs.items():
         if isinstance(value, Box):
+            if _keyword_only(prim, key):
+                raise TraceError(
+                    f"{prim.name} got a traced value as its keyword-only argument {key!r}, which "
+                    "plugrad cannot differentiate (it differentiates positional arguments only). "
+                    f"Pass a constant as {key}=, or leave it out."
+                )
             raise TraceError(
                 f"{prim.name} got a traced value as keyword argument {key!r}; plugrad "
                 "differentiates positional arguments only. Pass it positionally."
             )
+
+
+def _keyword_only(prim: Primitive, key: str) -> bool:
+    import inspect
+
+    try:
+        param = inspect.signature(prim.fun).parameters.get(key)
+    except (TypeError, ValueError):
+        return False
+    return param is not None and param.kind is inspect.Parameter.KEYWORD_ONLY
 
 
 def add_any(a: Any, b: Any) -> Any:

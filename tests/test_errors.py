@@ -112,6 +112,8 @@ def test_a_traced_value_that_escapes_cannot_be_used_later():
 def test_traced_keyword_argument_is_explained():
     with pytest.raises(TraceError, match="keyword argument 'axis'"):
         grad(lambda x: np.sum(numpy.ones(3), axis=x))(1.0)
+    with pytest.raises(TraceError, match="keyword-only argument 'mean'.*Pass a constant as mean=, or leave it out"):
+        grad(lambda x: np.std(x, mean=np.mean(x, keepdims=True)))(numpy.ones(3))
 
 
 def test_elementwise_grad_of_complex_output():
