@@ -3,8 +3,8 @@
 Each workload hands :meth:`Bench.time` a dict of contenders (label -> a
 function of no arguments). The harness calls each once to warm it up and keep
 its answer, picks how many calls make one sample, then takes ``reps`` samples of
-every contender, rotating the order each round so no library always runs first
-or right after another's garbage. The reported figure is the median sample.
+every contender, rotating the order each round and reversing it every other
+round, so no library always runs first or always right after the same other one. The reported figure is the median sample.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ class Timing:
 
     @property
     def spread(self) -> float:
-        """Interquartile range over median: how noisy the samples were."""
+        """Interquartile range over median: how noisy the samples were (the full range
+        over median with fewer than 4 samples, as in a ``--quick`` run)."""
         if len(self.samples) < 4:
             return (max(self.samples) - min(self.samples)) / self.median
         q = statistics.quantiles(self.samples, n=4)
@@ -98,7 +99,10 @@ class Bench:
         labels = list(contenders)
         for rep in range(self.reps):
             shift = rep % len(labels)
-            for label in labels[shift:] + labels[:shift]:
+            order = labels[shift:] + labels[:shift]
+            if rep % 2:  # rotated and, every other round, reversed: each follows different ones
+                order.reverse()
+            for label in order:
                 fun, n = contenders[label], calls[label]
                 gc.collect()
                 start = time.perf_counter()

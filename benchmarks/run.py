@@ -148,8 +148,11 @@ def _git_describe() -> str:
         ).stdout.strip()
 
     commit = git("rev-parse", "--short", "HEAD")
-    if not commit:
-        return f"unknown commit (not a git checkout: {root})"
+    top = git("rev-parse", "--show-toplevel")
+    if not commit or Path(top).resolve() != root:
+        # An installed copy (``nox -s bench`` builds a wheel into .nox/, inside the checkout):
+        # the checkout's HEAD and status would not describe what was built into it.
+        return f"unknown commit (an installed copy, not a git checkout: {root})"
     dirty = git("status", "--porcelain", "--", "plugrad", "plugins")
     return commit + (" + uncommitted changes" if dirty else "") + f" ({root})"
 
