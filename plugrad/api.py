@@ -74,10 +74,12 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
                 ) from None
         for i in nums:
             if not isinstance(i, (int, np.integer)) or not -n <= i < n:
+                given = f" and keyword argument(s) {', '.join(kwargs)}" if kwargs else ""
                 raise TypeError(
                     f"{op}({_name(fun)}, argnum={argnum!r}): argument {i!r} does not exist, the "
-                    f"function was called with {n} positional argument(s). Pass argnum as "
-                    f"an index below {n} (keyword arguments cannot be differentiated)."
+                    f"function was called with {n} positional argument(s){given}. Pass the "
+                    "argument to differentiate positionally (keyword arguments cannot be "
+                    f"differentiated), and argnum as the index of a positional one."
                 )
     for i in nums:
         try:
@@ -327,7 +329,18 @@ def hessian_tensor_product(fun: Fun, argnum: Argnum = 0) -> Fun:
         args, vector = args[:-1], args[-1]
         return _dot(fun_grad(*args, **kwargs), vector)
 
-    return grad(vector_dot_grad, argnum)
+    # vector_dot_grad has one more argument, the vector, at the end: a negative argnum
+    # counts from the last of fun's own arguments, as it does for fun_grad.
+    return grad(vector_dot_grad, _before_last(argnum))
+
+
+def _before_last(argnum: Argnum) -> Argnum:
+    """``argnum`` for a function that takes one more argument at the end."""
+    if isinstance(argnum, (int, np.integer)):
+        return argnum - 1 if argnum < 0 else argnum
+    if isinstance(argnum, (tuple, list)):
+        return tuple(i - 1 if isinstance(i, (int, np.integer)) and i < 0 else i for i in argnum)
+    return argnum  # not an argnum: grad names it in its error
 
 
 hessian_vector_product = hessian_tensor_product
@@ -342,10 +355,12 @@ def tensor_jacobian_product(fun: Fun, argnum: Argnum = 0) -> Fun:
         args, vector = args[:-1], args[-1]
         unary, x = _unary("tensor_jacobian_product", fun, argnum, args, kwargs)
         vjp, ans = reverse.make_vjp(unary, x)
+        if isinstance(vspace(ans), (SequenceVSpace, DictVSpace)):
+            return vjp(vector)  # a container output: the tensor is its cotangent
         out_shape, v_shape = np.shape(getval(ans)), np.shape(getval(vector))
-        if len(v_shape) >= len(out_shape) or isinstance(vspace(ans), (SequenceVSpace, DictVSpace)):
+        if v_shape == out_shape:
             return vjp(vector)
-        if out_shape[: len(v_shape)] != v_shape:
+        if len(v_shape) >= len(out_shape) or out_shape[: len(v_shape)] != v_shape:
             raise ValueError(
                 f"tensor_jacobian_product({_name(fun)}): the tensor's shape {v_shape} is not "
                 f"the leading part of the output's shape {out_shape}."

@@ -179,6 +179,12 @@ class SequenceBox(Box):
         read = take._apply2
         return iter([read(self, i) for i in range(len(self._value))])
 
+    def __add__(self, other: Any) -> Any:
+        return _join(self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return _join(other, self)
+
     def __getattr__(self, name: str) -> Any:
         # Fields of a traced named tuple.
         kind = _py.type(getval(self))
@@ -186,6 +192,24 @@ class SequenceBox(Box):
         if name in fields:
             return take(self, fields.index(name))
         raise AttributeError(f"{kind.__name__} has no attribute {name!r}")
+
+
+def _join(left: Any, right: Any) -> Any:
+    """``left + right`` for two lists or two tuples, one of them or both traced: a traced
+    list or tuple (a tuple for a named tuple, as Python's ``+`` gives)."""
+    lv, rv = getval(left), getval(right)
+    if not (_py.isinstance(lv, (_py.list, _py.tuple)) and _py.isinstance(rv, (_py.list, _py.tuple))):
+        return NotImplemented
+    if _py.isinstance(lv, _py.list) != _py.isinstance(rv, _py.list):
+        return NotImplemented  # a list and a tuple: Python's TypeError
+    elems = [*_elements(left), *_elements(right)]
+    return make_list(*elems) if _py.isinstance(lv, _py.list) else make_tuple(*elems)
+
+
+def _elements(seq: Any) -> _py.list[Any]:
+    if _py.isinstance(seq, Box):
+        return [take(seq, i) for i in range(len(seq._value))]
+    return _py.list(seq)
 
 
 class DictBox(Box):

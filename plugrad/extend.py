@@ -148,16 +148,28 @@ def defvjp(fun: Primitive, *vjpmakers: Callable[..., Any] | None, argnums: Any =
         fun.def_vjp(rule, argnums=(i,))
 
 
+def _drop_rules(fun: Primitive, kind: str) -> None:
+    """As in autograd, an ``*_argnum(s)`` definition replaces every rule of that kind set
+    before (per-argument rules would otherwise take precedence over it)."""
+    if kind == "vjp":
+        fun.vjps.clear()
+        fun.def_vjp()  # re-resolve the backward-pass slots of fun and its aliases
+    else:
+        fun.jvps.clear()
+
+
 def defvjp_argnum(fun: Primitive, vjpmaker: Callable[..., Any]) -> None:
     """``vjpmaker(argnum, ans, args, kwargs)`` returns ``g -> cotangent of that argument``."""
-    _check(fun, "defvjp_argnum").def_vjp_argnum(
+    _drop_rules(_check(fun, "defvjp_argnum"), "vjp")
+    fun.def_vjp_argnum(
         lambda argnum, g, ans, *args, **kwargs: vjpmaker(argnum, ans, args, kwargs)(g)
     )
 
 
 def defvjp_argnums(fun: Primitive, vjpmaker: Callable[..., Any]) -> None:
     """``vjpmaker(argnums, ans, args, kwargs)`` returns ``g -> cotangents of those arguments``."""
-    _check(fun, "defvjp_argnums").def_vjp_argnum(
+    _drop_rules(_check(fun, "defvjp_argnums"), "vjp")
+    fun.def_vjp_argnum(
         lambda argnum, g, ans, *args, **kwargs: vjpmaker((argnum,), ans, args, kwargs)(g)[0]
     )
 
@@ -185,14 +197,16 @@ def defjvp(fun: Primitive, *jvpfuns: Callable[..., Any] | str | None, argnums: A
 
 def defjvp_argnum(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
     """``jvpmaker(argnum, t, ans, args, kwargs)`` returns the output tangent."""
-    _check(fun, "defjvp_argnum").def_jvp_argnum(
+    _drop_rules(_check(fun, "defjvp_argnum"), "jvp")
+    fun.def_jvp_argnum(
         lambda argnum, t, ans, *args, **kwargs: jvpmaker(argnum, t, ans, args, kwargs)
     )
 
 
 def defjvp_argnums(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
     """``jvpmaker(argnums, tangents, ans, args, kwargs)`` returns the output tangent."""
-    _check(fun, "defjvp_argnums").def_jvp_argnum(
+    _drop_rules(_check(fun, "defjvp_argnums"), "jvp")
+    fun.def_jvp_argnum(
         lambda argnum, t, ans, *args, **kwargs: jvpmaker((argnum,), (t,), ans, args, kwargs)
     )
 
@@ -200,6 +214,7 @@ def defjvp_argnums(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
 def def_linear(fun: Primitive) -> None:
     """Declare ``fun`` linear in every argument: its JVP is ``fun`` applied to the tangent."""
     fun = _check(fun, "def_linear")
+    _drop_rules(fun, "jvp")
 
     def jvp(argnum: int, t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
         full = list(args)

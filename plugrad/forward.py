@@ -21,9 +21,7 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
     def jvp(t: Any) -> tuple[Any, Any]:
         trace = Trace(forward=True)
         trace.nested = holds_box(x)
-        start = box_type(x).new(x, trace)
-        start._tangent = t
-        end = fun(start)
+        end = fun(_start(x, t, trace))
         if isinstance(end, (list, tuple, dict)):
             end = builtins.pack(end)  # a plain container of traced values
         if isinstance(end, Box) and end._trace is trace:
@@ -31,3 +29,18 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
         return end, vspace(end).zeros()
 
     return jvp
+
+
+def _start(x: Any, t: Any, trace: Trace) -> Any:
+    """``x`` traced with tangent ``t``. As in reverse mode, a plain list, tuple, named tuple
+    or dict (at any depth) is not traced as one container: each element is traced with its
+    part of ``t``, and ``fun`` gets a container of the same kind holding their boxes."""
+    kind = type(x)
+    if kind is dict:
+        return {k: _start(v, t[k], trace) for k, v in x.items()}
+    if kind is list or kind is tuple or (issubclass(kind, tuple) and hasattr(kind, "_fields")):
+        elems = [_start(v, t[i], trace) for i, v in enumerate(x)]
+        return elems if kind is list else tuple(elems) if kind is tuple else kind(*elems)
+    start = box_type(x).new(x, trace)
+    start._tangent = t
+    return start

@@ -287,3 +287,31 @@ def test_unused_container_parameters_get_zeros_of_their_kind():
     assert type(g) is tuple and g[0] == 2.0
     numpy.testing.assert_array_equal(g[1], numpy.zeros((2, 2)))
     assert type(g[2]) is list and g[2][0].dtype == numpy.float32
+
+
+def test_traced_lists_and_tuples_concatenate_with_plus():
+    def f(x):
+        s = builtins.list([x[0], x[1] * 2.0])
+        t = builtins.tuple((x[0] ** 2,))
+        return np.sum(np.stack(s + [x[1]] + s)) + np.sum(np.stack(t + t)) + np.sum(np.stack([x[0]] + s))
+
+    x = numpy.array([1.5, -0.5])
+    numpy.testing.assert_allclose(grad(f)(x), [3 + 4 * 1.5 + 1, 2 * 2 + 1 + 2])
+    assert make_jvp(lambda p: np.sum(np.stack(p + [1.0])))([1.0, 2.0])([1.0, 1.0])[1] == 2.0
+    with pytest.raises(TypeError):
+        grad(lambda x: np.sum(np.stack(builtins.list([x]) + (x,))))(1.0)  # list + tuple, as in Python
+
+
+def test_hessian_vector_product_counts_a_negative_argnum_from_the_functions_own_arguments():
+    f = lambda x, y: np.sum(x**2 * y**3)  # noqa: E731
+    x, y, v = numpy.array([1.0, 2.0]), numpy.array([1.0, 2.0]), numpy.array([1.0, 1.0])
+    numpy.testing.assert_allclose(hessian_vector_product(f, -1)(x, y, v), hessian_vector_product(f, 1)(x, y, v))
+    numpy.testing.assert_allclose(hessian_vector_product(f, 1)(x, y, v), [6 * 1 * 1, 6 * 4 * 2])
+
+
+def test_tensor_jacobian_product_refuses_a_tensor_of_the_wrong_shape():
+    f = lambda x: x * 2.0  # noqa: E731
+    for shape in [(4,), (1,), (3, 3), (2, 3)]:
+        with pytest.raises(ValueError, match=r"is not the leading part of the output's shape \(3,\)"):
+            tensor_jacobian_product(f)(numpy.ones(3), numpy.ones(shape))
+    numpy.testing.assert_allclose(tensor_jacobian_product(f)(numpy.ones(3), numpy.ones(3)), [2.0, 2.0, 2.0])

@@ -227,3 +227,25 @@ def test_defvjp_none_is_zero_and_defjvp_same_is_linear_as_in_autograd():
     assert grad(lambda x, w: np.sum(scale(x, w)), (0, 1))(numpy.ones(2), 5.0)[1] == 0.0
     numpy.testing.assert_array_equal(make_jvp(scale, 0)(numpy.ones(2), 5.0)(numpy.ones(2))[1], [3.0, 3.0])
     numpy.testing.assert_array_equal(make_jvp(scale, 1)(numpy.ones(2), 5.0)(1.0)[1], [0.0, 0.0])
+
+
+def test_converting_a_traced_value_to_python_says_what_to_write():
+    import math
+
+    with pytest.raises(TraceError, match=r"math module .*np.sin\(x\)"):
+        grad(lambda x: math.sin(x))(1.0)
+    with pytest.raises(AttributeError, match=r"ndarray.item\(\) of a traced array would drop its derivative"):
+        grad(lambda x: x.item())(numpy.array(1.0))
+    with pytest.raises(AttributeError, match=r"ndarray.tolist\(\).*list\(x\)"):
+        grad(lambda x: np.sum(numpy.array(x.tolist())))(numpy.ones(2))
+    with pytest.raises(TraceError, match=r"NumPy tried to convert a traced value to a plain array.*np.stack"):
+        grad(lambda x: numpy.sum([x, x**2]))(numpy.ones(2))
+    leaked = []
+    grad(lambda x: leaked.append(x) or np.sum(x))(numpy.ones(2))
+    with pytest.raises(TraceError, match="already finished was converted to a NumPy array"):
+        numpy.asarray(leaked[0])
+
+
+def test_calling_with_the_argument_as_a_keyword_says_to_pass_it_positionally():
+    with pytest.raises(TypeError, match=r"keyword argument\(s\) x\. Pass the argument to differentiate positionally"):
+        grad(lambda x: x * x)(x=2.0)

@@ -135,3 +135,24 @@ def test_rules_set_on_a_primitive_reach_the_primitives_aliased_from_it():
     alias.def_vjp(lambda g, ans, x: 2.5 * g)  # a replaced rule reaches the other one too
     assert grad(twice)(1.0) == 2.5
     assert grad(alias)(1.0) == 2.5
+
+
+def test_the_last_definition_wins_as_in_autograd():
+    @primitive
+    def cube(x):
+        return x**3
+
+    defvjp(cube, lambda ans, x: lambda g: g * x)  # wrong
+    defvjp_argnum(cube, lambda argnum, ans, args, kwargs: lambda g: g * 3 * args[0] ** 2)
+    assert grad(cube)(2.0) == 12.0
+    defjvp(cube, lambda t, ans, x: t * x)  # wrong
+    defjvp_argnum(cube, lambda argnum, t, ans, args, kwargs: t * 3 * args[0] ** 2)
+    assert make_jvp(cube)(2.0)(1.0)[1] == 12.0
+
+    @primitive
+    def double(x):
+        return 2 * x
+
+    defjvp(double, lambda t, ans, x: 3 * t)  # wrong
+    def_linear(double)
+    assert make_jvp(double)(1.0)(1.0)[1] == 2.0

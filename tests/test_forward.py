@@ -45,3 +45,23 @@ def test_output_independent_of_input_has_zero_tangent():
 def test_vjp_of_containers_output():
     vjp, ans = make_vjp(lambda x: (x * 2.0, [np.sin(x)]))(0.5)
     assert vjp((1.0, [1.0])) == pytest.approx(2.0 + numpy.cos(0.5))
+
+
+def test_containers_reach_the_function_as_plain_containers_in_forward_mode_too():
+    # As in reverse mode: the same function behaves the same under grad and deriv.
+    seen = []
+
+    def f(params):
+        seen.append(type(params))
+        w, b = params["w"], params["b"]
+        return np.sum(w * w) + b
+
+    params = {"w": numpy.array([1.0, 2.0]), "b": 0.5}
+    value, tangent = make_jvp(f)(params)({"w": numpy.array([1.0, 0.0]), "b": 1.0})
+    assert seen == [dict] and value == 5.5 and tangent == 3.0
+    g = lambda p: p[0] * p[1] + p[2].x  # noqa: E731  # a list holding a named tuple
+    import collections
+
+    Point = collections.namedtuple("Point", "x y")
+    assert make_jvp(g)([2.0, 3.0, Point(1.0, 4.0)])([1.0, 0.0, Point(1.0, 0.0)])[1] == 4.0
+    assert make_jvp(lambda p: np.sum(numpy.array([1.0, 2.0]) * (p + [3.0])[2]))([1.0, 2.0])([1.0, 1.0])[1] == 0.0

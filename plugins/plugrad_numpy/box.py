@@ -279,7 +279,20 @@ class ArrayBox(Box):
         # zero: give the plain values. Any other conversion would drop a derivative.
         if integral(dtype):
             return np.asarray(getval(self), dtype, copy=copy)
-        raise _raw_numpy_error("numpy.asarray")
+        if self._trace.tape is None and not self._trace.forward:
+            raise TraceError(
+                "A traced value from a differentiation that has already finished was converted "
+                "to a NumPy array. A traced value must not escape the function being "
+                "differentiated; return it instead (see grad_and_aux)."
+            )
+        raise TraceError(
+            "NumPy tried to convert a traced value to a plain array (numpy.array or numpy.asarray "
+            "of it, a NumPy function given a list that holds traced values, or a numpy.random "
+            "sampler given one), which would drop its derivative. Use plugrad's namespace: "
+            "`import plugrad.numpy as np`, then np.array([...]), np.stack, np.sum and the rest "
+            "keep it traced; np.random's samplers take traced parameters but do not "
+            "differentiate them (write mu + sigma * np.random.standard_normal(shape))."
+        )
 
 
 class _PackMethod:
@@ -300,6 +313,11 @@ class _PackMethod:
     def __get__(self, box: Any, owner: type | None = None) -> Any:
         if box is None:
             return self
+        if self.name in _TO_PYTHON:  # AttributeError, so hasattr(x, "item") stays False
+            raise AttributeError(
+                f"ndarray.{self.name}() of a traced array would drop its derivative: "
+                f"{_TO_PYTHON[self.name]}; for a constant, plugrad.box.getval(x).{self.name}()."
+            )
         entry = _method(self.name)
         if entry is None:
             raise AttributeError(
@@ -313,6 +331,11 @@ for _name in dir(np.ndarray):
         setattr(ArrayBox, _name, _PackMethod(_name))
 
 
+_TO_PYTHON = {  # ndarray methods that return plain Python numbers
+    "item": "use the array itself (x[i] for an element, x.reshape(()) for a 0-d value)",
+    "tolist": "use list(x) or x[i], whose elements stay traced",
+}
+
 _INSTEAD = {
     "sort": "x = np.sort(x)",
     "partition": "x = np.partition(x, kth)",
@@ -324,10 +347,11 @@ _INSTEAD = {
 
 def _plain_number_error(kind: str) -> TraceError:
     return TraceError(
-        f"{kind}() of a traced value would drop its derivative. Keep it traced: build arrays "
-        "with np.array([...]) or np.stack rather than assigning into a NumPy array "
-        "(y[0] = x), and use the value itself in formulas. For a plain number that is "
-        "meant to be constant (a log line, a step size), use plugrad.box.getval(x)."
+        f"{kind}() of a traced value would drop its derivative. The functions of Python's "
+        "math module (math.sin(x), math.exp(x), math.floor(x)...) call it too: use "
+        "plugrad.numpy's (np.sin(x), ...) instead. Keep the value traced: use it itself in "
+        "formulas and build arrays with np.array([...]) or np.stack. For a plain number that "
+        "is meant to be constant (a log line, a step size), use plugrad.box.getval(x)."
     )
 
 
