@@ -12,10 +12,6 @@ from plugrad import Box, Primitive, TraceError
 from plugrad.box import getval
 from plugrad.primitive import binary_method, unary_method
 from plugrad_numpy import binary as B
-from plugrad_numpy import indexing as I
-from plugrad_numpy import linear as L
-from plugrad_numpy import reductions as R
-from plugrad_numpy import shape as S
 from plugrad_numpy import unary as U
 from plugrad_numpy._util import integral
 
@@ -33,6 +29,42 @@ BOXED_TYPES = (
     np.complex128,
     np.clongdouble,
 )
+
+
+class _Later:
+    """A module of this pack imported where a method first needs it, then put in this
+    module's globals in place of this stand-in, so later calls read the module directly.
+    The first gradient imports ArrayBox; a gradient that never indexes, reshapes or
+    multiplies matrices does not wait for those modules (about 4 ms)."""
+
+    __slots__ = ("alias", "module")
+
+    def __init__(self, alias: str, module: str) -> None:
+        self.alias = alias
+        self.module = module
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        module = importlib.import_module(self.module)
+        globals()[self.alias] = module
+        return getattr(module, attr)
+
+
+I: Any = _Later("I", "plugrad_numpy.indexing")
+L: Any = _Later("L", "plugrad_numpy.linear")
+R: Any = _Later("R", "plugrad_numpy.reductions")
+S: Any = _Later("S", "plugrad_numpy.shape")
+
+
+def _fast_operators(kind: str) -> None:
+    """Put the one-call fast paths of ``@`` or of indexing on ArrayBox, in place of the
+    methods below that import their module on first use."""
+    if kind == "matmul":
+        setattr(ArrayBox, "__matmul__", binary_method(L.matmul))
+        setattr(ArrayBox, "__rmatmul__", binary_method(L.matmul, reflected=True))
+    else:
+        setattr(ArrayBox, "__getitem__", binary_method(I.getitem))
 
 
 def _compare(name: str, x: Any, y: Any) -> Any:
@@ -67,8 +99,15 @@ class ArrayBox(Box):
     def __rfloordiv__(self, other: Any) -> Any:
         return getval(other) // getval(self)
 
-    __matmul__ = binary_method(L.matmul)
-    __rmatmul__ = binary_method(L.matmul, reflected=True)
+    # The operators of modules imported on first use (see _Later): the first call installs
+    # their fast paths, binary_method(...) as above, in place of these methods.
+    def __matmul__(self, other: Any) -> Any:
+        _fast_operators("matmul")
+        return ArrayBox.__matmul__(self, other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        _fast_operators("matmul")
+        return ArrayBox.__rmatmul__(self, other)
 
     __neg__ = unary_method(U.negative)
 
@@ -121,7 +160,9 @@ class ArrayBox(Box):
         )
 
     # Container protocol.
-    __getitem__ = binary_method(I.getitem)
+    def __getitem__(self, index: Any) -> Any:
+        _fast_operators("getitem")
+        return ArrayBox.__getitem__(self, index)
 
     def __len__(self) -> int:
         return len(self._value)
