@@ -3,8 +3,8 @@
 Each workload hands :meth:`Bench.time` a dict of contenders (label -> a
 function of no arguments). The harness calls each once to warm it up and keep
 its answer, picks how many calls make one sample, then takes ``reps`` samples of
-every contender, rotating the order each round and reversing it every other
-round, so no library always runs first or always right after the same other one. The reported figure is the median sample.
+every contender, rotating the order each round and reversing it in every other
+full rotation, so no library always runs first or always right after the same other one. The reported figure is the median sample.
 """
 
 from __future__ import annotations
@@ -100,8 +100,8 @@ class Bench:
         for rep in range(self.reps):
             shift = rep % len(labels)
             order = labels[shift:] + labels[:shift]
-            if rep % 2:  # rotated and, every other round, reversed: each follows different ones
-                order.reverse()
+            if (rep // len(labels)) % 2:  # every other full rotation reversed: each follows different ones
+                order.reverse()  # (reversing every other round would undo the rotation of two labels)
             for label in order:
                 fun, n = contenders[label], calls[label]
                 gc.collect()

@@ -113,8 +113,13 @@ def pytest(tests: pathlib.Path, *args: str, skip: tuple[str, ...] = ()) -> subpr
 
 
 def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("workdir", nargs="?", help="where to download and run the tests (default: a temporary folder)")
+    options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        workdir = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path(tmp)
+        workdir = pathlib.Path(options.workdir or tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         tests = fetch(workdir)
         skipped = [*KNOWN, *KNOWN_PATCHED]

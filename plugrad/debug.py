@@ -92,8 +92,13 @@ def _nonfinite(value: Any) -> bool:
     return arr.dtype.kind in "fc" and not bool(np.all(np.isfinite(arr)))
 
 
-def check_cotangent(prim: Any, argnum: int, ct: Any, parent_value: Any, args: Any, site: str | None) -> None:
-    """Raise :class:`AnomalyError` if ``ct`` is not finite or not in the argument's space."""
+def check_cotangent(
+    prim: Any, argnum: int, ct: Any, parent_value: Any, args: Any, site: str | None, g: Any = None
+) -> None:
+    """Raise :class:`AnomalyError` if ``ct`` is not finite or not in the argument's space.
+    ``g``, the cotangent the rule was given: a rule that keeps its precision is not at
+    fault for another precision (a user's float64 ``g`` for a float32 output, or a Python
+    float argument, which NumPy's weak scalars give the other operand's precision)."""
     from plugrad.box import getval
     from plugrad.vspace import vspace
 
@@ -106,7 +111,7 @@ def check_cotangent(prim: Any, argnum: int, ct: Any, parent_value: Any, args: An
         got, want = vspace(value), vspace(parent_value)
     except PlugradError:
         got = want = None
-    if got is not None and want is not None and _mismatch(got, want):
+    if got is not None and want is not None and _mismatch(got, want, not _same_precision(got, g)):
         raise AnomalyError(
             f"{where} returned a cotangent with {_describe(value)} for an argument with "
             f"{_describe(parent_value)}{called}. A VJP must return a value shaped like its "
@@ -120,20 +125,41 @@ def check_cotangent(prim: Any, argnum: int, ct: Any, parent_value: Any, args: An
         )
 
 
-def _mismatch(got: VSpace, want: VSpace) -> bool:
+def _mismatch(got: VSpace, want: VSpace, precision: bool = True) -> bool:
     """Whether a (co)tangent in ``got`` cannot belong to a value in ``want``: another shape,
-    complex for real, or another floating precision (float32 for float64, or back)."""
+    complex for real, or (if ``precision``) another floating precision (float32 for
+    float64, or back)."""
     if got.shape != want.shape or (got.iscomplex and not want.iscomplex):
         return True
+    if not precision:
+        return False
     g, w = got.dtype, want.dtype
     if g is None or w is None or g.kind not in "fc" or w.kind not in "fc":
         return False  # containers, and types a pack registered: their own spaces decide
     return np.finfo(g).dtype != np.finfo(w).dtype
 
 
-def check_tangent(prim: Any, tangent: Any, ans: Any, args: Any, site: str) -> None:
+def _same_precision(got: VSpace, other: Any) -> bool:
+    """Whether ``other`` (a cotangent or tangent given to a rule) has ``got``'s floating precision."""
+    from plugrad.box import getval
+    from plugrad.vspace import vspace
+
+    if other is None:
+        return False
+    try:
+        space = vspace(getval(other))
+    except PlugradError:
+        return False
+    g, o = got.dtype, space.dtype
+    if g is None or o is None or g.kind not in "fc" or o.kind not in "fc":
+        return False
+    return np.finfo(g).dtype == np.finfo(o).dtype
+
+
+def check_tangent(prim: Any, tangent: Any, ans: Any, args: Any, site: str, inputs: Any = ()) -> None:
     """Raise :class:`AnomalyError` if a forward-mode tangent is not finite, or not in the
-    output's space."""
+    output's space. ``inputs``: the tangents of the traced arguments (a rule that keeps
+    the precision of one of them is not at fault for another precision)."""
     from plugrad.box import getval
     from plugrad.vspace import vspace
 
@@ -143,7 +169,7 @@ def check_tangent(prim: Any, tangent: Any, ans: Any, args: Any, site: str) -> No
         got, want = vspace(getval(tangent)), vspace(getval(ans))
     except PlugradError:
         got = want = None
-    if got is not None and want is not None and _mismatch(got, want):
+    if got is not None and want is not None and _mismatch(got, want, not any(_same_precision(got, t) for t in inputs)):
         raise AnomalyError(
             f"{prim.name} (pack {prim.pack or 'none'}) produced a tangent with "
             f"{_describe(getval(tangent))} for an output with {_describe(getval(ans))}; the primitive "

@@ -13,7 +13,9 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from plugrad.box import Box
+import numpy as np
+
+from plugrad.box import Box, Meta
 from plugrad.primitive import NonDifferentiable, Primitive
 from plugrad.vspace import VSpace, vspace
 
@@ -116,7 +118,10 @@ def _maker_rule(fun: Primitive, argnum: int, maker: Callable[..., Any]) -> Calla
 
 def _zero_vjp(argnum: int) -> Callable[..., Any]:
     def rule(g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
-        return vspace(args[argnum]).zeros()
+        x = args[argnum]
+        if isinstance(x, Meta):  # a primitive whose tape keeps only the shapes of arrays
+            return np.zeros(x.shape, x.dtype)
+        return vspace(x).zeros()
 
     return rule
 
@@ -144,6 +149,10 @@ def defvjp(fun: Primitive, *vjpmakers: Callable[..., Any] | None, argnums: Any =
     _check_argnums(fun, "defvjp", nums)
     # Check every maker before installing any, so a refused call changes nothing.
     rules = [(i, _zero_vjp(i) if maker is None else _maker_rule(fun, i, maker)) for i, maker in zip(nums, vjpmakers)]
+    if any(maker is None for maker in vjpmakers) and fun.keep_args is None:
+        # A zero cotangent needs its argument's shape, which this tape would not keep.
+        for prim in fun._family:
+            prim.set_saves(("args", "ans") if prim.keep_ans else ("args",))
     for i, rule in rules:
         fun.def_vjp(rule, argnums=(i,))
 

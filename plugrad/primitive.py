@@ -309,12 +309,14 @@ class Primitive:
 
     def def_vjp_argnum(self, rule: Rule) -> Primitive:
         """One VJP rule for every argument: ``rule(argnum, g, ans, *args, **kwargs)``."""
-        self.vjp_argnum = rule
+        for prim in self._family:  # aliases share every rule, as they share the tables
+            prim.vjp_argnum = rule
         return self
 
     def def_jvp_argnum(self, rule: Rule) -> Primitive:
         """One JVP rule for every argument: ``rule(argnum, t, ans, *args, **kwargs)``."""
-        self.jvp_argnum = rule
+        for prim in self._family:
+            prim.jvp_argnum = rule
         return self
 
     def def_linear(self, *argnums: int) -> Primitive:
@@ -495,7 +497,7 @@ def record(
     if trace.forward:
         box._tangent = tangent = prim.forward(parents, ans, args, kwargs)
         if trace.sites is not None:
-            debug.check_tangent(prim, tangent, ans, args, debug.call_site())
+            debug.check_tangent(prim, tangent, ans, args, debug.call_site(), [p._tangent for _, p in parents])
         return box
     tape = trace.tape
     if tape is None:

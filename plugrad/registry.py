@@ -657,8 +657,7 @@ class Registry:
                 item.pack = info.name
             if not isinstance(item, Rules):
                 names.add(item.name)
-                if item.pack is None:
-                    item.pack = info.name
+                _claim(item, info.name)
             kept.append(item)
         return kept
 
@@ -877,8 +876,7 @@ class Registry:
             for item, entry in taken:
                 self._replaced[item] = entry
                 if entry is not None:
-                    if entry.pack is None:
-                        entry.pack = pack
+                    _claim(entry, pack)
                     self._swap(ns, item, entry)
             resolved = dict(taken)
             kept: list[Entry | Rules | Deferred] = []
@@ -1025,6 +1023,17 @@ class _TypeRegistrar:
             raise TypeError(f"register.box needs a type and a Box subclass, got {value_type!r}, {box_cls!r}")
         register_box_type(value_type, box_cls)
         self._info.types.append(TypeRegistration("box", _typename(value_type), _typename(box_cls)))
+
+
+def _claim(entry: Any, pack: str) -> None:
+    """Record ``pack`` as the one that defines ``entry``, and its aliases (``operator.mul``
+    beside ``numpy.multiply``), which reach users only through the entry's box operators,
+    so that messages about any of them name the pack."""
+    if entry.pack is None:
+        entry.pack = pack
+    for twin in getattr(entry, "_family", ()):
+        if twin.pack is None:
+            twin.pack = entry.pack
 
 
 _default: Registry | None = None

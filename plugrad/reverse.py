@@ -259,7 +259,7 @@ def sweep(
             for argnum, j in links:
                 ct = prim.vjp_rule(argnum)(g, ans, *args, **kwargs)
                 if check:
-                    debug.check_cotangent(prim, argnum, ct, node_ans(tape[j]), args, (sites or {}).get(i))
+                    debug.check_cotangent(prim, argnum, ct, node_ans(tape[j]), args, (sites or {}).get(i), g)
                 prev = cts[j]
                 if prev is None:
                     cts[j] = ct

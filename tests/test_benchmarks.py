@@ -65,8 +65,11 @@ def test_every_contender_runs_in_every_repetition(bench_modules: Any) -> None:
     assert answers == {"a": "a", "b": "b", "c": "c"}
     assert all(len(timings[k].samples) == 3 and timings[k].calls_per_sample == 1 for k in "abc")
     # two calls each to warm up and size the samples, then one per repetition, the order
-    # rotating and, every other repetition, reversed
-    assert calls == list("aabbcc") + list("abc") + list("acb") + list("cab")
+    # rotating (and reversed in every other full rotation, from the fourth repetition)
+    assert calls == list("aabbcc") + list("abc") + list("bca") + list("cab")
+    calls.clear()
+    harness.Bench(reps=4, sample_s=0.0, log=lambda s: None).time({k: contender(k) for k in "ab"})
+    assert calls == list("aabb") + list("ab") + list("ba") + list("ba") + list("ab")  # each goes first
 
 
 def _env() -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pytest
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 import plugrad.numpy as np
-from plugrad import detect_anomaly, grad, make_jvp
+from plugrad import detect_anomaly, grad, make_jvp, make_vjp
 from plugrad.debug import AnomalyError
 from plugrad.extend import defvjp, primitive
 
@@ -89,3 +89,13 @@ def test_user_rules_of_the_wrong_precision_or_tangent_shape_are_caught():
             grad(lambda x: np.sum(double(x)))(numpy.ones(3))
         with pytest.raises(AnomalyError, match=r"double \(pack none\) produced a tangent with shape \(7,\).* for an output with shape \(3,\)"):
             make_jvp(double)(numpy.ones(3))(numpy.ones(3))
+
+
+def test_precision_the_rule_was_given_is_not_its_fault():
+    # A Python-float parameter times float32 data gives a float32 cotangent (NumPy's weak
+    # scalars), and a user's float64 cotangent for a float32 output stays float64.
+    data32 = numpy.ones(3, numpy.float32)
+    with detect_anomaly():
+        assert grad(lambda s: np.sum(s * data32))(2.0) == 3.0
+        assert make_vjp(np.sin)(data32)[0](numpy.ones(3)).dtype == numpy.float64
+        assert make_jvp(np.sin)(data32)(numpy.ones(3))[1].dtype == numpy.float64

@@ -156,3 +156,24 @@ def test_the_last_definition_wins_as_in_autograd():
     defjvp(double, lambda t, ans, x: 3 * t)  # wrong
     def_linear(double)
     assert make_jvp(double)(1.0)(1.0)[1] == 2.0
+
+
+def test_argnum_rules_reach_a_primitives_aliases_and_none_works_on_shape_only_tapes():
+    import plugrad.numpy as pnp
+    from plugrad_numpy.binary import multiply
+
+    saved = (list(multiply.vjps), list(multiply.jvps), multiply.vjp_argnum, multiply.jvp_argnum, multiply.keep_args)
+    try:
+        # autograd's * is np.multiply: a rule set for np.multiply reaches x * 3.0 (operator.mul here)
+        defvjp_argnum(multiply, lambda argnum, ans, args, kwargs: lambda g: g * args[1 - argnum])
+        defjvp_argnum(multiply, lambda argnum, t, ans, args, kwargs: t * args[1 - argnum])
+        assert grad(lambda x: x * 3.0)(2.0) == 3.0 and make_jvp(lambda x: x * 3.0)(2.0)(1.0)[1] == 3.0
+        defvjp(multiply, lambda ans, x, y: lambda g: g * y, None)  # multiply's tape keeps only shapes
+        numpy.testing.assert_array_equal(grad(lambda y: pnp.sum(pnp.multiply(numpy.ones(2), y)))(numpy.ones(2)), [0.0, 0.0])
+    finally:
+        multiply.vjps[:], multiply.jvps[:] = saved[0], saved[1]
+        for prim in multiply._family:
+            prim.vjp_argnum, prim.jvp_argnum = saved[2], saved[3]
+            prim.keep_args = saved[4]
+        multiply.def_vjp()
+    assert grad(lambda x: x * 3.0)(2.0) == 3.0

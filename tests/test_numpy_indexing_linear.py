@@ -151,3 +151,10 @@ def test_nan_to_num_gradient_is_zero_where_replaced() -> None:
     x = numpy.array([1.0, numpy.nan, numpy.inf, -2.0])
     g = grad(lambda x: np.sum(np.nan_to_num(x) * 0.5))(x)
     numpy.testing.assert_allclose(g, [0.5, 0.0, 0.0, 0.5])
+
+
+def test_matmul_and_dot_with_a_constant_written_as_a_list():
+    x = numpy.array([0.5, -1.0, 2.0])
+    numpy.testing.assert_array_equal(grad(lambda v: np.matmul(v, [1.0, 2.0, 3.0]))(x), [1.0, 2.0, 3.0])
+    numpy.testing.assert_array_equal(grad(lambda v: np.sum(np.matmul([[1.0, 2.0, 3.0]], v)))(x), [1.0, 2.0, 3.0])
+    numpy.testing.assert_array_equal(grad(lambda v: np.dot(v, [1.0, 2.0, 3.0]))(x), [1.0, 2.0, 3.0])

@@ -12,7 +12,7 @@ import pytest
 
 import plugrad
 import plugrad.numpy as np
-from plugrad import Box, NonDifferentiable, Primitive, elementwise_grad, grad, hessian, jacobian
+from plugrad import Box, NonDifferentiable, Primitive, TraceError, elementwise_grad, grad, hessian, jacobian
 from plugrad.forward import make_jvp
 from plugrad.gradcheck import check_primitive
 from plugrad.test_util import check_grads
@@ -318,6 +318,12 @@ def test_sum_and_mean_with_where_differentiate_the_selected_elements_only() -> N
     g32 = grad(lambda x: np.mean(x, where=mask))(x.astype(numpy.float32))
     assert g32.dtype == numpy.float32
     check_grads(lambda x: np.mean(x**2, axis=1, where=mask), modes=("fwd", "rev"), order=2)(x)
+    empty = numpy.array([[True, False, True, False], [False, False, False, False]])  # a row with none selected
+    with numpy.errstate(invalid="ignore"):
+        g = grad(lambda x: np.mean(x, axis=1, where=empty)[0])(x)
+    numpy.testing.assert_array_equal(g, empty / 2)  # its mean is nan whatever x holds: derivative 0, not nan
+    with pytest.raises(TraceError, match=r"numpy.sum\(\.\.\., out=\.\.\.\)"):
+        grad(lambda x: x.sum(out=numpy.zeros(())))(x)
 
 
 LIST_CONSTANTS = {

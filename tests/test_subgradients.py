@@ -62,6 +62,7 @@ def test_a_python_float_at_a_pole_gives_what_a_float64_gives(f, x):
     # Traced Python floats stay floats, where 1 / 0.0 raises; the derivative is still NumPy's inf.
     assert grad(f)(x) == grad(f)(numpy.float64(x)) == numpy.inf
     assert make_jvp(f)(x)(1.0)[1] == numpy.inf
+    assert numpy.isinf(grad(grad(f))(x))  # and at second order, where the value is traced
 
 
 def test_arctan2_and_hypot_at_the_origin_are_nan_for_floats_too():

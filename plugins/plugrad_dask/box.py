@@ -38,7 +38,9 @@ class DaskArrayBox(ArrayBox):
         return (getitem(self, i) for i in range(len(self._value)))
 
     def sum(self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False) -> Any:
-        return reductions.sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
+        options = {} if out is None else {"out": out}  # refused by the primitive, as np.sum(x, out=...) is
+        return reductions.sum(self, axis=axis, dtype=dtype, keepdims=keepdims, **options)
 
     def mean(self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False) -> Any:
-        return reductions.mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
+        options = {} if out is None else {"out": out}
+        return reductions.mean(self, axis=axis, dtype=dtype, keepdims=keepdims, **options)

@@ -248,9 +248,18 @@ def poles_as_numpy(factor: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return factor(*values)
         except ZeroDivisionError:
-            return factor(*[np.float64(v) if type(v) is float else v for v in values])
+            return factor(*[_float64(v) for v in values])
 
     return at
+
+
+def _float64(v: Any) -> Any:
+    """A Python float as a float64; a traced one (a higher derivative) as a traced float64."""
+    if type(v) is float:
+        return np.float64(v)
+    if isinstance(v, Box) and type(getval(v)) is float:
+        return v + np.float64(0.0)  # Python's float + float64 is a float64, and traced
+    return v
 
 
 def integral(dtype: Any) -> bool:

@@ -248,13 +248,17 @@ class ArrayBox(Box):
         return S.squeeze(self, axis)
 
     def sum(self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False, **kwargs: Any) -> Any:
-        if axis is None and dtype is None and not keepdims and not kwargs:
+        if axis is None and dtype is None and out is None and not keepdims and not kwargs:
             return R.sum(self)  # one argument: the primitive's fast path
+        if out is not None:
+            kwargs["out"] = out  # refused by the primitive, as np.sum(x, out=...) is
         return R.sum(self, axis=axis, dtype=dtype, keepdims=keepdims, **kwargs)  # initial=, where=
 
     def mean(self, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False, **kwargs: Any) -> Any:
-        if axis is None and dtype is None and not keepdims and not kwargs:
+        if axis is None and dtype is None and out is None and not keepdims and not kwargs:
             return R.mean(self)
+        if out is not None:
+            kwargs["out"] = out
         return R.mean(self, axis=axis, dtype=dtype, keepdims=keepdims, **kwargs)  # where=
 
     def dot(self, other: Any) -> Any:

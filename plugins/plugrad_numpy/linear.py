@@ -44,6 +44,8 @@ def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
         dtype = g.dtype
         if g.ndim == 2 and b.ndim == 2 and a.dtype is dtype and b.dtype is dtype:
             return g @ b.T
+    if type(b) is list or type(b) is tuple:  # a constant written as a list, as NumPy allows
+        b = np.asarray(b)
     if _ndim(a) == 1 and _ndim(b) == 1:
         return unbroadcast(g * b, a)
     if _ndim(b) == 1:  # (..., n, k) @ (k,) -> (..., n)
@@ -58,6 +60,8 @@ def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
         dtype = g.dtype
         if a.ndim == 2 and g.ndim == 2 and a.dtype is dtype and b.dtype is dtype:
             return a.T @ g
+    if type(a) is list or type(a) is tuple:
+        a = np.asarray(a)
     if _ndim(a) == 1 and _ndim(b) == 1:
         return unbroadcast(g * a, b)
     if _ndim(a) == 1:  # (k,) @ (..., k, m) -> (..., m)

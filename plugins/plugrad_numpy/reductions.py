@@ -254,7 +254,8 @@ def _mean_vjp(g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, kee
     where = kw.get("where", True)
     if where is not True:  # each element selected counts 1 / (the number selected in its slice)
         mask = np.broadcast_to(where, shape_of(x))
-        weights = mask / np.sum(mask, axis=axis, keepdims=True)  # nan in a slice with none selected, as the mean is
+        # 0 in a slice with none selected: its mean is nan whatever x holds, a constant
+        weights = mask / np.maximum(np.sum(mask, axis=axis, keepdims=True), 1)
         return expand_to(g, x, axis, keepdims) * _const(weights, x)
     return expand_to(g / count(x, axis), x, axis, keepdims)
 
