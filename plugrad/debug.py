@@ -96,22 +96,13 @@ def check_cotangent(
     prim: Any, argnum: int, ct: Any, parent_value: Any, args: Any, site: str | None, g: Any = None
 ) -> None:
     """Raise :class:`AnomalyError` if ``ct`` is not finite or not in the argument's space.
-    ``g``, the cotangent the rule was given: a rule that keeps its precision is not at
-    fault for another precision (a user's float64 ``g`` for a float32 output, or a Python
-    float argument, which NumPy's weak scalars give the other operand's precision)."""
+    ``g`` is the cotangent the rule was given (see :func:`_misfits`)."""
     from plugrad.box import getval
-    from plugrad.vspace import vspace
 
     value = getval(ct)
     where = f"{prim.name} (pack {prim.pack or 'none'}), VJP for {prim.arg_name(argnum)}"
     called = f"; the primitive was called at {site}" if site else ""
-    got: VSpace | None
-    want: VSpace | None
-    try:
-        got, want = vspace(value), vspace(parent_value)
-    except PlugradError:
-        got = want = None
-    if got is not None and want is not None and _mismatch(got, want, not _same_precision(got, g)):
+    if _misfits(value, parent_value, (g,)):
         raise AnomalyError(
             f"{where} returned a cotangent with {_describe(value)} for an argument with "
             f"{_describe(parent_value)}{called}. A VJP must return a value shaped like its "
@@ -125,51 +116,51 @@ def check_cotangent(
         )
 
 
-def _mismatch(got: VSpace, want: VSpace, precision: bool = True) -> bool:
-    """Whether a (co)tangent in ``got`` cannot belong to a value in ``want``: another shape,
-    complex for real, or (if ``precision``) another floating precision (float32 for
-    float64, or back)."""
+def _misfits(value: Any, target: Any, given: Any) -> bool:
+    """Whether ``value``, the (co)tangent a rule returned, cannot belong to ``target``'s space:
+    another shape, complex for real, or another floating precision (float32 for float64, or
+    back). A rule that kept the precision of one of ``given``, the (co)tangents it was
+    handed, is not at fault for it: a user's float64 ``g`` for a float32 output, or a
+    Python float argument, which NumPy's weak scalars give the other operand's precision."""
+    got, want = _space(value), _space(target)
+    if got is None or want is None:
+        return False
     if got.shape != want.shape or (got.iscomplex and not want.iscomplex):
         return True
-    if not precision:
-        return False
-    g, w = got.dtype, want.dtype
-    if g is None or w is None or g.kind not in "fc" or w.kind not in "fc":
-        return False  # containers, and types a pack registered: their own spaces decide
-    return np.finfo(g).dtype != np.finfo(w).dtype
+    precision, wanted = _precision(got), _precision(want)
+    if precision is None or wanted is None or precision == wanted:
+        return False  # (containers and types a pack registered decide for themselves)
+    for t in given:
+        kept = _precision(_space(t)) if t is not None else None
+        if kept is not None and kept == precision:  # (None first: a dtype compares equal to None)
+            return False
+    return True
 
 
-def _same_precision(got: VSpace, other: Any) -> bool:
-    """Whether ``other`` (a cotangent or tangent given to a rule) has ``got``'s floating precision."""
+def _space(value: Any) -> VSpace | None:
     from plugrad.box import getval
     from plugrad.vspace import vspace
 
-    if other is None:
-        return False
     try:
-        space = vspace(getval(other))
+        return vspace(getval(value))
     except PlugradError:
-        return False
-    g, o = got.dtype, space.dtype
-    if g is None or o is None or g.kind not in "fc" or o.kind not in "fc":
-        return False
-    return np.finfo(g).dtype == np.finfo(o).dtype
+        return None
+
+
+def _precision(space: VSpace | None) -> Any:
+    """The real floating dtype of a float or complex space (float32 for complex64), else None."""
+    dtype = None if space is None else space.dtype
+    if dtype is None or dtype.kind not in "fc":
+        return None
+    return np.finfo(dtype).dtype
 
 
 def check_tangent(prim: Any, tangent: Any, ans: Any, args: Any, site: str, inputs: Any = ()) -> None:
     """Raise :class:`AnomalyError` if a forward-mode tangent is not finite, or not in the
-    output's space. ``inputs``: the tangents of the traced arguments (a rule that keeps
-    the precision of one of them is not at fault for another precision)."""
+    output's space. ``inputs`` are the tangents of the traced arguments (see :func:`_misfits`)."""
     from plugrad.box import getval
-    from plugrad.vspace import vspace
 
-    got: VSpace | None
-    want: VSpace | None
-    try:
-        got, want = vspace(getval(tangent)), vspace(getval(ans))
-    except PlugradError:
-        got = want = None
-    if got is not None and want is not None and _mismatch(got, want, not any(_same_precision(got, t) for t in inputs)):
+    if _misfits(tangent, ans, inputs):
         raise AnomalyError(
             f"{prim.name} (pack {prim.pack or 'none'}) produced a tangent with "
             f"{_describe(getval(tangent))} for an output with {_describe(getval(ans))}; the primitive "
