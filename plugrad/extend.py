@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from plugrad.box import Box, Meta
-from plugrad.primitive import NonDifferentiable, Primitive
+from plugrad.primitive import NonDifferentiable, Primitive, _linear_jvp
 from plugrad.vspace import VSpace, vspace
 
 __all__ = [
@@ -130,15 +130,6 @@ def _zero_jvp(t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
     return vspace(ans).zeros()
 
 
-def _same_jvp(fun: Primitive, argnum: int) -> Callable[..., Any]:
-    def rule(t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
-        full = list(args)
-        full[argnum] = t
-        return fun(*full, **kwargs)
-
-    return rule
-
-
 def defvjp(fun: Primitive, *vjpmakers: Callable[..., Any] | None, argnums: Any = None) -> None:
     """autograd's ``defvjp``: ``vjpmaker(ans, *args, **kwargs)`` returns ``g -> cotangent``;
     ``None`` declares that argument's cotangent zero."""
@@ -196,7 +187,7 @@ def defjvp(fun: Primitive, *jvpfuns: Callable[..., Any] | str | None, argnums: A
         if rule is None:
             rules.append((i, _zero_jvp))
         elif isinstance(rule, str) and rule == "same":
-            rules.append((i, _same_jvp(fun, i)))
+            rules.append((i, _linear_jvp(fun, i)))  # the rule Primitive.def_linear sets
         else:
             _check_arity(fun, "defjvp", rule, ("g", "ans"))  # type: ignore[arg-type]
             rules.append((i, rule))  # type: ignore[arg-type]

@@ -107,7 +107,12 @@ LOADED, FAILED, BLOCKED = "loaded", "failed", "blocked"
 
 
 class PackWarning(UserWarning):
-    """A pack could not be loaded, or part of it was rejected; the others still work."""
+    """A pack could not be loaded, or part of it was rejected; the others still work.
+    ``pack`` names the pack at fault, where one is (a conflict between packs names none)."""
+
+    def __init__(self, message: str, pack: str | None = None) -> None:
+        super().__init__(message)
+        self.pack = pack
 
 
 class _Record:
@@ -256,7 +261,7 @@ def kernel_modules() -> frozenset[str]:
     return _kernel_names
 
 
-def _warn(message: str) -> None:
+def _warn(message: str, pack: str | None = None) -> None:
     """Warn, attributing the warning to the first caller outside plugrad and the import system."""
     level, frame = 1, sys._getframe(1)  # type: tuple[int, types.FrameType | None]
     while frame is not None:
@@ -268,7 +273,7 @@ def _warn(message: str) -> None:
         if not filename.startswith(_KERNEL):
             break
         frame = frame.f_back
-    warnings.warn(message, PackWarning, stacklevel=level)
+    warnings.warn(PackWarning(message, pack), stacklevel=level)
 
 
 class Registry:
@@ -488,16 +493,28 @@ class Registry:
             f"plugrad pack {info.where()} was not loaded: {message}",
             exc,
             f"The other packs still work; PLUGRAD_DISABLE_PACKS={info.name} stops loading it.",
+            pack=info.name,
         )
 
     def _problem(self, info: PackInfo, message: str, exc: BaseException | None) -> None:
         _append_once(info.problems, message)
-        self._report(f"plugrad pack {info.where()}: {message}", exc, "The other functions and packs still work.")
+        self._report(
+            f"plugrad pack {info.where()}: {message}", exc, "The other functions and packs still work.", pack=info.name
+        )
 
-    def _report(self, message: str, exc: BaseException | None, consolation: str = "", error: type[PackError] = PackError) -> None:
+    def _report(
+        self,
+        message: str,
+        exc: BaseException | None,
+        consolation: str = "",
+        error: type[PackError] = PackError,
+        *,
+        pack: str | None = None,
+    ) -> None:
+        """Raise ``error`` in strict mode, else warn; ``pack`` names the pack at fault, if one is."""
         if self.strict:
             raise error(message) from exc
-        _warn(f"{message.rstrip('.')}. {consolation}".rstrip())
+        _warn(f"{message.rstrip('.')}. {consolation}".rstrip(), pack)
 
     def loaded_packs(self) -> list[PackInfo]:
         return [p for p in self.packs.values() if p.status == LOADED]

@@ -282,10 +282,11 @@ def test_a_pack_fault_is_filed_under_that_pack_only():
         warnings.simplefilter("ignore")
         registry.register_pack(FakePack(sin_like("ok", lambda g, ans, x: g * pnp.cos(x))), name="fake")
         registry.register_pack(GarbageNamespacesPack(), name="garbage")
-    faults = runner.pack_faults(registry, [f"plugrad pack 'garbage': it returned 42, not a list such as ['fake']"])
+    own = PackWarning("plugrad pack 'garbage': it returned 42, not a list such as ['fake']", "garbage")
+    faults = runner.pack_faults(registry, [own])
     assert faults["fake"] == [] and len(faults["garbage"]) == 2
     conflict = "numpy.f is registered by 'fake' and 'garbage'"  # a fault of no single pack: filed under each
-    assert runner.pack_faults(registry, [conflict])["fake"] == [conflict]
+    assert runner.pack_faults(registry, [PackWarning(conflict)])["fake"] == [conflict]
 
 
 def test_a_pack_blocked_by_the_environment_but_asked_for_fails(monkeypatch: pytest.MonkeyPatch):

@@ -16,7 +16,7 @@ import numpy as np
 
 from plugrad import Composite, Primitive, Sample, rand, scalar
 from plugrad.box import Meta, getval
-from plugrad_numpy._util import broadcast_like, dtype_of, shape_of, unbroadcast
+from plugrad_numpy._util import _array_like, broadcast_like, dtype_of, shape_of, unbroadcast
 from plugrad_numpy.binary import multiply
 from plugrad_numpy.reductions import sum as sum_
 from plugrad_numpy.shape import expand_dims, moveaxis, ravel, reshape, swapaxes, transpose
@@ -44,8 +44,7 @@ def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
         dtype = g.dtype
         if g.ndim == 2 and b.ndim == 2 and a.dtype is dtype and b.dtype is dtype:
             return g @ b.T
-    if type(b) is list or type(b) is tuple:  # a constant written as a list, as NumPy allows
-        b = np.asarray(b)
+    b = _array_like(b)  # a constant written as a list, as NumPy allows
     if _ndim(a) == 1 and _ndim(b) == 1:
         return unbroadcast(g * b, a)
     if _ndim(b) == 1:  # (..., n, k) @ (k,) -> (..., n)
@@ -60,8 +59,7 @@ def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
         dtype = g.dtype
         if a.ndim == 2 and g.ndim == 2 and a.dtype is dtype and b.dtype is dtype:
             return a.T @ g
-    if type(a) is list or type(a) is tuple:
-        a = np.asarray(a)
+    a = _array_like(a)
     if _ndim(a) == 1 and _ndim(b) == 1:
         return unbroadcast(g * a, b)
     if _ndim(a) == 1:  # (k,) @ (..., k, m) -> (..., m)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import re
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -29,7 +28,6 @@ from plugrad.registry import PackWarning, Registry
 __all__ = ["Outcome", "Plan", "Report", "load_registry", "pack_faults", "plan", "run", "run_case"]
 
 ANY_PACK = "*"  # where faults that name no pack are filed
-_OWN_FAULT = re.compile(r"plugrad pack '([^']+)'")  # how the registry begins a pack's own fault
 
 
 # -- loading ---------------------------------------------------------------------------
@@ -53,8 +51,7 @@ def load_registry(
             registry.install_types()
         except PackError as exc:  # a strict registry: the first fault stops loading
             return registry, {ANY_PACK: [str(exc)]}
-    messages = [str(w.message) for w in caught if issubclass(w.category, PackWarning)]
-    return registry, pack_faults(registry, messages)
+    return registry, pack_faults(registry, [w.message for w in caught if isinstance(w.message, PackWarning)])
 
 
 def _primitives(registry: Registry, packs: Iterable[str] | None) -> list[Primitive]:
@@ -70,9 +67,11 @@ def _primitives(registry: Registry, packs: Iterable[str] | None) -> list[Primiti
     return [found[n] for n in sorted(found)]
 
 
-def pack_faults(registry: Registry, messages: Sequence[str] = ()) -> dict[str, list[str]]:
+def pack_faults(registry: Registry, warned: Sequence[PackWarning] = ()) -> dict[str, list[str]]:
     """Faults by pack: a failed load, rejected functions, names in conflict, and any pack
-    warning in ``messages`` not already among them (filed under the packs it names)."""
+    warning in ``warned`` not already among them, filed under the pack at fault (a warning
+    that names none, such as a conflict, under each pack it mentions)."""
+    messages = [str(w) for w in warned]
     faults: dict[str, list[str]] = {}
     for name, info in registry.packs.items():
         found = faults.setdefault(name, [])
@@ -87,11 +86,10 @@ def pack_faults(registry: Registry, messages: Sequence[str] = ()) -> dict[str, l
             faults.setdefault(pack, []).append(
                 f"{name} is also registered by {others} and no single one declares override=True"
             )
-    for message in messages:
-        own = _OWN_FAULT.match(message)
-        if own and own.group(1) in registry.packs:  # the pack's own fault, whatever else it names
-            named = [own.group(1)]
-        else:  # a conflict names each pack in it
+    for warning, message in zip(warned, messages):
+        if warning.pack in registry.packs:  # the pack's own fault, whatever else its text names
+            named = [warning.pack]
+        else:
             named = [p for p in registry.packs if repr(p) in message] or [ANY_PACK]
         for pack in named:
             found = faults.setdefault(pack, [])
