@@ -81,6 +81,17 @@ class Box:
     # No __init__: primitives build boxes with ``cls()`` and fill the slots, which is
     # the fastest way CPython makes an object.
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A box class may also derive from the class of the values it wraps, as autograd
+        # allowed (``class PointBox(Box, Point)``). ``cls()`` must not run that class's
+        # __init__, which expects the value's own arguments: the box's is a no-op.
+        for klass in cls.__mro__:
+            if "__init__" in vars(klass):
+                if klass is not object and not issubclass(klass, Box):
+                    cls.__init__ = _no_init  # type: ignore[method-assign]
+                break
+
     @classmethod
     def new(cls, value: Any, trace: Trace) -> Box:
         """A box of ``trace`` holding ``value``: the start of a trace."""
@@ -104,6 +115,10 @@ class Box:
     def register(cls, value_type: type) -> None:
         """Wrap traced values of ``value_type`` in this class (autograd's spelling)."""
         register_box_type(value_type, cls)
+
+
+def _no_init(self: Box, *args: Any, **kwargs: Any) -> None:
+    """The __init__ of a box class that also derives from its values' class."""
 
 
 class Meta:

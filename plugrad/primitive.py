@@ -18,6 +18,7 @@ with plugrad's own primitives, so they can be differentiated again.
 from __future__ import annotations
 
 import functools
+import types
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -154,6 +155,10 @@ class Primitive:
 
     def __repr__(self) -> str:
         return f"<Primitive {self.name}>"
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        # Defined in a class body (``@primitive def __call__(self, x)``), it binds like a function.
+        return self if obj is None else types.MethodType(self, obj)
 
     @property
     def __name__(self) -> str:
@@ -719,6 +724,8 @@ class NonDifferentiable:
     def __repr__(self) -> str:
         return f"<NonDifferentiable {self.name}>"
 
+    __get__ = Primitive.__get__
+
     @property
     def __name__(self) -> str:
         return self.name.rpartition(".")[2]
@@ -772,6 +779,8 @@ class Composite:
 
     def __repr__(self) -> str:
         return f"<Composite {self.name}>"
+
+    __get__ = Primitive.__get__
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.fun(*args, **kwargs)

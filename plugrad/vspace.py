@@ -37,11 +37,27 @@ class VSpace:
     dtype: Any = None
     iscomplex: bool = False
 
+    def __init__(self, value: Any = None) -> None:
+        """A space is built from one of its values (``ArrayVSpace(x)``); this one reads nothing."""
+
     @property
     def size(self) -> int:
         """The dimension as a real vector space: two per complex element, as many as
-        :meth:`standard_basis` yields."""
+        :meth:`standard_basis` yields. A subclass may also set it (``self.size = n``)."""
+        own = getattr(self, "__dict__", None)
+        if own and "size" in own:
+            return own["size"]  # type: ignore[no-any-return]
         return math.prod(self.shape) * (2 if self.iscomplex else 1)
+
+    @size.setter
+    def size(self, value: int) -> None:
+        try:
+            self.__dict__["size"] = value
+        except AttributeError:
+            raise AttributeError(
+                f"{type(self).__name__} has __slots__ without a 'size' slot, so its size cannot be "
+                "set; it is computed from shape and iscomplex (or override the size property)."
+            ) from None
 
     @property
     def ndim(self) -> int:
@@ -60,20 +76,40 @@ class VSpace:
         """A random vector, drawn from ``rng`` (the gradient checker passes its own)."""
         raise NotImplementedError
 
+    # The arithmetic. A subclass overrides these methods or, as a space written for autograd
+    # does, the underscore hooks they call.
     def add(self, x: Any, y: Any) -> Any:
-        return x + y
+        return self._add(x, y)
 
     def mut_add(self, x: Any, y: Any) -> Any:
-        return self.add(x, y)
+        """``x + y``, possibly written into ``x``."""
+        return self._mut_add(x, y)
 
     def scalar_mul(self, x: Any, a: Any) -> Any:
-        return x * a
+        return self._scalar_mul(x, a)
 
     def inner_prod(self, x: Any, y: Any) -> float:
         """The real inner product Re <x, y>, conjugating ``x``."""
-        raise NotImplementedError
+        return self._inner_prod(x, y)
 
     def covector(self, x: Any) -> Any:
+        return self._covector(x)
+
+    def _add(self, x: Any, y: Any) -> Any:
+        return x + y
+
+    def _mut_add(self, x: Any, y: Any) -> Any:
+        return self.add(x, y)
+
+    def _scalar_mul(self, x: Any, a: Any) -> Any:
+        return x * a
+
+    def _inner_prod(self, x: Any, y: Any) -> float:
+        raise NotImplementedError(
+            f"{type(self).__name__} defines no inner product: override inner_prod (or _inner_prod)."
+        )
+
+    def _covector(self, x: Any) -> Any:
         return np.conj(x) if self.iscomplex else x
 
     def flatten(self, x: Any) -> np.ndarray:

@@ -178,3 +178,119 @@ def test_tensor_jacobian_product_of_fewer_axes_needs_one_array_argument() -> Non
     x, y = numpy.ones((2, 3)), numpy.ones((2, 3))
     with pytest.raises(TypeError, match="one argument at a time"):
         tensor_jacobian_product(lambda x, y: x * y, (0, 1))(x, y, numpy.ones(2))
+
+
+def test_util_helpers() -> None:
+    from plugrad.util import func, subval, subvals
+
+    assert func(len) is len
+    assert subval((1, 2, 3), 1, "b") == (1, "b", 3) and subval((1, 2, 3), -1, 9) == (1, 2, 9)
+    assert subvals([1, 2, 3], [(0, "a"), (2, "c")]) == ("a", 2, "c")
+
+
+def test_a_primitive_defined_in_a_class_body_binds_self() -> None:
+    from plugrad.extend import defvjp, primitive
+
+    class Scale:
+        def __init__(self, k: float) -> None:
+            self.k = k
+
+        @primitive
+        def __call__(self, x: float) -> float:
+            return self.k * x
+
+        @primitive
+        def times(self, x: float) -> float:
+            return self.k * x
+
+    defvjp(Scale.__call__, None, lambda ans, self, x: lambda g: self.k * g)
+    defvjp(Scale.times, None, lambda ans, self, x: lambda g: self.k * g)
+    s = Scale(3.0)
+    assert s(2.0) == 6.0 and s.times(2.0) == 6.0
+    assert grad(lambda x: s(x) ** 2)(2.0) == pytest.approx(36.0)
+    assert grad(lambda x: s.times(x) * x)(2.0) == pytest.approx(12.0)
+
+
+class _Point:
+    def __init__(self, v: float) -> None:
+        self.v = v
+
+
+def test_a_box_class_that_derives_from_its_values_class_as_in_autograd() -> None:
+    from plugrad.extend import Box, VSpace, defvjp, primitive
+
+    class PointBox(Box, _Point):
+        pass
+
+    class PointSpace(VSpace):
+        def __init__(self, value: _Point) -> None:
+            self.shape = ()
+
+        def zeros(self) -> _Point:
+            return _Point(0.0)
+
+        def _add(self, p: _Point, q: _Point) -> _Point:
+            return _Point(p.v + q.v)
+
+        def _scalar_mul(self, p: _Point, a: float) -> _Point:
+            return _Point(p.v * a)
+
+        def _inner_prod(self, p: _Point, q: _Point) -> float:
+            return p.v * q.v
+
+    PointBox.register(_Point)
+    PointSpace.register(_Point)
+
+    @primitive
+    def square(p: _Point) -> float:
+        return p.v**2
+
+    defvjp(square, lambda ans, p: lambda g: _Point(2.0 * g * p.v))
+    assert grad(square)(_Point(3.0)).v == pytest.approx(6.0)
+    # two uses: the cotangents are added by the space's _add
+    assert grad(lambda p: square(p) + 3.0 * square(p))(_Point(3.0)).v == pytest.approx(24.0)
+    space = plugrad.vspace(_Point(1.0))
+    assert space.add(_Point(1.0), _Point(2.0)).v == 3.0
+    assert space.scalar_mul(_Point(2.0), 3.0).v == 6.0
+    assert space.inner_prod(_Point(2.0), _Point(3.0)) == 6.0
+
+
+def test_a_space_may_set_its_size_and_says_when_it_has_no_inner_product() -> None:
+    from plugrad.extend import VSpace
+
+    class Three(VSpace):
+        def __init__(self, value: object) -> None:
+            self.size = 3
+
+    space = Three(None)
+    assert space.size == 3
+    with pytest.raises(NotImplementedError, match="Three defines no inner product"):
+        space.inner_prod(1.0, 2.0)
+    assert plugrad.vspace(numpy.ones((2, 3), complex)).size == 12  # computed where not set
+
+
+def test_tracer_builds_a_graph_of_the_users_node_class() -> None:
+    from plugrad.tracer import Node, trace
+
+    class Recorder(Node):
+        def __init__(self, value, fun, args, kwargs, parent_argnums, parents):  # type: ignore[no-untyped-def]
+            self.value, self.name = value, fun.__name__
+            self.parents = dict(zip(parent_argnums, parents))
+            self.constants = [a for i, a in enumerate(args) if i not in self.parents]
+
+        def initialize_root(self, label: str) -> None:
+            self.name, self.parents = label, {}
+
+    def f(x: float) -> float:
+        y = np.sin(x)
+        return np.exp(x) * y - 0.5
+
+    root = Recorder.new_root("input")
+    value, end = trace(root, f, 1.0)
+    assert value == pytest.approx(numpy.exp(1.0) * numpy.sin(1.0) - 0.5)
+    assert end is not None and end.value == value and end.constants == [0.5]
+    product = end.parents[0]
+    assert {p.name for p in product.parents.values()} == {"exp", "sin"}
+    assert all(p.parents[0] is root for p in product.parents.values())
+    with pytest.warns(UserWarning, match="independent"):
+        assert trace(Recorder.new_root("input"), lambda x: 2.0, 1.0) == (2.0, None)
