@@ -89,7 +89,7 @@ class Box:
         for klass in cls.__mro__:
             if "__init__" in vars(klass):
                 if klass is not object and not issubclass(klass, Box):
-                    cls.__init__ = _no_init  # type: ignore[method-assign]
+                    cls.__init__ = _no_init  # type: ignore[method-assign,assignment]
                 break
 
     @classmethod

@@ -216,7 +216,7 @@ class ScalarVSpace(VSpace):
         self.iscomplex = self.kind is complex
         self.dtype = np.dtype(np.complex128 if self.iscomplex else np.float64)
 
-    @property
+    @property  # type: ignore[misc]  # computed: a slotted space has nowhere to set it
     def size(self) -> int:
         return 2 if self.iscomplex else 1
 
@@ -275,7 +275,7 @@ class SequenceVSpace(VSpace):
     def shape(self) -> tuple[int, ...]:  # type: ignore[override]
         return (len(self.spaces),)
 
-    @property
+    @property  # type: ignore[misc]  # computed: a slotted space has nowhere to set it
     def size(self) -> int:
         return sum(vs.size for vs in self.spaces)
 
@@ -355,7 +355,7 @@ class DictVSpace(VSpace):
     def shape(self) -> tuple[int, ...]:  # type: ignore[override]
         return (len(self.spaces),)
 
-    @property
+    @property  # type: ignore[misc]  # computed: a slotted space has nowhere to set it
     def size(self) -> int:
         return sum(vs.size for vs in self.spaces.values())
 
