@@ -153,6 +153,30 @@ def test_second_order_error_with_raw_numpy_that_cannot_trace():
     assert "raised TraceError" in text and "np.sin(np.asarray(x))" in text  # the traceback shows the line
 
 
+def _product(name: str, vjp_x: Any, jvp_x: Any) -> Primitive:
+    prim = Primitive(f"fake.{name}", np.multiply)
+    prim.def_vjp(vjp_x, lambda g, ans, x, y: g * x)
+    prim.def_jvp(jvp_x, lambda t, ans, x, y: t * x)
+    prim.def_samples(Sample(rand(3), rand(3)))
+    return prim
+
+
+def test_a_rule_reading_another_argument_untraced_fails_only_the_mixed_check():
+    # Right along x alone and along y alone; d2f/dx dy is lost in reverse mode.
+    reverse = _product("mul_rev", lambda g, ans, x, y: g * getval(y), lambda t, ans, x, y: t * y)
+    report = check_pack(reverse)
+    assert {(check, argnum) for _, check, _, argnum in failed(report)} == {("mixed", 0)}
+    text = message(report, "mixed")
+    assert "fake.mul_rev (pack fake): check 'mixed'" in text and "derivative of the rev rule" in text
+    assert "differentiated: argument 0 (x1), float64[3] and argument 1 (x2), float64[3] together" in text
+    assert report.failures()[0].case.id == "fake.mul_rev[0-float64-arg0+1-mixed]"
+    # The same fault in a JVP rule.
+    forward = _product("mul_fwd", lambda g, ans, x, y: g * y, lambda t, ans, x, y: t * getval(y))
+    assert {check for _, check, _, _ in failed(check_pack(forward))} == {"mixed"}
+    honest = _product("mul", lambda g, ans, x, y: g * y, lambda t, ans, x, y: t * y)
+    assert not failed(check_pack(honest))
+
+
 def test_primitive_with_no_samples():
     lonely = Primitive("fake.lonely", np.sin)
     lonely.def_vjp(lambda g, ans, x: g * pnp.cos(x))

@@ -55,6 +55,8 @@ CHECKS: dict[str, str] = {
     "fwd_over_rev": "forward mode of (x, v) -> VJP(x)(v), cotangent as input, vs finite differences",
     "rev_over_fwd": "reverse mode of (x, u) -> JVP(x)(u), tangent as input, vs finite differences",
     "fwd_over_fwd": "forward mode of (x, u) -> JVP(x)(u), tangent as input, vs finite differences",
+    "mixed": "both modes of the VJP and the JVP of the differentiated arguments taken together, vs "
+    "finite differences: the mixed second partials, which the per-argument checks hold fixed",
     "no_vjp": "an argument without a VJP rule raises NotDifferentiableError in reverse mode",
     "no_jvp": "an argument without a JVP rule raises NotDifferentiableError in forward mode",
 }
@@ -112,6 +114,24 @@ class Point:
         atol = self.sample.atol if self.sample.atol is not None else atol
         return tolerance_for(self.dtype, rtol, atol)
 
+    def joint(self, argnums: tuple[int, ...]) -> Callable[[Any], Any]:
+        """The primitive as a function of the tuple of arguments ``argnums``."""
+        from plugrad.box import holds_box
+        from plugrad.builtins import pack
+
+        args, kwargs = self.arguments
+        prim = self.prim
+
+        def f(xs: Any) -> Any:
+            full = list(args)
+            for i, x in zip(argnums, xs):
+                # A container argument (odeint's tuple of parameters) arrives as a container
+                # of traced values, which a primitive takes traced only as one value.
+                full[i] = pack(x) if isinstance(x, (list, tuple, dict)) and holds_box(x) else x
+            return prim(*full, **kwargs)
+
+        return f
+
     def partial(self, argnum: int) -> Callable[[Any], Any]:
         """The primitive as a function of argument ``argnum`` alone."""
         args, kwargs = self.arguments
@@ -136,6 +156,7 @@ class Case:
     point: Point | None = None
     argnum: int | None = None
     problems: tuple[str, ...] = ()
+    argnums: tuple[int, ...] = ()  # a check of several arguments together ("mixed")
 
     @property
     def primitive(self) -> str | None:
@@ -156,7 +177,8 @@ class Case:
             return f"pack:{self.pack}[{self.check}]"
         if self.point is None:
             return f"{self.prim.name}[{self.check}]"
-        return f"{self.prim.name}[{self.point.index}-{self.point.dtype}-arg{self.argnum}-{self.check}]"
+        arg = "+".join(map(str, self.argnums)) if self.argnums else self.argnum
+        return f"{self.prim.name}[{self.point.index}-{self.point.dtype}-arg{arg}-{self.check}]"
 
     def xfail_reason(self) -> str | None:
         """The reason this case is expected to fail, from ``prim.xfail``, or ``None``."""
@@ -190,20 +212,23 @@ class Case:
         head = f"{self.prim.name} ({'pack ' + self.prim.pack if self.prim.pack else 'no pack'}): check {self.check!r} ({CHECKS.get(self.check, '')})"
         if self.point is None:
             return head
-        point, argnum = self.point, self.argnum
-        assert argnum is not None
+        point, argnums = self.point, self.argnums or (self.argnum,)
         try:
             args, kwargs = point.arguments
             out = _describe(self.prim.fun(*args, **kwargs))
             shapes = ", ".join(_describe(a) for a in args)
-            arg = _describe(args[argnum]) if argnum < len(args) else "missing"
+            arg = " and ".join(
+                f"{self.prim.arg_name(i)}, {_describe(args[i]) if i < len(args) else 'missing'}"
+                for i in argnums
+                if i is not None
+            )
         except Exception as exc:  # noqa: BLE001 - the context must not hide the failure
             out = shapes = arg = f"unavailable ({type(exc).__name__}: {exc})"
         tol = point.tolerance()
         return (
             f"{head}\n"
             f"  sample {point.index}: {point.sample.describe()}   dtype: {point.dtype}   seed: {point.seed}\n"
-            f"  differentiated: {self.prim.arg_name(argnum)}, {arg}\n"
+            f"  differentiated: {arg}{' together' if self.argnums else ''}\n"
             f"  arguments: ({shapes}) -> output {out}\n"
             f"  tolerance: rtol {tol.rtol:g}, atol {tol.atol:g}, step {tol.eps:g}\n"
             f"  rerun: python -m plugrad gradcheck --primitive '{self.prim.name}' --seed {point.seed}"
@@ -280,6 +305,34 @@ def _claim(mode: str) -> Callable[[Case], None]:
     return run
 
 
+def _mixed(case: Case) -> None:
+    """The second-order checks of the primitive as a function of several arguments at once:
+    a rule for one argument that reads another's value untraced is right along each
+    argument alone, but wrong across them (in a Hessian, or in grad of grad)."""
+    point, prim, argnums = case.point, case.prim, case.argnums
+    assert point is not None and prim is not None
+    modes = _joint_modes(prim, argnums)
+    f = point.joint(argnums)
+    xs = tuple(point.arguments[0][i] for i in argnums)
+    for inner, lift in (("rev", cotangent_as_input), ("fwd", tangent_as_input)):
+        if inner in modes:
+            rng = point.rng(argnums[0], f"mixed/{inner}")
+            g, at = lift(f, xs, rng)
+            probe = Probe(g, at, rng, point.tolerance())
+            label = f"derivative of the {inner} rule"
+            if "rev" in modes:
+                vjp_vs_fd(probe, label)
+            if "fwd" in modes:
+                jvp_vs_fd(probe, label)
+
+
+def _joint_modes(prim: Primitive, argnums: tuple[int, ...]) -> tuple[str, ...]:
+    """The modes every one of ``argnums`` has a rule for."""
+    return tuple(
+        mode for mode, has in (("rev", prim.has_vjp), ("fwd", prim.has_jvp)) if all(has(i) for i in argnums)
+    )
+
+
 _RUNNERS: dict[str, Callable[[Case], None]] = {
     "primal": _primal,
     "vjp": _on_probe(vjp_vs_fd),
@@ -293,6 +346,7 @@ _RUNNERS: dict[str, Callable[[Case], None]] = {
     "fwd_over_fwd": _on_probe(jvp_vs_fd, "fwd"),
     "no_vjp": _claim("rev"),
     "no_jvp": _claim("fwd"),
+    "mixed": _mixed,
 }
 
 
@@ -391,6 +445,10 @@ def _point_cases(prim: Primitive, point: Point, full_jacobian: bool) -> list[Cas
             ):
                 if needs:
                     add(check, argnum)
+    if point.order > 1 and point.dtype in _DOUBLE:
+        ruled = tuple([i for i in wrt if prim.has_vjp(i) or prim.has_jvp(i)])
+        if len(ruled) > 1 and _joint_modes(prim, ruled):
+            out.append(Case("mixed", prim.pack, prim, point, ruled[0], argnums=ruled))
     # A float constant with no rule at all is declared non-differentiable: check the claim.
     for argnum, value in enumerate(sample.args):
         constant = argnum not in wrt and not isinstance(value, Spec) and _is_float(value)
