@@ -6,6 +6,8 @@ pack ``fake``; the default registry is used only by the test of the built-in pac
 
 from __future__ import annotations
 
+import math
+import operator
 import types
 import warnings
 from typing import Any
@@ -16,6 +18,7 @@ import pytest
 
 from plugrad import Box, Primitive, Registry, Sample, hookimpl, rand, scalar
 from plugrad.box import getval
+from plugrad_numpy._util import unbroadcast
 from plugrad.gradcheck import CheckFailure, cases, check_primitive, plan, run, runner
 from plugrad.gradcheck.checks import check_jacobian, tolerance_for
 from plugrad.registry import PackWarning, default_registry, ensure_types
@@ -121,7 +124,8 @@ def test_vjp_wrong_only_under_broadcasting():
     add.def_samples(Sample(rand(3), rand(3)), Sample(rand(2, 3), rand(3)))
     report = check_pack(add)
     assert report.failed
-    assert {(o.case.sample, o.case.argnum) for o in report.failures()} == {(1, 1)}
+    assert {(o.case.sample, o.case.argnum) for o in report.failures() if o.case.check != "coverage"} == {(1, 1)}
+    assert "argument 0 (x1) has a rule, but no sample broadcasts it" in message(report, "coverage")
     assert {o.case.check for o in report.failures()} >= {"vjp", "types"}
     assert "cannot pair shape (2, 3) with shape (3,)" in message(report, "vjp")
     assert "VJP returned a cotangent in ArrayVSpace(shape=(2, 3)" in message(report, "types")
@@ -154,7 +158,7 @@ def test_second_order_error_with_raw_numpy_that_cannot_trace():
 
 
 def _product(name: str, vjp_x: Any, jvp_x: Any) -> Primitive:
-    prim = Primitive(f"fake.{name}", np.multiply)
+    prim = Primitive(f"fake.{name}", operator.mul)  # (not a ufunc: no sample needs to broadcast)
     prim.def_vjp(vjp_x, lambda g, ans, x, y: g * x)
     prim.def_jvp(jvp_x, lambda t, ans, x, y: t * x)
     prim.def_samples(Sample(rand(3), rand(3)))
@@ -168,7 +172,7 @@ def test_a_rule_reading_another_argument_untraced_fails_only_the_mixed_check():
     assert {(check, argnum) for _, check, _, argnum in failed(report)} == {("mixed", 0)}
     text = message(report, "mixed")
     assert "fake.mul_rev (pack fake): check 'mixed'" in text and "derivative of the rev rule" in text
-    assert "differentiated: argument 0 (x1), float64[3] and argument 1 (x2), float64[3] together" in text
+    assert "differentiated: argument 0 (a), float64[3] and argument 1 (b), float64[3] together" in text
     assert report.failures()[0].case.id == "fake.mul_rev[0-float64-arg0+1-mixed]"
     # The same fault in a JVP rule.
     forward = _product("mul_fwd", lambda g, ans, x, y: g * y, lambda t, ans, x, y: t * getval(y))
@@ -194,6 +198,30 @@ def test_argument_with_a_rule_that_no_sample_exercises():
     assert failed(report) == {("fake.mul", "coverage", None, None)}
     text = message(report, "coverage")
     assert "argument 1" in text and "has a VJP and a JVP rule, but no sample differentiates it" in text
+
+
+def test_a_ufuncs_argument_that_no_sample_broadcasts():
+    # The rule for x ignores broadcasting; no sample gives x a smaller shape than the output.
+    mul = Primitive("fake.mul_bcast", np.multiply)
+    mul.def_vjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: unbroadcast(g * x, y))
+    mul.def_jvp(lambda t, ans, x, y: t * y, lambda t, ans, x, y: t * x)
+    mul.def_samples(Sample(rand(3), rand(3)), Sample(rand(2, 3), rand(3)))
+    report = check_pack(mul)
+    assert failed(report) == {("fake.mul_bcast", "coverage", None, None)}
+    text = message(report, "coverage")
+    assert "argument 0 (x1) has a rule, but no sample broadcasts it" in text and "argument 1" not in text
+
+
+def test_a_float_fun_needs_a_sample_of_one_python_float():
+    sin = Primitive("fake.sin_float", np.sin, float_fun=math.sin)
+    sin.def_vjp(lambda g, ans, x: g * pnp.cos(x))
+    sin.def_jvp(lambda t, ans, x: t * pnp.cos(x))
+    sin.def_samples(Sample(rand(3)))
+    report = check_pack(sin)
+    assert failed(report) == {("fake.sin_float", "coverage", None, None)}
+    assert "it has a float_fun" in message(report, "coverage")
+    sin.def_samples(Sample(scalar()))
+    assert not failed(check_pack(sin))
 
 
 def test_xfail_that_passes_fails_the_run_and_one_that_fails_does_not():
@@ -229,7 +257,7 @@ class Stripping(Primitive):
 
 
 def test_declared_non_differentiable_argument_that_does_not_raise():
-    prim = Stripping("fake.scale", np.multiply)
+    prim = Stripping("fake.scale", operator.mul)  # (not a ufunc: no sample needs to broadcast)
     prim.def_vjp(lambda g, ans, x, y: g * y)  # argument 1: no rule, so it must raise
     prim.def_jvp(lambda t, ans, x, y: t * y)
     prim.def_samples(Sample(rand(3), rand(3)))
@@ -241,7 +269,7 @@ def test_declared_non_differentiable_argument_that_does_not_raise():
 
 
 def test_declared_non_differentiable_float_constant_is_checked_and_passes_when_honest():
-    prim = Primitive("fake.scale2", np.multiply)
+    prim = Primitive("fake.scale2", operator.mul)
     prim.def_vjp(lambda g, ans, x, y: g * y).def_jvp(lambda t, ans, x, y: t * y)
     prim.def_samples(Sample(rand(3), np.array([1.0, 2.0, 3.0])).only("float64"))
     report = check_pack(prim)

@@ -321,7 +321,9 @@ copysign.def_samples(Sample(rand(4, low=-1.0, high=-0.2), rand(4, low=0.2, high=
 ldexp = Primitive("numpy.ldexp", np.ldexp, saves=("shapes",))  # the exponents are integers: kept
 ldexp.def_vjp(lambda g, ans, x, i: unbroadcast(g * np.exp2(i), x))
 ldexp.def_jvp(lambda t, ans, x, i: broadcast_like(t * np.exp2(i), ans))
-ldexp.def_samples(Sample(rand(3), np.array([1, 2, -1])), Sample(rand(2, 3), 2))
+ldexp.def_samples(
+    Sample(rand(3), np.array([1, 2, -1])), Sample(rand(2, 3), 2), Sample(rand(3), np.array([[1], [-2]]))
+)
 
 floor_divide = NonDifferentiable("numpy.floor_divide", np.floor_divide)
 

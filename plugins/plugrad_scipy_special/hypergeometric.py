@@ -34,6 +34,7 @@ hyp0f1 = with_order(
     [
         Sample(1.5, rand(3, low=-2.0, high=2.0)),
         Sample(np.array([0.5, 2.5]), rand(2, low=-2.0, high=2.0)),
+        Sample(np.array([[0.5], [2.5]]), rand(3, low=-2.0, high=2.0)),  # z broadcast
         Sample(0.7, scalar()),
     ],
     complex=True,
@@ -57,6 +58,7 @@ hyperu = _in_z(
     [
         Sample(1.5, 2.5, rand(3, low=0.3, high=3.0)),
         Sample(np.array([0.5, 2.0]), 0.5, rand(2, low=0.3, high=3.0)),
+        Sample(np.array([[0.5], [2.0]]), 0.5, rand(3, low=0.3, high=3.0)),  # x broadcast
     ],
     complex=False,
 )
@@ -67,6 +69,7 @@ hyp2f1 = _in_z(
     [
         Sample(1.5, 0.5, 2.5, rand(3, low=-0.8, high=0.8)),
         Sample(np.array([0.5, -1.5]), 1.0, 3.0, rand(2, low=-0.8, high=0.8)),
+        Sample(1.5, np.array([[0.5], [-1.5]]), 2.5, rand(3, low=-0.8, high=0.8)),  # z broadcast
         Sample(0.3, 0.6, 1.2, scalar(-0.8, 0.8)),
     ],
     complex=True,

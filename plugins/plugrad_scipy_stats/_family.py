@@ -208,6 +208,7 @@ def _samples(fam: Family, kind: str) -> list[Sample]:
         Sample(*[scalar(*ranges[k]) for k in range(n)]),
         Sample(*[r(k, 4) for k in range(n)]),
         Sample(r(0, 2, 3), *[r(k, 3) for k in range(1, n - 2)], r(n - 2, 2, 1), scalar(*ranges[-1])),
+        Sample(r(0, 3), *[r(k, 2, 1) for k in range(1, n - 2)], r(n - 2, 2, 1), r(n - 1, 1)),  # x broadcast
     ]
     if fam.bounded and kind in ("pdf", "cdf", "sf"):
         lo, hi = fam.support

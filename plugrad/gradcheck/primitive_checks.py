@@ -38,7 +38,7 @@ from plugrad.gradcheck.checks import (
     vjp_vs_fd,
 )
 from plugrad.primitive import Primitive
-from plugrad.sample import Sample, Spec, materialize
+from plugrad.sample import Rand, Sample, Spec, materialize
 
 __all__ = ["CHECKS", "JACOBIAN_LIMIT", "Case", "Point", "cases", "check_primitive", "coverage_problems"]
 
@@ -405,6 +405,12 @@ def coverage_problems(prim: Primitive, samples: list[Any]) -> list[str]:
                 f"it: give it as a spec (rand(...), scalar(), gen(...)) in some sample, or name it "
                 f"with Sample(...).wrt({i})"
             )
+    problems += _unbroadcast_problems(prim, samples)
+    if prim.float_fun is not None and not any(_one_float(prim, s) for s in samples):
+        problems.append(
+            "it has a float_fun, which the primal check compares with fun only on a sample of one "
+            "Python float: add Sample(scalar())"
+        )
     if (prim.vjp_argnum is not None or prim.jvp_argnum is not None) and not exercised:
         problems.append("it has rules for every argument (def_vjp_argnum / def_jvp_argnum), but no sample differentiates any")
     dtypes = {d for s in samples if isinstance(s, Sample) for d in _dtypes(prim, s)}
@@ -414,6 +420,42 @@ def coverage_problems(prim: Primitive, samples: list[Any]) -> list[str]:
         elif dtype != "*" and dtype not in dtypes:
             problems.append(f"xfail entry ({check!r}, {dtype!r}) names a dtype no sample is checked at ({', '.join(sorted(dtypes))})")
     return problems
+
+
+def _one_float(prim: Primitive, sample: Any) -> bool:
+    """Whether ``sample`` calls ``prim`` on one Python float (its float_fun's case)."""
+    if not isinstance(sample, Sample) or len(sample.args) != 1 or sample.kwargs:
+        return False
+    arg = sample.args[0]
+    is_scalar = type(arg) is float or (isinstance(arg, Rand) and arg.shape is None)
+    return is_scalar and "float64" in _dtypes(prim, sample)
+
+
+def _unbroadcast_problems(prim: Primitive, samples: list[Any]) -> list[str]:
+    """For a ufunc of several arguments (NumPy's or SciPy's): each argument with a rule
+    must be differentiated, in some sample, at a shape smaller than the output's, so its
+    rules' reduction of a broadcast cotangent is checked."""
+    fun = prim.fun
+    if not isinstance(fun, np.ufunc) or fun.nin < 2 or fun.signature is not None:  # (not matmul)
+        return []
+    broadcast: set[int] = set()
+    for sample in samples:
+        if not isinstance(sample, Sample):
+            continue
+        try:
+            args, _ = materialize(sample, np.random.default_rng(0), _dtypes(prim, sample)[0])
+            shapes = [np.shape(a) for a in args[: fun.nin]]
+            out = np.broadcast_shapes(*shapes)
+        except Exception:  # noqa: BLE001 - the checks of that sample will report it
+            continue
+        broadcast.update(i for i in sample.spec_argnums() if i < len(shapes) and shapes[i] != out)
+    return [
+        f"{prim.arg_name(i)} has a rule, but no sample broadcasts it (gives it fewer axes or axes of "
+        "length 1 where the output has more), so the rule's reduction of a broadcast cotangent is "
+        "not checked: add a sample such as Sample(rand(3), rand(2, 3))"
+        for i in sorted(_ruled(prim))
+        if i < fun.nin and i not in broadcast
+    ]
 
 
 def _point_cases(prim: Primitive, point: Point, full_jacobian: bool) -> list[Case]:
