@@ -216,23 +216,28 @@ class Primitive:
                     return self.fun(x)
             elif n == 2:
                 x, y = args
-                if isinstance(x, Box) or isinstance(y, Box):
-                    return self._apply2(x, y)
+                if isinstance(x, Box):
+                    if type(y) not in _CONTAINER_TYPES or not holds_box(y):
+                        return self._apply2(x, y)
+                elif isinstance(y, Box):
+                    if type(x) not in _CONTAINER_TYPES or not holds_box(x):
+                        return self._apply2(x, y)
                 # (A tuple in second place is taken for an option, such as a shape or axes.)
-                if not ((isinstance(x, _CONTAINERS) and holds_box(x)) or (isinstance(y, (list, dict)) and holds_box(y))):
+                elif not ((isinstance(x, _CONTAINERS) and holds_box(x)) or (isinstance(y, (list, dict)) and holds_box(y))):
                     return self.fun(x, y)
+        for a in args:
+            if isinstance(a, _CONTAINERS) and holds_box(a):
+                # A plain list, tuple or dict of traced values (the parameters a gradient
+                # passes in are one): the argument is that container, traced, whether or
+                # not another argument is traced too.
+                from plugrad.builtins import pack
+
+                return self(*[pack(a) for a in args], **kwargs)
         trace = None
         for a in args:
             if isinstance(a, Box) and (trace is None or a._trace.level > trace.level):
                 trace = a._trace
         if trace is None:
-            for a in args:
-                if isinstance(a, _CONTAINERS) and holds_box(a):
-                    # A plain list, tuple or dict of traced values (the parameters a gradient
-                    # passes in are one): the argument is that container, traced.
-                    from plugrad.builtins import pack
-
-                    return self(*[pack(a) for a in args], **kwargs)
             if kwargs:
                 _check_kwargs(self, kwargs)
             return self.fun(*args, **kwargs)
@@ -538,6 +543,7 @@ _ndarray = np.ndarray
 _new = object.__new__
 _OTHERS = "others"  # Primitive.keep_args for saves=("others",)
 _CONTAINERS = (list, tuple, dict)
+_CONTAINER_TYPES = frozenset(_CONTAINERS)  # (exact types: one hash lookup on the fast path)
 
 
 def _meta(a: np.ndarray) -> Any:

@@ -177,3 +177,20 @@ def test_argnum_rules_reach_a_primitives_aliases_and_none_works_on_shape_only_ta
             prim.keep_args = saved[4]
         multiply.def_vjp()
     assert grad(lambda x: x * 3.0)(2.0) == 3.0
+
+
+def test_a_container_of_traced_values_beside_a_traced_argument_is_traced_too():
+    # The container is one traced argument whether or not another argument is traced
+    # (autograd passes it through untraced, and the gradient of its elements is lost).
+    @primitive
+    def shifted(x, ab):
+        return x * ab[0] + ab[1]
+
+    defvjp(
+        shifted,
+        lambda ans, x, ab: lambda g: g * ab[0],
+        lambda ans, x, ab: lambda g: (g * x, g),
+    )
+    assert grad(lambda p: shifted(p[0], (p[1], p[2])))([2.0, 3.0, 5.0]) == [3.0, 2.0, 1.0]
+    assert grad(lambda p: shifted(p[0], [p[1], 1.0]))([2.0, 3.0]) == [3.0, 2.0]
+    assert grad(lambda p: np.interp(p[2], np.array([1.0, 2.0]), [p[0], p[1]]))([2.0, 3.0, 1.5]) == [0.5, 0.5, 1.0]
