@@ -99,6 +99,7 @@ class Primitive:
         "keep_ans",
         "keep_args",
         "float_fun",
+        "fallback",
         "_apply1",
         "_apply2",
         "_vjp0",
@@ -125,6 +126,10 @@ class Primitive:
         # For a unary primitive: the same function on a Python float, returning a float
         # (``math.sin`` beside ``numpy.sin``), used while tracing so floats stay floats.
         self.float_fun = float_fun
+        # What computes the value where ``fun`` raises an ArithmeticError or TypeError: an
+        # alias's is its original's (``numpy.true_divide`` where ``operator.truediv`` meets
+        # ``1.0 / 0.0``, or ``numpy.multiply`` where ``operator.mul`` meets a list).
+        self.fallback: Callable[..., Any] | None = None
         self._apply1 = _unary_apply(self)
         self._apply2 = _binary_apply(self, False)
         #: VJP rules by argument number (None where there is none). Set them with
@@ -171,6 +176,7 @@ class Primitive:
         if "_doc" not in self.__dict__:
             twin.__dict__["_doc_from"] = self
         twin.float_fun = self.float_fun
+        twin.fallback = self.fun
         twin.vjps, twin.jvps, twin.sample_sets = self.vjps, self.jvps, self.sample_sets
         twin._family = self._family
         self._family.append(twin)
@@ -280,7 +286,12 @@ class Primitive:
                 return self.float_fun(args[0])
             except (ValueError, OverflowError):  # math raises where NumPy returns nan or inf
                 pass
-        return self.fun(*args, **kwargs)
+        try:
+            return self.fun(*args, **kwargs)
+        except (ArithmeticError, TypeError):
+            if self.fallback is None:
+                raise
+            return self.fallback(*args, **kwargs)
 
     def forward(
         self, parents: tuple[tuple[int, Box], ...], ans: Any, raw: tuple[Any, ...], kwargs: dict[str, Any]
@@ -660,7 +671,12 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
         if trace.nested and (isinstance(xv, Box) or isinstance(yv, Box)):
             ans = prim._apply2(xv, yv)  # a derivative of a derivative: trace the lower level too
         else:
-            ans = prim.fun(xv, yv)
+            try:
+                ans = prim.fun(xv, yv)
+            except (ArithmeticError, TypeError):  # (costs nothing until raised)
+                if prim.fallback is None:
+                    raise
+                ans = prim.fallback(xv, yv)  # Primitive.evaluate's fallback, inlined
         # Boxed as in _unary_apply, written out in both: a shared helper would cost each
         # operation one more Python frame.
         try:

@@ -102,3 +102,30 @@ def test_quotients_with_python_numbers_keep_the_arguments_dtype(dtype):
         got = f(x)
         assert got.dtype == x.dtype and got.shape == x.shape
         numpy.testing.assert_allclose(got, want, rtol=rtol)
+
+
+# Python's arithmetic on floats refuses what NumPy's computes (and what autograd, whose
+# arithmetic is NumPy's, gives): the operators fall back to NumPy's functions there, in
+# the value, in reverse mode and in forward mode.
+EDGES = [
+    (lambda x: np.abs(x**0.5), -0.7, numpy.nan, numpy.nan),  # complex in Python
+    (lambda x: 1 / x, 0.0, numpy.inf, -numpy.inf),  # ZeroDivisionError in Python
+    (lambda x: x / (x - 0.7), 0.7, numpy.inf, numpy.nan),
+    (lambda x: 2.0**x, 2000.0, numpy.inf, numpy.inf),  # OverflowError in Python
+    (lambda x: x**2, 1e200, numpy.inf, 2e200),
+    (lambda x: x % 0.0, 1.5, numpy.nan, 1.0),
+    (lambda x: np.sum(x * [1.0, 2.0]), 1.5, 4.5, 3.0),  # a list: repetition in Python
+    (lambda x: np.sum((1.0, 2.0) * x), 1.5, 4.5, 3.0),
+    (lambda x: np.sum([1.0, 2.0] + x), 1.5, 6.0, 2.0),
+    (lambda x: np.sum([1.0, 2.0] / x), 1.5, 2.0, -4.0 / 3.0),
+]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize(("f", "x", "value", "slope"), EDGES)
+def test_python_floats_where_pythons_arithmetic_refuses(f, x, value, slope):
+    from plugrad import make_jvp, value_and_grad
+
+    got, g = value_and_grad(f)(x)
+    numpy.testing.assert_allclose([got, g], [value, slope], rtol=1e-12)
+    numpy.testing.assert_allclose(make_jvp(f)(x)(1.0), [value, slope], rtol=1e-12)

@@ -130,24 +130,53 @@ def _sub_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
 # With a real Python number as the other argument (``3 * x``, a polynomial's coefficients,
 # ``x / 2``), the product or quotient already has the argument's shape and dtype: no
 # unbroadcast, at every order of a derivative. (Two traced floats are the same case.)
+# Where Python's arithmetic refuses what NumPy's computes (a Python float times a list
+# of numbers, or divided by 0.0), a rule retries with NumPy's function, as the value was
+# computed (see Primitive.fallback); the try costs nothing until it is needed.
 def _mul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    ct = y * g
+    try:
+        ct = y * g
+    except TypeError:
+        ct = np.multiply(y, g)
     return ct if type(y) in _REAL_NUMBERS else unbroadcast(ct, x)
 
 
 def _mul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    ct = x * g
+    try:
+        ct = x * g
+    except TypeError:
+        ct = np.multiply(x, g)
     return ct if type(x) in _REAL_NUMBERS else unbroadcast(ct, y)
 
 
+def _times(t: Any, c: Any) -> Any:
+    try:
+        return t * c
+    except TypeError:
+        return np.multiply(t, c)
+
+
 def _div_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    ct = g / y
+    try:
+        ct = g / y
+    except (ZeroDivisionError, TypeError):
+        ct = np.true_divide(g, y)
     return ct if type(y) in _REAL_NUMBERS else unbroadcast(ct, x)
 
 
 def _div_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    ct = -g * ans / y
+    try:
+        ct = -g * ans / y
+    except (ZeroDivisionError, TypeError):
+        ct = np.true_divide(-g * ans, y)
     return ct if type(x) in _REAL_NUMBERS else unbroadcast(ct, y)
+
+
+def _over(t: Any, y: Any) -> Any:
+    try:
+        return t / y
+    except (ZeroDivisionError, TypeError):
+        return np.true_divide(t, y)
 
 
 add = Primitive("numpy.add", np.add, complex=True, saves=("shapes",))
@@ -161,7 +190,9 @@ subtract.def_samples(*samples())
 
 multiply = Primitive("numpy.multiply", np.multiply, complex=True, saves=("others",))
 multiply.def_vjp(_mul_vjp_x, _mul_vjp_y)
-multiply.def_jvp(lambda t, ans, x, y: broadcast_like(t * y, ans), lambda t, ans, x, y: broadcast_like(x * t, ans))
+multiply.def_jvp(
+    lambda t, ans, x, y: broadcast_like(_times(t, y), ans), lambda t, ans, x, y: broadcast_like(_times(x, t), ans)
+)
 multiply.def_samples(*samples())
 
 
@@ -169,8 +200,8 @@ def _divide(name: str, fun: Callable[..., Any]) -> Primitive:
     prim = Primitive(f"numpy.{name}", fun, complex=True)
     prim.def_vjp(_div_vjp_x, _div_vjp_y)
     prim.def_jvp(
-        lambda t, ans, x, y: broadcast_like(t / y, ans),
-        lambda t, ans, x, y: broadcast_like(-t * ans / y, ans),
+        lambda t, ans, x, y: broadcast_like(_over(t, y), ans),
+        lambda t, ans, x, y: broadcast_like(_over(-t * ans, y), ans),
     )
     prim.def_samples(*samples(low2=0.5, high2=2.0))
     return prim
@@ -302,7 +333,7 @@ def _modulo(name: str, fun: Callable[..., Any], quotient: Callable[[Any], Any]) 
         name,
         fun,
         lambda ans, x, y: 1.0,
-        lambda ans, x, y: -quotient(x / y),
+        poles_as_numpy(lambda ans, x, y: -quotient(x / y)),
         saves=("args",),
         low=0.3,
         high=3.0,
@@ -327,10 +358,19 @@ ldexp.def_samples(
 
 floor_divide = NonDifferentiable("numpy.floor_divide", np.floor_divide)
 
+def _python_pow(x: Any, y: Any) -> Any:
+    """``x ** y``, but NumPy's nan where Python would leave the reals (``(-0.7) ** 0.5`` is
+    complex in Python): the value NumPy's power, and autograd, give."""
+    ans = x**y
+    if type(ans) is complex and type(x) is not complex and type(y) is not complex:
+        return np.power(x, y)
+    return ans
+
+
 # The operators of traced values: numpy's rules, Python's arithmetic.
 op_add = add.alias("operator.add", operator.add)
 op_sub = subtract.alias("operator.sub", operator.sub)
 op_mul = multiply.alias("operator.mul", operator.mul)
 op_truediv = true_divide.alias("operator.truediv", operator.truediv)
-op_pow = power.alias("operator.pow", operator.pow)
+op_pow = power.alias("operator.pow", _python_pow)
 op_mod = remainder.alias("operator.mod", operator.mod)
