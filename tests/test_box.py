@@ -43,3 +43,17 @@ def test_boxes_hash_by_identity_and_are_truthy_like_values():
     a, b = Box.new(1.0, t), Box.new(1.0, t)
     assert len({a, b}) == 2
     assert bool(Box.new(numpy.float64(0.0), t)) is False
+
+
+def test_ptp_divmod_and_format_of_traced_values() -> None:
+    import pytest
+
+    from plugrad import grad
+
+    x = numpy.array([1.0, 3.0, 2.0])
+    assert grad(lambda x: x.ptp())(x).tolist() == [-1.0, 1.0, 0.0]  # NumPy 2 has no ndarray.ptp
+    assert grad(lambda x: divmod(x, 0.7)[1].sum())(x).tolist() == [1.0, 1.0, 1.0]
+    assert grad(lambda s: divmod(7.0, s)[1])(2.0) == pytest.approx(-3.0)  # 7 - 3 s
+    shown = []
+    assert grad(lambda s: (shown.append(f"{s:.3f}"), s * s)[1])(1.5) == 3.0
+    assert shown == ["1.500"]

@@ -99,6 +99,15 @@ class ArrayBox(Box):
     def __rfloordiv__(self, other: Any) -> Any:
         return getval(other) // getval(self)
 
+    def __divmod__(self, other: Any) -> Any:
+        return self // other, self % other  # the quotient is piecewise constant
+
+    def __rdivmod__(self, other: Any) -> Any:
+        return other // self, other % self
+
+    def __format__(self, spec: str) -> str:
+        return format(getval(self), spec)  # f"{x:.3f}" prints the value
+
     # The operators of modules imported on first use (see _Later): the first call installs
     # their fast paths, binary_method(...) as above, in place of these methods.
     def __matmul__(self, other: Any) -> Any:
@@ -299,9 +308,16 @@ class ArrayBox(Box):
                 return entry(*inputs)
         name = ufunc.__name__
         if "out" in kwargs:
+            out = kwargs["out"]
+            if any(o is i for o in (out if isinstance(out, tuple) else (out,)) for i in inputs):
+                raise TraceError(  # acc += x, with acc a NumPy array and x traced
+                    f"an in-place {name} (acc += x, acc *= x, ...) of a NumPy array with a traced "
+                    "value would write the value into the array and drop its derivative: rebind "
+                    "the name instead (acc = acc + x)."
+                )
             raise TraceError(
                 f"{name}(..., out=...) writes its result into an existing array, which a traced "
-                f"value cannot do: drop out= and use the returned value (y = np.{name}(x))."
+                f"value cannot do: drop out= and use the returned value (y = np.{name}(...))."
             )
         if method == "__call__":
             entry = _lookup("numpy", name) or _lookup("scipy.special", name)
@@ -333,9 +349,11 @@ class ArrayBox(Box):
         raise TraceError(
             "NumPy tried to convert a traced value to a plain array (numpy.array or numpy.asarray "
             "of it, a NumPy function given a list that holds traced values, or a numpy.random "
-            "sampler given one), which would drop its derivative. Use plugrad's namespace: "
+            "sampler given one, or an ndarray method such as A.dot(x) given one), which would "
+            "drop its derivative. Use plugrad's namespace: "
             "`import plugrad.numpy as np`, then np.array([...]), np.stack, np.sum and the rest "
-            "keep it traced; np.random's samplers take traced parameters but do not "
+            "keep it traced (np.dot(A, x) or A @ x for A.dot(x)); np.random's samplers take "
+            "traced parameters but do not "
             "differentiate them (write mu + sigma * np.random.standard_normal(shape))."
         )
 
@@ -371,7 +389,7 @@ class _PackMethod:
         return lambda *args, **kwargs: entry(box, *args, **kwargs)
 
 
-for _name in dir(np.ndarray):
+for _name in [*dir(np.ndarray), "ptp"]:  # (NumPy 2 dropped ndarray.ptp; autograd's boxes have it)
     if not _name.startswith("_") and not hasattr(ArrayBox, _name):
         setattr(ArrayBox, _name, _PackMethod(_name))
 
