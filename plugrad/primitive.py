@@ -75,7 +75,9 @@ class Primitive:
     nothing else. ``float_fun``, for a function of one argument, is the same function on
     a Python float returning a Python float (``math.sin`` beside ``numpy.sin``): tracing
     uses it so floats stay floats, which makes scalar code several times faster; the
-    gradient checker verifies that it agrees with ``fun``.
+    gradient checker verifies that it agrees with ``fun``. ``fallback`` computes the value
+    where ``fun`` raises an ArithmeticError or TypeError; :meth:`alias` sets it to the
+    original's function, so ``operator.truediv`` on ``1.0 / 0.0`` gives NumPy's inf.
 
     A pack's box class gets its operators from :func:`binary_method` and
     :func:`unary_method` (``__mul__ = binary_method(multiply)``), which record the
