@@ -76,8 +76,9 @@ class Primitive:
     a Python float returning a Python float (``math.sin`` beside ``numpy.sin``): tracing
     uses it so floats stay floats, which makes scalar code several times faster; the
     gradient checker verifies that it agrees with ``fun``. ``fallback`` computes the value
-    where ``fun`` raises an ArithmeticError or TypeError; :meth:`alias` sets it to the
-    original's function, so ``operator.truediv`` on ``1.0 / 0.0`` gives NumPy's inf.
+    where ``fun`` raises an ArithmeticError or TypeError: ``alias(..., fallback=True)``
+    sets it to the original's function, so ``operator.truediv`` on ``1.0 / 0.0`` gives
+    NumPy's inf.
 
     A pack's box class gets its operators from :func:`binary_method` and
     :func:`unary_method` (``__mul__ = binary_method(multiply)``), which record the
@@ -164,21 +165,26 @@ class Primitive:
         return f"<Primitive {self.name}>"
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
-        # Defined in a class body (``@primitive def __call__(self, x)``), it binds like a function.
-        return self if obj is None else types.MethodType(self, obj)
+        # As a class attribute it binds as the function it wraps does: a Python function
+        # (``@primitive def __call__(self, x)`` in a class body) binds the instance, a ufunc
+        # (``activation = np.tanh``) does not.
+        if obj is None or not hasattr(type(self.fun), "__get__"):
+            return self
+        return types.MethodType(self, obj)
 
     @property
     def __name__(self) -> str:
         return self.name.rpartition(".")[2]
 
-    def alias(self, name: str, fun: Callable[..., Any]) -> Primitive:
+    def alias(self, name: str, fun: Callable[..., Any], *, fallback: bool = False) -> Primitive:
         """Another primitive with the same rules and samples but implementation ``fun``
-        (``operator.mul`` beside ``numpy.multiply``: Python floats stay floats)."""
+        (``operator.mul`` beside ``numpy.multiply``: Python floats stay floats); with
+        ``fallback``, this primitive's function computes the value where ``fun`` raises."""
         twin = Primitive(name, fun, dtypes=self.dtypes, complex=self.complex, doc=self.__dict__.get("_doc"))
         if "_doc" not in self.__dict__:
             twin.__dict__["_doc_from"] = self
         twin.float_fun = self.float_fun
-        twin.fallback = self.fun
+        twin.fallback = self.fun if fallback else None
         twin.vjps, twin.jvps, twin.sample_sets = self.vjps, self.jvps, self.sample_sets
         twin._family = self._family
         self._family.append(twin)
@@ -225,22 +231,21 @@ class Primitive:
             elif n == 2:
                 x, y = args
                 if isinstance(x, Box):
-                    if type(y) not in _CONTAINER_TYPES or not holds_box(y):
+                    if not (isinstance(y, _CONTAINERS) and self._traces(1, y)):
                         return self._apply2(x, y)
                 elif isinstance(y, Box):
-                    if type(x) not in _CONTAINER_TYPES or not holds_box(x):
+                    if not (isinstance(x, _CONTAINERS) and holds_box(x)):
                         return self._apply2(x, y)
-                # (A tuple in second place is taken for an option, such as a shape or axes.)
-                elif not ((isinstance(x, _CONTAINERS) and holds_box(x)) or (isinstance(y, (list, dict)) and holds_box(y))):
+                elif not (
+                    (isinstance(x, _CONTAINERS) and holds_box(x)) or (isinstance(y, _CONTAINERS) and self._traces(1, y))
+                ):
                     return self.fun(x, y)
-        for a in args:
-            if isinstance(a, _CONTAINERS) and holds_box(a):
-                # A plain list, tuple or dict of traced values (the parameters a gradient
-                # passes in are one): the argument is that container, traced, whether or
-                # not another argument is traced too.
+        for i, a in enumerate(args):
+            if isinstance(a, _CONTAINERS) and self._traces(i, a):
                 from plugrad.builtins import pack
 
-                return self(*[pack(a) for a in args], **kwargs)
+                packed = [pack(b) if isinstance(b, _CONTAINERS) and self._traces(j, b) else b for j, b in enumerate(args)]
+                return self(*packed, **kwargs)
         trace = None
         for a in args:
             if isinstance(a, Box) and (trace is None or a._trace.level > trace.level):
@@ -250,6 +255,13 @@ class Primitive:
                 _check_kwargs(self, kwargs)
             return self.fun(*args, **kwargs)
         return self.bind(trace, args, kwargs)
+
+    def _traces(self, argnum: int, container: Any) -> bool:
+        """Whether the plain list, tuple or dict ``container`` given as argument ``argnum`` is
+        traced as one value (the parameters a gradient passes in are one), whether or not
+        another argument is traced: where it holds a traced value, and it is the first
+        argument or one with a rule. (Others, such as a list of indices, are not scanned.)"""
+        return (argnum == 0 or self.has_vjp(argnum) or self.has_jvp(argnum)) and holds_box(container)
 
     def bind(self, trace: Trace, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Box:
         """Apply to ``args`` whose highest-level boxes belong to ``trace``; record it."""
@@ -290,10 +302,10 @@ class Primitive:
                 pass
         try:
             return self.fun(*args, **kwargs)
-        except (ArithmeticError, TypeError):
-            if self.fallback is None:
+        except (ArithmeticError, TypeError) as exc:
+            if self.fallback is None or isinstance(exc, TraceError):
                 raise
-            return self.fallback(*args, **kwargs)
+            return _retried(self.fallback, args, kwargs)
 
     def forward(
         self, parents: tuple[tuple[int, Box], ...], ans: Any, raw: tuple[Any, ...], kwargs: dict[str, Any]
@@ -556,7 +568,6 @@ _ndarray = np.ndarray
 _new = object.__new__
 _OTHERS = "others"  # Primitive.keep_args for saves=("others",)
 _CONTAINERS = (list, tuple, dict)
-_CONTAINER_TYPES = frozenset(_CONTAINERS)  # (exact types: one hash lookup on the fast path)
 
 
 def _meta(a: np.ndarray) -> Any:
@@ -675,10 +686,10 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
         else:
             try:
                 ans = prim.fun(xv, yv)
-            except (ArithmeticError, TypeError):  # (costs nothing until raised)
-                if prim.fallback is None:
+            except (ArithmeticError, TypeError) as exc:  # (costs nothing until raised)
+                if prim.fallback is None or isinstance(exc, TraceError):
                     raise
-                ans = prim.fallback(xv, yv)  # Primitive.evaluate's fallback, inlined
+                ans = _retried(prim.fallback, (xv, yv), _EMPTY)  # Primitive.evaluate's, inlined
         # Boxed as in _unary_apply, written out in both: a shared helper would cost each
         # operation one more Python frame.
         try:
@@ -708,6 +719,15 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
         return box
 
     return apply
+
+
+def _retried(fallback: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``fallback(*args, **kwargs)``, where a primitive's own function raised; an error of
+    the fallback is reported on its own, not as raised while handling the first."""
+    try:
+        return fallback(*args, **kwargs)
+    except Exception as exc:
+        raise exc from None
 
 
 def _bind(prim: Primitive, args: tuple[Any, ...]) -> Box:

@@ -158,6 +158,10 @@ class ArrayVSpace(VSpace):
         self.iscomplex = kind == "c"
         self.scalar = not isinstance(value, np.ndarray)  # numpy scalar: keep results scalars
 
+    @property  # type: ignore[misc]  # computed: a slotted space has nowhere to set it
+    def size(self) -> int:
+        return math.prod(self.shape) * (2 if self.iscomplex else 1)
+
     def _out(self, arr: np.ndarray) -> Any:
         return arr[()] if self.scalar else arr
 

@@ -294,3 +294,34 @@ def test_tracer_builds_a_graph_of_the_users_node_class() -> None:
     assert all(p.parents[0] is root for p in product.parents.values())
     with pytest.warns(UserWarning, match="independent"):
         assert trace(Recorder.new_root("input"), lambda x: 2.0, 1.0) == (2.0, None)
+
+
+def test_a_primitive_as_a_class_attribute_binds_as_the_function_it_wraps() -> None:
+    from plugrad.extend import notrace_primitive
+
+    class Model:
+        activation = np.tanh  # a ufunc: no binding, as with numpy.tanh
+        total = np.sum  # a Python function (as numpy.sum binds, so does this)
+
+        @notrace_primitive
+        def count(self, x):  # type: ignore[no-untyped-def]
+            return len(x)
+
+        def loss(self, x):  # type: ignore[no-untyped-def]
+            return np.sum(self.activation(x)) * self.count(x)
+
+    assert grad(Model().loss)(numpy.zeros(3)).tolist() == [3.0, 3.0, 3.0]
+    assert Model.__dict__["total"] is np.sum and callable(Model().total)
+
+
+def test_a_container_of_traced_values_is_traced_where_the_primitive_has_a_rule() -> None:
+    from plugrad.extend import defvjp, primitive
+
+    @primitive
+    def weighted(c, ab):  # type: ignore[no-untyped-def]
+        return c * ab[0] * ab[1]
+
+    defvjp(weighted, None, lambda ans, c, ab: lambda g: (g * c * ab[1], g * c * ab[0]))
+    assert grad(lambda p: weighted(2.0, (p[0], p[1])))([3.0, 5.0]) == [10.0, 6.0]  # c untraced
+    # An index list beside a traced array, where take has no rule: left as it is.
+    assert grad(lambda x: np.sum(np.take(x, [0, 2, 2])))(numpy.ones(3)).tolist() == [1.0, 0.0, 2.0]

@@ -18,7 +18,6 @@ import pytest
 
 from plugrad import Box, Primitive, Registry, Sample, hookimpl, rand, scalar
 from plugrad.box import getval
-from plugrad_numpy._util import unbroadcast
 from plugrad.gradcheck import CheckFailure, cases, check_primitive, plan, run, runner
 from plugrad.gradcheck.checks import check_jacobian, tolerance_for
 from plugrad.registry import PackWarning, default_registry, ensure_types
@@ -203,7 +202,7 @@ def test_argument_with_a_rule_that_no_sample_exercises():
 def test_a_ufuncs_argument_that_no_sample_broadcasts():
     # The rule for x ignores broadcasting; no sample gives x a smaller shape than the output.
     mul = Primitive("fake.mul_bcast", np.multiply)
-    mul.def_vjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: unbroadcast(g * x, y))
+    mul.def_vjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: pnp.sum(pnp.reshape(g * x, (-1, 3)), axis=0))
     mul.def_jvp(lambda t, ans, x, y: t * y, lambda t, ans, x, y: t * x)
     mul.def_samples(Sample(rand(3), rand(3)), Sample(rand(2, 3), rand(3)))
     report = check_pack(mul)

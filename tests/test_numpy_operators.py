@@ -129,3 +129,17 @@ def test_python_floats_where_pythons_arithmetic_refuses(f, x, value, slope):
     got, g = value_and_grad(f)(x)
     numpy.testing.assert_allclose([got, g], [value, slope], rtol=1e-12)
     numpy.testing.assert_allclose(make_jvp(f)(x)(1.0), [value, slope], rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_floor_division_of_a_python_float_by_zero_is_numpys():
+    from plugrad import value_and_grad
+
+    assert value_and_grad(lambda x: x // 0.0 + x)(1.5) == (numpy.inf, 1.0)  # Python raises
+    assert grad(lambda x: divmod(x, 0.0)[1])(1.5) == 1.0
+
+
+def test_a_failed_fallback_reports_its_own_error_alone():
+    with pytest.raises(TypeError) as info:
+        grad(lambda x: np.sum(x * "a"))(1.5)
+    assert info.value.__suppress_context__  # not "during handling of" Python's own error

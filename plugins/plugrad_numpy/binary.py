@@ -358,6 +358,7 @@ ldexp.def_samples(
 
 floor_divide = NonDifferentiable("numpy.floor_divide", np.floor_divide)
 
+
 def _python_pow(x: Any, y: Any) -> Any:
     """``x ** y``, but NumPy's nan where Python would leave the reals (``(-0.7) ** 0.5`` is
     complex in Python): the value NumPy's power, and autograd, give."""
@@ -368,9 +369,11 @@ def _python_pow(x: Any, y: Any) -> Any:
 
 
 # The operators of traced values: numpy's rules, Python's arithmetic.
-op_add = add.alias("operator.add", operator.add)
-op_sub = subtract.alias("operator.sub", operator.sub)
-op_mul = multiply.alias("operator.mul", operator.mul)
-op_truediv = true_divide.alias("operator.truediv", operator.truediv)
-op_pow = power.alias("operator.pow", _python_pow)
-op_mod = remainder.alias("operator.mod", operator.mod)
+# Where Python's arithmetic raises (1.0 / 0.0, 2.0 ** 5000, 2.0 * [1, 2]), NumPy's
+# function computes the value, as it does in autograd (fallback=True).
+op_add = add.alias("operator.add", operator.add, fallback=True)
+op_sub = subtract.alias("operator.sub", operator.sub, fallback=True)
+op_mul = multiply.alias("operator.mul", operator.mul, fallback=True)
+op_truediv = true_divide.alias("operator.truediv", operator.truediv, fallback=True)
+op_pow = power.alias("operator.pow", _python_pow, fallback=True)  # (one Python frame more per **)
+op_mod = remainder.alias("operator.mod", operator.mod, fallback=True)

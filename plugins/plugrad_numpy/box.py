@@ -94,10 +94,10 @@ class ArrayBox(Box):
     __rmod__ = binary_method(B.op_mod, reflected=True)
 
     def __floordiv__(self, other: Any) -> Any:
-        return getval(self) // getval(other)
+        return _floor_divide(getval(self), getval(other))
 
     def __rfloordiv__(self, other: Any) -> Any:
-        return getval(other) // getval(self)
+        return _floor_divide(getval(other), getval(self))
 
     def __divmod__(self, other: Any) -> Any:
         return self // other, self % other  # the quotient is piecewise constant
@@ -310,10 +310,11 @@ class ArrayBox(Box):
         if "out" in kwargs:
             out = kwargs["out"]
             if any(o is i for o in (out if isinstance(out, tuple) else (out,)) for i in inputs):
+                op = _OPERATORS.get(name, "+")
                 raise TraceError(  # acc += x, with acc a NumPy array and x traced
-                    f"an in-place {name} (acc += x, acc *= x, ...) of a NumPy array with a traced "
-                    "value would write the value into the array and drop its derivative: rebind "
-                    "the name instead (acc = acc + x)."
+                    f"an in-place {name} (acc {op}= x) of a NumPy array with a traced value would "
+                    "write the value into the array and drop its derivative: rebind the name "
+                    f"instead (acc = acc {op} x)."
                 )
             raise TraceError(
                 f"{name}(..., out=...) writes its result into an existing array, which a traced "
@@ -394,6 +395,16 @@ for _name in [*dir(np.ndarray), "ptp"]:  # (NumPy 2 dropped ndarray.ptp; autogra
         setattr(ArrayBox, _name, _PackMethod(_name))
 
 
+_OPERATORS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "power": "**", "matmul": "@"}
+
+
+def _floor_divide(x: Any, y: Any) -> Any:
+    try:
+        return x // y
+    except ZeroDivisionError:  # a Python float by 0.0: NumPy's inf or nan, as for x % 0.0
+        return np.floor_divide(x, y)
+
+
 _TO_PYTHON = {  # ndarray methods that return plain Python numbers
     "item": "use the array itself (x[i] for an element, x.reshape(()) for a 0-d value)",
     "tolist": "use list(x) or x[i], whose elements stay traced",
@@ -414,7 +425,8 @@ def _plain_number_error(kind: str) -> TraceError:
         "math module (math.sin(x), math.exp(x), math.floor(x)...) call it too: use "
         "plugrad.numpy's (np.sin(x), ...) instead. Keep the value traced: use it itself in "
         "formulas and build arrays with np.array([...]) or np.stack. For a plain number that "
-        "is meant to be constant (a log line, a step size), use plugrad.box.getval(x)."
+        "is meant to be constant (a log line, a step size), use plugrad.box.getval(x); to "
+        "print one, f'{x:.3f}' formats its value."
     )
 
 

@@ -115,19 +115,16 @@ class Point:
         return tolerance_for(self.dtype, rtol, atol)
 
     def joint(self, argnums: tuple[int, ...]) -> Callable[[Any], Any]:
-        """The primitive as a function of the tuple of arguments ``argnums``."""
-        from plugrad.box import holds_box
-        from plugrad.builtins import pack
-
+        """The primitive as a function of the tuple of arguments ``argnums``. (A container
+        argument, odeint's tuple of parameters, arrives as a container of traced values,
+        which the primitive traces as one value.)"""
         args, kwargs = self.arguments
         prim = self.prim
 
         def f(xs: Any) -> Any:
             full = list(args)
             for i, x in zip(argnums, xs):
-                # A container argument (odeint's tuple of parameters) arrives as a container
-                # of traced values, which a primitive takes traced only as one value.
-                full[i] = pack(x) if isinstance(x, (list, tuple, dict)) and holds_box(x) else x
+                full[i] = x
             return prim(*full, **kwargs)
 
         return f
