@@ -210,3 +210,19 @@ def test_scaled_bessel_functions_at_complex_arguments_match_finite_differences()
 def test_digamma_at_a_complex_argument_says_why_it_has_no_derivative() -> None:
     with pytest.raises(NotDifferentiableError, match=r"scipy.special.digamma \(psi\) is not differentiable at complex"):
         grad(lambda z: np.real(sp.digamma(z)))(1.0 + 0.5j)
+
+
+def test_trigamma_at_positive_arrays_agrees_with_scipys_zeta():
+    from plugrad_scipy_special.gamma import trigamma_positive
+
+    x = numpy.concatenate([numpy.linspace(1e-3, 30.0, 3001), numpy.geomspace(1e-6, 1e8, 400)])
+    numpy.testing.assert_allclose(trigamma_positive(x), scipy.special.zeta(2, x), rtol=2e-15, atol=0)
+    exact = [numpy.pi**2 / 2, numpy.pi**2 / 6, numpy.pi**2 / 6 - 1]  # psi1(1/2), psi1(1), psi1(2)
+    numpy.testing.assert_allclose(trigamma_positive(numpy.array([0.5, 1.0, 2.0])), exact, rtol=1e-15)
+    edges = trigamma_positive(numpy.array([numpy.inf, 1e-200, 1e300]))
+    assert edges[0] == 0.0 and edges[1] == numpy.inf and edges[2] == pytest.approx(1e-300)
+    # digamma's derivative takes it at positive arrays, and SciPy's polygamma elsewhere
+    x = numpy.array([-0.5, 0.5, 2.0])
+    numpy.testing.assert_allclose(
+        plugrad.elementwise_grad(sp.digamma)(x), scipy.special.polygamma(1, x), rtol=2e-15
+    )
