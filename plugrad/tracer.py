@@ -46,6 +46,42 @@ class Node:
         return root
 
 
+def record(
+    fun: Callable[..., Any], xs: tuple[Any, ...], *, replayable: bool = False
+) -> tuple[Any, list[tuple[Any, ...]] | None]:
+    """Call ``fun(*xs)`` with each argument traced, recording every primitive operation on
+    values computed from them with its arguments whole. Returns the output and the tape,
+    whose first ``len(xs)`` nodes are the arguments and whose node ``end._index`` is the
+    output's; the tape is None where the output does not depend on ``xs``. With ``replayable``, comparisons and non-differentiable
+    functions are recorded too, so a replay recomputes masks and indices (see
+    ``plugrad.misc.const_graph``). Nothing pulls cotangents back through the record."""
+    recording = Trace()
+    recording.sites = {}  # the general path, which keeps each operation's arguments (debug mode's)
+    recording.fast_tape = None
+    recording.recording = replayable
+    tape = recording.tape
+    assert tape is not None
+    boxes = []
+    for i, x in enumerate(xs):
+        box = box_type(x)()
+        box._value = x
+        box._trace = recording
+        box._index = i
+        tape.append((None, (), {}, x, ()))
+        boxes.append(box)
+        if holds_box(x):
+            recording.nested = True  # inside another derivative
+    try:
+        end = fun(*boxes)
+        if isinstance(end, (list, tuple, dict)) and holds_box(end):
+            end = pack(end)  # a plain container of traced values
+    finally:
+        recording.close()
+    if not (isinstance(end, Box) and end._trace is recording):
+        return end, None
+    return end, tape
+
+
 def trace(start_node: Node, fun: Callable[[Any], Any], x: Any) -> tuple[Any, Node | None]:
     """Evaluate ``fun(x)`` with ``start_node`` as the node of ``x``, building a node of
     ``start_node``'s class for each primitive operation on values computed from ``x``, in
@@ -55,26 +91,8 @@ def trace(start_node: Node, fun: Callable[[Any], Any], x: Any) -> tuple[Any, Nod
     The nodes are built once ``fun`` has returned, from a record of its operations, so
     anything an ``__init__`` prints follows whatever ``fun`` prints.
     """
-    recording = Trace()
-    # The general path records each operation's arguments whole (as debug mode does),
-    # and nothing pulls cotangents back through this record.
-    recording.sites = {}
-    recording.fast_tape = None
-    tape = recording.tape
-    assert tape is not None
-    start = box_type(x)()
-    start._value = x
-    start._trace = recording
-    start._index = 0
-    tape.append((None, (), {}, x, ()))
-    recording.nested = holds_box(x)
-    try:
-        end = fun(start)
-        if isinstance(end, (list, tuple, dict)) and holds_box(end):
-            end = pack(end)  # a plain container of traced values
-    finally:
-        recording.close()
-    if not (isinstance(end, Box) and end._trace is recording):
+    end, tape = record(fun, (x,))
+    if tape is None:
         warnings.warn("Output seems independent of input.", UserWarning, stacklevel=2)
         return end, None
     kind = type(start_node)

@@ -26,12 +26,10 @@ from collections.abc import Callable
 from typing import Any
 
 from plugrad import Primitive
-from plugrad.box import Box, Trace, box_type, holds_box
-from plugrad.builtins import pack
+from plugrad.box import holds_box
+from plugrad.tracer import record
 
 __all__ = ["const_graph"]
-
-_NO_KWARGS: dict[str, Any] = {}
 
 
 class _Graph:
@@ -89,31 +87,8 @@ class _Graph:
 
 def _record(fun: Callable[..., Any], xs: tuple[Any, ...], name: str) -> tuple[Any, _Graph]:
     """Call ``fun(*xs)`` with each argument traced; return its value and the graph."""
-    trace = Trace()
-    # Debug mode's general path: every operation records its arguments whole (the fast
-    # paths keep only what the backward pass needs), and no rule ever reads these nodes.
-    trace.sites = {}
-    trace.fast_tape = None
-    trace.recording = True  # comparisons and non-differentiable functions are recorded too
-    tape = trace.tape
-    assert tape is not None
-    boxes = []
-    for i, x in enumerate(xs):
-        box = box_type(x)()
-        box._value = x
-        box._trace = trace
-        box._index = i
-        tape.append((None, (), _NO_KWARGS, x, ()))
-        boxes.append(box)
-        if isinstance(x, Box):
-            trace.nested = True
-    try:
-        end = fun(*boxes)
-        if isinstance(end, (list, tuple, dict)):
-            end = pack(end)  # a plain container of traced values
-    finally:
-        trace.close()
-    if not (isinstance(end, Box) and end._trace is trace):
+    end, tape = record(fun, xs, replayable=True)
+    if tape is None:
         raise ValueError(
             f"const_graph({name}): the output does not depend on the arguments, so there "
             "is no graph to replay. Call the function itself."
