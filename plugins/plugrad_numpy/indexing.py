@@ -205,13 +205,14 @@ clip.def_samples(
 
 def _take_index(shape: tuple[int, ...], indices: Any, axis: Any, mode: str) -> tuple[Any, bool]:
     """The index reading what ``take`` reads, and whether it reads the flattened array."""
-    n = int(np.prod(shape)) if axis is None else shape[axis]
+    flat = axis is None or not shape  # (a 0-d array, along any axis: its one element)
+    n = int(np.prod(shape)) if flat else shape[axis]
     idx = np.asarray(indices)
     if mode == "wrap":
         idx = idx % n
     elif mode == "clip":
         idx = np.clip(idx, 0, n - 1)
-    if axis is None:
+    if flat:
         return (idx,), True
     return (slice(None),) * (axis % len(shape)) + (idx,), False
 
@@ -231,6 +232,7 @@ take.def_samples(
     Sample(rand(2, 3), 4),
     Sample(rand(3, 4), np.array([[0, 1], [3, 0]]), axis=1),
     Sample(rand(3, 4), 1, axis=0),
+    Sample(rand(), np.array([0, -1]), axis=0),  # a 0-d array: its one element
     Sample(rand(3, 4), np.array([5, -6, 1]), axis=-1, mode="wrap"),
     Sample(rand(3, 4), np.array([7, -2]), axis=0, mode="clip"),
 )

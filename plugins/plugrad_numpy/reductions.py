@@ -158,9 +158,9 @@ def _axis_of(x: Any, axis: Any) -> tuple[Any, int]:
     """``x`` and a nonnegative axis for a running reduction (``axis=None`` flattens)."""
     from plugrad_numpy.shape import reshape
 
-    if axis is None:
+    if axis is None or not shape_of(x):  # (a 0-d array's running reduction runs over one element)
         return reshape(x, (-1,)), 0
-    return x, axis % len(shape_of(x)) if shape_of(x) else 0
+    return x, axis % len(shape_of(x))
 
 
 def _to_last(x: Any, axis: Any) -> tuple[Any, Any]:
@@ -295,6 +295,7 @@ cumsum.def_vjp(lambda g, ans, x, axis=None, dtype=None, out=None: _cumsum_vjp(g,
 cumsum.def_linear()
 cumsum.def_samples(
     Sample(scalar()),
+    Sample(rand(), axis=0),
     Sample(rand(5)),
     Sample(rand(3, 4)),
     Sample(rand(3, 4), 0),
@@ -440,6 +441,7 @@ cumprod.def_vjp(lambda g, ans, x, axis=None, dtype=None, out=None: _cumprod_vjp(
 cumprod.def_jvp(lambda t, ans, x, axis=None, dtype=None, out=None: _cumprod_jvp(t, ans, x, axis))
 cumprod.def_samples(
     Sample(scalar()),
+    Sample(rand(), axis=0),  # a 0-d array: NumPy runs over its one element
     Sample(rand(5)),
     Sample(rand(3, 4)),
     Sample(rand(3, 4), 0),
