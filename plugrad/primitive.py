@@ -129,9 +129,10 @@ class Primitive:
         # For a unary primitive: the same function on a Python float, returning a float
         # (``math.sin`` beside ``numpy.sin``), used while tracing so floats stay floats.
         self.float_fun = float_fun
-        # What computes the value where ``fun`` raises an ArithmeticError or TypeError: an
-        # alias's is its original's (``numpy.true_divide`` where ``operator.truediv`` meets
-        # ``1.0 / 0.0``, or ``numpy.multiply`` where ``operator.mul`` meets a list).
+        # What computes the value where ``fun`` raises an ArithmeticError or TypeError, or
+        # None: ``alias(..., fallback=True)`` sets the original's (``numpy.true_divide`` where
+        # ``operator.truediv`` meets ``1.0 / 0.0``, ``numpy.multiply`` where ``operator.mul``
+        # meets a list).
         self.fallback: Callable[..., Any] | None = None
         self._apply1 = _unary_apply(self)
         self._apply2 = _binary_apply(self, False)
