@@ -262,7 +262,11 @@ class Primitive:
         traced as one value (the parameters a gradient passes in are one), whether or not
         another argument is traced: where it holds a traced value, and it is the first
         argument or one with a rule. (Others, such as a list of indices, are not scanned.)"""
-        return (argnum == 0 or self.has_vjp(argnum) or self.has_jvp(argnum)) and holds_box(container)
+        if argnum and self.vjp_argnum is None and self.jvp_argnum is None:  # has_vjp, has_jvp inlined
+            vjps, jvps = self.vjps, self.jvps
+            if not ((argnum < len(vjps) and vjps[argnum] is not None) or (argnum < len(jvps) and jvps[argnum] is not None)):
+                return False  # an option, such as _power_term's constants: not scanned
+        return holds_box(container)
 
     def bind(self, trace: Trace, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Box:
         """Apply to ``args`` whose highest-level boxes belong to ``trace``; record it."""
