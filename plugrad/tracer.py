@@ -9,11 +9,12 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from plugrad.box import Box, Trace, box_type, getval, holds_box, isbox
+from plugrad.box import Box, Trace, getval, holds_box, isbox
 from plugrad.builtins import pack
+from plugrad.reverse import _start_flat
 from plugrad.extend import notrace_primitive, primitive
 
-__all__ = ["Box", "Node", "getval", "isbox", "notrace_primitive", "primitive", "trace"]
+__all__ = ["Box", "Node", "getval", "isbox", "notrace_primitive", "primitive", "record", "trace"]
 
 
 class Node:
@@ -52,34 +53,25 @@ def record(
     """Call ``fun(*xs)`` with each argument traced, recording every primitive operation on
     values computed from them with its arguments whole. Returns the output and the tape,
     whose first ``len(xs)`` nodes are the arguments and whose node ``end._index`` is the
-    output's; the tape is None where the output does not depend on ``xs``. With ``replayable``, comparisons and non-differentiable
-    functions are recorded too, so a replay recomputes masks and indices (see
-    ``plugrad.misc.const_graph``). Nothing pulls cotangents back through the record."""
+    output's; the tape is None where the output does not depend on ``xs``. With
+    ``replayable``, comparisons and non-differentiable functions are recorded too, so a
+    replay recomputes masks and indices (see ``plugrad.misc.const_graph``). Nothing pulls
+    cotangents back through the record."""
     recording = Trace()
     recording.sites = {}  # the general path, which keeps each operation's arguments (debug mode's)
     recording.fast_tape = None
     recording.recording = replayable
     tape = recording.tape
     assert tape is not None
-    boxes = []
-    for i, x in enumerate(xs):
-        box = box_type(x)()
-        box._value = x
-        box._trace = recording
-        box._index = i
-        tape.append((None, (), {}, x, ()))
-        boxes.append(box)
-        if holds_box(x):
-            recording.nested = True  # inside another derivative
+    boxes = _start_flat(xs, tuple, xs, recording, tape)  # reverse mode's start nodes
+    recording.nested = holds_box(xs)  # inside another derivative
     try:
         end = fun(*boxes)
         if isinstance(end, (list, tuple, dict)) and holds_box(end):
             end = pack(end)  # a plain container of traced values
     finally:
         recording.close()
-    if not (isinstance(end, Box) and end._trace is recording):
-        return end, None
-    return end, tape
+    return end, tape if isinstance(end, Box) and end._trace is recording else None
 
 
 def trace(start_node: Node, fun: Callable[[Any], Any], x: Any) -> tuple[Any, Node | None]:

@@ -132,7 +132,9 @@ def _sub_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
 # unbroadcast, at every order of a derivative. (Two traced floats are the same case.)
 # Where Python's arithmetic refuses what NumPy's computes (a Python float times a list
 # of numbers, or divided by 0.0), a rule retries with NumPy's function, as the value was
-# computed (see Primitive.fallback); the try costs nothing until it is needed.
+# computed (see Primitive.fallback); the try costs nothing until it is needed. Written
+# out in each VJP, which runs once per operation of a scalar loop (a helper would add a
+# frame there); the JVPs share _times and _over.
 def _mul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     try:
         ct = y * g
