@@ -18,6 +18,7 @@ with plugrad's own primitives, so they can be differentiated again.
 from __future__ import annotations
 
 import functools
+import sys
 import types
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -892,3 +893,17 @@ def held(package: str, modules: Iterable[str]) -> Iterator[tuple[str, Any]]:
 
 for _cls in (Primitive, NonDifferentiable, Composite):
     _cls.__doc__ = _LazyDoc(_cls.__doc__)  # type: ignore[assignment]
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as autograd's top-level ``primitive`` is: after
+    ``from plugrad import primitive``, ``@primitive`` makes a primitive as
+    ``@plugrad.extend.primitive`` does, and ``plugrad.primitive.Primitive`` is still the class."""
+
+    def __call__(self, fun: Callable[..., Any]) -> Primitive:
+        from plugrad.extend import primitive
+
+        return primitive(fun)
+
+
+sys.modules[__name__].__class__ = _CallableModule

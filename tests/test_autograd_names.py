@@ -325,3 +325,17 @@ def test_a_container_of_traced_values_is_traced_where_the_primitive_has_a_rule()
     assert grad(lambda p: weighted(2.0, (p[0], p[1])))([3.0, 5.0]) == [10.0, 6.0]  # c untraced
     # An index list beside a traced array, where take has no rule: left as it is.
     assert grad(lambda x: np.sum(np.take(x, [0, 2, 2])))(numpy.ones(3)).tolist() == [1.0, 0.0, 2.0]
+
+
+def test_the_top_level_primitive_decorator_as_in_autograd() -> None:
+    from plugrad import primitive
+    from plugrad.extend import defvjp
+
+    @primitive
+    def cube(x):  # type: ignore[no-untyped-def]
+        return x**3
+
+    defvjp(cube, lambda ans, x: lambda g: 3 * g * x**2)
+    assert isinstance(cube, plugrad.Primitive)
+    assert grad(cube)(2.0) == 12.0
+    assert primitive.Primitive is plugrad.Primitive  # still the kernel module
