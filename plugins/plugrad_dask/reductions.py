@@ -16,7 +16,7 @@ import numpy as np
 
 from plugrad import Primitive
 from plugrad_dask._util import chunks_of, is_dask
-from plugrad_numpy._util import match_dtype, mean_fun, shape_of, sum_fun, unbroadcast
+from plugrad_numpy._util import match_dtype, mean_fun, shape_of, sum_fun, sum_jvp, unbroadcast
 
 __all__ = ["broadcast_to", "mean", "sum"]
 
@@ -98,7 +98,7 @@ def _mean_vjp(
 # tape keeps every array type but ndarray whole), so the rules still see its chunks.
 sum = Primitive("numpy.sum", sum_fun, complex=True, override=True, saves=("shapes",), doc=np.sum.__doc__)
 sum.def_vjp(_sum_vjp)
-sum.def_linear()
+sum.def_jvp(sum_jvp(sum))
 sum.def_samples(lambda: _numpy().sum.samples())
 
 mean = Primitive("numpy.mean", mean_fun, complex=True, override=True, saves=("shapes",), doc=np.mean.__doc__)

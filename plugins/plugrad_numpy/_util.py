@@ -12,6 +12,7 @@ from plugrad.box import Box, Meta, getval, holds_box
 
 __all__ = [
     "shape_of",
+    "sum_jvp",
     "dtype_of",
     "unbroadcast",
     "broadcast_like",
@@ -280,6 +281,20 @@ def sum_fun(a: Any, *args: Any, **kwargs: Any) -> Any:
     if type(a) is np.ndarray and not kwargs and not args:
         return _sum_reduce(a, None)
     return np.sum(a, *args, **kwargs)
+
+
+def sum_jvp(prim: Any) -> Callable[..., Any]:
+    """The JVP of ``prim``, a sum: linear in its argument but for ``initial=``, a constant it
+    adds once, so the tangent's sum is taken with ``initial`` 0."""
+
+    def jvp(t: Any, ans: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
+        if len(args) > 4:  # sum(a, axis, dtype, out, keepdims, initial, where)
+            args = (*args[:4], 0, *args[5:])
+        elif "initial" in kwargs:
+            kwargs = {**kwargs, "initial": 0}
+        return prim(t, *args, **kwargs)
+
+    return jvp
 
 
 @functools.wraps(np.mean)

@@ -19,12 +19,12 @@ import numpy as np
 
 from plugrad import NotDifferentiableError, Primitive, Sample, gen, rand, scalar
 from plugrad.box import getval
-from plugrad_numpy._util import dtype_of, iscomplex, match_dtype, mean_fun, shape_of, sum_fun, unbroadcast
+from plugrad_numpy._util import dtype_of, iscomplex, match_dtype, mean_fun, shape_of, sum_fun, sum_jvp, unbroadcast
 from plugrad_numpy.unary import conj, real
 
 
 def axis_samples(*, low: float = -1.0, high: float = 1.0) -> list[Sample]:
-    """Full reductions, each axis, several axes, negative axes, keepdims, scalars."""
+    """Full reductions, each axis, several axes, negative axes, no axes, keepdims, scalars."""
     return [
         Sample(scalar(low, high)),
         Sample(rand(5, low=low, high=high)),
@@ -33,6 +33,7 @@ def axis_samples(*, low: float = -1.0, high: float = 1.0) -> list[Sample]:
         Sample(rand(3, 4, low=low, high=high), axis=-1, keepdims=True),
         Sample(rand(2, 3, 4, low=low, high=high), axis=(0, 2)),
         Sample(rand(2, 3, low=low, high=high), keepdims=True),
+        Sample(rand(3, 2, low=low, high=high), axis=()),  # reduces nothing: each element its own
     ]
 
 
@@ -267,9 +268,10 @@ def _selected(where: Any, x: Any) -> Any:
 
 sum = Primitive("numpy.sum", sum_fun, complex=True, saves=("shapes",))
 sum.def_vjp(_sum_vjp)
-sum.def_linear()
+sum.def_jvp(sum_jvp(sum))
 _MASK = np.array([[True, False, True, True], [False, False, True, False], [True, True, True, True]])
-sum.def_samples(*axis_samples(), Sample(rand(3, 4), where=_MASK), Sample(rand(3, 4), axis=0, where=_MASK[0]))
+sum.def_samples(
+    *axis_samples(), Sample(rand(3, 2), axis=0, initial=2.0), Sample(rand(3, 4), where=_MASK), Sample(rand(3, 4), axis=0, where=_MASK[0]))
 
 mean = Primitive("numpy.mean", mean_fun, complex=True, saves=("shapes",))
 mean.def_vjp(_mean_vjp)
@@ -576,7 +578,7 @@ def _extreme_partials(x: Any, ans: Any, axis: Any, keepdims: bool, options: Any 
     # of them), a subgradient that treats tied entries alike. NaN equals nothing, so the
     # nan* versions need no more; an extreme that is ``initial`` gets no entry at all.
     mask = getval(x) == _kept(ans, x, axis, keepdims)
-    ties = np.sum(mask, axis=_norm_axes(axis, len(shape_of(x))) or None, keepdims=True)
+    ties = np.sum(mask, axis=_norm_axes(axis, len(shape_of(x))), keepdims=True)  # (axis=(): each its own)
     return _const(mask / np.maximum(ties, 1), x)
 
 
@@ -588,7 +590,7 @@ def _ptp_partials(x: Any, ans: Any, axis: Any, keepdims: bool, options: Any) -> 
 
 def _nvalid(x: Any, axis: Any) -> np.ndarray:
     """How many numbers (not NaNs) each reduction combines, kept as size-1 axes; at least 1."""
-    axes = _norm_axes(axis, len(shape_of(x))) or None
+    axes = _norm_axes(axis, len(shape_of(x)))
     return np.maximum(np.sum(~_nan_mask(x), axis=axes, keepdims=True), 1)
 
 
@@ -628,7 +630,7 @@ nanprod = _reduction(  # NaNs count as ones and get nothing
     "nanprod",
     np.nanprod,
     _sum_params,
-    lambda x, ans, axis, keepdims, kw: _prod_partials(_nan_to_one(x), axis) * _valid(x),
+    lambda x, ans, axis, keepdims, kw: _prod_partials(_nan_to_one(x), axis) * _valid(x) * kw.get("initial", 1),
     saves=("args",),
 )
 max = _reduction("max", np.max, _max_params, _extreme_partials, complex=False)
@@ -675,6 +677,7 @@ def _moment_samples() -> list[Sample]:
         Sample(rand(2, 3, 4), axis=(0, 2)),
         Sample(rand(2, 3), keepdims=True, correction=1),
         Sample(rand(1, 3), axis=1),
+        Sample(rand(3, 2), axis=()),
     ]
 
 
@@ -687,21 +690,21 @@ prod.def_samples(
     Sample(gen(_with_zeros((2, 3, 2), 0, 7, 9)), axis=(0, 2), keepdims=True).named("zeros, two axes"),
     Sample(gen(_with_zeros((3,), 0, 1, 2))).named("all zeros"),
 )
-nanprod.def_samples(*_nan_samples(), Sample(gen(_with_zeros((4,), 1))))
+nanprod.def_samples(*_nan_samples(), Sample(gen(_with_zeros((4,), 1))), Sample(gen(_with_nans((3,), 1)), initial=2.0))
 max.def_samples(*axis_samples(), Sample(rand(3, 2), axis=0, initial=-5.0))
 min.def_samples(*axis_samples())
 amax.def_samples(*axis_samples())
 amin.def_samples(*axis_samples())
-nanmax.def_samples(*axis_samples()[1:3], *_nan_samples())
-nanmin.def_samples(*axis_samples()[1:3], *_nan_samples())
+nanmax.def_samples(*axis_samples()[1:3], *axis_samples()[-1:], *_nan_samples())
+nanmin.def_samples(*axis_samples()[1:3], *axis_samples()[-1:], *_nan_samples())
 ptp.def_samples(*axis_samples()[1:])
 nansum.def_samples(Sample(scalar()), *_nan_samples())
-nanmean.def_samples(*_nan_samples())
+nanmean.def_samples(*_nan_samples(), Sample(rand(2, 3), axis=()))
 var.def_samples(Sample(scalar()), *_moment_samples())
-nanvar.def_samples(*_nan_samples(), Sample(gen(_with_nans((3, 4), 1, 6)), axis=1, ddof=1))
+nanvar.def_samples(*_nan_samples(), Sample(rand(2, 3), axis=()), Sample(gen(_with_nans((3, 4), 1, 6)), axis=1, ddof=1))
 # One number per reduction: a std that is 0 everywhere.
 std.def_samples(Sample(scalar()), *_moment_samples(), Sample(rand(1, 3), axis=0, keepdims=True))
-nanstd.def_samples(*_nan_samples(), Sample(gen(_with_nans((2, 3), 1, 2)), axis=1))
+nanstd.def_samples(*_nan_samples(), Sample(rand(2, 3), axis=()), Sample(gen(_with_nans((2, 3), 1, 2)), axis=1))
 
 
 # -- weighted average ------------------------------------------------------------------
