@@ -26,6 +26,7 @@ MODULES = (
     "elementwise",
     "joining",
     "statistics",
+    "sets",
     "nondiff",
 )
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad import NonDifferentiable, Primitive, Sample, rand, scalar
+from plugrad import NonDifferentiable, Primitive, Sample, gen, rand, scalar
 from plugrad.box import Box, Meta, getval
 from plugrad_numpy._util import _add_reduce, _unbroadcast_array, array_likes, broadcast_like, poles_as_numpy, unbroadcast
 from plugrad_numpy.unary import exp, exp2, log, sign, where_nonzero
@@ -351,6 +351,17 @@ copysign = binary(
     "copysign", np.copysign, lambda ans, x, y: sign(x) * sign(ans), lambda ans, x, y: 0.0, low=0.2, high=1.0
 )
 copysign.def_samples(Sample(rand(4, low=-1.0, high=-0.2), rand(4, low=0.2, high=1.0)))
+# heaviside(x, h) is h where x == 0: constant in x (a step), and its derivative in h is 1
+# exactly there.
+heaviside = binary(
+    "heaviside", np.heaviside, lambda ans, x, y: 0.0, lambda ans, x, y: np.equal(getval(x), 0).astype(getval(ans).dtype)
+)
+heaviside.def_samples(
+    Sample(gen(lambda rng, dtype: np.array([-0.5, 0.0, 0.7, 0.0], dtype)), rand(4)).wrt(1).named("steps"),
+    Sample(gen(lambda rng, dtype: np.array([[0.0], [0.3]], dtype)), rand(3)).wrt(1).named("broadcast"),
+    Sample(rand(2, 3, low=0.2, high=1.0), rand(1, 3)),
+    Sample(rand(3, low=-1.0, high=-0.2), scalar()),
+)
 ldexp = Primitive("numpy.ldexp", np.ldexp, saves=("shapes",))  # the exponents are integers: kept
 ldexp.def_vjp(lambda g, ans, x, i: unbroadcast(g * np.exp2(i), x))
 ldexp.def_jvp(lambda t, ans, x, i: broadcast_like(t * np.exp2(i), ans))

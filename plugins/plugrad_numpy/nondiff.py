@@ -1,5 +1,5 @@
 """Functions with no derivative: indices, rounding, tests and comparisons, shapes and
-dtypes, set operations and histograms. Each accepts traced arguments, looks through
+dtypes, membership and histograms. Each accepts traced arguments, looks through
 them and returns a plain value, so a function that uses one (``x * (x > 0)``,
 ``x[np.argmax(x)]``) stays differentiable through its other operations.
 
@@ -35,7 +35,6 @@ rint = NonDifferentiable("numpy.rint", np.rint)
 trunc = NonDifferentiable("numpy.trunc", np.trunc)
 fix = NonDifferentiable("numpy.fix", np.fix)
 spacing = NonDifferentiable("numpy.spacing", np.spacing)
-heaviside = NonDifferentiable("numpy.heaviside", np.heaviside)
 signbit = NonDifferentiable("numpy.signbit", np.signbit)
 
 # Tests of values.
@@ -85,17 +84,8 @@ zeros_like = NonDifferentiable("numpy.zeros_like", np.zeros_like)
 ones_like = NonDifferentiable("numpy.ones_like", np.ones_like)
 empty_like = NonDifferentiable("numpy.empty_like", np.empty_like)
 
-# Sets and counts of values.
-unique = NonDifferentiable("numpy.unique", np.unique)
-unique_values = NonDifferentiable("numpy.unique_values", np.unique_values)
-unique_counts = NonDifferentiable("numpy.unique_counts", np.unique_counts)
-unique_inverse = NonDifferentiable("numpy.unique_inverse", np.unique_inverse)
-unique_all = NonDifferentiable("numpy.unique_all", np.unique_all)
+# Membership and histograms (set operations are in sets.py: their values carry derivatives).
 isin = NonDifferentiable("numpy.isin", np.isin)
-intersect1d = NonDifferentiable("numpy.intersect1d", np.intersect1d)
-union1d = NonDifferentiable("numpy.union1d", np.union1d)
-setdiff1d = NonDifferentiable("numpy.setdiff1d", np.setdiff1d)
-setxor1d = NonDifferentiable("numpy.setxor1d", np.setxor1d)
 histogram = NonDifferentiable("numpy.histogram", np.histogram)
 histogram2d = NonDifferentiable("numpy.histogram2d", np.histogram2d)
 histogramdd = NonDifferentiable("numpy.histogramdd", np.histogramdd)

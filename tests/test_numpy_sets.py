@@ -1,0 +1,75 @@
+"""Set operations and heaviside: values as NumPy's, derivatives where their values come from."""
+
+from __future__ import annotations
+
+import numpy
+import pytest
+
+import plugrad.numpy as np
+from plugrad import grad, make_jvp
+from plugrad.test_util import check_grads
+
+X = numpy.array([0.3, -0.2, 0.7, 0.3, 1.1])
+OTHER = numpy.array([5.0, 0.3, 1.1])
+
+CASES = {
+    "unique": lambda x: np.unique(x),
+    "unique axis": lambda x: np.unique(np.reshape(x[:4], (2, 2)), axis=1),
+    "unique with everything": lambda x: np.unique(x, True, True, True)[0],
+    "unique_values": lambda x: np.unique_values(x),
+    "unique_counts": lambda x: np.unique_counts(x).values,
+    "unique_inverse": lambda x: np.unique_inverse(x).values,
+    "unique_all": lambda x: np.unique_all(x).values,
+    "intersect1d": lambda x: np.intersect1d(x, OTHER),
+    "intersect1d second": lambda x: np.intersect1d(OTHER, x, return_indices=True)[0],
+    "union1d": lambda x: np.union1d(x, OTHER),
+    "setdiff1d": lambda x: np.setdiff1d(x, OTHER),
+    "setxor1d": lambda x: np.setxor1d(x, OTHER),
+}
+PLAIN = {
+    "unique": lambda x: numpy.unique(x),
+    "unique axis": lambda x: numpy.unique(x[:4].reshape(2, 2), axis=1),
+    "unique with everything": lambda x: numpy.unique(x, True, True, True)[0],
+    "unique_values": numpy.unique_values,
+    "unique_counts": lambda x: numpy.unique_counts(x).values,
+    "unique_inverse": lambda x: numpy.unique_inverse(x).values,
+    "unique_all": lambda x: numpy.unique_all(x).values,
+    "intersect1d": lambda x: numpy.intersect1d(x, OTHER),
+    "intersect1d second": lambda x: numpy.intersect1d(OTHER, x),
+    "union1d": lambda x: numpy.union1d(x, OTHER),
+    "setdiff1d": lambda x: numpy.setdiff1d(x, OTHER),
+    "setxor1d": lambda x: numpy.setxor1d(x, OTHER),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_set_values_are_numpys_and_carry_the_derivative_of_their_elements(name: str) -> None:
+    fun, plain = CASES[name], PLAIN[name]
+    expected = plain(X)
+    value, tangent = make_jvp(fun)(X)(numpy.arange(1.0, 6.0))
+    numpy.testing.assert_array_equal(value, expected)
+    # each value is an element of X (its first occurrence, for repeats) or a constant
+    first = {v: i for i, v in reversed(list(enumerate(X)))}
+    from_x = [v for v in numpy.ravel(expected) if v in first]
+    if value.ndim == 1:
+        numpy.testing.assert_array_equal(tangent, [first[v] + 1.0 if v in first else 0.0 for v in expected])
+    weights = numpy.linspace(1.0, 2.0, numpy.size(expected)).reshape(numpy.shape(expected))
+    g = grad(lambda x: np.sum(fun(x) * weights))(X)
+    assert g.shape == X.shape and numpy.count_nonzero(g) == len(from_x)
+
+
+def test_set_operations_differentiate_twice_away_from_ties() -> None:
+    x = numpy.array([0.4, -0.9, 1.3])
+    check_grads(lambda x: np.sum(np.unique(x) ** 3), modes=["fwd", "rev"], order=2)(x)
+    check_grads(lambda x: np.sum(np.union1d(x, OTHER) ** 2), modes=["fwd", "rev"], order=2)(x)
+
+
+def test_untraced_set_operations_return_numpys_results() -> None:
+    assert np.unique(X, return_counts=True)[1].tolist() == [1, 2, 1, 1]
+    assert np.setxor1d(X, OTHER).tolist() == numpy.setxor1d(X, OTHER).tolist()
+
+
+def test_heaviside_is_differentiable_in_its_value_at_zero() -> None:
+    x = numpy.array([0.0, 1.0, -1.0, 0.0])
+    assert grad(lambda h: np.sum(np.heaviside(x, h)))(numpy.full(4, 0.5)).tolist() == [1.0, 0.0, 0.0, 1.0]
+    assert grad(lambda x: np.sum(np.heaviside(x, 0.5)))(numpy.array([0.3, -0.2])).tolist() == [0.0, 0.0]
