@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections import OrderedDict
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -423,15 +424,33 @@ def grad_and_aux(fun: Fun, argnum: Argnum = 0) -> Fun:
 
 
 def grad_named(fun: Fun, argname: str) -> Fun:
-    """The gradient with respect to the parameter called ``argname``."""
-    names = list(inspect.signature(fun).parameters)
-    if argname not in names:
-        raise TypeError(f"grad_named({_name(fun)}, {argname!r}): the function has no parameter {argname!r}; it has {names}.")
-    return grad(fun, names.index(argname))
+    """The gradient with respect to the parameter called ``argname``, however the call
+    passes it (by position or by keyword; a keyword-only one too), or at its default."""
+    sig = inspect.signature(fun)
+    param = sig.parameters.get(argname)
+    if param is None or param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+        named = [n for n, p in sig.parameters.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        raise TypeError(
+            f"grad_named({_name(fun)}, {argname!r}): the function has no parameter {argname!r} of its own "
+            f"to differentiate; it has {named}."
+        )
+
+    def body(*args: Any, **kwargs: Any) -> Any:
+        bound = sig.bind(*args, **kwargs)
+        value = bound.arguments.get(argname, param.default)
+
+        @functools.wraps(fun, assigned=("__name__", "__qualname__"), updated=())
+        def of(v: Any) -> Any:
+            bound.arguments[argname] = v
+            return fun(*bound.args, **bound.kwargs)
+
+        return _value_and_grad("grad", of, 0, (value,), {})[1]
+
+    return _wrap("grad", fun, body)
 
 
 def multigrad_dict(fun: Fun) -> Fun:
-    """The gradient with respect to every argument, as a dict keyed by parameter name."""
+    """The gradient with respect to every argument, as an ordered dict keyed by parameter name."""
     from plugrad import builtins
 
     sig = inspect.signature(fun)
@@ -458,7 +477,7 @@ def multigrad_dict(fun: Fun) -> Fun:
             return fun(*pos, **kw)
 
         grads = grad(of_dict)(builtins.dict(values))
-        return {name: grads[name] for name in values}
+        return OrderedDict((name, grads[name]) for name in values)  # (autograd's type)
 
     return _wrap("multigrad_dict", fun, body)
 

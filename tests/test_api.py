@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+from collections import OrderedDict
 
 import numpy
 import pytest
@@ -188,7 +189,19 @@ def test_grad_named_and_multigrad_dict():
 
     assert grad_named(f, "b")(1.0, 3.0) == 2.0
     grads = multigrad_dict(f)(1.0, 3.0)
-    assert grads == {"a": 6.0, "b": 2.0, "c": 3.0}
+    assert grads == {"a": 6.0, "b": 2.0, "c": 3.0} and type(grads) is OrderedDict
+
+
+def test_grad_named_finds_its_parameter_however_it_is_passed():
+    def f(a, *args, b=1.0):
+        return a * b * sum(args)
+
+    assert grad_named(f, "b")(2.0, 1.0, 3.0) == 8.0  # keyword-only, at its default
+    assert grad_named(f, "b")(2.0, 1.0, 3.0, b=0.5) == 8.0
+    assert grad_named(f, "a")(2.0, 1.0, 3.0, b=2.0) == 8.0
+    assert grad_named(lambda x, y=3.0: x * y * y, "y")(x=2.0, y=1.5) == 6.0
+    with pytest.raises(TypeError, match="no parameter 'args' of its own"):
+        grad_named(f, "args")
 
 
 def test_checkpoint_gives_the_same_gradient():
