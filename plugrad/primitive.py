@@ -242,6 +242,8 @@ class Primitive:
                     (isinstance(x, _CONTAINERS) and holds_box(x)) or (isinstance(y, _CONTAINERS) and self._traces(1, y))
                 ):
                     return self.fun(x, y)
+        if kwargs and any(isinstance(v, Box) for v in kwargs.values()):
+            args, kwargs = _as_positional(self, args, kwargs)
         for i, a in enumerate(args):
             if isinstance(a, _CONTAINERS) and self._traces(i, a):
                 from plugrad.builtins import pack
@@ -475,6 +477,56 @@ def _check_kwargs(prim: Primitive, kwargs: dict[str, Any]) -> None:
                 f"{prim.name} got a traced value as keyword argument {key!r}; plugrad "
                 "differentiates positional arguments only. Pass it positionally."
             )
+
+
+@functools.lru_cache(maxsize=None)
+def _positional_parameters(fun: Callable[..., Any]) -> tuple[Any, ...] | None:
+    """The parameters of ``fun`` that can be passed by position, in order (None: unknown)."""
+    import inspect
+
+    try:
+        params = inspect.signature(fun).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    positional = []
+    for p in params:
+        if p.kind not in kinds:
+            break
+        positional.append(p)
+    return tuple(positional)
+
+
+def _as_positional(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """``args`` and ``kwargs`` with each traced keyword argument that ``prim`` also takes by
+    position, and has a rule for, moved to its position (``np.average(x, weights=w)`` as ``np.average(x, None, w)``),
+    the parameters before it filled from ``kwargs`` or their defaults, so that it is
+    differentiated as a positional argument is. Unchanged where that cannot be done."""
+    try:
+        params = _positional_parameters(prim.fun)
+    except TypeError:  # an unhashable callable
+        return args, kwargs
+    if not params:
+        return args, kwargs
+    last = max(
+        (
+            i
+            for i, p in enumerate(params)
+            if isinstance(kwargs.get(p.name), Box) and (prim.has_vjp(i) or prim.has_jvp(i))
+        ),
+        default=-1,
+    )
+    if last < len(args):
+        return args, kwargs
+    moved, rest = list(args), dict(kwargs)
+    for p in params[len(args) : last + 1]:
+        if p.name in rest:
+            moved.append(rest.pop(p.name))
+        elif p.default is not p.empty:
+            moved.append(p.default)
+        else:
+            return args, kwargs
+    return tuple(moved), rest
 
 
 def _keyword_only(prim: Primitive, key: str) -> bool:

@@ -254,3 +254,16 @@ def test_converting_a_traced_value_to_python_says_what_to_write():
 def test_calling_with_the_argument_as_a_keyword_says_to_pass_it_positionally():
     with pytest.raises(TypeError, match=r"keyword argument\(s\) x\. Pass the argument to differentiate positionally"):
         grad(lambda x: x * x)(x=2.0)
+
+
+def test_a_traced_keyword_argument_with_a_rule_is_differentiated_as_a_positional_one():
+    x, w = numpy.array([1.0, 2.0, 3.0]), numpy.array([0.2, 0.3, 0.5])
+    numpy.testing.assert_allclose(grad(lambda w: np.average(x, weights=w))(w), [-1.3, -0.3, 0.7])
+    numpy.testing.assert_allclose(grad(lambda x: np.average(x, axis=0, weights=w))(x), w)
+
+    @primitive
+    def scale(x, s=1.0):
+        return x * s
+
+    defvjp(scale, lambda ans, x, s=1.0: lambda g: g * s, lambda ans, x, s=1.0: lambda g: g * x)
+    assert grad(lambda s: scale(2.0, s=s))(3.0) == 2.0
