@@ -16,7 +16,7 @@ different threads never meet.
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, ClassVar
 
 from plugrad import debug
 
@@ -77,6 +77,7 @@ class Box:
     _trace: Trace
     _index: int
     _tangent: Any
+    _sequence: ClassVar[bool] = False  # a traced list or tuple (plugrad.builtins.SequenceBox)
 
     # No __init__: primitives build boxes with ``cls()`` and fill the slots, which is
     # the fastest way CPython makes an object.

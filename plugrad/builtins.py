@@ -168,6 +168,7 @@ class SequenceBox(Box):
     """A traced list or tuple: indexing, ``len`` and iteration stay traced."""
 
     __slots__ = ()
+    _sequence = True
 
     __getitem__ = binary_method(take)
 

@@ -43,6 +43,12 @@ class TypeRegistrar(Protocol):
     def box(self, value_type: type, box_cls: type[Box]) -> None:
         """Wrap traced values of ``value_type`` in ``box_cls`` (which adds methods and operators)."""
 
+    def sequences(self, as_value: Callable[[Any], Any]) -> None:
+        """Give this pack's primitives a list or tuple that holds traced values (or is
+        traced) as ``as_value(sequence)``, one traced value: the NumPy pack gives
+        ``numpy.array``, as NumPy reads a list as an array. Without it, such a list
+        reaches the primitive as a traced list."""
+
 
 class PackSpec:
     """The hook specifications: pluggy reads this class, the docs render it."""
@@ -110,8 +116,10 @@ class PackSpec:
 
         :param register: has ``register.vspace(type, factory)`` (``factory(value)``
             returns the :class:`~plugrad.VSpace` of a value, usually a ``VSpace``
-            subclass) and ``register.box(type, box_cls)`` (``box_cls`` a
-            :class:`~plugrad.Box` subclass whose methods keep traced values traced).
+            subclass), ``register.box(type, box_cls)`` (``box_cls`` a
+            :class:`~plugrad.Box` subclass whose methods keep traced values traced)
+            and ``register.sequences(as_value)`` (how the pack's primitives take a
+            list of traced values).
 
         Example::
 

@@ -227,28 +227,29 @@ class Primitive:
             if n == 1:
                 x = args[0]
                 if isinstance(x, Box):
+                    if x._sequence and self.pack in _sequences_as:
+                        return self(_sequences_as[self.pack](x))
                     return self._apply1(x)
                 if not (isinstance(x, _CONTAINERS) and holds_box(x)):
                     return self.fun(x)
             elif n == 2:
                 x, y = args
                 if isinstance(x, Box):
-                    if not (isinstance(y, _CONTAINERS) and self._traces(1, y)):
+                    if not (isinstance(y, _CONTAINERS) and self._traces(1, y) or x._sequence):
                         return self._apply2(x, y)
                 elif isinstance(y, Box):
-                    if not (isinstance(x, _CONTAINERS) and holds_box(x)):
+                    if not (isinstance(x, _CONTAINERS) and holds_box(x) or y._sequence):
                         return self._apply2(x, y)
                 elif not (
                     (isinstance(x, _CONTAINERS) and holds_box(x)) or (isinstance(y, _CONTAINERS) and self._traces(1, y))
                 ):
                     return self.fun(x, y)
-        if kwargs and any(isinstance(v, Box) for v in kwargs.values()):
+        if kwargs and any(_traced_argument(v) for v in kwargs.values()):
             args, kwargs = _as_positional(self, args, kwargs)
+        as_value = _sequences_as.get(self.pack)  # (None: a container stays a container)
         for i, a in enumerate(args):
-            if isinstance(a, _CONTAINERS) and self._traces(i, a):
-                from plugrad.builtins import pack
-
-                packed = [pack(b) if isinstance(b, _CONTAINERS) and self._traces(j, b) else b for j, b in enumerate(args)]
+            if (isinstance(a, _CONTAINERS) and self._traces(i, a)) or (as_value and isinstance(a, Box) and a._sequence):
+                packed = [self._packed(j, b, as_value) for j, b in enumerate(args)]
                 return self(*packed, **kwargs)
         trace = None
         for a in args:
@@ -259,6 +260,20 @@ class Primitive:
                 _check_kwargs(self, kwargs)
             return self.fun(*args, **kwargs)
         return self.bind(trace, args, kwargs)
+
+    def _packed(self, argnum: int, arg: Any, as_value: Callable[[Any], Any] | None) -> Any:
+        """Argument ``argnum`` as the primitive takes it: a container that :meth:`_traces`
+        as one traced value, or as the value its pack makes of a list or tuple
+        (``as_value``: the NumPy pack's ``array``, as NumPy reads a list as an array)."""
+        if as_value is not None and (
+            (type(arg) in (list, tuple) and self._traces(argnum, arg)) or (isinstance(arg, Box) and arg._sequence)
+        ):
+            return as_value(arg)
+        if isinstance(arg, _CONTAINERS) and self._traces(argnum, arg):
+            from plugrad.builtins import pack
+
+            return pack(arg)
+        return arg
 
     def _traces(self, argnum: int, container: Any) -> bool:
         """Whether the plain list, tuple or dict ``container`` given as argument ``argnum`` is
@@ -512,7 +527,7 @@ def _as_positional(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any
         (
             i
             for i, p in enumerate(params)
-            if isinstance(kwargs.get(p.name), Box) and (prim.has_vjp(i) or prim.has_jvp(i))
+            if _traced_argument(kwargs.get(p.name)) and (prim.has_vjp(i) or prim.has_jvp(i))
         ),
         default=-1,
     )
@@ -527,6 +542,10 @@ def _as_positional(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any
         else:
             return args, kwargs
     return tuple(moved), rest
+
+
+def _traced_argument(value: Any) -> bool:
+    return isinstance(value, Box) or (isinstance(value, _CONTAINERS) and holds_box(value))
 
 
 def _keyword_only(prim: Primitive, key: str) -> bool:
@@ -626,6 +645,16 @@ _ndarray = np.ndarray
 _new = object.__new__
 _OTHERS = "others"  # Primitive.keep_args for saves=("others",)
 _CONTAINERS = (list, tuple, dict)
+
+# How each pack's primitives take a list or tuple that holds traced values, or a traced
+# one: by pack name, what a pack's plugrad_types hook gave register.sequences.
+_sequences_as: dict[str | None, Callable[[Any], Any]] = {}
+
+
+def register_sequences(pack: str, as_value: Callable[[Any], Any]) -> None:
+    """Give the primitives of ``pack`` a list or tuple holding traced values, or a traced
+    list or tuple, as ``as_value(sequence)``, a traced value, instead of the container."""
+    _sequences_as[pack] = as_value
 
 
 def _meta(a: np.ndarray) -> Any:

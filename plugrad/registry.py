@@ -76,7 +76,7 @@ from plugrad import _entry_points, hookspecs
 from plugrad.box import Box, register_box_type
 from plugrad.errors import PackConflictError, PackError
 from plugrad.manifest import Deferred
-from plugrad.primitive import Composite, NonDifferentiable, Primitive, Rules
+from plugrad.primitive import Composite, NonDifferentiable, Primitive, Rules, register_sequences
 from plugrad.vspace import VSpace, register_vspace
 
 if TYPE_CHECKING:
@@ -1040,6 +1040,12 @@ class _TypeRegistrar:
             raise TypeError(f"register.box needs a type and a Box subclass, got {value_type!r}, {box_cls!r}")
         register_box_type(value_type, box_cls)
         self._info.types.append(TypeRegistration("box", _typename(value_type), _typename(box_cls)))
+
+    def sequences(self, as_value: Callable[[Any], Any]) -> None:
+        if not callable(as_value):
+            raise TypeError(f"register.sequences needs a function, got {as_value!r}")
+        register_sequences(self._info.name, as_value)
+        self._info.types.append(TypeRegistration("sequences", "list, tuple", _typename(as_value)))
 
 
 def _claim(entry: Any, pack: str) -> None:

@@ -335,3 +335,44 @@ def test_second_derivatives_of_reductions_of_lists_of_traced_numbers() -> None:
     x = numpy.array([1.0, 2.0, 4.0])
     for reduce in (np.std, np.var, np.sum, np.mean):
         check_grads(lambda a: reduce([a[0], a[1] * a[2], a[2]]), order=2)(x)
+
+
+# A list or tuple of traced values given to a NumPy function is the array NumPy makes of
+# it, so the rules see an array (square's rule is 2 * x: of a list, a repetition).
+LISTS = {
+    "square of one": (lambda x: np.sum(np.square([x])), 0.5, 1.0),
+    "square of two": (lambda x: np.sum(np.square([x, 1.0])), 0.5, 1.0),
+    "square of a tuple": (lambda x: np.sum(np.square((x,))), 0.5, 1.0),
+    "square, nested": (lambda x: np.sum(np.square([[x], [2.0]])), 0.5, 1.0),
+    "clip": (lambda x: np.sum(np.clip([x, 2.0], 0.0, 1.0)), 0.5, 1.0),
+    "mod, second": (lambda x: np.sum(np.mod(1.7, [x, 1.0])), 0.5, -3.0),
+    "log": (lambda x: np.sum(np.log([x, 1.0])), 0.5, 2.0),
+    "erf": (lambda x: np.sum(plugrad.scipy.special.erf([x, 1.0])), 0.5, 2 / numpy.sqrt(numpy.pi) * numpy.exp(-0.25)),
+    "atleast_1d": (lambda x: np.sum(np.atleast_1d([x, 1.0])), 0.5, 1.0),
+    "weights as a keyword": (lambda x: np.average(numpy.array([1.0, 2.0]), weights=[x, 1.0]), 0.5, -1 / 1.5**2),
+}
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_a_list_of_traced_values_is_an_array(name: str) -> None:
+    import plugrad.scipy.special  # noqa: F401
+
+    fun, x, expected = LISTS[name]
+    assert grad(fun)(x) == pytest.approx(expected)
+    assert make_jvp(fun)(x)(1.0)[1] == pytest.approx(expected)
+
+
+def test_a_differentiated_list_is_an_array_to_numpy_functions() -> None:
+    g = grad(lambda x: np.sum(np.square(x)))([0.7])
+    assert type(g) is list and g == pytest.approx([1.4])
+    assert grad(lambda x: np.sum(np.log(x)))((0.5, 0.25)) == pytest.approx((2.0, 4.0))
+    assert grad(lambda x: np.sum(np.power(x, 2.0)))([0.3, 0.9]) == pytest.approx([0.6, 1.8])
+    value, tangent = make_jvp(lambda x: np.square(x))([0.3, 0.9])([1.0, 1.0])
+    numpy.testing.assert_allclose(tangent, [0.6, 1.8])
+    rosenbrock = lambda p: np.sum(np.square([p[0] - 1, 10 * (p[1] - p[0] ** 2)]))  # noqa: E731
+    numpy.testing.assert_allclose(grad(rosenbrock)(numpy.array([0.5, 0.5])), [-51.0, 50.0])
+
+
+def test_functions_that_take_sequences_still_take_them() -> None:
+    assert grad(lambda x: np.sum(np.concatenate([np.array([x]), numpy.ones(2)]) ** 2))(0.5) == 1.0
+    assert grad(lambda x: np.sum(np.stack([x * numpy.ones(2), numpy.ones(2)]) ** 2))(0.5) == 2.0

@@ -39,3 +39,10 @@ def plugrad_primitives(namespace: str) -> list[Any] | None:
 
         return deferred(__name__, DEFINED, NAMESPACE, OVERRIDE)
     return None
+
+
+@hookimpl
+def plugrad_types(register: Any) -> None:
+    from plugrad_numpy import as_array
+
+    register.sequences(as_array)  # a list of traced values is an array, as in the numpy pack

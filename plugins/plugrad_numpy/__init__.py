@@ -50,9 +50,18 @@ def plugrad_primitives(namespace: str) -> list[Any] | None:
     return deferred(__name__, DEFINED, namespace, OVERRIDE) if namespace in ("numpy", "operator") else None
 
 
+def as_array(sequence: Any) -> Any:
+    """A list or tuple holding traced values, or a traced one, as the traced array NumPy
+    makes of it: how this pack's functions (and the packs built on it) take one."""
+    from plugrad_numpy.joining import array
+
+    return array(sequence)
+
+
 @hookimpl
 def plugrad_types(register: Any) -> None:
     from plugrad_numpy.box import BOXED_TYPES, ArrayBox
 
     for value_type in BOXED_TYPES:
         register.box(value_type, ArrayBox)
+    register.sequences(as_array)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import Box, Composite, NotDifferentiableError, Primitive, Sample, rand, scalar
+from plugrad.box import holds_box
 from plugrad_numpy._util import dtype_of, integral, shape_of, unbroadcast, zeros_like_value
 
 
@@ -434,7 +435,15 @@ insert.def_samples(
 # atleast_1d, _2d, _3d: reshapes, so a composite. Several arguments give a tuple.
 
 
+def _traced_sequence(a: Any) -> bool:
+    return (type(a) in (list, tuple) and holds_box(a)) or (isinstance(a, Box) and a._sequence)
+
+
 def _atleast(numpy_fun: Any, arys: tuple[Any, ...]) -> Any:
+    from plugrad_numpy import as_array
+
+    # A list of traced values, or a traced list, is the array NumPy would make of it.
+    arys = tuple(as_array(a) if _traced_sequence(a) else a for a in arys)
     if not any(isinstance(a, Box) for a in arys):
         return numpy_fun(*arys)
     out = []

@@ -42,3 +42,10 @@ def plugrad_primitives(namespace: str) -> list[Any] | None:
     from plugrad_scipy_signal import convolution
 
     return list(convolution.ENTRIES)
+
+
+@hookimpl
+def plugrad_types(register: Any) -> None:
+    from plugrad_numpy import as_array
+
+    register.sequences(as_array)  # a list of traced values is an array, as in the numpy pack

@@ -58,3 +58,10 @@ def plugrad_primitives(namespace: str) -> list[Any] | None:
 
     module = importlib.import_module(f"plugrad_scipy_stats.{DISTRIBUTIONS[distribution]}")
     return list(module.ENTRIES[distribution])
+
+
+@hookimpl
+def plugrad_types(register: Any) -> None:
+    from plugrad_numpy import as_array
+
+    register.sequences(as_array)  # a list of traced values is an array, as in the numpy pack
