@@ -38,6 +38,7 @@ __all__ = [
     "tensor_jacobian_product",
     "vector_jacobian_product",
     "make_jvp",
+    "make_jvp_reversemode",
     "make_vjp",
     "make_ggnvp",
     "value_and_grad",
@@ -183,6 +184,20 @@ def make_jvp(fun: Fun, argnum: Argnum = 0) -> Fun:
         return forward.make_jvp(unary, x)
 
     return _wrap("make_jvp", fun, jvp_maker)
+
+
+def make_jvp_reversemode(fun: Fun, argnum: Argnum = 0) -> Fun:
+    """``make_jvp`` by two reverse passes: the VJP is linear in its cotangent, so the VJP
+    of the VJP is the JVP. ``make_jvp_reversemode(f)(*args)`` returns ``jvp``, and
+    ``jvp(t)`` is the tangent of the output (for functions some primitive of which has
+    only a VJP)."""
+
+    def jvp_maker(*args: Any, **kwargs: Any) -> Fun:
+        unary, x = _unary("make_jvp_reversemode", fun, argnum, args, kwargs)
+        vjp, ans = reverse.make_vjp(unary, x)
+        return reverse.make_vjp(vjp, vspace(ans).zeros())[0]
+
+    return _wrap("make_jvp_reversemode", fun, jvp_maker)
 
 
 def value_and_grad(fun: Fun, argnum: Argnum = 0) -> Fun:
@@ -410,13 +425,16 @@ def make_ggnvp(f: Fun, g: Fun = _half_sum_of_squares, f_argnum: Argnum = 0) -> F
 
 
 def grad_and_aux(fun: Fun, argnum: Argnum = 0) -> Fun:
-    """For ``fun`` returning ``(loss, aux)``: ``(grad of loss, aux)``."""
+    """For ``fun`` returning ``(loss, aux)``: ``(grad of loss, aux)``. As in autograd, a
+    loss that is an array gives the gradient of its sum."""
 
     def body(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         unary, x = _unary("grad_and_aux", fun, argnum, args, kwargs)
         # a plain (loss, aux) pair: make_vjp unwraps traced values inside aux's containers too
         vjp, (ans, aux) = reverse.make_vjp(lambda x: tuple(unary(x)), x)
-        space = _scalar_space("grad_and_aux", fun, ans, "The first output must be a scalar loss.")
+        space = vspace(ans)
+        if space.iscomplex:
+            raise TypeError(_complex_output("grad_and_aux", fun))
         # aux's cotangent is None: no rule reads it, whatever aux holds (strings, ints, arrays)
         return vjp((space.ones(), None)), aux
 

@@ -17,7 +17,19 @@ from typing import Any
 from plugrad.box import Box, getval, register_box_type
 from plugrad.primitive import Primitive, binary_method
 
-__all__ = ["list", "tuple", "dict", "isinstance", "type", "take", "untake", "SequenceBox", "DictBox"]
+__all__ = [
+    "list",
+    "tuple",
+    "dict",
+    "isinstance",
+    "type",
+    "take",
+    "untake",
+    "container_take",
+    "container_untake",
+    "SequenceBox",
+    "DictBox",
+]
 
 
 def _untake(x: Any, index: Any, space: Any) -> Any:
@@ -52,6 +64,7 @@ take.def_vjp(lambda g, ans, container, index: untake(g, index, _space(container)
 take.def_jvp(lambda t, ans, container, index: take(t, index))
 untake.def_vjp(lambda g, ans, x, index, space: take(g, index))
 untake.def_jvp(lambda t, ans, x, index, space: untake(t, index, space))
+container_take, container_untake = take, untake  # autograd's names
 
 
 def _sequence_vjp(offset: int) -> Any:

@@ -3,7 +3,7 @@ and ``make_jvp(fun, x)`` of the kernel, vector spaces and the rule definitions. 
 is defined here; new code should import them from :mod:`plugrad.extend` (and use the
 differential operators of :mod:`plugrad`, which take any argument numbers)."""
 
-from plugrad.box import Box
+from plugrad.box import Box, getval, isbox
 from plugrad.extend import (
     def_linear,
     defjvp,
@@ -28,6 +28,8 @@ __all__ = [
     "defvjp",
     "defvjp_argnum",
     "defvjp_argnums",
+    "getval",
+    "isbox",
     "make_jvp",
     "make_vjp",
     "primitive",

@@ -170,7 +170,7 @@ def defvjp_argnums(fun: Primitive, vjpmaker: Callable[..., Any]) -> None:
     """``vjpmaker(argnums, ans, args, kwargs)`` returns ``g -> cotangents of those arguments``."""
     _drop_rules(_check(fun, "defvjp_argnums"), "vjp")
     fun.def_vjp_argnum(
-        lambda argnum, g, ans, *args, **kwargs: vjpmaker((argnum,), ans, args, kwargs)(g)[0]
+        lambda argnum, g, ans, *args, **kwargs: next(iter(vjpmaker((argnum,), ans, args, kwargs)(g)))  # (a generator too)
     )
 
 

@@ -339,3 +339,36 @@ def test_the_top_level_primitive_decorator_as_in_autograd() -> None:
     assert isinstance(cube, plugrad.Primitive)
     assert grad(cube)(2.0) == 12.0
     assert primitive.Primitive is plugrad.Primitive  # still the kernel module
+
+
+def test_differential_operators_module_core_getval_and_container_take() -> None:
+    from plugrad.builtins import container_take
+    from plugrad.core import getval, isbox
+    from plugrad.differential_operators import grad as grad_, make_jvp_reversemode
+
+    x, t = numpy.array([0.3, 0.7]), numpy.array([1.0, 2.0])
+    numpy.testing.assert_allclose(
+        make_jvp_reversemode(lambda x: np.sin(x) * x)(x)(t), (numpy.cos(x) * x + numpy.sin(x)) * t
+    )
+    assert grad_ is grad
+    assert grad(lambda v: container_take(v, 1) * 2.0)([1.0, 3.0]) == [0.0, 2.0]
+    assert grad(lambda x: getval(x) * 0.0 + x * isbox(x))(1.0) == 1.0
+
+
+def test_grad_and_aux_of_an_array_loss_is_the_gradient_of_its_sum() -> None:
+    from plugrad import grad_and_aux
+
+    g, aux = grad_and_aux(lambda a: (a * a, a))(numpy.array([2.0, 1.0]))
+    assert g.tolist() == [4.0, 2.0] and aux.tolist() == [2.0, 1.0]
+
+
+def test_defvjp_argnums_maker_may_return_a_generator() -> None:
+    from plugrad.extend import defvjp_argnums, primitive
+
+    @primitive
+    def mul(x, y):  # type: ignore[no-untyped-def]
+        return x * y
+
+    defvjp_argnums(mul, lambda argnums, ans, args, kwargs: lambda g: (g * args[1 - i] for i in argnums))
+    assert grad(mul)(2.0, 3.0) == 3.0
+    assert grad(mul, (0, 1))(2.0, 3.0) == (3.0, 2.0)

@@ -10,7 +10,7 @@ iterations; each solves one more fixed-point problem with the same contraction r
 - JVP: the tangent ``u = F_x u + F_a t``.
 
 Both are solved by ``fixed_point`` itself, with ``(a, x*, g)`` as the parameters, so
-the rules can be differentiated again. The starting point ``x0`` has no derivative
+the rules can be differentiated again. The starting point ``x0`` has derivative zero
 (the fixed point does not depend on it); ``f``, ``distance`` and ``tol`` are constants.
 """
 
@@ -77,8 +77,8 @@ def _fixed_point_jvp(t: Any, ans: Any, f: Fun, a: Any, x0: Any, distance: Fun, t
     return fixed_point(tangent, pack((a, ans, c)), _zeros(ans), distance, tol)
 
 
-fixed_point.def_vjp(_fixed_point_vjp, argnums=(1,))
-fixed_point.def_jvp(_fixed_point_jvp, argnums=(1,))
+fixed_point.def_vjp(_fixed_point_vjp, lambda g, ans, f, a, x0, distance, tol: _zeros(x0), argnums=(1, 2))
+fixed_point.def_jvp(_fixed_point_jvp, lambda t, ans, f, a, x0, distance, tol: _zeros(ans), argnums=(1, 2))
 FIXED_POINT_ALIAS = fixed_point.alias("misc.fixed_points.fixed_point", _fixed_point)
 
 
@@ -106,4 +106,5 @@ fixed_point.def_samples(
     Sample(_cosine, rand(3, low=0.2, high=0.7), np.zeros(3), _max_abs, 1e-13).only("float64"),
     Sample(_cosine, rand(low=-0.7, high=0.7), np.ones(()), _max_abs, 1e-13).only("float64"),
     Sample(_affine_tanh, gen(_pair), np.zeros(3), _max_abs, 1e-13).only("float64"),
+    Sample(_cosine, rand(3, low=0.2, high=0.7), rand(3), _max_abs, 1e-13).only("float64").named("from x0"),
 )
