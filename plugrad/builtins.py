@@ -193,6 +193,12 @@ class SequenceBox(Box):
         read = take._apply2
         return iter([read(self, i) for i in range(len(self._value))])
 
+    def index(self, value: Any, *bounds: Any) -> int:
+        return self._value.index(getval(value), *bounds)  # type: ignore[no-any-return]
+
+    def count(self, value: Any) -> int:
+        return self._value.count(getval(value))  # type: ignore[no-any-return]
+
     def __add__(self, other: Any) -> Any:
         return _join(self, other)
 
@@ -242,13 +248,23 @@ class DictBox(Box):
     def __contains__(self, key: Any) -> bool:
         return key in self._value
 
-    def keys(self) -> Any:
-        return self._value.keys()
+    # Lists, as autograd's DictBox gives (it indexes them: d.values()[0]).
+    def keys(self) -> _py.list[Any]:
+        return _py.list(self._value.keys())
 
-    def values(self) -> Iterator[Any]:
+    def values(self) -> _py.list[Any]:
+        return [take(self, k) for k in self._value]
+
+    def items(self) -> _py.list[_py.tuple[Any, Any]]:
+        return [(k, take(self, k)) for k in self._value]
+
+    def iterkeys(self) -> Iterator[Any]:
+        return iter(self._value)
+
+    def itervalues(self) -> Iterator[Any]:
         return (take(self, k) for k in self._value)
 
-    def items(self) -> Iterator[Any]:
+    def iteritems(self) -> Iterator[Any]:
         return ((k, take(self, k)) for k in self._value)
 
     def get(self, key: Any, default: Any = None) -> Any:

@@ -372,3 +372,12 @@ def test_defvjp_argnums_maker_may_return_a_generator() -> None:
     defvjp_argnums(mul, lambda argnums, ans, args, kwargs: lambda g: (g * args[1 - i] for i in argnums))
     assert grad(mul)(2.0, 3.0) == 3.0
     assert grad(mul, (0, 1))(2.0, 3.0) == (3.0, 2.0)
+
+
+def test_traced_containers_have_autograds_methods() -> None:
+    tdict, tlist = plugrad.builtins.dict, plugrad.builtins.list
+    assert grad(lambda x: tdict({"a": x, "b": 2 * x}).values()[1])(1.5) == 2.0
+    assert grad(lambda x: tdict({"a": x, "b": 2 * x}).items()[0][1] * 3)(1.5) == 3.0
+    assert grad(lambda x: py.sum(tdict({"a": x, "b": 2 * x}).itervalues()))(1.5) == 3.0
+    assert grad(lambda x: x * tdict({"a": x}).keys().index("a") + x)(1.5) == 1.0
+    assert grad(lambda x: x * tlist([x, 2.0]).index(2.0) + x * tlist([x, 2.0]).count(2.0))(1.5) == 2.0
