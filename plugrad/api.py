@@ -295,10 +295,10 @@ def jacobian(fun: Fun, argnum: Argnum = 0) -> Fun:
         unary, x = _unary("jacobian", fun, argnum, args, kwargs)
         vjp, ans = reverse.make_vjp(unary, x)
         out_space, in_space = vspace(ans), vspace(x)
-        if out_space.iscomplex or in_space.iscomplex:
+        if out_space.iscomplex:  # (a complex input's rows are grad's of each output, as autograd's)
             raise TypeError(
-                f"jacobian({_name(fun)}) supports real inputs and outputs; split complex "
-                "values into real and imaginary parts."
+                f"jacobian({_name(fun)}) needs a real output; split a complex one into its real "
+                "and imaginary parts (np.real, np.imag)."
             )
         for space, what, hint in (
             (in_space, "argument", "Take it with respect to one array at a time (argnum), or make one "
