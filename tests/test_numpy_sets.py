@@ -73,3 +73,63 @@ def test_heaviside_is_differentiable_in_its_value_at_zero() -> None:
     x = numpy.array([0.0, 1.0, -1.0, 0.0])
     assert grad(lambda h: np.sum(np.heaviside(x, h)))(numpy.full(4, 0.5)).tolist() == [1.0, 0.0, 0.0, 1.0]
     assert grad(lambda x: np.sum(np.heaviside(x, 0.5)))(numpy.array([0.3, -0.2])).tolist() == [0.0, 0.0]
+
+
+def _fd(fun, x, h=1e-6):  # type: ignore[no-untyped-def]
+    grad_ = numpy.zeros_like(x)
+    for i in numpy.ndindex(x.shape):
+        e = numpy.zeros_like(x)
+        e[i] = h
+        grad_[i] = (fun(x + e) - fun(x - e)) / (2 * h)
+    return grad_
+
+
+D = numpy.array([0.1, 0.62, 0.37, 0.9, 0.55])
+W = numpy.array([1.0, 2.0, 3.0, 4.0, 0.5])
+R = numpy.array([0.3, -1.2, 2.0])
+
+HISTOGRAMS = {  # (plugrad, numpy): value as a function of the differentiated argument
+    "weights": (lambda w: np.sum(np.histogram(D, 3, None, False, w)[0] * R), lambda w: numpy.histogram(D, 3, None, False, w)[0] @ R),
+    "weights, density": (
+        lambda w: np.sum(np.histogram(D, 3, density=True, weights=w)[0] * R),
+        lambda w: numpy.histogram(D, 3, density=True, weights=w)[0] @ R,
+    ),
+    "edges from the data": (
+        lambda a: np.sum(np.histogram(a, bins=4)[1] ** 2),
+        lambda a: numpy.sum(numpy.histogram(a, bins=4)[1] ** 2),
+    ),
+    "density of the data": (
+        lambda a: np.sum(np.histogram(a, bins=3, density=True)[0] * R),
+        lambda a: numpy.histogram(a, bins=3, density=True)[0] @ R,
+    ),
+    "bin edges by a rule": (
+        lambda a: np.sum(np.histogram_bin_edges(a, bins="auto") ** 2),
+        lambda a: numpy.sum(numpy.histogram_bin_edges(a, bins="auto") ** 2),
+    ),
+    "2-d weights, density": (
+        lambda w: np.sum(np.histogram2d(D, D[::-1], bins=2, weights=w, density=True)[0] * R[:2]),
+        lambda w: numpy.sum(numpy.histogram2d(D, D[::-1], bins=2, weights=w, density=True)[0] * R[:2]),
+    ),
+    "2-d edges": (
+        lambda x: np.sum(np.histogram2d(x, D, bins=(2, 3))[1] ** 2),
+        lambda x: numpy.sum(numpy.histogram2d(x, D, bins=(2, 3))[1] ** 2),
+    ),
+    "n-d density of the data": (
+        lambda s: np.sum(np.histogramdd(s, bins=2, density=True)[0] * R[:2]),
+        lambda s: numpy.sum(numpy.histogramdd(s, bins=2, density=True)[0] * R[:2]),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", HISTOGRAMS)
+def test_histograms_against_finite_differences(name: str) -> None:
+    fun, plain = HISTOGRAMS[name]
+    x = numpy.stack([D, D[::-1]], axis=1) if name.startswith("n-d") else W if "weights" in name else D
+    assert float(fun(x)) == pytest.approx(plain(x))
+    numpy.testing.assert_allclose(grad(fun)(x), _fd(plain, x), rtol=1e-6, atol=1e-6)
+
+
+def test_untraced_histograms_are_numpys() -> None:
+    hist, edges = np.histogram(D, bins=3)
+    assert hist.tolist() == numpy.histogram(D, bins=3)[0].tolist()
+    assert np.histogram2d(D, D, bins=2)[0].tolist() == numpy.histogram2d(D, D, bins=2)[0].tolist()

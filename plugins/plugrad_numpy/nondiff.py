@@ -1,5 +1,5 @@
 """Functions with no derivative: indices, rounding, tests and comparisons, shapes and
-dtypes, membership and histograms. Each accepts traced arguments, looks through
+dtypes and membership. Each accepts traced arguments, looks through
 them and returns a plain value, so a function that uses one (``x * (x > 0)``,
 ``x[np.argmax(x)]``) stays differentiable through its other operations.
 
@@ -84,9 +84,5 @@ zeros_like = NonDifferentiable("numpy.zeros_like", np.zeros_like)
 ones_like = NonDifferentiable("numpy.ones_like", np.ones_like)
 empty_like = NonDifferentiable("numpy.empty_like", np.empty_like)
 
-# Membership and histograms (set operations are in sets.py: their values carry derivatives).
+# Membership (set operations and histograms are in sets.py: their values carry derivatives).
 isin = NonDifferentiable("numpy.isin", np.isin)
-histogram = NonDifferentiable("numpy.histogram", np.histogram)
-histogram2d = NonDifferentiable("numpy.histogram2d", np.histogram2d)
-histogramdd = NonDifferentiable("numpy.histogramdd", np.histogramdd)
-histogram_bin_edges = NonDifferentiable("numpy.histogram_bin_edges", np.histogram_bin_edges)

@@ -1,5 +1,5 @@
 """Set operations and histograms: their values are elements of their arguments, or sums
-of them, so they are differentiable there.
+of them, so they are differentiable in them.
 
 ``unique`` and the set operations are gathers: each value is an element of an argument,
 found by NumPy on the plain values, and taken from the traced argument, so its
@@ -19,8 +19,10 @@ import numpy as np
 from plugrad import Composite
 from plugrad.box import Box, getval
 from plugrad_numpy.indexing import take
-from plugrad_numpy.joining import concatenate
-from plugrad_numpy.shape import ravel
+from plugrad_numpy.joining import concatenate, linspace
+from plugrad_numpy.reductions import max, min, sum
+from plugrad_numpy.shape import ravel, reshape
+from plugrad_numpy.statistics import bincount, diff
 
 __all__ = [
     "unique",
@@ -32,6 +34,10 @@ __all__ = [
     "union1d",
     "setdiff1d",
     "setxor1d",
+    "histogram",
+    "histogram2d",
+    "histogramdd",
+    "histogram_bin_edges",
 ]
 
 
@@ -133,3 +139,108 @@ setdiff1d = Composite("numpy.setdiff1d", _setdiff1d)
 setdiff1d.__doc__ = np.setdiff1d.__doc__
 setxor1d = Composite("numpy.setxor1d", _setxor1d)
 setxor1d.__doc__ = np.setxor1d.__doc__
+
+
+# -- histograms ------------------------------------------------------------------------
+
+
+def _data_edges(a: Any, edges: np.ndarray, given: Any, limits: Any) -> Any:
+    """The bin edges NumPy computed from the data ``a``, traced in ``a`` where they follow
+    its extremes: bins given as a number (or a rule such as "auto"), no ``limits``
+    (``range``); else the plain ``edges``."""
+    if not _traced(a) or limits is not None or np.ndim(given) != 0 or not np.size(getval(a)):
+        return edges
+    low, high = min(a), max(a)
+    if getval(low) == getval(high):  # NumPy's unit interval around a single value
+        low, high = low - 0.5, high + 0.5
+    return linspace(low, high, len(edges), dtype=edges.dtype)
+
+
+def _bin_of(a: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The bin of each element of the flat ``a`` that falls in the edges, and where those
+    are: NumPy's rule, each bin half-open but the last, which holds its right edge."""
+    inside = (a >= edges[0]) & (a <= edges[-1])
+    bins = np.searchsorted(edges, a[inside], side="right") - 1
+    bins[a[inside] == edges[-1]] = len(edges) - 2
+    return bins, np.flatnonzero(inside)
+
+
+def _histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None) -> Any:  # noqa: A002
+    if not (_traced(a) or _traced(weights)):
+        return np.histogram(a, bins, range, density, weights)
+    plain_a = getval(a)
+    counts, plain_edges = np.histogram(plain_a, bins, range, False, getval(weights))
+    edges = _data_edges(a, plain_edges, bins, range)
+    hist: Any = counts
+    if _traced(weights):  # linear in the weights: each bin sums those of its elements
+        index, inside = _bin_of(np.ravel(plain_a), plain_edges)
+        hist = bincount(index, take(ravel(weights), inside), len(plain_edges) - 1)
+    if density:
+        hist = hist / diff(edges) / sum(hist)
+    return hist, edges
+
+
+def _histogram_bin_edges(a: Any, bins: Any = 10, range: Any = None, weights: Any = None) -> Any:  # noqa: A002
+    edges = np.histogram_bin_edges(getval(a), bins, range, getval(weights))
+    return _data_edges(a, edges, bins, range)
+
+
+def _histogramdd(sample: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None) -> Any:  # noqa: A002
+    columns = _columns(sample)
+    if not (any(_traced(c) for c in columns) or _traced(weights)):
+        return np.histogramdd(sample, bins, range, density, weights)
+    plain = np.stack([np.ravel(getval(c)) for c in columns], axis=1)
+    counts, plain_edges = np.histogramdd(plain, bins, range, False, getval(weights))
+    dims = len(columns)
+    per_dim_bins = list(bins) if np.ndim(bins) == 1 and len(bins) == dims else [bins] * dims
+    per_dim_range = list(range) if range is not None else [None] * dims
+    edges = [_data_edges(c, e, b, r) for c, e, b, r in zip(columns, plain_edges, per_dim_bins, per_dim_range)]
+    hist: Any = counts
+    if _traced(weights):
+        # NumPy's binning: each column's bin, outliers in an extra bin at either end.
+        nbin = np.array([len(e) + 1 for e in plain_edges])
+        places = []
+        for d, e in enumerate(plain_edges):
+            place = np.searchsorted(e, plain[:, d], side="right")
+            place[plain[:, d] == e[-1]] -= 1
+            places.append(place)
+        full = bincount(np.ravel_multi_index(tuple(places), tuple(nbin)), ravel(weights), int(nbin.prod()))
+        hist = reshape(full, tuple(nbin))[(slice(1, -1),) * dims]
+    if density:
+        total = sum(hist)
+        for d, e in enumerate(edges):
+            shape = [1] * dims
+            shape[d] = len(plain_edges[d]) - 1
+            hist = hist / reshape(diff(e), tuple(shape))
+        hist = hist / total
+    return hist, edges
+
+
+def _columns(sample: Any) -> list[Any]:
+    """The coordinates of ``histogramdd``'s sample: its columns, or the arrays given."""
+    if isinstance(sample, (list, tuple)):
+        return list(sample)
+    return [take(sample, d, axis=1) if _traced(sample) else getval(sample)[:, d] for d in np.arange(np.shape(getval(sample))[1])]
+
+
+def _histogram2d(x: Any, y: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None) -> Any:  # noqa: A002
+    if not (_traced(x) or _traced(y) or _traced(weights)):
+        return np.histogram2d(x, y, bins, range, density, weights)
+    try:
+        n = len(bins)
+    except TypeError:
+        n = 1
+    if n not in (1, 2):  # one array of edges for both coordinates, as NumPy reads it
+        bins = [np.asarray(bins), np.asarray(bins)]
+    hist, edges = _histogramdd([x, y], bins, range, density, weights)
+    return hist, edges[0], edges[1]
+
+
+histogram = Composite("numpy.histogram", _histogram)
+histogram.__doc__ = np.histogram.__doc__
+histogram_bin_edges = Composite("numpy.histogram_bin_edges", _histogram_bin_edges)
+histogram_bin_edges.__doc__ = np.histogram_bin_edges.__doc__
+histogramdd = Composite("numpy.histogramdd", _histogramdd)
+histogramdd.__doc__ = np.histogramdd.__doc__
+histogram2d = Composite("numpy.histogram2d", _histogram2d)
+histogram2d.__doc__ = np.histogram2d.__doc__
