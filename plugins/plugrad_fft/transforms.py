@@ -89,7 +89,8 @@ def _cook(shape: tuple[int, ...], s: Any, axes: Any, last: str) -> tuple[list[in
     axes = [int(a) % ndim for a in np.atleast_1d(axes)]
     if s is None:
         s = [shape[a] for a in axes]
-        s[-1] = _default_n(last, shape[axes[-1]])
+        if axes:  # (no axes: no transform)
+            s[-1] = _default_n(last, shape[axes[-1]])
     s = [int(shape[a]) if n is None or n == -1 else int(n) for n, a in zip(s, axes)]
     if len(s) != len(axes):
         raise ValueError("Shape and axes have different lengths.")
@@ -259,3 +260,5 @@ for _prim in (fftn, ifftn, rfftn, irfftn, fft2, ifft2, rfft2, irfft2):
     _prim.def_samples(*_samples_nd())
 for _prim in (fftn, ifftn, rfftn, irfftn):
     _prim.def_samples(Sample(rand(5), (3,), (0,)), Sample(rand(2, 3, 2), axes=(1,)))
+for _prim in (fftn, ifftn):
+    _prim.def_samples(Sample(rand(2, 3), axes=()).named("no axes"))  # no transform at all

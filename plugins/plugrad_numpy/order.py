@@ -8,6 +8,8 @@ order. ``q`` is a constant.
 
 from __future__ import annotations
 
+import math
+
 from functools import partial
 from typing import Any
 
@@ -44,8 +46,10 @@ def _order_weights(x: Any, q: Any, axis: Any, method: str, nan: bool, ans: Any) 
     axes = _norm_axes(axis, xv.ndim)
     rest = tuple(i for i in range(xv.ndim) if i not in axes)
     perm = rest + axes
-    lanes = np.transpose(xv, perm).reshape(tuple(xv.shape[i] for i in rest) + (-1,))
+    lanes = np.transpose(xv, perm).reshape(tuple(xv.shape[i] for i in rest) + (math.prod(xv.shape[i] for i in axes),))
     n = lanes.shape[-1]
+    if n == 0:  # empty lanes: their statistic (nan) depends on no element
+        return _const(np.zeros(np.shape(q) + xv.shape), x)
     order = np.argsort(lanes, axis=-1, kind="stable")  # NaNs sort last
     valid = np.sum(~np.isnan(lanes), axis=-1) if nan else np.full(lanes.shape[:-1], n)
     qv = np.asarray(q, np.float64)

@@ -142,7 +142,8 @@ def _first(x: Any, axis: int) -> np.ndarray:
     """A constant that is 1 at index 0 along ``axis`` and 0 elsewhere, shaped to broadcast."""
     shape = shape_of(x)
     e = np.zeros([n if i == axis else 1 for i, n in enumerate(shape)], _real_dtype(x))
-    e[index_along(axis, 0)] = 1
+    if e.size:  # (an empty axis has no first entry)
+        e[index_along(axis, 0)] = 1
     return e
 
 
