@@ -70,6 +70,14 @@ class Unregistered:
                 )
         return self.fun(*args, **kwargs)
 
+    def __getattr__(self, name: str) -> Any:
+        # An attribute of the library's object (scipy.stats.expon.logpdf): its methods are
+        # unregistered functions too.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        attr = getattr(self.fun, name)
+        return Unregistered(f"{self.name}.{name}", attr) if callable(attr) and not isinstance(attr, type) else attr
+
 
 def namespace_module(fullname: str) -> types.ModuleType:
     """A module whose attributes come from the registry, then from the mirrored library.

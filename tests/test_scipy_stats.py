@@ -10,6 +10,7 @@ import sys
 
 import numpy
 import pytest
+import scipy.special
 import scipy.stats
 
 import plugrad
@@ -193,3 +194,18 @@ def test_poisson_in_mu_and_not_in_k() -> None:
     check_grads(lambda mu: st.poisson.logcdf(k, mu))(2.0)
     with pytest.raises(NotDifferentiableError, match="poisson"):
         grad(lambda k: st.poisson.pmf(k, 2.0))(1.0)
+
+
+def test_lists_of_traced_values_as_parameters() -> None:
+    alpha = [1.5, 2.0, 2.5]
+    x = numpy.array([0.2, 0.3, 0.5])
+    expected = numpy.log(x) + scipy.special.digamma(sum(alpha)) - scipy.special.digamma(alpha)
+    numpy.testing.assert_allclose(grad(lambda a: st.dirichlet.logpdf(x, a))(alpha), expected)
+    assert grad(lambda m: np.sum(st.norm.logpdf(numpy.array([0.1, 0.2]), [m, 0.0])))(0.3) == pytest.approx(-0.2)
+    assert grad(lambda m: st.multivariate_normal.logpdf(numpy.array([0.1, 0.2]), [m, 0.0]))(0.3) == pytest.approx(-0.2)
+
+
+def test_a_distribution_no_pack_registers_passes_plain_calls_through() -> None:
+    assert st.expon.logpdf(1.0) == scipy.stats.expon.logpdf(1.0)
+    with pytest.raises(NotDifferentiableError, match="scipy.stats.expon.logpdf is not differentiable"):
+        grad(lambda x: st.expon.logpdf(x))(1.0)

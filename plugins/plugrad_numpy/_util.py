@@ -20,6 +20,7 @@ __all__ = [
     "zeros_like_value",
     "integral",
     "array_likes",
+    "as_array_value",
     "lists_as_arrays",
     "poles_as_numpy",
     "sum_fun",
@@ -215,6 +216,18 @@ def _array_like(v: Any) -> Any:
     if (type(v) is list or type(v) is tuple) and not holds_box(v):
         return np.asarray(v)
     return v
+
+
+def as_array_value(v: Any) -> Any:
+    """``v`` as NumPy would take it, an array, without losing a derivative: a traced value
+    as it is, a list or tuple holding traced values as the traced array NumPy makes of it."""
+    if isinstance(v, Box):
+        return v
+    if (type(v) is list or type(v) is tuple) and holds_box(v):
+        from plugrad_numpy import as_array
+
+        return as_array(v)
+    return np.asarray(v)
 
 
 def array_likes(rule: Callable[..., Any]) -> Callable[..., Any]:

@@ -25,7 +25,7 @@ import numpy as np
 
 from plugrad import Composite, Primitive, Sample, gen, rand, scalar
 from plugrad.box import getval
-from plugrad_numpy._util import broadcast_like, unbroadcast
+from plugrad_numpy._util import as_array_value, broadcast_like, unbroadcast
 from plugrad_numpy.indexing import where3
 from plugrad_numpy.unary import exp
 
@@ -229,7 +229,7 @@ def public(name: str, prim: Primitive, args: Fn, doc: str) -> Composite:
     """The composite ``name`` that binds SciPy's signature ``args`` and calls ``prim``."""
 
     def call(*a: Any, **k: Any) -> Any:
-        return prim(*[np.asarray(v) if type(v) in (list, tuple) else v for v in args(*a, **k)])
+        return prim(*[as_array_value(v) if type(v) in (list, tuple) else v for v in args(*a, **k)])
 
     call.__name__ = name.rpartition(".")[2]
     call.__qualname__ = ".".join(name.split(".")[-2:])

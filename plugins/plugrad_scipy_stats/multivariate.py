@@ -42,7 +42,7 @@ from plugrad.sample import spd
 from plugrad_linalg._util import T
 from plugrad_linalg.determinants import slogdet
 from plugrad_linalg.inverses import inv, solve
-from plugrad_numpy._util import broadcast_like, shape_of, unbroadcast
+from plugrad_numpy._util import as_array_value, broadcast_like, shape_of, unbroadcast
 from plugrad_numpy.indexing import where3
 from plugrad_numpy.joining import concatenate
 from plugrad_numpy.linear import matmul
@@ -55,8 +55,7 @@ from plugrad_scipy_stats._family import public
 _LOG_2PI = math.log(2 * math.pi)
 
 
-def _array(v: Any) -> Any:
-    return v if isinstance(v, Box) else np.asarray(v)
+_array = as_array_value
 
 
 def _squeeze(out: Any) -> Any:
