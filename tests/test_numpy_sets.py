@@ -133,3 +133,25 @@ def test_untraced_histograms_are_numpys() -> None:
     hist, edges = np.histogram(D, bins=3)
     assert hist.tolist() == numpy.histogram(D, bins=3)[0].tolist()
     assert np.histogram2d(D, D, bins=2)[0].tolist() == numpy.histogram2d(D, D, bins=2)[0].tolist()
+
+
+def test_sign_of_complex_numbers_is_differentiable_and_of_reals_constant() -> None:
+    z = numpy.array([1 + 2j, -3 + 0.5j])
+    w = numpy.array([1.0, 3.0 + 1j])
+    g = grad(lambda z: np.sum(np.real(np.sign(z) * w)))(z)
+    h = 1e-6
+    for i in range(2):
+        e = numpy.zeros(2, complex)
+        e[i] = h
+        fx = (numpy.real(numpy.sign(z + e) @ w) - numpy.real(numpy.sign(z - e) @ w)) / (2 * h)
+        fy = (numpy.real(numpy.sign(z + 1j * e) @ w) - numpy.real(numpy.sign(z - 1j * e) @ w)) / (2 * h)
+        assert g[i] == pytest.approx(fx - 1j * fy, rel=1e-6)
+    assert grad(lambda x: np.sum(np.sign(x) * x))(numpy.array([1.0, -2.0])).tolist() == [1.0, -1.0]
+
+
+def test_sinc_differentiates_through_zero() -> None:
+    from plugrad import elementwise_grad
+
+    x = numpy.array([0.0, 0.5, 1e-5])
+    numpy.testing.assert_allclose(elementwise_grad(np.sinc)(x), [0.0, -4 / numpy.pi, -(numpy.pi**2) / 3 * 1e-5], atol=1e-15)
+    assert elementwise_grad(elementwise_grad(np.sinc))(x)[0] == pytest.approx(-(numpy.pi**2) / 3)

@@ -17,7 +17,7 @@ import numpy as np
 from plugrad import NonDifferentiable, Primitive, Sample, gen, rand, scalar
 from plugrad.box import Box, Meta, getval
 from plugrad_numpy._util import _add_reduce, _unbroadcast_array, array_likes, broadcast_like, poles_as_numpy, unbroadcast
-from plugrad_numpy.unary import exp, exp2, log, sign, where_nonzero
+from plugrad_numpy.unary import exp, exp2, log, real_sign, where_nonzero
 
 Partial = Callable[[Any, Any, Any], Any]
 
@@ -348,7 +348,7 @@ remainder = _modulo("remainder", np.remainder, _floor)
 mod = _modulo("mod", np.mod, _floor)
 fmod = _modulo("fmod", np.fmod, _trunc)
 copysign = binary(
-    "copysign", np.copysign, lambda ans, x, y: sign(x) * sign(ans), lambda ans, x, y: 0.0, low=0.2, high=1.0
+    "copysign", np.copysign, lambda ans, x, y: real_sign(x) * real_sign(ans), lambda ans, x, y: 0.0, low=0.2, high=1.0
 )
 copysign.def_samples(Sample(rand(4, low=-1.0, high=-0.2), rand(4, low=0.2, high=1.0)))
 # heaviside(x, h) is h where x == 0: constant in x (a step), and its derivative in h is 1

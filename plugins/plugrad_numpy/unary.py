@@ -15,7 +15,8 @@ import math
 import numpy as np
 
 from plugrad_numpy._util import integral, iscomplex, poles_as_numpy, shape_of, zeros_like_value
-from plugrad import NonDifferentiable, Primitive, Sample, rand, scalar
+from plugrad import Box, Composite, NonDifferentiable, Primitive, Sample, gen, rand, scalar
+from plugrad.box import getval
 
 Deriv = Callable[[Any, Any], Any]
 
@@ -130,14 +131,29 @@ tanh.def_vjp(lambda g, ans, x: (1 - ans * ans) * g)  # the usual activation: one
 arcsinh = elementwise("arcsinh", np.arcsinh, lambda ans, x: 1 / sqrt(x * x + 1))
 arccosh = elementwise("arccosh", np.arccosh, lambda ans, x: 1 / sqrt(x * x - 1), low=1.2, high=3.0)
 arctanh = elementwise("arctanh", np.arctanh, poles_as_numpy(lambda ans, x: 1 / (1 - x * x)), low=-0.8, high=0.8)
-sinc = elementwise(
-    "sinc",
-    np.sinc,
-    lambda ans, x: (cos(math.pi * x) - ans) / x,
-    low=0.1,
-    high=1.5,
-    saves=("ans", "args"),
-)
+_SINC_SERIES_BELOW = 1e-3
+
+
+def _sinc_deriv(ans: Any, x: Any) -> Any:
+    # (cos(pi x) - sinc(x)) / x is 0/0 at 0. Near 0 its Taylor series,
+    # -pi^2 x / 3 + pi^4 x^3 / 30 - pi^6 x^5 / 840, exact to rounding for |x| < 1e-3 and
+    # right at every order of derivative there.
+    def series(x: Any) -> Any:
+        return x * (-(math.pi**2) / 3 + x * x * (math.pi**4 / 30 - x * x * math.pi**6 / 840))
+
+    near = np.abs(np.asarray(getval(x))) < _SINC_SERIES_BELOW
+    if not near.any():
+        return (cos(math.pi * x) - ans) / x
+    if near.all():
+        return series(x)
+    from plugrad_numpy.indexing import where3
+
+    away = where3(near, 1.0, x)  # (the formula's branch at a point where it is not taken)
+    return where3(near, series(x), (cos(math.pi * away) - sinc(away)) / away)
+
+
+sinc = elementwise("sinc", np.sinc, _sinc_deriv, saves=("ans", "args"))
+sinc.def_samples(Sample(gen(lambda rng, dtype: np.array([0.0, 0.4, -1e-4, 1.3], dtype))).named("through 0"))
 cbrt = elementwise(
     "cbrt", np.cbrt, lambda ans, x: 1 / (3 * ans * ans), low=0.2, high=2.0, complex=False, saves=("ans",)
 )
@@ -149,11 +165,11 @@ degrees = elementwise("degrees", np.degrees, lambda ans, x: 180 / math.pi, compl
 
 # Not holomorphic: |z| and sign need the conjugate; their kinks get the subgradient 0.
 def _abs_vjp(g: Any, ans: Any, x: Any) -> Any:
-    return g * conj(x) / where_nonzero(ans) if iscomplex(x) else g * sign(x)
+    return g * conj(x) / where_nonzero(ans) if iscomplex(x) else g * real_sign(x)
 
 
 def _abs_jvp(t: Any, ans: Any, x: Any) -> Any:
-    return real(conj(x) * t) / where_nonzero(ans) if iscomplex(x) else t * sign(x)
+    return real(conj(x) * t) / where_nonzero(ans) if iscomplex(x) else t * real_sign(x)
 
 
 absolute = Primitive("numpy.absolute", np.absolute, complex=True)
@@ -163,7 +179,7 @@ abs = Primitive("numpy.abs", np.abs, complex=True)  # noqa: A001 - numpy's name
 abs.def_vjp(_abs_vjp).def_jvp(_abs_jvp)
 abs.def_samples(*samples(0.1, 1.0), Sample(rand(4, low=-1.0, high=-0.1)))
 fabs = Primitive("numpy.fabs", np.fabs, saves=("args",))
-fabs.def_vjp(lambda g, ans, x: g * sign(x)).def_jvp(lambda t, ans, x: t * sign(x))
+fabs.def_vjp(lambda g, ans, x: g * real_sign(x)).def_jvp(lambda t, ans, x: t * real_sign(x))
 fabs.def_samples(*samples(0.1, 1.0), Sample(rand(4, low=-1.0, high=-0.1)))
 
 
@@ -178,7 +194,25 @@ def _where_nonzero(x: Any) -> Any:
 where_nonzero = Primitive("numpy._where_nonzero", _where_nonzero, saves=("args",))
 where_nonzero.def_vjp(lambda g, ans, x: g * (x != 0)).def_jvp(lambda t, ans, x: t * (x != 0))
 where_nonzero.def_samples(*samples(0.1, 1.0))
-sign = NonDifferentiable("numpy.sign", np.sign)
+# The sign of a real number is piecewise constant; NumPy's of a complex number is z / |z|
+# (0 at 0), which has a derivative away from 0.
+real_sign = NonDifferentiable("numpy._real_sign", np.sign)
+
+
+def _sign(x: Any, *args: Any, **kwargs: Any) -> Any:
+    if not (isinstance(x, Box) and iscomplex(x)) or args or kwargs:
+        return real_sign(x, *args, **kwargs)
+    zero = np.asarray(getval(x)) == 0
+    if not zero.any():
+        return x / absolute(x)
+    from plugrad_numpy.indexing import where3
+
+    away = where3(zero, 1.0, x)
+    return where3(zero, 0.0, away / absolute(away))
+
+
+sign = Composite("numpy.sign", _sign)
+sign.__doc__ = np.sign.__doc__
 
 
 def _astype(x: Any, dtype: Any, *args: Any, **kwargs: Any) -> Any:

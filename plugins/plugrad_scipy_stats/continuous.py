@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import scipy.special as sc
 
-from plugrad_numpy.unary import exp, log, log1p, sign
+from plugrad_numpy.unary import exp, log, log1p, real_sign as sign
 from plugrad_scipy_special.erf import log_ndtr, ndtr
 from plugrad_scipy_special.gamma import betaln, digamma, gammaln, poch
 from plugrad_scipy_special.incomplete import betainc_dab, gammainc_da
