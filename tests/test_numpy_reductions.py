@@ -372,3 +372,13 @@ def test_fftn_over_no_axes_is_the_identity() -> None:
     z = numpy.array([[1.0, 2.0], [3.0, 4.0]])
     numpy.testing.assert_array_equal(np.fft.fftn(z, axes=()), numpy.fft.fftn(z, axes=()))
     numpy.testing.assert_array_equal(grad(lambda x: np.sum(np.real(np.fft.ifftn(x, axes=())) * x))(z), 2 * z)
+
+
+def test_order_statistics_take_axes_as_a_list_and_numpy_booleans() -> None:
+    x = numpy.random.default_rng(0).standard_normal((2, 3, 4))
+    for fun in (np.median, np.nanmedian):
+        value, tangent = plugrad.make_jvp(lambda x: np.sum(fun(x, axis=[0, 2])))(x)(numpy.ones_like(x))
+        assert value == pytest.approx(numpy.sum(numpy.median(x, axis=[0, 2]))) and tangent == pytest.approx(3.0)
+    keep = lambda x: np.sum(np.median(x, axis=1, keepdims=numpy.True_))  # noqa: E731
+    assert plugrad.make_jvp(keep)(x)(numpy.ones_like(x))[1] == pytest.approx(8.0)
+    assert grad(keep)(x).shape == x.shape

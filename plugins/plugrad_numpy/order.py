@@ -92,13 +92,13 @@ def _quantile_params(
 ) -> Any:
     if weights is not None:
         raise NotDifferentiableError("numpy.quantile with weights= has no derivative rule")
-    return q, axis, interpolation or method, keepdims
+    return q, axis, interpolation or method, bool(keepdims)
 
 
 def _median_params(
     x: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False, keepdims: bool = False
 ) -> Any:
-    return 0.5, axis, "linear", keepdims  # the median is the linear quantile at 1/2
+    return 0.5, axis, "linear", bool(keepdims)  # the median is the linear quantile at 1/2
 
 
 def _order_vjp(

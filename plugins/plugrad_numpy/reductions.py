@@ -40,8 +40,8 @@ def axis_samples(*, low: float = -1.0, high: float = 1.0) -> list[Sample]:
 def _norm_axes(axis: Any, ndim: int) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    return tuple(sorted(a % ndim for a in axes)) if ndim else ()
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)  # (NumPy's order statistics take a list)
+    return tuple(sorted(int(a) % ndim for a in axes)) if ndim else ()
 
 
 _FILL_BELOW = 1 << 14
