@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -89,21 +90,26 @@ def _check_arity(fun: Primitive, what: str, rule: Callable[..., Any], leading: t
     )
 
 
-def _check_argnums(fun: Primitive, what: str, nums: list[int]) -> None:
-    """Refuse rules for arguments ``fun`` does not have."""
+def _unused_argnums(fun: Primitive, what: str, nums: list[int]) -> set[int]:
+    """The argument numbers among ``nums`` that ``fun`` has no positional parameter for:
+    their rules could never run. autograd accepts them, so they are dropped with a warning."""
     try:
         params = list(inspect.signature(fun.fun).parameters.values())
     except (TypeError, ValueError):
-        return
+        return set()
     if any(p.kind is p.VAR_POSITIONAL for p in params):
-        return
+        return set()
     n = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
     extra = [i for i in nums if not 0 <= i < n]
     if extra:
-        raise TypeError(
-            f"{what} for {fun.name}: rules for argument(s) {extra}, but {fun.name.rpartition('.')[2]} "
-            f"takes {n} positional argument(s); give one rule per argument (None for none)."
+        warnings.warn(
+            f"{what} for {fun.name}: rules for argument(s) {extra} are ignored, because "
+            f"{fun.name.rpartition('.')[2]} takes {n} positional argument(s); give one rule per "
+            "argument (None for none).",
+            UserWarning,
+            stacklevel=3,
         )
+    return set(extra)
 
 
 def _maker_rule(fun: Primitive, argnum: int, maker: Callable[..., Any]) -> Callable[..., Any]:
@@ -137,9 +143,13 @@ def defvjp(fun: Primitive, *vjpmakers: Callable[..., Any] | None, argnums: Any =
     nums = list(argnums) if argnums is not None else list(range(len(vjpmakers)))
     if len(nums) != len(vjpmakers):
         raise TypeError(f"defvjp({fun.name}): {len(vjpmakers)} VJP makers for argnums {nums}")
-    _check_argnums(fun, "defvjp", nums)
+    unused = _unused_argnums(fun, "defvjp", nums)
     # Check every maker before installing any, so a refused call changes nothing.
-    rules = [(i, _zero_vjp(i) if maker is None else _maker_rule(fun, i, maker)) for i, maker in zip(nums, vjpmakers)]
+    rules = [
+        (i, _zero_vjp(i) if maker is None else _maker_rule(fun, i, maker))
+        for i, maker in zip(nums, vjpmakers)
+        if i not in unused
+    ]
     if any(maker is None for maker in vjpmakers) and fun.keep_args is None:
         # A zero cotangent needs its argument's shape, which this tape would not keep.
         for prim in fun._family:
@@ -181,9 +191,11 @@ def defjvp(fun: Primitive, *jvpfuns: Callable[..., Any] | str | None, argnums: A
     nums = list(argnums) if argnums is not None else list(range(len(jvpfuns)))
     if len(nums) != len(jvpfuns):
         raise TypeError(f"defjvp({fun.name}): {len(jvpfuns)} JVP rules for argnums {nums}")
-    _check_argnums(fun, "defjvp", nums)
+    unused = _unused_argnums(fun, "defjvp", nums)
     rules: list[tuple[int, Callable[..., Any]]] = []
     for i, rule in zip(nums, jvpfuns):  # check every rule before installing any
+        if i in unused:
+            continue
         if rule is None:
             rules.append((i, _zero_jvp))
         elif isinstance(rule, str) and rule == "same":
