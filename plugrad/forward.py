@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
             end = builtins.pack(end)  # a plain container of traced values
         if isinstance(end, Box) and end._trace is trace:
             return end._value, end._tangent
+        warnings.warn("Output seems independent of input; its derivative is zero.", UserWarning, stacklevel=2)
         return end, vspace(end).zeros()
 
     return jvp
