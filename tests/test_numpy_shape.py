@@ -152,3 +152,41 @@ def test_plain_values_give_numpy_results(name: str, args: tuple, kwargs: dict) -
 
 def _arrays(x: object) -> list:
     return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _layouts() -> dict[str, numpy.ndarray]:
+    base = numpy.arange(1.0, 25.0).reshape(4, 3, 2)  # distinct values: each names its element
+    return {
+        "Fortran": numpy.asfortranarray(base[0]),
+        "strided": base[::2].transpose(1, 0, 2),
+        "reversed": base[:, ::-1],
+    }
+
+
+def _weights_at(x: numpy.ndarray, flat: numpy.ndarray, w: numpy.ndarray) -> numpy.ndarray:
+    """The gradient of sum(flat * w), where flat holds x's elements in some order."""
+    position = {v: k for k, v in enumerate(flat.tolist())}
+    return numpy.vectorize(lambda v: w[position[v]])(x)
+
+
+@pytest.mark.parametrize("layout", ["Fortran", "strided", "reversed"])
+@pytest.mark.parametrize("order", ["A", "K"])
+def test_ravel_in_memory_order_differentiates_in_that_order(layout: str, order: str) -> None:
+    # orders "A" and "K" read x as it lies in memory; its derivative must too, whatever the
+    # layout of the tangent
+    x = _layouts()[layout]
+    w = numpy.linspace(1.0, 2.0, x.size)
+    flat = numpy.ravel(x, order=order)
+    numpy.testing.assert_array_equal(grad(lambda x: np.sum(np.ravel(x, order=order) * w))(x), _weights_at(x, flat, w))
+    tangent = numpy.ascontiguousarray(x * 10.0)  # the same values, laid out in C order
+    numpy.testing.assert_array_equal(make_jvp(lambda x: np.ravel(x, order=order))(x)(tangent)[1], 10.0 * flat)
+
+
+def test_reshape_in_order_a_of_a_fortran_array() -> None:
+    x = _layouts()["Fortran"]
+    w = numpy.linspace(1.0, 2.0, 6)
+    flat = numpy.reshape(x, (3, 2), order="A").ravel()
+    fun = lambda x: np.sum(np.ravel(np.reshape(x, (3, 2), order="A")) * w)  # noqa: E731
+    numpy.testing.assert_array_equal(grad(fun)(x), _weights_at(x, flat, w))
+    tangent = numpy.ascontiguousarray(x)
+    numpy.testing.assert_array_equal(make_jvp(lambda x: np.reshape(x, (3, 2), order="A"))(x)(tangent)[1], x.reshape(3, 2, order="F"))

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import Box, Composite, NotDifferentiableError, Primitive, Sample, rand, scalar
-from plugrad.box import holds_box
+from plugrad.box import getval, holds_box
 from plugrad_numpy._util import dtype_of, integral, shape_of, unbroadcast, zeros_like_value
 
 
@@ -19,10 +19,48 @@ def _reshape(x: Any, shape: Any, *args: Any, **kwargs: Any) -> Any:
     return np.reshape(x, shape, *args, **kwargs)
 
 
-reshape = Primitive("numpy.reshape", _reshape, complex=True, saves=("shapes",))
-reshape.def_vjp(lambda g, ans, x, shape, *a, **k: reshape(g, shape_of(x), *a, **k))
-reshape.def_linear()
-reshape.def_samples(Sample(rand(6), (2, 3)), Sample(rand(2, 3), -1), Sample(rand(2, 3, 2), (3, 4)), Sample(scalar(), (1, 1)))
+# order="A" (and ravel's "K") depend on how x is laid out in memory, which the rules read
+# from x itself: the tape keeps x (usually a view's base, kept anyway), not only its shape.
+def _plain_order(x: Any, order: Any) -> tuple[str, tuple[int, ...] | None]:
+    """``order`` for the array ``x`` as "C" or "F", or as "C" of ``x``'s axes permuted as
+    ``perm`` (ravel's "K" of an array neither C- nor F-contiguous): NumPy's reading."""
+    if order is None or order in "Cc":
+        return "C", None
+    if order in "Ff":
+        return "F", None
+    value = np.asarray(getval(x))
+    if order in "Aa":
+        return ("F" if np.isfortran(value) else "C"), None
+    if value.flags.c_contiguous:  # "K": memory order, by the size of each axis's stride
+        return "C", None
+    if value.flags.f_contiguous:
+        return "F", None
+    return "C", tuple(sorted(range(value.ndim), key=lambda i: -abs(value.strides[i])))
+
+
+def _order_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    return kwargs.get("order", args[0] if args else "C")
+
+
+def _reshape_vjp(g: Any, ans: Any, x: Any, shape: Any, *args: Any, **kwargs: Any) -> Any:
+    order, _ = _plain_order(x, _order_of(args, kwargs))
+    return reshape(g, shape_of(x), order=order)
+
+
+def _reshape_jvp(t: Any, ans: Any, x: Any, shape: Any, *args: Any, **kwargs: Any) -> Any:
+    order, _ = _plain_order(x, _order_of(args, kwargs))
+    return reshape(t, shape, order=order)
+
+
+reshape = Primitive("numpy.reshape", _reshape, complex=True, saves=("args",))
+reshape.def_vjp(_reshape_vjp).def_jvp(_reshape_jvp)
+reshape.def_samples(
+    Sample(rand(6), (2, 3)),
+    Sample(rand(2, 3), -1),
+    Sample(rand(2, 3, 2), (3, 4)),
+    Sample(scalar(), (1, 1)),
+    Sample(rand(2, 3), (3, 2), order="F"),
+)  # (order "A" of a Fortran array: tests/test_numpy_shape.py, as finite differences lose the layout)
 
 broadcast_to = Primitive("numpy.broadcast_to", np.broadcast_to, complex=True, saves=("shapes",))
 broadcast_to.def_vjp(lambda g, ans, x, shape, **k: unbroadcast(g, x))
@@ -102,10 +140,27 @@ transpose.def_vjp(lambda g, ans, x, axes=None: transpose(g, _inverse_axes(axes, 
 transpose.def_linear()
 transpose.def_samples(Sample(rand(2, 3)), Sample(rand(2, 3, 4), (1, 2, 0)), Sample(rand(2, 3, 4), axes=(2, 0, 1)), Sample(rand(3)))
 
-ravel = Primitive("numpy.ravel", np.ravel, complex=True, saves=("shapes",))
-ravel.def_vjp(lambda g, ans, x, order="C": reshape(g, shape_of(x), order=order))
-ravel.def_linear()
-ravel.def_samples(Sample(rand(2, 3)), Sample(rand(2, 3), order="F"), Sample(scalar()))
+def _ravel_vjp(g: Any, ans: Any, x: Any, order: Any = "C") -> Any:
+    order, perm = _plain_order(x, order)
+    if perm is None:
+        return reshape(g, shape_of(x), order=order)
+    shape = shape_of(x)
+    return transpose(reshape(g, tuple(shape[i] for i in perm)), tuple(np.argsort(perm)))
+
+
+def _ravel_jvp(t: Any, ans: Any, x: Any, order: Any = "C") -> Any:
+    order, perm = _plain_order(x, order)
+    return ravel(t, order) if perm is None else ravel(transpose(t, perm))
+
+
+ravel = Primitive("numpy.ravel", np.ravel, complex=True, saves=("args",))
+ravel.def_vjp(_ravel_vjp).def_jvp(_ravel_jvp)
+ravel.def_samples(
+    Sample(rand(2, 3)),
+    Sample(rand(2, 3), order="F"),
+    Sample(scalar()),
+    Sample(rand(2, 3), order="K"),
+)  # (orders "A" and "K" of other layouts: tests/test_numpy_shape.py)
 
 expand_dims = Primitive("numpy.expand_dims", np.expand_dims, complex=True, saves=("shapes",))
 expand_dims.def_vjp(lambda g, ans, x, axis: reshape(g, shape_of(x)))
