@@ -302,6 +302,8 @@ class Primitive:
         for i, a in enumerate(args):
             if isinstance(a, Box):
                 if a._trace is trace:
+                    if kwargs:
+                        _check_rule_kwargs(self, i, kwargs)
                     raw[i] = value = a._value
                     parents.append((i, a))
                     if isinstance(value, Box) or (isinstance(value, _CONTAINERS) and holds_box(value)):
@@ -542,6 +544,46 @@ def _as_positional(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any
         else:
             return args, kwargs
     return tuple(moved), rest
+
+
+def _check_rule_kwargs(prim: Primitive, argnum: int, kwargs: dict[str, Any]) -> None:
+    """Refuse, before anything is recorded, keyword arguments that the rules for a traced
+    argument cannot take (``np.exp(x, dtype=...)``): the backward pass would fail on them.
+    A combination of rules and keywords found good is remembered."""
+    vjps, jvps = prim.vjps, prim.jvps
+    key = (
+        vjps[argnum] if argnum < len(vjps) else prim.vjp_argnum,
+        jvps[argnum] if argnum < len(jvps) else prim.jvp_argnum,
+        *kwargs,
+    )
+    if key in _rules_taking:
+        return
+    keys = tuple(sorted(kwargs))
+    for kind, has, get in (("VJP", prim.has_vjp, prim.vjp_rule), ("JVP", prim.has_jvp, prim.jvp_rule)):
+        if has(argnum) and not _takes_keywords(get(argnum), keys):
+            raise TypeError(
+                f"{prim.name}(..., {', '.join(f'{k}=' for k in keys)}) on a traced value: its {kind} rule "
+                f"takes no such keyword argument, so it cannot be differentiated with it. Leave "
+                f"{'it' if len(keys) == 1 else 'them'} out (cast the result with .astype for a dtype)."
+            )
+    _rules_taking.add(key)
+
+
+_rules_taking: set[tuple[Any, ...]] = set()  # (VJP rule, JVP rule, *keywords) that fit
+
+
+@functools.lru_cache(maxsize=1024)
+def _takes_keywords(rule: Callable[..., Any], keys: tuple[str, ...]) -> bool:
+    import inspect
+
+    try:
+        params = inspect.signature(rule).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return True
+    names = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    return all(k in names for k in keys)
 
 
 def _traced_argument(value: Any) -> bool:

@@ -278,3 +278,9 @@ def test_a_traced_keyword_argument_with_a_rule_is_differentiated_as_a_positional
 
     defvjp(scale, lambda ans, x, s=1.0: lambda g: g * s, lambda ans, x, s=1.0: lambda g: g * x)
     assert grad(lambda s: scale(2.0, s=s))(3.0) == 2.0
+
+
+def test_a_keyword_argument_the_rules_cannot_take_is_refused_by_name():
+    with pytest.raises(TypeError, match=r"numpy.exp\(\.\.\., dtype=\) on a traced value: its VJP rule takes no such"):
+        grad(lambda x: np.sum(np.exp(x, dtype=numpy.float32)))(numpy.ones(2))
+    assert grad(lambda x: np.sum(np.sum(x, axis=0, keepdims=True)))(numpy.ones(2)).tolist() == [1.0, 1.0]

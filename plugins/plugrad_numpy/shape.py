@@ -28,7 +28,9 @@ def _plain_order(x: Any, order: Any) -> tuple[str, tuple[int, ...] | None]:
         return "C", None
     if order in "Ff":
         return "F", None
-    value = np.asarray(getval(x))
+    value = getval(x)
+    if not isinstance(value, np.ndarray):  # a scalar, or another library's array: its own "C"
+        return "C", None
     if order in "Aa":
         return ("F" if np.isfortran(value) else "C"), None
     if value.flags.c_contiguous:  # "K": memory order, by the size of each axis's stride
@@ -42,14 +44,18 @@ def _order_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return kwargs.get("order", args[0] if args else "C")
 
 
+def _in_order(order: str) -> dict[str, str]:
+    return {} if order == "C" else {"order": order}  # (Dask's reshape takes no order=)
+
+
 def _reshape_vjp(g: Any, ans: Any, x: Any, shape: Any, *args: Any, **kwargs: Any) -> Any:
     order, _ = _plain_order(x, _order_of(args, kwargs))
-    return reshape(g, shape_of(x), order=order)
+    return reshape(g, shape_of(x), **_in_order(order))
 
 
 def _reshape_jvp(t: Any, ans: Any, x: Any, shape: Any, *args: Any, **kwargs: Any) -> Any:
     order, _ = _plain_order(x, _order_of(args, kwargs))
-    return reshape(t, shape, order=order)
+    return reshape(t, shape, **_in_order(order))
 
 
 reshape = Primitive("numpy.reshape", _reshape, complex=True, saves=("args",))
@@ -143,14 +149,14 @@ transpose.def_samples(Sample(rand(2, 3)), Sample(rand(2, 3, 4), (1, 2, 0)), Samp
 def _ravel_vjp(g: Any, ans: Any, x: Any, order: Any = "C") -> Any:
     order, perm = _plain_order(x, order)
     if perm is None:
-        return reshape(g, shape_of(x), order=order)
+        return reshape(g, shape_of(x), **_in_order(order))
     shape = shape_of(x)
     return transpose(reshape(g, tuple(shape[i] for i in perm)), tuple(np.argsort(perm)))
 
 
 def _ravel_jvp(t: Any, ans: Any, x: Any, order: Any = "C") -> Any:
     order, perm = _plain_order(x, order)
-    return ravel(t, order) if perm is None else ravel(transpose(t, perm))
+    return ravel(t, **_in_order(order)) if perm is None else ravel(transpose(t, perm))
 
 
 ravel = Primitive("numpy.ravel", np.ravel, complex=True, saves=("args",))
