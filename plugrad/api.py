@@ -510,6 +510,6 @@ def checkpoint(fun: Fun) -> Fun:
     def jvp(argnum: int, t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
         return make_jvp(fun, argnum)(*args, **kwargs)(t)[1]
 
-    prim = Primitive(f"checkpoint({_name(fun)})", fun)
+    prim = Primitive(f"checkpoint({getattr(fun, '__name__', None) or _name(fun)})", fun)
     prim.def_vjp_argnum(vjp).def_jvp_argnum(jvp)
     return prim

@@ -490,6 +490,13 @@ def _check_kwargs(prim: Primitive, kwargs: dict[str, Any]) -> None:
                     "plugrad cannot differentiate (it differentiates positional arguments only). "
                     f"Pass a constant as {key}=, or leave it out."
                 )
+            params = _positional_names(prim)
+            if key in params and not (prim.has_vjp(params.index(key)) or prim.has_jvp(params.index(key))):
+                raise TraceError(
+                    f"{prim.name} got a traced value as its argument {key!r}, which it has no "
+                    f"derivative rule for: pass a constant as {key}=, or register a rule with "
+                    f"{prim.name.rpartition('.')[2]}.def_vjp(..., argnums=({params.index(key)},))."
+                )
             raise TraceError(
                 f"{prim.name} got a traced value as keyword argument {key!r}; plugrad "
                 "differentiates positional arguments only. Pass it positionally."
@@ -512,6 +519,14 @@ def _positional_parameters(fun: Callable[..., Any]) -> tuple[Any, ...] | None:
             break
         positional.append(p)
     return tuple(positional)
+
+
+def _positional_names(prim: Primitive) -> list[str]:
+    try:
+        params = _positional_parameters(prim.fun)
+    except TypeError:  # an unhashable callable
+        return []
+    return [p.name for p in params or ()]
 
 
 def _as_positional(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:

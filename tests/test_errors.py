@@ -115,7 +115,7 @@ def test_a_traced_value_that_escapes_cannot_be_used_later():
 
 
 def test_traced_keyword_argument_is_explained():
-    with pytest.raises(TraceError, match="keyword argument 'axis'"):
+    with pytest.raises(TraceError, match="its argument 'axis', which it has no derivative rule for"):
         grad(lambda x: np.sum(numpy.ones(3), axis=x))(1.0)
     with pytest.raises(TraceError, match="keyword-only argument 'mean'.*Pass a constant as mean=, or leave it out"):
         grad(lambda x: np.std(x, mean=np.mean(x, keepdims=True)))(numpy.ones(3))
@@ -284,3 +284,10 @@ def test_a_keyword_argument_the_rules_cannot_take_is_refused_by_name():
     with pytest.raises(TypeError, match=r"numpy.exp\(\.\.\., dtype=\) on a traced value: its VJP rule takes no such"):
         grad(lambda x: np.sum(np.exp(x, dtype=numpy.float32)))(numpy.ones(2))
     assert grad(lambda x: np.sum(np.sum(x, axis=0, keepdims=True)))(numpy.ones(2)).tolist() == [1.0, 1.0]
+
+
+def test_a_traced_keyword_argument_without_a_rule_is_named():
+    y = numpy.array([1.0, 2.0, 3.0, 4.0])
+    assert grad(lambda d: np.trapezoid(y, dx=d))(2.0) == 7.5  # moved to its position: a rule
+    with pytest.raises(TraceError, match="numpy.diff got a traced value as its argument 'prepend', which it has no"):
+        grad(lambda p: np.sum(np.diff(y, prepend=p)))(1.0)

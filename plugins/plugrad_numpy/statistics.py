@@ -17,7 +17,7 @@ import numpy as np
 
 from plugrad import NotDifferentiableError, Primitive, Sample, gen, rand, scalar
 from plugrad.box import getval
-from plugrad_numpy._util import dtype_of, lists_as_arrays, match_dtype, shape_of, unbroadcast
+from plugrad_numpy._util import dtype_of, lists_as_arrays, match_dtype, shape_of, unbroadcast, zeros_like_value
 from plugrad_numpy.indexing import getitem, untake
 from plugrad_numpy.linear import matmul
 from plugrad_numpy.reductions import index_along, mean, slice_along, sum
@@ -149,9 +149,24 @@ def _trapezoid_jvp_x(t: Any, ans: Any, y: Any, x: Any, dx: Any = 1.0, axis: int 
     return match_dtype(sum(diff(_along(t, y, ax), axis=ax) * _midpoints(y, ax), axis=ax), ans)
 
 
+def _trapezoid_dx(y: Any, x: Any, axis: int) -> Any:
+    """d trapezoid / d dx: the integral with unit spacing (0 where the points x are given)."""
+    return zeros_like_value(y) if x is not None else trapezoid(y, None, 1.0, axis)
+
+
+def _trapezoid_vjp_dx(g: Any, ans: Any, y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Any:
+    return zeros_like_value(dx) if x is not None else unbroadcast(g * _trapezoid_dx(y, x, axis), dx)
+
+
+def _trapezoid_jvp_dx(t: Any, ans: Any, y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Any:
+    return match_dtype(0.0 * ans if x is not None else t * _trapezoid_dx(y, x, axis), ans)
+
+
 trapezoid = Primitive("numpy.trapezoid", np.trapezoid, complex=True, saves=("args",))
-trapezoid.def_vjp(_trapezoid_vjp_y, _trapezoid_vjp_x)
-trapezoid.def_jvp(lambda t, ans, y, x=None, dx=1.0, axis=-1: trapezoid(t, x, dx, axis), _trapezoid_jvp_x)
+trapezoid.def_vjp(_trapezoid_vjp_y, _trapezoid_vjp_x, _trapezoid_vjp_dx)
+trapezoid.def_jvp(
+    lambda t, ans, y, x=None, dx=1.0, axis=-1: trapezoid(t, x, dx, axis), _trapezoid_jvp_x, _trapezoid_jvp_dx
+)
 lists_as_arrays(trapezoid)  # constants written as lists, as NumPy allows
 trapezoid.def_samples(
     Sample(rand(5)),
@@ -161,6 +176,8 @@ trapezoid.def_samples(
     Sample(rand(3, 4), rand(4)),
     Sample(rand(3, 4), rand(3, 4), axis=0),
     Sample(rand(2, 3, 4), rand(3), axis=1),
+    Sample(rand(5), None, scalar(0.5, 2.0)),
+    Sample(rand(3, 4), None, scalar(0.5, 2.0), 0),
 )
 
 
