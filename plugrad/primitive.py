@@ -503,30 +503,30 @@ def _check_kwargs(prim: Primitive, kwargs: dict[str, Any]) -> None:
             )
 
 
-@functools.lru_cache(maxsize=None)
-def _positional_parameters(fun: Callable[..., Any]) -> tuple[Any, ...] | None:
-    """The parameters of ``fun`` that can be passed by position, in order (None: unknown)."""
+def _positional_parameters(prim: Primitive) -> tuple[Any, ...]:
+    """The parameters of ``prim``'s function that can be passed by position, in order (none
+    where its signature is unknown); kept on the primitive, as signatures are slow to read."""
+    cached = prim.__dict__.get("_positional")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     import inspect
 
+    positional: list[Any] = []
     try:
-        params = inspect.signature(fun).parameters.values()
+        params = inspect.signature(prim.fun).parameters.values()
     except (TypeError, ValueError):
-        return None
+        params = []  # type: ignore[assignment]
     kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    positional = []
     for p in params:
         if p.kind not in kinds:
             break
         positional.append(p)
-    return tuple(positional)
+    prim.__dict__["_positional"] = found = tuple(positional)
+    return found
 
 
 def _positional_names(prim: Primitive) -> list[str]:
-    try:
-        params = _positional_parameters(prim.fun)
-    except TypeError:  # an unhashable callable
-        return []
-    return [p.name for p in params or ()]
+    return [p.name for p in _positional_parameters(prim)]
 
 
 def _as_positional(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
@@ -534,10 +534,7 @@ def _as_positional(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any
     position, and has a rule for, moved to its position (``np.average(x, weights=w)`` as ``np.average(x, None, w)``),
     the parameters before it filled from ``kwargs`` or their defaults, so that it is
     differentiated as a positional argument is. Unchanged where that cannot be done."""
-    try:
-        params = _positional_parameters(prim.fun)
-    except TypeError:  # an unhashable callable
-        return args, kwargs
+    params = _positional_parameters(prim)
     if not params:
         return args, kwargs
     last = max(
@@ -571,7 +568,8 @@ def _check_rule_kwargs(prim: Primitive, argnum: int, kwargs: dict[str, Any]) -> 
         jvps[argnum] if argnum < len(jvps) else prim.jvp_argnum,
         *kwargs,
     )
-    if key in _rules_taking:
+    taking = prim.__dict__.setdefault("_rules_taking", set())  # (VJP rule, JVP rule, *keywords) that fit
+    if key in taking:
         return
     keys = tuple(sorted(kwargs))
     for kind, has, get in (("VJP", prim.has_vjp, prim.vjp_rule), ("JVP", prim.has_jvp, prim.jvp_rule)):
@@ -581,13 +579,10 @@ def _check_rule_kwargs(prim: Primitive, argnum: int, kwargs: dict[str, Any]) -> 
                 f"takes no such keyword argument, so it cannot be differentiated with it. Leave "
                 f"{'it' if len(keys) == 1 else 'them'} out (cast the result with .astype for a dtype)."
             )
-    _rules_taking.add(key)
+    taking.add(key)
 
 
-_rules_taking: set[tuple[Any, ...]] = set()  # (VJP rule, JVP rule, *keywords) that fit
-
-
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=256)
 def _takes_keywords(rule: Callable[..., Any], keys: tuple[str, ...]) -> bool:
     import inspect
 
