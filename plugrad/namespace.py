@@ -73,7 +73,7 @@ class Unregistered:
     def __getattr__(self, name: str) -> Any:
         # An attribute of the library's object (scipy.stats.expon.logpdf): its methods are
         # unregistered functions too.
-        if name.startswith("__"):
+        if name.startswith("__") or name in ("fun", "name"):  # (not set yet: no recursion)
             raise AttributeError(name)
         attr = getattr(self.fun, name)
         return Unregistered(f"{self.name}.{name}", attr) if callable(attr) and not isinstance(attr, type) else attr

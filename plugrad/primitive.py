@@ -228,14 +228,16 @@ class Primitive:
                 x = args[0]
                 if isinstance(x, Box):
                     if x._sequence and self.pack in _sequences_as:
-                        return self(_sequences_as[self.pack](x))
+                        return self._sequence_call(args, kwargs)
                     return self._apply1(x)
                 if not (isinstance(x, _CONTAINERS) and holds_box(x)):
                     return self.fun(x)
             elif n == 2:
                 x, y = args
                 if isinstance(x, Box):
-                    if not (isinstance(y, _CONTAINERS) and self._traces(1, y) or x._sequence):
+                    if not (
+                        isinstance(y, _CONTAINERS) and self._traces(1, y) or x._sequence or isinstance(y, Box) and y._sequence
+                    ):
                         return self._apply2(x, y)
                 elif isinstance(y, Box):
                     if not (isinstance(x, _CONTAINERS) and holds_box(x) or y._sequence):
@@ -244,13 +246,15 @@ class Primitive:
                     (isinstance(x, _CONTAINERS) and holds_box(x)) or (isinstance(y, _CONTAINERS) and self._traces(1, y))
                 ):
                     return self.fun(x, y)
-        if kwargs and any(_traced_argument(v) for v in kwargs.values()):
-            args, kwargs = _as_positional(self, args, kwargs)
+        if kwargs:
+            for v in kwargs.values():
+                if isinstance(v, (Box, list, tuple, dict)):  # (a traced argument may be among them)
+                    args, kwargs = _as_positional(self, args, kwargs)
+                    break
         as_value = _sequences_as.get(self.pack)  # (None: a container stays a container)
         for i, a in enumerate(args):
             if (isinstance(a, _CONTAINERS) and self._traces(i, a)) or (as_value and isinstance(a, Box) and a._sequence):
-                packed = [self._packed(j, b, as_value) for j, b in enumerate(args)]
-                return self(*packed, **kwargs)
+                return self._sequence_call(args, kwargs)
         trace = None
         for a in args:
             if isinstance(a, Box) and (trace is None or a._trace.level > trace.level):
@@ -260,6 +264,18 @@ class Primitive:
                 _check_kwargs(self, kwargs)
             return self.fun(*args, **kwargs)
         return self.bind(trace, args, kwargs)
+
+    def _sequence_call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """The call with each list, tuple or dict argument that holds traced values (or is
+        traced) made one traced value: see :meth:`_packed`."""
+        as_value = _sequences_as.get(self.pack)
+        packed = [self._packed(j, b, as_value) for j, b in enumerate(args)]
+        if any(isinstance(b, Box) and b._sequence for b in packed) and as_value is not None:
+            as_value = None  # the pack's conversion kept a traced sequence: trace it as one
+            packed = [self._packed(j, b, None) for j, b in enumerate(args)]
+        if as_value is None and all(p is a for p, a in zip(packed, args)):
+            return self.bind(_top_trace(args), args, kwargs)  # nothing left to convert
+        return self(*packed, **kwargs)
 
     def _packed(self, argnum: int, arg: Any, as_value: Callable[[Any], Any] | None) -> Any:
         """Argument ``argnum`` as the primitive takes it: a container that :meth:`_traces`
@@ -296,6 +312,8 @@ class Primitive:
                     "existing array, which tracing cannot follow: drop out= and use the returned "
                     f"value instead (y = {self.name}(...))."
                 )
+            if "out" in kwargs:  # out=None, NumPy's default: said of nothing, so left out
+                kwargs = {k: v for k, v in kwargs.items() if k != "out"}
         raw = list(args)
         parents = []
         lower = False
@@ -303,7 +321,7 @@ class Primitive:
             if isinstance(a, Box):
                 if a._trace is trace:
                     if kwargs:
-                        _check_rule_kwargs(self, i, kwargs)
+                        _check_rule_kwargs(self, i, kwargs, trace.forward)
                     raw[i] = value = a._value
                     parents.append((i, a))
                     if isinstance(value, Box) or (isinstance(value, _CONTAINERS) and holds_box(value)):
@@ -541,7 +559,7 @@ def _as_positional(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any
         (
             i
             for i, p in enumerate(params)
-            if _traced_argument(kwargs.get(p.name)) and (prim.has_vjp(i) or prim.has_jvp(i))
+            if p.name in kwargs and (prim.has_vjp(i) or prim.has_jvp(i)) and _traced_argument(kwargs[p.name])
         ),
         default=-1,
     )
@@ -558,31 +576,34 @@ def _as_positional(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any
     return tuple(moved), rest
 
 
-def _check_rule_kwargs(prim: Primitive, argnum: int, kwargs: dict[str, Any]) -> None:
-    """Refuse, before anything is recorded, keyword arguments that the rules for a traced
-    argument cannot take (``np.exp(x, dtype=...)``): the backward pass would fail on them.
-    A combination of rules and keywords found good is remembered."""
-    vjps, jvps = prim.vjps, prim.jvps
-    key = (
-        vjps[argnum] if argnum < len(vjps) else prim.vjp_argnum,
-        jvps[argnum] if argnum < len(jvps) else prim.jvp_argnum,
-        *kwargs,
-    )
-    taking = prim.__dict__.setdefault("_rules_taking", set())  # (VJP rule, JVP rule, *keywords) that fit
+def _check_rule_kwargs(prim: Primitive, argnum: int, kwargs: dict[str, Any], forward: bool) -> None:
+    """Refuse, before anything is recorded, keyword arguments that the rule this trace will
+    run for a traced argument (``forward``: the JVP, else the VJP) cannot take
+    (``np.exp(x, dtype=...)``): the rule would fail on them later. A rule found to take
+    them is remembered on the primitive."""
+    rules, every = (prim.jvps, prim.jvp_argnum) if forward else (prim.vjps, prim.vjp_argnum)
+    rule = rules[argnum] if argnum < len(rules) else None
+    if rule is None:
+        rule = every
+    if rule is None:
+        return  # no rule at all: the pass that needs one says so
+    key = (rule, *kwargs)
+    taking = prim.__dict__.setdefault("_rules_taking", set())
     if key in taking:
         return
-    keys = tuple(sorted(kwargs))
-    for kind, has, get in (("VJP", prim.has_vjp, prim.vjp_rule), ("JVP", prim.has_jvp, prim.jvp_rule)):
-        if has(argnum) and not _takes_keywords(get(argnum), keys):
-            raise TypeError(
-                f"{prim.name}(..., {', '.join(f'{k}=' for k in keys)}) on a traced value: its {kind} rule "
-                f"takes no such keyword argument, so it cannot be differentiated with it. Leave "
-                f"{'it' if len(keys) == 1 else 'them'} out (cast the result with .astype for a dtype)."
-            )
+    target = rule.func if isinstance(rule, functools.partial) else rule
+    if not _takes_keywords(target, tuple(kwargs)):
+        keys = sorted(kwargs)
+        hint = " (cast the result with .astype for another dtype)" if "dtype" in kwargs else ""
+        raise TypeError(
+            f"{prim.name}(..., {', '.join(f'{k}=' for k in keys)}) on a traced value: its "
+            f"{'JVP' if forward else 'VJP'} rule takes no such keyword argument, so it cannot be "
+            f"differentiated with {'it' if len(keys) == 1 else 'them'}. Leave "
+            f"{'it' if len(keys) == 1 else 'them'} out{hint}."
+        )
     taking.add(key)
 
 
-@functools.lru_cache(maxsize=256)
 def _takes_keywords(rule: Callable[..., Any], keys: tuple[str, ...]) -> bool:
     import inspect
 
@@ -867,6 +888,16 @@ def _retried(fallback: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[s
         return fallback(*args, **kwargs)
     except Exception as exc:
         raise exc from None
+
+
+def _top_trace(args: tuple[Any, ...]) -> Trace:
+    """The trace of the highest level among the boxes in ``args``."""
+    trace = None
+    for a in args:
+        if isinstance(a, Box) and (trace is None or a._trace.level > trace.level):
+            trace = a._trace
+    assert trace is not None
+    return trace
 
 
 def _bind(prim: Primitive, args: tuple[Any, ...]) -> Box:

@@ -120,6 +120,7 @@ def test_registers_types_by_name_and_overrides_sum_and_mean() -> None:
     assert {(t.kind, t.type.strip("'")) for t in registry.packs["dask"].types} == {
         ("vspace", "dask.array.core.Array"),
         ("box", "dask.array.core.Array"),
+        ("sequences", "list, tuple"),
     }
     assert registry.lookup("numpy.sum") is reductions.sum
     assert registry.lookup("numpy.mean") is reductions.mean

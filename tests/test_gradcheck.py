@@ -415,7 +415,7 @@ def test_full_jacobian_mode():
         check_jacobian(lambda x: np.sin(getval(x)), 0.3, tolerance_for("float64"))  # no derivative at all
 
 
-BUILTIN = ["numpy.sin", "numpy.add", "numpy.prod", "numpy.matmul", "numpy.abs", "numpy.reshape", "numpy._getitem", "operator.mul"]
+BUILTIN = ["numpy.sin", "numpy.add", "numpy.prod", "numpy.matmul", "numpy.abs", "numpy._reshape", "numpy._getitem", "operator.mul"]
 
 
 def test_builtin_primitives_pass():

@@ -376,3 +376,19 @@ def test_a_differentiated_list_is_an_array_to_numpy_functions() -> None:
 def test_functions_that_take_sequences_still_take_them() -> None:
     assert grad(lambda x: np.sum(np.concatenate([np.array([x]), numpy.ones(2)]) ** 2))(0.5) == 1.0
     assert grad(lambda x: np.sum(np.stack([x * numpy.ones(2), numpy.ones(2)]) ** 2))(0.5) == 2.0
+
+
+def test_a_named_tuple_or_a_traced_tuple_is_an_array_too() -> None:
+    import collections
+
+    point = collections.namedtuple("point", "x y")
+    assert grad(lambda x: np.sum(np.exp(point(x, 2 * x))))(1.0) == pytest.approx(numpy.exp(1) + 2 * numpy.exp(2))
+    numpy.testing.assert_allclose(
+        grad(lambda a: np.sum(np.square(np.linalg.slogdet(a))))(2 * numpy.eye(2)), 2 * numpy.log(4) / 2 * numpy.eye(2)
+    )
+
+
+def test_keyword_arguments_are_checked_against_the_rule_of_the_mode_in_use() -> None:
+    x, t = numpy.array([1.0, 2.0]), numpy.ones(2)
+    assert make_jvp(lambda x: np.sum(np.dot(x, x, out=None)))(x)(t)[1] == pytest.approx(6.0)
+    assert grad(lambda x: np.sum(np.dot(x, x, out=None)))(x).tolist() == [2.0, 4.0]

@@ -155,3 +155,37 @@ def test_sinc_differentiates_through_zero() -> None:
     x = numpy.array([0.0, 0.5, 1e-5])
     numpy.testing.assert_allclose(elementwise_grad(np.sinc)(x), [0.0, -4 / numpy.pi, -(numpy.pi**2) / 3 * 1e-5], atol=1e-15)
     assert elementwise_grad(elementwise_grad(np.sinc))(x)[0] == pytest.approx(-(numpy.pi**2) / 3)
+
+
+A = numpy.array([0.1, 0.6, 0.4, 0.9])
+
+TRACED_ARGUMENTS = {  # (function, point, expected gradient)
+    "given edges": (lambda e: np.sum(np.histogram(A, bins=numpy.array([0, 0.5, 1]) * e, density=True)[0] * [1.0, 2.0]), 1.0, -3.0),
+    "range": (lambda e: np.sum(np.histogram(A, 2, range=(0.0, e), density=True)[0] * [1.0, 2.0]), 1.0, -3.0),
+    "unique of a list": (lambda x: np.sum(np.unique([x, 1.0, x]) ** 2), 0.5, 1.0),
+    "histogram of a list": (lambda x: np.sum(np.histogram([x, 0.5, 0.2], 2)[1]), 0.9, 1.5),
+    "union1d of lists": (lambda x: np.sum(np.union1d([x], [1.0]) ** 2), 0.5, 1.0),
+    "weights as a list": (lambda x: np.histogram(A, 2, weights=[x, 1.0, 1.0, 1.0])[0][0], 0.5, 1.0),
+}
+
+
+@pytest.mark.parametrize("name", TRACED_ARGUMENTS)
+def test_histograms_and_sets_of_lists_bins_and_ranges(name: str) -> None:
+    fun, x, expected = TRACED_ARGUMENTS[name]
+    assert grad(fun)(x) == pytest.approx(expected)
+
+
+def test_histogramdd_reads_samples_and_bins_as_numpy_does() -> None:
+    d = numpy.stack([A, A[::-1]], axis=1)
+    mixed = [2, numpy.linspace(0, 1, 4)]  # a count for one dimension, edges for the other
+    assert grad(lambda w: np.sum(np.histogramdd(d, bins=mixed, weights=w)[0]))(numpy.ones(4)).tolist() == [1.0] * 4
+    assert grad(lambda w: np.sum(np.histogram2d(A, A[::-1], bins=mixed, weights=w)[0]))(numpy.ones(4)).tolist() == [1.0] * 4
+    one_d = lambda x: np.sum(np.histogramdd(x, bins=2, density=True)[0] * numpy.array([1.0, 2.0]))  # noqa: E731
+    plain = lambda x: numpy.sum(numpy.histogramdd(x, bins=2, density=True)[0] * numpy.array([1.0, 2.0]))  # noqa: E731
+    assert one_d(A) == pytest.approx(plain(A))
+    numpy.testing.assert_allclose(grad(one_d)(A), _fd(plain, A), rtol=1e-6)
+
+
+def test_every_nan_of_unique_values_is_its_own() -> None:
+    c = numpy.array([1.0, numpy.nan, 2.0, numpy.nan])
+    assert grad(lambda c: np.sum(np.unique_values(c) * numpy.array([1.0, 2.0, 3.0, 4.0])))(c).tolist() == [1.0, 3.0, 2.0, 4.0]

@@ -14,7 +14,7 @@ from plugrad.gradcheck import check_primitive
 from plugrad.test_util import check_grads
 
 PRIMITIVES = [
-    "reshape", "broadcast_to", "transpose", "ravel", "expand_dims", "squeeze", "swapaxes",
+    "_reshape", "broadcast_to", "transpose", "_ravel", "expand_dims", "squeeze", "swapaxes",
     "moveaxis", "matrix_transpose", "permute_dims", "copy", "flip", "fliplr", "flipud", "roll",
     "rot90", "triu", "tril", "tile", "repeat", "pad", "diag", "diagflat", "diagonal", "trace",
     "delete", "insert", "_concatenate", "_stack",
@@ -160,16 +160,26 @@ def _layouts() -> dict[str, numpy.ndarray]:
         "Fortran": numpy.asfortranarray(base[0]),
         "strided": base[::2].transpose(1, 0, 2),
         "reversed": base[:, ::-1],
+        "broadcast": numpy.broadcast_to(base[0, :, :1], (3, 4)),
+        "broadcast, transposed": numpy.broadcast_to(base[:3, :2, :1], (3, 2, 5)).transpose(2, 0, 1),
     }
 
 
 def _weights_at(x: numpy.ndarray, flat: numpy.ndarray, w: numpy.ndarray) -> numpy.ndarray:
-    """The gradient of sum(flat * w), where flat holds x's elements in some order."""
-    position = {v: k for k, v in enumerate(flat.tolist())}
-    return numpy.vectorize(lambda v: w[position[v]])(x)
+    """The gradient of sum(flat * w), where flat holds each element of x once, in some order:
+    found by value where x's values are distinct, else in the order NumPy's iterator visits
+    x (a broadcast, whose elements share memory; none of these layouts has a negative stride)."""
+    if numpy.unique(x).size == x.size:
+        position = {v: k for k, v in enumerate(flat.tolist())}
+        return numpy.vectorize(lambda v: w[position[v]])(x)
+    grad_ = numpy.zeros(x.shape)
+    visits = numpy.nditer(x, flags=["multi_index"], order="K")
+    for k, _ in enumerate(visits):
+        grad_[visits.multi_index] = w[k]
+    return grad_
 
 
-@pytest.mark.parametrize("layout", ["Fortran", "strided", "reversed"])
+@pytest.mark.parametrize("layout", ["Fortran", "strided", "reversed", "broadcast", "broadcast, transposed"])
 @pytest.mark.parametrize("order", ["A", "K"])
 def test_ravel_in_memory_order_differentiates_in_that_order(layout: str, order: str) -> None:
     # orders "A" and "K" read x as it lies in memory; its derivative must too, whatever the
@@ -180,6 +190,7 @@ def test_ravel_in_memory_order_differentiates_in_that_order(layout: str, order: 
     numpy.testing.assert_array_equal(grad(lambda x: np.sum(np.ravel(x, order=order) * w))(x), _weights_at(x, flat, w))
     tangent = numpy.ascontiguousarray(x * 10.0)  # the same values, laid out in C order
     numpy.testing.assert_array_equal(make_jvp(lambda x: np.ravel(x, order=order))(x)(tangent)[1], 10.0 * flat)
+    numpy.testing.assert_array_equal(grad(lambda x: np.sum(x.flatten(order) * w))(x), _weights_at(x, flat, w))
 
 
 def test_reshape_in_order_a_of_a_fortran_array() -> None:

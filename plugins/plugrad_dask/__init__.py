@@ -56,6 +56,9 @@ def plugrad_primitives(namespace: str) -> list[Any] | None:
 def plugrad_types(register: Any) -> None:
     if not _have_dask():
         return
+    from plugrad_numpy import as_array
+
+    register.sequences(as_array)  # its numpy.sum and numpy.mean take lists as the numpy pack's do
     from plugrad_dask.box import DaskArrayBox
     from plugrad_dask.vspace import DaskVSpace
 

@@ -79,19 +79,27 @@ def expand(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
 
 
 def _sum_vjp(
-    g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, **kw: Any
+    g: Any,
+    ans: Any,
+    x: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    *rest: Any,
+    **kw: Any,
 ) -> Any:
     if is_dask(x):
         return expand(g, x, axis, keepdims)
-    return _numpy()._sum_vjp(g, ans, x, axis, dtype, keepdims, **kw)
+    return _numpy()._sum_vjp(g, ans, x, axis, dtype, out, keepdims, *rest, **kw)
 
 
 def _mean_vjp(
-    g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, **kw: Any
+    g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, **kw: Any
 ) -> Any:
     if is_dask(x):
         return expand(g / _numpy().count(x, axis), x, axis, keepdims)
-    return _numpy()._mean_vjp(g, ans, x, axis, dtype, keepdims, **kw)
+    return _numpy()._mean_vjp(g, ans, x, axis, dtype, out, keepdims, **kw)
 
 
 # Shapes only: a NumPy array reaches the rules as its Meta, a Dask array as itself (the

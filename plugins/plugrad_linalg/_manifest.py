@@ -29,6 +29,7 @@ MODULES = {
         "numpy.sum",
     ),
     "inverses": (
+        "numpy._reshape",
         "numpy.linalg._lstsq_solution",
         "numpy.linalg.inv",
         "numpy.linalg.lstsq",
@@ -37,7 +38,6 @@ MODULES = {
         "numpy.linalg.solve",
         "numpy.linalg.tensorinv",
         "numpy.linalg.tensorsolve",
-        "numpy.reshape",
         "numpy.transpose",
     ),
     "determinants": (

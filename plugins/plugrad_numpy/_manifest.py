@@ -119,6 +119,8 @@ MODULES = {
     ),
     "shape": (
         "numpy._full",
+        "numpy._ravel",
+        "numpy._reshape",
         "numpy.atleast_1d",
         "numpy.atleast_2d",
         "numpy.atleast_3d",

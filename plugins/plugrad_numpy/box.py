@@ -239,7 +239,8 @@ class ArrayBox(Box):
         return U.astype(self, dtype, *args, **kwargs)
 
     def reshape(self, *shape: Any, **kwargs: Any) -> Any:
-        return S.reshape(self, shape[0] if len(shape) == 1 else shape, **kwargs)
+        reshape = S.numpy_reshape if kwargs else S.reshape  # (the order may depend on the layout)
+        return reshape(self, shape[0] if len(shape) == 1 else shape, **kwargs)
 
     def transpose(self, *axes: Any) -> Any:
         return S.transpose(self, (axes[0] if len(axes) == 1 else axes) if axes else None)
@@ -248,10 +249,10 @@ class ArrayBox(Box):
         return S.swapaxes(self, axis1, axis2)
 
     def ravel(self, order: str = "C") -> Any:
-        return S.ravel(self, order)
+        return S.numpy_ravel(self, order)
 
     def flatten(self, order: str = "C") -> Any:
-        return S.ravel(self, order)
+        return S.numpy_ravel(self, order)
 
     def squeeze(self, axis: Any = None) -> Any:
         return S.squeeze(self, axis)

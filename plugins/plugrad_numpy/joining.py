@@ -122,9 +122,9 @@ _stack.def_samples(
 
 def _build(obj: Any) -> Any:
     """``obj`` as one array, stacking lists level by level where they hold traced values."""
-    if isinstance(obj, Box) and type(getval(obj)) in (list, tuple):
-        obj = list(obj)  # a traced list: its elements, each traced
-    if type(obj) in (list, tuple) and _traced(obj):
+    if isinstance(obj, Box) and isinstance(getval(obj), (list, tuple)):
+        obj = list(obj)  # a traced list or (named) tuple: its elements, each traced
+    if isinstance(obj, (list, tuple)) and _traced(obj):
         return _stack(0, *[_build(e) for e in obj])
     return obj
 

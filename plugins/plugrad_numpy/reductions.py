@@ -245,15 +245,25 @@ def _nan_samples(*, low: float = -1.0, high: float = 1.0, reductions: bool = Tru
 
 # -- sums and means ------------------------------------------------------------------
 
-def _sum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, **kw: Any) -> Any:
-    where = kw.get("where", True)
+def _sum_vjp(
+    g: Any,
+    ans: Any,
+    x: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = True,
+) -> Any:
     if where is not True:  # only the elements selected reach the sum
         return expand_to(g, x, axis, keepdims) * _selected(where, x)
     return expand_to(g, x, axis, keepdims)
 
 
-def _mean_vjp(g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, **kw: Any) -> Any:
-    where = kw.get("where", True)
+def _mean_vjp(
+    g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, *, where: Any = True
+) -> Any:
     if where is not True:  # each element selected counts 1 / (the number selected in its slice)
         mask = np.broadcast_to(where, shape_of(x))
         # 0 in a slice with none selected: its mean is nan whatever x holds, a constant

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from plugrad import Composite
-from plugrad.box import Box, getval
+from plugrad.box import Box, getval, holds_box
+from plugrad_numpy._util import as_array_value
 from plugrad_numpy.indexing import take
 from plugrad_numpy.joining import concatenate, linspace
 from plugrad_numpy.reductions import max, min, sum
@@ -42,7 +43,8 @@ __all__ = [
 
 
 def _traced(x: Any) -> bool:
-    return isinstance(x, Box)
+    """Whether ``x`` is traced, or a list or tuple holding traced values."""
+    return isinstance(x, Box) or (isinstance(x, (list, tuple)) and holds_box(x))
 
 
 def _gather(x: Any, index: Any, axis: Any = None) -> Any:
@@ -60,6 +62,7 @@ def _unique(
 ) -> Any:
     if not _traced(ar):
         return np.unique(ar, return_index, return_inverse, return_counts, axis, **kwargs)  # type: ignore[call-overload]
+    ar = as_array_value(ar)
     out = np.unique(getval(ar), True, return_inverse, return_counts, axis, **kwargs)  # type: ignore[call-overload]
     values = _gather(ar, out[1], axis)
     kept = (out[1],) if return_index else ()
@@ -75,13 +78,19 @@ def _array_api_unique(fun: Any) -> Composite:
     """``numpy.unique_values`` and the rest, their values taken from the argument."""
 
     def call(x: Any) -> Any:
-        result = fun(getval(x))
         if not _traced(x):
-            return result
+            return fun(x)
+        x = as_array_value(x)
+        result = fun(getval(x))
         found = result if fun is np.unique_values else result.values
-        # Their order is NumPy's; each value's first position, from the sorted distinct values.
+        # Their order is NumPy's; each value's first position, from the sorted distinct
+        # values (where every NaN is distinct, and sorts last: the k-th NaN found is the k-th).
         distinct, first = np.unique(getval(x), return_index=True, equal_nan=False)
-        values = _gather(x, first[np.searchsorted(distinct, found)])
+        at = np.searchsorted(distinct, found)
+        nan = np.isnan(found) if found.dtype.kind in "fc" else np.zeros(found.shape, bool)
+        if nan.any():
+            at[nan] = np.flatnonzero(np.isnan(distinct))[: nan.sum()]
+        values = _gather(x, first[at])
         return values if fun is np.unique_values else result._replace(values=values)
 
     prim = Composite(f"numpy.{fun.__name__}", call)
@@ -103,6 +112,7 @@ def _unique1d(x: Any, assume_unique: bool) -> Any:
 def _intersect1d(ar1: Any, ar2: Any, assume_unique: bool = False, return_indices: bool = False) -> Any:
     if not (_traced(ar1) or _traced(ar2)):
         return np.intersect1d(ar1, ar2, assume_unique, return_indices)  # type: ignore[call-overload]
+    ar1, ar2 = _arrays(ar1), _arrays(ar2)
     values, i1, i2 = np.intersect1d(getval(ar1), getval(ar2), assume_unique, return_indices=True)
     # Each value is in both arguments: taken from the first that is traced.
     traced = _gather(ar1, i1) if _traced(ar1) else _gather(ar2, i2)
@@ -112,12 +122,14 @@ def _intersect1d(ar1: Any, ar2: Any, assume_unique: bool = False, return_indices
 def _union1d(ar1: Any, ar2: Any) -> Any:
     if not (_traced(ar1) or _traced(ar2)):
         return np.union1d(ar1, ar2)
+    ar1, ar2 = _arrays(ar1), _arrays(ar2)
     return _unique(concatenate([ravel(ar1), ravel(ar2)]))
 
 
 def _setdiff1d(ar1: Any, ar2: Any, assume_unique: bool = False) -> Any:
     if not (_traced(ar1) or _traced(ar2)):
         return np.setdiff1d(ar1, ar2, assume_unique)
+    ar1, ar2 = _arrays(ar1), _arrays(ar2)
     candidates = _unique1d(ar1, assume_unique)
     keep = ~np.isin(getval(candidates), getval(ar2), assume_unique=assume_unique)
     return take(candidates, np.flatnonzero(keep))
@@ -126,6 +138,7 @@ def _setdiff1d(ar1: Any, ar2: Any, assume_unique: bool = False) -> Any:
 def _setxor1d(ar1: Any, ar2: Any, assume_unique: bool = False) -> Any:
     if not (_traced(ar1) or _traced(ar2)):
         return np.setxor1d(ar1, ar2, assume_unique)
+    ar1, ar2 = _arrays(ar1), _arrays(ar2)
     both = concatenate([_unique1d(ar1, assume_unique), _unique1d(ar2, assume_unique)])
     _, index, counts = np.unique(getval(both), return_index=True, return_counts=True)
     return take(both, index[counts == 1])  # in one argument only, sorted as NumPy sorts them
@@ -144,13 +157,27 @@ setxor1d.__doc__ = np.setxor1d.__doc__
 # -- histograms ------------------------------------------------------------------------
 
 
-def _data_edges(a: Any, edges: np.ndarray, given: Any, limits: Any) -> Any:
-    """The bin edges NumPy computed from the data ``a``, traced in ``a`` where they follow
-    its extremes: bins given as a number (or a rule such as "auto"), no ``limits``
-    (``range``); else the plain ``edges``."""
-    if not _traced(a) or limits is not None or np.ndim(given) != 0 or not np.size(getval(a)):
+def _plain(x: Any) -> Any:
+    """``x`` without its derivative: a bound such as ``range`` may hold traced numbers."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(_plain(e) for e in x)
+    return getval(x)
+
+
+def _edges(a: Any, edges: np.ndarray, given: Any, limits: Any) -> Any:
+    """Bin edges as traced as what they come from: ``given`` edges (``bins`` as an array)
+    are themselves; edges spread over ``limits`` (``range``), or over the data ``a``'s
+    extremes where there is no ``range``, follow those; else the plain ``edges``."""
+    if np.ndim(_plain(given)) == 1:
+        return as_array_value(given) if _traced(given) else edges
+    if limits is not None:
+        if not _traced(limits):
+            return edges
+        low, high = limits
+    elif _traced(a) and np.size(getval(a)):
+        low, high = min(a), max(a)
+    else:
         return edges
-    low, high = min(a), max(a)
     if getval(low) == getval(high):  # NumPy's unit interval around a single value
         low, high = low - 0.5, high + 0.5
     return linspace(low, high, len(edges), dtype=edges.dtype)
@@ -166,11 +193,12 @@ def _bin_of(a: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None) -> Any:  # noqa: A002
-    if not (_traced(a) or _traced(weights)):
+    if not any(_traced(v) for v in (a, bins, range, weights)):
         return np.histogram(a, bins, range, density, weights)
-    plain_a = getval(a)
-    counts, plain_edges = np.histogram(plain_a, bins, range, False, getval(weights))
-    edges = _data_edges(a, plain_edges, bins, range)
+    a, weights = _arrays(a), _arrays(weights)
+    plain_a = np.asarray(getval(a))
+    counts, plain_edges = np.histogram(plain_a, _plain(bins), _plain(range), False, getval(weights))
+    edges = _edges(a, plain_edges, bins, range)
     hist: Any = counts
     if _traced(weights):  # linear in the weights: each bin sums those of its elements
         index, inside = _bin_of(np.ravel(plain_a), plain_edges)
@@ -181,20 +209,26 @@ def _histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None, w
 
 
 def _histogram_bin_edges(a: Any, bins: Any = 10, range: Any = None, weights: Any = None) -> Any:  # noqa: A002
-    edges = np.histogram_bin_edges(getval(a), bins, range, getval(weights))
-    return _data_edges(a, edges, bins, range)
+    a = _arrays(a)
+    edges = np.histogram_bin_edges(np.asarray(getval(a)), _plain(bins), _plain(range), getval(_arrays(weights)))
+    return _edges(a, edges, bins, range)
 
 
 def _histogramdd(sample: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None) -> Any:  # noqa: A002
-    columns = _columns(sample)
-    if not (any(_traced(c) for c in columns) or _traced(weights)):
+    if not any(_traced(v) for v in (sample, bins, range, weights)):
         return np.histogramdd(sample, bins, range, density, weights)
-    plain = np.stack([np.ravel(getval(c)) for c in columns], axis=1)
-    counts, plain_edges = np.histogramdd(plain, bins, range, False, getval(weights))
+    columns = _columns(sample)
+    weights = _arrays(weights)
     dims = len(columns)
-    per_dim_bins = list(bins) if np.ndim(bins) == 1 and len(bins) == dims else [bins] * dims
+    plain = np.stack([np.ravel(getval(c)) for c in columns], axis=1)
+    try:  # NumPy's reading of bins: one per dimension, or the same for all
+        per_dim_bins = list(bins) if len(bins) == dims else bins
+    except TypeError:
+        per_dim_bins = [bins] * dims
+    plain_bins = [_plain(b) for b in per_dim_bins] if isinstance(per_dim_bins, list) else _plain(per_dim_bins)
+    counts, plain_edges = np.histogramdd(plain, plain_bins, _plain(range), False, getval(weights))
     per_dim_range = list(range) if range is not None else [None] * dims
-    edges = [_data_edges(c, e, b, r) for c, e, b, r in zip(columns, plain_edges, per_dim_bins, per_dim_range)]
+    edges = [_edges(c, e, b, r) for c, e, b, r in zip(columns, plain_edges, per_dim_bins, per_dim_range)]
     hist: Any = counts
     if _traced(weights):
         # NumPy's binning: each column's bin, outliers in an extra bin at either end.
@@ -216,23 +250,33 @@ def _histogramdd(sample: Any, bins: Any = 10, range: Any = None, density: Any = 
     return hist, edges
 
 
+def _arrays(x: Any) -> Any:
+    """An argument NumPy reads as an array, as one (traced where it holds traced values)."""
+    return as_array_value(x) if _traced(x) else x
+
+
 def _columns(sample: Any) -> list[Any]:
-    """The coordinates of ``histogramdd``'s sample: its columns, or the arrays given."""
-    if isinstance(sample, (list, tuple)):
-        return list(sample)
-    return [take(sample, d, axis=1) if _traced(sample) else getval(sample)[:, d] for d in np.arange(np.shape(getval(sample))[1])]
+    """The coordinates of ``histogramdd``'s sample: the arrays given, or the columns of an
+    (N, D) array, or one coordinate for a 1-D array (NumPy's ``atleast_2d(sample).T``)."""
+    if isinstance(sample, (list, tuple)) and not (sample and np.ndim(getval(sample[0])) == 0):
+        return [_arrays(c) for c in sample]
+    sample = _arrays(sample)
+    if len(np.shape(getval(sample))) == 1:
+        return [sample]
+    count = np.shape(getval(sample))[1]
+    return [take(sample, d, axis=1) if _traced(sample) else getval(sample)[:, d] for d in np.arange(count)]
 
 
 def _histogram2d(x: Any, y: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None) -> Any:  # noqa: A002
-    if not (_traced(x) or _traced(y) or _traced(weights)):
+    if not any(_traced(v) for v in (x, y, bins, range, weights)):
         return np.histogram2d(x, y, bins, range, density, weights)
     try:
         n = len(bins)
     except TypeError:
         n = 1
     if n not in (1, 2):  # one array of edges for both coordinates, as NumPy reads it
-        bins = [np.asarray(bins), np.asarray(bins)]
-    hist, edges = _histogramdd([x, y], bins, range, density, weights)
+        bins = [bins, bins]
+    hist, edges = _histogramdd([_arrays(x), _arrays(y)], bins, range, density, weights)
     return hist, edges[0], edges[1]
 
 

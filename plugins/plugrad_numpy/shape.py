@@ -19,54 +19,70 @@ def _reshape(x: Any, shape: Any, *args: Any, **kwargs: Any) -> Any:
     return np.reshape(x, shape, *args, **kwargs)
 
 
-# order="A" (and ravel's "K") depend on how x is laid out in memory, which the rules read
-# from x itself: the tape keeps x (usually a view's base, kept anyway), not only its shape.
-def _plain_order(x: Any, order: Any) -> tuple[str, tuple[int, ...] | None]:
-    """``order`` for the array ``x`` as "C" or "F", or as "C" of ``x``'s axes permuted as
-    ``perm`` (ravel's "K" of an array neither C- nor F-contiguous): NumPy's reading."""
-    if order is None or order in "Cc":
-        return "C", None
-    if order in "Ff":
-        return "F", None
-    value = getval(x)
-    if not isinstance(value, np.ndarray):  # a scalar, or another library's array: its own "C"
-        return "C", None
-    if order in "Aa":
-        return ("F" if np.isfortran(value) else "C"), None
-    if value.flags.c_contiguous:  # "K": memory order, by the size of each axis's stride
-        return "C", None
-    if value.flags.f_contiguous:
-        return "F", None
-    return "C", tuple(sorted(range(value.ndim), key=lambda i: -abs(value.strides[i])))
+def _in_order(order: Any) -> dict[str, Any]:
+    return {} if order is None or order in "Cc" else {"order": order}  # (Dask's reshape takes no order=)
 
 
-def _order_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    return kwargs.get("order", args[0] if args else "C")
-
-
-def _in_order(order: str) -> dict[str, str]:
-    return {} if order == "C" else {"order": order}  # (Dask's reshape takes no order=)
-
-
-def _reshape_vjp(g: Any, ans: Any, x: Any, shape: Any, *args: Any, **kwargs: Any) -> Any:
-    order, _ = _plain_order(x, _order_of(args, kwargs))
-    return reshape(g, shape_of(x), **_in_order(order))
-
-
-def _reshape_jvp(t: Any, ans: Any, x: Any, shape: Any, *args: Any, **kwargs: Any) -> Any:
-    order, _ = _plain_order(x, _order_of(args, kwargs))
-    return reshape(t, shape, **_in_order(order))
-
-
-reshape = Primitive("numpy.reshape", _reshape, complex=True, saves=("args",))
-reshape.def_vjp(_reshape_vjp).def_jvp(_reshape_jvp)
+# The primitives take orders "C" and "F"; numpy.reshape and numpy.ravel (composites below)
+# read "A" and "K" from how the array lies in memory, when they are called.
+reshape = Primitive("numpy._reshape", _reshape, complex=True, saves=("shapes",))
+reshape.def_vjp(lambda g, ans, x, shape, order="C", **k: reshape(g, shape_of(x), **_in_order(order)))
+reshape.def_linear()
 reshape.def_samples(
     Sample(rand(6), (2, 3)),
     Sample(rand(2, 3), -1),
     Sample(rand(2, 3, 2), (3, 4)),
     Sample(scalar(), (1, 1)),
-    Sample(rand(2, 3), (3, 2), order="F"),
-)  # (order "A" of a Fortran array: tests/test_numpy_shape.py, as finite differences lose the layout)
+    Sample(rand(2, 3), (3, 2), "F"),
+)
+
+
+def _memory_order(x: Any) -> tuple[int, ...]:
+    """The axes of the array ``x`` from the one with the largest stride to the smallest:
+    the order in which ravel's "K" reads it. NumPy's: an insertion sort by absolute stride
+    from the innermost axis out, in which a zero stride (a broadcast) decides nothing."""
+    strides = x.strides
+    order = list(reversed(range(x.ndim)))  # innermost first
+    for i in range(1, x.ndim):
+        at, axis = i, order[i]
+        for j in range(i - 1, -1, -1):
+            if strides[axis] != 0 and strides[order[j]] != 0:
+                if abs(strides[order[j]]) <= abs(strides[axis]):
+                    break
+                at = j
+        order.insert(at, order.pop(i))
+    return tuple(reversed(order))
+
+
+def _plain_order(x: Any, order: Any) -> tuple[Any, tuple[int, ...] | None]:
+    """``order`` for ``x`` as "C" or "F" or None, or as "C" of ``x``'s axes permuted as the
+    returned ``perm`` (ravel's "K" of an array neither C- nor F-contiguous): NumPy's reading
+    of "A" and "K", from how ``x`` lies in memory now."""
+    if not isinstance(order, str) or order not in ("A", "a", "K", "k"):
+        return order, None
+    value = getval(x)
+    if not isinstance(value, np.ndarray):  # a scalar, or another library's array: its own "C"
+        return "C", None
+    if order in "Aa":
+        return ("F" if np.isfortran(value) else "C"), None
+    if value.flags.c_contiguous:
+        return "C", None
+    if value.flags.f_contiguous:
+        return "F", None
+    perm = _memory_order(value)
+    return ("C", None) if perm == tuple(range(value.ndim)) else ("C", perm)
+
+
+def _reshape_public(a: Any, *args: Any, **kwargs: Any) -> Any:
+    if len(args) > 1:  # reshape(a, shape, order)
+        args = (args[0], _plain_order(a, args[1])[0], *args[2:])
+    elif "order" in kwargs:
+        kwargs = {**kwargs, "order": _plain_order(a, kwargs["order"])[0]}
+    return reshape(a, *args, **kwargs)
+
+
+numpy_reshape = Composite("numpy.reshape", _reshape_public)
+numpy_reshape.__doc__ = np.reshape.__doc__
 
 broadcast_to = Primitive("numpy.broadcast_to", np.broadcast_to, complex=True, saves=("shapes",))
 broadcast_to.def_vjp(lambda g, ans, x, shape, **k: unbroadcast(g, x))
@@ -146,27 +162,21 @@ transpose.def_vjp(lambda g, ans, x, axes=None: transpose(g, _inverse_axes(axes, 
 transpose.def_linear()
 transpose.def_samples(Sample(rand(2, 3)), Sample(rand(2, 3, 4), (1, 2, 0)), Sample(rand(2, 3, 4), axes=(2, 0, 1)), Sample(rand(3)))
 
-def _ravel_vjp(g: Any, ans: Any, x: Any, order: Any = "C") -> Any:
-    order, perm = _plain_order(x, order)
-    if perm is None:
-        return reshape(g, shape_of(x), **_in_order(order))
-    shape = shape_of(x)
-    return transpose(reshape(g, tuple(shape[i] for i in perm)), tuple(np.argsort(perm)))
+ravel = Primitive("numpy._ravel", np.ravel, complex=True, saves=("shapes",))
+ravel.def_vjp(lambda g, ans, x, order="C": reshape(g, shape_of(x), **_in_order(order)))
+ravel.def_linear()
+ravel.def_samples(Sample(rand(2, 3)), Sample(rand(2, 3), order="F"), Sample(scalar()))
 
 
-def _ravel_jvp(t: Any, ans: Any, x: Any, order: Any = "C") -> Any:
-    order, perm = _plain_order(x, order)
-    return ravel(t, **_in_order(order)) if perm is None else ravel(transpose(t, perm))
+def _ravel_public(a: Any, order: Any = "C") -> Any:
+    order, perm = _plain_order(a, order)
+    if perm is not None:  # "K" of an array in no simple order: its axes in memory order, read in C order
+        return ravel(transpose(a, perm))
+    return ravel(a, order) if _in_order(order) else ravel(a)
 
 
-ravel = Primitive("numpy.ravel", np.ravel, complex=True, saves=("args",))
-ravel.def_vjp(_ravel_vjp).def_jvp(_ravel_jvp)
-ravel.def_samples(
-    Sample(rand(2, 3)),
-    Sample(rand(2, 3), order="F"),
-    Sample(scalar()),
-    Sample(rand(2, 3), order="K"),
-)  # (orders "A" and "K" of other layouts: tests/test_numpy_shape.py)
+numpy_ravel = Composite("numpy.ravel", _ravel_public)
+numpy_ravel.__doc__ = np.ravel.__doc__
 
 expand_dims = Primitive("numpy.expand_dims", np.expand_dims, complex=True, saves=("shapes",))
 expand_dims.def_vjp(lambda g, ans, x, axis: reshape(g, shape_of(x)))

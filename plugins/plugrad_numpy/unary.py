@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from plugrad_numpy._util import integral, iscomplex, poles_as_numpy, shape_of, zeros_like_value
+from plugrad_numpy._util import as_array_value, integral, iscomplex, poles_as_numpy, shape_of, zeros_like_value
 from plugrad import Box, Composite, NonDifferentiable, Primitive, Sample, gen, rand, scalar
 from plugrad.box import getval
 
@@ -131,25 +131,32 @@ tanh.def_vjp(lambda g, ans, x: (1 - ans * ans) * g)  # the usual activation: one
 arcsinh = elementwise("arcsinh", np.arcsinh, lambda ans, x: 1 / sqrt(x * x + 1))
 arccosh = elementwise("arccosh", np.arccosh, lambda ans, x: 1 / sqrt(x * x - 1), low=1.2, high=3.0)
 arctanh = elementwise("arctanh", np.arctanh, poles_as_numpy(lambda ans, x: 1 / (1 - x * x)), low=-0.8, high=0.8)
-_SINC_SERIES_BELOW = 1e-3
+# sinc' = (cos(pi x) - sinc(x)) / x is 0/0 at 0 and cancels badly near it. Below 0.1 its
+# Taylor series, sum over k >= 1 of (-1)^k 2k pi^2k x^(2k-1) / (2k+1)!, with terms to
+# x^15: exact to rounding there (the first term left out is below 1e-22), and so are its
+# derivatives to the 15th order; at 0.1 the formula loses at most a few digits of float32.
+_SINC_SERIES_BELOW = 0.1
+_SINC_SERIES = [(-1) ** k * 2 * k * math.pi ** (2 * k) / math.factorial(2 * k + 1) for k in range(1, 9)]
+
+
+def _sinc_series(x: Any) -> Any:
+    x2 = x * x
+    total = _SINC_SERIES[-1]
+    for c in reversed(_SINC_SERIES[:-1]):
+        total = total * x2 + c
+    return x * total
 
 
 def _sinc_deriv(ans: Any, x: Any) -> Any:
-    # (cos(pi x) - sinc(x)) / x is 0/0 at 0. Near 0 its Taylor series,
-    # -pi^2 x / 3 + pi^4 x^3 / 30 - pi^6 x^5 / 840, exact to rounding for |x| < 1e-3 and
-    # right at every order of derivative there.
-    def series(x: Any) -> Any:
-        return x * (-(math.pi**2) / 3 + x * x * (math.pi**4 / 30 - x * x * math.pi**6 / 840))
-
     near = np.abs(np.asarray(getval(x))) < _SINC_SERIES_BELOW
     if not near.any():
         return (cos(math.pi * x) - ans) / x
     if near.all():
-        return series(x)
+        return _sinc_series(x)
     from plugrad_numpy.indexing import where3
 
-    away = where3(near, 1.0, x)  # (the formula's branch at a point where it is not taken)
-    return where3(near, series(x), (cos(math.pi * away) - sinc(away)) / away)
+    away = where3(near, 1.0, x)  # (the formula's branch at points where it is not taken)
+    return where3(near, _sinc_series(x), (cos(math.pi * away) - sinc(away)) / away)
 
 
 sinc = elementwise("sinc", np.sinc, _sinc_deriv, saves=("ans", "args"))
@@ -200,8 +207,15 @@ real_sign = NonDifferentiable("numpy._real_sign", np.sign)
 
 
 def _sign(x: Any, *args: Any, **kwargs: Any) -> Any:
-    if not (isinstance(x, Box) and iscomplex(x)) or args or kwargs:
+    if isinstance(x, (list, tuple)):
+        x = as_array_value(x)
+    if not (isinstance(x, Box) and iscomplex(x)):
         return real_sign(x, *args, **kwargs)
+    if args or any(v is not None for v in kwargs.values()):
+        raise TypeError(
+            "numpy.sign of a traced complex value takes no other arguments (out=, where=, dtype=): "
+            "leave them out and use the returned value."
+        )
     zero = np.asarray(getval(x)) == 0
     if not zero.any():
         return x / absolute(x)

@@ -35,10 +35,3 @@ def plugrad_primitives(namespace: str) -> list[Any] | None:
 
         return sampling.entries()
     return None
-
-
-@hookimpl
-def plugrad_types(register: Any) -> None:
-    from plugrad_numpy import as_array
-
-    register.sequences(as_array)  # a list of traced values is an array, as in the numpy pack

@@ -59,7 +59,7 @@ MODULES = {
         "scipy.special.wofz",
     ),
     "logistic": (
-        "numpy.reshape",
+        "numpy._reshape",
         "numpy.sum",
         "scipy.special._logsumexp",
         "scipy.special.expit",
