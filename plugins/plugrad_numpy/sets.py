@@ -47,6 +47,13 @@ def _traced(x: Any) -> bool:
     return isinstance(x, Box) or (isinstance(x, (list, tuple)) and holds_box(x))
 
 
+def _as_numpys(numpy_fun: Any, fun: Any) -> Composite:
+    """``fun`` published as ``numpy.<name>`` of ``numpy_fun``, with its docstring."""
+    composite = Composite(f"numpy.{numpy_fun.__name__}", fun)
+    composite.__doc__ = numpy_fun.__doc__
+    return composite
+
+
 def _gather(x: Any, index: Any, axis: Any = None) -> Any:
     """``x``'s elements at ``index`` (along ``axis``, or of the flattened ``x``)."""
     return take(ravel(x), index) if axis is None else take(x, index, axis=axis)
@@ -70,8 +77,7 @@ def _unique(
     return rest[0] if len(rest) == 1 else rest
 
 
-unique = Composite("numpy.unique", _unique)
-unique.__doc__ = np.unique.__doc__
+unique = _as_numpys(np.unique, _unique)
 
 
 def _array_api_unique(fun: Any) -> Composite:
@@ -93,9 +99,7 @@ def _array_api_unique(fun: Any) -> Composite:
         values = _gather(x, first[at])
         return values if fun is np.unique_values else result._replace(values=values)
 
-    prim = Composite(f"numpy.{fun.__name__}", call)
-    prim.__doc__ = fun.__doc__
-    return prim
+    return _as_numpys(fun, call)
 
 
 unique_values = _array_api_unique(np.unique_values)
@@ -144,14 +148,10 @@ def _setxor1d(ar1: Any, ar2: Any, assume_unique: bool = False) -> Any:
     return take(both, index[counts == 1])  # in one argument only, sorted as NumPy sorts them
 
 
-intersect1d = Composite("numpy.intersect1d", _intersect1d)
-intersect1d.__doc__ = np.intersect1d.__doc__
-union1d = Composite("numpy.union1d", _union1d)
-union1d.__doc__ = np.union1d.__doc__
-setdiff1d = Composite("numpy.setdiff1d", _setdiff1d)
-setdiff1d.__doc__ = np.setdiff1d.__doc__
-setxor1d = Composite("numpy.setxor1d", _setxor1d)
-setxor1d.__doc__ = np.setxor1d.__doc__
+intersect1d = _as_numpys(np.intersect1d, _intersect1d)
+union1d = _as_numpys(np.union1d, _union1d)
+setdiff1d = _as_numpys(np.setdiff1d, _setdiff1d)
+setxor1d = _as_numpys(np.setxor1d, _setxor1d)
 
 
 # -- histograms ------------------------------------------------------------------------
@@ -280,11 +280,7 @@ def _histogram2d(x: Any, y: Any, bins: Any = 10, range: Any = None, density: Any
     return hist, edges[0], edges[1]
 
 
-histogram = Composite("numpy.histogram", _histogram)
-histogram.__doc__ = np.histogram.__doc__
-histogram_bin_edges = Composite("numpy.histogram_bin_edges", _histogram_bin_edges)
-histogram_bin_edges.__doc__ = np.histogram_bin_edges.__doc__
-histogramdd = Composite("numpy.histogramdd", _histogramdd)
-histogramdd.__doc__ = np.histogramdd.__doc__
-histogram2d = Composite("numpy.histogram2d", _histogram2d)
-histogram2d.__doc__ = np.histogram2d.__doc__
+histogram = _as_numpys(np.histogram, _histogram)
+histogram_bin_edges = _as_numpys(np.histogram_bin_edges, _histogram_bin_edges)
+histogramdd = _as_numpys(np.histogramdd, _histogramdd)
+histogram2d = _as_numpys(np.histogram2d, _histogram2d)
