@@ -255,10 +255,7 @@ class Primitive:
         for i, a in enumerate(args):
             if (isinstance(a, _CONTAINERS) and self._traces(i, a)) or (as_value and isinstance(a, Box) and a._sequence):
                 return self._sequence_call(args, kwargs)
-        trace = None
-        for a in args:
-            if isinstance(a, Box) and (trace is None or a._trace.level > trace.level):
-                trace = a._trace
+        trace = _top_trace(args)
         if trace is None:
             if kwargs:
                 _check_kwargs(self, kwargs)
@@ -274,7 +271,9 @@ class Primitive:
             as_value = None  # the pack's conversion kept a traced sequence: trace it as one
             packed = [self._packed(j, b, None) for j, b in enumerate(args)]
         if as_value is None and all(p is a for p, a in zip(packed, args)):
-            return self.bind(_top_trace(args), args, kwargs)  # nothing left to convert
+            trace = _top_trace(args)  # nothing left to convert
+            assert trace is not None
+            return self.bind(trace, args, kwargs)
         return self(*packed, **kwargs)
 
     def _packed(self, argnum: int, arg: Any, as_value: Callable[[Any], Any] | None) -> Any:
@@ -521,26 +520,29 @@ def _check_kwargs(prim: Primitive, kwargs: dict[str, Any]) -> None:
             )
 
 
-def _positional_parameters(prim: Primitive) -> tuple[Any, ...]:
-    """The parameters of ``prim``'s function that can be passed by position, in order (none
-    where its signature is unknown); kept on the primitive, as signatures are slow to read."""
-    cached = prim.__dict__.get("_positional")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    import inspect
+def _parameters(prim: Primitive) -> dict[str, Any]:
+    """The parameters of ``prim``'s function by name, in order (none where its signature is
+    unknown); kept on the primitive, as signatures are slow to read."""
+    cached = prim.__dict__.get("_parameters")
+    if cached is None:
+        import inspect
 
-    positional: list[Any] = []
-    try:
-        params = inspect.signature(prim.fun).parameters.values()
-    except (TypeError, ValueError):
-        params = []  # type: ignore[assignment]
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    for p in params:
-        if p.kind not in kinds:
+        try:
+            cached = dict(inspect.signature(prim.fun).parameters)
+        except (TypeError, ValueError):
+            cached = {}
+        prim.__dict__["_parameters"] = cached
+    return cached  # type: ignore[no-any-return]
+
+
+def _positional_parameters(prim: Primitive) -> list[Any]:
+    """The parameters of ``prim``'s function that can be passed by position, in order."""
+    positional = []
+    for p in _parameters(prim).values():
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
             break
         positional.append(p)
-    prim.__dict__["_positional"] = found = tuple(positional)
-    return found
+    return positional
 
 
 def _positional_names(prim: Primitive) -> list[str]:
@@ -549,9 +551,10 @@ def _positional_names(prim: Primitive) -> list[str]:
 
 def _as_positional(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """``args`` and ``kwargs`` with each traced keyword argument that ``prim`` also takes by
-    position, and has a rule for, moved to its position (``np.average(x, weights=w)`` as ``np.average(x, None, w)``),
-    the parameters before it filled from ``kwargs`` or their defaults, so that it is
-    differentiated as a positional argument is. Unchanged where that cannot be done."""
+    position, and has a rule for, moved to its position (``np.average(x, weights=w)`` as
+    ``np.average(x, None, w)``), the parameters before it filled from ``kwargs`` or their
+    defaults, so that it is differentiated as a positional argument is. Unchanged where
+    that cannot be done."""
     params = _positional_parameters(prim)
     if not params:
         return args, kwargs
@@ -622,13 +625,8 @@ def _traced_argument(value: Any) -> bool:
 
 
 def _keyword_only(prim: Primitive, key: str) -> bool:
-    import inspect
-
-    try:
-        param = inspect.signature(prim.fun).parameters.get(key)
-    except (TypeError, ValueError):
-        return False
-    return param is not None and param.kind is inspect.Parameter.KEYWORD_ONLY
+    param = _parameters(prim).get(key)
+    return param is not None and param.kind is param.KEYWORD_ONLY
 
 
 def add_any(a: Any, b: Any) -> Any:
@@ -890,21 +888,17 @@ def _retried(fallback: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[s
         raise exc from None
 
 
-def _top_trace(args: tuple[Any, ...]) -> Trace:
-    """The trace of the highest level among the boxes in ``args``."""
+def _top_trace(args: tuple[Any, ...]) -> Trace | None:
+    """The trace of the highest level among the boxes in ``args`` (None: no box)."""
     trace = None
     for a in args:
         if isinstance(a, Box) and (trace is None or a._trace.level > trace.level):
             trace = a._trace
-    assert trace is not None
     return trace
 
 
 def _bind(prim: Primitive, args: tuple[Any, ...]) -> Box:
-    trace = None
-    for a in args:
-        if isinstance(a, Box) and (trace is None or a._trace.level > trace.level):
-            trace = a._trace
+    trace = _top_trace(args)
     assert trace is not None
     return prim.bind(trace, args, _EMPTY)
 
