@@ -78,28 +78,24 @@ def expand(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     return match_dtype(broadcast_to(g, shape, chunks_of(x)), x)
 
 
-def _sum_vjp(
-    g: Any,
-    ans: Any,
-    x: Any,
-    axis: Any = None,
-    dtype: Any = None,
-    out: Any = None,
-    keepdims: bool = False,
-    *rest: Any,
-    **kw: Any,
-) -> Any:
-    if is_dask(x):
-        return expand(g, x, axis, keepdims)
-    return _numpy()._sum_vjp(g, ans, x, axis, dtype, out, keepdims, *rest, **kw)
+def _axis_and_keepdims(
+    axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, *rest: Any, **kw: Any
+) -> tuple[Any, bool]:
+    """``axis`` and ``keepdims`` of a call of ``numpy.sum`` or ``numpy.mean``, however given."""
+    return axis, keepdims
 
 
-def _mean_vjp(
-    g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, **kw: Any
-) -> Any:
+def _sum_vjp(g: Any, ans: Any, x: Any, *args: Any, **kw: Any) -> Any:
     if is_dask(x):
+        return expand(g, x, *_axis_and_keepdims(*args, **kw))
+    return _numpy()._sum_vjp(g, ans, x, *args, **kw)
+
+
+def _mean_vjp(g: Any, ans: Any, x: Any, *args: Any, **kw: Any) -> Any:
+    if is_dask(x):
+        axis, keepdims = _axis_and_keepdims(*args, **kw)
         return expand(g / _numpy().count(x, axis), x, axis, keepdims)
-    return _numpy()._mean_vjp(g, ans, x, axis, dtype, out, keepdims, **kw)
+    return _numpy()._mean_vjp(g, ans, x, *args, **kw)
 
 
 # Shapes only: a NumPy array reaches the rules as its Meta, a Dask array as itself (the
