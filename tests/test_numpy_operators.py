@@ -143,3 +143,56 @@ def test_a_failed_fallback_reports_its_own_error_alone():
     with pytest.raises(TypeError) as info:
         grad(lambda x: np.sum(x * "a"))(1.5)
     assert info.value.__suppress_context__  # not "during handling of" Python's own error
+
+
+# The rules of ``x ** n`` fold a cotangent that is not traced into the constants of the
+# derivative term (one operation per order instead of a term and a product): every order
+# must still be right, with a weighted, a traced and a complex cotangent, and an exponent
+# that broadcasts.
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_every_derivative_of_a_power_with_a_weighted_cotangent(dtype):
+    x = numpy.array([-1.5, -0.5, 0.0, 0.5, 2.0], dtype)
+    w = numpy.array([1.0, -2.0, 0.5, 3.0, -1.0], dtype)
+    f = lambda x: w * x**5  # noqa: E731
+    coef, power = 1.0, 5
+    rtol = 1e-12 if dtype == "float64" else 1e-5
+    for _ in range(6):
+        f = elementwise_grad(f)
+        coef, power = coef * power, power - 1
+        got = f(x)
+        want = w.astype("float64") * coef * x.astype("float64") ** max(power, 0) if coef else 0 * x
+        assert got.dtype == x.dtype
+        numpy.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
+
+
+def test_a_negative_power_and_its_derivatives():
+    x = numpy.array([0.5, 1.0, 3.0])
+    f = lambda x: 2.0 * x**-2  # noqa: E731
+    wanted = [-4.0 * x**-3, 12.0 * x**-4, -48.0 * x**-5]
+    for want in wanted:
+        f = elementwise_grad(f)
+        numpy.testing.assert_allclose(f(x), want, rtol=1e-12)
+
+
+def test_a_traced_cotangent_of_a_power():
+    # The inner gradient's cotangent depends on the outer argument: x**3's rule gets a
+    # traced g, which cannot join the constants.
+    x = numpy.array([0.5, -1.0, 2.0])
+    inner = lambda y, x: grad(lambda y: np.sum(np.sin(x) * y**3))(y)  # 3 sin(x) y**2  # noqa: E731
+    outer = grad(lambda x: np.sum(inner(x, x)))  # d/dx sum(3 sin(x) x**2)
+    numpy.testing.assert_allclose(outer(x), 3 * numpy.cos(x) * x**2 + 6 * numpy.sin(x) * x, rtol=1e-12)
+
+
+def test_complex_and_broadcast_powers():
+    from plugrad import holomorphic_grad
+
+    z = numpy.array([1 + 2j, -0.5 + 0.25j])
+    d2 = holomorphic_grad(lambda z: np.sum(holomorphic_grad(lambda z: np.sum(z**3))(z)))
+    numpy.testing.assert_allclose(d2(z), 6 * z, rtol=1e-12)
+    x = numpy.array([0.5, 1.5, 2.0])
+    n = numpy.array([[2], [3]])
+    w = numpy.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 0.25]])
+    want = (w * n * x ** (n - 1)).sum(0)
+    numpy.testing.assert_allclose(grad(lambda x: np.sum(w * x**n))(x), want, rtol=1e-12)
+    want2 = (w * n * (n - 1) * x ** (n - 2)).sum(0)
+    numpy.testing.assert_allclose(elementwise_grad(lambda x: elementwise_grad(lambda x: np.sum(w * x**n))(x))(x), want2, rtol=1e-12)

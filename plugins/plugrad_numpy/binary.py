@@ -222,10 +222,19 @@ def _power_dx(ans: Any, x: Any, y: Any) -> Any:
     return power_term(x, (y, y - 1))  # a constant one: a single operation at every order
 
 
-def _power_term(x: Any, ce: tuple[Any, Any]) -> Any:
-    c, e = ce
+def _power_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    if isinstance(y, Box) or type(y) is list or type(y) is tuple:
+        return unbroadcast(_power_dx(ans, x, y) * g, x)
+    ct = _scaled_term(x, 1, y, None, g)  # x**y is 1 * x**y
+    return ct if type(y) in _REAL_NUMBERS else unbroadcast(ct, x)  # (as _mul_vjp_x)
+
+
+def _power_term(x: Any, cek: tuple[Any, ...]) -> Any:
+    c, e = cek[0], cek[1]
     # Exponent 0 where c == 0: the term is 0 there, and x**e may be infinite.
     safe = (0 if c == 0 else e) if isinstance(c, (int, float)) else np.where(np.equal(c, 0), 0, e)
+    if len(cek) == 3:  # a constant array factor k
+        return c * np.power(x, safe) * cek[2]
     if type(x) is float and type(safe) in _REAL_NUMBERS and (x > 0.0 or float(safe).is_integer()):
         try:  # a Python float stays a float (NumPy's power would return a float64)
             return c * x**safe
@@ -234,33 +243,54 @@ def _power_term(x: Any, ce: tuple[Any, Any]) -> Any:
     return c * np.power(x, safe)
 
 
-def _power_term_dx(x: Any, ce: tuple[Any, Any]) -> Any:
-    c, e = ce
-    return power_term(x, (c * e, e - 1))
+def _power_term_dx(x: Any, cek: tuple[Any, ...]) -> Any:
+    c, e = cek[0], cek[1]
+    return power_term(x, (c * e, e - 1) + cek[2:])
 
 
-def _power_term_vjp(g: Any, ans: Any, x: Any, ce: tuple[Any, Any]) -> Any:
-    ct = _power_term_dx(x, ce) * g
-    c, e = ce
-    if type(c) in _REAL_NUMBERS and type(e) in _REAL_NUMBERS:
+def _scaled_term(x: Any, c: Any, e: Any, k: Any, g: Any) -> Any:
+    """``g`` times the derivative of ``c * x**e * k`` (``k``: None, or a constant array), as
+    one operation where it can be: a cotangent ``g`` that is not traced is a constant of
+    every derivative of the rule's result, so it joins ``c`` (a Python number) or ``k``
+    instead of being multiplied in by an operation of its own. (In a derivative of a
+    derivative of a polynomial, that halves the operations the power rules record.)"""
+    ce = c * e
+    if isinstance(g, Box):
+        return power_term(x, (ce, e - 1) if k is None else (ce, e - 1, k)) * g
+    if type(g) in _REAL_NUMBERS and type(ce) in _REAL_NUMBERS:
+        ce = ce * g
+    else:
+        k = g if k is None else k * g
+    return power_term(x, (ce, e - 1) if k is None else (ce, e - 1, k))
+
+
+def _power_term_vjp(g: Any, ans: Any, x: Any, cek: tuple[Any, ...]) -> Any:
+    c, e = cek[0], cek[1]
+    k = cek[2] if len(cek) == 3 else None
+    ct = _scaled_term(x, c, e, k, g)
+    if k is None and type(c) in _REAL_NUMBERS and type(e) in _REAL_NUMBERS:
         return ct  # constants that are Python numbers broadcast nothing and keep x's dtype
     return unbroadcast(ct, x)
 
 
-# ``c * x**e`` for constants ``(c, e)``, one argument so that it takes the two-argument fast
-# path: the derivative of ``x**e`` and of itself. One operation per order instead of a power
-# and a product, so a 4th derivative of a polynomial records fewer operations; it stays a
-# function of x at every order, as autograd's ``x**0`` does, so no derivative is cut off
-# as constant.
+# ``c * x**e`` for constants ``(c, e)``, or ``c * x**e * k`` for ``(c, e, k)``, one argument
+# so that it takes the two-argument fast path: the derivative of ``x**e`` and of itself.
+# One operation per order instead of a power and a product (and a product by each
+# cotangent, which joins k), so a 4th derivative of a polynomial records fewer operations;
+# it stays a function of x at every order, as autograd's ``x**0`` does, so no derivative is
+# cut off as constant.
 power_term = Primitive("numpy._power_term", _power_term, complex=True, saves=("args",))
 power_term.def_vjp(_power_term_vjp)
-power_term.def_jvp(lambda t, ans, x, ce: broadcast_like(t * _power_term_dx(x, ce), ans))
+power_term.def_jvp(lambda t, ans, x, cek: broadcast_like(t * _power_term_dx(x, cek), ans))
 power_term.def_samples(
     Sample(rand(3, low=0.5, high=2.0), (3.0, 2.0)),
     Sample(rand(2, 3, low=0.5, high=2.0), (2.5, 1.5)),
     Sample(rand(2, 3, low=0.5, high=2.0), (np.array([2.0, 0.0, -1.5]), np.array([1.0, -1.0, -2.5]))),
     Sample(scalar(0.5, 2.0), (4.0, 3.0)),
     Sample(rand(3, low=0.5, high=2.0), (0.0, -1.0)),
+    Sample(rand(3, low=0.5, high=2.0), (3.0, 2.0, np.array([0.5, -1.0, 2.0]))).named("factor"),
+    Sample(rand(3, low=0.5, high=2.0), (1.5, 3.0, np.array([[0.5], [-2.0]]))).named("broadcast factor"),
+    Sample(scalar(0.5, 2.0), (2.0, 3.0, np.array([1.0, -0.5]))).named("scalar, array factor"),
 )
 
 
@@ -273,6 +303,7 @@ power = binary(
     low=0.5,
     high=2.0,
 )
+power.def_vjp(_power_vjp_x, power.vjps[1])  # g joins the derivative's constants (_scaled_term)
 float_power = binary(
     "float_power",
     np.float_power,
