@@ -196,3 +196,21 @@ def test_complex_and_broadcast_powers():
     numpy.testing.assert_allclose(grad(lambda x: np.sum(w * x**n))(x), want, rtol=1e-12)
     want2 = (w * n * (n - 1) * x ** (n - 2)).sum(0)
     numpy.testing.assert_allclose(elementwise_grad(lambda x: elementwise_grad(lambda x: np.sum(w * x**n))(x))(x), want2, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "complex128"])
+def test_the_power_terms_last_exponents_give_numpys_values_bit_for_bit(dtype):
+    # x**1 and x**0 are computed without NumPy's power; nan, inf and signed zeros included.
+    from plugrad_numpy.binary import power_term
+
+    x = numpy.array([0.0, -0.0, 1.5, -2.0, numpy.inf, -numpy.inf, numpy.nan], dtype)
+    k = numpy.array([1.0, -1.0, -0.5, 0.0, 2.0, -0.0, 3.0], dtype)
+    for c in (0, 1, -3, 2.5, -0.0):
+        for e in (0, 1, 0.0, 1.0):
+            with numpy.errstate(all="ignore"):
+                safe = 0 if c == 0 else e
+                want2, want3 = c * numpy.power(x, safe), c * numpy.power(x, safe) * k
+                got2, got3 = power_term(x, (c, e)), power_term(x, (c, e, k))
+            for got, want in ((got2, want2), (got3, want3)):
+                assert got.dtype == want.dtype and got.shape == want.shape
+                assert got.tobytes() == want.tobytes(), (c, e)

@@ -233,6 +233,16 @@ def _power_term(x: Any, cek: tuple[Any, ...]) -> Any:
     c, e = cek[0], cek[1]
     # Exponent 0 where c == 0: the term is 0 there, and x**e may be infinite.
     safe = (0 if c == 0 else e) if isinstance(c, (int, float)) else np.where(np.equal(c, 0), 0, e)
+    if type(x) is _ndarray and type(safe) in _REAL_NUMBERS and (safe == 1 or safe == 0) and x.dtype.kind == "f":
+        # The exponents of a polynomial's last derivatives, without a call of power: for
+        # real x, x**1 is x and x**0 is 1 exactly (nan, inf and -0.0 included), so these
+        # are the same values. (A complex power loses the sign of a zero.)
+        if safe == 1:
+            return c * x if len(cek) == 2 else c * x * cek[2]
+        if len(cek) == 3:
+            k = cek[2]
+            if type(k) is _ndarray and k.shape == x.shape and k.dtype is x.dtype:
+                return c * k  # (c * 1) * k, with the dtype and shape the ones would have given
     if len(cek) == 3:  # a constant array factor k
         return c * np.power(x, safe) * cek[2]
     if type(x) is float and type(safe) in _REAL_NUMBERS and (x > 0.0 or float(safe).is_integer()):
