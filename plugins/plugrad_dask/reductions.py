@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import Primitive
+from plugrad.box import Meta
 from plugrad_dask._util import chunks_of, is_dask
 from plugrad_numpy._util import match_dtype, mean_fun, shape_of, sum_fun, sum_jvp, unbroadcast
 
@@ -85,17 +86,18 @@ def _axis_and_keepdims(
     return axis, keepdims
 
 
+# A NumPy array reaches these rules as its Meta (the commonest case, told apart first).
 def _sum_vjp(g: Any, ans: Any, x: Any, *args: Any, **kw: Any) -> Any:
-    if is_dask(x):
-        return expand(g, x, *_axis_and_keepdims(*args, **kw))
-    return _numpy()._sum_vjp(g, ans, x, *args, **kw)
+    if type(x) is Meta or not is_dask(x):
+        return _numpy()._sum_vjp(g, ans, x, *args, **kw)
+    return expand(g, x, *_axis_and_keepdims(*args, **kw))
 
 
 def _mean_vjp(g: Any, ans: Any, x: Any, *args: Any, **kw: Any) -> Any:
-    if is_dask(x):
-        axis, keepdims = _axis_and_keepdims(*args, **kw)
-        return expand(g / _numpy().count(x, axis), x, axis, keepdims)
-    return _numpy()._mean_vjp(g, ans, x, *args, **kw)
+    if type(x) is Meta or not is_dask(x):
+        return _numpy()._mean_vjp(g, ans, x, *args, **kw)
+    axis, keepdims = _axis_and_keepdims(*args, **kw)
+    return expand(g / _numpy().count(x, axis), x, axis, keepdims)
 
 
 # Shapes only: a NumPy array reaches the rules as its Meta, a Dask array as itself (the
