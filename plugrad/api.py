@@ -136,7 +136,13 @@ def _scalar_space(op: str, fun: Fun, ans: Any, hint: str) -> Any:
             f"{op}({_name(fun)}) needs a function returning a float; it returned "
             f"{type(ans).__name__}. {hint}"
         ) from None
-    if math.prod(space.shape) != 1 or isinstance(space, SequenceVSpace):
+    if isinstance(space, SequenceVSpace):
+        kind = type(getval(ans)).__name__
+        raise TypeError(
+            f"{op}({_name(fun)}) needs a scalar output, but the function returned a {kind}: "
+            f"return the value to differentiate itself, not a {kind} holding it."
+        )
+    if math.prod(space.shape) != 1:
         raise TypeError(
             f"{op}({_name(fun)}) needs a scalar output, but the function returned shape "
             f"{space.shape}. {hint}"

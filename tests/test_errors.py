@@ -15,6 +15,16 @@ def test_grad_of_non_scalar_output_points_to_elementwise_grad_and_jacobian():
         grad(lambda x: x * 2)(numpy.ones(3))
 
 
+def test_grad_of_a_list_or_tuple_output_asks_for_the_value_itself():
+    # autograd returns zeros here ("Output seems independent of input"); a dict of one
+    # value is one scalar, and differentiated.
+    with pytest.raises(TypeError, match=r"scalar output.*returned a list: return the value to differentiate itself"):
+        grad(lambda x: [x * 2.0])(1.5)
+    with pytest.raises(TypeError, match=r"returned a tuple"):
+        grad(lambda x: (x * 2.0,))(numpy.ones(1))
+    assert grad(lambda x: {"a": x * 2.0})(1.5) == 2.0
+
+
 def test_grad_of_complex_output_points_to_holomorphic_grad():
     with pytest.raises(TypeError, match="holomorphic_grad"):
         grad(lambda z: z * 2)(1.0 + 1.0j)
