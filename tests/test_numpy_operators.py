@@ -214,3 +214,19 @@ def test_the_power_terms_last_exponents_give_numpys_values_bit_for_bit(dtype):
             for got, want in ((got2, want2), (got3, want3)):
                 assert got.dtype == want.dtype and got.shape == want.shape
                 assert got.tobytes() == want.tobytes(), (c, e)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "complex128"])
+def test_tanhs_rule_computes_in_its_own_array_and_gives_the_formulas_bits(dtype):
+    from plugrad_numpy.unary import _tanh_vjp
+
+    rng = numpy.random.default_rng(0)
+    ans = numpy.tanh(rng.standard_normal((4, 3))).astype(dtype)
+    g = rng.standard_normal((4, 3)).astype(dtype)
+    before = ans.copy(), g.copy()
+    for gg in (g, g[:1], numpy.float64(2.0)):  # the cotangent's own shape, and broadcasting ones
+        got = _tanh_vjp(gg, ans, None)
+        want = (1 - ans * ans) * gg
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+        assert got is not ans and got is not gg
+    assert ans.tobytes() == before[0].tobytes() and g.tobytes() == before[1].tobytes()
