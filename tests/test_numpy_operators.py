@@ -230,3 +230,20 @@ def test_tanhs_rule_computes_in_its_own_array_and_gives_the_formulas_bits(dtype)
         assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
         assert got is not ans and got is not gg
     assert ans.tobytes() == before[0].tobytes() and g.tobytes() == before[1].tobytes()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_extremas_first_order_rule_gives_the_weights_bits(dtype):
+    # maximum and its kin give g where an argument is the result, g / 2 at ties; at first
+    # order without the array of weights, and with the same bits.
+    from plugrad_numpy.binary import _balanced, _balanced_vjp, unbroadcast
+
+    x = numpy.array([[-1.0, 0.0, 2.0, numpy.nan], [0.5, -0.0, 0.0, 3.0]], dtype)
+    g = numpy.array([[1.5, -2.0, numpy.inf, 1.0], [-0.0, 4.0, -1.0, 2.0]], dtype)
+    for other in (0.0, numpy.array([0.0, 0.0, 2.0, 1.0], dtype), numpy.float32(0.5)):
+        for fun in (numpy.maximum, numpy.minimum, numpy.fmax, numpy.fmin):
+            ans = fun(x, other)
+            with numpy.errstate(invalid="ignore"):
+                want = unbroadcast(_balanced(ans, x, other) * g, x)
+                got = _balanced_vjp(g, ans, x, other)
+            assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), (fun, other)

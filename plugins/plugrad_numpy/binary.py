@@ -332,10 +332,29 @@ def _balanced(ans: Any, x: Any, y: Any) -> Any:
     return (xv == a) / (1.0 + (xv == yv))
 
 
-maximum = binary("maximum", np.maximum, _balanced, lambda ans, x, y: _balanced(ans, y, x))
-minimum = binary("minimum", np.minimum, _balanced, lambda ans, x, y: _balanced(ans, y, x))
-fmax = binary("fmax", np.fmax, _balanced, lambda ans, x, y: _balanced(ans, y, x))
-fmin = binary("fmin", np.fmin, _balanced, lambda ans, x, y: _balanced(ans, y, x))
+def _balanced_vjp(g: Any, ans: Any, own: Any, other: Any) -> Any:
+    """The cotangent of ``own``, one argument of ``maximum`` (a ReLU) or its kin."""
+    if type(g) is _ndarray and type(own) is _ndarray and type(ans) is _ndarray and not isinstance(other, Box):
+        # First order: g where own is the result, half of it at ties, as _balanced's weights
+        # give, bit for bit, but with one array of floats made instead of three.
+        ct = np.multiply(g, own == ans)
+        tie = own == other
+        if tie.any():
+            ct[tie] *= 0.5
+        return unbroadcast(ct, own)
+    return unbroadcast(_balanced(ans, own, other) * g, own)
+
+
+def _extremum(name: str, fun: Callable[..., Any]) -> Primitive:
+    prim = binary(name, fun, _balanced, lambda ans, x, y: _balanced(ans, y, x))
+    prim.def_vjp(lambda g, ans, x, y: _balanced_vjp(g, ans, x, y), lambda g, ans, x, y: _balanced_vjp(g, ans, y, x))
+    return prim
+
+
+maximum = _extremum("maximum", np.maximum)
+minimum = _extremum("minimum", np.minimum)
+fmax = _extremum("fmax", np.fmax)
+fmin = _extremum("fmin", np.fmin)
 arctan2 = binary(
     "arctan2",
     np.arctan2,
