@@ -278,18 +278,29 @@ def _power_term_vjp(g: Any, ans: Any, x: Any, cek: tuple[Any, ...]) -> Any:
     c, e = cek[0], cek[1]
     k = cek[2] if len(cek) == 3 else None
     ct = _scaled_term(x, c, e, k, g)
-    if k is None and type(c) in _REAL_NUMBERS and type(e) in _REAL_NUMBERS:
+    if type(c) in _REAL_NUMBERS and type(e) in _REAL_NUMBERS:
         return ct  # constants that are Python numbers broadcast nothing and keep x's dtype
     return unbroadcast(ct, x)
 
 
 # ``c * x**e`` for constants ``(c, e)``, or ``c * x**e * k`` for ``(c, e, k)``, one argument
 # so that it takes the two-argument fast path: the derivative of ``x**e`` and of itself.
+# ``k`` has the dtype of ``c * x**e`` and broadcasts to its shape, as a cotangent of it does
+# (_scaled_term folds them in): with Python numbers for c and e, the derivative term then has
+# x's shape and dtype and needs no unbroadcast.
 # One operation per order instead of a power and a product (and a product by each
 # cotangent, which joins k), so a 4th derivative of a polynomial records fewer operations;
 # it stays a function of x at every order, as autograd's ``x**0`` does, so no derivative is
 # cut off as constant.
 power_term = Primitive("numpy._power_term", _power_term, complex=True, saves=("args",))
+
+
+def _factor(c: Any, e: Any, k: Any) -> Any:
+    """Constants ``(c, e, k)`` with ``k`` in the sample's dtype, as a cotangent would be (a
+    generated argument: the samples using it differentiate x alone)."""
+    return gen(lambda rng, dtype: (c, e, np.asarray(k, dtype)))
+
+
 power_term.def_vjp(_power_term_vjp)
 power_term.def_jvp(lambda t, ans, x, cek: broadcast_like(t * _power_term_dx(x, cek), ans))
 power_term.def_samples(
@@ -298,9 +309,10 @@ power_term.def_samples(
     Sample(rand(2, 3, low=0.5, high=2.0), (np.array([2.0, 0.0, -1.5]), np.array([1.0, -1.0, -2.5]))),
     Sample(scalar(0.5, 2.0), (4.0, 3.0)),
     Sample(rand(3, low=0.5, high=2.0), (0.0, -1.0)),
-    Sample(rand(3, low=0.5, high=2.0), (3.0, 2.0, np.array([0.5, -1.0, 2.0]))).named("factor"),
-    Sample(rand(3, low=0.5, high=2.0), (1.5, 3.0, np.array([[0.5], [-2.0]]))).named("broadcast factor"),
-    Sample(scalar(0.5, 2.0), (2.0, 3.0, np.array([1.0, -0.5]))).named("scalar, array factor"),
+    Sample(rand(3, low=0.5, high=2.0), _factor(3.0, 2.0, [0.5, -1.0, 2.0])).named("factor").wrt(0),
+    Sample(rand(2, 3, low=0.5, high=2.0), _factor(1.5, 3.0, [[0.5], [-2.0]])).named("broadcast factor").wrt(0),
+    Sample(rand(3, low=0.5, high=2.0), _factor(np.array([[1.5], [2.0]]), 3.0, [[0.5], [-2.0]])).named("a larger term").wrt(0),
+    Sample(scalar(0.5, 2.0), _factor(np.array([2.0, -1.0]), 3.0, [1.0, -0.5])).named("scalar, array factor").wrt(0),
 )
 
 
