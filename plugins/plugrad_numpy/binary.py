@@ -225,7 +225,7 @@ def _power_dx(ans: Any, x: Any, y: Any) -> Any:
 def _power_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     if isinstance(y, Box) or type(y) is list or type(y) is tuple:
         return unbroadcast(_power_dx(ans, x, y) * g, x)
-    ct = _scaled_term(x, 1, y, None, g)  # x**y is 1 * x**y
+    ct = _scaled_term(x, (1, y), g)  # x**y is 1 * x**y
     return ct if type(y) in _REAL_NUMBERS else unbroadcast(ct, x)  # (as _mul_vjp_x)
 
 
@@ -258,15 +258,17 @@ def _power_term_dx(x: Any, cek: tuple[Any, ...]) -> Any:
     return power_term(x, (c * e, e - 1) + cek[2:])
 
 
-def _scaled_term(x: Any, c: Any, e: Any, k: Any, g: Any) -> Any:
-    """``g`` times the derivative of ``c * x**e * k`` (``k``: None, or a constant array), as
-    one operation where it can be: a cotangent ``g`` that is not traced is a constant of
+def _scaled_term(x: Any, cek: tuple[Any, ...], g: Any) -> Any:
+    """``g`` times the derivative of the term ``c * x**e`` (times ``k``) of constants ``cek``,
+    as one operation where it can be: a cotangent ``g`` that is not traced is a constant of
     every derivative of the rule's result, so it joins ``c`` (a Python number) or ``k``
     instead of being multiplied in by an operation of its own. (In a derivative of a
     derivative of a polynomial, that halves the operations the power rules record.)"""
-    ce = c * e
     if isinstance(g, Box):
-        return power_term(x, (ce, e - 1) if k is None else (ce, e - 1, k)) * g
+        return _power_term_dx(x, cek) * g
+    c, e = cek[0], cek[1]
+    k = cek[2] if len(cek) == 3 else None
+    ce = c * e
     if type(g) in _REAL_NUMBERS and type(ce) in _REAL_NUMBERS:
         ce = ce * g
     else:
@@ -275,10 +277,8 @@ def _scaled_term(x: Any, c: Any, e: Any, k: Any, g: Any) -> Any:
 
 
 def _power_term_vjp(g: Any, ans: Any, x: Any, cek: tuple[Any, ...]) -> Any:
-    c, e = cek[0], cek[1]
-    k = cek[2] if len(cek) == 3 else None
-    ct = _scaled_term(x, c, e, k, g)
-    if type(c) in _REAL_NUMBERS and type(e) in _REAL_NUMBERS:
+    ct = _scaled_term(x, cek, g)
+    if type(cek[0]) in _REAL_NUMBERS and type(cek[1]) in _REAL_NUMBERS:
         return ct  # constants that are Python numbers broadcast nothing and keep x's dtype
     return unbroadcast(ct, x)
 
