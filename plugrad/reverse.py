@@ -253,7 +253,7 @@ def sweep(
                 _accumulate(cts, owned, j, prev, ct)
         else:
             prim, args, kwargs, ans, links = node
-            if prim is _take and not check and _Parts.accepts(args[0], args[1]):
+            if prim is _take and _Parts.accepts(args[0], args[1]):
                 _take_back(parts, links[0][1], args[0], args[1], g)
                 continue
             for argnum, j in links:
@@ -365,19 +365,23 @@ class _Parts:
         self.parts[index] = g if prev is None else _add(prev, g)
 
     def dense(self) -> Any:
-        """The whole cotangent: zeros for the elements nobody read."""
+        """The whole cotangent: zeros for the elements nobody read.
+
+        A plain container, even where some elements are traced (a derivative of a
+        derivative): an element nobody read stays plain zeros, a constant of the outer
+        derivative, which a rule can tell from a traced cotangent whose value is zero
+        (``eigh``'s rule leaves out the eigenvectors' term, infinite at repeated
+        eigenvalues, where their cotangent is plain zeros)."""
         container, parts = self.container, self.parts
         kind = type(container)
         if kind is list or kind is tuple:  # the common case, without building vector spaces
             elems = [parts[k] if k in parts else vspace(v).zeros() for k, v in enumerate(container)]
-            for e in elems:
-                if isinstance(e, Box):  # a derivative of a derivative: a traced container
-                    return builtins.list(elems) if kind is list else builtins.tuple(elems)
             return elems if kind is list else tuple(elems)
         if kind is dict:
-            return builtins.dict({k: parts[k] if k in parts else vspace(v).zeros() for k, v in container.items()})
+            return {k: parts[k] if k in parts else vspace(v).zeros() for k, v in container.items()}
         space = vspace(container)
         if isinstance(space, SequenceVSpace):
-            return space.build([parts[k] if k in parts else vs.zeros() for k, vs in enumerate(space.spaces)])
+            elems = [parts[k] if k in parts else vs.zeros() for k, vs in enumerate(space.spaces)]
+            return _rebuild(None, space.kind, elems)
         assert isinstance(space, DictVSpace)
-        return space.build({k: parts[k] if k in parts else vs.zeros() for k, vs in space.spaces.items()})
+        return space.kind({k: parts[k] if k in parts else vs.zeros() for k, vs in space.spaces.items()})

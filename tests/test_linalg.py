@@ -292,3 +292,41 @@ def test_functions_of_eigenvalues_alone_are_finite_at_repeated_eigenvalues() -> 
     numpy.testing.assert_allclose(grad(lambda a: np.sum(np.real(np.linalg.eig(a)[0])))(eye), eye)
     a = numpy.diag([1.0, 2.0, 3.0]) + 0.1  # distinct: the full rule still applies
     check_grads(lambda a: np.linalg.eigh(a)[1][0], modes=("rev",), order=1)(a @ a.T)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_second_derivatives_of_eigenvalues_alone_at_repeated_eigenvalues() -> None:
+    # Inside a second derivative the eigenvalues' cotangent is traced (here it is w); the
+    # eigenvectors' stays plain zeros, as nobody read them, so their infinite term is
+    # still left out. f = (1 + a^2) (w0 + w1 + w2), with a triple eigenvalue.
+    def f(x: numpy.ndarray, decomposition: str) -> numpy.ndarray:
+        a = np.eye(3) * (1.0 + x[0] ** 2)
+        if decomposition == "eigh":
+            return np.sum(np.linalg.eigh(a)[0] * x[1:])
+        return np.sum(np.real(np.linalg.eig(a)[0]) * x[1:])
+
+    x = numpy.array([0.5, 0.2, -0.3, 0.7])
+    expected = numpy.zeros((4, 4))
+    expected[0, 0] = 2 * numpy.sum(x[1:])
+    expected[0, 1:] = expected[1:, 0] = 2 * x[0]
+    h = hessian(lambda x: f(x, "eig"))(x)
+    numpy.testing.assert_allclose(h, expected, atol=1e-12)
+    # eigh's d2f/da2 goes through the eigenvectors' derivative, which does not exist here
+    # (NaN, as in autograd); the rest of the Hessian does.
+    h = hessian(lambda x: f(x, "eigh"))(x)
+    numpy.testing.assert_allclose(h[1:], expected[1:], atol=1e-12)
+    v = numpy.array([0.0, 1.0, 2.0, 3.0])
+    hvp = plugrad.hessian_vector_product(lambda x: f(x, "eigh"))(x, v)
+    numpy.testing.assert_allclose(hvp, expected @ v, atol=1e-12)
+
+
+def test_a_traced_zero_cotangent_of_eigenvectors_still_counts() -> None:
+    # The eigenvectors' cotangent is zero at x = 0 but its derivative is not: the term
+    # must stay in the rule, or the second derivative would miss it.
+    a = numpy.diag([1.0, 2.0, 3.0]) + 0.1
+
+    def f(x: numpy.ndarray) -> numpy.ndarray:
+        v = np.linalg.eigh(a + x[0] * numpy.eye(3)[::-1])[1]
+        return np.sum(v[0] * x[1:])
+
+    check_grads(f, modes=("rev",), order=2)(numpy.array([0.0, 0.0, 0.0, 0.0]))
