@@ -79,7 +79,9 @@ class Primitive:
     gradient checker verifies that it agrees with ``fun``. ``fallback`` computes the value
     where ``fun`` raises an ArithmeticError or TypeError: ``alias(..., fallback=True)``
     sets it to the original's function, so ``operator.truediv`` on ``1.0 / 0.0`` gives
-    NumPy's inf.
+    NumPy's inf. ``same_args``, for a product, is the primitive of one argument that
+    computes it on two equal ones: ``x * x`` of one traced value is recorded as
+    ``square(x)``, one rule in the backward pass instead of two and a sum.
 
     A pack's box class gets its operators from :func:`binary_method` and
     :func:`unary_method` (``__mul__ = binary_method(multiply)``), which record the
@@ -104,6 +106,7 @@ class Primitive:
         "keep_args",
         "float_fun",
         "fallback",
+        "same_args",
         "_apply1",
         "_apply2",
         "_vjp0",
@@ -135,6 +138,11 @@ class Primitive:
         # ``operator.truediv`` meets ``1.0 / 0.0``, ``numpy.multiply`` where ``operator.mul``
         # meets a list).
         self.fallback: Callable[..., Any] | None = None
+        # For a product (saves "others"): the primitive of one argument that computes
+        # ``prim(x, x)``, or None. Where both arguments are one traced value (``d * d``)
+        # the fast path records that primitive instead, so the backward pass runs one rule
+        # rather than two and a sum (``numpy.square`` for ``multiply``).
+        self.same_args: Primitive | None = None
         self._apply1 = _unary_apply(self)
         self._apply2 = _binary_apply(self, False)
         #: VJP rules by argument number (None where there is none). Set them with
@@ -187,6 +195,7 @@ class Primitive:
             twin.__dict__["_doc_from"] = self
         twin.float_fun = self.float_fun
         twin.fallback = self.fun if fallback else None
+        twin.same_args = self.same_args
         twin.vjps, twin.jvps, twin.sample_sets = self.vjps, self.jvps, self.sample_sets
         twin._family = self._family
         self._family.append(twin)
@@ -873,6 +882,10 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
             elif jx < 0:
                 if type(yv) is _ndarray:
                     yv = (yv.dtype is _f64 and _metas64.get(yv.shape)) or _meta(yv)
+            elif jx == jy and prim.same_args is not None:  # x * x: one rule, of one argument
+                same = prim.same_args
+                tape.append((same, xv, ans if same.keep_ans else None, jx))
+                return box
         tape.append((prim, xv, yv, ans if prim.keep_ans else None, jx, jy))
         return box
 

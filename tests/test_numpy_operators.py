@@ -247,3 +247,47 @@ def test_the_extremas_first_order_rule_gives_the_weights_bits(dtype):
                 want = unbroadcast(_balanced(ans, x, other) * g, x)
                 got = _balanced_vjp(g, ans, x, other)
             assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), (fun, other)
+
+
+def _last_node_primitive(fun, x):
+    from plugrad import reverse
+
+    seen = []
+    sweep = reverse.sweep
+
+    def spy(tape, *args):
+        seen.append(tape[-1][0])
+        return sweep(tape, *args)
+
+    reverse.sweep = spy
+    try:
+        vjp, _ = reverse.make_vjp(fun, x)
+        vjp(numpy.ones(numpy.shape(x)) if numpy.ndim(x) else 1.0)
+    finally:
+        reverse.sweep = sweep
+    return seen[0]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "complex128"])
+def test_a_value_times_itself_is_one_rule_with_the_two_rules_bits(dtype):
+    # x * x of one traced value is recorded as square(x), whose rule gives the sum of
+    # multiply's two rules, bit for bit; so does every order of the derivative.
+    x = numpy.linspace(-1.7, 2.3, 11).astype(dtype)
+    c = numpy.linspace(0.3, 1.1, 11).astype(dtype)
+    if dtype == "complex128":
+        x = x + 0.5j * x[::-1]
+    for product in (lambda x: x * x, lambda x: np.multiply(x, x)):
+        assert _last_node_primitive(product, x) is np.square
+        got = elementwise_grad(lambda x: np.real(c * product(x)))(x)
+        t = c * x  # multiply's rules: c x for each argument, then their sum
+        want = numpy.real(t + t) if dtype != "complex128" else t + t
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+    d2 = elementwise_grad(elementwise_grad(lambda x: np.real(x * x)))(x.real.copy())
+    assert numpy.array_equal(d2, numpy.full(x.shape, 2.0, x.real.dtype))
+    assert grad(lambda s: s * s * s)(1.5) == 3 * 1.5**2
+
+
+def test_two_values_times_each_other_keep_both_rules():
+    x = numpy.array([1.0, 2.0])
+    assert _last_node_primitive(lambda x: x * (x + 0.0), x) is not np.square
+    numpy.testing.assert_array_equal(grad(lambda x: np.sum(x * (x + 1.0)))(x), 2 * x + 1)

@@ -17,7 +17,7 @@ import numpy as np
 from plugrad import NonDifferentiable, Primitive, Sample, gen, rand, scalar
 from plugrad.box import Box, Meta, getval
 from plugrad_numpy._util import _add_reduce, _unbroadcast_array, array_likes, broadcast_like, poles_as_numpy, unbroadcast
-from plugrad_numpy.unary import exp, exp2, log, real_sign, where_nonzero
+from plugrad_numpy.unary import exp, exp2, log, real_sign, square, where_nonzero
 
 Partial = Callable[[Any, Any, Any], Any]
 
@@ -196,6 +196,7 @@ multiply.def_jvp(
     lambda t, ans, x, y: broadcast_like(_times(t, y), ans), lambda t, ans, x, y: broadcast_like(_times(x, t), ans)
 )
 multiply.def_samples(*samples())
+multiply.same_args = square  # x * x of one traced value: square's one rule
 
 
 def _divide(name: str, fun: Callable[..., Any]) -> Primitive:
