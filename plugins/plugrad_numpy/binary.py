@@ -220,7 +220,7 @@ def _power_dx(ans: Any, x: Any, y: Any) -> Any:
         return y * power(x, y - 1 + (getval(y) == 0))
     if type(y) is list or type(y) is tuple:  # exponents written as a list: NumPy's array
         y = np.asarray(y)
-    return power_term(x, (y, y - 1))  # a constant one: a single operation at every order
+    return _term(x, (y, y - 1))  # a constant one: a single operation at every order
 
 
 def _power_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
@@ -256,7 +256,7 @@ def _power_term(x: Any, cek: tuple[Any, ...]) -> Any:
 
 def _power_term_dx(x: Any, cek: tuple[Any, ...]) -> Any:
     c, e = cek[0], cek[1]
-    return power_term(x, (c * e, e - 1) + cek[2:])
+    return _term(x, (c * e, e - 1) + cek[2:])
 
 
 def _scaled_term(x: Any, cek: tuple[Any, ...], g: Any) -> Any:
@@ -274,7 +274,7 @@ def _scaled_term(x: Any, cek: tuple[Any, ...], g: Any) -> Any:
         ce = ce * g
     else:
         k = g if k is None else k * g
-    return power_term(x, (ce, e - 1) if k is None else (ce, e - 1, k))
+    return _term(x, (ce, e - 1) if k is None else (ce, e - 1, k))
 
 
 def _power_term_vjp(g: Any, ans: Any, x: Any, cek: tuple[Any, ...]) -> Any:
@@ -294,6 +294,12 @@ def _power_term_vjp(g: Any, ans: Any, x: Any, cek: tuple[Any, ...]) -> Any:
 # it stays a function of x at every order, as autograd's ``x**0`` does, so no derivative is
 # cut off as constant.
 power_term = Primitive("numpy._power_term", _power_term, complex=True, saves=("args",))
+
+
+def _term(x: Any, cek: tuple[Any, ...]) -> Any:
+    """``power_term(x, cek)`` from a rule, straight to the primitive's fast path or its
+    function: the constants are never traced, so the call's scan of them is left out."""
+    return power_term._apply2(x, cek) if isinstance(x, Box) else _power_term(x, cek)
 
 
 def _factor(c: Any, e: Any, k: Any) -> Any:
