@@ -330,3 +330,23 @@ def test_a_traced_zero_cotangent_of_eigenvectors_still_counts() -> None:
         return np.sum(v[0] * x[1:])
 
     check_grads(f, modes=("rev",), order=2)(numpy.array([0.0, 0.0, 0.0, 0.0]))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("full_matrices", [True, False])
+def test_functions_of_singular_values_alone_are_finite_where_they_repeat(full_matrices: bool) -> None:
+    # svd's U and Vh unused: their terms are left out, as svdvals' rule has none (the
+    # nuclear norm at the identity, and at a rank-deficient matrix, whose zero singular
+    # value would divide by zero).
+    for a in (numpy.eye(3), numpy.array([[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]]), numpy.array([[2.0, 0, 0], [0, 2, 0]])):
+        got = grad(lambda a: np.sum(np.linalg.svd(a, full_matrices=full_matrices)[1]))(a)
+        want = grad(lambda a: np.sum(np.linalg.svd(a, compute_uv=False)))(a)
+        numpy.testing.assert_array_equal(got, want)
+        assert numpy.all(numpy.isfinite(got))
+    # ... and inside a second derivative, where the singular values' cotangent is traced.
+    x = numpy.array([0.5, 0.2, -0.3, 0.7])
+    h = hessian(lambda x: np.sum(np.linalg.svd(np.eye(3) * (1.0 + x[0] ** 2), full_matrices)[1] * x[1:]))(x)
+    numpy.testing.assert_allclose(h[1:], numpy.c_[numpy.full(3, 2 * x[0]), numpy.zeros((3, 3))], atol=1e-12)
+    # Where U is used, the full rule still applies.
+    b = numpy.diag([1.0, 2.0, 3.0]) + 0.1
+    check_grads(lambda a: np.linalg.svd(a, full_matrices=full_matrices)[0][0], modes=("rev",), order=1)(b)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad.box import getval
+from plugrad.box import Box, getval
 from plugrad_numpy._util import dtype_of, iscomplex, shape_of
 from plugrad_numpy.linear import matmul
 from plugrad_numpy.reductions import sum as sum_
@@ -31,6 +31,7 @@ __all__ = [
     "as_matrix",
     "trace",
     "inverse_gaps",
+    "unused",
     "column_peaks",
     "peak_phase",
     "selector",
@@ -107,6 +108,16 @@ def inverse_gaps(d: Any) -> Any:
     identity = eye(n, d)
     gaps = d[..., None, :] - d[..., :, None]
     return (1 - identity) / (gaps + identity)
+
+
+def unused(cotangent: Any) -> bool:
+    """Whether a cotangent is a plain array of zeros: its output was not used. A rule
+    leaves out that output's term, so that a function of the eigenvalues or singular
+    values alone has a finite derivative where they repeat (``inverse_gaps`` is infinite
+    there, and inf * 0 is NaN), as in autograd. A traced cotangent is kept whatever its
+    value: its derivative may not be zero. (Inside a derivative of a derivative, the
+    cotangent of an output nobody read is still plain zeros: see plugrad.reverse.)"""
+    return not isinstance(cotangent, Box) and not np.any(cotangent)
 
 
 def column_peaks(x: Any, axis: int = -2) -> tuple[np.ndarray, Any]:

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import Primitive, Sample, gen
-from plugrad.box import Box, getval
+from plugrad.box import getval
 from plugrad.builtins import make_sequence
 from plugrad_linalg._samples import diagonalizable, hermitian, rotation_pairs
 from plugrad_linalg._util import (
@@ -57,6 +57,7 @@ from plugrad_linalg._util import (
     inverse_gaps,
     mm,
     peak_phase,
+    unused,
 )
 from plugrad_linalg.inverses import solve
 from plugrad_numpy._util import iscomplex, match_dtype, unbroadcast
@@ -86,18 +87,10 @@ def _eigh_jvp(t: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
     return make_sequence(type(getval(ans)), match_dtype(dw, w), match_dtype(dv, v))
 
 
-def _unused(cotangent: Any) -> bool:
-    """Whether a cotangent is a plain array of zeros: its output was not used. Its term is
-    then left out, so that a function of the eigenvalues alone has a finite gradient at
-    repeated eigenvalues (``inverse_gaps`` is infinite there, and inf * 0 is NaN), as in
-    autograd. A traced cotangent is kept whatever its value: its derivative may not be zero."""
-    return not isinstance(cotangent, Box) and not np.any(cotangent)
-
-
 def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
     w, v = ans[0], ans[1]
     gw, gv = g[0], g[1]
-    if _unused(gv):
+    if unused(gv):
         return unbroadcast(herm(mm(conj(v), diag_embed(gw), T(v))), a)
     if iscomplex(v):
         mask, peak = column_peaks(v)
@@ -164,7 +157,7 @@ def _eig_jvp(t: Any, ans: Any, a: Any) -> Any:
 def _eig_vjp(g: Any, ans: Any, a: Any) -> Any:
     w, v = ans[0], ans[1]
     gw, gv = g[0], g[1]
-    if _unused(gv):
+    if unused(gv):
         return unbroadcast(solve(T(v), matmul(diag_embed(gw), T(v))), a)
     beta = sum_(gv * v, axis=-2)
     if iscomplex(v):

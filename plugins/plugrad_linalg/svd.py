@@ -15,7 +15,9 @@ Where the derivative does not exist:
 - repeated singular values (``F`` is infinite): the singular vectors of a repeated
   singular value are any basis of a subspace; ``svdvals`` and functions of ``U`` and
   ``V`` invariant under that choice still have derivatives, but these rules divide by
-  zero. A zero singular value of a non-square matrix likewise (``S^-1``);
+  zero. A zero singular value of a non-square matrix likewise (``S^-1``). Where ``U``
+  and ``Vh`` are not used, their terms are left out, so a function of the singular
+  values alone (the nuclear norm) gets ``svdvals``' finite derivative;
 - complex singular vectors are unique only up to a phase ``u_j -> u_j e^(i phi)``,
   ``v_j -> v_j e^(i phi)``. This primitive fixes it: the largest-magnitude entry of
   each row of ``Vh`` is real and positive (NumPy leaves the phase to LAPACK), which
@@ -53,6 +55,7 @@ from plugrad_linalg._util import (
     mm,
     peak_phase,
     selector,
+    unused,
 )
 from plugrad_numpy._util import iscomplex, match_dtype, shape_of, unbroadcast
 from plugrad_numpy.linear import matmul
@@ -150,6 +153,9 @@ def _svd_vjp(
     m, n = shape_of(a)[-2:]
     k = min(m, n)
     u1, vh1 = _thin(u, vh, k)
+    if unused(gu) and unused(gvh):  # a function of the singular values alone: svdvals' rule
+        c = matmul(conj(u1) * gs[..., None, :], conj(vh1))
+        return unbroadcast(herm(c) if hermitian else c, a)
     gu1, gvh1 = _thin(gu, gvh, k)
     v1 = H(vh1)
     complex_ = iscomplex(u)
