@@ -99,6 +99,18 @@ def test_jacobian_and_hessian():
     assert jacobian(lambda x: x * 2.0)(numpy.ones((2, 2))).shape == (2, 2, 2, 2)
 
 
+@pytest.mark.filterwarnings("error")
+def test_jacobians_and_hessians_of_empty_arrays_are_empty():
+    # No output element, no row: an empty array of the argument's dtype (autograd raises
+    # "need at least one array to stack").
+    empty = numpy.zeros((0, 3))
+    assert jacobian(lambda x: x * 2.0)(empty).shape == (0, 3, 0, 3)
+    assert jacobian(lambda t: t * numpy.ones(0))(1.5).shape == (0,)
+    assert jacobian(lambda x: x * 2.0)(numpy.zeros(0, numpy.float32)).dtype == numpy.float32
+    assert hessian(lambda x: np.sum(x**3))(empty).shape == (0, 3, 0, 3)
+    assert hessian(lambda x: np.sum(x**3))(numpy.zeros(0)).shape == (0, 0)
+
+
 def test_hessian_vector_products_agree():
     def rosen(x):
         return np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
