@@ -123,7 +123,7 @@ def _square_vjp(g: Any, ans: Any, x: Any) -> Any:
     # The sum of multiply's two rules for x * x, bit for bit: the fast path records x * x
     # of one traced value as square(x) (see Primitive.same_args).
     ct = unbroadcast(x * g, x)
-    if type(ct) is np.ndarray:
+    if type(ct) is _ndarray:
         ct += ct  # a new array: doubled in place
         return ct
     return ct + ct
