@@ -280,14 +280,16 @@ column_stack = Composite("numpy.column_stack", _column_stack)
 block = Composite("numpy.block", _block)
 append = Composite("numpy.append", _append)
 
-if hasattr(np, "row_stack"):  # deprecated in NumPy 2.0; autograd code still calls it
 
-    def _row_stack(tup: Any, *, dtype: Any = None, casting: Any = "same_kind") -> Any:
-        message = "`row_stack` alias is deprecated. Use `np.vstack` directly."  # NumPy's words
-        warnings.warn(message, DeprecationWarning, stacklevel=2)
-        return _vstack(tup, dtype=dtype, casting=casting)
+# Deprecated in NumPy 2.0 and gone from NumPy 2.5, which Python 3.12 and later get;
+# autograd code still calls it, so plugrad keeps it whichever NumPy is installed.
+def _row_stack(tup: Any, *, dtype: Any = None, casting: Any = "same_kind") -> Any:
+    message = "`row_stack` alias is deprecated. Use `np.vstack` directly."  # NumPy 2.0-2.4's words
+    warnings.warn(message, DeprecationWarning, stacklevel=2)
+    return _vstack(tup, dtype=dtype, casting=casting)
 
-    row_stack = Composite("numpy.row_stack", _row_stack)
+
+row_stack = Composite("numpy.row_stack", _row_stack)
 
 
 # -- np.r_ and np.c_ -------------------------------------------------------------------
