@@ -10,8 +10,8 @@ their largest-magnitude entry real and positive (SciPy's, from LAPACK, have sign
 flip under small perturbations, so they would not be differentiable).
 
 ``cho_factor(a, lower)`` returns ``(c, lower)``: the Cholesky factor in one triangle of
-``c``, the other triangle holding ``a``'s entries (as SciPy leaves them; their
-derivative is the identity). ``cho_solve((c, lower), b)`` solves ``A x = b`` with
+``c``, and in the other what the installed SciPy leaves there: ``a``'s entries, whose
+derivative is the identity (SciPy before 1.18), or zeros (SciPy 1.18 on). ``cho_solve((c, lower), b)`` solves ``A x = b`` with
 ``A = L L^H``, ``L`` the triangle of ``c`` (``U^H`` for an upper one). ``A`` is not a
 holomorphic function of ``c``: with ``W = -(A^-T g) x^T`` the cotangent of ``A``, that
 of ``L`` is ``W conj(L) + conj(W^T L)``.
@@ -31,6 +31,7 @@ the value of ``a``; its rules find them again the same way.
 from __future__ import annotations
 
 import collections
+import functools
 from typing import Any
 
 import numpy as np
@@ -76,8 +77,19 @@ cholesky.def_samples(
 
 def _cho_factor(a: Any, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> Any:
     """``scipy.linalg.cho_factor``: ``(c, lower)``, the factor in the ``lower`` (or upper)
-    triangle of ``c`` and ``a``'s own entries in the other."""
-    return cholesky(a, lower) + (triu(a, 1) if lower else tril(a, -1)), lower
+    triangle of ``c``, and in the other ``a``'s own entries or zeros, as SciPy's."""
+    c = cholesky(a, lower)
+    if _scipy_keeps_other_triangle():
+        c = c + (triu(a, 1) if lower else tril(a, -1))
+    return c, lower
+
+
+@functools.cache
+def _scipy_keeps_other_triangle() -> bool:
+    """Whether the installed SciPy's ``cho_factor`` leaves ``a``'s entries in the triangle
+    the factor does not use (before 1.18) rather than zeros: asked of SciPy itself, once."""
+    c, _ = sl.cho_factor(np.array([[4.0, 1.0], [1.0, 3.0]]))
+    return bool(c[1, 0] != 0.0)
 
 
 cho_factor = Composite("scipy.linalg.cho_factor", _cho_factor)
