@@ -94,7 +94,10 @@ def namespace_module(fullname: str) -> types.ModuleType:
         if name == "__all__":
             from plugrad.registry import default_registry
 
-            names = {n for n in default_registry().names(ns) if not n.startswith("_")}
+            # Every function loaded, so that a name its pack failed to define is left out:
+            # ``from plugrad.numpy import *`` reads them all, and one pack's fault must not
+            # stop it.
+            names = {n for n in default_registry().namespace(ns) if not n.startswith("_")}
             mirror = _mirror(ns)  # NumPy's own public names pass through, as autograd's star import gives them
             if mirror is not None:
                 names |= {n for n in getattr(mirror, "__all__", ()) if not n.startswith("_") and hasattr(mirror, n)}

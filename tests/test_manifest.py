@@ -182,6 +182,24 @@ def test_a_stale_manifest_is_the_packs_fault_alone(package: Any, manifest: Any, 
         strict.load_all()
 
 
+def test_a_star_import_leaves_out_a_name_its_pack_failed_to_define(
+    package: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plugrad import registry as registry_module
+
+    manifest = {"first": ["demo.f", "demo.g", "demo.gone"]}
+    registry = loaded(lazy=LazyPack(package(TWO_MODULES), manifest), other=EagerPack(Primitive("demo.other", abs)))
+    monkeypatch.setattr(registry_module, "_default", registry)
+    sys.modules.pop("plugrad.demo", None)
+    scope: dict[str, Any] = {}
+    try:
+        with pytest.warns(PackWarning, match="rejected demo.gone"):
+            exec("from plugrad.demo import *", scope)
+    finally:
+        sys.modules.pop("plugrad.demo", None)
+    assert {"f", "g", "other"} <= set(scope) and "gone" not in scope
+
+
 @pytest.mark.parametrize("eager", [False, True], ids=["both deferred", "one eager"])
 def test_one_object_handed_over_by_two_packs_is_no_conflict(package: Any, eager: bool) -> None:
     base = package({"m": "from ._double import double\nf = double('demo.f')\n"})
