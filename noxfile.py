@@ -1,5 +1,5 @@
 """Sessions: ``nox -s tests``, ``nox -s gradcheck``, ``nox -s docs``, ``nox -s typecheck``, ``nox -s bench``,
-``nox -s example``, ``nox -s autograd-suite``."""
+``nox -s example``, ``nox -s autograd-suite``, ``nox -s newer-pythons``."""
 
 from __future__ import annotations
 
@@ -21,6 +21,17 @@ def gradcheck(session: nox.Session) -> None:
     """Check every primitive of every installed pack: FD both modes, transpose, types, 2nd order."""
     session.install(".")
     session.run("python", "-m", "plugrad", "gradcheck", *session.posargs)
+
+
+@nox.session(name="newer-pythons", python=["3.12", "3.13"])
+def newer_pythons(session: nox.Session) -> None:
+    """The tests and the gradient check on Python 3.12 and 3.13, which get newer NumPy and
+    SciPy releases than 3.11 does (NumPy 2.5 dropped ``row_stack``; SciPy 1.18 changed
+    ``cho_factor``). ``.ci/run`` runs it where the machine has those interpreters."""
+    session.install(".[test]")
+    session.run("python", "-c", "import numpy, scipy; print('NumPy', numpy.__version__, 'SciPy', scipy.__version__)")
+    session.run("python", "-m", "pytest", "-q")
+    session.run("python", "-m", "plugrad", "gradcheck", "-q")
 
 
 @nox.session
