@@ -11,10 +11,10 @@ flip under small perturbations, so they would not be differentiable).
 
 ``cho_factor(a, lower)`` returns ``(c, lower)``: the Cholesky factor in one triangle of
 ``c``, and in the other what the installed SciPy leaves there: ``a``'s entries, whose
-derivative is the identity (SciPy before 1.18), or zeros (SciPy 1.18 on). ``cho_solve((c, lower), b)`` solves ``A x = b`` with
-``A = L L^H``, ``L`` the triangle of ``c`` (``U^H`` for an upper one). ``A`` is not a
-holomorphic function of ``c``: with ``W = -(A^-T g) x^T`` the cotangent of ``A``, that
-of ``L`` is ``W conj(L) + conj(W^T L)``.
+derivative is the identity (SciPy before 1.18), or zeros (SciPy 1.18 on).
+``cho_solve((c, lower), b)`` solves ``A x = b`` with ``A = L L^H``, ``L`` the triangle
+of ``c`` (``U^H`` for an upper one). ``A`` is not a holomorphic function of ``c``: with
+``W = -(A^-T g) x^T`` the cotangent of ``A``, that of ``L`` is ``W conj(L) + conj(W^T L)``.
 
 ``lu_factor(a)`` returns ``(lu, piv)`` (and ``lu(a)`` returns ``(P, L, U)``), ``P^T a = L U`` with the row interchanges
 ``piv``. The pivots are locally constant (where no two candidates tie), and with
