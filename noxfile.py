@@ -1,7 +1,11 @@
 """Sessions: ``nox -s tests``, ``nox -s gradcheck``, ``nox -s docs``, ``nox -s typecheck``, ``nox -s bench``,
-``nox -s example``, ``nox -s autograd-suite``, ``nox -s newer-pythons``."""
+``nox -s example``, ``nox -s autograd-suite``, ``nox -s newer-pythons``, ``nox -s oldest-deps``."""
 
 from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
 
 import nox
 
@@ -30,6 +34,24 @@ def newer_pythons(session: nox.Session) -> None:
     ``cho_factor``). ``.ci/run`` runs it where the machine has those interpreters."""
     session.install(".[test]")
     session.run("python", "-c", "import numpy, scipy; print('NumPy', numpy.__version__, 'SciPy', scipy.__version__)")
+    session.run("python", "-m", "pytest", "-q")
+    session.run("python", "-m", "plugrad", "gradcheck", "-q")
+
+
+@nox.session(name="oldest-deps")
+def oldest_deps(session: nox.Session) -> None:
+    """The tests and the gradient check with the oldest release of each dependency that
+    pyproject.toml allows (``numpy>=2.4`` installs NumPy 2.4.0), so the lower bounds it
+    declares are ones that work."""
+    project = tomllib.loads(Path("pyproject.toml").read_text())["project"]
+    requirements = project["dependencies"] + project["optional-dependencies"]["test"]
+    pins = [re.sub(r"\s*>=\s*", "==", r) for r in requirements if ">=" in r]
+    # In the virtualenv's folder: session.create_tmp() would point TMPDIR into the project,
+    # where pytester's runs would find its pyproject.toml.
+    constraints = Path(session.virtualenv.location) / "oldest.txt"
+    constraints.write_text("\n".join(pins) + "\n")
+    session.install("-c", str(constraints), ".[test]")
+    session.run("python", "-m", "pip", "freeze")
     session.run("python", "-m", "pytest", "-q")
     session.run("python", "-m", "plugrad", "gradcheck", "-q")
 
