@@ -34,8 +34,7 @@ def newer_pythons(session: nox.Session) -> None:
     ``cho_factor``). ``.ci/run`` runs it where the machine has those interpreters."""
     session.install(".[test]")
     session.run("python", "-c", "import numpy, scipy; print('NumPy', numpy.__version__, 'SciPy', scipy.__version__)")
-    session.run("python", "-m", "pytest", "-q")
-    session.run("python", "-m", "plugrad", "gradcheck", "-q")
+    _tests_and_gradcheck(session)
 
 
 @nox.session(name="oldest-deps")
@@ -52,6 +51,10 @@ def oldest_deps(session: nox.Session) -> None:
     constraints.write_text("\n".join(pins) + "\n")
     session.install("-c", str(constraints), ".[test]")
     session.run("python", "-m", "pip", "freeze")
+    _tests_and_gradcheck(session)
+
+
+def _tests_and_gradcheck(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", "-q")
     session.run("python", "-m", "plugrad", "gradcheck", "-q")
 
