@@ -28,15 +28,14 @@ __all__ = ["main", "report", "coverage", "render"]
 
 
 def coverage(prim: Primitive) -> dict[str, Any]:
-    """Which arguments of ``prim`` have a VJP and a JVP."""
-    argnums: set[int] = set()
+    """Which arguments of ``prim`` have a VJP and a JVP: those its rule tables name, and
+    every positional argument its samples pass (a constant one, ``huber(x, delta)`` with
+    ``def_vjp(rule, None)``, has none)."""
     try:
         samples = prim.samples()
-        for sample in samples:
-            argnums.update(sample.spec_argnums())
     except Exception:  # noqa: BLE001 - a broken lazy sample must not break the listing
         samples = []
-    nargs = max(len(prim.vjps), len(prim.jvps), max(argnums, default=-1) + 1)
+    nargs = max(len(prim.vjps), len(prim.jvps), max((len(s.args) for s in samples), default=0))
     args = [{"argnum": i, "vjp": prim.has_vjp(i), "jvp": prim.has_jvp(i)} for i in range(nargs)]
     vjp_all, jvp_all = prim.vjp_argnum is not None, prim.jvp_argnum is not None
     ruled = [a for a in args if a["vjp"] or a["jvp"]]
@@ -104,6 +103,7 @@ def report(registry: Registry) -> dict[str, Any]:
         "summary": {
             "packs": len(packs),
             "loaded": statuses.count("loaded"),
+            "with_problems": sum(1 for p in packs if p["status"] == "loaded" and p["problems"]),
             "failed": statuses.count("failed"),
             "blocked": statuses.count("blocked"),
             "functions": len(primitives),
@@ -199,8 +199,9 @@ def render(data: dict[str, Any]) -> list[str]:
             )
         lines.append("")
     s = data["summary"]
+    problems = f" ({s['with_problems']} with problems)" if s["with_problems"] else ""
     lines.append(
-        f"{_n(s['packs'], 'pack')}: {s['loaded']} loaded, {s['failed']} failed, {s['blocked']} blocked; "
+        f"{_n(s['packs'], 'pack')}: {s['loaded']} loaded{problems}, {s['failed']} failed, {s['blocked']} blocked; "
         f"{_n(s['functions'], 'function')}, {_n(s['primitives'], 'primitive')} ({s['vjp_and_jvp']} with "
         f"VJP and JVP); {_n(s['overrides'], 'override')}, {_n(s['conflicts'], 'conflict')}, "
         f"{_n(s['extensions'], 'rule extension')}"

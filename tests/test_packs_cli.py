@@ -11,6 +11,7 @@ import pytest
 from plugrad import Composite, NonDifferentiable, PackError, Primitive, Registry, Rules, Sample, hookimpl, rand
 from plugrad import cli_packs
 from plugrad import registry as registry_module
+from plugrad.registry import PackWarning
 from plugrad.__main__ import main as plugrad_main
 
 
@@ -43,6 +44,11 @@ def test_coverage_per_argument() -> None:
     vjp_only = Primitive("d.vjp_only", np.sin).def_vjp(rule)
     assert [(a["vjp"], a["jvp"]) for a in cli_packs.coverage(vjp_only)["args"]] == [(True, False)]
     assert not cli_packs.coverage(vjp_only)["vjp_and_jvp"]
+    # A constant last argument (def_vjp(rule, None)) still counts, without rules.
+    constant = Primitive("d.constant", np.add).def_vjp(rule, None).def_jvp(rule, None)
+    constant.def_samples(Sample(rand(2), 1.5))
+    assert [(a["vjp"], a["jvp"]) for a in cli_packs.coverage(constant)["args"]] == [(True, True), (False, False)]
+    assert cli_packs.coverage(constant)["vjp_and_jvp"]
     # Rules for every argument: the samples say how many arguments there are.
     variadic = Primitive("d.variadic", lambda *xs: sum(xs)).def_vjp_argnum(rule).def_jvp_argnum(rule)
     variadic.def_samples(Sample(rand(2), rand(2), rand(2)))
@@ -86,7 +92,7 @@ def test_report_json(registry: Registry) -> None:
     assert data["overrides"] == [{"name": "demo.h", "pack": "ext", "over": ["base"]}]
     assert data["extensions"] == [{"pack": "ext", "target": "demo.f", "kind": "JVP", "argnum": 0}]
     assert data["summary"] == {
-        "packs": 3, "loaded": 2, "failed": 0, "blocked": 1, "functions": 4, "primitives": 2,
+        "packs": 3, "loaded": 2, "with_problems": 0, "failed": 0, "blocked": 1, "functions": 4, "primitives": 2,
         "vjp_and_jvp": 2, "overrides": 1, "conflicts": 0, "extensions": 1,
     }  # fmt: skip
 
@@ -109,6 +115,25 @@ def test_render_a_table_per_pack_and_a_summary(registry: Registry) -> None:
         "3 packs: 2 loaded, 0 failed, 1 blocked; 4 functions, 2 primitives (2 with VJP and JVP); "
         "1 override, 0 conflicts, 1 rule extension"
     )
+
+
+def test_the_summary_counts_a_loaded_pack_with_problems() -> None:
+    class Raising:
+        @hookimpl
+        def plugrad_namespaces(self) -> list[str]:
+            return ["demo"]
+
+        @hookimpl
+        def plugrad_primitives(self, namespace: str) -> list[Any]:
+            raise RuntimeError("boom")
+
+    registry = Registry()
+    registry.register_pack(Pack({"demo": [Primitive("demo.f", np.sin).def_vjp(rule)]}), "good")
+    registry.register_pack(Raising(), "bad")
+    with pytest.warns(PackWarning, match="boom"):
+        data = cli_packs.report(registry)
+    assert data["summary"]["with_problems"] == 1 and data["packs"][1]["problems"]
+    assert cli_packs.render(data)[-1].startswith("2 packs: 2 loaded (1 with problems), 0 failed, 0 blocked; ")
 
 
 def test_main(registry: Registry, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
