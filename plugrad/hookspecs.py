@@ -98,10 +98,12 @@ class PackSpec:
 
         Example::
 
+            from plugrad import collect, hookimpl
+
             @hookimpl
             def plugrad_primitives(namespace):
                 if namespace == "example":
-                    return plugrad.collect("plugrad_example", ["functions"], "example")
+                    return collect("plugrad_example", ["functions"], "example")
         """
         raise NotImplementedError
 
