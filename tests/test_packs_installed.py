@@ -261,7 +261,7 @@ def test_override_and_added_rules_are_used_and_listed(venv: Venv) -> None:
     assert data["extensions"] == [{"pack": "override", "target": "good.scale", "kind": "JVP", "argnum": 0}]
     good = next(p for p in data["packs"] if p["name"] == "good")
     (scale,) = good["primitives"]
-    assert scale["args"] == [{"argnum": 0, "vjp": True, "jvp": True}]
+    assert scale["args"] == [{"argnum": 0, "vjp": True, "jvp": True}, {"argnum": 1, "vjp": False, "jvp": False}]
     assert good["types"] == [
         {"kind": "vspace", "type": "plugrad_fixture_good.params.Params", "handler": "plugrad_fixture_good.params.DataclassVSpace"},
         {"kind": "box", "type": "plugrad_fixture_good.params.Params", "handler": "plugrad_fixture_good.params.DataclassBox"},
