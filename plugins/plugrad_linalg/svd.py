@@ -93,7 +93,13 @@ def _values_jvp(t: Any, a: Any, hermitian: bool) -> Any:
 
 def _values_vjp(g: Any, a: Any, hermitian: bool) -> Any:
     u, s, vh = svd(a, False, True, hermitian)
-    return matmul(conj(u) * g[..., None, :], conj(vh))  # conj(U diag(g) Vh)
+    return _values_cotangent(g, u, vh)
+
+
+def _values_cotangent(g: Any, u: Any, vh: Any) -> Any:
+    """``conj(U diag(g) Vh)``, with ``U`` and ``Vh`` thin: the cotangent of ``a`` from ``g``,
+    that of its singular values."""
+    return matmul(conj(u) * g[..., None, :], conj(vh))
 
 
 def _svd_jvp(
@@ -154,7 +160,7 @@ def _svd_vjp(
     k = min(m, n)
     u1, vh1 = _thin(u, vh, k)
     if unused(gu) and unused(gvh):  # a function of the singular values alone: svdvals' rule
-        c = matmul(conj(u1) * gs[..., None, :], conj(vh1))
+        c = _values_cotangent(gs, u1, vh1)
         return unbroadcast(herm(c) if hermitian else c, a)
     gu1, gvh1 = _thin(gu, gvh, k)
     v1 = H(vh1)
