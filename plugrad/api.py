@@ -318,7 +318,7 @@ def jacobian(fun: Fun, argnum: Argnum = 0) -> Fun:
                 )
         rows = [vjp(b) for b in out_space.standard_basis()]
         if not rows:  # an empty output: an empty Jacobian, of the argument's dtype
-            return np.zeros(out_space.shape + in_space.shape, np.asarray(in_space.zeros()).dtype)
+            return np.zeros(out_space.shape + in_space.shape, in_space.dtype)
         return stack_rows(out_space.shape + in_space.shape, *rows)
 
     return _wrap("jacobian", fun, body)
