@@ -23,7 +23,7 @@ from plugrad.box import Box
 from plugrad.errors import NotDifferentiableError, PlugradError
 from plugrad.primitive import Composite
 
-__all__ = ["Unregistered", "install", "is_namespace_module", "namespace_module"]
+__all__ = ["Unregistered", "install", "is_namespace_module", "namespace_module", "published"]
 
 _MIRRORED_ROOTS = ("numpy", "scipy")
 
@@ -139,7 +139,7 @@ def _resolve(ns: str, name: str) -> Any:
     qualname = f"{ns}.{name}"
     entry = registry.lookup(qualname)
     if entry is not None:
-        return entry.fun if isinstance(entry, Composite) else entry
+        return published(entry, ns) if isinstance(entry, Composite) else entry
     if registry.is_namespace(qualname):
         return importlib.import_module(f"plugrad.{qualname}")
     mirror = _mirror(ns)
@@ -160,6 +160,30 @@ def _resolve(ns: str, name: str) -> Any:
     if callable(value) and not isinstance(value, type):
         return Unregistered(qualname, value)
     return value
+
+
+def published(entry: Composite, ns: str) -> Callable[..., Any]:
+    """A Composite's function as namespace ``ns`` publishes it: a copy of a Python
+    function (the same code, so calling it costs nothing more) named as the namespace
+    names it, so that ``np.vstack.__name__`` is ``"vstack"``, and documented by the
+    mirrored library's function of that name where it has no docstring of its own, as a
+    Primitive is. Anything else callable is published as it is."""
+    fun = entry.fun
+    if not isinstance(fun, types.FunctionType):
+        return fun
+    name = entry.name.rpartition(".")[2]
+    public = types.FunctionType(fun.__code__, fun.__globals__, name, fun.__defaults__, fun.__closure__)
+    public.__kwdefaults__ = fun.__kwdefaults__
+    public.__annotations__ = fun.__annotations__
+    public.__dict__.update(fun.__dict__)
+    public.__qualname__ = name
+    public.__module__ = f"plugrad.{ns}"
+    doc = fun.__doc__
+    if doc is None:
+        mirror = _mirror(ns)
+        doc = getattr(getattr(mirror, name, None), "__doc__", None) if mirror is not None else None
+    public.__doc__ = doc
+    return public
 
 
 class _FunctionNamespace(types.ModuleType):
@@ -210,7 +234,7 @@ class _Finder:
                 entry = None
             if entry is not None:
                 module.__class__ = _FunctionNamespace
-                module.__function__ = entry.fun if isinstance(entry, Composite) else entry  # type: ignore[attr-defined]
+                module.__function__ = published(entry, ns.rpartition(".")[0]) if isinstance(entry, Composite) else entry  # type: ignore[attr-defined]
         return module
 
     def exec_module(self, module: types.ModuleType) -> None:

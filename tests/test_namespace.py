@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -54,11 +55,29 @@ def test_a_namespace_is_a_module_filled_from_the_registry(registry: Registry) ->
 
     assert is_namespace_module(ns)
     assert ns.triple is triple
-    assert ns.ninefold is ninefold.fun  # a composite is its function
+    assert ns.ninefold.__code__ is ninefold.fun.__code__  # a composite is its function, renamed
+    assert (ns.ninefold.__name__, ns.ninefold.__module__) == ("ninefold", "plugrad.nstest")
     assert ns.flag is flag
     assert ns.__all__ == ["flag", "ninefold", "triple"]
     assert {"flag", "ninefold", "triple"} <= set(dir(ns))
     assert plugrad.grad(ns.ninefold)(1.0) == 9.0
+
+
+def test_a_composite_is_published_under_its_public_name_with_the_librarys_docs() -> None:
+    import numpy
+
+    import plugrad.numpy as pnp
+    import plugrad.numpy.linalg
+    from plugrad_numpy import joining
+
+    vstack = pnp.vstack
+    assert (vstack.__name__, vstack.__qualname__, vstack.__module__) == ("vstack", "vstack", "plugrad.numpy")
+    assert vstack.__doc__ == numpy.vstack.__doc__  # the implementation has none of its own
+    assert joining._vstack.__name__ == "_vstack"  # the pack's own function is not renamed
+    assert inspect.signature(vstack) == inspect.signature(joining._vstack)
+    norm = pnp.linalg.norm
+    assert norm.__module__ == "plugrad.numpy.linalg" and "vector norm" in norm.__doc__  # its own docstring wins
+    assert plugrad.grad(lambda x: pnp.sum(vstack([x, 2.0 * x])))(numpy.ones(3)).tolist() == [3.0, 3.0, 3.0]
 
 
 def test_sub_namespaces_are_submodules(registry: Registry) -> None:
