@@ -76,7 +76,7 @@ def dask(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy over the kernel, whose annotations ship with it (``py.typed``)."""
+    """mypy over the kernel, whose annotations ship with it (``py.typed``): strict, as pyproject.toml sets."""
     session.install(".[test]", "mypy>=1.11,<3")  # pytest too: the gradcheck plugin imports it
     session.run("mypy", "plugrad", *session.posargs)
 

@@ -63,7 +63,8 @@ class _LazyDoc:
         if "_doc" not in d:
             source = d.get("_doc_from")
             d["_doc"] = source.__doc__ if source is not None else getattr(obj.fun, "__doc__", None)
-        return d["_doc"]
+        doc: str | None = d["_doc"]
+        return doc
 
     def __set__(self, obj: Any, value: str | None) -> None:
         obj.__dict__["_doc"] = value
@@ -541,7 +542,7 @@ def _parameters(prim: Primitive) -> dict[str, Any]:
         except (TypeError, ValueError):
             cached = {}
         prim.__dict__["_parameters"] = cached
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def _positional_parameters(prim: Primitive) -> list[Any]:

@@ -130,7 +130,7 @@ class _Record:
         return tuple(getattr(self, field) for field in self.__slots__)  # type: ignore[var-annotated]
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other._values() == self._values()  # type: ignore[attr-defined]
+        return type(other) is type(self) and other._values() == self._values()
 
     def __hash__(self) -> int:
         return hash(self._values())

@@ -253,11 +253,13 @@ class ScalarVSpace(VSpace):
         return complex(flat[0], flat[1]) if self.iscomplex else float(flat[0])
 
 
-def _traced_inner_prod(x: Any, y: Any, iscomplex: bool) -> Any:
+def _traced_inner_prod(x: Any, y: Any, iscomplex: bool) -> float:
     """Re <x, y> where ``x`` or ``y`` is traced: written with the values' own operators and
-    methods (a pack's box class), so it is differentiable, to any order."""
+    methods (a pack's box class), so it is differentiable, to any order. (A traced float,
+    which stands for a float wherever one is expected.)"""
     prod = x.real * y.real + x.imag * y.imag if iscomplex else x * y
-    return prod.sum() if hasattr(prod, "sum") else prod
+    total: float = prod.sum() if hasattr(prod, "sum") else prod
+    return total
 
 
 class SequenceVSpace(VSpace):

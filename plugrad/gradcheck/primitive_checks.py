@@ -182,7 +182,8 @@ class Case:
         if self.prim is None or not self.prim.xfail:
             return None
         dtype = self.dtype or "*"
-        return self.prim.xfail.get((self.check, dtype)) or self.prim.xfail.get((self.check, "*"))
+        reason: str | None = self.prim.xfail.get((self.check, dtype)) or self.prim.xfail.get((self.check, "*"))
+        return reason
 
     def run(self) -> None:
         """Run the check; raise :class:`CheckFailure` with a message that names the

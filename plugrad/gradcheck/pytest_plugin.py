@@ -91,7 +91,7 @@ class GradcheckPack(pytest.Collector):
         self.pack = pack
         self.seed = seed
 
-    def collect(self) -> list[pytest.Item]:  # type: ignore[override]
+    def collect(self) -> list[pytest.Item]:
         items: list[pytest.Item] = []
         for case in _cases([self.pack], seed=self.seed):
             item = GradcheckItem.from_parent(self, name=case.id, case=case)
