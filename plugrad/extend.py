@@ -51,7 +51,9 @@ def primitive(f: Callable[..., Any]) -> Primitive:
 
 def notrace_primitive(f: Callable[..., Any]) -> NonDifferentiable:
     """Make ``f`` a function of plain values: traced arguments are unwrapped, the result is constant."""
-    return NonDifferentiable(_qualname(f), f)
+    nd = NonDifferentiable(_qualname(f), f)
+    functools.update_wrapper(nd, f, assigned=("__module__",), updated=())
+    return nd
 
 
 def _check(fun: Any, op: str) -> Primitive:

@@ -21,7 +21,7 @@ from typing import Any
 
 from plugrad.box import Box
 from plugrad.errors import NotDifferentiableError, PlugradError
-from plugrad.primitive import Composite
+from plugrad.primitive import Composite, published_function
 
 __all__ = ["Unregistered", "install", "is_namespace_module", "namespace_module", "published"]
 
@@ -51,6 +51,9 @@ class Unregistered:
 
     def __repr__(self) -> str:
         return f"<Unregistered {self.name}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return published_function, (self.name,)  # by reference, as a function is pickled
 
     @property
     def __name__(self) -> str:

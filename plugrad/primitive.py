@@ -18,6 +18,8 @@ with plugrad's own primitives, so they can be differentiated again.
 from __future__ import annotations
 
 import functools
+import importlib
+import pickle
 import sys
 import types
 from collections.abc import Callable, Iterable, Iterator
@@ -38,6 +40,8 @@ __all__ = [
     "Rule",
     "add_any",
     "binary_method",
+    "by_reference",
+    "published_function",
     "node_ans",
     "unary_method",
     "collect",
@@ -174,6 +178,9 @@ class Primitive:
 
     def __repr__(self) -> str:
         return f"<Primitive {self.name}>"
+
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        return by_reference(self)
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         # As a class attribute it binds as the function it wraps does: a Python function
@@ -481,6 +488,31 @@ class Primitive:
             else:
                 out.append(s)
         return out
+
+
+def by_reference(fun: Primitive | NonDifferentiable) -> str | tuple[Any, ...]:
+    """How ``fun`` is pickled: by reference, as Python pickles a function, so that
+    ``functools.partial(f, act=np.tanh)`` reaches another process (multiprocessing,
+    joblib, Dask's distributed scheduler). A pack's function that its namespace publishes
+    (``plugrad.numpy.sin``) is found there by its name; any other by its module and
+    qualified name (``@primitive def f(x)`` at module level)."""
+    if fun.pack is not None:
+        ns, _, short = fun.name.rpartition(".")
+        if getattr(importlib.import_module(f"plugrad.{ns}"), short, None) is fun:
+            return published_function, (fun.name,)
+    qualname = getattr(fun.__wrapped__, "__qualname__", None)
+    if "__module__" in fun.__dict__ and qualname is not None:
+        return str(qualname)  # pickle looks it up in fun.__module__, and checks it is fun
+    raise pickle.PicklingError(
+        f"cannot pickle {fun!r}: it has no module and name to find it by. Define it at module "
+        "level (@primitive def f(x): ...) to pickle it."
+    )
+
+
+def published_function(qualname: str) -> Any:
+    """``plugrad.<qualname>``: a pickled function of a namespace, found again."""
+    ns, _, short = qualname.rpartition(".")
+    return getattr(importlib.import_module(f"plugrad.{ns}"), short)
 
 
 def _vjp_by_lookup(prim: Primitive, argnum: int, *args: Any, **kwargs: Any) -> Any:
@@ -945,6 +977,9 @@ class NonDifferentiable:
 
     def __repr__(self) -> str:
         return f"<NonDifferentiable {self.name}>"
+
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        return by_reference(self)
 
     __get__ = Primitive.__get__
 
