@@ -12,7 +12,7 @@ import inspect
 from collections import OrderedDict
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ from plugrad import forward, reverse
 from plugrad.box import Box, getval
 from plugrad.errors import NotDifferentiableError
 from plugrad.primitive import Primitive
-from plugrad.vspace import DictVSpace, SequenceVSpace, vspace
+from plugrad.vspace import DictVSpace, SequenceVSpace, VSpace, vspace
 from plugrad.vspace import check as check_vspace
 
 __all__ = [
@@ -295,7 +295,12 @@ def _row(g: Any, i: int, rows: tuple[Any, ...]) -> Any:
 
 
 def jacobian(fun: Fun, argnum: Argnum = 0) -> Fun:
-    """The Jacobian: shape ``f(x).shape + x.shape``, by one VJP per output element."""
+    """The Jacobian: shape ``f(x).shape + x.shape``, by one VJP per output element.
+
+    With respect to several arguments (``argnum=(0, 1)``), or a list, tuple or dict of
+    arrays, it is the same container of Jacobians, one per array; of a function returning
+    a container, a container of those: ``J[i][j]`` is the Jacobian of output ``i`` with
+    respect to argument ``j``, of shape ``out[i].shape + args[j].shape``."""
 
     def body(*args: Any, **kwargs: Any) -> Any:
         unary, x = _unary("jacobian", fun, argnum, args, kwargs)
@@ -306,27 +311,76 @@ def jacobian(fun: Fun, argnum: Argnum = 0) -> Fun:
                 f"jacobian({_name(fun)}) needs a real output; split a complex one into its real "
                 "and imaginary parts (np.real, np.imag)."
             )
-        for space, what, hint in (
-            (in_space, "argument", "Take it with respect to one array at a time (argnum), or make one "
-             "vector of the parameters with plugrad.misc.flatten."),
-            (out_space, "output", "Return one array (np.stack or np.concatenate the outputs)."),
-        ):
-            if isinstance(space, (SequenceVSpace, DictVSpace)):
-                raise TypeError(
-                    f"jacobian({_name(fun)}) needs an array or scalar {what}, not a "
-                    f"{space.kind.__name__}. {hint}"
-                )
         rows = [vjp(b) for b in out_space.standard_basis()]
-        if not rows:  # an empty output: an empty Jacobian, of the argument's dtype
-            return np.zeros(out_space.shape + in_space.shape, in_space.dtype)
-        return stack_rows(out_space.shape + in_space.shape, *rows)
+        if not isinstance(in_space, _CONTAINER_SPACES) and not isinstance(out_space, _CONTAINER_SPACES):
+            return _jacobian_block(out_space, in_space, rows)
+        # Containers: one block per (output array, argument array), rows grouped by output.
+        ins = _leaves(in_space)
+        blocks, start = [], 0
+        for _, out_leaf in _leaves(out_space):
+            mine = rows[start : start + out_leaf.size]
+            start += out_leaf.size
+            blocks.append(_shaped(in_space, iter([_jacobian_block(out_leaf, leaf, [_at(r, path) for r in mine]) for path, leaf in ins])))
+        return _shaped(out_space, iter(blocks))
 
     return _wrap("jacobian", fun, body)
 
 
+_CONTAINER_SPACES = (SequenceVSpace, DictVSpace)
+
+
+def _jacobian_block(out_space: VSpace, in_space: VSpace, rows: list[Any]) -> Any:
+    """The Jacobian of one array or scalar output with respect to one array or scalar
+    argument, from the argument's cotangents for each output element (``rows``)."""
+    if not rows:  # an empty output: an empty Jacobian, of the argument's dtype
+        return np.zeros(out_space.shape + in_space.shape, in_space.dtype)
+    return stack_rows(out_space.shape + in_space.shape, *rows)
+
+
+def _leaves(space: VSpace, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], VSpace]]:
+    """The array and scalar spaces that a list, tuple or dict space is made of, each with
+    the keys that reach it, in the order of :meth:`~plugrad.VSpace.standard_basis`."""
+    if isinstance(space, SequenceVSpace):
+        return [leaf for i, vs in enumerate(space.spaces) for leaf in _leaves(vs, (*path, i))]
+    if isinstance(space, DictVSpace):
+        return [leaf for k, vs in space.spaces.items() for leaf in _leaves(vs, (*path, k))]
+    return [(path, space)]
+
+
+def _shaped(space: VSpace, values: Iterator[Any]) -> Any:
+    """A container of the structure of ``space`` holding the next of ``values`` at each of
+    its :func:`_leaves`."""
+    if isinstance(space, SequenceVSpace):
+        return space.build([_shaped(vs, values) for vs in space.spaces])
+    if isinstance(space, DictVSpace):
+        return space.build({k: _shaped(vs, values) for k, vs in space.spaces.items()})
+    return next(values)
+
+
+def _at(value: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        value = value[key]
+    return value
+
+
 def hessian(fun: Fun, argnum: Argnum = 0) -> Fun:
-    """The Hessian of a scalar function: the Jacobian of its gradient."""
-    return jacobian(jacobian(fun, argnum), argnum)
+    """The Hessian of a scalar function: the Jacobian of its gradient. With respect to
+    several arguments (``argnum=(0, 1)``) it is a tuple of tuples of blocks: ``H[i][j]``,
+    of shape ``args[i].shape + args[j].shape``, holds the second derivatives with respect to
+    arguments ``i`` and ``j``."""
+    twice = jacobian(jacobian(fun, argnum), argnum)
+
+    def body(*args: Any, **kwargs: Any) -> Any:
+        _, x = _unary("hessian", fun, argnum, args, kwargs)
+        if vspace(x).iscomplex:
+            raise TypeError(
+                f"hessian({_name(fun)}) needs a real argument: the second derivatives of a "
+                "real function of a complex z are those with respect to its real and imaginary "
+                "parts. Take them with respect to those: hessian(lambda v: f(v[0] + 1j * v[1]))."
+            )
+        return twice(*args, **kwargs)
+
+    return _wrap("hessian", fun, body)
 
 
 def _dot(a: Any, b: Any) -> Any:

@@ -99,6 +99,34 @@ def test_jacobian_and_hessian():
     assert jacobian(lambda x: x * 2.0)(numpy.ones((2, 2))).shape == (2, 2, 2, 2)
 
 
+def test_jacobians_with_respect_to_several_arguments_and_of_several_outputs_are_containers_of_blocks():
+    rng = numpy.random.default_rng(1)
+    a, b = rng.standard_normal(3), rng.standard_normal(4)
+    M = rng.standard_normal((4, 3))
+    J = jacobian(lambda a, b: np.sin(a) * np.sum(b), (0, 1))(a, b)
+    assert type(J) is tuple and [j.shape for j in J] == [(3, 3), (3, 4)]
+    numpy.testing.assert_allclose(J[0], numpy.diag(numpy.cos(a)) * b.sum())
+    numpy.testing.assert_allclose(J[1], numpy.outer(numpy.sin(a), numpy.ones(4)))
+    # A dict argument, a tuple output: J[output][key], each output's shape then the key's.
+    params = {"M": M, "s": 0.5}
+    J = jacobian(lambda p: (p["s"] * np.matmul(p["M"], a), np.sum(p["M"] ** 2)))(params)
+    assert type(J) is tuple and all(type(block) is dict for block in J)
+    assert J[0]["M"].shape == (4, 4, 3) and J[0]["s"].shape == (4,) and J[1]["M"].shape == (4, 3)
+    numpy.testing.assert_allclose(J[0]["s"], M @ a)
+    numpy.testing.assert_allclose(J[0]["M"][2], 0.5 * numpy.outer(numpy.eye(4)[2], a))
+    numpy.testing.assert_allclose(J[1]["M"], 2 * M)
+    assert float(J[1]["s"]) == 0.0
+
+    def f(a, b):
+        return np.sum(a**2 * np.matmul(np.tanh(b), M)) + np.sum(b**3) * np.sum(a)
+
+    H = hessian(f, (0, 1))(a, b)
+    assert [[block.shape for block in row] for row in H] == [[(3, 3), (3, 4)], [(4, 3), (4, 4)]]
+    numpy.testing.assert_allclose(H[0][1], H[1][0].T)
+    whole = hessian(lambda v: f(v[:3], v[3:]))(numpy.concatenate([a, b]))  # the same, of one vector
+    numpy.testing.assert_allclose(numpy.block([list(row) for row in H]), whole, rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.filterwarnings("error")
 def test_jacobians_and_hessians_of_empty_arrays_are_empty():
     # No output element, no row: an empty array of the argument's dtype (autograd raises
