@@ -1,9 +1,20 @@
-"""Gradient-descent optimizers in autograd's terms: ``optimize(grad, x0, callback=None,
-num_iters=..., step_size=..., ...)`` calls ``grad(x, i)`` and ``callback(x, i, g)`` each
-iteration and returns the last ``x``. ``x0`` may be any nested container of arrays;
-the optimizers work on its flattened vector (see ``flatten``) and give ``grad`` and
-``callback`` containers like ``x0``. They are written with plugrad's primitives, so one
-can differentiate through an optimization (with respect to ``x0`` or a step size).
+"""Gradient-descent optimizers in autograd's terms.
+
+Each is called as ``optimize(grad, x0, callback=None, num_iters=..., step_size=..., ...)``
+and returns the parameters after ``num_iters`` steps:
+
+- ``grad(x, i)`` gives the gradient at parameters ``x`` in iteration ``i`` (counted from 0;
+  a minibatch schedule can read it). Write it as ``grad(objective)`` for an
+  ``objective(x, i)``, or ``lambda x, i: grad(loss)(x)``.
+- ``callback(x, i, g)``, if given, is called each iteration before the step, with the
+  gradient ``g`` it will take; its return value is ignored.
+- ``x0`` may be an array or any nested list, tuple or dict of arrays. The optimizers work
+  on its flattened vector (see ``flatten``) and give ``grad`` and ``callback`` containers
+  like ``x0``, and return one.
+
+They are written with plugrad's primitives, so one can differentiate through an
+optimization (with respect to ``x0`` or a step size). The tutorial's "Training a model"
+page fits a model with ``adam`` over minibatches, with a callback.
 """
 
 from __future__ import annotations
@@ -49,7 +60,9 @@ def sgd(
     step_size: float = 0.1,
     mass: float = 0.9,
 ) -> Any:
-    """Stochastic gradient descent with momentum: the velocity averages the negative gradients."""
+    """Stochastic gradient descent with momentum: the velocity averages the negative
+    gradients (``mass`` is the weight of the old velocity), and each step adds
+    ``step_size`` times it to ``x``."""
     velocity = np.zeros(len(x))
     for i in range(num_iters):
         g = grad(x, i)
@@ -70,7 +83,9 @@ def rmsprop(
     gamma: float = 0.9,
     eps: float = 1e-8,
 ) -> Any:
-    """Root-mean-square propagation: steps scaled by a running average of squared gradients."""
+    """Root-mean-square propagation: each step is ``step_size`` times the gradient divided
+    by the root of a running average of squared gradients (``gamma`` is the weight of the
+    old average; ``eps`` keeps the division finite)."""
     avg_sq_grad = np.ones(len(x))
     for i in range(num_iters):
         g = grad(x, i)
@@ -92,7 +107,9 @@ def adam(
     b2: float = 0.999,
     eps: float = 1e-8,
 ) -> Any:
-    """Adam (Kingma and Ba, 2015): steps from bias-corrected running moments of the gradient."""
+    """Adam (Kingma and Ba, 2015): steps of ``step_size`` from bias-corrected running
+    moments of the gradient (``b1`` and ``b2`` are the weights of the old first and second
+    moments; ``eps`` keeps the division finite)."""
     m = np.zeros(len(x))  # first moment
     v = np.zeros(len(x))  # second moment
     for i in range(num_iters):
