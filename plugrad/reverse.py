@@ -73,9 +73,13 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
 
         def vjp(g: Any) -> Any:
             cts = sweep(tape, last, g, sites, n)
-            for ct in cts:
-                if ct is None or isinstance(ct, Box):  # an unused element, or a traced cotangent
-                    return _assembled(x, cts)
+            for k, ct in enumerate(cts):
+                if type(ct) is not _ndarray:
+                    if ct is None or isinstance(ct, Box):  # an unused element, or a traced cotangent
+                        return _assembled(x, cts)
+                    t = type(values[k])
+                    if (t is float or t is complex) and isinstance(ct, np.generic):
+                        cts[k] = t(ct)  # a Python number's is one (a rule may give a NumPy scalar)
             return _rebuild(x, kind, cts)
 
     elif not leaves:
@@ -188,7 +192,15 @@ def _assemble(x: Any, cts: Iterator[Any]) -> Any:
 
 
 def _start_cotangent(ct: Any, x: Any) -> Any:
-    return vspace(x).zeros() if ct is None else ct
+    """The cotangent of start value ``x``: zeros where it was not used, and a Python float
+    or complex number where ``x`` is one and a NumPy rule gave a NumPy scalar (a lazy
+    array, such as a Dask array's sum, stays lazy)."""
+    if ct is None:
+        return vspace(x).zeros()
+    t = type(x)
+    if (t is float or t is complex) and isinstance(ct, np.generic):
+        return t(ct)
+    return ct
 
 
 def backward(tape: list[tuple[Any, ...]], last: int, g: Any, sites: dict[int, str] | None = None) -> Any:

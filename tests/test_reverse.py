@@ -152,6 +152,21 @@ def test_traced_python_floats_stay_floats():
     assert g == pytest.approx(expected, rel=1e-12)
 
 
+def test_the_gradient_with_respect_to_a_python_number_is_one_whatever_the_rules_return():
+    # NumPy rules give NumPy scalars: the sum of an array times b, the sign in abs.
+    x = numpy.arange(3.0)
+    assert type(grad(lambda b: np.sum(x * b))(0.5)) is float
+    assert grad(lambda b: abs(b))(-2.0) == -1.0 and type(grad(lambda b: abs(b))(-2.0)) is float
+    g = grad(lambda p: np.sum(p["w"] * x) * p["b"] + p["c"][0] ** 2)({"w": x, "b": 0.5, "c": [3.0]})
+    assert type(g["w"]) is numpy.ndarray and type(g["b"]) is float and type(g["c"][0]) is float
+    assert g["b"] == 5.0 and g["c"][0] == 6.0
+    assert [type(v) for v in grad(lambda p: np.sum(p[0] * x))([1.0, 2.0])] == [float, float]  # unused: 0.0
+    assert type(grad(grad(lambda b: np.sum(x * b**3)))(1.0)) is float
+    z = grad(lambda z: np.abs(z) ** 2)(1.0 + 2.0j)
+    assert type(z) is complex and z == 2.0 - 4.0j
+    assert type(grad(lambda b: np.sum(x * b))(numpy.float64(0.5))) is numpy.float64  # a NumPy scalar's is one
+
+
 def test_untraced_calls_keep_numpy_semantics():
     assert type(np.sin(0.5)) is numpy.float64  # float_fun is for traced values only
 
