@@ -193,6 +193,13 @@ class ArrayBox(Box):
     def __index__(self) -> int:
         return getval(self).__index__()
 
+    def __round__(self, ndigits: int | None = None) -> Any:
+        # round(x, n) is np.round(x, n), traced, as on a NumPy scalar; round(x) is an int,
+        # which would drop the derivative as int(x) would.
+        if ndigits is None:
+            raise _plain_number_error("round")
+        return _method("round")(self, ndigits)
+
     # Attributes.
     @property
     def shape(self) -> tuple[int, ...]:
