@@ -224,7 +224,12 @@ def _complex_output(op: str, fun: Fun) -> str:
 
 
 def grad(fun: Fun, argnum: Argnum = 0) -> Fun:
-    """The gradient of a real scalar-valued function with respect to argument ``argnum``."""
+    """The gradient of a real scalar-valued function with respect to argument ``argnum``.
+
+    ``grad(f)(*args)`` has the type and shape of that argument: an array's is an array, a
+    Python float's a float, a list, tuple or dict of arrays' the same container of their
+    gradients. With a tuple ``argnum`` it is a tuple of the gradients with respect to each.
+    Keyword arguments are passed through and not differentiated."""
 
     def body(*args: Any, **kwargs: Any) -> Any:
         return _value_and_grad("grad", fun, argnum, args, kwargs)[1]
@@ -470,7 +475,15 @@ def _half_sum_of_squares(x: Any) -> Any:
 
 
 def make_ggnvp(f: Fun, g: Fun = _half_sum_of_squares, f_argnum: Argnum = 0) -> Fun:
-    """Generalised Gauss-Newton products ``J_f^T H_g J_f v`` for the composition ``g(f(x))``."""
+    """Generalised Gauss-Newton products ``J_f^T H_g J_f v`` for the composition ``g(f(x))``.
+
+    ``make_ggnvp(f, g)(*args)`` returns ``ggnvp``, and ``ggnvp(v)`` is that product for a
+    ``v`` shaped like argument ``f_argnum`` of ``f``: ``J_f`` is the Jacobian of ``f`` with
+    respect to it, at ``args``, and ``H_g`` the Hessian of the scalar function ``g`` at
+    ``f(*args)``. The default ``g``, half the sum of squares over the last axis, gives
+    ``J_f^T J_f v``, the Gauss-Newton product of a least-squares fit of residuals ``f``.
+    The product is positive semi-definite wherever ``g`` is convex, unlike the Hessian of
+    ``g(f(x))``, whose term in the second derivatives of ``f`` it leaves out."""
 
     def body(*args: Any, **kwargs: Any) -> Fun:
         unary, x = _unary("make_ggnvp", f, f_argnum, args, kwargs)
