@@ -496,9 +496,13 @@ def by_reference(fun: Primitive | NonDifferentiable) -> str | tuple[Any, ...]:
     joblib, Dask's distributed scheduler). A pack's function that its namespace publishes
     (``plugrad.numpy.sin``) is found there by its name; any other by its module and
     qualified name (``@primitive def f(x)`` at module level)."""
-    if fun.pack is not None:
-        ns, _, short = fun.name.rpartition(".")
-        if getattr(importlib.import_module(f"plugrad.{ns}"), short, None) is fun:
+    ns, _, short = fun.name.rpartition(".")
+    if fun.pack is not None and ns:
+        try:
+            published = getattr(importlib.import_module(f"plugrad.{ns}"), short, None)
+        except ImportError:  # a registry other than the default one registered it
+            published = None
+        if published is fun:
             return published_function, (fun.name,)
     qualname = getattr(fun.__wrapped__, "__qualname__", None)
     if "__module__" in fun.__dict__ and qualname is not None:

@@ -66,6 +66,9 @@ def test_a_primitive_with_nothing_to_find_it_by_cannot_be_pickled() -> None:
     nameless = Primitive("nowhere.f", abs)  # neither a pack's nor a module's
     with pytest.raises(pickle.PicklingError, match="Define it at module level"):
         pickle.dumps(nameless)
+    nameless.pack = "nowhere"  # as a registry built in a test marks it: no namespace publishes it
+    with pytest.raises(pickle.PicklingError, match="Define it at module level"):
+        pickle.dumps(nameless)
 
 
 def test_pickled_functions_are_differentiable_in_a_fresh_interpreter() -> None:
