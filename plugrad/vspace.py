@@ -73,7 +73,9 @@ class VSpace:
         raise NotImplementedError
 
     def randn(self, rng: np.random.Generator | None = None) -> Any:
-        """A random vector, drawn from ``rng`` (the gradient checker passes its own)."""
+        """A random vector of standard normal entries, drawn from ``rng`` (the gradient
+        checker passes its own), or without one from NumPy's global generator, so that
+        ``np.random.seed`` makes it reproducible, as in autograd."""
         raise NotImplementedError
 
     # The arithmetic. A subclass overrides these methods or, as a space written for autograd
@@ -139,6 +141,11 @@ class VSpace:
         register_vspace(value_type, factory or cls)
 
 
+def _source(rng: np.random.Generator | None) -> Any:
+    """``rng``, or NumPy's global generator (the ``numpy.random`` module's functions)."""
+    return np.random if rng is None else rng
+
+
 def _real_dtype(dtype: np.dtype) -> np.dtype:
     return np.empty((), dtype).real.dtype
 
@@ -182,10 +189,10 @@ class ArrayVSpace(VSpace):
                 yield self._out(vec)
 
     def randn(self, rng: np.random.Generator | None = None) -> Any:
-        rng = rng or np.random.default_rng()
-        x = rng.standard_normal(self.shape)
+        source = _source(rng)
+        x = source.standard_normal(self.shape)
         if self.iscomplex:
-            x = x + 1j * rng.standard_normal(self.shape)
+            x = x + 1j * source.standard_normal(self.shape)
         return self._out(np.asarray(x, self.dtype))
 
     def inner_prod(self, x: Any, y: Any) -> float:
@@ -236,9 +243,9 @@ class ScalarVSpace(VSpace):
             yield 1j
 
     def randn(self, rng: np.random.Generator | None = None) -> Any:
-        rng = rng or np.random.default_rng()
-        x = float(rng.standard_normal())
-        return complex(x, float(rng.standard_normal())) if self.iscomplex else x
+        source = _source(rng)
+        x = float(source.standard_normal())
+        return complex(x, float(source.standard_normal())) if self.iscomplex else x
 
     def inner_prod(self, x: Any, y: Any) -> float:
         if isinstance(x, Box) or isinstance(y, Box):
@@ -305,7 +312,6 @@ class SequenceVSpace(VSpace):
         return self.build([vs.ones() for vs in self.spaces])
 
     def randn(self, rng: np.random.Generator | None = None) -> Any:
-        rng = rng or np.random.default_rng()
         return self.build([vs.randn(rng) for vs in self.spaces])
 
     def standard_basis(self) -> Any:
@@ -381,7 +387,6 @@ class DictVSpace(VSpace):
         return self.build({k: vs.ones() for k, vs in self.spaces.items()})
 
     def randn(self, rng: np.random.Generator | None = None) -> Any:
-        rng = rng or np.random.default_rng()
         return self.build({k: vs.randn(rng) for k, vs in self.spaces.items()})
 
     def standard_basis(self) -> Any:

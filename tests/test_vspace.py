@@ -58,3 +58,16 @@ def test_dtype_and_scalar_kind_are_preserved():
 def test_non_vectors_are_refused(value):
     with pytest.raises(NotDifferentiableError):
         vspace(value)
+
+
+@pytest.mark.parametrize("value", [numpy.zeros((2, 3)), 1.0, 1.0j, [numpy.zeros(2), 2.0], {"a": numpy.zeros(2, numpy.complex64)}])
+def test_randn_without_a_generator_follows_numpy_random_seed(value):
+    space = vspace(value)
+    numpy.random.seed(7)
+    first = space.randn()
+    numpy.random.seed(7)
+    second = space.randn()
+    assert vspace(first) == space
+    assert repr(first) == repr(second)  # reproducible, as autograd's np.random.randn is
+    numpy.random.seed(7)
+    assert numpy.ravel(space.flatten(first))[0] == numpy.random.standard_normal()  # from the global generator
