@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from plugrad import namespace as _namespace
 from plugrad.box import Box
 from plugrad.debug import detect_anomaly
+from plugrad.errors import ArgumentError
 from plugrad.errors import NotDifferentiableError
 from plugrad.errors import PackConflictError
 from plugrad.errors import PackError
@@ -70,6 +71,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArgumentError",
     "Box",
     "Composite",
     "Deferred",

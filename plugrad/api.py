@@ -19,7 +19,7 @@ import numpy as np
 
 from plugrad import forward, reverse
 from plugrad.box import Box, getval
-from plugrad.errors import NotDifferentiableError
+from plugrad.errors import ArgumentError, NotDifferentiableError
 from plugrad.primitive import Primitive
 from plugrad.vspace import DictVSpace, SequenceVSpace, VSpace, vspace
 from plugrad.vspace import check as check_vspace
@@ -77,7 +77,7 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
         for i in nums:
             if not isinstance(i, (int, np.integer)) or not -n <= i < n:
                 given = f" and keyword argument(s) {', '.join(kwargs)}" if kwargs else ""
-                raise TypeError(
+                raise ArgumentError(
                     f"{op}({_name(fun)}, argnum={argnum!r}): argument {i!r} does not exist, the "
                     f"function was called with {n} positional argument(s){given}. Pass the "
                     "argument to differentiate positionally (keyword arguments cannot be "
@@ -523,7 +523,7 @@ def grad_named(fun: Fun, argname: str) -> Fun:
     param = sig.parameters.get(argname)
     if param is None or param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
         named = [n for n, p in sig.parameters.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-        raise TypeError(
+        raise ArgumentError(
             f"grad_named({_name(fun)}, {argname!r}): the function has no parameter {argname!r} of its own "
             f"to differentiate; it has {named}."
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "PlugradError",
+    "ArgumentError",
     "NotDifferentiableError",
     "TraceError",
     "PackError",
@@ -13,6 +14,13 @@ __all__ = [
 
 class PlugradError(Exception):
     """Base class of every error plugrad raises on purpose."""
+
+
+class ArgumentError(PlugradError, TypeError, ValueError, IndexError):
+    """A differential operator's ``argnum`` or ``argname`` that names no argument of the
+    function. A ``TypeError``, as for a call with the wrong arguments; also the
+    ``IndexError`` and ``ValueError`` autograd raised for them, so code catching those
+    keeps working."""
 
 
 class NotDifferentiableError(PlugradError, TypeError, NotImplementedError):

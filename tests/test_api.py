@@ -242,6 +242,8 @@ def test_grad_named_finds_its_parameter_however_it_is_passed():
     assert grad_named(lambda x, y=3.0: x * y * y, "y")(x=2.0, y=1.5) == 6.0
     with pytest.raises(TypeError, match="no parameter 'args' of its own"):
         grad_named(f, "args")
+    with pytest.raises(ValueError):  # what autograd raised, for code that catches it
+        grad_named(f, "z")
 
 
 def test_checkpoint_gives_the_same_gradient():
