@@ -325,7 +325,8 @@ def jacobian(fun: Fun, argnum: Argnum = 0) -> Fun:
         for _, out_leaf in _leaves(out_space):
             mine = rows[start : start + out_leaf.size]
             start += out_leaf.size
-            blocks.append(_shaped(in_space, iter([_jacobian_block(out_leaf, leaf, [_at(r, path) for r in mine]) for path, leaf in ins])))
+            row = [_jacobian_block(out_leaf, leaf, [_at(r, path) for r in mine]) for path, leaf in ins]
+            blocks.append(_shaped(in_space, iter(row)))
         return _shaped(out_space, iter(blocks))
 
     return _wrap("jacobian", fun, body)

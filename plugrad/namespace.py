@@ -236,8 +236,9 @@ class _Finder:
             except PlugradError:  # a faulty entry: the namespace is still a module
                 entry = None
             if entry is not None:
+                parent = ns.rpartition(".")[0]
                 module.__class__ = _FunctionNamespace
-                module.__function__ = published(entry, ns.rpartition(".")[0]) if isinstance(entry, Composite) else entry  # type: ignore[attr-defined]
+                module.__function__ = published(entry, parent) if isinstance(entry, Composite) else entry  # type: ignore[attr-defined]
         return module
 
     def exec_module(self, module: types.ModuleType) -> None:

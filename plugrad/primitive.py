@@ -29,7 +29,7 @@ import numpy as np
 
 from plugrad import debug
 from plugrad.box import Box, Meta, Trace, _box_types, box_type, getval, holds_box
-from plugrad.errors import NotDifferentiableError, TraceError
+from plugrad.errors import NotDifferentiableError, PlugradError, TraceError
 from plugrad.vspace import vspace
 
 __all__ = [
@@ -500,7 +500,7 @@ def by_reference(fun: Primitive | NonDifferentiable) -> str | tuple[Any, ...]:
     if fun.pack is not None and ns:
         try:
             published = getattr(importlib.import_module(f"plugrad.{ns}"), short, None)
-        except ImportError:  # a registry other than the default one registered it
+        except (ImportError, PlugradError):  # another registry's, or a broken pack's name
             published = None
         if published is fun:
             return published_function, (fun.name,)

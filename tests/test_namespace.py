@@ -76,7 +76,8 @@ def test_a_composite_is_published_under_its_public_name_with_the_librarys_docs()
     assert joining._vstack.__name__ == "_vstack"  # the pack's own function is not renamed
     assert inspect.signature(vstack) == inspect.signature(joining._vstack)
     norm = pnp.linalg.norm
-    assert norm.__module__ == "plugrad.numpy.linalg" and "vector norm" in norm.__doc__  # its own docstring wins
+    assert norm.__module__ == "plugrad.numpy.linalg"
+    assert "vector norm" in norm.__doc__  # its own docstring wins
     assert plugrad.grad(lambda x: pnp.sum(vstack([x, 2.0 * x])))(numpy.ones(3)).tolist() == [3.0, 3.0, 3.0]
 
 

@@ -60,7 +60,9 @@ def test_non_vectors_are_refused(value):
         vspace(value)
 
 
-@pytest.mark.parametrize("value", [numpy.zeros((2, 3)), 1.0, 1.0j, [numpy.zeros(2), 2.0], {"a": numpy.zeros(2, numpy.complex64)}])
+@pytest.mark.parametrize(
+    "value", [numpy.zeros((2, 3)), 1.0, 1.0j, [numpy.zeros(2), 2.0], {"a": numpy.zeros(2, numpy.complex64)}]
+)
 def test_randn_without_a_generator_follows_numpy_random_seed(value):
     space = vspace(value)
     numpy.random.seed(7)

@@ -182,7 +182,8 @@ class Case:
         if self.prim is None or not self.prim.xfail:
             return None
         dtype = self.dtype or "*"
-        reason: str | None = self.prim.xfail.get((self.check, dtype)) or self.prim.xfail.get((self.check, "*"))
+        xfail = self.prim.xfail
+        reason: str | None = xfail.get((self.check, dtype)) or xfail.get((self.check, "*"))
         return reason
 
     def run(self) -> None:
