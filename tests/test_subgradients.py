@@ -68,3 +68,17 @@ def test_a_python_float_at_a_pole_gives_what_a_float64_gives(f, x):
 def test_arctan2_and_hypot_at_the_origin_are_nan_for_floats_too():
     for f in (np.arctan2, np.hypot):
         assert numpy.isnan(grad(f)(0.0, 0.0)) and numpy.isnan(grad(f)(numpy.float64(0.0), numpy.float64(0.0)))
+
+
+def test_sort_ties_follow_the_stable_order_in_any_lane_and_with_nans():
+    # The rules sort without stability first and fall back where a lane has equal values.
+    x = numpy.array([[3.0, 1.0, 2.0], [2.0, 5.0, 2.0]])
+    w = numpy.array([1.0, 10.0, 100.0])
+    g = grad(lambda x: np.sum(np.sort(x, axis=1) * w))(x)
+    numpy.testing.assert_array_equal(g, [[100.0, 1.0, 10.0], [1.0, 100.0, 10.0]])
+    x = numpy.array([numpy.nan, 1.0, numpy.nan, 0.0])
+    g = grad(lambda x: np.sum(np.sort(x)[:3] * w))(x)
+    numpy.testing.assert_array_equal(g, [100.0, 10.0, 0.0, 1.0])  # the first NaN goes first
+    x = numpy.repeat(numpy.arange(500.0), 3)[::-1].copy()  # many ties, and a lane longer than a few
+    g = grad(lambda x: np.sum(np.sort(x) * numpy.arange(1500.0)))(x)
+    numpy.testing.assert_array_equal(g, numpy.arange(1500.0).reshape(500, 3)[::-1].ravel())
