@@ -82,3 +82,19 @@ def test_sort_ties_follow_the_stable_order_in_any_lane_and_with_nans():
     x = numpy.repeat(numpy.arange(500.0), 3)[::-1].copy()  # many ties, and a lane longer than a few
     g = grad(lambda x: np.sum(np.sort(x) * numpy.arange(1500.0)))(x)
     numpy.testing.assert_array_equal(g, numpy.arange(1500.0).reshape(500, 3)[::-1].ravel())
+
+
+@pytest.mark.filterwarnings("error")
+def test_large_masks_pass_cotangents_as_where_does_infinite_ones_included():
+    # Past 8192 elements the rules' where(mask, g, 0) is computed as a product with the mask;
+    # an infinite cotangent where the mask is off must still give 0, not inf * 0 = nan.
+    x = numpy.linspace(-1.0, 2.0, 30000)
+    w = numpy.cos(x)
+    g = grad(lambda x: np.sum(np.clip(x, -0.5, 0.5) * w))(x)
+    numpy.testing.assert_array_equal(g, numpy.where((x >= -0.5) & (x <= 0.5), w, 0.0))
+    with numpy.errstate(divide="ignore"):
+        g = grad(lambda x: np.sum(np.log(np.clip(x, 0.0, 1.0))))(x)  # 1/0 = inf where x < 0
+    assert (g[x < 0] == 0).all() and numpy.isfinite(g[x > 0]).all()
+    numpy.testing.assert_array_equal(g[(x > 0) & (x <= 1)], 1 / x[(x > 0) & (x <= 1)])
+    g = grad(lambda x: np.sum(np.where(x > 0, 0.0, x) * w))(x)
+    numpy.testing.assert_array_equal(g, numpy.where(x > 0, 0.0, w))

@@ -103,9 +103,31 @@ def scatter(g: Any, index: Any, x: Any, flat: bool = False) -> Any:
     return unbroadcast(reshape(untake(g, (index, (int(np.prod(shape)),), dtype_of(getval(x)))), shape), x)
 
 
+def _where3(condition: Any, x: Any, y: Any) -> Any:
+    """``numpy.where(condition, x, y)``. Where one of ``x`` and ``y`` is a plain zero and the
+    other a large float array, as in the rules' ``where3(mask, g, 0.0)``, it is the product
+    with the mask, which NumPy computes four times as fast as ``where`` past 8192 elements
+    (``where``'s buffer); where that product is not finite, ``where`` gives the answer."""
+    if type(condition) is _ndarray and condition.dtype is _BOOL and condition.size >= 8192:
+        if type(y) in _ZERO_TYPES and y == 0 and type(x) is _ndarray and x.dtype.kind in "fc":
+            values, mask = x, condition
+        elif type(x) in _ZERO_TYPES and x == 0 and type(y) is _ndarray and y.dtype.kind in "fc":
+            values, mask = y, ~condition
+        else:
+            return np.where(condition, x, y)
+        with np.errstate(invalid="ignore"):
+            product = values * mask
+        if np.isfinite(product).all():  # (inf * False is nan where where gives 0)
+            return product
+    return np.where(condition, x, y)
+
+
+_BOOL = np.dtype(bool)
+_ZERO_TYPES = (float, int)
+
 # where(cond, x, y): the cotangent goes to x where cond holds, to y elsewhere.
 where3 = Primitive(
-    "numpy._where", np.where, complex=True, saves=("shapes",), doc="``numpy.where(condition, x, y)``."
+    "numpy._where", _where3, complex=True, saves=("shapes",), doc="``numpy.where(condition, x, y)``."
 )
 where3.def_vjp(
     None,
@@ -163,19 +185,22 @@ def _clip(a: Any, a_min: Any = None, a_max: Any = None, **kw: Any) -> Any:
     return np.clip(a, lo, hi, **rest)
 
 
-def _clip_masks(a: Any, a_min: Any, a_max: Any, kw: dict[str, Any]) -> tuple[Any, Any, Any]:
+def _clip_mask(which: int, a: Any, a_min: Any, a_max: Any, kw: dict[str, Any]) -> Any:
+    """Where the result is ``a`` (``which`` 0), ``a_min`` (1) or ``a_max`` (2): only the one
+    a rule needs, each a pass or three over ``a``."""
     lo, hi = (None if v is None else getval(v) for v in _limits(a_min, a_max, kw))
     x = getval(a)
-    above_lo = True if lo is None else np.asarray(x >= lo)
-    to_x = above_lo if hi is None else np.logical_and(above_lo, x <= hi)
-    to_lo = None if lo is None else np.logical_and(x < lo, True if hi is None else lo <= hi)
-    to_hi = None if hi is None else np.asarray((x if lo is None else np.maximum(x, lo)) > hi)
-    return to_x, to_lo, to_hi
+    if which == 0:
+        above_lo = True if lo is None else np.asarray(x >= lo)
+        return above_lo if hi is None else np.logical_and(above_lo, x <= hi)
+    if which == 1:
+        return None if lo is None else np.logical_and(x < lo, True if hi is None else lo <= hi)
+    return None if hi is None else np.asarray((x if lo is None else np.maximum(x, lo)) > hi)
 
 
 def _clip_vjp(which: int) -> Any:
     def vjp(g: Any, ans: Any, a: Any, a_min: Any = None, a_max: Any = None, **kw: Any) -> Any:
-        mask = _clip_masks(a, a_min, a_max, kw)[which]
+        mask = _clip_mask(which, a, a_min, a_max, kw)
         return unbroadcast(where3(mask, g, 0.0), (a, a_min, a_max)[which])
 
     return vjp
@@ -183,7 +208,7 @@ def _clip_vjp(which: int) -> Any:
 
 def _clip_jvp(which: int) -> Any:
     def jvp(t: Any, ans: Any, a: Any, a_min: Any = None, a_max: Any = None, **kw: Any) -> Any:
-        mask = _clip_masks(a, a_min, a_max, kw)[which]
+        mask = _clip_mask(which, a, a_min, a_max, kw)
         return broadcast_like(where3(mask, t, 0.0), ans)
 
     return jvp
