@@ -85,6 +85,18 @@ def test_norm(kwargs: dict, rng: numpy.random.Generator) -> None:
     check_grads(lambda x: np.linalg.norm(x, **kwargs))(x)
 
 
+WHOLE = [((7,), {}), ((7,), {"ord": 2}), ((3, 4), {}), ((3, 4), {"ord": "fro"}), ((2, 3, 4), {"keepdims": True})]
+
+
+@pytest.mark.parametrize("shape, kwargs", WHOLE, ids=repr)
+def test_norm_of_every_element_is_numpys_to_the_bit(shape: tuple, kwargs: dict, rng: numpy.random.Generator) -> None:
+    x = rng.standard_normal(shape)
+    value, g = plugrad.value_and_grad(lambda x: np.sum(np.linalg.norm(x, **kwargs)))(x)
+    assert value == numpy.sum(numpy.linalg.norm(x, **kwargs))  # the dot product NumPy uses, not a sum of squares
+    numpy.testing.assert_allclose(g, x / numpy.linalg.norm(x), rtol=1e-14)
+    check_grads(lambda x: np.linalg.norm(x, **kwargs))(x)
+
+
 def test_norm_of_a_stack_and_of_complex(rng: numpy.random.Generator) -> None:
     x = rng.standard_normal((2, 3, 4)) + 1j * rng.standard_normal((2, 3, 4))
     check_grads(lambda x: np.linalg.norm(x, axis=(0, 2)))(x)
