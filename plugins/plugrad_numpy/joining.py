@@ -11,6 +11,7 @@ cotangent. Splitting is slicing, so the split functions are Composites of
 
 from __future__ import annotations
 
+import math
 import sys
 import warnings
 from typing import Any
@@ -54,16 +55,16 @@ def _concatenate_fun(axis: Any, *arrays: Any) -> Any:
 
 
 def _concatenate_vjp(argnum: int, g: Any, ans: Any, axis: Any, *arrays: Any) -> Any:
+    # Each argument's rule adds up the lengths before it: with builtins.sum over Python ints
+    # (numpy.sum of a list converts it to an array first, which made 2000 pieces cost 0.26 s).
     i = argnum - 1
     if axis is None:  # the arrays were flattened
-        sizes = [int(np.prod(shape_of(a))) for a in arrays]
-        start = int(np.sum(sizes[:i]))
-        piece = reshape(getitem(g, slice(start, start + sizes[i])), shape_of(arrays[i]))
+        start = sum([math.prod(shape_of(a)) for a in arrays[:i]])
+        piece = reshape(getitem(g, slice(start, start + math.prod(shape_of(arrays[i])))), shape_of(arrays[i]))
     else:
         ax = _axis(axis, len(shape_of(arrays[i])))  # all have the output's ndim
-        lengths = [shape_of(a)[ax] for a in arrays]
-        start = int(np.sum(lengths[:i]))
-        piece = getitem(g, _along(ax, slice(start, start + lengths[i])))
+        start = sum([shape_of(a)[ax] for a in arrays[:i]])
+        piece = getitem(g, _along(ax, slice(start, start + shape_of(arrays[i])[ax])))
     return unbroadcast(piece, arrays[i])
 
 
