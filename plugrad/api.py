@@ -122,6 +122,11 @@ def _ensure_types() -> None:
 def _wrap(op: str, fun: Fun, body: Callable[..., Any]) -> Fun:
     """``body``, a new closure, dressed with ``fun``'s docstring and module and named
     ``op(fun)``: no wrapper around it, so calling it costs one frame."""
+    if not callable(fun):
+        raise TypeError(
+            f"{op} needs a function, but got {type(fun).__name__} {fun!r}. Pass the function "
+            f"itself and call what {op} returns: {op}(f)(x), not {op}(f(x))."
+        )
     functools.update_wrapper(body, fun)
     body.__name__ = body.__qualname__ = f"{op}({_name(fun)})"
     del body.__wrapped__  # type: ignore[attr-defined]  # not a transparent wrapper: its signature is fun's, its meaning is not
@@ -132,6 +137,16 @@ def _scalar_space(op: str, fun: Fun, ans: Any, hint: str) -> Any:
     try:
         space = vspace(ans)
     except NotDifferentiableError:
+        value = getval(ans)
+        if value is None:
+            hint = "Does it end with a return statement?"
+        elif isinstance(value, (int, np.integer, np.bool_)) or getattr(value, "dtype", _F64).kind in "iub":
+            hint = (
+                "An integer (a count, an index, a comparison) has no derivative: return the "
+                "float quantity it counts or compares."
+            )
+        else:
+            hint = "Return the float to differentiate (a Python float, or a NumPy one)."
         raise TypeError(
             f"{op}({_name(fun)}) needs a function returning a float; it returned "
             f"{type(ans).__name__}. {hint}"
@@ -152,6 +167,7 @@ def _scalar_space(op: str, fun: Fun, ans: Any, hint: str) -> Any:
     return space
 
 
+_F64 = np.dtype(np.float64)
 _ARRAY_OUTPUT_HINT = (
     "For an array output use elementwise_grad (sum of the gradients of each element) or jacobian."
 )
@@ -411,7 +427,14 @@ def hessian_tensor_product(fun: Fun, argnum: Argnum = 0) -> Fun:
 
     def vector_dot_grad(*args: Any, **kwargs: Any) -> Any:
         args, vector = args[:-1], args[-1]
-        return _dot(fun_grad(*args, **kwargs), vector)
+        g = fun_grad(*args, **kwargs)
+        if vspace(vector) != vspace(g) and vspace(vector).shape != vspace(g).shape:
+            raise ValueError(
+                f"hessian_tensor_product({_name(fun)}): the vector has shape "
+                f"{vspace(vector).shape}, but the argument has shape {vspace(g).shape}: give a "
+                "vector shaped like the argument, as the last argument."
+            )
+        return _dot(g, vector)
 
     # vector_dot_grad has one more argument, the vector, at the end: a negative argnum
     # counts from the last of fun's own arguments, as it does for fun_grad.

@@ -118,10 +118,31 @@ def _maker_rule(fun: Primitive, argnum: int, maker: Callable[..., Any]) -> Calla
     _check_arity(fun, "defvjp", maker, ("ans",))
 
     def rule(g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
-        return maker(ans, *args, **kwargs)(g)
+        vjp = maker(ans, *args, **kwargs)
+        try:
+            return vjp(g)
+        except TypeError:
+            if _takes_one(vjp):
+                raise
+            raise TypeError(
+                f"defvjp for {fun.name}: the rule for argument {argnum} returned {vjp!r}, which "
+                "cannot be called with the cotangent g. The rule makes the function of g: "
+                "defvjp(f, lambda ans, x: lambda g: g * ...)."
+            ) from None
 
     rule.__qualname__ = f"{fun.name} VJP for argument {argnum}"
     return rule
+
+
+def _takes_one(f: Any) -> bool:
+    """Whether ``f`` can be called with one positional argument (as far as can be told)."""
+    try:
+        inspect.signature(f).bind(None)
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read: assume it can
+        pass
+    return True
 
 
 def _zero_vjp(argnum: int) -> Callable[..., Any]:

@@ -6,8 +6,11 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from plugrad import builtins
 from plugrad.box import Box, Trace, box_type, holds_box
+from plugrad.reverse import _numeric
 from plugrad.vspace import vspace
 
 __all__ = ["make_jvp"]
@@ -20,6 +23,12 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
     """
 
     def jvp(t: Any) -> tuple[Any, Any]:
+        if type(t) is np.ndarray and (t.shape != np.shape(x) or t.dtype.kind == "c" and not np.iscomplexobj(x)):
+            raise ValueError(
+                f"the tangent given to jvp has shape {t.shape} and dtype {t.dtype}, but the "
+                f"argument has shape {np.shape(x)} and dtype {getattr(x, 'dtype', type(x).__name__)}: "
+                "give jvp a tangent shaped like the argument (real for a real argument)."
+            )
         trace = Trace(forward=True)
         trace.nested = holds_box(x)
         end = fun(_start(x, t, trace))
@@ -27,7 +36,10 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
             end = builtins.pack(end)  # a plain container of traced values
         if isinstance(end, Box) and end._trace is trace:
             return end._value, end._tangent
-        warnings.warn("Output seems independent of input; its derivative is zero.", UserWarning, stacklevel=2)
+        if _numeric(end):  # (None, an int or a generator: the operator says what is wrong)
+            warnings.warn(
+                "Output seems independent of input; its derivative is zero.", UserWarning, stacklevel=2
+            )
         return end, vspace(end).zeros()
 
     return jvp

@@ -62,37 +62,86 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     finally:
         trace.close()
     if not (isinstance(end, Box) and end._trace is trace):
-        warnings.warn(
-            "Output seems independent of input; its derivative is zero.", UserWarning, stacklevel=3
-        )
+        if _numeric(end):  # (None, an int or a generator: the operator says what is wrong)
+            warnings.warn(
+                "Output seems independent of input; its derivative is zero.", UserWarning, stacklevel=3
+            )
         space = vspace(x)
         return (lambda g: space.zeros()), end
-    last, sites = end._index, trace.sites
+    last, sites, out = end._index, trace.sites, end._value
     if flat:
         n = len(values)
 
         def vjp(g: Any) -> Any:
+            if type(g) is _ndarray:
+                _check_output_cotangent(g, out)
             cts = sweep(tape, last, g, sites, n)
             for k, ct in enumerate(cts):
-                if type(ct) is not _ndarray:
-                    if ct is None or isinstance(ct, Box):  # an unused element, or a traced cotangent
-                        return _assembled(x, cts)
-                    t = type(values[k])
-                    if (t is float or t is complex) and isinstance(ct, np.generic):
+                if type(ct) is _ndarray:
+                    v = values[k]
+                    if ct.shape != (v.shape if type(v) is _ndarray else ()):
+                        _wrong_shape(ct, v)
+                    continue
+                if ct is None or isinstance(ct, Box):  # an unused element, or a traced cotangent
+                    return _assembled(x, cts)
+                v = values[k]
+                t = type(v)
+                if t is float or t is complex:
+                    if isinstance(ct, np.generic):
                         cts[k] = t(ct)  # a Python number's is one (a rule may give a NumPy scalar)
+                elif t is _ndarray and v.shape != () and isinstance(ct, _NUMBERS):
+                    _wrong_shape(ct, v)
             return _rebuild(x, kind, cts)
 
     elif not leaves:
 
         def vjp(g: Any) -> Any:
+            if type(g) is _ndarray:
+                _check_output_cotangent(g, out)
             return _start_cotangent(sweep(tape, last, g, sites, 1)[0], x)
 
     else:
 
         def vjp(g: Any) -> Any:
+            if type(g) is _ndarray:
+                _check_output_cotangent(g, out)
             return _assembled(x, sweep(tape, last, g, sites, len(leaves)))
 
-    return vjp, end._value
+    return vjp, out
+
+
+def _check_output_cotangent(g: np.ndarray, out: Any) -> None:
+    """Refuse a cotangent ``g`` that cannot be the output's: of another shape (NumPy would
+    broadcast it, silently), or complex for a real output."""
+    value = getval(out)
+    if g.shape != np.shape(value) or (g.dtype.kind == "c" and not np.iscomplexobj(value)):
+        raise ValueError(
+            f"the cotangent given to vjp has shape {g.shape} and dtype {g.dtype}, but the "
+            f"function's output has shape {np.shape(value)} and dtype "
+            f"{getattr(value, 'dtype', type(value).__name__)}: give vjp a cotangent shaped like "
+            "the output (real for a real output)."
+        )
+
+
+def _wrong_shape(ct: Any, x: Any) -> None:
+    raise ValueError(
+        f"the derivative computed for an argument has shape {np.shape(ct)}, but the argument has "
+        f"shape {np.shape(x)}: a VJP rule returned a cotangent of the wrong shape (a custom "
+        "primitive's, or a pack's, which NumPy then broadcast). Run the derivative inside "
+        "`with plugrad.detect_anomaly():` to be told which rule, and where it was called."
+    )
+
+
+def _numeric(value: Any) -> bool:
+    """Whether ``value`` is a float, complex or inexact array, or a container holding one."""
+    if isinstance(value, (list, tuple)):
+        return any(_numeric(v) for v in value)
+    if isinstance(value, dict):
+        return any(_numeric(v) for v in value.values())
+    if isinstance(value, (bool, int)) or value is None:
+        return False
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    return kind in "fc" if kind is not None else isinstance(value, (float, complex))
 
 
 def _start_flat(x: Any, kind: type, values: Any, trace: Trace, tape: list[tuple[Any, ...]]) -> Any:
@@ -121,6 +170,7 @@ def _assembled(x: Any, cts: list[Any]) -> Any:
     return result
 
 
+_NUMBERS = (float, complex, np.generic)
 _NO_KWARGS: dict[str, Any] = {}  # the keyword arguments of every start node (never changed)
 _PLAIN_LEAVES = frozenset({np.ndarray, float})
 _ndarray = np.ndarray
@@ -198,8 +248,13 @@ def _start_cotangent(ct: Any, x: Any) -> Any:
     if ct is None:
         return vspace(x).zeros()
     t = type(x)
-    if (t is float or t is complex) and isinstance(ct, np.generic):
-        return t(ct)
+    if t is float or t is complex:
+        if isinstance(ct, np.generic):
+            return t(ct)
+        if type(ct) is _ndarray and ct.shape != ():
+            _wrong_shape(ct, x)
+    elif t is _ndarray and (type(ct) is _ndarray or isinstance(ct, _NUMBERS)) and np.shape(ct) != x.shape:
+        _wrong_shape(ct, x)
     return ct
 
 

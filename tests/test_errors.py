@@ -309,3 +309,65 @@ def test_a_traced_keyword_argument_without_a_rule_is_named():
     assert grad(lambda d: np.trapezoid(y, dx=d))(2.0) == 7.5  # moved to its position: a rule
     with pytest.raises(TraceError, match="numpy.diff got a traced value as its argument 'prepend', which it has no"):
         grad(lambda p: np.sum(np.diff(y, prepend=p)))(1.0)
+
+
+def test_a_rule_that_returns_a_cotangent_of_the_wrong_shape_is_refused_not_broadcast():
+    # NumPy would broadcast such a cotangent into a number of the wrong shape, or the right
+    # shape and wrong values; plugrad checks the derivative it hands back against the argument.
+    @primitive
+    def summed(x):
+        return x**2
+
+    defvjp(summed, lambda ans, x: lambda g: np.sum(g * 2 * x))  # a scalar for an array
+
+    @primitive
+    def scale(x, a):
+        return a * x
+
+    defvjp(scale, lambda ans, x, a: lambda g: a * g, lambda ans, x, a: lambda g: g * x)  # forgets to sum for a
+
+    x = numpy.array([1.0, 2.0, 3.0])
+    wrong = r"derivative computed for an argument has shape \(\), but the argument has shape \(3,\).*detect_anomaly"
+    with pytest.raises(ValueError, match=wrong):
+        grad(lambda x: np.sum(summed(x)))(x)
+    with pytest.raises(ValueError, match=wrong):
+        grad(lambda x: np.sum(np.sin(summed(x)) * numpy.array([1.0, 2.0, 3.0])))(x)
+    with pytest.raises(ValueError, match=r"has shape \(3,\), but the argument has shape \(\)"):
+        grad(lambda a: np.sum(scale(x, a)) + a**2)(2.0)
+    with pytest.raises(ValueError, match=r"has shape \(3,\), but the argument has shape \(\)"):
+        grad(lambda p: np.sum(scale(x, p["a"])) + np.sum(p["w"]))({"a": 2.0, "w": x})
+
+
+def test_vjp_jvp_and_hvp_refuse_vectors_of_the_wrong_shape():
+    from plugrad import hessian_vector_product, make_jvp
+
+    x = numpy.array([1.0, 2.0, 3.0])
+    vjp, _ = make_vjp(lambda x: x**2)(x)
+    for g in (numpy.array([1.0]), numpy.ones((2, 3)), numpy.array([1j, 1.0, 1.0])):
+        with pytest.raises(ValueError, match="the cotangent given to vjp has shape"):
+            vjp(g)
+    assert vjp(numpy.ones(3)).tolist() == [2.0, 4.0, 6.0]
+    with pytest.raises(ValueError, match=r"the tangent given to jvp has shape \(1,\)"):
+        make_jvp(lambda x: np.sum(x**2))(x)(numpy.array([1.0]))
+    with pytest.raises(ValueError, match=r"the vector has shape \(1,\), but the argument has shape \(3,\)"):
+        hessian_vector_product(lambda x: np.sum(x**3))(x, numpy.array([1.0]))
+
+
+def test_mistakes_in_calling_grad_get_messages_that_fit_them(recwarn):
+    with pytest.raises(TypeError, match=r"grad needs a function, but got float 2.0.*grad\(f\)\(x\), not grad\(f\(x\)\)"):
+        grad(2.0)
+    with pytest.raises(TypeError, match="returned NoneType. Does it end with a return statement"):
+        grad(lambda x: None)(1.0)
+    with pytest.raises(TypeError, match="returned int64. An integer .* has no derivative"):
+        grad(lambda x: np.argmax(x))(numpy.ones(3))
+    assert not [w for w in recwarn if "independent of input" in str(w.message)]  # the error says it all
+    with pytest.raises(TypeError, match="'float' object cannot be interpreted as an integer"):
+        grad(lambda n: sum(1.0 for _ in range(n)))(3.0)
+
+    @primitive
+    def square(x):
+        return x * x
+
+    defvjp(square, lambda ans, x: lambda: 2 * x)  # the function of g forgot g
+    with pytest.raises(TypeError, match=r"defvjp for .*square: the rule for argument 0 returned .* cannot be called with"):
+        grad(lambda x: square(x))(1.0)

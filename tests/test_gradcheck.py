@@ -123,11 +123,13 @@ def test_vjp_wrong_only_under_broadcasting():
     add.def_samples(Sample(rand(3), rand(3)), Sample(rand(2, 3), rand(3)))
     report = check_pack(add)
     assert report.failed
-    assert {(o.case.sample, o.case.argnum) for o in report.failures() if o.case.check != "coverage"} == {(1, 1)}
+    alone = {(o.case.sample, o.case.argnum) for o in report.failures() if o.case.check not in ("coverage", "mixed")}
+    assert alone == {(1, 1)}
     assert "argument 0 (x1) has a rule, but no sample broadcasts it" in message(report, "coverage")
-    assert {o.case.check for o in report.failures()} >= {"vjp", "types"}
-    assert "cannot pair shape (2, 3) with shape (3,)" in message(report, "vjp")
-    assert "VJP returned a cotangent in ArrayVSpace(shape=(2, 3)" in message(report, "types")
+    assert {o.case.check for o in report.failures()} >= {"vjp", "types", "mixed"}
+    # plugrad itself refuses the (2, 3) cotangent for the (3,) argument, alone or with the other
+    shape = "the derivative computed for an argument has shape (2, 3), but the argument has shape (3,)"
+    assert all(shape in message(report, check) for check in ("vjp", "mixed", "types"))
     assert "argument 1" in message(report, "vjp")
 
 

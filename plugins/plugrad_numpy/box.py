@@ -3,6 +3,7 @@ attributes and methods of an ndarray."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
 from typing import Any
 
@@ -191,7 +192,7 @@ class ArrayBox(Box):
         raise _plain_number_error("complex")
 
     def __index__(self) -> int:
-        return getval(self).__index__()
+        return operator.index(getval(self))  # an int's; a float's TypeError, as Python's own
 
     def __round__(self, ndigits: int | None = None) -> Any:
         # round(x, n) is np.round(x, n), traced, as on a NumPy scalar; round(x) is an int,

@@ -219,10 +219,16 @@ class Probe:
         return _for_output(self.base_tol, self.y)
 
     @functools.cached_property
-    def reverse(self) -> tuple[Any, Any]:
-        """``(f(x) as traced in reverse mode, VJP(v))``."""
+    def traced(self) -> tuple[Any, Any]:
+        """``(vjp, f(x) as traced in reverse mode)``, before any VJP is taken."""
         vjp, y = _vjp(self.f, self.x)
         self._seen(y)
+        return vjp, y
+
+    @functools.cached_property
+    def reverse(self) -> tuple[Any, Any]:
+        """``(f(x) as traced in reverse mode, VJP(v))``."""
+        vjp, y = self.traced
         return y, vjp(self.v)
 
     @functools.cached_property
@@ -293,7 +299,7 @@ def primal(p: Probe, expected: Any, label: str = "", modes: Iterable[str] = ("re
     """Traced (in reverse and forward mode), ``f`` computes ``expected`` exactly: same value,
     same type, same dtype."""
     for mode in modes:
-        y = p.reverse[0] if mode == "rev" else p.forward[0]
+        y = p.traced[1] if mode == "rev" else p.forward[0]
         diff = same_value(getval(y), expected)
         if diff:
             raise CheckFailure(
