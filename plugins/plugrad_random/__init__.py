@@ -4,7 +4,9 @@ Sampling is not differentiated: every function accepts traced arguments, looks
 through them and returns NumPy's sample, from NumPy's own global state, so
 ``plugrad.numpy.random.seed(0)`` seeds ``numpy.random`` and values match NumPy's
 exactly. A traced ``loc`` or ``scale`` gives a plain sample, not a reparameterised
-gradient; for one, write the reparameterisation: ``mu + sigma * np.random.standard_normal(shape)``.
+gradient, and a warning that says so; for one, write the reparameterisation:
+``mu + sigma * np.random.standard_normal(shape)``, and to sample at a constant
+parameter, pass ``getval(mu)``.
 ``permutation`` and ``choice`` of a traced array are differentiable selections of its
 elements. ``Generator``, ``RandomState`` and the bit generators are NumPy's classes,
 passed through unchanged (their methods take plain arguments).

@@ -3,6 +3,7 @@ that select elements of an array, whose derivative is that selection."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -27,11 +28,37 @@ SIMPLE = ("rand", "randn", "randint", "random", "random_integers", "random_sampl
 STATE = ("seed", "get_state", "set_state", "get_bit_generator", "set_bit_generator", "default_rng")
 
 
-def _nondifferentiable(names: tuple[str, ...]) -> list[NonDifferentiable]:
+def _nondifferentiable(names: tuple[str, ...], kind: type[NonDifferentiable] = NonDifferentiable) -> list[Any]:
     # A name this NumPy lacks (added or removed in another version) is skipped.
-    return [
-        NonDifferentiable(f"numpy.random.{n}", getattr(np.random, n)) for n in names if hasattr(np.random, n)
-    ]
+    return [kind(f"numpy.random.{n}", getattr(np.random, n)) for n in names if hasattr(np.random, n)]
+
+
+class Sampler(NonDifferentiable):
+    """A sampler of a distribution. Given a traced parameter it samples at the parameter's
+    value, with no derivative, and warns that it does: a sample is not reparameterised."""
+
+    __slots__ = ()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        traced = [name for name, value in (*enumerate(args), *kwargs.items()) if _traced(value)]
+        if traced:
+            short = self.name.rpartition(".")[2]
+            warnings.warn(
+                f"numpy.random.{short} was given a traced value (argument {', '.join(map(str, traced))}): "
+                "its sample has no derivative with respect to it. For a reparameterised sample, "
+                "write it from standard noise: mu + sigma * np.random.standard_normal(shape). To "
+                "sample at the value as a constant (a score-function estimator), pass "
+                "plugrad.box.getval(mu) instead, which says so and silences this warning.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return super().__call__(*args, **kwargs)
+
+
+def _traced(value: Any) -> bool:
+    if isinstance(value, Box):
+        return True
+    return isinstance(value, (list, tuple)) and any(_traced(v) for v in value)
 
 
 def permutation(x: Any) -> Any:
@@ -64,4 +91,4 @@ for _fun in (permutation, choice, shuffle):
 def entries() -> list[Any]:
     """Every function of the namespace."""
     selections = [Composite(f"numpy.random.{f.__name__}", f) for f in (permutation, choice, shuffle)]
-    return [*_nondifferentiable(DISTRIBUTIONS + SIMPLE + STATE), *selections]
+    return [*_nondifferentiable(DISTRIBUTIONS, Sampler), *_nondifferentiable(SIMPLE + STATE), *selections]
