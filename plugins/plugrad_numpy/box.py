@@ -359,7 +359,8 @@ class ArrayBox(Box):
         raise TraceError(
             "NumPy tried to convert a traced value to a plain array (numpy.array or numpy.asarray "
             "of it, a NumPy function given a list that holds traced values, or a numpy.random "
-            "sampler given one, or an ndarray method such as A.dot(x) given one), which would "
+            "sampler given one, or an ndarray method such as A.dot(x) given one, or a traced "
+            "value used as an index, which has no derivative: index with getval(i)), which would "
             "drop its derivative. Use plugrad's namespace: "
             "`import plugrad.numpy as np`, then np.array([...]), np.stack, np.sum and the rest "
             "keep it traced (np.dot(A, x) or A @ x for A.dot(x)); np.random's samplers take "
