@@ -15,6 +15,8 @@ from plugrad.vspace import vspace
 
 __all__ = ["make_jvp"]
 
+_ARRAYS = (np.ndarray, np.generic, float, complex)
+
 
 def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, Any]]:
     """Return ``jvp`` with ``jvp(t) == (fun(x), tangent of fun at x along t)``.
@@ -35,7 +37,15 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
         if isinstance(end, (list, tuple, dict)):
             end = builtins.pack(end)  # a plain container of traced values
         if isinstance(end, Box) and end._trace is trace:
-            return end._value, end._tangent
+            value, tangent = end._value, end._tangent
+            if type(value) is np.ndarray and isinstance(tangent, _ARRAYS) and np.shape(tangent) != value.shape:
+                raise ValueError(
+                    f"the derivative computed for the output has shape {np.shape(tangent)}, but the "
+                    f"output has shape {value.shape}: a JVP rule returned a tangent of the wrong shape "
+                    "(a custom primitive's, or a pack's). Run the derivative inside "
+                    "`with plugrad.detect_anomaly():` to be told which rule, and where it was called."
+                )
+            return value, tangent
         if _numeric(end):  # (None, an int or a generator: the operator says what is wrong)
             warnings.warn(
                 "Output seems independent of input; its derivative is zero.", UserWarning, stacklevel=2

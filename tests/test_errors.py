@@ -371,3 +371,16 @@ def test_mistakes_in_calling_grad_get_messages_that_fit_them(recwarn):
     defvjp(square, lambda ans, x: lambda: 2 * x)  # the function of g forgot g
     with pytest.raises(TypeError, match=r"defvjp for .*square: the rule for argument 0 returned .* cannot be called with"):
         grad(lambda x: square(x))(1.0)
+
+
+def test_a_jvp_rule_that_returns_a_tangent_of_the_wrong_shape_is_refused():
+    from plugrad import make_jvp
+    from plugrad.extend import defjvp
+
+    @primitive
+    def square(x):
+        return x**2
+
+    defjvp(square, lambda t, ans, x: np.sum(2 * x * t))  # a scalar for an array output
+    with pytest.raises(ValueError, match=r"derivative computed for the output has shape \(\), but the output has shape \(2,\)"):
+        make_jvp(square)(numpy.array([1.0, 2.0]))(numpy.array([1.0, 0.0]))
