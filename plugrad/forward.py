@@ -10,7 +10,7 @@ import numpy as np
 
 from plugrad import builtins
 from plugrad.box import Box, Trace, box_type, holds_box
-from plugrad.reverse import _numeric
+from plugrad.reverse import _numeric, check_given, wrong_shape
 from plugrad.vspace import vspace
 
 __all__ = ["make_jvp"]
@@ -25,12 +25,8 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
     """
 
     def jvp(t: Any) -> tuple[Any, Any]:
-        if type(t) is np.ndarray and (t.shape != np.shape(x) or t.dtype.kind == "c" and not np.iscomplexobj(x)):
-            raise ValueError(
-                f"the tangent given to jvp has shape {t.shape} and dtype {t.dtype}, but the "
-                f"argument has shape {np.shape(x)} and dtype {getattr(x, 'dtype', type(x).__name__)}: "
-                "give jvp a tangent shaped like the argument (real for a real argument)."
-            )
+        if type(t) is np.ndarray:
+            check_given(t, x, "tangent", "jvp", "the argument")
         trace = Trace(forward=True)
         trace.nested = holds_box(x)
         end = fun(_start(x, t, trace))
@@ -39,12 +35,7 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
         if isinstance(end, Box) and end._trace is trace:
             value, tangent = end._value, end._tangent
             if type(value) is np.ndarray and isinstance(tangent, _ARRAYS) and np.shape(tangent) != value.shape:
-                raise ValueError(
-                    f"the derivative computed for the output has shape {np.shape(tangent)}, but the "
-                    f"output has shape {value.shape}: a JVP rule returned a tangent of the wrong shape "
-                    "(a custom primitive's, or a pack's). Run the derivative inside "
-                    "`with plugrad.detect_anomaly():` to be told which rule, and where it was called."
-                )
+                wrong_shape(tangent, value, "the output", "JVP rule returned a tangent")
             return value, tangent
         if _numeric(end):  # (None, an int or a generator: the operator says what is wrong)
             warnings.warn(

@@ -111,23 +111,32 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
 
 
 def _check_output_cotangent(g: np.ndarray, out: Any) -> None:
-    """Refuse a cotangent ``g`` that cannot be the output's: of another shape (NumPy would
-    broadcast it, silently), or complex for a real output."""
-    value = getval(out)
-    if g.shape != np.shape(value) or (g.dtype.kind == "c" and not np.iscomplexobj(value)):
+    check_given(g, out, "cotangent", "vjp", "the function's output")
+
+
+def check_given(v: np.ndarray, like: Any, kind: str, to: str, of: str) -> None:
+    """Refuse the ``kind`` (cotangent, tangent) ``v`` given to ``to`` (vjp, jvp) for ``like``,
+    ``of`` (the output, the argument), where it cannot be one: of another shape, which NumPy
+    would broadcast silently, or complex for a real value."""
+    value = getval(like)
+    if v.shape != np.shape(value) or (v.dtype.kind == "c" and not np.iscomplexobj(value)):
         raise ValueError(
-            f"the cotangent given to vjp has shape {g.shape} and dtype {g.dtype}, but the "
-            f"function's output has shape {np.shape(value)} and dtype "
-            f"{getattr(value, 'dtype', type(value).__name__)}: give vjp a cotangent shaped like "
-            "the output (real for a real output)."
+            f"the {kind} given to {to} has shape {v.shape} and dtype {v.dtype}, but {of} has "
+            f"shape {np.shape(value)} and dtype {getattr(value, 'dtype', type(value).__name__)}: "
+            f"give {to} a {kind} shaped like it (real for a real value)."
         )
 
 
 def _wrong_shape(ct: Any, x: Any) -> None:
+    wrong_shape(ct, x, "an argument", "VJP rule returned a cotangent")
+
+
+def wrong_shape(derivative: Any, like: Any, of: str, rule: str) -> None:
+    """Raise: the derivative computed for ``of`` (an argument, the output) has the wrong shape."""
     raise ValueError(
-        f"the derivative computed for an argument has shape {np.shape(ct)}, but the argument has "
-        f"shape {np.shape(x)}: a VJP rule returned a cotangent of the wrong shape (a custom "
-        "primitive's, or a pack's, which NumPy then broadcast). Run the derivative inside "
+        f"the derivative computed for {of} has shape {np.shape(derivative)}, but the {of.split()[-1]} "
+        f"has shape {np.shape(like)}: a {rule} of the wrong shape (a custom primitive's, or a "
+        "pack's, which NumPy then broadcast). Run the derivative inside "
         "`with plugrad.detect_anomaly():` to be told which rule, and where it was called."
     )
 
