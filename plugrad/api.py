@@ -428,11 +428,12 @@ def hessian_tensor_product(fun: Fun, argnum: Argnum = 0) -> Fun:
     def vector_dot_grad(*args: Any, **kwargs: Any) -> Any:
         args, vector = args[:-1], args[-1]
         g = fun_grad(*args, **kwargs)
-        if vspace(vector) != vspace(g) and vspace(vector).shape != vspace(g).shape:
+        gv, vv = getval(g), getval(vector)  # (a vector of any dtype: SciPy's hessp may pass integers)
+        if isinstance(gv, np.ndarray) and isinstance(vv, np.ndarray) and gv.shape != vv.shape:
             raise ValueError(
-                f"hessian_tensor_product({_name(fun)}): the vector has shape "
-                f"{vspace(vector).shape}, but the argument has shape {vspace(g).shape}: give a "
-                "vector shaped like the argument, as the last argument."
+                f"hessian_tensor_product({_name(fun)}): the vector has shape {vv.shape}, but the "
+                f"argument has shape {gv.shape}: give a vector shaped like the argument, as the "
+                "last argument."
             )
         return _dot(g, vector)
 

@@ -351,6 +351,8 @@ def test_vjp_jvp_and_hvp_refuse_vectors_of_the_wrong_shape():
         make_jvp(lambda x: np.sum(x**2))(x)(numpy.array([1.0]))
     with pytest.raises(ValueError, match=r"the vector has shape \(1,\), but the argument has shape \(3,\)"):
         hessian_vector_product(lambda x: np.sum(x**3))(x, numpy.array([1.0]))
+    # a vector of integers of the right shape, as scipy.optimize's trust-constr passes to hessp
+    assert hessian_vector_product(lambda x: np.sum(x**3))(x, numpy.array([1, 0, 2], numpy.int8)).tolist() == [6.0, 0.0, 36.0]
 
 
 def test_mistakes_in_calling_grad_get_messages_that_fit_them(recwarn):
