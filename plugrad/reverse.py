@@ -79,8 +79,13 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
             for k, ct in enumerate(cts):
                 if type(ct) is _ndarray:
                     v = values[k]
-                    if ct.shape != (v.shape if type(v) is _ndarray else ()):
+                    if type(v) is _ndarray:
+                        if ct.shape != v.shape:
+                            _wrong_shape(ct, v)
+                    elif ct.shape != ():
                         _wrong_shape(ct, v)
+                    else:
+                        cts[k] = type(v)(ct)  # a Python number's, from a 0-d array
                     continue
                 if ct is None or isinstance(ct, Box):  # an unused element, or a traced cotangent
                     return _assembled(x, cts)
@@ -260,8 +265,10 @@ def _start_cotangent(ct: Any, x: Any) -> Any:
     if t is float or t is complex:
         if isinstance(ct, np.generic):
             return t(ct)
-        if type(ct) is _ndarray and ct.shape != ():
-            _wrong_shape(ct, x)
+        if type(ct) is _ndarray:
+            if ct.shape != ():
+                _wrong_shape(ct, x)
+            return t(ct)  # from a 0-d array
     elif t is _ndarray and (type(ct) is _ndarray or isinstance(ct, _NUMBERS)) and np.shape(ct) != x.shape:
         _wrong_shape(ct, x)
     return ct

@@ -12,6 +12,7 @@ import pytest
 
 import plugrad.numpy as np
 from plugrad import grad, make_vjp
+from plugrad.extend import defvjp, primitive
 from plugrad.box import getval
 from plugrad.reverse import make_vjp as make_vjp_unary
 from plugrad.test_util import check_grads
@@ -165,6 +166,14 @@ def test_the_gradient_with_respect_to_a_python_number_is_one_whatever_the_rules_
     z = grad(lambda z: np.abs(z) ** 2)(1.0 + 2.0j)
     assert type(z) is complex and z == 2.0 - 4.0j
     assert type(grad(lambda b: np.sum(x * b))(numpy.float64(0.5))) is numpy.float64  # a NumPy scalar's is one
+
+    @primitive
+    def double(b):
+        return 2.0 * b
+
+    defvjp(double, lambda ans, b: lambda g: numpy.asarray(2.0 * g))  # a rule giving a 0-d array
+    assert type(grad(double)(1.5)) is float
+    assert [type(v) for v in grad(lambda p: double(p[0]) + np.sum(p[1]))([1.5, x])] == [float, numpy.ndarray]
 
 
 def test_untraced_calls_keep_numpy_semantics():
