@@ -77,25 +77,12 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
                 _check_output_cotangent(g, out)
             cts = sweep(tape, last, g, sites, n)
             for k, ct in enumerate(cts):
-                if type(ct) is _ndarray:
-                    v = values[k]
-                    if type(v) is _ndarray:
-                        if ct.shape != v.shape:
-                            _wrong_shape(ct, v)
-                    elif ct.shape != ():
-                        _wrong_shape(ct, v)
-                    else:
-                        cts[k] = type(v)(ct)  # a Python number's, from a 0-d array
-                    continue
+                v = values[k]
+                if type(ct) is _ndarray and type(v) is _ndarray and ct.shape == v.shape:
+                    continue  # the common case, which _start_cotangent would return as it is
                 if ct is None or isinstance(ct, Box):  # an unused element, or a traced cotangent
                     return _assembled(x, cts)
-                v = values[k]
-                t = type(v)
-                if t is float or t is complex:
-                    if isinstance(ct, np.generic):
-                        cts[k] = t(ct)  # a Python number's is one (a rule may give a NumPy scalar)
-                elif t is _ndarray and v.shape != () and isinstance(ct, _NUMBERS):
-                    _wrong_shape(ct, v)
+                cts[k] = _start_cotangent(ct, v)
             return _rebuild(x, kind, cts)
 
     elif not leaves:
@@ -262,15 +249,19 @@ def _start_cotangent(ct: Any, x: Any) -> Any:
     if ct is None:
         return vspace(x).zeros()
     t = type(x)
-    if t is float or t is complex:
+    if t is _ndarray:  # the commonest start: a NumPy array's cotangent must have its shape
+        if type(ct) is _ndarray:
+            if ct.shape != x.shape:
+                _wrong_shape(ct, x)
+        elif isinstance(ct, _NUMBERS) and x.shape != ():
+            _wrong_shape(ct, x)
+    elif t is float or t is complex:
         if isinstance(ct, np.generic):
             return t(ct)
         if type(ct) is _ndarray:
             if ct.shape != ():
                 _wrong_shape(ct, x)
             return t(ct)  # from a 0-d array
-    elif t is _ndarray and (type(ct) is _ndarray or isinstance(ct, _NUMBERS)) and np.shape(ct) != x.shape:
-        _wrong_shape(ct, x)
     return ct
 
 
