@@ -303,10 +303,10 @@ def _stack_basis(shape: tuple[int, ...], *rows: Any) -> np.ndarray:
 
 # Gathers the rows of a Jacobian into one array, differentiably (hessian needs it).
 stack_rows = Primitive("plugrad.stack_rows", _stack_basis)
-stack_rows.def_vjp_argnum(lambda argnum, g, ans, shape, *rows: _row(g, argnum - 1, rows))
-stack_rows.def_jvp_argnum(
-    lambda argnum, t, ans, shape, *rows: stack_rows(
-        shape, *[t if i == argnum - 1 else vspace(r).zeros() for i, r in enumerate(rows)]
+stack_rows.def_vjp_argnums(lambda argnums, g, ans, shape, *rows: [_row(g, i - 1, rows) for i in argnums])
+stack_rows.def_jvp_argnums(
+    lambda argnums, ts, ans, shape, *rows: stack_rows(
+        shape, *[ts[argnums.index(i + 1)] if i + 1 in argnums else vspace(r).zeros() for i, r in enumerate(rows)]
     )
 )
 
@@ -604,12 +604,14 @@ def checkpoint(fun: Fun) -> Fun:
     """``fun`` as one primitive that saves only its inputs and recomputes its
     intermediates in the backward pass: less memory for a second forward pass."""
 
-    def vjp(argnum: int, g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
-        return make_vjp(fun, argnum)(*args, **kwargs)[0](g)
+    # One rule call per use for all the traced arguments: the function is run again once,
+    # however many of its arguments are traced.
+    def vjp(argnums: tuple[int, ...], g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        return make_vjp(fun, argnums)(*args, **kwargs)[0](g)
 
-    def jvp(argnum: int, t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
-        return make_jvp(fun, argnum)(*args, **kwargs)(t)[1]
+    def jvp(argnums: tuple[int, ...], ts: tuple[Any, ...], ans: Any, *args: Any, **kwargs: Any) -> Any:
+        return make_jvp(fun, argnums)(*args, **kwargs)(ts)[1]
 
     prim = Primitive(f"checkpoint({getattr(fun, '__name__', None) or _name(fun)})", fun)
-    prim.def_vjp_argnum(vjp).def_jvp_argnum(jvp)
+    prim.def_vjp_argnums(vjp).def_jvp_argnums(jvp)
     return prim

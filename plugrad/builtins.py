@@ -67,18 +67,26 @@ untake.def_jvp(lambda t, ans, x, index, space: untake(t, index, space))
 container_take, container_untake = take, untake  # autograd's names
 
 
+# The containers' rules serve every traced element in one call (def_vjp_argnums), so a
+# container of n traced values costs O(n) to pull back, not O(n) per element.
 def _sequence_vjp(offset: int) -> Any:
-    return lambda argnum, g, ans, *args: take(g, argnum - offset)
+    return lambda argnums, g, ans, *args: [take(g, argnum - offset) for argnum in argnums]
 
 
-def _sequence_jvp(offset: int) -> Any:
-    return lambda argnum, t, ans, *args: untake(t, argnum - offset, _space(ans))
+def _tangents(argnums: Any, ts: Any, args: Any, offset: int) -> _py.list[Any]:
+    """The elements' tangents in order: ``ts`` for arguments ``argnums``, zeros elsewhere."""
+    given = _py.dict(_py.zip(argnums, ts))
+    return [given[j] if j in given else _space(args[j]).zeros() for j in _py.range(offset, _py.len(args))]
 
 
 make_tuple = Primitive("builtins.make_tuple", lambda *args: args)
-make_tuple.def_vjp_argnum(_sequence_vjp(0)).def_jvp_argnum(_sequence_jvp(0))
+make_tuple.def_vjp_argnums(_sequence_vjp(0))
+make_tuple.def_jvp_argnums(lambda argnums, ts, ans, *args: make_tuple(*_tangents(argnums, ts, args, 0)))
 make_list = Primitive("builtins.make_list", lambda *args: _py.list(args))
-make_list.def_vjp_argnum(_sequence_vjp(0)).def_jvp_argnum(_sequence_jvp(0))
+make_list.def_vjp_argnums(_sequence_vjp(0))
+make_list.def_jvp_argnums(lambda argnums, ts, ans, *args: make_list(*_tangents(argnums, ts, args, 0)))
+
+
 def _make_sequence(kind: Any, *args: Any) -> Any:
     if kind is _py.tuple or kind is _py.list:
         return kind(args)
@@ -86,23 +94,26 @@ def _make_sequence(kind: Any, *args: Any) -> Any:
 
 
 make_sequence = Primitive("builtins.make_sequence", _make_sequence)
-make_sequence.def_vjp_argnum(_sequence_vjp(1)).def_jvp_argnum(_sequence_jvp(1))
+make_sequence.def_vjp_argnums(_sequence_vjp(1))
+make_sequence.def_jvp_argnums(
+    lambda argnums, ts, ans, kind, *args: make_sequence(kind, *_tangents(argnums, ts, (kind, *args), 1))
+)
 
 
 def _make_dict(kind: Any, keys: Any, *values: Any) -> Any:
     return kind(_py.zip(keys, values))
 
 
-def _dict_vjp(argnum: int, g: Any, ans: Any, kind: Any, keys: Any, *values: Any) -> Any:
-    return take(g, keys[argnum - 2])
+def _dict_vjp(argnums: Any, g: Any, ans: Any, kind: Any, keys: Any, *values: Any) -> Any:
+    return [take(g, keys[argnum - 2]) for argnum in argnums]
 
 
-def _dict_jvp(argnum: int, t: Any, ans: Any, kind: Any, keys: Any, *values: Any) -> Any:
-    return untake(t, keys[argnum - 2], _space(ans))
+def _dict_jvp(argnums: Any, ts: Any, ans: Any, kind: Any, keys: Any, *values: Any) -> Any:
+    return make_dict(kind, keys, *_tangents(argnums, ts, (kind, keys, *values), 2))
 
 
 make_dict = Primitive("builtins.make_dict", _make_dict)
-make_dict.def_vjp_argnum(_dict_vjp).def_jvp_argnum(_dict_jvp)
+make_dict.def_vjp_argnums(_dict_vjp).def_jvp_argnums(_dict_jvp)
 
 
 def make_mapping(kind: Any, items: Any) -> Any:

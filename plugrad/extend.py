@@ -202,9 +202,9 @@ def defvjp_argnum(fun: Primitive, vjpmaker: Callable[..., Any]) -> None:
 def defvjp_argnums(fun: Primitive, vjpmaker: Callable[..., Any]) -> None:
     """``vjpmaker(argnums, ans, args, kwargs)`` returns ``g -> cotangents of those arguments``."""
     _drop_rules(_check(fun, "defvjp_argnums"), "vjp")
-    fun.def_vjp_argnum(
-        lambda argnum, g, ans, *args, **kwargs: next(iter(vjpmaker((argnum,), ans, args, kwargs)(g)))  # (a generator too)
-    )
+    # One call per operation for all its traced arguments, as in autograd (the maker may
+    # return a generator).
+    fun.def_vjp_argnums(lambda argnums, g, ans, *args, **kwargs: tuple(vjpmaker(argnums, ans, args, kwargs)(g)))
 
 
 def defjvp(fun: Primitive, *jvpfuns: Callable[..., Any] | str | None, argnums: Any = None) -> None:
@@ -241,9 +241,7 @@ def defjvp_argnum(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
 def defjvp_argnums(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
     """``jvpmaker(argnums, tangents, ans, args, kwargs)`` returns the output tangent."""
     _drop_rules(_check(fun, "defjvp_argnums"), "jvp")
-    fun.def_jvp_argnum(
-        lambda argnum, t, ans, *args, **kwargs: jvpmaker((argnum,), (t,), ans, args, kwargs)
-    )
+    fun.def_jvp_argnums(lambda argnums, ts, ans, *args, **kwargs: jvpmaker(argnums, ts, ans, args, kwargs))
 
 
 def def_linear(fun: Primitive) -> None:

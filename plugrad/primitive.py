@@ -100,6 +100,9 @@ class Primitive:
         "jvps",
         "vjp_argnum",
         "jvp_argnum",
+        "vjp_argnums",
+        "jvp_argnums",
+        "vjp_add",
         "sample_sets",
         "dtypes",
         "complex",
@@ -164,6 +167,11 @@ class Primitive:
         # Rules taking the argument number first, for variadic primitives.
         self.vjp_argnum: Rule | None = None
         self.jvp_argnum: Rule | None = None
+        # Rules taking several arguments' numbers at once (def_vjp_argnums, def_jvp_argnums).
+        self.vjp_argnums: Rule | None = None
+        self.jvp_argnums: Rule | None = None
+        # Argument 0's VJP added into an array in place, or None (def_vjp_add).
+        self.vjp_add: Callable[..., bool] | None = None
         self.sample_sets: list[Any] = []
         self.dtypes: tuple[str, ...] = tuple(dtypes)
         self.complex = complex  # whether the gradient checker also tries complex inputs
@@ -209,6 +217,8 @@ class Primitive:
         self._family.append(twin)
         twin._resolve_vjps()
         twin.vjp_argnum, twin.jvp_argnum = self.vjp_argnum, self.jvp_argnum
+        twin.vjp_argnums, twin.jvp_argnums = self.vjp_argnums, self.jvp_argnums
+        twin.vjp_add = self.vjp_add
         twin.xfail, twin.tolerances = self.xfail, self.tolerances
         twin.keep_ans, twin.keep_args = self.keep_ans, self.keep_args
         return twin
@@ -369,7 +379,11 @@ class Primitive:
     def forward(
         self, parents: tuple[tuple[int, Box], ...], ans: Any, raw: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        """The output tangent: the sum of each boxed argument's JVP."""
+        """The output tangent: the sum of each boxed argument's JVP (one call of a
+        ``def_jvp_argnums`` rule for them all)."""
+        if self.jvp_argnums is not None and len(parents) > 1 and not any(self.jvps):
+            argnums = tuple([i for i, _ in parents])
+            return self.jvp_argnums(argnums, tuple([p._tangent for _, p in parents]), ans, *raw, **kwargs)
         tangent = None
         for i, parent in parents:
             jvp = self.jvp_rule(i)
@@ -404,13 +418,47 @@ class Primitive:
     def def_vjp_argnum(self, rule: Rule) -> Primitive:
         """One VJP rule for every argument: ``rule(argnum, g, ans, *args, **kwargs)``."""
         for prim in self._family:  # aliases share every rule, as they share the tables
-            prim.vjp_argnum = rule
+            prim.vjp_argnum, prim.vjp_argnums = rule, None
         return self
 
     def def_jvp_argnum(self, rule: Rule) -> Primitive:
         """One JVP rule for every argument: ``rule(argnum, t, ans, *args, **kwargs)``."""
         for prim in self._family:
-            prim.jvp_argnum = rule
+            prim.jvp_argnum, prim.jvp_argnums = rule, None
+        return self
+
+    def def_vjp_argnums(self, rule: Rule) -> Primitive:
+        """One VJP rule for several arguments at once: ``rule(argnums, g, ans, *args,
+        **kwargs)`` returns the cotangents of the arguments numbered ``argnums`` (a tuple),
+        in that order. The backward pass calls it once per operation, with every traced
+        argument's number, where a ``def_vjp_argnum`` rule is called once per traced
+        argument and takes all the arguments each time: for a variadic primitive such as
+        ``concatenate``, that is quadratic in their number. It serves each argument
+        without a rule of its own from :meth:`def_vjp`, one at a time where an argument has one."""
+        one = functools.partial(_one_vjp, rule)
+        for prim in self._family:
+            prim.vjp_argnum, prim.vjp_argnums = one, rule
+        return self
+
+    def def_jvp_argnums(self, rule: Rule) -> Primitive:
+        """One JVP rule for several arguments at once: ``rule(argnums, tangents, ans, *args,
+        **kwargs)`` returns the output's tangent given the tangents of the arguments
+        numbered ``argnums``, in order (the sum of their contributions)."""
+        one = functools.partial(_one_jvp, rule)
+        for prim in self._family:
+            prim.jvp_argnum, prim.jvp_argnums = one, rule
+        return self
+
+    def def_vjp_add(self, rule: Callable[..., bool]) -> Primitive:
+        """Argument 0's VJP in place, for a two-argument primitive that reads part of its
+        first argument (``x[index]``): ``rule(total, g, ans, x, y)`` adds the cotangent of
+        ``x`` into ``total`` and returns True, or changes nothing and returns False where
+        it cannot (the VJP rule is then called). The backward pass calls it where ``x``
+        already has a cotangent, ``total``, that is an array of its own making, so a loop
+        reading ``x`` element by element costs O(elements) rather than a new array of
+        ``x``'s shape per read. The gradient checker compares it with the VJP rule."""
+        for prim in self._family:
+            prim.vjp_add = rule
         return self
 
     def def_linear(self, *argnums: int) -> Primitive:
@@ -521,6 +569,33 @@ def published_function(qualname: str) -> Any:
 
 def _vjp_by_lookup(prim: Primitive, argnum: int, *args: Any, **kwargs: Any) -> Any:
     return prim.vjp_rule(argnum)(*args, **kwargs)
+
+
+def _one_vjp(rule: Rule, argnum: int, g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+    """A ``def_vjp_argnums`` rule asked for one argument's cotangent."""
+    return only_cotangent(rule, (argnum,), rule((argnum,), g, ans, *args, **kwargs))[0]
+
+
+def _one_jvp(rule: Rule, argnum: int, t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+    """A ``def_jvp_argnums`` rule given one argument's tangent."""
+    return rule((argnum,), (t,), ans, *args, **kwargs)
+
+
+def only_cotangent(rule: Rule, argnums: tuple[int, ...], cts: Any) -> Any:
+    """``cts``, what a ``def_vjp_argnums`` rule returned for ``argnums``: one cotangent per
+    argument, or an error naming the rule."""
+    try:
+        n = len(cts)
+    except TypeError:
+        n = -1
+    if n != len(argnums):
+        name = getattr(rule, "__qualname__", None) or repr(rule)
+        raise TypeError(
+            f"the def_vjp_argnums rule {name} returned {type(cts).__name__} {cts!r:.60} for "
+            f"arguments {argnums}: it must return a sequence of {len(argnums)} cotangent(s), "
+            "one per argument number, in order"
+        )
+    return cts
 
 
 def _set_rules(table: list[Rule | None], rules: tuple[Rule | None, ...], argnums: Iterable[int] | None) -> None:
@@ -636,6 +711,8 @@ def _check_rule_kwargs(prim: Primitive, argnum: int, kwargs: dict[str, Any], for
         rule = every
     if rule is None:
         return  # no rule at all: the pass that needs one says so
+    if isinstance(rule, functools.partial) and rule.func in (_one_vjp, _one_jvp):
+        rule = rule.args[0]  # a def_*_argnums rule: the keywords are its
     key = (rule, *kwargs)
     taking = prim.__dict__.setdefault("_rules_taking", set())
     if key in taking:

@@ -10,7 +10,7 @@ import numpy as np
 
 from plugrad import builtins, debug
 from plugrad.box import Box, Trace, _box_types, box_type, getval, holds_box
-from plugrad.primitive import add_any, node_ans
+from plugrad.primitive import add_any, node_ans, only_cotangent
 from plugrad.builtins import take as _take
 from plugrad.vspace import DictVSpace, SequenceVSpace, vspace
 
@@ -304,12 +304,11 @@ def sweep(
                 _take_back(parts, jx, x, y, g)
                 continue
             if jx >= 0:
-                ct = prim._vjp0(g, ans, x, y)
                 prev = cts[jx]
                 if prev is None:
-                    cts[jx] = ct
-                else:
-                    _accumulate(cts, owned, jx, prev, ct)
+                    cts[jx] = prim._vjp0(g, ans, x, y)
+                elif not (prim.vjp_add is not None and jx in owned and prim.vjp_add(prev, g, ans, x, y)):
+                    _accumulate(cts, owned, jx, prev, prim._vjp0(g, ans, x, y))
             if jy >= 0:
                 ct = prim._vjp1(g, ans, x, y)
                 prev = cts[jy]
@@ -330,8 +329,12 @@ def sweep(
             if prim is _take and _Parts.accepts(args[0], args[1]):
                 _take_back(parts, links[0][1], args[0], args[1], g)
                 continue
-            for argnum, j in links:
-                ct = prim.vjp_rule(argnum)(g, ans, *args, **kwargs)
+            if prim.vjp_argnums is not None and len(links) > 1 and not any(prim.vjps):
+                argnums = tuple([argnum for argnum, _ in links])  # one call for them all
+                found = only_cotangent(prim.vjp_argnums, argnums, prim.vjp_argnums(argnums, g, ans, *args, **kwargs))
+            else:
+                found = (prim.vjp_rule(argnum)(g, ans, *args, **kwargs) for argnum, _ in links)
+            for (argnum, j), ct in zip(links, found):
                 if check:
                     debug.check_cotangent(prim, argnum, ct, node_ans(tape[j]), args, (sites or {}).get(i), g)
                 prev = cts[j]

@@ -259,6 +259,30 @@ def test_checkpoint_gives_the_same_gradient():
     numpy.testing.assert_allclose(make_jvp(cf)(x)(numpy.ones(5))[1], make_jvp(f)(x)(numpy.ones(5))[1])
 
 
+def test_checkpoint_runs_the_function_once_more_however_many_arguments_are_traced():
+    calls = []
+
+    def layer(x, w, b):
+        calls.append(1)
+        return np.tanh(x @ w + b)
+
+    clayer = checkpoint(layer)
+    x, w, b = numpy.ones((2, 3)), numpy.full((3, 3), 0.1), numpy.full(3, 0.2)
+    loss = lambda x, w, b: np.sum(clayer(x, w, b) ** 2)  # noqa: E731
+    plain = lambda x, w, b: np.sum(layer(x, w, b) ** 2)  # noqa: E731
+    expected = grad(plain, (0, 1, 2))(x, w, b)
+    del calls[:]
+    got = grad(loss, (0, 1, 2))(x, w, b)
+    assert len(calls) == 2  # the forward pass, then one recomputation for all three
+    for a, e in zip(got, expected):
+        numpy.testing.assert_allclose(a, e)
+    del calls[:]
+    tangents = (numpy.ones((2, 3)), numpy.ones((3, 3)), numpy.ones(3))
+    numpy.testing.assert_allclose(
+        make_jvp(loss, (0, 1, 2))(x, w, b)(tangents)[1], make_jvp(plain, (0, 1, 2))(x, w, b)(tangents)[1]
+    )
+
+
 def test_independent_output_gives_zeros_with_a_warning():
     with pytest.warns(UserWarning, match="independent"):
         g = grad(lambda x: 3.0)(numpy.ones(3))

@@ -8,6 +8,7 @@ import pytest
 import plugrad.numpy as np
 from plugrad import grad, hessian, make_jvp
 from plugrad.extend import (
+    defjvp_argnums,
     Box,
     VSpace,
     def_linear,
@@ -61,6 +62,48 @@ def test_defvjp_argnum_and_argnums_and_defjvp_argnum():
 
     defvjp_argnums(add, lambda argnums, ans, args, kwargs: (lambda g: tuple(g for _ in argnums)))
     assert grad(lambda x: add(x, x))(1.0) == 2.0
+
+
+def test_argnums_makers_are_called_once_per_operation_with_every_traced_argument():
+    # As in autograd: one call of the maker for all of an operation's traced arguments.
+    seen = []
+
+    @primitive
+    def affine(a, x, b):
+        return a * x + b
+
+    def vjpmaker(argnums, ans, args, kwargs):
+        seen.append(("vjp", argnums))
+        a, x, b = args
+        return lambda g: tuple({0: g * x, 1: g * a, 2: g}[i] for i in argnums)
+
+    def jvpmaker(argnums, ts, ans, args, kwargs):
+        seen.append(("jvp", argnums))
+        a, x, b = args
+        return sum({0: t * x, 1: t * a, 2: t}[i] for i, t in zip(argnums, ts))
+
+    defvjp_argnums(affine, vjpmaker)
+    defjvp_argnums(affine, jvpmaker)
+    assert grad(affine, (0, 1, 2))(2.0, 3.0, 4.0) == (3.0, 2.0, 1.0)
+    assert seen == [("vjp", (0, 1, 2))]
+    del seen[:]
+    assert grad(affine, 1)(2.0, 3.0, 4.0) == 2.0
+    assert seen == [("vjp", (1,))]
+    del seen[:]
+    assert make_jvp(affine, (0, 2))(2.0, 3.0, 4.0)((1.0, 10.0))[1] == 13.0
+    assert seen == [("jvp", (0, 2))]
+    check_grads(affine, modes=["rev", "fwd"], order=2)(2.0, 3.0, 4.0)
+
+
+def test_a_def_vjp_argnums_rule_returning_the_wrong_number_of_cotangents_is_named():
+    from plugrad import Primitive
+
+    def too_few(argnums, g, ans, *xs):
+        return [g]
+
+    both = Primitive("demo.both", lambda x, y, z: x + y + z).def_vjp_argnums(too_few)
+    with pytest.raises(TypeError, match=r"def_vjp_argnums rule .*too_few returned list .* for arguments \(0, 2\): it must return a sequence of 2"):
+        grad(lambda x: both(x, 1.0, x))(1.0)
 
 
 def test_def_linear_and_notrace():

@@ -109,3 +109,26 @@ def test_a_rule_reading_the_other_argument_untraced_fails_the_mixed_check(name: 
 
     with swapped(p, "vjp", argnum, untraced_other):
         assert failing_checks(p) == {"mixed"}
+
+
+def test_an_in_place_vjp_that_adds_the_wrong_amount_fails_and_a_right_one_is_used() -> None:
+    getitem = prim("numpy._getitem")
+    rule = getitem.vjp_add
+    assert rule is not None
+    calls = []
+
+    def counted(total: Any, g: Any, ans: Any, x: Any, index: Any) -> bool:
+        calls.append(index)
+        return rule(total, g, ans, x, index)
+
+    def doubled(total: Any, g: Any, ans: Any, x: Any, index: Any) -> bool:
+        return rule(total, g * 2, ans, x, index)
+
+    try:
+        getitem.def_vjp_add(counted)
+        assert "vjp_add" not in failing_checks(getitem)
+        assert calls  # the check took the in-place path
+        getitem.def_vjp_add(doubled)
+        assert "vjp_add" in failing_checks(getitem)
+    finally:
+        getitem.def_vjp_add(rule)

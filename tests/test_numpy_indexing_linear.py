@@ -158,3 +158,35 @@ def test_matmul_and_dot_with_a_constant_written_as_a_list():
     numpy.testing.assert_array_equal(grad(lambda v: np.matmul(v, [1.0, 2.0, 3.0]))(x), [1.0, 2.0, 3.0])
     numpy.testing.assert_array_equal(grad(lambda v: np.sum(np.matmul([[1.0, 2.0, 3.0]], v)))(x), [1.0, 2.0, 3.0])
     numpy.testing.assert_array_equal(grad(lambda v: np.dot(v, [1.0, 2.0, 3.0]))(x), [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "complex128"])
+def test_reading_an_array_piece_by_piece_adds_every_read(dtype: str) -> None:
+    # From the third read of x on, each read's cotangent is added into the sum in place.
+    x = (numpy.arange(12.0).reshape(4, 3) / 7).astype(dtype)
+
+    def f(x):
+        total = 0.0
+        for i in range(4):
+            total = total + np.sum(np.sin(x[i]) * (i + 1))  # rows
+            total = total + np.sin(x[i, 1]) * 2.0  # single elements (NumPy scalars)
+        total = total + np.sum(x[numpy.array([0, 2, 0, 0])] ** 2)  # repeated rows
+        total = total + np.sum(x[x.real > 0.5] * 3.0)  # a mask
+        total = total + np.sum(x[1:, ::2] * x[:-1, 1:])  # overlapping slices
+        return np.real(total)
+
+    g = grad(f)(x)
+    assert g.dtype == x.dtype
+    expected = numpy.zeros_like(x)
+    for i in range(4):
+        expected[i] += numpy.cos(x[i]) * (i + 1)
+        expected[i, 1] += numpy.cos(x[i, 1]) * 2.0
+    for i in (0, 2, 0, 0):
+        expected[i] += 2 * x[i]
+    expected[x.real > 0.5] += 3.0
+    expected[1:, ::2] += x[:-1, 1:]
+    expected[:-1, 1:] += x[1:, ::2]
+    if dtype == "complex128":
+        expected = expected.conj()  # the cotangent of a real function of a complex argument
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    numpy.testing.assert_allclose(g, expected, rtol=tol, atol=tol)

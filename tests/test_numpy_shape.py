@@ -95,6 +95,27 @@ def test_grad_through_concatenate_of_traced_and_constant() -> None:
     numpy.testing.assert_allclose(g, 10 * numpy.arange(3.0))
 
 
+@pytest.mark.parametrize("join", ["concatenate", "concatenate_flat", "stack", "array"])
+def test_joining_many_traced_pieces_among_constants(join: str) -> None:
+    # Every traced piece's cotangent and tangent comes from one rule call per join.
+    def f(x):
+        pieces = [x[i] * (i + 1.0) if i % 3 else numpy.full(2, float(i)) for i in range(40)]
+        if join == "concatenate":
+            joined = np.concatenate(pieces)
+        elif join == "concatenate_flat":
+            joined = np.concatenate([p[None, :] for p in pieces], axis=None)
+        elif join == "stack":
+            joined = np.stack(pieces, axis=1)
+        else:
+            joined = np.array([p[1] for p in pieces])
+        return np.sum(np.sin(joined))
+
+    x = numpy.linspace(0, 1, 80).reshape(40, 2)
+    check_grads(f, modes=["rev", "fwd"], order=1)(x)
+    g = grad(f)(x)
+    assert not g[::3].any() and g[1:].any()
+
+
 def test_split_pieces_used_partially() -> None:
     g = grad(lambda x: np.sum(np.split(x, 3)[1] ** 2))(numpy.arange(6.0))
     numpy.testing.assert_allclose(g, [0, 0, 4, 6, 0, 0])

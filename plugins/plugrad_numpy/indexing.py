@@ -55,6 +55,7 @@ untake = Primitive(
     doc="``untake(g, (index, shape, dtype))``: zeros of ``shape`` with ``g`` added at ``index``.",
 )
 _ndarray = np.ndarray
+_F64, _C128 = np.dtype(np.float64), np.dtype(np.complex128)
 
 
 # First order (a plain cotangent of the argument's dtype, the argument's Meta on the
@@ -75,7 +76,27 @@ def _untake_vjp(g: Any, ans: Any, x: Any, where: tuple[Any, tuple[int, ...], Any
     return unbroadcast(getitem(g, index), x)
 
 
+def _getitem_vjp_add(total: Any, g: Any, ans: Any, x: Any, index: Any) -> bool:
+    # A loop over x[i] adds each row's cotangent where it came from, into the array the
+    # backward pass owns, instead of making zeros of x's shape per row (first order).
+    if type(x) is not Meta or type(total) is not _ndarray or total.dtype is not x.dtype:
+        return False
+    t = type(g)
+    if t is float or t is complex:  # an element's cotangent: the dtype a rule would give
+        plain = x.dtype is (_F64 if t is float else _C128)
+    else:
+        plain = (t is _ndarray or isinstance(g, np.generic)) and g.dtype is x.dtype
+    if plain:
+        if _basic(index):
+            total[index] += g
+        else:
+            np.add.at(total, index, g)  # an element may repeat
+        return True
+    return False
+
+
 getitem.def_vjp(_getitem_vjp)
+getitem.def_vjp_add(_getitem_vjp_add)
 getitem.def_linear()
 untake.def_vjp(_untake_vjp)
 untake.def_linear()

@@ -25,6 +25,7 @@ from plugrad.gradcheck.checks import (
     CheckFailure,
     Probe,
     Tolerance,
+    _vjp,
     check_jacobian,
     check_not_differentiable,
     cotangent_as_input,
@@ -37,6 +38,7 @@ from plugrad.gradcheck.checks import (
     types,
     vjp_vs_fd,
 )
+from plugrad.box import getval
 from plugrad.primitive import Primitive
 from plugrad.sample import Rand, Sample, Spec, materialize
 
@@ -57,6 +59,8 @@ CHECKS: dict[str, str] = {
     "fwd_over_fwd": "forward mode of (x, u) -> JVP(x)(u), tangent as input, vs finite differences",
     "mixed": "both modes of the VJP and the JVP of the differentiated arguments taken together, vs "
     "finite differences: the mixed second partials, which the per-argument checks hold fixed",
+    "vjp_add": "argument 0's in-place VJP (def_vjp_add), adding into a cotangent summed so far, gives "
+    "the sum of its VJP rule's cotangents",
     "no_vjp": "an argument without a VJP rule raises NotDifferentiableError in reverse mode",
     "no_jvp": "an argument without a JVP rule raises NotDifferentiableError in forward mode",
 }
@@ -325,6 +329,29 @@ def _mixed(case: Case) -> None:
                 jvp_vs_fd(probe, label)
 
 
+def _vjp_add(case: Case) -> None:
+    """Three reads of argument 0, pulled back in one pass: the first two cotangents are
+    summed into an array of the pass's own, the third is added into it by the primitive's
+    ``def_vjp_add`` rule. The same as the three VJPs taken one at a time and summed."""
+    from plugrad.vspace import vspace
+
+    point = case.point
+    assert point is not None
+    f, x = point.partial(0), point.arguments[0][0]
+    rng = point.rng(0, "vjp_add")
+    space = vspace(getval(f(x)))
+    vs = [space.randn(rng) for _ in range(3)]
+    got = _vjp(lambda x: (f(x), f(x), f(x)), x)[0](tuple(vs))
+    single = _vjp(f, x)[0]
+    expected = (single(vs[2]) + single(vs[1])) + single(vs[0])  # the order of the backward pass
+    diff = same_value(got, expected)
+    if diff:
+        raise CheckFailure(
+            f"reading argument 0 three times gave a cotangent of {diff} given by the VJP rule "
+            "three times: the def_vjp_add rule does not add what the VJP rule gives"
+        )
+
+
 def _joint_modes(prim: Primitive, argnums: tuple[int, ...]) -> tuple[str, ...]:
     """The modes every one of ``argnums`` has a rule for."""
     return tuple(
@@ -346,6 +373,7 @@ _RUNNERS: dict[str, Callable[[Case], None]] = {
     "no_vjp": _claim("rev"),
     "no_jvp": _claim("fwd"),
     "mixed": _mixed,
+    "vjp_add": _vjp_add,
 }
 
 
@@ -477,6 +505,8 @@ def _point_cases(prim: Primitive, point: Point, full_jacobian: bool) -> list[Cas
             add("types", argnum)
         if full_jacobian and (rev or fwd) and _small(point, argnum):
             add("jacobian", argnum)
+        if argnum == 0 and rev and prim.vjp_add is not None:
+            add("vjp_add", argnum)
         if point.order > 1 and point.dtype in _DOUBLE:
             for check, needs in (
                 ("rev_over_rev", rev),
