@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad.box import Box, Meta
+from plugrad.box import Box, Meta, getval
 from plugrad.primitive import NonDifferentiable, Primitive, _linear_jvp
 from plugrad.vspace import VSpace, vspace
 
@@ -120,7 +120,7 @@ def _maker_rule(fun: Primitive, argnum: int, maker: Callable[..., Any]) -> Calla
     def rule(g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
         vjp = maker(ans, *args, **kwargs)
         try:
-            return vjp(g)
+            ct = vjp(g)
         except TypeError:
             if _takes_one(vjp):
                 raise
@@ -129,8 +129,62 @@ def _maker_rule(fun: Primitive, argnum: int, maker: Callable[..., Any]) -> Calla
                 "cannot be called with the cotangent g. The rule makes the function of g: "
                 "defvjp(f, lambda ans, x: lambda g: g * ...)."
             ) from None
+        if ct is None:
+            raise _returned_none(fun, "VJP", argnum)
+        return _in_dtype_of(fun, argnum, ct, args[argnum] if argnum < len(args) else None)
 
     rule.__qualname__ = f"{fun.name} VJP for argument {argnum}"
+    return rule
+
+
+def _returned_none(fun: Primitive, kind: str, argnum: int) -> TypeError:
+    """The error for a custom rule that returned None, as one that forgot its ``return``
+    does: read as a zero derivative, it would be silently wrong."""
+    what = "cotangent" if kind == "VJP" else "tangent"
+    zero = "defvjp(f, ..., None)" if kind == "VJP" else "defjvp(f, ..., None)"
+    return TypeError(
+        f"the {kind} of {fun.name} for argument {argnum} returned None: return the argument's "
+        f"{what} (check for a missing return statement). Where the derivative is zero, give None "
+        f"in place of the rule ({zero}) instead."
+    )
+
+
+def _in_dtype_of(fun: Primitive, argnum: int, ct: Any, arg: Any) -> Any:
+    """A custom VJP's cotangent in its argument's dtype: a float64 argument gets a float64
+    cotangent from a rule that computed in float32 or in integers (the packs' rules keep the
+    dtype themselves, which the gradient checker checks). A complex cotangent for a real
+    argument would make its gradient complex: refused, naming the rule."""
+    if type(ct) is not np.ndarray and not isinstance(ct, (np.generic, complex)):
+        return ct  # a Python float, a traced cotangent (a derivative of a derivative), ...
+    like = getval(arg)
+    dtype = getattr(like, "dtype", None)
+    if dtype is None:
+        dtype = _FLOAT64 if type(like) is float else _COMPLEX128 if type(like) is complex else None
+    if dtype is None or dtype.kind not in "fc":
+        return ct
+    if dtype.kind == "f" and np.iscomplexobj(ct):
+        raise TypeError(
+            f"the VJP of {fun.name} for argument {argnum} returned a complex cotangent "
+            f"({np.asarray(ct).dtype}) for a real argument ({dtype}), which would make the gradient "
+            "complex: return its real part (np.real(...)), or check the rule's formula."
+        )
+    if type(ct) is np.ndarray and ct.dtype is not dtype and type(like) in (np.ndarray, Meta):
+        return ct.astype(dtype)
+    return ct
+
+
+_FLOAT64, _COMPLEX128 = np.dtype(np.float64), np.dtype(np.complex128)
+
+
+def _checked_jvp(fun: Primitive, argnum: int, jvp: Callable[..., Any]) -> Callable[..., Any]:
+    def rule(t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        out = jvp(t, ans, *args, **kwargs)
+        if out is None:
+            raise _returned_none(fun, "JVP", argnum)
+        return out
+
+    rule.__qualname__ = f"{fun.name} JVP for argument {argnum}"
+    rule.__wrapped__ = jvp  # type: ignore[attr-defined]  # (for the keyword-argument check)
     return rule
 
 
@@ -193,18 +247,35 @@ def _drop_rules(fun: Primitive, kind: str) -> None:
 
 def defvjp_argnum(fun: Primitive, vjpmaker: Callable[..., Any]) -> None:
     """``vjpmaker(argnum, ans, args, kwargs)`` returns ``g -> cotangent of that argument``."""
-    _drop_rules(_check(fun, "defvjp_argnum"), "vjp")
-    fun.def_vjp_argnum(
-        lambda argnum, g, ans, *args, **kwargs: vjpmaker(argnum, ans, args, kwargs)(g)
-    )
+    fun = _check(fun, "defvjp_argnum")
+    _drop_rules(fun, "vjp")
+
+    def rule(argnum: int, g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        return _not_none(fun, "VJP", argnum, vjpmaker(argnum, ans, args, kwargs)(g))
+
+    fun.def_vjp_argnum(rule)
 
 
 def defvjp_argnums(fun: Primitive, vjpmaker: Callable[..., Any]) -> None:
     """``vjpmaker(argnums, ans, args, kwargs)`` returns ``g -> cotangents of those arguments``."""
-    _drop_rules(_check(fun, "defvjp_argnums"), "vjp")
+    fun = _check(fun, "defvjp_argnums")
+    _drop_rules(fun, "vjp")
+
     # One call per operation for all its traced arguments, as in autograd (the maker may
     # return a generator).
-    fun.def_vjp_argnums(lambda argnums, g, ans, *args, **kwargs: tuple(vjpmaker(argnums, ans, args, kwargs)(g)))
+    def rule(argnums: tuple[int, ...], g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        cts = tuple(vjpmaker(argnums, ans, args, kwargs)(g))
+        for argnum, ct in zip(argnums, cts):
+            _not_none(fun, "VJP", argnum, ct)
+        return cts
+
+    fun.def_vjp_argnums(rule)
+
+
+def _not_none(fun: Primitive, kind: str, argnum: Any, value: Any) -> Any:
+    if value is None:
+        raise _returned_none(fun, kind, argnum)
+    return value
 
 
 def defjvp(fun: Primitive, *jvpfuns: Callable[..., Any] | str | None, argnums: Any = None) -> None:
@@ -225,23 +296,31 @@ def defjvp(fun: Primitive, *jvpfuns: Callable[..., Any] | str | None, argnums: A
             rules.append((i, _linear_jvp(fun, i)))  # the rule Primitive.def_linear sets
         else:
             _check_arity(fun, "defjvp", rule, ("g", "ans"))  # type: ignore[arg-type]
-            rules.append((i, rule))  # type: ignore[arg-type]
+            rules.append((i, _checked_jvp(fun, i, rule)))  # type: ignore[arg-type]
     for i, rule in rules:
         fun.def_jvp(rule, argnums=(i,))
 
 
 def defjvp_argnum(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
     """``jvpmaker(argnum, t, ans, args, kwargs)`` returns the output tangent."""
-    _drop_rules(_check(fun, "defjvp_argnum"), "jvp")
-    fun.def_jvp_argnum(
-        lambda argnum, t, ans, *args, **kwargs: jvpmaker(argnum, t, ans, args, kwargs)
-    )
+    fun = _check(fun, "defjvp_argnum")
+    _drop_rules(fun, "jvp")
+
+    def rule(argnum: int, t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        return _not_none(fun, "JVP", argnum, jvpmaker(argnum, t, ans, args, kwargs))
+
+    fun.def_jvp_argnum(rule)
 
 
 def defjvp_argnums(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
     """``jvpmaker(argnums, tangents, ans, args, kwargs)`` returns the output tangent."""
-    _drop_rules(_check(fun, "defjvp_argnums"), "jvp")
-    fun.def_jvp_argnums(lambda argnums, ts, ans, *args, **kwargs: jvpmaker(argnums, ts, ans, args, kwargs))
+    fun = _check(fun, "defjvp_argnums")
+    _drop_rules(fun, "jvp")
+
+    def rule(argnums: tuple[int, ...], ts: tuple[Any, ...], ans: Any, *args: Any, **kwargs: Any) -> Any:
+        return _not_none(fun, "JVP", argnums, jvpmaker(argnums, ts, ans, args, kwargs))
+
+    fun.def_jvp_argnums(rule)
 
 
 def def_linear(fun: Primitive) -> None:

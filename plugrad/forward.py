@@ -25,8 +25,7 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
     """
 
     def jvp(t: Any) -> tuple[Any, Any]:
-        if type(t) is np.ndarray:
-            check_given(t, x, "tangent", "jvp", "the argument")
+        check_given(t, x, "tangent", "jvp", "the argument")
         trace = Trace(forward=True)
         trace.nested = holds_box(x)
         end = fun(_start(x, t, trace))

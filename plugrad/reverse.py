@@ -73,8 +73,7 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
         n = len(values)
 
         def vjp(g: Any) -> Any:
-            if type(g) is _ndarray:
-                _check_output_cotangent(g, out)
+            check_given(g, out, "cotangent", "vjp", "the function's output")
             cts = sweep(tape, last, g, sites, n)
             for k, ct in enumerate(cts):
                 v = values[k]
@@ -88,32 +87,30 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     elif not leaves:
 
         def vjp(g: Any) -> Any:
-            if type(g) is _ndarray:
-                _check_output_cotangent(g, out)
+            check_given(g, out, "cotangent", "vjp", "the function's output")
             return _start_cotangent(sweep(tape, last, g, sites, 1)[0], x)
 
     else:
 
         def vjp(g: Any) -> Any:
-            if type(g) is _ndarray:
-                _check_output_cotangent(g, out)
+            check_given(g, out, "cotangent", "vjp", "the function's output")
             return _assembled(x, sweep(tape, last, g, sites, len(leaves)))
 
     return vjp, out
 
 
-def _check_output_cotangent(g: np.ndarray, out: Any) -> None:
-    check_given(g, out, "cotangent", "vjp", "the function's output")
-
-
-def check_given(v: np.ndarray, like: Any, kind: str, to: str, of: str) -> None:
+def check_given(v: Any, like: Any, kind: str, to: str, of: str) -> None:
     """Refuse the ``kind`` (cotangent, tangent) ``v`` given to ``to`` (vjp, jvp) for ``like``,
     ``of`` (the output, the argument), where it cannot be one: of another shape, which NumPy
-    would broadcast silently, or complex for a real value."""
+    would broadcast silently, or complex for a real value. ``v`` is a NumPy array or scalar,
+    or a Python float or complex (anything else, a container, is left to the rules)."""
+    if type(v) is not _ndarray and not isinstance(v, _NUMBERS):
+        return
     value = getval(like)
-    if v.shape != np.shape(value) or (v.dtype.kind == "c" and not np.iscomplexobj(value)):
+    if np.shape(v) != np.shape(value) or (np.iscomplexobj(v) and not np.iscomplexobj(value)):
+        given = f"dtype {v.dtype}" if hasattr(v, "dtype") else f"type {type(v).__name__}"
         raise ValueError(
-            f"the {kind} given to {to} has shape {v.shape} and dtype {v.dtype}, but {of} has "
+            f"the {kind} given to {to} has shape {np.shape(v)} and {given}, but {of} has "
             f"shape {np.shape(value)} and dtype {getattr(value, 'dtype', type(value).__name__)}: "
             f"give {to} a {kind} shaped like it (real for a real value)."
         )
@@ -257,11 +254,13 @@ def _start_cotangent(ct: Any, x: Any) -> Any:
             _wrong_shape(ct, x)
     elif t is float or t is complex:
         if isinstance(ct, np.generic):
-            return t(ct)
+            # (A complex one for a float stays complex, not cut to its real part with
+            # NumPy's ComplexWarning: the gradient checker reports the rule that gave it.)
+            return ct if t is float and ct.dtype.kind == "c" else t(ct)
         if type(ct) is _ndarray:
             if ct.shape != ():
                 _wrong_shape(ct, x)
-            return t(ct)  # from a 0-d array
+            return ct[()] if t is float and ct.dtype.kind == "c" else t(ct)  # from a 0-d array
     return ct
 
 

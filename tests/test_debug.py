@@ -83,8 +83,12 @@ def test_user_rules_of_the_wrong_precision_or_tangent_shape_are_caught():
 
     defvjp(double, lambda ans, x: lambda g: (g * 2).astype(numpy.float32))
     defjvp(double, lambda t, ans, x: numpy.ones(7))
-    assert grad(lambda x: np.sum(double(x)))(numpy.ones(3)).dtype == numpy.float32  # silently, without debug mode
+    # A custom VJP's cotangent is put in its argument's dtype (a complex one for a real
+    # argument is refused: tests/test_extend.py), so it is no anomaly.
+    assert grad(lambda x: np.sum(double(x)))(numpy.ones(3)).dtype == numpy.float64
     with detect_anomaly():
+        assert grad(lambda x: np.sum(double(x)))(numpy.ones(3)).dtype == numpy.float64
+        double.def_vjp(lambda g, ans, x: (g * 2).astype(numpy.float32))  # a pack's rule, as written
         with pytest.raises(AnomalyError, match=r"VJP for argument 0 \(x\) returned a cotangent with shape \(3,\) dtype float32 for an argument with shape \(3,\) dtype float64"):
             grad(lambda x: np.sum(double(x)))(numpy.ones(3))
         with pytest.raises(AnomalyError, match=r"double \(pack none\) produced a tangent with shape \(7,\).* for an output with shape \(3,\)"):

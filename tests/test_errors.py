@@ -347,6 +347,15 @@ def test_vjp_jvp_and_hvp_refuse_vectors_of_the_wrong_shape():
         with pytest.raises(ValueError, match="the cotangent given to vjp has shape"):
             vjp(g)
     assert vjp(numpy.ones(3)).tolist() == [2.0, 4.0, 6.0]
+    for g in (1.0, numpy.float64(1.0)):  # a scalar is not broadcast over a vector output either
+        with pytest.raises(ValueError, match=r"the cotangent given to vjp has shape \(\)"):
+            vjp(g)
+    sin_vjp, _ = make_vjp(np.sin)(1.0)
+    with pytest.raises(ValueError, match=r"the cotangent given to vjp has shape \(\) and type complex, but the function's output"):
+        sin_vjp(1j)
+    assert sin_vjp(2.0) == 2 * numpy.cos(1.0)
+    with pytest.raises(ValueError, match=r"the tangent given to jvp has shape \(\) and type complex"):
+        make_jvp(np.sin)(1.0)(1j)
     with pytest.raises(ValueError, match=r"the tangent given to jvp has shape \(1,\)"):
         make_jvp(lambda x: np.sum(x**2))(x)(numpy.array([1.0]))
     with pytest.raises(ValueError, match=r"the vector has shape \(1,\), but the argument has shape \(3,\)"):

@@ -8,12 +8,12 @@ import pytest
 import plugrad.numpy as np
 from plugrad import grad, hessian, make_jvp
 from plugrad.extend import (
-    defjvp_argnums,
     Box,
     VSpace,
     def_linear,
     defjvp,
     defjvp_argnum,
+    defjvp_argnums,
     defvjp,
     defvjp_argnum,
     defvjp_argnums,
@@ -104,6 +104,45 @@ def test_a_def_vjp_argnums_rule_returning_the_wrong_number_of_cotangents_is_name
     both = Primitive("demo.both", lambda x, y, z: x + y + z).def_vjp_argnums(too_few)
     with pytest.raises(TypeError, match=r"def_vjp_argnums rule .*too_few returned list .* for arguments \(0, 2\): it must return a sequence of 2"):
         grad(lambda x: both(x, 1.0, x))(1.0)
+
+
+def test_a_custom_rule_that_returns_none_is_named_not_read_as_zero():
+    # A forgotten return would otherwise make a derivative silently zero.
+    @primitive
+    def sq(x):
+        return x * x
+
+    defvjp(sq, lambda ans, x: lambda g: None)
+    with pytest.raises(TypeError, match=r"VJP of .*sq for argument 0 returned None: .*missing return"):
+        grad(sq)(3.0)
+    defjvp(sq, lambda t, ans, x: None)
+    with pytest.raises(TypeError, match=r"JVP of .*sq for argument 0 returned None"):
+        make_jvp(lambda x: sq(x) + x)(3.0)(1.0)
+    defvjp_argnum(sq, lambda argnum, ans, args, kwargs: lambda g: None)
+    with pytest.raises(TypeError, match="VJP of .*sq for argument 0 returned None"):
+        grad(sq)(3.0)
+    defjvp_argnums(sq, lambda argnums, ts, ans, args, kwargs: None)
+    with pytest.raises(TypeError, match=r"JVP of .*sq for argument \(0,\) returned None"):
+        make_jvp(sq)(3.0)(1.0)
+    defvjp(sq, None)  # a zero derivative, said so
+    assert grad(lambda x: sq(x) + x)(3.0) == 1.0
+
+
+def test_a_custom_cotangent_is_put_in_its_arguments_dtype_and_never_complex_for_a_real_one():
+    @primitive
+    def triple(x):
+        return x * 3
+
+    defvjp(triple, lambda ans, x: lambda g: (g * 3).astype(numpy.float32))
+    g = grad(lambda x: np.sum(triple(x)))(numpy.ones(2))
+    assert g.dtype == numpy.float64 and list(g) == [3.0, 3.0]
+    defvjp(triple, lambda ans, x: lambda g: numpy.full(numpy.shape(g), 3))  # integers
+    assert grad(lambda x: np.sum(triple(x)))(numpy.ones(2)).dtype == numpy.float64
+    defvjp(triple, lambda ans, x: lambda g: g * (3 + 1j))
+    for x in (2.0, numpy.ones(2)):
+        with pytest.raises(TypeError, match=r"VJP of .*triple for argument 0 returned a complex cotangent .* for a real argument"):
+            grad(lambda x: np.sum(triple(x)))(x)
+    assert grad(lambda z: np.real(triple(z)))(1.0 + 0j) == 3 + 1j  # a complex argument takes the rule's
 
 
 def test_def_linear_and_notrace():

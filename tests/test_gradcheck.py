@@ -101,6 +101,18 @@ def test_jvp_wrong_only_for_complex_input():
     assert "fake.square" in text and "dtype: complex128" in text and "forward mode vs finite differences" in text
 
 
+def test_vjp_returning_complex_for_a_python_float_input():
+    # The cotangent is not cut to its real part on the way out (NumPy's ComplexWarning
+    # alone): the checker sees it, and says so.
+    double = Primitive("fake.double", lambda x: np.multiply(x, 2))
+    double.def_vjp(lambda g, ans, x: g * 2 + 0j)
+    double.def_jvp(lambda t, ans, x: t * 2)
+    double.def_samples(Sample(scalar()))
+    report = check_pack(double)
+    assert ("fake.double", "types", "float64", 0) in failed(report)
+    assert "complex" in message(report, "types")
+
+
 def test_vjp_returning_float64_for_float32_input():
     double = Primitive("fake.double", lambda x: np.multiply(x, 2))
     double.def_vjp(lambda g, ans, x: g * np.float64(2.0))  # a NumPy float64 scalar promotes float32
