@@ -86,6 +86,32 @@ def test_gradients_through_flatten_and_unflatten(rng: numpy.random.Generator) ->
     assert_same(tangent, {"w": numpy.ones((2, 3)), "b": [numpy.ones(2), 1.0]})
 
 
+def test_unflatten_refuses_a_vector_of_another_length() -> None:
+    flat, unflatten = flatten([numpy.ones(2), 1.0])
+    for wrong in (numpy.arange(5.0), numpy.arange(2.0), numpy.ones((1, 3))):
+        with pytest.raises(ValueError, match=r"unflatten was given a vector of shape .* holds 3 numbers: give it a vector of shape \(3,\)"):
+            unflatten(wrong)
+    with pytest.raises(ValueError, match="unflatten was given"):
+        grad(lambda v: unflatten(v)[1])(numpy.arange(4.0))
+    assert unflatten(flat * 2)[1] == 2.0
+
+
+def test_optimizers_name_themselves_when_grad_or_callback_is_misused() -> None:
+    x0 = numpy.ones(3)
+    loss = lambda x, i: np.sum(x**2)  # noqa: E731
+    with pytest.raises(ValueError, match=r"adam: grad\(x, i\) returned a gradient of 2 numbers, but the parameters hold 3"):
+        adam(lambda x, i: numpy.ones(2), x0, num_iters=2)
+    with pytest.raises(TypeError, match=r"sgd: grad\(x, i\) returned NoneType None, not a gradient"):
+        sgd(lambda x, i: None, x0, num_iters=2)
+    with pytest.raises(TypeError, match=r"rmsprop: grad is called as grad\(x, i\), but .* cannot take 2 .*lambda x, i: grad\(loss\)\(x\)"):
+        rmsprop(lambda x: 2 * x, x0, num_iters=2)
+    with pytest.raises(TypeError, match=r"adam: callback is called as callback\(x, i, g\)"):
+        adam(grad(loss), x0, callback=lambda x: None, num_iters=2)
+    with pytest.raises(TypeError, match="adam: grad must be a function"):
+        adam(3.0, x0)
+    assert adam(grad(loss), x0, callback=lambda *args: None, num_iters=2).shape == (3,)
+
+
 def test_flatten_func(rng: numpy.random.Generator) -> None:
     value = {"a": rng.standard_normal(3), "b": (rng.standard_normal((2, 2)),)}
     func = lambda p, k: {"out": [p["a"] * k, np.sum(p["b"][0])]}

@@ -115,8 +115,22 @@ def _rebuild(vector: np.ndarray, tree: Leaf | Node, start: int) -> tuple[Any, in
     return tree.kind(*children), start  # a named tuple
 
 
+def _size(tree: Leaf | Node) -> int:
+    """How many numbers a container of structure ``tree`` holds."""
+    if isinstance(tree, Leaf):
+        return tree.size
+    return sum(_size(child) for child in tree.children)
+
+
 def _unflatten_fun(vector: Any, tree: Leaf | Node) -> Any:
-    return _rebuild(np.asarray(vector), tree, 0)[0]
+    vector = np.asarray(vector)
+    size = _size(tree)
+    if vector.shape != (size,):  # (a longer vector would be cut short, a shorter one fail in reshape)
+        raise ValueError(
+            f"unflatten was given a vector of shape {vector.shape}, but the container it rebuilds "
+            f"holds {size} numbers: give it a vector of shape ({size},), like the one flatten returned"
+        )
+    return _rebuild(vector, tree, 0)[0]
 
 
 _flatten = Primitive(

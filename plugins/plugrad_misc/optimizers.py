@@ -20,6 +20,7 @@ page fits a model with ``adam`` over minibatches, with a callback.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -36,12 +37,17 @@ def unflatten_optimizer(optimize: Fun) -> Fun:
     """An optimizer of flat vectors as one of nested containers: ``x0``, the argument and
     result of ``grad`` and the ``x`` and ``g`` given to ``callback`` are all containers."""
 
+    name = optimize.__name__
+
     @functools.wraps(optimize)
     def optimize_nested(grad: Fun, x0: Any, callback: Fun | None = None, *args: Any, **kwargs: Any) -> Any:
         flat_x0, unflatten = flatten(x0)
+        _check_callable(name, "grad", grad, "grad(x, i)", 2)
+        if callback is not None:
+            _check_callable(name, "callback", callback, "callback(x, i, g)", 3)
 
         def flat_grad(x: Any, i: int) -> Any:
-            return flatten(grad(unflatten(x), i))[0]
+            return _flat_gradient(name, grad(unflatten(x), i), flat_x0)
 
         flat_callback = (
             None if callback is None else (lambda x, i, g: callback(unflatten(x), i, unflatten(g)))
@@ -49,6 +55,41 @@ def unflatten_optimizer(optimize: Fun) -> Fun:
         return unflatten(optimize(flat_grad, flat_x0, flat_callback, *args, **kwargs))
 
     return optimize_nested
+
+
+def _check_callable(name: str, what: str, f: Any, call: str, n: int) -> None:
+    """Refuse, before the first step, a ``grad`` or ``callback`` that cannot be called as
+    the optimizer calls it (a ``grad`` of ``x`` alone, say)."""
+    if not callable(f):
+        raise TypeError(f"{name}: {what} must be a function, called as {call}; got {type(f).__name__} {f!r:.60}")
+    try:
+        inspect.signature(f).bind(*range(n))
+    except TypeError:
+        hint = " (for a gradient of x alone: lambda x, i: grad(loss)(x))" if what == "grad" else ""
+        raise TypeError(
+            f"{name}: {what} is called as {call}, but {getattr(f, '__name__', f)!r} cannot take {n} "
+            f"positional arguments{hint}"
+        ) from None
+    except ValueError:  # no signature to read (a builtin): let the call say
+        pass
+
+
+def _flat_gradient(name: str, g: Any, x: Any) -> Any:
+    """The gradient ``grad(x, i)`` returned, as a vector like the flat parameters ``x``."""
+    try:
+        flat = flatten(g)[0]
+    except TypeError as exc:
+        raise TypeError(
+            f"{name}: grad(x, i) returned {type(g).__name__} {g!r:.60}, not a gradient shaped like the "
+            f"parameters ({exc})"
+        ) from None
+    if np.shape(flat) != np.shape(x):
+        raise ValueError(
+            f"{name}: grad(x, i) returned a gradient of {np.size(flat)} numbers, but the parameters "
+            f"hold {np.size(x)}: it must return a gradient shaped like x (the same arrays, lists and "
+            "dicts)"
+        )
+    return flat
 
 
 @unflatten_optimizer
