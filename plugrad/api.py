@@ -87,7 +87,7 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
         try:
             check_vspace(args[i])
         except NotDifferentiableError as exc:
-            raise NotDifferentiableError(f"{op}({_name(fun)}), argument {i}: {exc}") from None
+            raise NotDifferentiableError(f"{op}({_name(fun)}), argument {i}{_bad_leaf(args[i])}: {exc}") from None
     if single:
         if n == 1 and not kwargs:
             return fun, args[0]  # already a function of that one argument
@@ -107,6 +107,18 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
         return fun(*full, **kwargs)
 
     return unary_multi, tuple(args[i] for i in nums)
+
+
+def _bad_leaf(value: Any) -> str:
+    """Where, inside the container ``value``, the first value plugrad cannot differentiate
+    lies (``['n']``, ``[1][0]``; empty for ``value`` itself), for the error that names it."""
+    items = value.items() if type(value) is dict else enumerate(value) if type(value) in (list, tuple) else ()
+    for key, v in items:
+        try:
+            check_vspace(v)
+        except NotDifferentiableError:
+            return f"[{key!r}]{_bad_leaf(v)}"
+    return ""
 
 
 def _ensure_types() -> None:
@@ -530,8 +542,22 @@ def grad_and_aux(fun: Fun, argnum: Argnum = 0) -> Fun:
 
     def body(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         unary, x = _unary("grad_and_aux", fun, argnum, args, kwargs)
+
+        def pair(x: Any) -> tuple[Any, Any]:
+            out = unary(x)
+            if not (isinstance(out, (tuple, list)) or (isinstance(out, Box) and out._sequence)) or len(out) != 2:
+                value = getval(out)
+                n = len(value) if isinstance(value, (tuple, list)) else -1
+                got = type(value).__name__ if n < 0 else f"{n} value{'s' if n != 1 else ''}"
+                raise TypeError(
+                    f"grad_and_aux({_name(fun)}): the function must return a pair (value, aux), the "
+                    f"value to differentiate and anything else to pass back; it returned {got}. For "
+                    "the gradient of the value alone, use grad."
+                )
+            return tuple(out)
+
         # a plain (loss, aux) pair: make_vjp unwraps traced values inside aux's containers too
-        vjp, (ans, aux) = reverse.make_vjp(lambda x: tuple(unary(x)), x)
+        vjp, (ans, aux) = reverse.make_vjp(pair, x)
         space = vspace(ans)
         if space.iscomplex:
             raise TypeError(_complex_output("grad_and_aux", fun))
@@ -612,6 +638,8 @@ def checkpoint(fun: Fun) -> Fun:
     def jvp(argnums: tuple[int, ...], ts: tuple[Any, ...], ans: Any, *args: Any, **kwargs: Any) -> Any:
         return make_jvp(fun, argnums)(*args, **kwargs)(ts)[1]
 
+    if not callable(fun):
+        raise TypeError(f"checkpoint needs a function, but got {type(fun).__name__} {fun!r}: checkpoint(f)(x), not checkpoint(f(x)).")
     prim = Primitive(f"checkpoint({getattr(fun, '__name__', None) or _name(fun)})", fun)
     prim.def_vjp_argnums(vjp).def_jvp_argnums(jvp)
     return prim

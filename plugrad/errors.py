@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 __all__ = [
     "PlugradError",
     "ArgumentError",
@@ -40,3 +43,18 @@ class PackError(PlugradError):
 
 class PackConflictError(PackError):
     """Two packs registered the same qualified name and neither overrides the other."""
+
+
+_KERNEL = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning plugrad's kernel issues point at the first
+    line outside the kernel, the user's call that asked for the derivative, however many
+    of the kernel's frames lie between (``grad`` has one more than ``make_vjp``)."""
+    frame = sys._getframe(1)  # the function about to warn: stacklevel 1
+    level = 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_KERNEL):
+        frame = frame.f_back
+        level += 1
+    return level

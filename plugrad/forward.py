@@ -10,6 +10,7 @@ import numpy as np
 
 from plugrad import builtins
 from plugrad.box import Box, Trace, box_type, holds_box
+from plugrad.errors import user_stacklevel
 from plugrad.reverse import _numeric, check_given, wrong_shape
 from plugrad.vspace import vspace
 
@@ -38,7 +39,7 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
             return value, tangent
         if _numeric(end):  # (None, an int or a generator: the operator says what is wrong)
             warnings.warn(
-                "Output seems independent of input; its derivative is zero.", UserWarning, stacklevel=2
+                "Output seems independent of input; its derivative is zero.", UserWarning, stacklevel=user_stacklevel()
             )
         return end, vspace(end).zeros()
 

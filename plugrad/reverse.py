@@ -10,6 +10,7 @@ import numpy as np
 
 from plugrad import builtins, debug
 from plugrad.box import Box, Trace, _box_types, box_type, getval, holds_box
+from plugrad.errors import user_stacklevel
 from plugrad.primitive import add_any, node_ans, only_cotangent
 from plugrad.builtins import take as _take
 from plugrad.vspace import DictVSpace, SequenceVSpace, vspace
@@ -64,7 +65,7 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     if not (isinstance(end, Box) and end._trace is trace):
         if _numeric(end):  # (None, an int or a generator: the operator says what is wrong)
             warnings.warn(
-                "Output seems independent of input; its derivative is zero.", UserWarning, stacklevel=3
+                "Output seems independent of input; its derivative is zero.", UserWarning, stacklevel=user_stacklevel()
             )
         space = vspace(x)
         return (lambda g: space.zeros()), end

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from plugrad.box import Box, Trace, getval, holds_box, isbox
+from plugrad.errors import user_stacklevel
 from plugrad.builtins import pack
 from plugrad.reverse import _start_flat
 from plugrad.extend import notrace_primitive, primitive
@@ -85,7 +86,7 @@ def trace(start_node: Node, fun: Callable[[Any], Any], x: Any) -> tuple[Any, Nod
     """
     end, tape = record(fun, (x,))
     if tape is None:
-        warnings.warn("Output seems independent of input.", UserWarning, stacklevel=2)
+        warnings.warn("Output seems independent of input.", UserWarning, stacklevel=user_stacklevel())
         return end, None
     kind = type(start_node)
     nodes: list[Node] = [start_node]

@@ -364,6 +364,64 @@ def test_vjp_jvp_and_hvp_refuse_vectors_of_the_wrong_shape():
     assert hessian_vector_product(lambda x: np.sum(x**3))(x, numpy.array([1, 0, 2], numpy.int8)).tolist() == [6.0, 0.0, 36.0]
 
 
+def test_storing_a_traced_value_into_a_plain_array_says_so():
+    def one(x):
+        a = numpy.zeros(3)
+        a[0] = x[0]  # NumPy's float(), chained under its own ValueError
+        return np.sum(a)
+
+    def rows(x):
+        a = numpy.zeros(3)
+        a[1:] = x  # NumPy's __array__
+        return np.sum(a)
+
+    with pytest.raises(ValueError) as caught:
+        grad(one)(numpy.ones(2))
+    assert isinstance(caught.value.__cause__, TraceError)
+    assert "a[i] = x stores a traced value into a plain NumPy array" in str(caught.value.__cause__)
+    with pytest.raises(TraceError, match=r"a\[i\] = x stores a traced value .* np.stack"):
+        grad(rows)(numpy.ones(2))
+
+
+def test_a_conversion_inside_a_library_names_the_function_the_user_called():
+    import scipy.linalg
+
+    with pytest.raises(TraceError, match=rf"^In solve \(scipy.linalg._basic.py\), called at {__file__}:\d+: NumPy tried"):
+        grad(lambda x: np.sum(scipy.linalg.solve(numpy.eye(2), x)))(numpy.ones(2))
+    with pytest.raises(TraceError, match=r"^In <lambda> \(.*test_errors.py:\d+\): NumPy tried"):
+        grad(lambda x: numpy.sum(numpy.asarray(x)))(numpy.ones(2))
+
+
+def test_grad_and_aux_and_checkpoint_say_what_they_need():
+    from plugrad import checkpoint, grad_and_aux
+
+    for f, got in ((lambda x: x**2, "float"), (lambda x: (x**2, 1, 2), "3 values"), (lambda x: [x**2], "1 value")):
+        with pytest.raises(TypeError, match=rf"grad_and_aux\(.*<lambda>\): the function must return a pair \(value, aux\).*it returned {got}\."):
+            grad_and_aux(f)(1.0)
+    assert grad_and_aux(lambda x: [x**2, "aux"])(1.0) == (2.0, "aux")
+    with pytest.raises(TypeError, match=r"checkpoint needs a function, but got float 3.0"):
+        checkpoint(3.0)
+
+
+def test_a_leaf_that_cannot_be_differentiated_is_named_by_its_place_in_the_container():
+    with pytest.raises(NotDifferentiableError, match=r"grad\(.*<lambda>\), argument 0\['n'\]: .*type int"):
+        grad(lambda p: p["w"] ** 2 * p["n"])({"w": 1.5, "n": 3})
+    with pytest.raises(NotDifferentiableError, match=r"argument 1\[1\]\[0\]: .*type str"):
+        grad(lambda a, b: a, argnum=1)(1.0, [1.0, ("s", 2.0)])
+
+
+def test_warnings_about_the_output_point_at_the_users_line():
+    import warnings
+
+    from plugrad import value_and_grad
+
+    for op in (grad, elementwise_grad, value_and_grad, jacobian):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            op(lambda x: 3.0)(numpy.ones(1))
+        assert [w.filename for w in caught] == [__file__], op
+
+
 def test_mistakes_in_calling_grad_get_messages_that_fit_them(recwarn):
     with pytest.raises(TypeError, match=r"grad needs a function, but got float 2.0.*grad\(f\)\(x\), not grad\(f\(x\)\)"):
         grad(2.0)

@@ -3,7 +3,11 @@ attributes and methods of an ndarray."""
 
 from __future__ import annotations
 
+import dis
+import functools
 import operator
+import os
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -356,8 +360,11 @@ class ArrayBox(Box):
                 "to a NumPy array. A traced value must not escape the function being "
                 "differentiated; return it instead (see grad_and_aux)."
             )
+        caller = _frame(1)  # the Python code that handed the box to NumPy (NumPy is C)
+        if _stores(caller):
+            raise _store_error()
         raise TraceError(
-            "NumPy tried to convert a traced value to a plain array (numpy.array or numpy.asarray "
+            f"{_site(caller)}NumPy tried to convert a traced value to a plain array (numpy.array or numpy.asarray "
             "of it, a NumPy function given a list that holds traced values, or a numpy.random "
             "sampler given one, or an ndarray method such as A.dot(x) given one, or a traced "
             "value used as an index, which has no derivative: index with getval(i)), which would "
@@ -430,6 +437,8 @@ _INSTEAD = {
 
 
 def _plain_number_error(kind: str) -> TraceError:
+    if _stores(_frame(2)):  # (here <- __float__ <- the caller)
+        return _store_error()
     return TraceError(
         f"{kind}() of a traced value would drop its derivative. The functions of Python's "
         "math module (math.sin(x), math.exp(x), math.floor(x)...) call it too: use "
@@ -438,6 +447,66 @@ def _plain_number_error(kind: str) -> TraceError:
         "is meant to be constant (a log line, a step size), use plugrad.box.getval(x); to "
         "print one, f'{x:.3f}' formats its value."
     )
+
+
+def _store_error() -> TraceError:
+    return TraceError(
+        "a[i] = x stores a traced value into a plain NumPy array, which cannot hold its "
+        "derivative (NumPy then reports 'setting an array element with a sequence'). Build the "
+        "array from traced values instead: np.array([x, y]) or np.stack([...]); or write the "
+        "update as a formula: a = np.where(np.arange(len(a)) == i, x, a)."
+    )
+
+
+def _frame(depth: int) -> Any:
+    """The frame ``depth`` calls above the caller, or None."""
+    try:
+        return sys._getframe(depth + 1)
+    except ValueError:
+        return None
+
+
+def _stores(frame: Any) -> bool:
+    """Whether ``frame`` is at a subscript store (``a[i] = x``): NumPy converting the box to
+    put it into an array."""
+    try:
+        return bool(dis.opname[frame.f_code.co_code[frame.f_lasti]] == "STORE_SUBSCR")
+    except (AttributeError, IndexError, TypeError):  # no frame, or another interpreter
+        return False
+
+
+def _site(frame: Any) -> str:
+    """Where the conversion happened: ``"In solve (scipy/linalg/_basic.py), called at
+    model.py:12: "`` where a library function (SciPy's, NumPy's) did it, else ``"In loss
+    (model.py:12): "``."""
+    libraries = _library_dirs()
+    entry = None  # the outermost frame of library code, the function the user called
+    while frame is not None and frame.f_code.co_filename.startswith(libraries):
+        entry, frame = frame, frame.f_back
+    if frame is None:
+        return ""
+    here = f"{frame.f_code.co_filename}:{frame.f_lineno}"
+    if entry is None:
+        return f"In {frame.f_code.co_name} ({here}): "
+    path = entry.f_code.co_filename
+    for root in libraries:
+        if path.startswith(root):
+            path = path[len(root) :].lstrip(os.sep)
+            break
+    return f"In {entry.f_code.co_name} ({path}), called at {here}: "
+
+
+@functools.cache
+def _library_dirs() -> tuple[str, ...]:
+    """Where installed libraries and the standard library live, and plugrad itself."""
+    import sysconfig
+
+    import plugrad
+
+    paths = sysconfig.get_paths()
+    dirs = {paths[k] for k in ("purelib", "platlib", "stdlib", "platstdlib") if k in paths}
+    dirs |= {os.path.dirname(plugrad.__file__), os.path.dirname(os.path.dirname(__file__))}  # (the packs)
+    return tuple(sorted((os.path.join(d, "") for d in dirs), key=len, reverse=True))
 
 
 def _method(name: str) -> Any:
