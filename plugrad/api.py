@@ -544,7 +544,7 @@ def grad_and_aux(fun: Fun, argnum: Argnum = 0) -> Fun:
         unary, x = _unary("grad_and_aux", fun, argnum, args, kwargs)
 
         def pair(x: Any) -> tuple[Any, Any]:
-            out = unary(x)
+            out: Any = unary(x)
             if not (isinstance(out, (tuple, list)) or (isinstance(out, Box) and out._sequence)) or len(out) != 2:
                 value = getval(out)
                 n = len(value) if isinstance(value, (tuple, list)) else -1

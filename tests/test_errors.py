@@ -386,7 +386,7 @@ def test_storing_a_traced_value_into_a_plain_array_says_so():
 def test_a_conversion_inside_a_library_names_the_function_the_user_called():
     import scipy.linalg
 
-    with pytest.raises(TraceError, match=rf"^In solve \(scipy.linalg._basic.py\), called at {__file__}:\d+: NumPy tried"):
+    with pytest.raises(TraceError, match=rf"^In solve \(scipy.linalg.\w+\.py\), called at {__file__}:\d+: NumPy tried"):
         grad(lambda x: np.sum(scipy.linalg.solve(numpy.eye(2), x)))(numpy.ones(2))
     with pytest.raises(TraceError, match=r"^In <lambda> \(.*test_errors.py:\d+\): NumPy tried"):
         grad(lambda x: numpy.sum(numpy.asarray(x)))(numpy.ones(2))
