@@ -545,7 +545,7 @@ def grad_and_aux(fun: Fun, argnum: Argnum = 0) -> Fun:
 
         def pair(x: Any) -> tuple[Any, Any]:
             out: Any = unary(x)
-            value = getval(out)
+            value, items = getval(out), out  # (items: not narrowed by the checks below)
             if not (isinstance(out, (tuple, list)) or (isinstance(out, Box) and out._sequence)) or len(value) != 2:
                 n = len(value) if isinstance(value, (tuple, list)) else -1
                 got = type(value).__name__ if n < 0 else f"{n} value{'s' if n != 1 else ''}"
@@ -554,7 +554,7 @@ def grad_and_aux(fun: Fun, argnum: Argnum = 0) -> Fun:
                     f"value to differentiate and anything else to pass back; it returned {got}. For "
                     "the gradient of the value alone, use grad."
                 )
-            first, second = out  # (a traced pair's elements, each traced)
+            first, second = items  # (a traced pair's elements, each traced)
             return first, second
 
         # a plain (loss, aux) pair: make_vjp unwraps traced values inside aux's containers too
