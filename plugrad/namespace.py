@@ -60,18 +60,35 @@ class Unregistered:
         return self.name.rpartition(".")[2]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        for a in (*args, *kwargs.values()):
+        for key, a in (*enumerate(args), *kwargs.items()):
             if isinstance(a, Box) or (type(a) in (list, tuple) and any(isinstance(e, Box) for e in a)):
                 from plugrad.registry import default_registry, describe_packs
 
                 packs = ", ".join(describe_packs(default_registry())) or "none"
                 raise NotDifferentiableError(
-                    f"plugrad.{self.name} is not differentiable: no loaded pack registers "
-                    f"{self.name} (packs loaded: {packs}). If it does not depend on the "
-                    "traced value, call it on plain values; otherwise define it as a primitive "
-                    "with plugrad.extend.primitive and defvjp, or install a pack that provides it."
+                    f"plugrad.{self.name} is not differentiable, and its {self._argument(key)} is "
+                    f"traced: no loaded pack registers {self.name} (packs loaded: {packs}). A "
+                    "shape, size, count or index has no derivative (np.zeros(n), np.arange(n)): "
+                    "pass a plain value, plugrad.box.getval(n), len(...) or x.shape. If the result "
+                    "does not depend on the traced value, call it on plain values; if it does, "
+                    "define it as a primitive with plugrad.extend.primitive and defvjp, or install "
+                    "a pack that provides it."
                 )
         return self.fun(*args, **kwargs)
+
+    def _argument(self, key: int | str) -> str:
+        """``argument 0 (shape)``, or ``argument dtype`` for a keyword."""
+        import inspect  # (only for this error: not at import)
+
+        if isinstance(key, str):
+            return f"argument {key}"
+        try:
+            params = list(inspect.signature(self.fun).parameters.values())
+        except (TypeError, ValueError):
+            return f"argument {key}"
+        if key < len(params) and params[key].kind in (params[key].POSITIONAL_ONLY, params[key].POSITIONAL_OR_KEYWORD):
+            return f"argument {key} ({params[key].name})"
+        return f"argument {key}"
 
     def __getattr__(self, name: str) -> Any:
         # An attribute of the library's object (scipy.stats.expon.logpdf): its methods are

@@ -85,6 +85,8 @@ def test_rebinding_with_an_augmented_operator_is_fine():
 def test_unregistered_numpy_function_names_itself_and_the_packs():
     with pytest.raises(NotDifferentiableError, match=r"plugrad\.numpy\.bartlett.*packs loaded: .*numpy"):
         grad(lambda x: np.sum(np.bartlett(x)))(5.0)
+    with pytest.raises(NotDifferentiableError, match=r"numpy\.zeros is not differentiable, and its argument 0 \(shape\) is traced: .*A shape, size, count or index has no derivative"):
+        grad(lambda n: np.sum(np.zeros(n)))(3.0)
 
 
 def test_raw_numpy_on_a_traced_value_suggests_plugrad_numpy():
