@@ -60,7 +60,8 @@ class Unregistered:
         return self.name.rpartition(".")[2]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        for key, a in (*enumerate(args), *kwargs.items()):
+        keyed: list[tuple[int | str, Any]] = [*enumerate(args), *kwargs.items()]
+        for key, a in keyed:
             if isinstance(a, Box) or (type(a) in (list, tuple) and any(isinstance(e, Box) for e in a)):
                 from plugrad.registry import default_registry, describe_packs
 
