@@ -19,7 +19,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from plugrad.box import Box
+from plugrad.box import Box, getval
 from plugrad.errors import NotDifferentiableError, PlugradError
 from plugrad.primitive import Composite, published_function
 
@@ -35,6 +35,12 @@ def _mirror(ns: str) -> types.ModuleType | None:
         return importlib.import_module(ns)
     except ImportError:
         return None
+
+
+def _ndim(value: Any) -> int:
+    while isinstance(value, Box):
+        value = value._value
+    return len(getattr(value, "shape", ()))  # (a Python number: 0; NumPy is not imported here)
 
 
 class Unregistered:
@@ -66,14 +72,19 @@ class Unregistered:
                 from plugrad.registry import default_registry, describe_packs
 
                 packs = ", ".join(describe_packs(default_registry())) or "none"
+                traced = [e for e in (a if type(a) in (list, tuple) else (a,)) if isinstance(e, Box)]
+                sizes = (  # a traced number where a shape, size or count goes: said first
+                    "A shape, size, count or index has no derivative (np.zeros(n), np.arange(n)): "
+                    "pass a plain value, plugrad.box.getval(n), len(...) or x.shape. "
+                    if any(_ndim(getval(e)) == 0 for e in traced)
+                    else ""
+                )
                 raise NotDifferentiableError(
                     f"plugrad.{self.name} is not differentiable, and its {self._argument(key)} is "
-                    f"traced: no loaded pack registers {self.name} (packs loaded: {packs}). A "
-                    "shape, size, count or index has no derivative (np.zeros(n), np.arange(n)): "
-                    "pass a plain value, plugrad.box.getval(n), len(...) or x.shape. If the result "
-                    "does not depend on the traced value, call it on plain values; if it does, "
-                    "define it as a primitive with plugrad.extend.primitive and defvjp, or install "
-                    "a pack that provides it."
+                    f"traced: no loaded pack registers {self.name} (packs loaded: {packs}). {sizes}If "
+                    "the result does not depend on the traced value, call it on plain values; if "
+                    "it does, define it as a primitive with plugrad.extend.primitive and defvjp, or "
+                    "install a pack that provides it."
                 )
         return self.fun(*args, **kwargs)
 

@@ -42,7 +42,11 @@ depends only on what each pack declares, never on the order packs load in:
 1. registered by one pack (or several packs handing over the very same object): that pack's;
 2. exactly one registrant declares ``override=True``: that one wins, and the others
    are *overridden* (``python -m plugrad packs`` shows every override);
-3. otherwise (none, or more than one, declares ``override=True``) the name is a
+3. none declares ``override=True`` and exactly one registrant is one of plugrad's own
+   packs (shipped in the plugrad distribution): it keeps the name, and each other
+   registrant's is ignored, with a :class:`PackWarning` naming that pack (a pack that
+   registers a built-in name by mistake does not take it away from every program);
+4. otherwise (none, or more than one, declares ``override=True``) the name is a
    *conflict*: a :class:`PackWarning` when the namespace loads, and
    :class:`~plugrad.errors.PackConflictError` naming both packs when the name is used.
    Disable one of the packs, or have the intended one declare ``override=True``.
@@ -315,6 +319,7 @@ class Registry:
         self._replaced: dict[Deferred, Entry | None] = {}  # a deferred name -> what its module defined
         self._extensions: list[Extension] = []
         self._warned: set[str] = set()
+        self._warned_ignored: set[tuple[str, str]] = set()  # (name, pack): a registration ignored, said once
         self._loading: set[str] = set()
         self._identifying: set[str] = set()  # namespaces whose shared deferred names are being imported
         self._ready: set[str] = set()  # namespaces loaded, their rules applied
@@ -678,6 +683,33 @@ class Registry:
             kept.append(item)
         return kept
 
+    def _builtin_keeps(self, name: str, candidates: list[tuple[str, Any]]) -> tuple[str | None, Any]:
+        """Where one of the packs registering ``name`` without an override is one of
+        plugrad's own, it keeps the name: a third-party pack that registers a built-in name
+        by mistake must not take the built-in function away from every program."""
+        builtin = [(p, e) for p, e in candidates if self.packs[p].builtin]
+        return builtin[0] if len(builtin) == 1 else (None, None)
+
+    def _ignored(self, name: str, candidates: list[tuple[str, Any]], winner: str) -> PackError | None:
+        """Report each other registrant of ``name``, whose registration is ignored (strict
+        mode: return the first error, raised once all is settled)."""
+        failure = None
+        for pack, _ in candidates:
+            if pack == winner or (name, pack) in self._warned_ignored:
+                continue
+            self._warned_ignored.add((name, pack))
+            try:
+                self._problem(
+                    self.packs[pack],
+                    f"it registers {name}, which plugrad's own pack {winner!r} provides, without "
+                    "override=True: its registration is ignored (declare override=True to replace "
+                    "plugrad's, or rename it)",
+                    None,
+                )
+            except PackError as exc:
+                failure = failure or exc
+        return failure
+
     def _settle(self, ns: str) -> None:
         """Decide who owns each name of ``ns`` (see the module docstring), then apply Rules."""
         for info in self.packs.values():  # recomputed below, from the winners of now
@@ -695,6 +727,10 @@ class Registry:
                 winner, entry = overriding[0] if len(overriding) == 1 else (None, None)
                 if winner is not None:
                     _append_once(self.packs[winner].overrides, name)
+                elif not overriding:
+                    winner, entry = self._builtin_keeps(name, candidates)
+                    if winner is not None:
+                        failure = failure or self._ignored(name, candidates, winner)
             choice = Choice(name, tuple(candidates), winner)
             self._choices[name] = choice
             if entry is not None:

@@ -284,6 +284,32 @@ def test_a_conflict_raised_as_an_error_by_a_warnings_filter_is_raised_at_each_us
                 registry.lookup("demo.a")
 
 
+@pytest.mark.parametrize("order", [("own", "other"), ("other", "own")])
+def test_a_builtin_name_registered_by_another_pack_without_override_stays_plugrads(order: tuple[str, str]) -> None:
+    # A third-party pack that registers numpy.sin by mistake must not take it from every
+    # program: its registration is ignored, with a warning naming it, whatever the order.
+    own, other = double("demo.f"), double("demo.f")
+    registry = Registry()
+    for name in order:
+        if name == "own":
+            registry.register_pack(Pack({"demo": [own]}), "own", distribution="plugrad")
+        else:
+            registry.register_pack(Pack({"demo": [other, double("demo.g")]}), "other", distribution="plugrad-other")
+    with pytest.warns(PackWarning) as record:
+        assert registry.lookup("demo.f") is own
+    assert [str(w.message) for w in record] == [
+        "plugrad pack 'other' (distribution plugrad-other): it registers demo.f, which plugrad's own pack 'own' "
+        "provides, without override=True: its registration is ignored (declare override=True to replace "
+        "plugrad's, or rename it). The other functions and packs still work."
+    ]
+    assert registry.lookup("demo.g") is not None and registry.conflicts() == {}
+    assert registry.packs["other"].problems and not registry.packs["own"].problems
+    overriding = Registry()
+    overriding.register_pack(Pack({"demo": [own]}), "own", distribution="plugrad")
+    overriding.register_pack(Pack({"demo": [double("demo.f", override=True)]}), "other", distribution="plugrad-other")
+    assert overriding.lookup("demo.f") is not own  # an override still wins
+
+
 def test_two_overrides_are_a_conflict() -> None:
     registry = loaded(a=Pack({"demo": [double("demo.f", override=True)]}), b=Pack({"demo": [double("demo.f", override=True)]}))
     with pytest.warns(PackWarning, match="2 of them declare override=True"):
