@@ -243,4 +243,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(data, indent=2))
     else:
         print("\n".join(render(data)))
+    # Exit 1 where the installation has a fault, so a script or CI can check it; packs
+    # disabled on purpose are no fault.
+    summary = data["summary"]
+    faults = {"failed": summary["failed"], "with problems": summary["with_problems"], "conflicts": summary["conflicts"]}
+    if any(faults.values()):
+        said = ", ".join(f"{n} {what}" for what, n in faults.items() if n)
+        print(f"plugrad packs: {said} (listed above)", file=sys.stderr)
+        return 1
     return 0

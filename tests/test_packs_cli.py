@@ -136,6 +136,25 @@ def test_the_summary_counts_a_loaded_pack_with_problems() -> None:
     assert cli_packs.render(data)[-1].startswith("2 packs: 2 loaded (1 with problems), 0 failed, 0 blocked; ")
 
 
+def test_main_exits_1_where_a_pack_failed_or_has_problems(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    class Raising:
+        @hookimpl
+        def plugrad_namespaces(self) -> list[str]:
+            return ["demo"]
+
+        @hookimpl
+        def plugrad_primitives(self, namespace: str) -> list[Any]:
+            raise RuntimeError("boom")
+
+    registry = Registry()
+    registry.register_pack(Pack({"demo": [Primitive("demo.f", np.sin).def_vjp(rule)]}), "good")
+    registry.register_pack(Raising(), "bad")
+    monkeypatch.setattr(cli_packs, "default_registry", lambda: registry)
+    assert cli_packs.main([]) == 1
+    captured = capsys.readouterr()
+    assert "boom" in captured.out and captured.err == "plugrad packs: 1 with problems (listed above)\n"
+
+
 def test_main(registry: Registry, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(registry_module, "_default", registry)
     assert plugrad_main(["packs", "--json"]) == 0
