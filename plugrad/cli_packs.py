@@ -246,7 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Exit 1 where the installation has a fault, so a script or CI can check it; packs
     # disabled on purpose are no fault.
     summary = data["summary"]
-    faults = {"failed": summary["failed"], "with problems": summary["with_problems"], "conflicts": summary["conflicts"]}
+    conflicts = summary["conflicts"]
+    faults = {"failed": summary["failed"], "with problems": summary["with_problems"], "conflict" + "s" * (conflicts != 1): conflicts}
     if any(faults.values()):
         said = ", ".join(f"{n} {what}" for what, n in faults.items() if n)
         print(f"plugrad packs: {said} (listed above)", file=sys.stderr)

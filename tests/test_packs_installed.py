@@ -296,7 +296,10 @@ def test_grad_with_respect_to_a_dataclass_registered_by_a_pack(venv: Venv) -> No
 
 def test_listing_shows_every_status(venv: Venv) -> None:
     env = {"PLUGRAD_PACKS": ",".join(("numpy", *THIRD_PARTY))}  # the other built-in packs: blocked
-    data = json.loads(_stdout(venv.run("-m", "plugrad", "packs", "--json", env=env)))
+    done = venv.run("-m", "plugrad", "packs", "--json", env=env)
+    # failed packs, one with problems and a conflict: listed, and the exit status says so
+    assert done.returncode == 1 and done.stderr.endswith("plugrad packs: 2 failed, 1 with problems, 1 conflict (listed above)\n"), done.stderr
+    data = json.loads(done.stdout)
     packs = {p["name"]: p for p in data["packs"]}
     assert packs["broken"]["status"] == "failed" and "RuntimeError" in packs["broken"]["reason"]
     assert packs["broken"]["distribution"] == "plugrad-fixture-broken" and packs["broken"]["version"] == "0.1.0"
@@ -310,7 +313,7 @@ def test_listing_shows_every_status(venv: Venv) -> None:
     assert {p["status"] for n, p in packs.items() if n not in ("numpy", *THIRD_PARTY)} <= {"blocked"}
     summary = data["summary"]
     assert (summary["conflicts"], summary["overrides"], summary["extensions"], summary["failed"]) == (1, 1, 1, 2)
-    text = _stdout(venv.run("-m", "plugrad", "packs", env=env))
+    text = venv.run("-m", "plugrad", "packs", env=env).stdout
     assert "broken  (distribution plugrad-fixture-broken 0.1.0)  failed: importing 'plugrad_fixture_broken'" in text
     assert "CONFLICT with dup_b: unavailable" in text
     assert text.rstrip().splitlines()[-1].startswith(f"{summary['packs']} packs: ")
