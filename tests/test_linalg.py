@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import numpy
 import pytest
+from plugrad_linalg import NotHermitianWarning
 
 import plugrad
 import plugrad.numpy as np
-from plugrad import Composite, NonDifferentiable, NotDifferentiableError, Primitive, grad, hessian
+from plugrad import Composite, NonDifferentiable, NotDifferentiableError, Primitive, grad, hessian, make_jvp, make_vjp
 from plugrad.gradcheck import check_primitive
 from plugrad.test_util import check_grads
 
 PRIMITIVES = [
-    "inv", "solve", "pinv", "_lstsq_solution", "matrix_power", "det", "slogdet", "cholesky",
+    "inv", "solve", "pinv", "_lstsq_solution", "matrix_power", "det", "_cofactor", "slogdet", "cholesky",
     "qr", "eigh", "eigvalsh", "eig", "eigvals", "svd", "svdvals", "vector_norm", "matrix_norm",
     "matmul", "matrix_transpose", "outer", "cross", "tensordot", "vecdot",
 ]  # fmt: skip
@@ -38,7 +40,7 @@ def test_every_numpy_linalg_function_is_registered() -> None:
     kinds = {name: type(lookup(name)) for name in numpy.linalg.__all__ if name != "LinAlgError"}
     assert kinds.pop("matrix_rank") is NonDifferentiable
     assert {n for n, k in kinds.items() if k is Composite} == set(COMPOSITES)
-    assert {n for n, k in kinds.items() if k is Primitive} == set(PRIMITIVES) - {"_lstsq_solution"}
+    assert {n for n, k in kinds.items() if k is Primitive} == set(PRIMITIVES) - {"_lstsq_solution", "_cofactor"}
 
 
 @pytest.fixture
@@ -273,6 +275,124 @@ def test_what_is_not_differentiable(rng: numpy.random.Generator) -> None:
     assert grad(lambda a: np.linalg.matrix_rank(a) * np.sum(a))(a).shape == (3, 3)
     with pytest.raises(NotDifferentiableError, match="mode='raw'"):
         grad(lambda a: np.sum(np.linalg.qr(a, "raw")[0]))(a)
+
+
+# -- det at singular matrices --------------------------------------------------------------
+
+
+def cofactors(a: numpy.ndarray) -> numpy.ndarray:
+    """The cofactor matrix by minors: det's gradient, computed without an inverse."""
+    n = a.shape[-1]
+    minor = lambda i, j: numpy.delete(numpy.delete(a, i, 0), j, 1)  # noqa: E731
+    return numpy.array([[(-1) ** (i + j) * numpy.linalg.det(minor(i, j)) for j in range(n)] for i in range(n)])
+
+
+def det_hessian(a: numpy.ndarray) -> numpy.ndarray:
+    """d cofactors / da by central differences: det is a polynomial, so they are accurate."""
+    eps, n = 1e-5, a.shape[-1]
+    steps = numpy.eye(n * n).reshape(n * n, n, n)
+    columns = [(cofactors(a + eps * e) - cofactors(a - eps * e)) / (2 * eps) for e in steps]
+    return numpy.stack(columns, -1).reshape(n, n, n, n)
+
+
+SINGULAR = {
+    "2x2 rank 1": numpy.array([[1.0, 2.0], [2.0, 4.0]]),
+    "3x3 rank 2": numpy.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]),
+    "3x3 rank 1": numpy.outer([1.0, 2.0, 3.0], [1.0, -1.0, 2.0]),
+    "3x3 zero": numpy.zeros((3, 3)),
+    "3x3 regular": numpy.array([[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0]]),
+}
+
+
+@pytest.mark.parametrize("name", SINGULAR)
+def test_det_has_the_cofactor_gradient_at_singular_matrices(name: str) -> None:
+    a = SINGULAR[name]
+    numpy.testing.assert_allclose(grad(np.linalg.det)(a), cofactors(a), atol=1e-12)
+    t = numpy.arange(a.size, dtype=float).reshape(a.shape) - 2
+    numpy.testing.assert_allclose(make_jvp(np.linalg.det)(a)(t)[1], numpy.sum(cofactors(a) * t), atol=1e-12)
+    numpy.testing.assert_allclose(hessian(np.linalg.det)(a), det_hessian(a), atol=1e-8)
+
+
+def test_det_gradient_of_a_stack_and_of_complex_singular_matrices() -> None:
+    rng = numpy.random.default_rng(0)
+    a = numpy.stack([SINGULAR["3x3 rank 2"], SINGULAR["3x3 regular"], SINGULAR["3x3 zero"]])
+    got = grad(lambda a: np.sum(np.linalg.det(a)))(a)
+    numpy.testing.assert_allclose(got, [cofactors(m) for m in a], atol=1e-12)
+    c = (rng.standard_normal((3, 2)) + 1j * rng.standard_normal((3, 2))) @ rng.standard_normal((2, 3))
+    vjp, _ = make_vjp(np.linalg.det)(c)
+    numpy.testing.assert_allclose(vjp(1.0 + 0j), cofactors(c), atol=1e-12)
+    numpy.testing.assert_allclose(make_jvp(np.linalg.det)(c)(c.real)[1], numpy.sum(cofactors(c) * c.real), atol=1e-12)
+
+
+def test_slogdet_at_a_singular_matrix_says_so() -> None:
+    a = SINGULAR["3x3 rank 2"]
+    assert np.linalg.slogdet(a).logabsdet == -numpy.inf or abs(np.linalg.det(a)) < 1e-12
+    singular = SINGULAR["2x2 rank 1"]  # exactly singular: logabsdet = -inf
+    with pytest.raises(numpy.linalg.LinAlgError, match="numpy.linalg.slogdet: the matrix is singular"):
+        grad(lambda a: np.linalg.slogdet(a).logabsdet)(singular)
+    with pytest.raises(numpy.linalg.LinAlgError, match="numpy.linalg.slogdet: the matrix is singular"):
+        make_jvp(lambda a: np.linalg.slogdet(a).logabsdet)(singular)(singular)
+
+
+# -- Hermitian input ------------------------------------------------------------------------
+
+TRIANGLE = numpy.array([[2.0, 1.0], [0.0, 3.0]])
+HERMITIAN_FUNCTIONS = {
+    "numpy.linalg.cholesky": lambda a: np.linalg.cholesky(a + 3 * numpy.eye(a.shape[-1])),
+    "numpy.linalg.eigh": lambda a: np.linalg.eigh(a, UPLO="U"),
+    "numpy.linalg.eigvalsh": np.linalg.eigvalsh,
+    "numpy.linalg.svd": lambda a: np.linalg.svd(a, hermitian=True),
+    "numpy.linalg.pinv": lambda a: np.linalg.pinv(a, hermitian=True),
+}
+
+
+@pytest.mark.parametrize("name", HERMITIAN_FUNCTIONS)
+def test_a_non_hermitian_input_warns_once_at_the_callers_line(name: str) -> None:
+    f = HERMITIAN_FUNCTIONS[name]
+    stack = numpy.stack([TRIANGLE, TRIANGLE.T, TRIANGLE + TRIANGLE.T])  # once per call, not per matrix
+    first = lambda a: np.real(np.sum(f(a)[0]))  # noqa: E731
+    reverse = lambda a: grad(first)(a)  # noqa: E731 - and traced, not again in the rules
+    forward = lambda a: make_jvp(first)(a)(a)  # noqa: E731
+    for a, call in ((TRIANGLE, f), (stack, f), (TRIANGLE + 1j * TRIANGLE.T, f), (TRIANGLE, reverse), (TRIANGLE, forward)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call(a)
+        assert [type(w.message) for w in caught] == [NotHermitianWarning], name
+        assert issubclass(NotHermitianWarning, UserWarning) and caught[0].filename == __file__
+        message = str(caught[0].message)
+        assert message.startswith(f"{name}: ") and "Hermitian part (a + a^H) / 2" in message
+        assert "Pass a Hermitian matrix" in message
+        assert "np.tril(a) + np.tril(a, -1).conj().T" in message or "np.triu(a) + np.triu(a, 1).conj().T" in message
+
+
+def test_the_warning_says_which_triangle_numpy_reads() -> None:
+    with pytest.warns(NotHermitianWarning, match=r"upper triangle \(with UPLO='U'\).*np\.triu\(a\)"):
+        w = np.linalg.eigvalsh(TRIANGLE, UPLO="U")
+    numpy.testing.assert_allclose(w, numpy.linalg.eigvalsh((TRIANGLE + TRIANGLE.T) / 2))
+    with pytest.warns(NotHermitianWarning, match=r"lower triangle \(with upper=False\)"):
+        np.linalg.cholesky(TRIANGLE.T + numpy.eye(2))
+
+
+@pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64, numpy.complex128])
+def test_hermitian_input_does_not_warn_even_with_rounding(dtype) -> None:
+    rng = numpy.random.default_rng(0)
+    x = rng.standard_normal((60, 60)).astype(dtype)
+    d = numpy.diag(rng.uniform(1, 2, 60)).astype(dtype)
+    a = x @ d @ x.conj().T + numpy.eye(60, dtype=dtype)  # Hermitian up to rounding only
+    assert not numpy.array_equal(a, a.conj().T)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NotHermitianWarning)
+        for f in HERMITIAN_FUNCTIONS.values():
+            f(a)
+        grad(lambda a: np.real(np.sum(np.linalg.eigvalsh(a) ** 2)))(a)
+
+
+@pytest.mark.parametrize("name", ["cholesky", "eigh", "eigvalsh", "svd", "pinv"])
+def test_the_gradient_checker_does_not_warn(name: str) -> None:
+    # Its finite differences step off Hermitian matrices: by 1e-3 (float32) at most.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NotHermitianWarning)
+        assert check_primitive(lookup(name), full_jacobian=True) > 0
 
 
 # -- imports -------------------------------------------------------------------------------

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import numpy
 import pytest
 import scipy.linalg
+from plugrad_linalg import NotHermitianWarning
 
 import plugrad
 import plugrad.numpy as np
@@ -263,6 +265,41 @@ def test_non_differentiable_uses_say_why(rng: numpy.random.Generator) -> None:
         grad(lambda a: np.sum(sla.inv(a, assume_a="diagonal")))(a)
     with pytest.raises(NotDifferentiableError):
         grad(lambda piv: np.sum(sla.lu_solve((a, piv), numpy.ones(3))))(numpy.array([0.0, 1.0, 2.0]))
+
+
+# -- Hermitian input ----------------------------------------------------------------------------
+
+TRIANGLE = numpy.array([[5.0, 1.0], [0.0, 6.0]])  # read as upper and as lower, positive definite
+HERMITIAN_FUNCTIONS = {
+    "scipy.linalg.cholesky": sla.cholesky,
+    "scipy.linalg.cho_factor": lambda a: sla.cho_factor(a, lower=True)[0],
+    "scipy.linalg.eigh": lambda a: sla.eigh(a, lower=False)[1],
+    "scipy.linalg.eigvalsh": sla.eigvalsh,
+}
+
+
+@pytest.mark.parametrize("name", HERMITIAN_FUNCTIONS)
+def test_a_non_hermitian_input_warns_once_in_the_functions_name(name: str) -> None:
+    f = HERMITIAN_FUNCTIONS[name]
+    reverse = lambda a: grad(lambda a: np.sum(f(a)))(a)  # noqa: E731 - not again in the rules
+    for a, call in ((TRIANGLE, f), (TRIANGLE + 1j * TRIANGLE.T, f), (TRIANGLE, reverse)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call(a)
+        assert [type(w.message) for w in caught] == [NotHermitianWarning], name
+        assert caught[0].filename == __file__
+        message = str(caught[0].message)
+        assert message.startswith(f"{name}: ") and "whereas SciPy reads only its" in message
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NotHermitianWarning)
+        f(spd(numpy.random.default_rng(0), 40))  # Hermitian up to rounding
+
+
+@pytest.mark.parametrize("name", ["cholesky", "eigh", "eigvalsh"])
+def test_the_gradient_checker_does_not_warn(name: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NotHermitianWarning)
+        assert check_primitive(lookup(name), full_jacobian=True) > 0
 
 
 # -- imports -----------------------------------------------------------------------------------

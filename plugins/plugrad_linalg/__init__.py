@@ -1,7 +1,8 @@
 """plugrad's linear-algebra pack: the differentiable ``plugrad.numpy.linalg`` namespace.
 
-Importing this module defines the hooks and nothing else; the modules that define
-the primitives are imported only when one of their functions is first used.
+Importing this module defines the hooks and :class:`NotHermitianWarning`, nothing else;
+the modules that define the primitives are imported only when one of their functions is
+first used.
 
 Conventions shared by every rule in the pack (the docs page on linear algebra is
 written from these notes and the module docstrings):
@@ -20,6 +21,8 @@ written from these notes and the module docstrings):
   ``eigvalsh``, and ``svd`` / ``pinv`` with ``hermitian=True``) are computed on the
   Hermitian part ``(a + a^H) / 2``. For Hermitian input that is NumPy's result
   exactly; it makes the derivative the symmetric one, valid along any perturbation.
+  For input that is not Hermitian beyond rounding they warn (:class:`NotHermitianWarning`),
+  since NumPy, reading one triangle, returns something else.
 - Complex eigenvectors (``eigh``) and singular vectors (``svd``) are returned with the
   largest-magnitude entry of each eigenvector (each row of ``Vh``) real and positive,
   so that they are smooth functions of the input; NumPy leaves that phase to LAPACK.
@@ -34,6 +37,13 @@ from typing import Any
 from plugrad import deferred, hookimpl
 
 __version__ = "0.1.0"
+
+
+class NotHermitianWarning(UserWarning):
+    """A function that reads one triangle of a Hermitian matrix in NumPy or SciPy was given a
+    matrix that is not Hermitian: plugrad computes on its Hermitian part, so the result
+    differs from NumPy's or SciPy's."""
+
 
 NAMESPACE = "numpy.linalg"
 

@@ -41,6 +41,7 @@ MODULES = {
         "numpy.transpose",
     ),
     "determinants": (
+        "numpy.linalg._cofactor",
         "numpy.linalg.det",
         "numpy.linalg.slogdet",
     ),

@@ -15,7 +15,7 @@ import numpy as np
 
 Maker = Callable[[np.random.Generator, str], Any]
 
-__all__ = ["general", "hermitian", "diagonalizable", "rotation_pairs", "rectangular", "vectors"]
+__all__ = ["general", "singular", "hermitian", "diagonalizable", "rotation_pairs", "rectangular", "vectors"]
 
 
 def _normal(rng: np.random.Generator, shape: tuple[int, ...], dtype: str) -> np.ndarray:
@@ -35,6 +35,17 @@ def general(n: int, *batch: int) -> Maker:
     def make(rng: np.random.Generator, dtype: str) -> Any:
         a = _normal(rng, (*batch, n, n), dtype) / np.sqrt(2 * n) + 2 * np.eye(n)
         return np.asarray(a, dtype)
+
+    return make
+
+
+def singular(n: int, rank: int, *batch: int) -> Maker:
+    """Square matrices of rank ``rank < n`` (zero for ``rank=0``), up to rounding: for
+    functions, such as ``det``, whose derivatives exist at singular matrices too."""
+
+    def make(rng: np.random.Generator, dtype: str) -> Any:
+        a = _normal(rng, (*batch, n, rank), dtype) @ _normal(rng, (*batch, rank, n), dtype)
+        return np.asarray(a / np.sqrt(n), dtype)
 
     return make
 

@@ -31,7 +31,8 @@ Gauge (normalization) conventions:
 - ``eig``: LAPACK's normalization, kept as NumPy returns it: unit 2-norm, and the
   largest-magnitude entry of each eigenvector real (``alpha`` above keeps both).
 - ``eigh`` and ``eigvalsh`` compute on the Hermitian part ``(a + a^H) / 2`` (see the
-  package), so ``UPLO`` makes no difference to the result of Hermitian input.
+  package), so ``UPLO`` makes no difference to the result of Hermitian input; for other
+  input they warn.
 - ``eigvals`` is computed through ``eig``, so its order of eigenvalues is the one its
   rules assume.
 """
@@ -53,7 +54,7 @@ from plugrad_linalg._util import (
     diag,
     diag_embed,
     herm,
-    herm_value,
+    hermitian_part,
     inverse_gaps,
     mm,
     peak_phase,
@@ -68,8 +69,13 @@ from plugrad_numpy.unary import conj, imag, real
 # -- eigh, eigvalsh ------------------------------------------------------------------
 
 
+def _hermitian(a: Any, name: str, UPLO: str) -> np.ndarray:  # noqa: N803
+    """The Hermitian part of ``a``, warning where ``a`` is not Hermitian (see the package)."""
+    return hermitian_part(a, name, str(UPLO).upper() != "U", f"UPLO={UPLO!r}")
+
+
 def _eigh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803 - NumPy's name
-    a = herm_value(a)
+    a = _hermitian(a, "numpy.linalg.eigh", UPLO)
     out = np.linalg.eigh(a, UPLO)
     if a.dtype.kind != "c":
         return out
@@ -112,17 +118,17 @@ eigh.def_samples(
 
 
 def _eigvalsh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803
-    return np.linalg.eigvalsh(herm_value(a), UPLO)
+    return np.linalg.eigvalsh(_hermitian(a, "numpy.linalg.eigvalsh", UPLO), UPLO)
 
 
 def _eigvalsh_jvp(t: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
-    v = eigh(a, UPLO)[1]
+    v = eigh(herm(a), UPLO)[1]  # herm: exactly Hermitian, so no second warning
     dw = sum_(conj(v) * matmul(herm(t), v), axis=-2)  # diag(V^H t V)
     return match_dtype(real(dw) if iscomplex(dw) else dw, ans)
 
 
 def _eigvalsh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
-    v = eigh(a, UPLO)[1]
+    v = eigh(herm(a), UPLO)[1]
     return unbroadcast(herm(matmul(conj(v) * g[..., None, :], T(v))), a)
 
 

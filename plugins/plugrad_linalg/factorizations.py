@@ -7,7 +7,8 @@ diagonal halved (Murray, "Differentiation of the Cholesky decomposition", 2016):
     dL = L Phi(L^-1 S L^-H)
 
 It is computed on the Hermitian part ``(a + a^H) / 2`` (NumPy reads the lower triangle
-only), so its gradient is Hermitian. It exists only where ``a`` is positive definite.
+only, and plugrad warns where that differs), so its gradient is Hermitian. It exists
+only where ``a`` is positive definite.
 
 ``qr``: ``a = Q R``. With ``k = min(m, n)``, ``R1`` the leading ``k x k`` block of ``R``
 and ``C = Q^H da[:, :k] R1^-1``, the unique derivative keeping ``Q^H Q = I``, ``R``
@@ -36,7 +37,7 @@ from plugrad import NotDifferentiableError, Primitive, Sample, gen
 from plugrad.box import getval
 from plugrad.builtins import make_sequence
 from plugrad_linalg._samples import hermitian, rectangular
-from plugrad_linalg._util import H, T, diag, diag_embed, herm, herm_value, real_dtype, selector
+from plugrad_linalg._util import H, T, diag, diag_embed, herm, hermitian_part, real_dtype, selector
 from plugrad_linalg.inverses import solve
 from plugrad_numpy._util import iscomplex, match_dtype, shape_of, unbroadcast
 from plugrad_numpy.linear import matmul
@@ -47,7 +48,7 @@ from plugrad_numpy.unary import conj, imag
 
 
 def _cholesky(a: Any, /, *, upper: bool = False) -> Any:
-    lower = np.linalg.cholesky(herm_value(a))
+    lower = np.linalg.cholesky(hermitian_part(a, "numpy.linalg.cholesky", not upper, f"upper={upper}"))
     return np.conj(np.swapaxes(lower, -1, -2)) if upper else lower
 
 

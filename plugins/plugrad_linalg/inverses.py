@@ -25,7 +25,7 @@ import numpy as np
 from plugrad import Composite, Primitive, Sample, gen, rand
 from plugrad.box import Box, getval
 from plugrad_linalg._samples import general, hermitian, rectangular
-from plugrad_linalg._util import H, T, eye, herm, herm_value, mm, real_dtype
+from plugrad_linalg._util import H, T, eye, herm, hermitian_part, mm, real_dtype
 from plugrad_linalg.svd import svdvals
 from plugrad_numpy._util import broadcast_like, iscomplex, shape_of, unbroadcast
 from plugrad_numpy.linear import matmul
@@ -83,7 +83,9 @@ solve.def_samples(
 
 
 def _pinv(a: Any, rcond: Any = None, hermitian: bool = False, **kwargs: Any) -> Any:
-    return np.linalg.pinv(herm_value(a) if hermitian else a, rcond, hermitian, **kwargs)
+    if hermitian:
+        a = hermitian_part(a, "numpy.linalg.pinv", True, "hermitian=True")
+    return np.linalg.pinv(a, rcond, hermitian, **kwargs)
 
 
 def _pinv_jvp(t: Any, ans: Any, a: Any, rcond: Any = None, hermitian: bool = False, **kwargs: Any) -> Any:

@@ -29,7 +29,8 @@ Where the derivative does not exist:
   a change of that basis (the projector ``U2 U2^H``), not the derivative of LAPACK's
   particular basis. Use ``full_matrices=False`` unless you need the complement.
 
-``hermitian=True`` decomposes the Hermitian part ``(a + a^H) / 2`` (see the package).
+``hermitian=True`` decomposes the Hermitian part ``(a + a^H) / 2``, warning where ``a``
+is not Hermitian (see the package).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from plugrad_linalg._util import (
     diag,
     diag_embed,
     herm,
-    herm_value,
+    hermitian_part,
     inverse_gaps,
     mm,
     peak_phase,
@@ -65,7 +66,7 @@ from plugrad_numpy.unary import conj, imag, real
 
 def _svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False) -> Any:
     if hermitian:
-        a = herm_value(a)
+        a = hermitian_part(a, "numpy.linalg.svd", True, "hermitian=True")
     out = np.linalg.svd(a, full_matrices, compute_uv, hermitian)
     if not compute_uv or np.asarray(a).dtype.kind != "c":
         return out
@@ -86,13 +87,13 @@ def _thin(u: Any, vh: Any, k: int) -> tuple[Any, Any]:
 
 
 def _values_jvp(t: Any, a: Any, hermitian: bool) -> Any:
-    u, s, vh = svd(a, False, True, hermitian)
+    u, s, vh = svd(herm(a) if hermitian else a, False, True, hermitian)  # no second warning
     ds = sum_(conj(u) * matmul(t, H(vh)), axis=-2)  # Re diag(U^H t V)
     return match_dtype(real(ds) if iscomplex(ds) else ds, s)
 
 
 def _values_vjp(g: Any, a: Any, hermitian: bool) -> Any:
-    u, s, vh = svd(a, False, True, hermitian)
+    u, s, vh = svd(herm(a) if hermitian else a, False, True, hermitian)
     return _values_cotangent(g, u, vh)
 
 

@@ -3,7 +3,7 @@
 
 ``cholesky``, ``eigh`` and ``eigvalsh`` have the numpy.linalg pack's rules (Murray's
 Cholesky derivative; the eigenvector derivative with ``1 / (w_j - w_i)``), computed on
-the Hermitian part of ``a``. SciPy's ``lower=False`` default of ``cholesky`` returns the
+the Hermitian part of ``a``, with its warning where ``a`` is not Hermitian. SciPy's ``lower=False`` default of ``cholesky`` returns the
 upper factor ``U = L^H``. ``eigh`` differentiates the standard problem only: with ``b``
 (generalized), ``type``, or a subset of eigenvalues the rules raise. Its eigenvectors have
 their largest-magnitude entry real and positive (SciPy's, from LAPACK, have signs that can
@@ -40,7 +40,7 @@ import scipy.linalg as sl
 from plugrad import Composite, NotDifferentiableError, Primitive, Sample, gen, rand
 from plugrad.box import Box, getval
 from plugrad_linalg._samples import general, hermitian
-from plugrad_linalg._util import H, T, eye, herm_value, peak_phase, real_dtype
+from plugrad_linalg._util import H, T, eye, herm, hermitian_part, peak_phase, real_dtype
 from plugrad_linalg.eigen import eigh as numpy_eigh
 from plugrad_linalg.eigen import eigvalsh as numpy_eigvalsh
 from plugrad_linalg.factorizations import cholesky as numpy_cholesky
@@ -55,7 +55,8 @@ from plugrad_scipy_linalg.solvers import solve_triangular
 
 
 def _cholesky(a: Any, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> Any:
-    return sl.cholesky(herm_value(a), lower=lower, check_finite=check_finite)
+    a = hermitian_part(a, "scipy.linalg.cholesky", lower, f"lower={lower}")
+    return sl.cholesky(a, lower=lower, check_finite=check_finite)
 
 
 def _upper(lower: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> bool:
@@ -78,7 +79,8 @@ cholesky.def_samples(
 def _cho_factor(a: Any, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> Any:
     """``scipy.linalg.cho_factor``: ``(c, lower)``, the factor in the ``lower`` (or upper)
     triangle of ``c``, and in the other ``a``'s own entries or zeros, as SciPy's."""
-    c = cholesky(a, lower)
+    hermitian_part(getval(a), "scipy.linalg.cho_factor", lower, f"lower={lower}")  # to warn in its name
+    c = cholesky(herm(a), lower)  # exactly Hermitian: cholesky does not warn again
     if _scipy_keeps_other_triangle():
         c = c + (triu(a, 1) if lower else tril(a, -1))
     return c, lower
@@ -341,10 +343,16 @@ EighResult = collections.namedtuple("EighResult", ["eigenvalues", "eigenvectors"
 
 
 def _eigh_fun(a: Any, b: Any = None, **kwargs: Any) -> Any:
+    return _eigh_named("scipy.linalg.eigh", a, b, **kwargs)
+
+
+def _eigh_named(name: str, a: Any, b: Any = None, **kwargs: Any) -> Any:
+    """``eigh`` or ``eigvalsh``, as ``name``, which a warning of a non-Hermitian ``a`` names."""
     if not _standard(b, **kwargs):
         return sl.eigh(a, b, **kwargs)
     keep = {k: kwargs[k] for k in ("lower", "eigvals_only", "check_finite", "driver") if k in kwargs}
-    out = sl.eigh(herm_value(a), **keep)
+    lower = kwargs.get("lower", True)
+    out = sl.eigh(hermitian_part(a, name, lower, f"lower={lower}"), **keep)
     if kwargs.get("eigvals_only"):
         return out
     w, v = out
@@ -380,7 +388,7 @@ eigh.def_samples(
 
 
 def _eigvalsh_fun(a: Any, b: Any = None, **kwargs: Any) -> Any:
-    return _eigh_fun(a, b, eigvals_only=True, **kwargs)
+    return _eigh_named("scipy.linalg.eigvalsh", a, b, eigvals_only=True, **kwargs)
 
 
 eigvalsh = Primitive(
