@@ -28,6 +28,7 @@ MODULES = (
     "statistics",
     "sets",
     "nondiff",
+    "vectorize",
 )
 
 

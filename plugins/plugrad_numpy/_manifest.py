@@ -320,5 +320,8 @@ MODULES = {
         "numpy.trunc",
         "numpy.zeros_like",
     ),
+    "vectorize": (
+        "numpy.vectorize",
+    ),
 }
 OVERRIDE = ()
