@@ -34,7 +34,7 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
             end = builtins.pack(end)  # a plain container of traced values
         if isinstance(end, Box) and end._trace is trace:
             value, tangent = end._value, end._tangent
-            if type(value) is np.ndarray and isinstance(tangent, _ARRAYS) and np.shape(tangent) != value.shape:
+            if isinstance(value, _ARRAYS) and isinstance(tangent, _ARRAYS) and np.shape(tangent) != np.shape(value):
                 wrong_shape(tangent, value, "the output", "JVP rule returned a tangent")
             return value, tangent
         if _numeric(end):  # (None, an int or a generator: the operator says what is wrong)

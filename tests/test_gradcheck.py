@@ -89,6 +89,20 @@ def test_sign_flipped_vjp():
     assert "rerun: python -m plugrad gradcheck --primitive 'fake.bad_sin' --seed 0" in text
 
 
+def test_a_primitive_of_no_pack_is_rerun_with_check_primitive_and_a_wrong_shaped_tangent_named():
+    from plugrad.gradcheck import check_primitive
+
+    total = Primitive("demo.total", lambda x: np.sum(x**2))
+    total.def_vjp(lambda g, ans, x: 2 * g * x)
+    total.def_jvp(lambda t, ans, x: 2 * t * x)  # a tangent of x's shape, not the scalar output's
+    total.def_samples(Sample(rand(2)))
+    with pytest.raises(CheckFailure) as caught:
+        check_primitive(total)
+    text = str(caught.value)
+    assert "rerun: check_primitive(total, seed=0)" in text
+    assert "the derivative computed for the output has shape (2,), but the output has shape ()" in text
+
+
 def test_jvp_wrong_only_for_complex_input():
     square = Primitive("fake.square", np.square, complex=True)
     square.def_vjp(lambda g, ans, x: g * 2 * x)

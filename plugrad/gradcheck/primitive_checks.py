@@ -234,9 +234,17 @@ class Case:
             f"  differentiated: {arg}{' together' if self.argnums else ''}\n"
             f"  arguments: ({shapes}) -> output {out}\n"
             f"  tolerance: rtol {tol.rtol:g}, atol {tol.atol:g}, step {tol.eps:g}\n"
-            f"  rerun: python -m plugrad gradcheck --primitive '{self.prim.name}' --seed {point.seed}"
-            f"{' --full-jacobian' if self.check == 'jacobian' else ''}"
+            f"  rerun: {self._rerun(point.seed)}"
         )
+
+    def _rerun(self, seed: int) -> str:
+        """The command that runs this check again: the checker's, for a pack's primitive;
+        ``check_primitive``, for one no installed pack registers (a test's own)."""
+        assert self.prim is not None
+        full = self.check == "jacobian"
+        if self.prim.pack is None:
+            return f"check_primitive({self.prim.__name__}, seed={seed}{', full_jacobian=True' if full else ''})"
+        return f"python -m plugrad gradcheck --primitive '{self.prim.name}' --seed {seed}{' --full-jacobian' if full else ''}"
 
 
 def _describe(x: Any) -> str:
