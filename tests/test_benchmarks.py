@@ -101,3 +101,17 @@ def test_the_table_gives_both_ratios(bench_modules: Any) -> None:
     assert "PyTorch" not in _cells(table, "metric")
     assert _cells(table, "time")[-3] == "0.25×"
     assert "- torch: not installed (its column is left out)" in table
+
+
+def test_the_scaling_script_compares_the_libraries_answers(bench_modules: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    import scaling
+
+    libs = [scaling.plugrad_lib()]
+    try:
+        libs.append(scaling.autograd_lib())
+    except ImportError:
+        pass
+    times = scaling.measure(libs, [5, 10], repeat=1)
+    assert len(times) == 4 * 2 * len(libs)
+    text = scaling.table(libs, [5, 10], times)
+    assert text.count("\n|") == 5 and "growth" in text
