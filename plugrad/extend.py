@@ -137,13 +137,14 @@ def _maker_rule(fun: Primitive, argnum: int, maker: Callable[..., Any]) -> Calla
     return rule
 
 
-def _returned_none(fun: Primitive, kind: str, argnum: int) -> TypeError:
+def _returned_none(fun: Primitive, kind: str, argnum: int | tuple[int, ...]) -> TypeError:
     """The error for a custom rule that returned None, as one that forgot its ``return``
     does: read as a zero derivative, it would be silently wrong."""
     what = "cotangent" if kind == "VJP" else "tangent"
     zero = "defvjp(f, ..., None)" if kind == "VJP" else "defjvp(f, ..., None)"
+    which = f"arguments {argnum}" if isinstance(argnum, tuple) else f"argument {argnum}"
     return TypeError(
-        f"the {kind} of {fun.name} for argument {argnum} returned None: return the argument's "
+        f"the {kind} of {fun.name} for {which} returned None: return the argument's "
         f"{what} (check for a missing return statement). Where the derivative is zero, give None "
         f"in place of the rule ({zero}) instead."
     )
@@ -251,8 +252,10 @@ def defvjp_argnum(fun: Primitive, vjpmaker: Callable[..., Any]) -> None:
     _drop_rules(fun, "vjp")
 
     def rule(argnum: int, g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
-        return _not_none(fun, "VJP", argnum, vjpmaker(argnum, ans, args, kwargs)(g))
+        ct = _not_none(fun, "VJP", argnum, vjpmaker(argnum, ans, args, kwargs)(g))
+        return _in_dtype_of(fun, argnum, ct, args[argnum] if argnum < len(args) else None)
 
+    rule.__qualname__ = f"{fun.name} VJP (defvjp_argnum)"
     fun.def_vjp_argnum(rule)
 
 
@@ -265,10 +268,12 @@ def defvjp_argnums(fun: Primitive, vjpmaker: Callable[..., Any]) -> None:
     # return a generator).
     def rule(argnums: tuple[int, ...], g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
         cts = tuple(vjpmaker(argnums, ans, args, kwargs)(g))
-        for argnum, ct in zip(argnums, cts):
-            _not_none(fun, "VJP", argnum, ct)
-        return cts
+        return tuple(
+            _in_dtype_of(fun, argnum, _not_none(fun, "VJP", argnum, ct), args[argnum] if argnum < len(args) else None)
+            for argnum, ct in zip(argnums, cts)
+        ) + cts[len(argnums) :]  # (too many: the kernel says so, naming the maker)
 
+    rule.__qualname__ = f"{fun.name} VJP maker (defvjp_argnums)"
     fun.def_vjp_argnums(rule)
 
 
@@ -319,6 +324,8 @@ def defjvp_argnums(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
 
     def rule(argnums: tuple[int, ...], ts: tuple[Any, ...], ans: Any, *args: Any, **kwargs: Any) -> Any:
         return _not_none(fun, "JVP", argnums, jvpmaker(argnums, ts, ans, args, kwargs))
+
+    rule.__qualname__ = f"{fun.name} JVP (defjvp_argnums)"
 
     fun.def_jvp_argnums(rule)
 

@@ -218,6 +218,8 @@ class Primitive:
         twin._resolve_vjps()
         twin.vjp_argnum, twin.jvp_argnum = self.vjp_argnum, self.jvp_argnum
         twin.vjp_argnums, twin.jvp_argnums = self.vjp_argnums, self.jvp_argnums
+        if twin.vjp_argnums is not None:
+            twin._apply2 = _general_apply2(twin)
         twin.vjp_add = self.vjp_add
         twin.xfail, twin.tolerances = self.xfail, self.tolerances
         twin.keep_ans, twin.keep_args = self.keep_ans, self.keep_args
@@ -418,6 +420,8 @@ class Primitive:
     def def_vjp_argnum(self, rule: Rule) -> Primitive:
         """One VJP rule for every argument: ``rule(argnum, g, ans, *args, **kwargs)``."""
         for prim in self._family:  # aliases share every rule, as they share the tables
+            if prim.vjp_argnums is not None:
+                prim._apply2 = _binary_apply(prim, False)
             prim.vjp_argnum, prim.vjp_argnums = rule, None
         return self
 
@@ -438,6 +442,9 @@ class Primitive:
         one = functools.partial(_one_vjp, rule)
         for prim in self._family:
             prim.vjp_argnum, prim.vjp_argnums = one, rule
+            # Two traced arguments are recorded in the general layout, whose pull-back
+            # makes the one call for both (the two-argument layout calls a rule per argument).
+            prim._apply2 = _general_apply2(prim)
         return self
 
     def def_jvp_argnums(self, rule: Rule) -> Primitive:
@@ -1028,6 +1035,11 @@ def _bind(prim: Primitive, args: tuple[Any, ...]) -> Box:
     trace = _top_trace(args)
     assert trace is not None
     return prim.bind(trace, args, _EMPTY)
+
+
+def _general_apply2(prim: Primitive) -> Callable[[Any, Any], Box]:
+    """``prim(x, y)`` recorded by :meth:`Primitive.bind`, in the general layout."""
+    return lambda x, y: _bind(prim, (x, y))
 
 
 def unary_method(prim: Primitive) -> Callable[[Box], Box]:

@@ -105,16 +105,31 @@ def check_given(v: Any, like: Any, kind: str, to: str, of: str) -> None:
     ``of`` (the output, the argument), where it cannot be one: of another shape, which NumPy
     would broadcast silently, or complex for a real value. ``v`` is a NumPy array or scalar,
     or a Python float or complex (anything else, a container, is left to the rules)."""
-    if type(v) is not _ndarray and not isinstance(v, _NUMBERS):
+    tv = type(v)
+    if tv in _REAL_SCALARS and type(like) in _REAL_SCALARS:  # grad's cotangent of a real scalar
         return
-    value = getval(like)
-    if np.shape(v) != np.shape(value) or (np.iscomplexobj(v) and not np.iscomplexobj(value)):
-        given = f"dtype {v.dtype}" if hasattr(v, "dtype") else f"type {type(v).__name__}"
-        raise ValueError(
-            f"the {kind} given to {to} has shape {np.shape(v)} and {given}, but {of} has "
-            f"shape {np.shape(value)} and dtype {getattr(value, 'dtype', type(value).__name__)}: "
-            f"give {to} a {kind} shaped like it (real for a real value)."
-        )
+    if tv is _ndarray:
+        value = getval(like)
+        if v.shape == np.shape(value) and (v.dtype.kind != "c" or np.iscomplexobj(value)):
+            return
+    elif tv in _REAL_SCALARS:
+        value = like
+        while isinstance(value, Box):  # (inside another derivative)
+            value = value._value
+        if type(value) in _REAL_SCALARS or np.shape(value) == ():
+            return
+    elif isinstance(v, _NUMBERS):
+        value = getval(like)
+        if np.shape(value) == () and (not np.iscomplexobj(v) or np.iscomplexobj(value)):
+            return
+    else:
+        return
+    given = f"dtype {v.dtype}" if hasattr(v, "dtype") else f"type {type(v).__name__}"
+    raise ValueError(
+        f"the {kind} given to {to} has shape {np.shape(v)} and {given}, but {of} has "
+        f"shape {np.shape(value)} and dtype {getattr(value, 'dtype', type(value).__name__)}: "
+        f"give {to} a {kind} shaped like it (real for a real value)."
+    )
 
 
 def _wrong_shape(ct: Any, x: Any) -> None:
@@ -170,6 +185,7 @@ def _assembled(x: Any, cts: list[Any]) -> Any:
 
 
 _NUMBERS = (float, complex, np.generic)
+_REAL_SCALARS = frozenset({float, np.float64})
 _NO_KWARGS: dict[str, Any] = {}  # the keyword arguments of every start node (never changed)
 _PLAIN_LEAVES = frozenset({np.ndarray, float})
 _ndarray = np.ndarray
@@ -344,7 +360,24 @@ def sweep(
                     _accumulate(cts, owned, j, prev, ct)
     for j in parts:  # start nodes read element by element
         cts[j] = _with_parts(cts[j], parts[j])
-    return cts[:starts]
+    out = cts[:starts]
+    if starts > 1 and len(set(map(id, out))) < starts:  # (C-speed test; rarely true)
+        _unshare(out)
+    return out
+
+
+def _unshare(cts: list[Any]) -> None:
+    """Copy any array that is the cotangent of two start nodes: a rule that passes its
+    cotangent on (``add``'s) gives ``x + y`` one array for both, and a user's in-place step
+    on one gradient (``g[0] *= 0.5``) would change the other."""
+    seen: set[int] = set()
+    for k, ct in enumerate(cts):
+        if type(ct) is _ndarray:
+            key = id(ct)
+            if key in seen:
+                cts[k] = ct.copy()
+            else:
+                seen.add(key)
 
 
 def _general(node: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -283,6 +283,23 @@ def test_checkpoint_runs_the_function_once_more_however_many_arguments_are_trace
     )
 
 
+def test_gradients_of_different_arguments_are_different_arrays():
+    # add's rule passes its cotangent on to both arguments: an in-place step on one
+    # gradient must not change the other.
+    w1, w2 = numpy.ones(3), numpy.ones(3)
+    for g in (
+        grad(lambda p: np.sum(np.tanh(p[0] + p[1])))([w1, w2]),
+        grad(lambda a, b: np.sum(np.tanh(a + b)), (0, 1))(w1, w2),
+        list(grad(lambda p: np.sum(np.tanh(p["a"] + p["b"])))({"a": w1, "b": w2}).values()),
+        make_vjp(lambda p: p[0] + p[1])([w1, w2])[0](numpy.ones(3)),
+    ):
+        first, second = g
+        assert first is not second
+        numpy.testing.assert_array_equal(first, second)
+        first *= 0.5
+        assert not numpy.array_equal(first, second)
+
+
 def test_independent_output_gives_zeros_with_a_warning():
     with pytest.warns(UserWarning, match="independent"):
         g = grad(lambda x: 3.0)(numpy.ones(3))

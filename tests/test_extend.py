@@ -95,6 +95,34 @@ def test_argnums_makers_are_called_once_per_operation_with_every_traced_argument
     check_grads(affine, modes=["rev", "fwd"], order=2)(2.0, 3.0, 4.0)
 
 
+def test_a_two_argument_argnums_maker_is_called_once_for_both_and_its_cotangents_fit_their_dtypes():
+    calls = []
+
+    @primitive
+    def mul(a, b):
+        return a * b
+
+    def maker(argnums, ans, args, kwargs):
+        calls.append(argnums)
+        return lambda g: (g * args[1], g * args[0])  # both, whatever argnums says: as in autograd's examples
+
+    defvjp_argnums(mul, maker)
+    assert grad(lambda x: mul(x, x * 2))(3.0) == 12.0
+    assert calls == [(0, 1)]
+    with pytest.raises(TypeError, match=r"mul VJP maker \(defvjp_argnums\) returned tuple .* for arguments \(0,\): it must return a sequence of 1"):
+        grad(lambda x: mul(x, 2.0))(3.0)  # autograd would take the first: wrong for argument 1
+
+    @primitive
+    def twice(a, b):
+        return a * b
+
+    defvjp_argnum(twice, lambda argnum, ans, args, kwargs: lambda g: g * args[1 - argnum] * (1 + 1j))
+    with pytest.raises(TypeError, match="returned a complex cotangent .* for a real argument"):
+        grad(lambda x: twice(x, 2.0))(3.0)
+    defvjp_argnum(twice, lambda argnum, ans, args, kwargs: lambda g: (g * args[1 - argnum]).astype(numpy.float64))
+    assert grad(lambda x: np.sum(twice(x, 2.0)))(numpy.ones(2, numpy.float32)).dtype == numpy.float32
+
+
 def test_a_def_vjp_argnums_rule_returning_the_wrong_number_of_cotangents_is_named():
     from plugrad import Primitive
 
@@ -122,7 +150,7 @@ def test_a_custom_rule_that_returns_none_is_named_not_read_as_zero():
     with pytest.raises(TypeError, match="VJP of .*sq for argument 0 returned None"):
         grad(sq)(3.0)
     defjvp_argnums(sq, lambda argnums, ts, ans, args, kwargs: None)
-    with pytest.raises(TypeError, match=r"JVP of .*sq for argument \(0,\) returned None"):
+    with pytest.raises(TypeError, match=r"JVP of .*sq for arguments \(0,\) returned None"):
         make_jvp(sq)(3.0)(1.0)
     defvjp(sq, None)  # a zero derivative, said so
     assert grad(lambda x: sq(x) + x)(3.0) == 1.0

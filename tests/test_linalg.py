@@ -387,6 +387,28 @@ def test_hermitian_input_does_not_warn_even_with_rounding(dtype) -> None:
         grad(lambda a: np.real(np.sum(np.linalg.eigvalsh(a) ** 2)))(a)
 
 
+@pytest.mark.parametrize("scale", [1e-170, 1.0, 1e160])
+def test_whether_an_input_is_hermitian_does_not_depend_on_its_scale(scale: float) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow or underflow warnings either
+        np.linalg.eigvalsh(numpy.array([[2.0, 1.0], [1.0, 2.0]]) * scale)
+        np.linalg.eigvalsh(numpy.zeros((2, 2)))
+    with pytest.warns(NotHermitianWarning):
+        np.linalg.eigvalsh(numpy.array([[2.0, 1.0], [0.0, 2.0]]) * scale)
+
+
+def test_a_users_module_named_like_a_pack_is_still_the_users(tmp_path, monkeypatch) -> None:
+    (tmp_path / "plugrad_user_model.py").write_text(
+        "import plugrad.numpy as np\n\ndef spectrum(a):\n    return np.linalg.eigvalsh(a)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import plugrad_user_model
+
+    with pytest.warns(NotHermitianWarning) as caught:
+        plugrad_user_model.spectrum(numpy.array([[2.0, 1.0], [0.0, 2.0]]))
+    assert caught[0].filename == str(tmp_path / "plugrad_user_model.py")
+
+
 @pytest.mark.parametrize("name", ["cholesky", "eigh", "eigvalsh", "svd", "pinv"])
 def test_the_gradient_checker_does_not_warn(name: str) -> None:
     # Its finite differences step off Hermitian matrices: by 1e-3 (float32) at most.

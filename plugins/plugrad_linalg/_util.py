@@ -78,11 +78,17 @@ def hermitian_part(x: Any, name: str, lower: bool, option: str) -> np.ndarray:
     NumPy or SciPy read instead. Costs a few passes over ``x``, not a factorization."""
     x = np.asarray(x)
     xh = np.conj(np.swapaxes(x, -1, -2))
-    skew = np.abs(x - xh) ** 2
+    # Measured in units of each matrix's largest entry, so that squares neither overflow
+    # nor underflow whatever the matrix's scale (an all-zero matrix is Hermitian).
+    scale = np.max(np.abs(x), axis=(-2, -1), keepdims=True) if x.size else np.ones(x.shape[:-2] + (1, 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        skew = np.abs((x - xh) / scale) ** 2
+        size = np.sum(np.abs(x / scale) ** 2, axis=(-2, -1))
     # Off the diagonal only: both ignore the imaginary part of the diagonal, as LAPACK does.
     off = np.sum(skew, axis=(-2, -1)) - np.sum(np.diagonal(skew, 0, -2, -1), axis=-1)
-    # ||herm(x) - x_T||_F = ||off-diagonal part of x - x^H||_F / 2.
-    if np.any(off / 4 > HERMITIAN_RTOL**2 * np.sum(np.abs(x) ** 2, axis=(-2, -1))):
+    # ||herm(x) - x_T||_F = ||off-diagonal part of x - x^H||_F / 2. (NaN, a zero matrix's
+    # 0 / 0 or a non-finite entry's, compares false: no warning.)
+    if np.any(off / 4 > HERMITIAN_RTOL**2 * size):
         _warn_not_hermitian(name, lower, option)
     return (x + xh) / 2
 
@@ -104,9 +110,16 @@ def _caller_level() -> int:
     """The ``stacklevel`` of the first caller outside plugrad and its packs, for a warning
     issued by this module's caller: the line the user wrote, not a rule's."""
     level, frame = 2, sys._getframe(2)
-    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("plugrad"):
+    while frame is not None and _ours(str(frame.f_globals.get("__name__", ""))):
         level, frame = level + 1, frame.f_back
     return level
+
+
+def _ours(module: str) -> bool:
+    """Whether ``module`` is plugrad's or one of its packs' (a package defining the pack
+    hooks), not a user's module that happens to be called ``plugrad_something``."""
+    top = module.partition(".")[0]
+    return top == "plugrad" or (top.startswith("plugrad_") and hasattr(sys.modules.get(top), "plugrad_namespaces"))
 
 
 def mm(*factors: Any) -> Any:

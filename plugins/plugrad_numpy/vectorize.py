@@ -57,8 +57,10 @@ class vectorize(np.vectorize):  # noqa: N801 - numpy's name
         return self._traced_call(args, kwargs)
 
     def _first_result_traced(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
-        """Whether pyfunc's result for the first element (or core subarray) of these plain
-        arguments is traced; False where that call fails or NumPy's error is about them."""
+        """Whether pyfunc's result for some element (or core subarray) of these plain
+        arguments is traced, trying them in order until one is (``w * v if v > 0 else 0.0``
+        is plain for the first element and traced for the second); False where none is,
+        or a call fails, so that NumPy's error stands."""
         func, vargs = self._positional(args, kwargs)
         arrays = [np.asanyarray(a, dtype=object if self.signature is None else None) for a in vargs]
         ins = [()] * len(arrays) if self.signature is None else _core_dims(self.signature)[0]
@@ -67,10 +69,14 @@ class vectorize(np.vectorize):  # noqa: N801 - numpy's name
         if any(a.ndim < len(core) or a.size == 0 for a, core in zip(arrays, ins)):
             return False
         try:
-            first = func(*[a[(0,) * (a.ndim - len(c))] for a, c in zip(arrays, ins)])
+            loops = np.broadcast_shapes(*[a.shape[: a.ndim - len(c)] for a, c in zip(arrays, ins)])
+            views = [np.broadcast_to(a, loops + a.shape[a.ndim - len(c) :]) for a, c in zip(arrays, ins)]
+            for index in np.ndindex(*loops):
+                if _traced(func(*[v[index] for v in views])):
+                    return True
         except Exception:
             return False
-        return _traced(first)
+        return False
 
     def _traced_call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """The vectorized call, looping here: some argument, or pyfunc's result, is traced."""
