@@ -280,6 +280,10 @@ def test_checkpoint_runs_the_function_once_more_however_many_arguments_are_trace
     grad(lambda w, b: np.sum(clayer(x, w, b)), (0, 1))(w, b)  # two traced arguments: once too
     assert len(calls) == 2
     del calls[:]
+    cpair = checkpoint(lambda a, b: layer(x, a, b))  # a two-argument function, both traced
+    grad(lambda w, b: np.sum(cpair(w, b)), (0, 1))(w, b)
+    assert len(calls) == 2
+    del calls[:]
     tangents = (numpy.ones((2, 3)), numpy.ones((3, 3)), numpy.ones(3))
     numpy.testing.assert_allclose(
         make_jvp(loss, (0, 1, 2))(x, w, b)(tangents)[1], make_jvp(plain, (0, 1, 2))(x, w, b)(tangents)[1]
