@@ -113,6 +113,27 @@ def test_max_ties_along_an_axis() -> None:
     numpy.testing.assert_allclose(grad(np.ptp)(numpy.array([1.0, 1.0, 4.0])), [-0.5, -0.5, 1.0])
 
 
+@pytest.mark.parametrize("name", ["max", "min", "amax", "amin"])
+def test_an_extreme_that_is_nan_sends_the_cotangent_to_the_nans(name: str) -> None:
+    # NumPy's max is the NaN: the NaN entries share the cotangent as tied entries do, not 0 for all.
+    f = getattr(np, name)
+    numpy.testing.assert_array_equal(grad(f)(numpy.array([1.0, numpy.nan])), [0.0, 1.0])
+    numpy.testing.assert_array_equal(grad(f)(numpy.array([numpy.nan, 1.0, numpy.nan])), [0.5, 0.0, 0.5])
+    x = numpy.array([[1.0, numpy.nan], [2.0, 0.0]])
+    picked = [[0.0, 1.0], [1.0, 0.0]] if name.endswith("max") else [[1.0, 1.0], [0.0, 0.0]]
+    numpy.testing.assert_array_equal(elementwise_grad(lambda x: f(x, axis=0))(x), picked)
+    assert make_jvp(f, numpy.array([1.0, numpy.nan]))(numpy.array([2.0, 3.0]))[1] == 3.0
+
+
+def test_nan_extremes_of_ranges_and_nan_functions() -> None:
+    # A range that is NaN is NaN - NaN: its NaN entries get NaN, not shares that cancel to 0.
+    numpy.testing.assert_array_equal(grad(np.ptp)(numpy.array([1.0, numpy.nan, 3.0])), [0.0, numpy.nan, 0.0])
+    # nanmax skips NaNs; an all-NaN slice (NumPy warns) is treated as absent, as nanmean does.
+    numpy.testing.assert_array_equal(grad(np.nanmax)(numpy.array([1.0, numpy.nan, 3.0])), [0.0, 0.0, 1.0])
+    with pytest.warns(RuntimeWarning, match="All-NaN"):
+        numpy.testing.assert_array_equal(grad(np.nanmax)(numpy.array([numpy.nan, numpy.nan])), [0.0, 0.0])
+
+
 # -- NaNs ignored ----------------------------------------------------------------------
 
 X_NAN = numpy.array([0.3, numpy.nan, -1.2, 2.0, numpy.nan, 0.7])
@@ -325,6 +346,71 @@ def test_sum_and_mean_with_where_differentiate_the_selected_elements_only() -> N
     numpy.testing.assert_array_equal(g, empty / 2)  # its mean is nan whatever x holds: derivative 0, not nan
     with pytest.raises(TraceError, match=r"numpy.sum\(\.\.\., out=\.\.\.\)"):
         grad(lambda x: x.sum(out=numpy.zeros(())))(x)
+
+
+MASK = numpy.array([[True, False, True, True], [False, False, True, False], [True, True, False, True]])
+# Each reduction with where=, and the same reduction written without it.
+WHERE = {
+    "prod": (lambda x: np.prod(x, axis=1, where=MASK), lambda x: np.prod(np.where(MASK, x, 1.0), axis=1)),
+    "nanprod": (lambda x: np.nanprod(x, where=MASK), lambda x: np.nanprod(np.where(MASK, x, 1.0))),
+    "max": (
+        lambda x: np.max(x, axis=1, where=MASK, initial=-numpy.inf),
+        lambda x: np.max(np.where(MASK, x, -numpy.inf), axis=1),
+    ),
+    "min": (
+        lambda x: np.min(x, axis=0, where=MASK, initial=9.0),
+        lambda x: np.min(np.where(MASK, x, 9.0), axis=0),
+    ),
+    "nanmax": (lambda x: np.nanmax(x, where=MASK, initial=0.0), lambda x: np.nanmax(np.where(MASK, x, 0.0))),
+    "nansum": (lambda x: np.nansum(x, axis=1, where=MASK), lambda x: np.nansum(np.where(MASK, x, 0.0), axis=1)),
+    "nanmean": (
+        lambda x: np.nanmean(x, axis=1, where=MASK),
+        lambda x: np.nanmean(np.where(MASK, x, numpy.nan), axis=1),
+    ),
+    "var": (lambda x: np.var(x, axis=1, where=MASK), lambda x: np.nanvar(np.where(MASK, x, numpy.nan), axis=1)),
+    "std": (lambda x: np.std(x, where=MASK), lambda x: np.std(x[MASK])),
+    "nanvar": (
+        lambda x: np.nanvar(x, where=MASK, ddof=1),
+        lambda x: np.nanvar(np.where(MASK, x, numpy.nan), ddof=1),
+    ),
+    "nanstd": (
+        lambda x: np.nanstd(x, axis=0, where=MASK),
+        lambda x: np.nanstd(np.where(MASK, x, numpy.nan), axis=0),
+    ),
+}
+
+
+def _weighted(f: Any) -> Any:
+    """A scalar loss of ``f``'s outputs, each weighted differently."""
+
+    def loss(x: Any) -> Any:
+        y = f(x)
+        return np.sum(y * numpy.arange(1.0, 1.0 + numpy.size(y)).reshape(numpy.shape(y)))
+
+    return loss
+
+
+@pytest.mark.parametrize("name", WHERE)
+def test_reductions_differentiate_where_as_their_masked_rewrites(name: str) -> None:
+    with_where, rewritten = WHERE[name]
+    x = numpy.random.default_rng(0).uniform(0.5, 1.5, (3, 4))
+    if name.startswith("nan"):
+        x[0, 0] = numpy.nan  # selected: the nan* versions skip it
+    g = grad(_weighted(with_where))(x)
+    numpy.testing.assert_allclose(g, grad(_weighted(rewritten))(x), atol=1e-12)
+    # the entries left out do not matter, even inf or NaN
+    numpy.testing.assert_allclose(grad(_weighted(with_where))(numpy.where(MASK, x, numpy.inf)), g, atol=1e-12)
+    check_grads(with_where, modes=("fwd", "rev"), order=2)(numpy.where(numpy.isnan(x), 0.7, x))
+
+
+def test_std_and_var_of_a_slice_where_leaves_empty_have_derivative_zero() -> None:
+    empty = numpy.array([[True, False, True], [False, False, False]])
+    x = numpy.array([[1.0, 2.0, 4.0], [3.0, 5.0, 6.0]])
+    for f in (np.std, np.var):
+        with numpy.errstate(invalid="ignore", divide="ignore"), pytest.warns(RuntimeWarning):  # NumPy's
+            g = elementwise_grad(lambda x: f(x, axis=1, where=empty))(x)
+        numpy.testing.assert_array_equal(g[1], [0.0, 0.0, 0.0])  # its value is nan whatever x holds
+        assert numpy.isfinite(g).all()
 
 
 LIST_CONSTANTS = {

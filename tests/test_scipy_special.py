@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import numpy
 import pytest
@@ -151,6 +152,42 @@ def test_float32_in_float32_out() -> None:
     x = X.astype(numpy.float32)
     assert grad(lambda x: np.sum(sp.polygamma(1, x)))(x).dtype == numpy.float32
     assert grad(lambda x: np.sum(sp.expit(x)))(x).dtype == numpy.float32
+
+
+# -- poles at Python numbers -------------------------------------------------------------
+
+# A Python float's 1 / 0.0 raises where a float64 gives inf or nan: each rule must give the latter.
+POLES = [
+    (sp.logit, 0.0),
+    (sp.logit, 1.0),
+    (lambda x: sp.xlogy(x, x), 0.0),
+    (lambda y: sp.xlogy(2.0, y), -0.0),
+    (lambda y: sp.xlog1py(1.0, y), -1.0),
+    (lambda x: sp.kl_div(x, x), 0.0),
+    (lambda y: sp.kl_div(1.0, y), 0.0),
+    (lambda x: sp.rel_entr(x, x), 0.0),
+    (lambda y: sp.rel_entr(1.0, y), 0.0),
+    (lambda d: sp.pseudo_huber(d, 1.0), 0.0),
+    (sp.log1p, -1.0),
+    (lambda z: sp.spherical_jn(1, z), 0.0),  # its second derivative divides by z
+]
+POLE_IDS = ["logit 0", "logit 1", "xlogy x x", "xlogy y", "xlog1py", "kl_div x x", "kl_div y",
+            "rel_entr x x", "rel_entr y", "pseudo_huber", "log1p", "spherical_jn"]  # fmt: skip
+
+
+@pytest.mark.parametrize("fun, at", POLES, ids=POLE_IDS)
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_poles_at_python_floats_give_what_float64_gives(fun: Any, at: float) -> None:
+    for derivative in (grad(fun), lambda x: plugrad.make_jvp(fun)(x)(1.0)[1], elementwise_grad(grad(fun))):
+        numpy.testing.assert_equal(derivative(at), derivative(numpy.float64(at)))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_poles_at_python_complex_numbers_give_what_complex128_gives() -> None:
+    dlog1p = plugrad.holomorphic_grad(sp.log1p)
+    numpy.testing.assert_equal(dlog1p(-1 + 0j), dlog1p(numpy.complex128(-1 + 0j)))
+    dxlogy = plugrad.holomorphic_grad(lambda y: sp.xlogy(1 + 0j, y))
+    numpy.testing.assert_equal(dxlogy(0j), dxlogy(numpy.complex128(0j)))
 
 
 # -- what is not differentiable ----------------------------------------------------------

@@ -252,27 +252,35 @@ def lists_as_arrays(prim: Any) -> Any:
 
 def poles_as_numpy(factor: Callable[..., Any]) -> Callable[..., Any]:
     """``factor``, a rule's derivative computed from the values (``1 / x`` for ``log``), made
-    to give NumPy's inf or nan at a pole where the values are Python floats, on which
-    ``1 / 0.0`` raises ZeroDivisionError. A float64 gives inf there, and so does autograd
-    (its arithmetic is NumPy's); traced floats stay floats in plugrad, so this retries the
-    division on float64 only when it fails."""
+    to give NumPy's inf or nan at a pole where the values are Python floats or complex
+    numbers, on which ``1 / 0.0`` raises ZeroDivisionError. A float64 gives inf there, and so
+    does autograd (its arithmetic is NumPy's); traced floats stay floats in plugrad, so this
+    retries the division on float64 (complex128) only when it fails. Keyword arguments
+    are options (an order, a flag), passed through as they are."""
 
     @functools.wraps(factor)
-    def at(*values: Any) -> Any:
+    def at(*values: Any, **options: Any) -> Any:
         try:
-            return factor(*values)
+            return factor(*values, **options)
         except ZeroDivisionError:
-            return factor(*[_float64(v) for v in values])
+            return factor(*[_numpy_scalar(v) for v in values], **options)
 
     return at
 
 
-def _float64(v: Any) -> Any:
-    """A Python float as a float64; a traced one (a higher derivative) as a traced float64."""
-    if type(v) is float:
-        return np.float64(v)
-    if isinstance(v, Box) and type(getval(v)) is float:
-        return v + np.float64(0.0)  # Python's float + float64 is a float64, and traced
+_NUMPY_SCALAR = {float: np.float64, complex: np.complex128}
+
+
+def _numpy_scalar(v: Any) -> Any:
+    """A Python float (complex) as a float64 (complex128); a traced one (a higher derivative)
+    as a traced float64 (complex128)."""
+    scalar = _NUMPY_SCALAR.get(type(v))
+    if scalar is not None:
+        return scalar(v)
+    if isinstance(v, Box):
+        scalar = _NUMPY_SCALAR.get(type(getval(v)))
+        if scalar is not None:
+            return v + scalar(0.0)  # a traced Python number + a NumPy scalar is a NumPy scalar, traced
     return v
 
 

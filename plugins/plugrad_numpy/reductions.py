@@ -1,6 +1,7 @@
 """Reductions over axes and their running versions: sums, products, extrema and
-moments, with ``axis`` and ``keepdims``, and the ``nan*``
-variants, which treat NaN entries as absent (they get a zero cotangent).
+moments, with ``axis``, ``keepdims`` and ``where``, and the ``nan*``
+variants, which treat NaN entries as absent (they get a zero cotangent), as
+``where=`` treats the entries it leaves out.
 
 Products are zero-safe to every order: no rule divides by an entry. The
 partial derivatives of ``prod`` are products of the entries before and after
@@ -525,20 +526,35 @@ nancumprod.def_samples(*_nan_samples(reductions=False), Sample(gen(_with_zeros((
 # then VJP = g broadcast back to x times the partials, JVP = sum(t * partials) over axis.
 
 
-def _no_where(kw: dict[str, Any]) -> dict[str, Any]:
-    if kw.get("where", True) is not True:
-        raise NotDifferentiableError("where= is not differentiable; multiply by a mask instead")
-    return kw
+def _where_of(kw: dict[str, Any]) -> Any:
+    """``where=`` of a reduction, or ``None`` where every element takes part (the fast path)."""
+    where = kw.get("where", True)
+    return None if where is True else getval(where)
+
+
+def _chosen(where: Any, x: Any, nan: bool = False) -> np.ndarray:
+    """The entries of ``x`` a reduction with ``where=`` combines, as booleans shaped like ``x``
+    (for the nan* versions, those selected that are numbers)."""
+    chosen = np.broadcast_to(np.asarray(where, bool), shape_of(x))
+    return chosen & ~_nan_mask(x) if nan else chosen
+
+
+def _outside(chosen: np.ndarray, x: Any, fill: float) -> Any:
+    """``x`` with ``fill`` at the entries left out, differentiably: a ``where``, not a product
+    with a mask, since an entry left out may be inf or NaN (often why it is left out)."""
+    from plugrad_numpy.indexing import where3  # only here: reductions load before indexing
+
+    return where3(chosen, x, fill)
 
 
 def _sum_params(
     x: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, **kw: Any
 ) -> Any:
-    return axis, keepdims, _no_where(kw)
+    return axis, keepdims, kw
 
 
 def _max_params(x: Any, axis: Any = None, out: Any = None, keepdims: bool = False, **kw: Any) -> Any:
-    return axis, keepdims, _no_where(kw)
+    return axis, keepdims, kw
 
 
 def _var_params(
@@ -550,8 +566,8 @@ def _var_params(
     keepdims: bool = False,
     **kw: Any,
 ) -> Any:
-    correction = _no_where(kw).get("correction")
-    return axis, keepdims, ddof if correction is None else correction
+    correction = kw.get("correction")
+    return axis, keepdims, (ddof if correction is None else correction, _where_of(kw))
 
 
 def _reduction(
@@ -584,19 +600,58 @@ def _prod_partials(x: Any, axis: Any) -> Any:
     return back(before * after)
 
 
-def _extreme_partials(x: Any, ans: Any, axis: Any, keepdims: bool, options: Any = None) -> np.ndarray:
+def _products_partials(x: Any, axis: Any, kw: dict[str, Any], nan: bool) -> Any:
+    """The partials of ``prod`` (``nanprod``, whose NaNs count as ones and get nothing): the
+    entries ``where=`` leaves out count as ones too, the identity, and get nothing."""
+    where = _where_of(kw)
+    if where is None:
+        partials = _prod_partials(_nan_to_one(x), axis) * _valid(x) if nan else _prod_partials(x, axis)
+    else:
+        chosen = _chosen(where, x, nan)
+        partials = _outside(chosen, _prod_partials(_outside(chosen, x, 1.0), axis), 0.0)
+    return partials * kw.get("initial", 1)
+
+
+def _extreme_partials(
+    x: Any, ans: Any, axis: Any, keepdims: bool, options: Any = None, *, skips_nan: bool = False
+) -> np.ndarray:
     # Ties share the derivative evenly: every entry equal to the extreme gets 1/(number
-    # of them), a subgradient that treats tied entries alike. NaN equals nothing, so the
-    # nan* versions need no more; an extreme that is ``initial`` gets no entry at all.
-    mask = getval(x) == _kept(ans, x, axis, keepdims)
+    # of them), a subgradient that treats tied entries alike; an extreme that is ``initial``
+    # gets no entry at all, and entries ``where=`` leaves out get nothing.
+    # max and min propagate NaN: a NaN extreme came from the NaN entries, so they share it
+    # as tied entries do, and a NaN is not hidden behind a zero gradient. The nan* versions
+    # skip NaNs: theirs is NaN only for an all-NaN slice (NumPy warns), which they treat as
+    # absent, as nanmean does. Only a NaN in the (small) output costs the extra work.
+    xv, picked = getval(x), _kept(ans, x, axis, keepdims)
+    mask = xv == picked
+    if not skips_nan:
+        nan_picked = picked != picked
+        if _may_hold_true(nan_picked):
+            mask = mask | ((xv != xv) & nan_picked)
+    where = None if options is None else _where_of(options)
+    if where is not None:
+        mask = mask & _chosen(where, x)
     ties = np.sum(mask, axis=_norm_axes(axis, len(shape_of(x))), keepdims=True)  # (axis=(): each its own)
     return _const(mask / np.maximum(ties, 1), x)
 
 
 def _ptp_partials(x: Any, ans: Any, axis: Any, keepdims: bool, options: Any) -> np.ndarray:
-    highest = _extreme_partials(x, np.max(getval(x), axis=axis), axis, False)
-    lowest = _extreme_partials(x, np.min(getval(x), axis=axis), axis, False)
-    return highest - lowest
+    xv = getval(x)
+    top = np.max(xv, axis=axis)
+    partials = _extreme_partials(x, top, axis, False) - _extreme_partials(x, np.min(xv, axis=axis), axis, False)
+    # A range that is NaN is NaN - NaN: its two extremes are the same NaN entries, whose shares
+    # would cancel to a clean zero. They get NaN instead, the range's own value.
+    top_kept = _kept(top, x, axis, False)
+    nan_range = top_kept != top_kept
+    if _may_hold_true(nan_range):
+        partials = np.where((xv != xv) & nan_range, np.nan, partials)
+    return partials
+
+
+def _may_hold_true(mask: Any) -> bool:
+    """Whether ``mask`` may hold True: NumPy's is asked; another library's (a lazy Dask
+    array) is not, as asking would compute it."""
+    return bool(mask.any()) if isinstance(mask, (np.ndarray, np.generic)) else True
 
 
 def _nvalid(x: Any, axis: Any) -> np.ndarray:
@@ -605,74 +660,89 @@ def _nvalid(x: Any, axis: Any) -> np.ndarray:
     return np.maximum(np.sum(~_nan_mask(x), axis=axes, keepdims=True), 1)
 
 
-def _var_partials(x: Any, axis: Any, ddof: Any, nan: bool) -> Any:
+def _nan_sum_partials(x: Any, ans: Any, axis: Any, keepdims: bool, kw: dict[str, Any]) -> np.ndarray:
+    where = _where_of(kw)
+    return _valid(x) if where is None else _const(_chosen(where, x, nan=True), x)
+
+
+def _nan_mean_partials(x: Any, ans: Any, axis: Any, keepdims: bool, kw: dict[str, Any]) -> np.ndarray:
+    # Each number combined counts 1 / (how many are combined in its slice).
+    where = _where_of(kw)
+    if where is None:
+        return _const(~_nan_mask(x) / _nvalid(x, axis), x)
+    return _const(_chosen(where, x, nan=True) / _combined(x, axis, True, where), x)
+
+
+def _var_partials(x: Any, axis: Any, options: Any, nan: bool) -> Any:
     # d var = 2 Re(sum(conj(x - mean) dx)) / (n - ddof): the mean's own variation cancels.
-    if nan:
+    ddof, where = options
+    chosen = None if where is None else _chosen(where, x, nan)
+    if chosen is not None:  # deviations from the mean of the entries combined
+        d = x - mean(x, axis=axis, keepdims=True, where=chosen)
+    elif nan:
         d = (_nan_to_zero(x) - nanmean(x, axis=axis, keepdims=True)) * _valid(x)
     else:
         d = x - mean(x, axis=axis, keepdims=True)
-    n = _combined(x, axis, nan)
-    return (conj(d) if iscomplex(x) else d) * _const(2.0 / (np.asarray(n) - ddof), x)
+    n = _combined(x, axis, nan, where)
+    partials = (conj(d) if iscomplex(x) else d) * _const(2.0 / (np.asarray(n) - ddof), x)
+    return partials if chosen is None else _outside(chosen, partials, 0.0)  # 0 for those left out
 
 
-def _combined(x: Any, axis: Any, nan: bool) -> Any:
-    """How many numbers each reduction combines (NaNs not counted for the nan* versions)."""
+def _combined(x: Any, axis: Any, nan: bool, where: Any = None) -> Any:
+    """How many numbers each reduction combines (NaNs not counted for the nan* versions,
+    nor entries ``where=`` leaves out, where a slice left empty counts 1: it has no partials)."""
+    if where is not None:
+        chosen = _chosen(where, x, nan)
+        return np.maximum(np.sum(chosen, axis=_norm_axes(axis, len(shape_of(x))), keepdims=True), 1)
     return _nvalid(x, axis) if nan else count(x, axis)
 
 
-def _std_partials(x: Any, ans: Any, axis: Any, keepdims: bool, ddof: Any, nan: bool) -> Any:
+def _std_partials(x: Any, ans: Any, axis: Any, keepdims: bool, options: Any, nan: bool) -> Any:
     # d std = d var / (2 std). The std of one number is 0 whatever the number, so its
     # derivative is 0, not the formula's 0/0: there the denominator is 1 (the numerator is 0).
+    # So is that of none (a slice ``where=`` leaves empty), whose std is NaN whatever x holds.
     denominator = 2 * expand_to(ans, x, axis, keepdims)
-    single = np.asarray(_combined(x, axis, nan)) <= 1
+    single = np.asarray(_combined(x, axis, nan, options[1])) <= 1
     if single.any():
-        denominator = denominator + _const(single, x)
-    return _var_partials(x, axis, ddof, nan) / denominator
+        denominator = _outside(~single, denominator, 1.0)
+    return _var_partials(x, axis, options, nan) / denominator
 
 
 prod = _reduction(
     "prod",
     np.prod,
     _sum_params,
-    lambda x, ans, axis, keepdims, kw: _prod_partials(x, axis) * kw.get("initial", 1),
+    lambda x, ans, axis, keepdims, kw: _products_partials(x, axis, kw, nan=False),
     saves=("args",),
 )
-nanprod = _reduction(  # NaNs count as ones and get nothing
+nanprod = _reduction(
     "nanprod",
     np.nanprod,
     _sum_params,
-    lambda x, ans, axis, keepdims, kw: _prod_partials(_nan_to_one(x), axis) * _valid(x) * kw.get("initial", 1),
+    lambda x, ans, axis, keepdims, kw: _products_partials(x, axis, kw, nan=True),
     saves=("args",),
 )
 max = _reduction("max", np.max, _max_params, _extreme_partials, complex=False)
 min = _reduction("min", np.min, _max_params, _extreme_partials, complex=False)
 amax = _reduction("amax", np.amax, _max_params, _extreme_partials, complex=False)
 amin = _reduction("amin", np.amin, _max_params, _extreme_partials, complex=False)
-nanmax = _reduction("nanmax", np.nanmax, _max_params, _extreme_partials, complex=False)
-nanmin = _reduction("nanmin", np.nanmin, _max_params, _extreme_partials, complex=False)
+nanmax = _reduction("nanmax", np.nanmax, _max_params, partial(_extreme_partials, skips_nan=True), complex=False)
+nanmin = _reduction("nanmin", np.nanmin, _max_params, partial(_extreme_partials, skips_nan=True), complex=False)
 ptp = _reduction("ptp", np.ptp, _max_params, _ptp_partials, complex=False, saves=("args",))
-nansum = _reduction(
-    "nansum", np.nansum, _sum_params, lambda x, ans, axis, keepdims, kw: _valid(x), saves=("args",)
-)
-nanmean = _reduction(
-    "nanmean",
-    np.nanmean,
-    _sum_params,
-    lambda x, ans, axis, keepdims, kw: _const(~_nan_mask(x) / _nvalid(x, axis), x),
-    saves=("args",),
-)
+nansum = _reduction("nansum", np.nansum, _sum_params, _nan_sum_partials, saves=("args",))
+nanmean = _reduction("nanmean", np.nanmean, _sum_params, _nan_mean_partials, saves=("args",))
 var = _reduction(
     "var",
     np.var,
     _var_params,
-    lambda x, ans, axis, keepdims, ddof: _var_partials(x, axis, ddof, False),
+    lambda x, ans, axis, keepdims, options: _var_partials(x, axis, options, False),
     saves=("args",),
 )
 nanvar = _reduction(
     "nanvar",
     np.nanvar,
     _var_params,
-    lambda x, ans, axis, keepdims, ddof: _var_partials(x, axis, ddof, True),
+    lambda x, ans, axis, keepdims, options: _var_partials(x, axis, options, True),
     saves=("args",),
 )
 std = _reduction("std", np.std, _var_params, partial(_std_partials, nan=False))
@@ -700,22 +770,63 @@ prod.def_samples(
     Sample(gen(_with_zeros((3, 4), 1, 4, 5, 11)), axis=1).named("zeros by row"),
     Sample(gen(_with_zeros((2, 3, 2), 0, 7, 9)), axis=(0, 2), keepdims=True).named("zeros, two axes"),
     Sample(gen(_with_zeros((3,), 0, 1, 2))).named("all zeros"),
+    Sample(rand(3, 4), where=_MASK),
+    Sample(gen(_with_zeros((3, 4), 1, 2)), axis=1, where=_MASK).named("zeros, where="),
 )
-nanprod.def_samples(*_nan_samples(), Sample(gen(_with_zeros((4,), 1))), Sample(gen(_with_nans((3,), 1)), initial=2.0))
-max.def_samples(*axis_samples(), Sample(rand(3, 2), axis=0, initial=-5.0))
-min.def_samples(*axis_samples())
-amax.def_samples(*axis_samples())
-amin.def_samples(*axis_samples())
-nanmax.def_samples(*axis_samples()[1:3], *axis_samples()[-1:], *_nan_samples())
-nanmin.def_samples(*axis_samples()[1:3], *axis_samples()[-1:], *_nan_samples())
+# where= with NaNs selected and left out. _MASK's middle row selects one entry; _EMPTY leaves
+# two rows empty, whose max is ``initial``.
+_NANS = gen(_with_nans((3, 4), 0, 5, 10))
+_EMPTY = _MASK[:, 1:2]
+nanprod.def_samples(
+    *_nan_samples(),
+    Sample(gen(_with_zeros((4,), 1))),
+    Sample(gen(_with_nans((3,), 1)), initial=2.0),
+    Sample(_NANS, axis=1, where=_MASK),
+)
+max.def_samples(
+    *axis_samples(),
+    Sample(rand(3, 2), axis=0, initial=-5.0),
+    Sample(rand(3, 4), axis=1, initial=-5.0, where=_MASK),
+    Sample(rand(3, 4), axis=1, initial=-5.0, where=_EMPTY),
+)
+min.def_samples(*axis_samples(), Sample(rand(3, 4), axis=0, initial=5.0, where=_MASK))
+amax.def_samples(*axis_samples(), Sample(rand(3, 4), initial=-5.0, where=_MASK))
+amin.def_samples(*axis_samples(), Sample(rand(3, 4), axis=1, keepdims=True, initial=5.0, where=_MASK))
+nanmax.def_samples(
+    *axis_samples()[1:3], *axis_samples()[-1:], *_nan_samples(), Sample(_NANS, axis=1, initial=-5.0, where=_MASK)
+)
+nanmin.def_samples(
+    *axis_samples()[1:3], *axis_samples()[-1:], *_nan_samples(), Sample(_NANS, axis=0, initial=5.0, where=_MASK)
+)
 ptp.def_samples(*axis_samples()[1:])
-nansum.def_samples(Sample(scalar()), *_nan_samples())
-nanmean.def_samples(*_nan_samples(), Sample(rand(2, 3), axis=()))
-var.def_samples(Sample(scalar()), *_moment_samples())
-nanvar.def_samples(*_nan_samples(), Sample(rand(2, 3), axis=()), Sample(gen(_with_nans((3, 4), 1, 6)), axis=1, ddof=1))
+nansum.def_samples(Sample(scalar()), *_nan_samples(), Sample(_NANS, axis=1, where=_MASK))
+nanmean.def_samples(*_nan_samples(), Sample(rand(2, 3), axis=()), Sample(_NANS, axis=1, where=_MASK))
+var.def_samples(
+    Sample(scalar()),
+    *_moment_samples(),
+    Sample(rand(3, 4), axis=1, where=_MASK),
+    Sample(rand(2, 4), axis=1, ddof=1, where=_MASK[[0, 2]]),
+)
+nanvar.def_samples(
+    *_nan_samples(),
+    Sample(rand(2, 3), axis=()),
+    Sample(gen(_with_nans((3, 4), 1, 6)), axis=1, ddof=1),
+    Sample(gen(_with_nans((3, 4), 0, 10)), axis=1, where=_MASK),
+)
 # One number per reduction: a std that is 0 everywhere.
-std.def_samples(Sample(scalar()), *_moment_samples(), Sample(rand(1, 3), axis=0, keepdims=True))
-nanstd.def_samples(*_nan_samples(), Sample(rand(2, 3), axis=()), Sample(gen(_with_nans((2, 3), 1, 2)), axis=1))
+std.def_samples(
+    Sample(scalar()),
+    *_moment_samples(),
+    Sample(rand(1, 3), axis=0, keepdims=True),
+    Sample(rand(3, 4), where=_MASK),
+    Sample(rand(3, 4), axis=1, where=_MASK),  # (its middle row: one number)
+)
+nanstd.def_samples(
+    *_nan_samples(),
+    Sample(rand(2, 3), axis=()),
+    Sample(gen(_with_nans((2, 3), 1, 2)), axis=1),
+    Sample(gen(_with_nans((3, 4), 0, 10)), axis=1, where=_MASK),
+)
 
 
 # -- weighted average ------------------------------------------------------------------

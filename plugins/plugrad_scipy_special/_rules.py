@@ -8,6 +8,10 @@ float64 (``polygamma``, ``expn``) and a real argument in complex (``lambertw``, 
 Most derivatives are written in the arguments alone, so the builders keep only those on
 the tape (``saves=("args",)``); a derivative that reads ``ans`` declares it, with
 ``("ans", "shapes")`` where the arguments only give the cotangent its shape.
+
+Every derivative passes through :func:`poles_as_numpy`: at a pole (``logit`` at 0,
+``xlogy``'s ``x / y`` at ``y = 0``) a Python float's ``1 / 0.0`` raises ZeroDivisionError
+where a float64 gives NumPy's inf or nan, and the rule must give what NumPy gives.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import Primitive, Sample, rand, scalar
-from plugrad_numpy._util import broadcast_like, unbroadcast
+from plugrad_numpy._util import broadcast_like, poles_as_numpy, unbroadcast
 from plugrad_numpy.binary import samples as pair_samples
 from plugrad_numpy.unary import samples as unary_samples
 
@@ -55,6 +59,7 @@ def elementwise(
     """An elementwise function whose derivative is ``deriv(ans, x)`` (holomorphic where
     ``complex``: then one derivative serves real and complex arguments)."""
     prim = special(name, fun, complex=complex, saves=saves)
+    deriv = poles_as_numpy(deriv)
     prim.def_vjp(lambda g, ans, x: unbroadcast(g * deriv(ans, x), x))
     prim.def_jvp(lambda t, ans, x: broadcast_like(t * deriv(ans, x), ans))
     prim.def_samples(*unary_samples(low, high))
@@ -73,6 +78,7 @@ def with_order(
     """``fun(n, x, ...)`` differentiable in ``x`` only, with derivative ``deriv(ans, n, x, ...)``;
     the order ``n`` (an integer, or a real order with no known derivative) has no rule."""
     prim = special(name, fun, complex=complex, saves=saves)
+    deriv = poles_as_numpy(deriv)
     prim.def_vjp(None, lambda g, ans, n, x, *a, **k: unbroadcast(g * deriv(ans, n, x, *a, **k), x))
     prim.def_jvp(None, lambda t, ans, n, x, *a, **k: broadcast_like(t * deriv(ans, n, x, *a, **k), ans))
     prim.def_samples(*samples)
@@ -91,6 +97,7 @@ def binary(
 ) -> Primitive:
     """``fun(x, y)`` with partial derivatives ``dx(ans, x, y)`` and ``dy(ans, x, y)``."""
     prim = special(name, fun, complex=complex, saves=saves)
+    dx, dy = poles_as_numpy(dx), poles_as_numpy(dy)
     prim.def_vjp(
         lambda g, ans, x, y: unbroadcast(g * dx(ans, x, y), x),
         lambda g, ans, x, y: unbroadcast(g * dy(ans, x, y), y),
