@@ -117,38 +117,35 @@ def test_render_a_table_per_pack_and_a_summary(registry: Registry) -> None:
     )
 
 
-def test_the_summary_counts_a_loaded_pack_with_problems() -> None:
-    class Raising:
-        @hookimpl
-        def plugrad_namespaces(self) -> list[str]:
-            return ["demo"]
+class RaisingPack:
+    """A pack whose plugrad_primitives raises: loaded, with a problem."""
 
-        @hookimpl
-        def plugrad_primitives(self, namespace: str) -> list[Any]:
-            raise RuntimeError("boom")
+    @hookimpl
+    def plugrad_namespaces(self) -> list[str]:
+        return ["demo"]
 
+    @hookimpl
+    def plugrad_primitives(self, namespace: str) -> list[Any]:
+        raise RuntimeError("boom")
+
+
+def with_a_problem() -> Registry:
+    """A good pack, and one with a problem."""
     registry = Registry()
     registry.register_pack(Pack({"demo": [Primitive("demo.f", np.sin).def_vjp(rule)]}), "good")
-    registry.register_pack(Raising(), "bad")
+    registry.register_pack(RaisingPack(), "bad")
+    return registry
+
+
+def test_the_summary_counts_a_loaded_pack_with_problems() -> None:
     with pytest.warns(PackWarning, match="boom"):
-        data = cli_packs.report(registry)
+        data = cli_packs.report(with_a_problem())
     assert data["summary"]["with_problems"] == 1 and data["packs"][1]["problems"]
     assert cli_packs.render(data)[-1].startswith("2 packs: 2 loaded (1 with problems), 0 failed, 0 blocked; ")
 
 
 def test_main_exits_1_where_a_pack_failed_or_has_problems(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    class Raising:
-        @hookimpl
-        def plugrad_namespaces(self) -> list[str]:
-            return ["demo"]
-
-        @hookimpl
-        def plugrad_primitives(self, namespace: str) -> list[Any]:
-            raise RuntimeError("boom")
-
-    registry = Registry()
-    registry.register_pack(Pack({"demo": [Primitive("demo.f", np.sin).def_vjp(rule)]}), "good")
-    registry.register_pack(Raising(), "bad")
+    registry = with_a_problem()
     monkeypatch.setattr(cli_packs, "default_registry", lambda: registry)
     assert cli_packs.main([]) == 1
     captured = capsys.readouterr()
