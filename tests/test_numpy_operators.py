@@ -291,3 +291,58 @@ def test_two_values_times_each_other_keep_both_rules():
     x = numpy.array([1.0, 2.0])
     assert _last_node_primitive(lambda x: x * (x + 0.0), x) is not np.square
     numpy.testing.assert_array_equal(grad(lambda x: np.sum(x * (x + 1.0)))(x), 2 * x + 1)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_nan_extremum_sends_the_cotangent_to_the_nan_argument(dtype):
+    # maximum and minimum propagate NaN: the NaN argument gets the cotangent (two NaNs split
+    # it, as ties do), not a clean 0 for both that would hide the NaN; as max and min give.
+    from plugrad import make_jvp
+
+    nan = numpy.nan
+    x = numpy.array([1.0, nan, 0.0], dtype)
+    for fun, want in ((np.maximum, [1.0, 1.0, 0.0]), (np.minimum, [0.0, 1.0, 1.0])):
+        g = grad(lambda x: np.sum(fun(x, 0.5)))(x)
+        assert g.dtype == x.dtype
+        numpy.testing.assert_array_equal(g, want)
+    both = numpy.array([nan, 2.0, nan], dtype)
+    g = grad(lambda x: np.sum(np.maximum(x, both)))(numpy.array([nan, nan, 1.0], dtype))
+    numpy.testing.assert_array_equal(g, [0.5, 1.0, 0.0])
+    column = numpy.array([[nan], [0.5]], dtype)  # broadcast: the NaN row takes all but a shared half
+    numpy.testing.assert_array_equal(grad(lambda y: np.sum(np.maximum(x, y)))(column), [[2.5], [1.0]])
+    _, tangent = make_jvp(lambda x: np.maximum(x, 0.5))(x)(numpy.array([2.0, 3.0, 4.0], dtype))
+    numpy.testing.assert_array_equal(tangent, [2.0, 3.0, 0.0])
+    second = elementwise_grad(elementwise_grad(lambda x: np.maximum(x, 0.5) * x))(x)
+    numpy.testing.assert_array_equal(second, [2.0, 2.0, 0.0])
+
+
+def test_a_nan_extremum_of_python_floats_comes_from_the_nan():
+    from plugrad import make_jvp
+
+    nan = numpy.nan
+    assert grad(lambda s: np.maximum(s, 0.5))(nan) == 1.0
+    assert grad(lambda s: np.minimum(0.5, s))(nan) == 1.0
+    assert grad(lambda s: np.maximum(s, nan))(1.0) == 0.0
+    assert grad(lambda s: np.maximum(s, s))(nan) == 1.0  # two halves
+    assert make_jvp(lambda s: np.minimum(s, 2.0))(nan)(3.0)[1] == 3.0
+
+
+def test_fmax_and_fmin_skip_nan_so_the_number_gets_the_cotangent():
+    # Their result is the number; a NaN result (both NaN) is absent, as nanmax's all-NaN slice.
+    nan = numpy.nan
+    x = numpy.array([1.0, nan, 0.0])
+    numpy.testing.assert_array_equal(grad(lambda x: np.sum(np.fmax(x, 0.5)))(x), [1.0, 0.0, 0.0])
+    g = grad(lambda y: np.sum(np.fmin(x, y)))(numpy.full(3, 0.5))
+    numpy.testing.assert_array_equal(g, [1.0, 1.0, 0.0])
+    numpy.testing.assert_array_equal(grad(lambda x: np.sum(np.fmax(x, nan)))(x), [1.0, 0.0, 1.0])
+
+
+def test_extrema_without_nan_keep_their_derivatives():
+    from plugrad.test_util import check_grads
+
+    x = numpy.array([0.3, -0.2, 0.9, 0.6])
+    for fun in (np.maximum, np.minimum, np.fmax, np.fmin):
+        check_grads(lambda x: fun(x, 0.5) * x, modes=["rev", "fwd"], order=2)(x)
+        check_grads(lambda x: fun(x[:, None], x**2), modes=["rev", "fwd"], order=2)(x)
+    ties = numpy.array([0.5, 1.0, 0.0])
+    numpy.testing.assert_array_equal(grad(lambda x: np.sum(np.maximum(x, 0.5)))(ties), [0.5, 1.0, 0.0])

@@ -469,3 +469,45 @@ def test_order_statistics_take_axes_as_a_list_and_numpy_booleans() -> None:
     keep = lambda x: np.sum(np.median(x, axis=1, keepdims=numpy.True_))  # noqa: E731
     assert plugrad.make_jvp(keep)(x)(numpy.ones_like(x))[1] == pytest.approx(8.0)
     assert grad(keep)(x).shape == x.shape
+
+
+ORDER_STATISTICS = {
+    "median": lambda x, **kw: np.median(x, **kw),
+    "quantile": lambda x, **kw: np.quantile(x, 0.3, **kw),
+    "percentile": lambda x, **kw: np.percentile(x, 30.0, **kw),
+    "quantiles": lambda x, **kw: np.quantile(x, numpy.array([0.1, 0.8]), **kw),
+    "lower": lambda x, **kw: np.quantile(x, 0.3, method="lower", **kw),
+    "nearest": lambda x, **kw: np.quantile(x, 0.3, method="nearest", **kw),
+}
+
+
+@pytest.mark.parametrize("name", ORDER_STATISTICS)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_an_order_statistic_that_is_nan_sends_the_cotangent_to_the_nans(name: str, dtype: str) -> None:
+    # NumPy's median of a lane holding NaN is NaN: the NaN entries share the cotangent, as
+    # max gives, not the entries a sort with NaNs last would pick.
+    f, nan = ORDER_STATISTICS[name], numpy.nan
+    total = lambda x, **kw: np.sum(f(x, **kw))  # noqa: E731
+    per_q = 2.0 if name == "quantiles" else 1.0
+    g = grad(total)(numpy.array([1.0, nan, 3.0], dtype))
+    assert g.dtype == numpy.dtype(dtype)
+    numpy.testing.assert_array_equal(g, [0.0, per_q, 0.0])
+    g = grad(total)(numpy.array([nan, 1.0, nan, 2.0]))
+    numpy.testing.assert_array_equal(g, [per_q / 2, 0.0, per_q / 2, 0.0])
+    x = numpy.array([[1.0, nan, 3.0], [1.0, 2.0, 4.0]])
+    rows = grad(lambda x: total(x, axis=1, keepdims=True) + total(x[1]) * 9.0)(x)
+    numpy.testing.assert_array_equal(rows[0], [0.0, per_q, 0.0])
+    numpy.testing.assert_allclose(rows[1], 10.0 * grad(total)(x[1]))  # the lane without NaN as before
+    _, tangent = make_jvp(total, numpy.array([1.0, nan, 3.0]))(numpy.array([1.0, 10.0, 100.0]))
+    assert tangent == 10.0 * per_q
+    check_grads(f, modes=["rev", "fwd"], order=2)(numpy.array([0.3, -1.2, 2.0, 0.7, 1.1]))
+
+
+def test_nan_order_statistics_still_ignore_nans() -> None:
+    nan = numpy.nan
+    numpy.testing.assert_array_equal(grad(np.nanmedian)(numpy.array([1.0, nan, 3.0])), [0.5, 0.0, 0.5])
+    g = grad(lambda x: np.nanquantile(x, 0.0))(numpy.array([nan, 2.0, 1.0]))
+    numpy.testing.assert_array_equal(g, [0.0, 0.0, 1.0])
+    with pytest.warns(RuntimeWarning, match="All-NaN"):  # an all-NaN lane is absent, as nanmax's
+        g = grad(lambda x: np.sum(np.nanpercentile(x, 30.0, axis=1)))(numpy.array([[nan, nan], [1.0, 2.0]]))
+    numpy.testing.assert_allclose(g, [[0.0, 0.0], [0.7, 0.3]])

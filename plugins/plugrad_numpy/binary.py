@@ -17,6 +17,7 @@ import numpy as np
 from plugrad import NonDifferentiable, Primitive, Sample, gen, rand, scalar
 from plugrad.box import Box, Meta, getval
 from plugrad_numpy._util import _add_reduce, _unbroadcast_array, array_likes, broadcast_like, poles_as_numpy, unbroadcast
+from plugrad_numpy.reductions import _may_hold_true
 from plugrad_numpy.unary import exp, exp2, log, real_sign, square, where_nonzero
 
 Partial = Callable[[Any, Any, Any], Any]
@@ -348,12 +349,46 @@ float_power.dtypes = ("float64",)  # float_power always computes in double preci
 def _balanced(ans: Any, x: Any, y: Any) -> Any:
     # 1 where x is the result, 1/2 at ties: the subgradient splits evenly.
     a, xv, yv = getval(ans), getval(x), getval(y)
+    if _holds_nan(a):
+        return _balanced_at_nan(a, xv, yv)
     return (xv == a) / (1.0 + (xv == yv))
 
 
-def _balanced_vjp(g: Any, ans: Any, own: Any, other: Any) -> Any:
+def _balanced_at_nan(a: Any, xv: Any, yv: Any) -> Any:
+    # maximum and minimum propagate NaN: a NaN result came from the NaN argument, which takes
+    # its derivative (two NaNs split it, as ties do), so the NaN is not hidden behind a clean
+    # zero gradient (as the reductions max and min do).
+    x_nan = xv != xv
+    at_nan = a != a
+    return ((xv == a) | (x_nan & at_nan)) / (1.0 + ((xv == yv) | (x_nan & (yv != yv))))
+
+
+def _balanced_skipping_nan(ans: Any, x: Any, y: Any) -> Any:
+    # fmax and fmin skip NaN: their result is the number, whose weight this gives as
+    # _balanced does. A NaN result (both NaN) is absent, as nanmax's all-NaN slice is: 0.
+    a, xv, yv = getval(ans), getval(x), getval(y)
+    return (xv == a) / (1.0 + (xv == yv))
+
+
+def _holds_nan(a: Any) -> bool:
+    """Whether the output ``a`` may hold NaN: the only check the rules of a result without
+    NaN pay (one comparison of the output)."""
+    if type(a) is _ndarray:
+        return bool((a != a).any())
+    if isinstance(a, (float, np.generic)):  # a NumPy scalar's .any() would cost a microsecond
+        return bool(a != a)
+    return _may_hold_true(a != a)  # another library's array: not computed to ask
+
+
+def _balanced_vjp(g: Any, ans: Any, own: Any, other: Any, propagates_nan: bool = True) -> Any:
     """The cotangent of ``own``, one argument of ``maximum`` (a ReLU) or its kin."""
-    if type(g) is _ndarray and type(own) is _ndarray and type(ans) is _ndarray and not isinstance(other, Box):
+    if (
+        type(g) is _ndarray
+        and type(own) is _ndarray
+        and type(ans) is _ndarray
+        and not isinstance(other, Box)
+        and not (propagates_nan and _holds_nan(ans))
+    ):
         # First order: g where own is the result, half of it at ties, as _balanced's weights
         # give, bit for bit, but with one array of floats made instead of three.
         ct = np.multiply(g, own == ans)
@@ -361,19 +396,24 @@ def _balanced_vjp(g: Any, ans: Any, own: Any, other: Any) -> Any:
         if tie.any():
             ct[tie] *= 0.5
         return unbroadcast(ct, own)
-    return unbroadcast(_balanced(ans, own, other) * g, own)
+    weights = _balanced if propagates_nan else _balanced_skipping_nan
+    return unbroadcast(weights(ans, own, other) * g, own)
 
 
-def _extremum(name: str, fun: Callable[..., Any]) -> Primitive:
-    prim = binary(name, fun, _balanced, lambda ans, x, y: _balanced(ans, y, x))
-    prim.def_vjp(lambda g, ans, x, y: _balanced_vjp(g, ans, x, y), lambda g, ans, x, y: _balanced_vjp(g, ans, y, x))
+def _extremum(name: str, fun: Callable[..., Any], *, propagates_nan: bool = True) -> Primitive:
+    weights = _balanced if propagates_nan else _balanced_skipping_nan
+    prim = binary(name, fun, weights, lambda ans, x, y: weights(ans, y, x))
+    prim.def_vjp(
+        lambda g, ans, x, y: _balanced_vjp(g, ans, x, y, propagates_nan),
+        lambda g, ans, x, y: _balanced_vjp(g, ans, y, x, propagates_nan),
+    )
     return prim
 
 
 maximum = _extremum("maximum", np.maximum)
 minimum = _extremum("minimum", np.minimum)
-fmax = _extremum("fmax", np.fmax)
-fmin = _extremum("fmin", np.fmin)
+fmax = _extremum("fmax", np.fmax, propagates_nan=False)
+fmin = _extremum("fmin", np.fmin, propagates_nan=False)
 arctan2 = binary(
     "arctan2",
     np.arctan2,

@@ -73,9 +73,25 @@ def _order_weights(x: Any, q: Any, axis: Any, method: str, nan: bool, ans: Any) 
     w = (1 - frac)[..., None] * (slots == _pick(ranks, lo)[..., None])
     w = w + frac[..., None] * (slots == _pick(ranks, hi)[..., None])
     w = w * (valid > 0)[..., None]
+    if not nan:
+        w = _to_nans(w, lanes, order)
     w = w.reshape(qv.shape + tuple(xv.shape[i] for i in perm))
     lead = tuple(range(qv.ndim))
     return _const(np.transpose(w, lead + tuple(qv.ndim + int(i) for i in np.argsort(perm))), x)
+
+
+def _to_nans(w: np.ndarray, lanes: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """The weights ``w`` with those of each lane holding NaN moved onto its NaN entries,
+    split evenly: NumPy's statistic of such a lane is NaN, which came from them, and a clean
+    zero gradient would hide it (as max gives). ``argsort`` sorts NaNs last, so the lanes'
+    last entries tell, at the cost of one entry a lane, whether there is anything to do."""
+    last = _pick(lanes, order[..., -1])
+    nan_lanes = last != last
+    if not nan_lanes.any():
+        return w
+    nans = lanes != lanes
+    shares = nans / np.maximum(np.sum(nans, axis=-1, keepdims=True), 1)
+    return np.where(nan_lanes[..., None], shares, w)
 
 
 def _quantile_params(
