@@ -470,7 +470,7 @@ def _stores(frame: Any) -> bool:
     """Whether ``frame`` is at a subscript store (``a[i] = x``): NumPy converting the box to
     put it into an array."""
     try:
-        return bool(dis.opname[frame.f_code.co_code[frame.f_lasti]] == "STORE_SUBSCR")
+        return dis.opname[frame.f_code.co_code[frame.f_lasti]] in ("STORE_SUBSCR", "STORE_SLICE")  # (3.12+: a[i:j] = x)
     except (AttributeError, IndexError, TypeError):  # no frame, or another interpreter
         return False
 
