@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 __all__ = [
@@ -45,16 +44,20 @@ class PackConflictError(PackError):
     """Two packs registered the same qualified name and neither overrides the other."""
 
 
-_KERNEL = os.path.dirname(os.path.abspath(__file__)) + os.sep
-
-
 def user_stacklevel() -> int:
-    """The ``stacklevel`` that makes a warning plugrad's kernel issues point at the first
-    line outside the kernel, the user's call that asked for the derivative, however many
-    of the kernel's frames lie between (``grad`` has one more than ``make_vjp``)."""
+    """The ``stacklevel`` that makes a warning plugrad issues (its kernel or a pack) point at
+    the first line outside them, the user's call that asked for it, however many of their
+    frames lie between (``grad`` has one more than ``make_vjp``; a pack's rule, several)."""
     frame = sys._getframe(1)  # the function about to warn: stacklevel 1
     level = 1
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_KERNEL):
+    while frame.f_back is not None and _ours(frame.f_globals.get("__name__")):
         frame = frame.f_back
         level += 1
     return level
+
+
+def _ours(module: object) -> bool:
+    """Whether ``module`` is plugrad's or one of its packs' (a package that defines the pack
+    hooks), not a user's module that happens to be called ``plugrad_something``."""
+    top = str(module).partition(".")[0]
+    return top == "plugrad" or (top.startswith("plugrad_") and hasattr(sys.modules.get(top), "plugrad_namespaces"))

@@ -8,13 +8,13 @@ rules that use it can be differentiated again.
 
 from __future__ import annotations
 
-import sys
 import warnings
 from typing import Any
 
 import numpy as np
 
 from plugrad.box import Box, getval
+from plugrad.errors import user_stacklevel
 from plugrad_linalg import NotHermitianWarning
 from plugrad_numpy._util import dtype_of, iscomplex, shape_of
 from plugrad_numpy.linear import matmul
@@ -103,23 +103,7 @@ def _warn_not_hermitian(name: str, lower: bool, option: str) -> None:
         f"results differ from {library}'s. Pass a Hermitian matrix; to use the {side} triangle "
         f"alone, build the full matrix from it first: {full}."
     )
-    warnings.warn(NotHermitianWarning(message), stacklevel=_caller_level())
-
-
-def _caller_level() -> int:
-    """The ``stacklevel`` of the first caller outside plugrad and its packs, for a warning
-    issued by this module's caller: the line the user wrote, not a rule's."""
-    level, frame = 2, sys._getframe(2)
-    while frame is not None and _ours(str(frame.f_globals.get("__name__", ""))):
-        level, frame = level + 1, frame.f_back
-    return level
-
-
-def _ours(module: str) -> bool:
-    """Whether ``module`` is plugrad's or one of its packs' (a package defining the pack
-    hooks), not a user's module that happens to be called ``plugrad_something``."""
-    top = module.partition(".")[0]
-    return top == "plugrad" or (top.startswith("plugrad_") and hasattr(sys.modules.get(top), "plugrad_namespaces"))
+    warnings.warn(NotHermitianWarning(message), stacklevel=user_stacklevel())
 
 
 def mm(*factors: Any) -> Any:
