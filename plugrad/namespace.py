@@ -37,6 +37,11 @@ def _mirror(ns: str) -> types.ModuleType | None:
         return None
 
 
+def _traced(a: Any) -> bool:
+    """Whether ``a`` is traced, or is a list or tuple holding a traced value."""
+    return isinstance(a, Box) or (type(a) in (list, tuple) and any(isinstance(e, Box) for e in a))
+
+
 def _ndim(value: Any) -> int:
     while isinstance(value, Box):
         value = value._value
@@ -66,27 +71,32 @@ class Unregistered:
         return self.name.rpartition(".")[2]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        keyed: list[tuple[int | str, Any]] = [*enumerate(args), *kwargs.items()]
-        for key, a in keyed:
-            if isinstance(a, Box) or (type(a) in (list, tuple) and any(isinstance(e, Box) for e in a)):
-                from plugrad.registry import default_registry, describe_packs
-
-                packs = ", ".join(describe_packs(default_registry())) or "none"
-                traced = [e for e in (a if type(a) in (list, tuple) else (a,)) if isinstance(e, Box)]
-                sizes = (  # a traced number where a shape, size or count goes: said first
-                    "A shape, size, count or index has no derivative (np.zeros(n), np.arange(n)): "
-                    "pass a plain value, plugrad.box.getval(n), len(...) or x.shape. "
-                    if any(_ndim(getval(e)) == 0 for e in traced)
-                    else ""
-                )
-                raise NotDifferentiableError(
-                    f"plugrad.{self.name} is not differentiable, and its {self._argument(key)} is "
-                    f"traced: no loaded pack registers {self.name} (packs loaded: {packs}). {sizes}If "
-                    "the result does not depend on the traced value, call it on plain values; if "
-                    "it does, define it as a primitive with plugrad.extend.primitive and defvjp, or "
-                    "install a pack that provides it."
-                )
+        for a in (*args, *kwargs.values()):
+            if _traced(a):
+                raise self._refusal(args, kwargs)
         return self.fun(*args, **kwargs)
+
+    def _refusal(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> NotDifferentiableError:
+        """The error for a call given a traced argument, naming the first one."""
+        from plugrad.registry import default_registry, describe_packs
+
+        keyed: list[tuple[int | str, Any]] = [*enumerate(args), *kwargs.items()]
+        key, a = next((k, a) for k, a in keyed if _traced(a))
+        packs = ", ".join(describe_packs(default_registry())) or "none"
+        traced = [e for e in (a if type(a) in (list, tuple) else (a,)) if isinstance(e, Box)]
+        sizes = (  # a traced number where a shape, size or count goes: said first
+            "A shape, size, count or index has no derivative (np.zeros(n), np.arange(n)): "
+            "pass a plain value, plugrad.box.getval(n), len(...) or x.shape. "
+            if any(_ndim(getval(e)) == 0 for e in traced)
+            else ""
+        )
+        return NotDifferentiableError(
+            f"plugrad.{self.name} is not differentiable, and its {self._argument(key)} is "
+            f"traced: no loaded pack registers {self.name} (packs loaded: {packs}). {sizes}If "
+            "the result does not depend on the traced value, call it on plain values; if "
+            "it does, define it as a primitive with plugrad.extend.primitive and defvjp, or "
+            "install a pack that provides it."
+        )
 
     def _argument(self, key: int | str) -> str:
         """``argument 0 (shape)``, or ``argument dtype`` for a keyword."""
