@@ -4,6 +4,7 @@ promise that importing plugrad does not import SciPy."""
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from typing import Any
@@ -263,3 +264,17 @@ def test_trigamma_at_positive_arrays_agrees_with_scipys_zeta():
     numpy.testing.assert_allclose(
         plugrad.elementwise_grad(sp.digamma)(x), scipy.special.polygamma(1, x), rtol=2e-15
     )
+
+
+def test_erfcx_derivative_keeps_its_digits_for_large_arguments() -> None:
+    # 2 x erfcx(x) - 2/sqrt(pi) cancels: the rule takes the asymptotic series there.
+    # Reference: -1/(sqrt(pi) x^2) (1 - 3/(2 x^2) + 15/(4 x^4)), exact to 1e-15 at x >= 1e3.
+    import plugrad.scipy.special as sp
+
+    for x in (1e3, 1e6, 1e8):
+        expected = -1 / (math.sqrt(math.pi) * x**2) * (1 - 1.5 / x**2 + 3.75 / x**4)
+        assert plugrad.grad(sp.erfcx)(x) == pytest.approx(expected, rel=1e-13)
+    g32 = plugrad.elementwise_grad(sp.erfcx)(numpy.float32([1e4]))
+    assert g32.dtype == numpy.float32 and g32[0] == pytest.approx(-1 / (math.sqrt(math.pi) * 1e8), rel=1e-6)
+    both = numpy.array([2.0, 9.0, 11.0, 40.0])  # either side of the switch, in one array
+    check_grads(sp.erfcx, modes=["rev", "fwd"], order=2)(both)

@@ -44,6 +44,7 @@ MODULES = {
         "scipy.special.tandg",
     ),
     "erf": (
+        "numpy._where",
         "scipy.special.dawsn",
         "scipy.special.erf",
         "scipy.special.erfc",
