@@ -78,11 +78,11 @@ class Unregistered:
 
     def _refusal(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> NotDifferentiableError:
         """The error for a call given a traced argument, naming the first one."""
-        from plugrad.registry import default_registry, describe_packs
+        from plugrad.registry import default_registry, describe_blocked, describe_packs
 
         keyed: list[tuple[int | str, Any]] = [*enumerate(args), *kwargs.items()]
         key, a = next((k, a) for k, a in keyed if _traced(a))
-        packs = ", ".join(describe_packs(default_registry())) or "none"
+        packs = (", ".join(describe_packs(default_registry())) or "none") + describe_blocked()
         traced = [e for e in (a if type(a) in (list, tuple) else (a,)) if isinstance(e, Box)]
         sizes = (  # a traced number where a shape, size or count goes: said first
             "A shape, size, count or index has no derivative (np.zeros(n), np.arange(n)): "
@@ -186,9 +186,9 @@ def _resolve(ns: str, name: str) -> Any:
         return importlib.import_module(f"plugrad.{qualname}")
     mirror = _mirror(ns)
     if mirror is None or not hasattr(mirror, name):
-        from plugrad.registry import describe_packs
+        from plugrad.registry import describe_blocked, describe_packs
 
-        packs = ", ".join(describe_packs(registry)) or "none"
+        packs = (", ".join(describe_packs(registry)) or "none") + describe_blocked(registry)
         raise AttributeError(
             f"module 'plugrad.{ns}' has no attribute {name!r}: no loaded pack registers {qualname} "
             f"(packs loaded: {packs}; `python -m plugrad packs` lists what each provides)"

@@ -97,6 +97,7 @@ __all__ = [
     "Entry",
     "default_registry",
     "ensure_types",
+    "describe_blocked",
     "describe_packs",
     "ENTRY_POINT_GROUP",
     "BUILTIN_DISTRIBUTION",
@@ -1147,3 +1148,10 @@ def ensure_types() -> None:
 def describe_packs(registry: Registry | None = None) -> Sequence[str]:
     """``name version`` of each loaded pack, for error messages."""
     return [p.label() for p in (registry or default_registry()).loaded_packs()]
+
+
+def describe_blocked(registry: Registry | None = None) -> str:
+    """``"; not loaded: linalg (disabled ...)"``: the installed packs a setting kept out,
+    for error messages (a name they provide is missing because of it); empty if none."""
+    blocked = [p for p in (registry or default_registry()).packs.values() if p.status == BLOCKED]
+    return "; not loaded: " + ", ".join(f"{p.name} ({p.error})" for p in blocked) if blocked else ""

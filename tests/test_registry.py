@@ -102,6 +102,10 @@ def test_lookup_namespace_and_laziness() -> None:
     assert registry.primitives() == [sq]
     assert pack.asked == ["demo"]  # once
     assert plugrad.registry.describe_packs(registry) == ["demo"]
+    assert plugrad.registry.describe_blocked(registry) == ""
+    kept_out = Registry(disabled=["other"])
+    kept_out.register_pack(Pack({"demo": []}), "other")
+    assert plugrad.registry.describe_blocked(kept_out) == "; not loaded: other (disabled (PLUGRAD_DISABLE_PACKS / Registry(disabled=...)))"
 
 
 def test_a_pack_joining_a_namespace_in_use() -> None:
