@@ -37,6 +37,12 @@ def _mirror(ns: str) -> types.ModuleType | None:
         return None
 
 
+# Parameters that take a shape, size, count or index, by NumPy's names for them.
+_SIZES = frozenset(
+    {"shape", "size", "n", "N", "M", "k", "num", "start", "stop", "step", "start_or_stop", "repeats", "reps", "newshape"}
+)
+
+
 def _traced(a: Any) -> bool:
     """Whether ``a`` is traced, or is a list or tuple holding a traced value."""
     return isinstance(a, Box) or (type(a) in (list, tuple) and any(isinstance(e, Box) for e in a))
@@ -87,7 +93,7 @@ class Unregistered:
         sizes = (  # a traced number where a shape, size or count goes: said first
             "A shape, size, count or index has no derivative (np.zeros(n), np.arange(n)): "
             "pass a plain value, plugrad.box.getval(n), len(...) or x.shape. "
-            if any(_ndim(getval(e)) == 0 for e in traced)
+            if self._parameter(key) in _SIZES and any(_ndim(getval(e)) == 0 for e in traced)
             else ""
         )
         return NotDifferentiableError(
@@ -100,17 +106,22 @@ class Unregistered:
 
     def _argument(self, key: int | str) -> str:
         """``argument 0 (shape)``, or ``argument dtype`` for a keyword."""
+        name = self._parameter(key)
+        return f"argument {key}" if name is None or name == key else f"argument {key} ({name})"
+
+    def _parameter(self, key: int | str) -> str | None:
+        """The name of the parameter that takes argument ``key``, where it can be read."""
         import inspect  # (only for this error: not at import)
 
         if isinstance(key, str):
-            return f"argument {key}"
+            return key
         try:
             params = list(inspect.signature(self.fun).parameters.values())
         except (TypeError, ValueError):
-            return f"argument {key}"
+            return None
         if key < len(params) and params[key].kind in (params[key].POSITIONAL_ONLY, params[key].POSITIONAL_OR_KEYWORD):
-            return f"argument {key} ({params[key].name})"
-        return f"argument {key}"
+            return params[key].name
+        return None
 
     def __getattr__(self, name: str) -> Any:
         # An attribute of the library's object (scipy.stats.expon.logpdf): its methods are

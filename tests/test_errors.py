@@ -87,6 +87,11 @@ def test_unregistered_numpy_function_names_itself_and_the_packs():
         grad(lambda x: np.sum(np.bartlett(x)))(5.0)
     with pytest.raises(NotDifferentiableError, match=r"numpy\.zeros is not differentiable, and its argument 0 \(shape\) is traced: .*A shape, size, count or index has no derivative"):
         grad(lambda n: np.sum(np.zeros(n)))(3.0)
+    import plugrad.scipy.stats as stats
+
+    with pytest.raises(NotDifferentiableError) as caught:  # a parameter, not a size: no such hint
+        grad(lambda s: stats.lognorm.logpdf(1.0, s))(0.5)
+    assert "lognorm.logpdf is not differentiable" in str(caught.value) and "shape, size" not in str(caught.value)
 
 
 def test_raw_numpy_on_a_traced_value_suggests_plugrad_numpy():
