@@ -15,6 +15,7 @@ and their gradients are compared::
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -66,6 +67,7 @@ def measure(libs: list[Lib], sizes: list[int], repeat: int) -> dict[tuple[str, s
                     raise SystemExit(f"{name}, N = {n}: the libraries' gradients differ")
             for _ in range(repeat):  # alternately, one call each; the fastest counts
                 for lib in libs:
+                    gc.collect()  # (the other library's garbage is not this call's to collect)
                     start = time.perf_counter()
                     grads[lib.name][name](x)
                     seconds = time.perf_counter() - start
