@@ -209,3 +209,16 @@ def test_a_distribution_no_pack_registers_passes_plain_calls_through() -> None:
     assert st.expon.logpdf(1.0) == scipy.stats.expon.logpdf(1.0)
     with pytest.raises(NotDifferentiableError, match="scipy.stats.expon.logpdf is not differentiable"):
         grad(lambda x: st.expon.logpdf(x))(1.0)
+
+
+def test_a_pole_of_a_python_float_gives_numpys_value_not_zero_division() -> None:
+    import warnings
+
+    import plugrad.scipy.stats as pst
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's own, at the pole
+        for a in (1.0, 2.0):
+            at_float = plugrad.grad(lambda x: pst.gamma.logpdf(x, a))(0.0)
+            at_float64 = plugrad.grad(lambda x: pst.gamma.logpdf(x, a))(numpy.float64(0.0))
+            assert numpy.array_equal(at_float, at_float64, equal_nan=True)

@@ -25,7 +25,7 @@ import numpy as np
 
 from plugrad import Composite, Primitive, Sample, gen, rand, scalar
 from plugrad.box import getval
-from plugrad_numpy._util import as_array_value, broadcast_like, unbroadcast
+from plugrad_numpy._util import as_array_value, broadcast_like, poles_as_numpy, unbroadcast
 from plugrad_numpy.indexing import where3
 from plugrad_numpy.unary import exp
 
@@ -58,6 +58,12 @@ class Family:
     support: Range = (-math.inf, math.inf)
     valid: Fn = lambda *shapes: True  # where the shape parameters are allowed (on values)
     domain: dict[str, Any] = dataclasses.field(default_factory=dict)  # sample ranges: x, shapes, loc, scale
+
+    def __post_init__(self) -> None:
+        # At a pole of a derivative (gamma's (a - 1) / z at z = 0) a Python float's division
+        # raises where a float64 gives NumPy's inf or nan: the rules must give NumPy's.
+        for field in ("dlogpdf", "dcdf"):
+            object.__setattr__(self, field, tuple(poles_as_numpy(f) for f in getattr(self, field)))
 
     @property
     def bounded(self) -> bool:
