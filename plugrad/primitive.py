@@ -77,6 +77,15 @@ class _LazyDoc:
 class Primitive:
     """A function with differentiation rules. Calling it traces it.
 
+    ``Primitive(name, fun, *, dtypes=("float64", "float32"), complex=False, override=False,
+    saves=("ans", "args"), float_fun=None, doc=None)``: ``name`` is the qualified name,
+    ``<namespace>.<identifier>``, under which a pack registers it; ``fun`` computes the
+    value on plain arguments; ``dtypes`` are the real dtypes the gradient checker tries,
+    and ``complex`` adds complex128; ``override`` replaces another pack's function of the
+    same name; ``doc`` is the docstring (``fun``'s by default). The rules are set with
+    :meth:`def_vjp`, :meth:`def_jvp` (or their ``_argnum`` and ``_argnums`` forms,
+    :meth:`def_linear` and :meth:`def_vjp_add`), the checker's inputs with :meth:`def_samples`.
+
     ``saves`` declares what the VJP rules read (see :meth:`set_saves`), so the tape keeps
     nothing else. ``float_fun``, for a function of one argument, is the same function on
     a Python float returning a Python float (``math.sin`` beside ``numpy.sin``): tracing
