@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import Primitive, Sample, gen
-from plugrad.box import getval
+from plugrad.box import Box, getval
 from plugrad.builtins import make_sequence
 from plugrad_linalg._samples import general, singular
 from plugrad_linalg._util import H, T, as_matrix, diag, diag_embed, eye, mm, trace
@@ -105,6 +105,11 @@ def _cofactors(a: Any, ans: Any) -> Any:
         inverse = inv(a)
     except np.linalg.LinAlgError:  # an exactly zero pivot
         return _cofactor(a)
+    if not isinstance(a, Box):
+        # First order: det(a) a^-T is accurate however ill-conditioned a is (at rank n - 1
+        # too, to 1e-15), so the check below, which a second derivative needs, is skipped:
+        # it cost a 10 x 10 det's gradient as much again.
+        return as_matrix(ans) * T(inverse)
     return as_matrix(ans) * T(inverse) if _well_conditioned(getval(a), getval(inverse)) else _cofactor(a)
 
 
