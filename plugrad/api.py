@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import forward, reverse
+from plugrad.builtins import tangents_in_order
 from plugrad.box import Box, getval
 from plugrad.errors import ArgumentError, NotDifferentiableError
 from plugrad.primitive import Primitive
@@ -316,14 +317,9 @@ def _stack_basis(shape: tuple[int, ...], *rows: Any) -> np.ndarray:
 # Gathers the rows of a Jacobian into one array, differentiably (hessian needs it).
 stack_rows = Primitive("plugrad.stack_rows", _stack_basis)
 stack_rows.def_vjp_argnums(lambda argnums, g, ans, shape, *rows: [_row(g, i - 1, rows) for i in argnums])
-stack_rows.def_jvp_argnums(lambda argnums, ts, ans, shape, *rows: stack_rows(shape, *_row_tangents(argnums, ts, rows)))
-
-
-def _row_tangents(argnums: tuple[int, ...], ts: tuple[Any, ...], rows: tuple[Any, ...]) -> list[Any]:
-    """Each row's tangent: ``ts`` for the rows numbered ``argnums`` (the shape is argument
-    0), zeros for the others; one pass, however many rows."""
-    given = dict(zip(argnums, ts))
-    return [given[i + 1] if i + 1 in given else vspace(r).zeros() for i, r in enumerate(rows)]
+stack_rows.def_jvp_argnums(
+    lambda argnums, ts, ans, shape, *rows: stack_rows(shape, *tangents_in_order(argnums, ts, (shape, *rows), 1))
+)
 
 
 def _row(g: Any, i: int, rows: tuple[Any, ...]) -> Any:

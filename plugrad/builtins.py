@@ -73,18 +73,19 @@ def _sequence_vjp(offset: int) -> Any:
     return lambda argnums, g, ans, *args: [take(g, argnum - offset) for argnum in argnums]
 
 
-def _tangents(argnums: Any, ts: Any, args: Any, offset: int) -> _py.list[Any]:
-    """The elements' tangents in order: ``ts`` for arguments ``argnums``, zeros elsewhere."""
+def tangents_in_order(argnums: Any, ts: Any, args: Any, offset: int) -> _py.list[Any]:
+    """The tangents of ``args[offset:]`` in order, for a ``def_jvp_argnums`` rule: ``ts`` for
+    the arguments numbered ``argnums``, zeros elsewhere (one pass, however many there are)."""
     given = _py.dict(_py.zip(argnums, ts))
     return [given[j] if j in given else _space(args[j]).zeros() for j in _py.range(offset, _py.len(args))]
 
 
 make_tuple = Primitive("builtins.make_tuple", lambda *args: args)
 make_tuple.def_vjp_argnums(_sequence_vjp(0))
-make_tuple.def_jvp_argnums(lambda argnums, ts, ans, *args: make_tuple(*_tangents(argnums, ts, args, 0)))
+make_tuple.def_jvp_argnums(lambda argnums, ts, ans, *args: make_tuple(*tangents_in_order(argnums, ts, args, 0)))
 make_list = Primitive("builtins.make_list", lambda *args: _py.list(args))
 make_list.def_vjp_argnums(_sequence_vjp(0))
-make_list.def_jvp_argnums(lambda argnums, ts, ans, *args: make_list(*_tangents(argnums, ts, args, 0)))
+make_list.def_jvp_argnums(lambda argnums, ts, ans, *args: make_list(*tangents_in_order(argnums, ts, args, 0)))
 
 
 def _make_sequence(kind: Any, *args: Any) -> Any:
@@ -96,7 +97,7 @@ def _make_sequence(kind: Any, *args: Any) -> Any:
 make_sequence = Primitive("builtins.make_sequence", _make_sequence)
 make_sequence.def_vjp_argnums(_sequence_vjp(1))
 make_sequence.def_jvp_argnums(
-    lambda argnums, ts, ans, kind, *args: make_sequence(kind, *_tangents(argnums, ts, (kind, *args), 1))
+    lambda argnums, ts, ans, kind, *args: make_sequence(kind, *tangents_in_order(argnums, ts, (kind, *args), 1))
 )
 
 
@@ -109,7 +110,7 @@ def _dict_vjp(argnums: Any, g: Any, ans: Any, kind: Any, keys: Any, *values: Any
 
 
 def _dict_jvp(argnums: Any, ts: Any, ans: Any, kind: Any, keys: Any, *values: Any) -> Any:
-    return make_dict(kind, keys, *_tangents(argnums, ts, (kind, keys, *values), 2))
+    return make_dict(kind, keys, *tangents_in_order(argnums, ts, (kind, keys, *values), 2))
 
 
 make_dict = Primitive("builtins.make_dict", _make_dict)
