@@ -131,3 +131,23 @@ def test_star_import_gives_numpys_names_too() -> None:
     assert names["pi"] == np.pi and names["newaxis"] is None and names["float64"] is np.float64
     assert names["arange"](3.0).tolist() == [0.0, 1.0, 2.0]
     assert isinstance(names["sin"], Primitive)  # plugrad's own where it has one
+
+
+def test_numpys_other_names_for_a_registered_function_are_registered_too() -> None:
+    # NumPy 2's array-API names are the same ufuncs as the old ones (np.acos is np.arccos,
+    # np.pow is np.power): differentiable under both, as autograd's are.
+    import plugrad.numpy as pnp
+    from plugrad.registry import default_registry
+
+    names = set(default_registry().names("numpy"))
+    missing = [
+        f"{other} (= {name})"
+        for name in sorted(names)
+        for other in dir(np)
+        if other not in names and not other.startswith("_") and callable(getattr(np, name, None))
+        and getattr(np, other) is getattr(np, name)
+    ]
+    assert missing == []
+    x = np.array([0.2, 0.5])
+    assert np.array_equal(plugrad.elementwise_grad(pnp.acos)(x), plugrad.elementwise_grad(pnp.arccos)(x))
+    assert plugrad.grad(pnp.pow)(2.0, 3.0) == 12.0 and plugrad.grad(pnp.atan2, 1)(1.0, 0.0) == -1.0

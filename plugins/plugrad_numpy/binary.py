@@ -344,6 +344,7 @@ float_power = binary(
     high=2.0,
 )
 float_power.dtypes = ("float64",)  # float_power always computes in double precision
+pow = power.alias("numpy.pow", np.pow)  # NumPy 2's array-API name, the same ufunc
 
 
 def _balanced(ans: Any, x: Any, y: Any) -> Any:
@@ -423,6 +424,7 @@ arctan2 = binary(
     low=0.2,
     high=1.0,
 )
+atan2 = arctan2.alias("numpy.atan2", np.atan2)  # NumPy 2's array-API name, the same ufunc
 hypot = binary(
     "hypot", np.hypot, poles_as_numpy(lambda ans, x, y: x / ans), poles_as_numpy(lambda ans, x, y: y / ans), low=0.2, high=1.0
 )

@@ -163,6 +163,13 @@ tanh.def_vjp(_tanh_vjp)
 arcsinh = elementwise("arcsinh", np.arcsinh, lambda ans, x: 1 / sqrt(x * x + 1))
 arccosh = elementwise("arccosh", np.arccosh, lambda ans, x: 1 / sqrt(x * x - 1), low=1.2, high=3.0)
 arctanh = elementwise("arctanh", np.arctanh, poles_as_numpy(lambda ans, x: 1 / (1 - x * x)), low=-0.8, high=0.8)
+# NumPy 2's array-API names for the inverse functions, the same ufuncs: np.acos is np.arccos.
+asin = arcsin.alias("numpy.asin", np.asin)
+acos = arccos.alias("numpy.acos", np.acos)
+atan = arctan.alias("numpy.atan", np.atan)
+asinh = arcsinh.alias("numpy.asinh", np.asinh)
+acosh = arccosh.alias("numpy.acosh", np.acosh)
+atanh = arctanh.alias("numpy.atanh", np.atanh)
 # sinc' = (cos(pi x) - sinc(x)) / x is 0/0 at 0 and cancels badly near it. Below 0.1 its
 # Taylor series, sum over k >= 1 of (-1)^k 2k pi^2k x^(2k-1) / (2k+1)!, with terms to
 # x^15: exact to rounding there (the first term left out is below 1e-22), and so are its
