@@ -1,5 +1,5 @@
-"""autograd's testing helpers: ``check_grads``, ``combo_check``, ``check_equivalent`` and
-``scalar_close``, on plugrad's checks.
+"""autograd's testing helpers: ``check_grads``, ``check_vjp``, ``check_jvp``, ``combo_check``,
+``check_equivalent`` and ``scalar_close``, on plugrad's checks.
 
 They run the checks the gradient checker runs on primitives (:mod:`plugrad.gradcheck.checks`)
 on any function: each mode against finite differences, the transpose identity between
@@ -19,7 +19,7 @@ from plugrad.api import _unary
 from plugrad.gradcheck.checks import check_function, tolerance_for
 from plugrad.vspace import vspace
 
-__all__ = ["check_equivalent", "check_grads", "combo_check", "scalar_close"]
+__all__ = ["check_equivalent", "check_grads", "check_jvp", "check_vjp", "combo_check", "scalar_close"]
 
 
 def _dtype_of(x: Any) -> str:
@@ -60,6 +60,20 @@ def check_grads(
         check_function(unary, x, modes, order, np.random.default_rng(seed), tol, f"check_grads({name})")
 
     return checker
+
+
+def check_vjp(fun: Callable[[Any], Any], x: Any, *, seed: int = 0) -> None:
+    """Raise ``AssertionError`` unless reverse mode's first derivative of the one-argument
+    ``fun`` at ``x`` agrees with finite differences: ``check_grads(fun, modes=["rev"],
+    order=1)(x)``."""
+    check_grads(fun, modes=("rev",), order=1, seed=seed)(x)
+
+
+def check_jvp(fun: Callable[[Any], Any], x: Any, *, seed: int = 0) -> None:
+    """Raise ``AssertionError`` unless forward mode's first derivative of the one-argument
+    ``fun`` at ``x`` agrees with finite differences: ``check_grads(fun, modes=["fwd"],
+    order=1)(x)``."""
+    check_grads(fun, modes=("fwd",), order=1, seed=seed)(x)
 
 
 def combo_check(fun: Callable[..., Any], *check_args: Any, **check_kwargs: Any) -> Callable[..., None]:

@@ -21,7 +21,7 @@ from plugrad.extend import (
     primitive,
     vspace,
 )
-from plugrad.test_util import check_grads, combo_check
+from plugrad.test_util import check_grads, check_jvp, check_vjp, combo_check
 
 
 @primitive
@@ -213,6 +213,23 @@ def test_check_grads_catches_a_wrong_vjp():
     defvjp(bad_sin, lambda ans, x: lambda g: -g * np.cos(x))
     with pytest.raises(AssertionError, match="reverse mode"):
         check_grads(bad_sin, modes=["rev"])(0.3)
+
+
+def test_check_vjp_and_check_jvp_check_one_mode_each():
+    # autograd's test_util.check_vjp(f, x) and check_jvp(f, x): first order, one mode.
+    @primitive
+    def cube(x):
+        return x**3
+
+    defvjp(cube, lambda ans, x: lambda g: g * 3 * x**2)
+    defjvp(cube, lambda t, ans, x: t * 2 * x**2)  # wrong: caught by check_jvp alone
+    check_vjp(cube, numpy.linspace(0.5, 1.5, 4))
+    with pytest.raises(AssertionError, match="forward mode vs finite differences"):
+        check_jvp(cube, numpy.linspace(0.5, 1.5, 4))
+    check_jvp(np.sin, 0.3)
+    defvjp(cube, lambda ans, x: lambda g: g * 2 * x**2)
+    with pytest.raises(AssertionError, match="reverse mode vs finite differences"):
+        check_vjp(cube, 0.7)
 
 
 def test_primitive_taking_a_dict_of_traced_values():
