@@ -6,7 +6,7 @@ import numpy
 import pytest
 
 import plugrad.numpy as np
-from plugrad import NotDifferentiableError, TraceError, elementwise_grad, grad, jacobian, make_vjp
+from plugrad import NotDifferentiableError, Primitive, TraceError, elementwise_grad, grad, jacobian, make_vjp
 from plugrad.extend import defvjp, primitive
 
 
@@ -334,15 +334,23 @@ def test_a_rule_that_returns_a_cotangent_of_the_wrong_shape_is_refused_not_broad
     defvjp(scale, lambda ans, x, a: lambda g: a * g, lambda ans, x, a: lambda g: g * x)  # forgets to sum for a
 
     x = numpy.array([1.0, 2.0, 3.0])
-    wrong = r"derivative computed for an argument has shape \(\), but the argument has shape \(3,\).*detect_anomaly"
+    # A custom rule's cotangent is checked as it returns it, so the rule is named, wherever
+    # in the graph it is (sin's rule would have broadcast the scalar to the right shape).
+    wrong = r"VJP of .*summed for argument 0 returned a cotangent of shape \(\) for an argument of shape \(3,\)"
     with pytest.raises(ValueError, match=wrong):
         grad(lambda x: np.sum(summed(x)))(x)
     with pytest.raises(ValueError, match=wrong):
-        grad(lambda x: np.sum(np.sin(summed(x)) * numpy.array([1.0, 2.0, 3.0])))(x)
-    with pytest.raises(ValueError, match=r"has shape \(3,\), but the argument has shape \(\)"):
+        grad(lambda x: np.sum(summed(np.sin(x)) * numpy.array([1.0, 2.0, 3.0])))(x)
+    wrong = r"VJP of .*scale for argument 1 returned a cotangent of shape \(3,\) for an argument of shape \(\)"
+    with pytest.raises(ValueError, match=wrong):
         grad(lambda a: np.sum(scale(x, a)) + a**2)(2.0)
-    with pytest.raises(ValueError, match=r"has shape \(3,\), but the argument has shape \(\)"):
+    with pytest.raises(ValueError, match=wrong):
         grad(lambda p: np.sum(scale(x, p["a"])) + np.sum(p["w"]))({"a": 2.0, "w": x})
+    # A pack's rule (not wrapped) is caught where the cotangent reaches an argument.
+    bad = Primitive("test.bad_sum_rule", numpy.square)
+    bad.def_vjp(lambda g, ans, x: numpy.sum(g * 2 * x))
+    with pytest.raises(ValueError, match=r"has shape \(\), but the argument has shape \(3,\).*detect_anomaly"):
+        grad(lambda x: np.sum(bad(x)))(x)
 
 
 def test_vjp_jvp_and_hvp_refuse_vectors_of_the_wrong_shape():

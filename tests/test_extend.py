@@ -173,6 +173,21 @@ def test_a_custom_cotangent_is_put_in_its_arguments_dtype_and_never_complex_for_
     assert grad(lambda z: np.real(triple(z)))(1.0 + 0j) == 3 + 1j  # a complex argument takes the rule's
 
 
+def test_a_custom_cotangent_of_another_shape_is_refused_where_it_would_be_summed_silently():
+    # A rule that forgets to sum over the axes its argument was broadcast along: the rules
+    # before it (w * c unbroadcasts to w's shape) would have summed its extra rows.
+    @primitive
+    def double(x):
+        return x * 2
+
+    defvjp(double, lambda ans, x: lambda g: numpy.ones((2,) + numpy.shape(x)) * g * 2)
+    c = numpy.full(3, 3.0)
+    with pytest.raises(ValueError, match=r"VJP of .*double for argument 0 returned a cotangent of shape \(2, 3\) for an argument of shape \(3,\)"):
+        grad(lambda w: np.sum(double(w * c)))(numpy.ones(3))
+    defvjp(double, lambda ans, x: lambda g: g * 2)
+    assert list(grad(lambda w: np.sum(double(w * c)))(numpy.ones(3))) == [6.0, 6.0, 6.0]
+
+
 def test_def_linear_and_notrace():
     @primitive
     def double(x):
