@@ -19,8 +19,9 @@ written from these notes and the module docstrings):
   see each module.
 - Functions that read one triangle of a Hermitian matrix (``cholesky``, ``eigh``,
   ``eigvalsh``, and ``svd`` / ``pinv`` with ``hermitian=True``) are computed on the
-  Hermitian part ``(a + a^H) / 2``. For Hermitian input that is NumPy's result
-  exactly; it makes the derivative the symmetric one, valid along any perturbation.
+  Hermitian part ``(a + a^H) / 2``. For Hermitian input that part is the input itself,
+  so the result is NumPy's (up to the phase of complex vectors, below); it makes the
+  derivative the symmetric one, valid along any perturbation.
   For input that is not Hermitian beyond rounding they warn (:class:`NotHermitianWarning`),
   since NumPy, reading one triangle, returns something else.
 - Complex eigenvectors (``eigh``) and singular vectors (``svd``) are returned with the
