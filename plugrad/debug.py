@@ -100,7 +100,7 @@ def check_cotangent(
     from plugrad.box import getval
 
     value = getval(ct)
-    where = f"{prim.name} (pack {prim.pack or 'none'}), VJP for {prim.arg_name(argnum)}"
+    where = f"{prim.describe()}, VJP for {prim.arg_name(argnum)}"
     called = f"; the primitive was called at {site}" if site else ""
     if _misfits(value, parent_value, (g,)):
         raise AnomalyError(
@@ -162,14 +162,14 @@ def check_tangent(prim: Any, tangent: Any, ans: Any, args: Any, site: str, input
 
     if _misfits(tangent, ans, inputs):
         raise AnomalyError(
-            f"{prim.name} (pack {prim.pack or 'none'}) produced a tangent with "
+            f"{prim.describe()} produced a tangent with "
             f"{_describe(getval(tangent))} for an output with {_describe(getval(ans))}; the primitive "
             f"was called at {site}. A JVP must return a value shaped like the output, real for a "
             "real output, and of the output's precision."
         )
     if _nonfinite(tangent):
         raise AnomalyError(
-            f"{prim.name} (pack {prim.pack or 'none'}) produced a non-finite tangent "
+            f"{prim.describe()} produced a non-finite tangent "
             f"({_describe(tangent)}) from arguments of {', '.join(_describe(a) for a in args)}; "
             f"the primitive was called at {site}."
         )

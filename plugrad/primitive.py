@@ -192,6 +192,10 @@ class Primitive:
         if doc is not None:
             self.__doc__ = doc  # otherwise fun's, read when asked for (see _LazyDoc)
         self.__wrapped__ = fun
+        #: The public function users call this primitive through, where that has another
+        #: name (``scipy.stats.norm.logpdf`` for ``scipy.stats.norm._logpdf``, behind a
+        #: :class:`Composite` that binds SciPy's signature): errors name it first.
+        self.public_name: str | None = None
 
     def __repr__(self) -> str:
         return f"<Primitive {self.name}>"
@@ -524,14 +528,24 @@ class Primitive:
             return f"argument {argnum} ({params[argnum].name})"
         return f"argument {argnum}"
 
+    def describe(self) -> str:
+        """The primitive as errors name it: ``numpy.sin (pack numpy)`` (a primitive of no
+        pack, ``__main__.f``, by its name alone), or by the public function it is called
+        through, ``scipy.stats.norm.logpdf (primitive scipy.stats.norm._logpdf, pack
+        scipy_stats)``."""
+        pack = f", pack {self.pack}" if self.pack else ""
+        if self.public_name is None:
+            return f"{self.name} (pack {self.pack})" if self.pack else self.name
+        return f"{self.public_name} (primitive {self.name}{pack})"
+
     def _missing(self, kind: str, argnum: int) -> str:
-        pack = f" (pack {self.pack})" if self.pack else ""
         mode = "reverse" if kind == "VJP" else "forward"
         method = "def_vjp" if kind == "VJP" else "def_jvp"
+        target = self.name.rpartition(".")[2] if self.public_name is None else self.name
         return (
-            f"{self.name}{pack} has no {kind} for {self.arg_name(argnum)}, so it cannot be "
+            f"{self.describe()} has no {kind} for {self.arg_name(argnum)}, so it cannot be "
             f"differentiated with respect to it in {mode} mode. Pass that argument as a "
-            f"constant, or register a rule with {self.name.rpartition('.')[2]}.{method}(..., "
+            f"constant, or register a rule with {target}.{method}(..., "
             f"argnums=({argnum},)) or plugrad.extend.def{kind.lower()}."
         )
 

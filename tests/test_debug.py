@@ -90,7 +90,7 @@ def test_user_rules_of_the_wrong_precision_or_tangent_shape_are_caught():
         double.def_vjp(lambda g, ans, x: (g * 2).astype(numpy.float32))  # a pack's rule, as written
         with pytest.raises(AnomalyError, match=r"VJP for argument 0 \(x\) returned a cotangent with shape \(3,\) dtype float32 for an argument with shape \(3,\) dtype float64"):
             grad(lambda x: np.sum(double(x)))(numpy.ones(3))
-        with pytest.raises(AnomalyError, match=r"double \(pack none\) produced a tangent with shape \(7,\).* for an output with shape \(3,\)"):
+        with pytest.raises(AnomalyError, match=r"double produced a tangent with shape \(7,\).* for an output with shape \(3,\)"):
             make_jvp(double)(numpy.ones(3))(numpy.ones(3))
 
 

@@ -222,3 +222,13 @@ def test_a_pole_of_a_python_float_gives_numpys_value_not_zero_division() -> None
             at_float = plugrad.grad(lambda x: pst.gamma.logpdf(x, a))(0.0)
             at_float64 = plugrad.grad(lambda x: pst.gamma.logpdf(x, a))(numpy.float64(0.0))
             assert numpy.array_equal(at_float, at_float64, equal_nan=True)
+
+
+def test_an_error_about_a_stats_function_names_the_function_the_user_called() -> None:
+    import plugrad.scipy.stats as pst
+
+    with pytest.raises(
+        NotDifferentiableError,
+        match=r"^scipy.stats.poisson.logpmf \(primitive scipy.stats.poisson._logpmf, pack scipy_stats\) has no VJP for argument 0 \(k\)",
+    ):
+        grad(lambda k: pst.poisson.logpmf(k, 2.0))(1.0)

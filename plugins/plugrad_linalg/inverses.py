@@ -160,6 +160,7 @@ def _lstsq_vjp_a(g: Any, ans: Any, a: Any, b: Any, rcond: Any = None) -> Any:
 lstsq_solution = Primitive(
     "numpy.linalg._lstsq_solution", _lstsq_solution, complex=True, doc="``lstsq(a, b, rcond)[0]``."
 )
+lstsq_solution.public_name = "numpy.linalg.lstsq"
 lstsq_solution.def_vjp(
     _lstsq_vjp_a,
     lambda g, ans, a, b, rcond=None: unbroadcast(matmul(T(_pinv_for(a, rcond)), g), b),

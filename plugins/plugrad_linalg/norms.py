@@ -209,6 +209,7 @@ def _norm_of_all(x: Any, keepdims: bool = False) -> Any:
 # numpy.linalg.norm computes it (by a dot product, four times as fast as vector_norm's
 # sum of squares at 10^6 elements, and NumPy's own value to the last bit).
 norm_of_all = Primitive("numpy.linalg._norm_of_all", _norm_of_all, complex=True, doc=np.linalg.norm.__doc__)
+norm_of_all.public_name = "numpy.linalg.norm"
 # The norm and its cotangent are one number (shaped (1, ..., 1) with keepdims), which
 # broadcasts against x as it is.
 norm_of_all.def_vjp(lambda g, ans, x, keepdims=False: _conj(x) * (g / where_nonzero(ans)))

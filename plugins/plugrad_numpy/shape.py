@@ -26,6 +26,7 @@ def _in_order(order: Any) -> dict[str, Any]:
 # The primitives take orders "C" and "F"; numpy.reshape and numpy.ravel (composites below)
 # read "A" and "K" from how the array lies in memory, when they are called.
 reshape = Primitive("numpy._reshape", _reshape, complex=True, saves=("shapes",))
+reshape.public_name = "numpy.reshape"
 reshape.def_vjp(lambda g, ans, x, shape, order="C", **k: reshape(g, shape_of(x), **_in_order(order)))
 reshape.def_linear()
 reshape.def_samples(
@@ -113,6 +114,7 @@ def _full_fun(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C") 
 # numpy._full: np.full with its arguments by position, so a fill value given by keyword
 # (np.full(shape, fill_value=x)) is still a traced argument.
 _full = Primitive("numpy._full", _full_fun, saves=("shapes",), doc="``numpy.full(shape, fill_value, dtype, order)``")
+_full.public_name = "numpy.full"
 _full.def_vjp(
     None,
     lambda g, ans, shape, fill_value, dtype=None, order="C": _fill_cotangent(
@@ -163,6 +165,7 @@ transpose.def_linear()
 transpose.def_samples(Sample(rand(2, 3)), Sample(rand(2, 3, 4), (1, 2, 0)), Sample(rand(2, 3, 4), axes=(2, 0, 1)), Sample(rand(3)))
 
 ravel = Primitive("numpy._ravel", np.ravel, complex=True, saves=("shapes",))
+ravel.public_name = "numpy.ravel"
 ravel.def_vjp(lambda g, ans, x, order="C": reshape(g, shape_of(x), **_in_order(order)))
 ravel.def_linear()
 ravel.def_samples(Sample(rand(2, 3)), Sample(rand(2, 3), order="F"), Sample(scalar()))

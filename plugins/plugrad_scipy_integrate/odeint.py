@@ -62,6 +62,7 @@ def _odeint_fun(func: Fun, y0: Any, t: Any, args: Any = (), **kwargs: Any) -> An
 
 
 odeint_ = Primitive("scipy.integrate._odeint", _odeint_fun, doc="``odeint(func, y0, t, args, **kwargs)``.")
+odeint_.public_name = "scipy.integrate.odeint"
 
 
 # -- the pieces the rules share -----------------------------------------------------------

@@ -241,6 +241,7 @@ def public(name: str, prim: Primitive, args: Fn, doc: str) -> Composite:
     call.__qualname__ = ".".join(name.split(".")[-2:])
     call.__doc__ = doc
     call.__wrapped__ = args  # type: ignore[attr-defined]  # so help() shows SciPy's signature
+    prim.public_name = name
     return Composite(name, call)
 
 
