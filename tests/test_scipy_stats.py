@@ -222,6 +222,17 @@ def test_a_pole_of_a_python_float_gives_numpys_value_not_zero_division() -> None
             at_float = plugrad.grad(lambda x: pst.gamma.logpdf(x, a))(0.0)
             at_float64 = plugrad.grad(lambda x: pst.gamma.logpdf(x, a))(numpy.float64(0.0))
             assert numpy.array_equal(at_float, at_float64, equal_nan=True)
+        # scale 0 with Python floats: SciPy's nan for the value, and no ZeroDivisionError in
+        # the value or any derivative, as with float64 scalars
+        for family, shapes in (("norm", ()), ("t", (3.0,)), ("gamma", (2.0,)), ("beta", (2.0, 3.0))):
+            for kind in ("pdf", "logpdf", "cdf", "logsf"):
+                fun = getattr(getattr(pst, family), kind)
+                args = (1.0, *shapes, 0.0, 0.0)
+                assert numpy.isnan(fun(*args)) and numpy.isnan(getattr(getattr(scipy.stats, family), kind)(*args))
+                for i in range(len(args)):
+                    at = lambda v: fun(*args[:i], v, *args[i + 1 :])  # noqa: E731
+                    at_float = plugrad.grad(at)(args[i])
+                    assert numpy.array_equal(at_float, plugrad.grad(at)(numpy.float64(args[i])), equal_nan=True)
 
 
 def test_an_error_about_a_stats_function_names_the_function_the_user_called() -> None:

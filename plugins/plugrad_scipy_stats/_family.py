@@ -112,6 +112,7 @@ def cast_like_inputs(out: Any, *args: Any) -> Any:
 def _value(fam: Family, kind: str) -> Fn:
     lo, hi = fam.support
 
+    @poles_as_numpy  # (scale 0 with Python floats: SciPy's nan, not ZeroDivisionError)
     def fun(x: Any, *params: Any) -> Any:
         *shapes, loc, scale = params
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -166,6 +167,7 @@ def _partial(fam: Family, kind: str, i: int) -> Fn:
     """``d kind / d argument i`` at the broadcast shape, a function of ``(ans, x, *θ, loc, scale)``."""
     n = len(fam.shapes)
 
+    @poles_as_numpy
     def d(ans: Any, x: Any, *params: Any) -> Any:
         *shapes, loc, scale = params
         z, ans, inside = fam.inward((x - loc) / scale, ans)
