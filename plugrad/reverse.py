@@ -10,7 +10,7 @@ import numpy as np
 
 from plugrad import builtins, debug
 from plugrad.box import Box, Trace, _box_types, box_type, getval, holds_box
-from plugrad.errors import user_stacklevel
+from plugrad.errors import NotDifferentiableError, user_stacklevel
 from plugrad.primitive import add_any, node_ans, only_cotangent
 from plugrad.builtins import take as _take
 from plugrad.vspace import DictVSpace, SequenceVSpace, vspace
@@ -278,7 +278,34 @@ def _start_cotangent(ct: Any, x: Any) -> Any:
             if ct.shape != ():
                 _wrong_shape(ct, x)
             return ct[()] if t is float and ct.dtype.kind == "c" else t(ct)  # from a 0-d array
+    elif not isinstance(x, _NUMBERS) and not isinstance(x, Box) and not isinstance(ct, Box):
+        _check_space(ct, x)  # a pack's type (a Dask array, a user's class)
     return ct
+
+
+def _check_space(ct: Any, x: Any) -> None:
+    """Raise unless ``ct`` lies in the vector space of ``x``, a value of a pack's type: a
+    rule that returned a NumPy array for it, or one of another size, would otherwise be
+    handed back as the gradient."""
+    space = vspace(x)
+    try:
+        fits = vspace(ct) == space
+    except NotDifferentiableError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"the derivative computed for an argument of type {type(x).__name__} (in {space}) is a "
+            f"{type(ct).__name__} (in {_space_of(ct)}): a VJP rule returned a cotangent of the wrong "
+            "kind (a custom primitive's, or a pack's). Run the derivative inside "
+            "`with plugrad.detect_anomaly():` to be told which rule, and where it was called."
+        )
+
+
+def _space_of(value: Any) -> str:
+    try:
+        return str(vspace(value))
+    except NotDifferentiableError:
+        return "no vector space"
 
 
 def backward(tape: list[tuple[Any, ...]], last: int, g: Any, sites: dict[int, str] | None = None) -> Any:

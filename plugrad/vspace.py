@@ -123,11 +123,12 @@ class VSpace:
         raise NotImplementedError
 
     def __eq__(self, other: object) -> bool:
-        # Python floats and NumPy scalars of one dtype are one space.
-        return isinstance(other, VSpace) and self._key() == other._key()
+        # Python floats and NumPy scalars and arrays of one shape and dtype are one space; a
+        # space of another kind (a pack's type) equals only spaces of its own class.
+        return isinstance(other, VSpace) and _kind(self) is _kind(other) and self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((type(self), self._key()))
+        return hash((_kind(self), self._key()))
 
     def _key(self) -> Any:
         return (self.shape, self.dtype)
@@ -419,6 +420,12 @@ class DictVSpace(VSpace):
             items[k] = vs.unflatten(flat[start : start + n])
             start += n
         return self.kind(items)
+
+
+def _kind(space: VSpace) -> type:
+    """The class that tells ``space``'s kind for equality: one for NumPy's and Python's numbers."""
+    t = type(space)
+    return ArrayVSpace if t is ScalarVSpace else t
 
 
 # value type -> factory(value) -> VSpace. Packs extend it through the ``plugrad_types`` hook.

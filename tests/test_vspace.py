@@ -73,3 +73,43 @@ def test_randn_without_a_generator_follows_numpy_random_seed(value):
     assert repr(first) == repr(second)  # reproducible, as autograd's np.random.randn is
     numpy.random.seed(7)
     assert numpy.ravel(space.flatten(first))[0] == numpy.random.standard_normal()  # from the global generator
+
+
+class _Coeffs:
+    """A pack's value type: coefficients in an array, not an array itself."""
+
+    def __init__(self, c: numpy.ndarray) -> None:
+        self.c = c
+
+
+class _CoeffsVSpace(ArrayVSpace):
+    def __init__(self, value: _Coeffs) -> None:
+        super().__init__(value.c)
+
+    def zeros(self) -> _Coeffs:
+        return _Coeffs(super().zeros())
+
+
+def test_a_pack_types_space_is_not_an_arrays_and_a_cotangent_of_another_kind_is_refused() -> None:
+    from plugrad import Box, Primitive, grad
+    from plugrad.box import register_box_type
+    from plugrad.vspace import register_vspace
+
+    class CoeffsBox(Box):
+        __slots__ = ()
+
+    register_vspace(_Coeffs, _CoeffsVSpace)
+    register_box_type(_Coeffs, CoeffsBox)
+    p = _Coeffs(numpy.array([1.0, 2.0, 3.0]))
+    space = vspace(p)
+    assert space != vspace(p.c) and space == vspace(_Coeffs(numpy.zeros(3)))
+    assert vspace(1.0) == vspace(numpy.float64(2.0)) and hash(vspace(1.0)) == hash(vspace(numpy.float64(2.0)))
+    total = Primitive("test.coeffs_total", lambda p: float(numpy.sum(p.c)))
+    total.def_vjp(lambda g, ans, p: numpy.full(3, g))  # an array, where the argument is a _Coeffs
+    with pytest.raises(ValueError, match=r"argument of type _Coeffs .* is a ndarray .*wrong kind"):
+        grad(total)(p)
+    total.def_vjp(lambda g, ans, p: numpy.full(4, g))
+    with pytest.raises(ValueError, match="wrong kind"):
+        grad(total)(p)
+    total.def_vjp(lambda g, ans, p: _Coeffs(numpy.full(3, g)))
+    assert grad(total)(p).c.tolist() == [1.0, 1.0, 1.0]
