@@ -146,7 +146,7 @@ def _wrap(op: str, fun: Fun, body: Callable[..., Any]) -> Fun:
     return body
 
 
-def _scalar_space(op: str, fun: Fun, ans: Any, hint: str) -> Any:
+def _scalar_space(op: str, fun: Fun, ans: Any, hint: str, complex_ok: bool = False) -> Any:
     try:
         space = vspace(ans)
     except NotDifferentiableError:
@@ -175,7 +175,7 @@ def _scalar_space(op: str, fun: Fun, ans: Any, hint: str) -> Any:
             f"{op}({_name(fun)}) needs a scalar output, but the function returned shape "
             f"{space.shape}. {hint}"
         )
-    if space.iscomplex:
+    if space.iscomplex and not complex_ok:
         raise TypeError(_complex_output(op, fun))
     return space
 
@@ -295,7 +295,8 @@ def holomorphic_grad(fun: Fun, argnum: Argnum = 0) -> Fun:
         if not vspace(x).iscomplex:
             warnings.warn("Input to holomorphic_grad is not complex", UserWarning, stacklevel=2)
         vjp, ans = reverse.make_vjp(unary, x)
-        return vjp(vspace(ans).ones())
+        hint = "For an array output, differentiate each element: holomorphic_grad(lambda z: f(z)[i])."
+        return vjp(_scalar_space("holomorphic_grad", fun, ans, hint, complex_ok=True).ones())
 
     return _wrap("holomorphic_grad", fun, body)
 
@@ -434,6 +435,16 @@ def make_hvp(fun: Fun, argnum: Argnum = 0) -> Fun:
 
 def hessian_tensor_product(fun: Fun, argnum: Argnum = 0) -> Fun:
     """``hessian_tensor_product(f)(*args, v)``: the Hessian of ``f`` at ``args`` applied to ``v``."""
+    return _hessian_product("hessian_tensor_product", fun, argnum)
+
+
+def hessian_vector_product(fun: Fun, argnum: Argnum = 0) -> Fun:
+    """``hessian_vector_product(f)(*args, v)``: the Hessian of ``f`` at ``args`` applied to
+    the vector ``v`` (:func:`hessian_tensor_product`, under the name errors then use)."""
+    return _hessian_product("hessian_vector_product", fun, argnum)
+
+
+def _hessian_product(op: str, fun: Fun, argnum: Argnum) -> Fun:
     fun_grad = grad(fun, argnum)
 
     def vector_dot_grad(*args: Any, **kwargs: Any) -> Any:
@@ -442,7 +453,7 @@ def hessian_tensor_product(fun: Fun, argnum: Argnum = 0) -> Fun:
         gv, vv = getval(g), getval(vector)  # (a vector of any dtype: SciPy's hessp may pass integers)
         if isinstance(gv, np.ndarray) and isinstance(vv, np.ndarray) and gv.shape != vv.shape:
             raise ValueError(
-                f"hessian_tensor_product({_name(fun)}): the vector has shape {vv.shape}, but the "
+                f"{op}({_name(fun)}): the vector has shape {vv.shape}, but the "
                 f"argument has shape {gv.shape}: give a vector shaped like the argument, as the "
                 "last argument."
             )
@@ -462,17 +473,25 @@ def _before_last(argnum: Argnum) -> Argnum:
     return argnum  # not an argnum: grad names it in its error
 
 
-hessian_vector_product = hessian_tensor_product
-
 
 def tensor_jacobian_product(fun: Fun, argnum: Argnum = 0) -> Fun:
     """``tensor_jacobian_product(f)(*args, v)``: ``v`` contracted with the leading axes of
     the Jacobian. A ``v`` of the output's shape gives one VJP; a ``v`` of fewer axes (the
     output's leading ones) leaves the rest: shape ``f(x).shape[v.ndim:] + x.shape``."""
+    return _jacobian_product("tensor_jacobian_product", fun, argnum)
+
+
+def vector_jacobian_product(fun: Fun, argnum: Argnum = 0) -> Fun:
+    """``vector_jacobian_product(f)(*args, v)``: :func:`tensor_jacobian_product`, under the
+    name errors then use."""
+    return _jacobian_product("vector_jacobian_product", fun, argnum)
+
+
+def _jacobian_product(op: str, fun: Fun, argnum: Argnum) -> Fun:
 
     def body(*args: Any, **kwargs: Any) -> Any:
         args, vector = args[:-1], args[-1]
-        unary, x = _unary("tensor_jacobian_product", fun, argnum, args, kwargs)
+        unary, x = _unary(op, fun, argnum, args, kwargs)
         vjp, ans = reverse.make_vjp(unary, x)
         if isinstance(vspace(ans), (SequenceVSpace, DictVSpace)):
             return vjp(vector)  # a container output: the tensor is its cotangent
@@ -481,12 +500,12 @@ def tensor_jacobian_product(fun: Fun, argnum: Argnum = 0) -> Fun:
             return vjp(vector)
         if len(v_shape) >= len(out_shape) or out_shape[: len(v_shape)] != v_shape:
             raise ValueError(
-                f"tensor_jacobian_product({_name(fun)}): the tensor's shape {v_shape} is not "
+                f"{op}({_name(fun)}): the tensor's shape {v_shape} is not "
                 f"the leading part of the output's shape {out_shape}."
             )
         if isinstance(vspace(x), (SequenceVSpace, DictVSpace)):
             raise TypeError(
-                f"tensor_jacobian_product({_name(fun)}): a tensor of fewer axes than the output "
+                f"{op}({_name(fun)}): a tensor of fewer axes than the output "
                 "needs one array argument; take it with respect to one argument at a time (argnum)."
             )
         rest = out_shape[len(v_shape) :]
@@ -500,10 +519,9 @@ def tensor_jacobian_product(fun: Fun, argnum: Argnum = 0) -> Fun:
             rows.append(vjp(spread * unit))
         return stack_rows(rest + np.shape(getval(x)), *rows)
 
-    return _wrap("tensor_jacobian_product", fun, body)
+    return _wrap(op, fun, body)
 
 
-vector_jacobian_product = tensor_jacobian_product
 
 
 def _half_sum_of_squares(x: Any) -> Any:

@@ -418,3 +418,22 @@ def test_tensor_jacobian_product_refuses_a_tensor_of_the_wrong_shape():
         with pytest.raises(ValueError, match=r"is not the leading part of the output's shape \(3,\)"):
             tensor_jacobian_product(f)(numpy.ones(3), numpy.ones(shape))
     numpy.testing.assert_allclose(tensor_jacobian_product(f)(numpy.ones(3), numpy.ones(3)), [2.0, 2.0, 2.0])
+
+
+def test_holomorphic_grad_needs_a_scalar_output():
+    # as grad does (autograd's raises too): a sum of the elements' derivatives means nothing
+    with pytest.raises(TypeError, match=r"holomorphic_grad\(.*<lambda>\) needs a scalar output, but the function returned shape \(2,\)"):
+        holomorphic_grad(lambda z: np.stack([z**2, z]))(1j)
+    assert holomorphic_grad(lambda z: np.sum(z**2))(numpy.array([1j]))[0] == 2j
+
+
+def test_the_product_operators_errors_use_the_name_they_were_called_by():
+    from plugrad import hessian_tensor_product, hessian_vector_product, tensor_jacobian_product, vector_jacobian_product
+
+    f = lambda x: np.sum(x**3)  # noqa: E731
+    for op in (hessian_vector_product, hessian_tensor_product):
+        with pytest.raises(ValueError, match=rf"^{op.__name__}\(.*<lambda>\): the vector has shape \(3,\)"):
+            op(f)(numpy.ones(2), numpy.ones(3))
+    for op in (vector_jacobian_product, tensor_jacobian_product):
+        with pytest.raises(ValueError, match=rf"^{op.__name__}\(.*<lambda>\): the tensor's shape \(3,\)"):
+            op(lambda x: x * 2)(numpy.ones(2), numpy.ones(3))
