@@ -450,13 +450,9 @@ def _hessian_product(op: str, fun: Fun, argnum: Argnum) -> Fun:
     def vector_dot_grad(*args: Any, **kwargs: Any) -> Any:
         args, vector = args[:-1], args[-1]
         g = fun_grad(*args, **kwargs)
-        gv, vv = getval(g), getval(vector)  # (a vector of any dtype: SciPy's hessp may pass integers)
-        if isinstance(gv, np.ndarray) and isinstance(vv, np.ndarray) and gv.shape != vv.shape:
-            raise ValueError(
-                f"{op}({_name(fun)}): the vector has shape {vv.shape}, but the "
-                f"argument has shape {gv.shape}: give a vector shaped like the argument, as the "
-                "last argument."
-            )
+        # The vector's shape and structure, the argument's (its dtype may be any: SciPy's hessp
+        # passes integers).
+        reverse.check_given(getval(vector), g, "vector", f"{op}({_name(fun)})", "the argument")
         return _dot(g, vector)
 
     # vector_dot_grad has one more argument, the vector, at the end: a negative argnum

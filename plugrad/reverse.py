@@ -123,13 +123,48 @@ def check_given(v: Any, like: Any, kind: str, to: str, of: str) -> None:
         if np.shape(value) == () and (not np.iscomplexobj(v) or np.iscomplexobj(value)):
             return
     else:
-        return
+        value = getval(like)
+        if v is None or isinstance(value, (list, tuple, dict)):
+            _check_structure(v, value, kind, to, of)
+        return  # (another type: its rules' to check)
     given = f"dtype {v.dtype}" if hasattr(v, "dtype") else f"type {type(v).__name__}"
     raise ValueError(
         f"the {kind} given to {to} has shape {np.shape(v)} and {given}, but {of} has "
         f"shape {np.shape(value)} and dtype {getattr(value, 'dtype', type(value).__name__)}: "
         f"give {to} a {kind} shaped like it (real for a real value)."
     )
+
+
+def _check_structure(v: Any, value: Any, kind: str, to: str, of: str) -> None:
+    """``check_given`` for a container ``value`` (a list, tuple or dict of values), or for a
+    ``v`` of None: ``v`` must be a container of ``value``'s structure, each element checked in
+    turn (an element may be None: a zero); None itself only for a value with no derivative."""
+    v = getval(v)  # (a traced container, inside another derivative: its elements' values)
+    if v is None:  # (for a value with no derivative, an integer or a string, nothing to give)
+        if not _numeric(value):
+            return
+        fits = False
+    elif isinstance(value, dict):
+        fits = isinstance(v, dict) and v.keys() == value.keys()
+    else:
+        fits = isinstance(v, (list, tuple)) and len(v) == len(value)
+    if not fits:
+        raise ValueError(
+            f"the {kind} given to {to} is {_structure(v)}, but {of} is {_structure(value)}: give "
+            f"{to} a {kind} of the same structure."
+        )
+    if isinstance(value, (list, tuple, dict)):
+        for key in value.keys() if isinstance(value, dict) else range(len(value)):
+            if v[key] is not None:  # (None inside: that part's cotangent is zero, as grad_and_aux's aux)
+                check_given(v[key], value[key], kind, to, f"{of}[{key!r}]")
+
+
+def _structure(v: Any) -> str:
+    if isinstance(v, dict):
+        return f"a dict with keys {', '.join(sorted(map(repr, v)))}"
+    if isinstance(v, (list, tuple)):
+        return f"a {type(v).__name__} of {len(v)}"
+    return "None" if v is None else f"a {type(v).__name__}"
 
 
 def _wrong_shape(ct: Any, x: Any) -> None:

@@ -432,7 +432,7 @@ def test_the_product_operators_errors_use_the_name_they_were_called_by():
 
     f = lambda x: np.sum(x**3)  # noqa: E731
     for op in (hessian_vector_product, hessian_tensor_product):
-        with pytest.raises(ValueError, match=rf"^{op.__name__}\(.*<lambda>\): the vector has shape \(3,\)"):
+        with pytest.raises(ValueError, match=rf"^the vector given to {op.__name__}\(.*<lambda>\) has shape \(3,\)"):
             op(f)(numpy.ones(2), numpy.ones(3))
     for op in (vector_jacobian_product, tensor_jacobian_product):
         with pytest.raises(ValueError, match=rf"^{op.__name__}\(.*<lambda>\): the tensor's shape \(3,\)"):

@@ -373,10 +373,34 @@ def test_vjp_jvp_and_hvp_refuse_vectors_of_the_wrong_shape():
         make_jvp(np.sin)(1.0)(1j)
     with pytest.raises(ValueError, match=r"the tangent given to jvp has shape \(1,\)"):
         make_jvp(lambda x: np.sum(x**2))(x)(numpy.array([1.0]))
-    with pytest.raises(ValueError, match=r"the vector has shape \(1,\), but the argument has shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"the vector given to hessian_vector_product\(.*\) has shape \(1,\) and dtype float64, but the argument has shape \(3,\)"):
         hessian_vector_product(lambda x: np.sum(x**3))(x, numpy.array([1.0]))
     # a vector of integers of the right shape, as scipy.optimize's trust-constr passes to hessp
     assert hessian_vector_product(lambda x: np.sum(x**3))(x, numpy.array([1, 0, 2], numpy.int8)).tolist() == [6.0, 0.0, 36.0]
+
+
+def test_tangents_cotangents_and_vectors_of_containers_must_have_their_structure():
+    from plugrad import hessian_vector_product, make_jvp
+
+    structure = r"the {} given to {} is {}, but {} is {}: give {} a {} of the same structure"
+    with pytest.raises(ValueError, match=structure.format("tangent", "jvp", "a dict with keys 'b'", "the argument", "a dict with keys 'a'", "jvp", "tangent")):
+        make_jvp(lambda p: p["a"] * 2)({"a": 1.0})({"b": 1.0})
+    with pytest.raises(ValueError, match=r"is a dict with keys 'a', 'b', but the argument is a dict with keys 'a'"):
+        make_jvp(lambda p: p["a"] * 2)({"a": 1.0})({"a": 1.0, "b": 1.0})  # (an extra key had been ignored)
+    for t in ([1.0], [1.0, 1.0, 1.0]):
+        with pytest.raises(ValueError, match=rf"is a list of {len(t)}, but the argument is a list of 2"):
+            make_jvp(lambda p: p[0] * p[1])([1.0, 2.0])(t)
+    assert make_jvp(lambda p: p[0] * p[1])([1.0, 2.0])((1.0, 1.0)) == (2.0, 3.0)
+    with pytest.raises(ValueError, match=r"the tangent given to jvp has shape \(3,\) .* but the argument\[0\] has shape \(2,\)"):
+        make_jvp(lambda p: np.sum(p[0]) * p[1])([numpy.ones(2), 2.0])([numpy.ones(3), 1.0])
+    vjp, _ = make_vjp(lambda x: {"a": x, "b": 2 * x})(1.0)
+    with pytest.raises(ValueError, match=r"the cotangent given to vjp is a dict with keys 'a', but the function's output is a dict with keys 'a', 'b'"):
+        vjp({"a": 1.0})
+    assert vjp({"a": 1.0, "b": 2.0}) == 5.0
+    with pytest.raises(ValueError, match=r"the vector given to hessian_vector_product\(.*\) is a dict with keys 'b'"):
+        hessian_vector_product(lambda p: p["a"] ** 3)({"a": 1.0}, {"b": 1.0})
+    with pytest.raises(ValueError, match=r"the tangent given to jvp is None, but the argument is a float"):
+        make_jvp(np.sin)(1.0)(None)
 
 
 def test_storing_a_traced_value_into_a_plain_array_says_so():
