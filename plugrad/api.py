@@ -146,7 +146,7 @@ def _wrap(op: str, fun: Fun, body: Callable[..., Any]) -> Fun:
     return body
 
 
-def _scalar_space(op: str, fun: Fun, ans: Any, hint: str, complex_ok: bool = False) -> Any:
+def _scalar_space(op: str, fun: Fun, ans: Any, hint: str) -> Any:
     try:
         space = vspace(ans)
     except NotDifferentiableError:
@@ -175,7 +175,7 @@ def _scalar_space(op: str, fun: Fun, ans: Any, hint: str, complex_ok: bool = Fal
             f"{op}({_name(fun)}) needs a scalar output, but the function returned shape "
             f"{space.shape}. {hint}"
         )
-    if space.iscomplex and not complex_ok:
+    if space.iscomplex:
         raise TypeError(_complex_output(op, fun))
     return space
 
@@ -288,15 +288,17 @@ def elementwise_grad(fun: Fun, argnum: Argnum = 0) -> Fun:
 
 
 def holomorphic_grad(fun: Fun, argnum: Argnum = 0) -> Fun:
-    """The complex derivative of a holomorphic function."""
+    """The complex derivative of a holomorphic function. For an array output it is, as
+    :func:`elementwise_grad`'s, the sum of the derivatives of its elements: each element's
+    derivative for a function that acts elementwise (``z**2`` of an array), and no single
+    derivative otherwise (autograd's raises for an array output)."""
 
     def body(*args: Any, **kwargs: Any) -> Any:
         unary, x = _unary("holomorphic_grad", fun, argnum, args, kwargs)
         if not vspace(x).iscomplex:
             warnings.warn("Input to holomorphic_grad is not complex", UserWarning, stacklevel=2)
         vjp, ans = reverse.make_vjp(unary, x)
-        hint = "For an array output, differentiate each element: holomorphic_grad(lambda z: f(z)[i])."
-        return vjp(_scalar_space("holomorphic_grad", fun, ans, hint, complex_ok=True).ones())
+        return vjp(vspace(ans).ones())
 
     return _wrap("holomorphic_grad", fun, body)
 
