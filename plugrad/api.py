@@ -19,9 +19,9 @@ import numpy as np
 
 from plugrad import forward, reverse
 from plugrad.builtins import tangents_in_order
-from plugrad.box import Box, getval
-from plugrad.errors import ArgumentError, NotDifferentiableError
-from plugrad.primitive import Primitive
+from plugrad.box import Box, Trace, getval
+from plugrad.errors import ArgumentError, NotDifferentiableError, TraceError
+from plugrad.primitive import Primitive, _top_trace
 from plugrad.vspace import DictVSpace, SequenceVSpace, VSpace, vspace
 from plugrad.vspace import check as check_vspace
 
@@ -644,7 +644,12 @@ def multigrad_dict(fun: Fun) -> Fun:
 
 def checkpoint(fun: Fun) -> Fun:
     """``fun`` as one primitive that saves only its inputs and recomputes its
-    intermediates in the backward pass: less memory for a second forward pass."""
+    intermediates in the backward pass: less memory for a second forward pass. Pass it
+    every value being differentiated that it uses, as an argument: the backward pass
+    recomputes it from its arguments alone."""
+    if not callable(fun):
+        raise TypeError(f"checkpoint needs a function, but got {type(fun).__name__} {fun!r}: checkpoint(f)(x), not checkpoint(f(x)).")
+    name = f"checkpoint({getattr(fun, '__name__', None) or _name(fun)})"
 
     # One rule call per use for all the traced arguments: the function is run again once,
     # however many of its arguments are traced.
@@ -654,8 +659,41 @@ def checkpoint(fun: Fun) -> Fun:
     def jvp(argnums: tuple[int, ...], ts: tuple[Any, ...], ans: Any, *args: Any, **kwargs: Any) -> Any:
         return make_jvp(fun, argnums)(*args, **kwargs)(ts)[1]
 
-    if not callable(fun):
-        raise TypeError(f"checkpoint needs a function, but got {type(fun).__name__} {fun!r}: checkpoint(f)(x), not checkpoint(f(x)).")
-    prim = Primitive(f"checkpoint({getattr(fun, '__name__', None) or _name(fun)})", fun)
+    prim = Primitive(name, fun)
     prim.def_vjp_argnums(vjp).def_jvp_argnums(jvp)
-    return prim
+
+    def checkpointed(*args: Any, **kwargs: Any) -> Any:
+        top = _top_trace((*args, *kwargs.values()))  # the differentiation the primitive records on
+        out = prim(*args, **kwargs)
+        # Its value computed from traced values of that differentiation which the arguments do
+        # not carry: the rules, recomputing it from the arguments, would not see them.
+        if top is not None and isinstance(out, Box) and out._trace is top and top in _traces(out._value):
+            raise TraceError(
+                f"{name}: the function uses a value being differentiated that it was not given as "
+                "an argument (a variable it closes over, or a global), and the backward pass "
+                "recomputes it from its arguments alone. Pass that value as an argument: "
+                "checkpoint(lambda x, w: ...)(x, w)."
+            )
+        return out
+
+    functools.update_wrapper(checkpointed, fun)
+    checkpointed.__name__ = checkpointed.__qualname__ = name
+    del checkpointed.__wrapped__  # type: ignore[attr-defined]  # (its meaning is not fun's)
+    return checkpointed
+
+
+def _traces(value: Any) -> set[Trace]:
+    """The traces of the boxes in ``value`` (a box, or a list, tuple or dict holding some, at
+    any depth), and of the boxes under them."""
+    found = set()
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, Box):
+            found.add(v._trace)
+            stack.append(v._value)
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+    return found

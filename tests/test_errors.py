@@ -442,6 +442,36 @@ def test_grad_and_aux_and_checkpoint_say_what_they_need():
         checkpoint(3.0)
 
 
+def test_checkpoint_of_a_closure_over_a_value_being_differentiated_says_to_pass_it():
+    from plugrad import checkpoint
+
+    x0 = numpy.ones(3)
+
+    def loss(w):
+        block = checkpoint(lambda h: np.sin(w @ h))  # w reaches the block by closure
+        return np.sum(block(block(x0)) ** 2)
+
+    with pytest.raises(TraceError, match=r"checkpoint\(<lambda>\): the function uses a value being differentiated that it was not given as an argument .* checkpoint\(lambda x, w: ...\)\(x, w\)"):
+        grad(loss)(numpy.eye(3))
+
+    def passed(w):
+        block = checkpoint(lambda h, w: np.sin(w @ h))
+        return np.sum(block(block(x0, w), w) ** 2)
+
+    def plain(w):
+        return np.sum(np.sin(w @ np.sin(w @ x0)) ** 2)
+
+    numpy.testing.assert_allclose(grad(passed)(numpy.eye(3)), grad(plain)(numpy.eye(3)))
+
+    def outer(w):  # a closure over an outer derivative's value, inside an inner one: fine
+        return np.sum(grad(lambda h: np.sum(checkpoint(lambda h: np.sin(w @ h))(h) ** 2))(x0))
+
+    def outer_plain(w):
+        return np.sum(grad(lambda h: np.sum(np.sin(w @ h) ** 2))(x0))
+
+    numpy.testing.assert_allclose(grad(outer)(numpy.eye(3)), grad(outer_plain)(numpy.eye(3)))
+
+
 def test_a_leaf_that_cannot_be_differentiated_is_named_by_its_place_in_the_container():
     with pytest.raises(NotDifferentiableError, match=r"grad\(.*<lambda>\), argument 0\['n'\]: .*type int"):
         grad(lambda p: p["w"] ** 2 * p["n"])({"w": 1.5, "n": 3})
