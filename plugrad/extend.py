@@ -340,7 +340,9 @@ def defjvp_argnums(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
 
 
 def def_linear(fun: Primitive) -> None:
-    """Declare ``fun`` linear in every argument: its JVP is ``fun`` applied to the tangent."""
+    """Declare ``fun`` linear in every argument: its JVP is ``fun`` applied to the tangent.
+    Forward mode only, as autograd's: reverse mode needs the transposes, given with
+    :func:`defvjp`."""
     fun = _check(fun, "def_linear")
     _drop_rules(fun, "jvp")
 
