@@ -451,3 +451,32 @@ def test_builtin_primitives_pass():
     assert report.failed == 0, "\n\n".join(o.message for o in report.failures()[:3])
     assert {o.case.primitive for o in report.outcomes} >= set(BUILTIN)
     assert report.passed > 500
+
+
+def test_a_primitive_of_a_packs_value_type_is_checked_through_its_vector_space(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fixture pack's dataclass of parameters has no __array__: the checker pairs and
+    # measures its values through their vector space, and refuses a VJP that returns an
+    # array for it, or wrong values.
+    from pathlib import Path
+
+    from plugrad import gen
+    from plugrad.box import register_box_type
+    from plugrad.vspace import register_vspace
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "fixtures" / "packs" / "good"))
+    from plugrad_fixture_good.params import DataclassBox, DataclassVSpace, Params
+
+    register_vspace(Params, DataclassVSpace)
+    register_box_type(Params, DataclassBox)
+    energy = Primitive("test.energy", lambda p: float(np.sum(p.w**2) + p.b**2), dtypes=("float64",))
+    energy.def_jvp(lambda t, ans, p: 2 * (np.sum(getval(p).w * t.w) + getval(p).b * t.b))
+    energy.def_samples(Sample(gen(lambda rng, dtype: Params(w=rng.standard_normal(3), b=float(rng.standard_normal())))))
+    energy.def_vjp(lambda g, ans, p: Params(w=2 * g * getval(p).w, b=2 * g * getval(p).b))
+    assert check_primitive(energy, order=1) > 0  # (the fixture's box gives first derivatives only)
+    for wrong in (
+        lambda g, ans, p: 2 * g * np.concatenate([getval(p).w, [getval(p).b]]),  # an array, not a Params
+        lambda g, ans, p: Params(w=3 * g * getval(p).w, b=2 * g * getval(p).b),
+    ):
+        energy.def_vjp(wrong)
+        with pytest.raises(CheckFailure, match="check 'vjp'"):
+            check_primitive(energy, order=1)

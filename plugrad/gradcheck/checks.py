@@ -92,12 +92,27 @@ def pair(a: Any, b: Any) -> float:
         if not isinstance(b, dict) or set(a) != set(b):
             raise CheckFailure(f"cannot pair a dict with keys {sorted(a, key=repr)} with {b!r}")
         return float(sum(pair(a[k], b[k]) for k in a))
+    if not isinstance(a, _NUMERIC):  # a pack's type (a user's class): through its vector space
+        space = vspace(a)
+        if _space_or_none(b) != space:
+            raise CheckFailure(f"cannot pair a value in {space} with {type(b).__name__} {b!r}")
+        return float(space.inner_prod(space.covector(a), b))  # Re <conj(a), b> = Re sum(a * b)
     a, b = np.asarray(a, np.complex128), np.asarray(b, np.complex128)
     if a.shape != b.shape:  # never broadcast: a cotangent or tangent of the wrong shape is a bug
         raise CheckFailure(
             f"a cotangent or tangent has the wrong shape: cannot pair shape {a.shape} with shape {b.shape}"
         )
     return float(np.real(np.sum(a * b)))
+
+
+_NUMERIC = (np.ndarray, np.generic, float, complex, int)
+
+
+def _space_or_none(value: Any) -> VSpace | None:
+    try:
+        return vspace(value)
+    except NotDifferentiableError:
+        return None
 
 
 def upcast(x: Any) -> Any:
@@ -178,6 +193,8 @@ def _absmax(value: Any) -> float:
         return max((_absmax(e) for e in value), default=0.0)
     if isinstance(value, dict):
         return max((_absmax(e) for e in value.values()), default=0.0)
+    if not isinstance(value, _NUMERIC):  # a pack's type: its coordinates
+        value = vspace(value).flatten(value)
     magnitude = np.abs(value)
     return float(np.max(magnitude)) if np.size(magnitude) else 0.0
 
