@@ -199,7 +199,7 @@ def _resolve(ns: str, name: str) -> Any:
     if mirror is None or not hasattr(mirror, name):
         from plugrad.registry import describe_blocked, describe_packs
 
-        packs = (", ".join(describe_packs(registry)) or "none") + describe_blocked(registry)
+        packs = (", ".join(describe_packs(registry)) or "none") + describe_blocked(registry, ns)
         raise AttributeError(
             f"module 'plugrad.{ns}' has no attribute {name!r}: no loaded pack registers {qualname} "
             f"(packs loaded: {packs}; `python -m plugrad packs` lists what each provides)"

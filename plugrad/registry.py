@@ -229,6 +229,17 @@ class _Fault(Exception):
     """A pack's fault, described for the user; becomes a warning or a PackError."""
 
 
+def _raised_at(exc: BaseException) -> str:
+    """Where ``exc`` was raised: the file (its last two path parts) and line of its innermost frame."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "an unknown place"
+    path = tb.tb_frame.f_code.co_filename.replace("\\", "/").split("/")
+    return f"{'/'.join(path[-2:])}:{tb.tb_lineno}"
+
+
 def _env_list(name: str) -> list[str] | None:
     value = os.environ.get(name, "").strip()
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
@@ -371,7 +382,13 @@ class Registry:
                 if known.status == BLOCKED:
                     continue  # the user's controls block this name, whichever distribution provides it
                 info.name = f"{ep.name} ({dist})"
-                self._fail(info, f"{known.where()} already provides a pack named {ep.name!r}; rename one entry point", None)
+                # (PLUGRAD_DISABLE_PACKS names packs, and would disable the one that loaded)
+                self._fail(
+                    info,
+                    f"{known.where()} already provides a pack named {ep.name!r}",
+                    None,
+                    f"rename the entry point of one of them, or uninstall one (pip uninstall {dist})",
+                )
                 continue
             if not self._admit(info, autoload):
                 continue
@@ -492,13 +509,13 @@ class Registry:
         if self.pm.get_plugin(info.name) is not None:
             self.pm.unregister(name=info.name)
 
-    def _fail(self, info: PackInfo, message: str, exc: BaseException | None) -> None:
+    def _fail(self, info: PackInfo, message: str, exc: BaseException | None, hint: str | None = None) -> None:
         info.status, info.error = FAILED, message
         self.packs[info.name] = info
         self._report(
             f"plugrad pack {info.where()} was not loaded: {message}",
             exc,
-            f"The other packs still work; PLUGRAD_DISABLE_PACKS={info.name} stops loading it.",
+            f"The other packs still work; {hint or f'PLUGRAD_DISABLE_PACKS={info.name} stops loading it'}.",
             pack=info.name,
         )
 
@@ -520,6 +537,9 @@ class Registry:
         """Raise ``error`` in strict mode, else warn; ``pack`` names the pack at fault, if one is."""
         if self.strict:
             raise error(message) from exc
+        if exc is not None and exc.__traceback__ is not None:  # where, and how to see the traceback
+            message = f"{message.rstrip('.')} (at {_raised_at(exc)})"
+            consolation = f"{consolation} PLUGRAD_STRICT_PACKS=1 raises it, with its traceback.".lstrip()
         _warn(f"{message.rstrip('.')}. {consolation}".rstrip(), pack)
 
     def loaded_packs(self) -> list[PackInfo]:
@@ -1150,8 +1170,17 @@ def describe_packs(registry: Registry | None = None) -> Sequence[str]:
     return [p.label() for p in (registry or default_registry()).loaded_packs()]
 
 
-def describe_blocked(registry: Registry | None = None) -> str:
-    """``"; not loaded: linalg (disabled ...)"``: the installed packs a setting kept out,
-    for error messages (a name they provide is missing because of it); empty if none."""
-    blocked = [p for p in (registry or default_registry()).packs.values() if p.status == BLOCKED]
-    return "; not loaded: " + ", ".join(f"{p.name} ({p.error})" for p in blocked) if blocked else ""
+def describe_blocked(registry: Registry | None = None, ns: str | None = None) -> str:
+    """``"; not loaded: linalg (disabled ...)"``: the installed packs a setting kept out, and
+    those that failed to load, and (with ``ns``) the faults of packs that declare namespace
+    ``ns``, for error messages (a name they provide may be missing because of it); empty if none."""
+    packs = (registry or default_registry()).packs.values()
+    blocked = [p for p in packs if p.status == BLOCKED]
+    out = "; not loaded: " + ", ".join(f"{p.name} ({p.error})" for p in blocked) if blocked else ""
+    failed = [p for p in packs if p.status == FAILED]
+    if failed:
+        out += "; failed to load: " + ", ".join(f"{p.name} ({p.error})" for p in failed)
+    faulty = [p for p in packs if p.status == LOADED and ns in p.namespaces and p.problems]
+    if faulty:
+        out += "; " + "; ".join(f"pack {p.name}: {problem}" for p in faulty for problem in p.problems)
+    return out

@@ -131,8 +131,9 @@ def test_faulty_packs_warn_and_the_others_keep_working(venv: Venv) -> None:
     broken = _mentioning(out["warnings"], "broken")
     assert broken == [
         "plugrad pack 'broken' (distribution plugrad-fixture-broken 0.1.0) was not loaded: importing "
-        "'plugrad_fixture_broken' raised RuntimeError: plugrad_fixture_broken is broken on purpose. "
-        "The other packs still work; PLUGRAD_DISABLE_PACKS=broken stops loading it."
+        "'plugrad_fixture_broken' raised RuntimeError: plugrad_fixture_broken is broken on purpose (at "
+        "plugrad_fixture_broken/__init__.py:3). The other packs still work; PLUGRAD_DISABLE_PACKS=broken stops "
+        "loading it. PLUGRAD_STRICT_PACKS=1 raises it, with its traceback."
     ]
     # Attributed to the user's line, not to plugrad's internals.
     assert [f for m, f in out["warnings"] if m in broken] == ["<string>"]

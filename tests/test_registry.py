@@ -72,6 +72,9 @@ class FakeEntryPoint:
         return self.target
 
 
+_RAISE_LINE = FakeEntryPoint.load.__code__.co_firstlineno + 2  # where load raises a target exception
+
+
 @pytest.fixture
 def entry_points(monkeypatch: pytest.MonkeyPatch) -> list[FakeEntryPoint]:
     """The entry points Registry.load_entry_points will see: append to this list."""
@@ -106,6 +109,14 @@ def test_lookup_namespace_and_laziness() -> None:
     kept_out = Registry(disabled=["other"])
     kept_out.register_pack(Pack({"demo": []}), "other")
     assert plugrad.registry.describe_blocked(kept_out) == "; not loaded: other (disabled (PLUGRAD_DISABLE_PACKS / Registry(disabled=...)))"
+    faulty = Registry()
+    with pytest.warns(PackWarning):
+        faulty.register_pack(Pack({"demo": ImportError("no scipy")}), "lazy")
+        faulty.names("demo")
+    assert plugrad.registry.describe_blocked(faulty, "demo") == (
+        "; pack lazy: plugrad_primitives raised ImportError: no scipy; its functions in namespace 'demo' are missing"
+    )
+    assert plugrad.registry.describe_blocked(faulty, "other") == ""
 
 
 def test_a_pack_joining_a_namespace_in_use() -> None:
@@ -126,7 +137,8 @@ def test_import_failure_is_a_warning_naming_pack_distribution_and_error(entry_po
     (message,) = [str(w.message) for w in record]
     assert message == (
         "plugrad pack 'bad' (distribution plugrad-bad 2.0) was not loaded: importing 'plugrad_bad' raised "
-        "RuntimeError: boom. The other packs still work; PLUGRAD_DISABLE_PACKS=bad stops loading it."
+        f"RuntimeError: boom (at tests/test_registry.py:{_RAISE_LINE}). The other packs still work; PLUGRAD_DISABLE_PACKS=bad "
+        "stops loading it. PLUGRAD_STRICT_PACKS=1 raises it, with its traceback."
     )
     assert record[0].filename == __file__  # points at the caller, not at plugrad's internals
     assert (registry.packs["bad"].status, registry.packs["good"].status) == ("failed", "loaded")
@@ -419,8 +431,14 @@ def test_naming_a_pack_nobody_installed_warns(entry_points: list[FakeEntryPoint]
 def test_two_distributions_offering_one_pack_name(entry_points: list[FakeEntryPoint]) -> None:
     entry_points += [FakeEntryPoint("stats", Pack({}), "plugrad-stats"), FakeEntryPoint("stats", Pack({}), "other-stats")]
     registry = Registry()
-    with pytest.warns(PackWarning, match="'stats' \\(distribution plugrad-stats 1.0\\) already provides a pack named 'stats'"):
+    with pytest.warns(PackWarning) as record:
         registry.load_entry_points()
+    # (not PLUGRAD_DISABLE_PACKS=stats, which would disable the one that loaded)
+    assert [str(w.message) for w in record] == [
+        "plugrad pack 'stats (other-stats)' (distribution other-stats 1.0) was not loaded: 'stats' (distribution "
+        "plugrad-stats 1.0) already provides a pack named 'stats'. The other packs still work; rename the entry "
+        "point of one of them, or uninstall one (pip uninstall other-stats)."
+    ]
     assert registry.packs["stats"].status == "loaded"
     assert registry.packs["stats (other-stats)"].status == "failed"
     entry_points.append(FakeEntryPoint("numpy", Pack({}), "plugrad", "0.1.0"))
