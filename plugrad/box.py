@@ -196,7 +196,27 @@ def box_type(value: Any) -> type[Box]:
 
         ensure_types()
         return box_type(value)
-    return Box
+    return BareBox
+
+
+class BareBox(Box):
+    """The box of a value whose type no pack gave a box class: it has no methods, and says so."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only where the normal lookup failed.
+        if name.startswith("__") or name in Box.__slots__:
+            raise AttributeError(name)
+        try:
+            kind = type(getval(self)).__name__
+        except AttributeError:  # (a box being built: no value yet)
+            raise AttributeError(name) from None
+        raise AttributeError(
+            f"a traced {kind} has no attribute {name!r}: no pack registered a box class for {kind} "
+            "(register.box in the plugrad_types hook of the pack that registers its vector space), "
+            "whose methods keep traced values traced."
+        )
 
 
 def holds_box(x: Any) -> bool:

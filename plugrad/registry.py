@@ -1089,6 +1089,13 @@ class _TypeRegistrar:
     def vspace(self, value_type: type | str, factory: Callable[[Any], VSpace]) -> None:
         if not isinstance(value_type, (type, str)) or not callable(factory):
             raise TypeError(f"register.vspace needs a type and a factory, got {value_type!r}, {factory!r}")
+        swapped = isinstance(factory, type) and issubclass(factory, Box)
+        if swapped:
+            raise TypeError(
+                f"register.vspace got the Box subclass {_typename(factory)} as the factory of "
+                f"{_typename(value_type)}'s vector space: register it with register.box, and give "
+                "register.vspace a VSpace subclass (or a function of a value returning its space)."
+            )
         register_vspace(value_type, factory)
         self._info.types.append(TypeRegistration("vspace", _typename(value_type), _typename(factory)))
 

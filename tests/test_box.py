@@ -35,7 +35,7 @@ def test_box_type_registration_and_subclass_lookup():
     assert box_type(SubThing()) is ThingBox  # found through the base class, then cached
     inner = ThingBox.new(Thing(), Trace())
     assert box_type(inner) is ThingBox  # boxes of lower levels keep their class
-    assert box_type(object()) is Box
+    assert box_type(object()).__mro__[1] is Box  # BareBox, whose missing attributes say why
 
 
 def test_boxes_hash_by_identity_and_are_truthy_like_values():
@@ -57,3 +57,12 @@ def test_ptp_divmod_and_format_of_traced_values() -> None:
     shown = []
     assert grad(lambda s: (shown.append(f"{s:.3f}"), s * s)[1])(1.5) == 3.0
     assert shown == ["1.500"]
+
+
+def test_a_missing_attribute_of_a_traced_value_of_a_type_without_a_box_class_says_so() -> None:
+    import pytest
+
+    plain = box_type(object()).new([1.0], Trace())  # a type no pack gave a box class
+    with pytest.raises(AttributeError, match=r"a traced list has no attribute 'coef': no pack registered a box class for list \(register.box"):
+        plain.coef
+    assert not hasattr(plain, "sum")

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import plugrad
-from plugrad import Composite, NonDifferentiable, PackConflictError, PackError, Primitive, Registry, Rules, hookimpl
+from plugrad import Box, Composite, NonDifferentiable, PackConflictError, PackError, Primitive, Registry, Rules, hookimpl
 from plugrad import registry as registry_module
 from plugrad.registry import PackWarning, RegistryBusy
 
@@ -537,3 +537,20 @@ def test_a_failing_types_hook_is_a_problem() -> None:
     with pytest.warns(PackWarning, match="plugrad_types raised TypeError: register.box needs a type and a Box subclass"):
         registry.install_types()
     registry.install_types()  # once per pack, not retried on every derivative
+
+
+def test_a_box_class_given_as_a_vector_space_is_refused_naming_both_registrations() -> None:
+    class Point:
+        pass
+
+    class PointBox(Box):
+        __slots__ = ()
+
+    class Swapped(Pack):
+        @hookimpl
+        def plugrad_types(self, register: Any) -> None:
+            register.vspace(Point, PointBox)
+
+    registry = loaded(swapped=Swapped({}))
+    with pytest.warns(PackWarning, match=r"register.vspace got the Box subclass .*PointBox as the factory of .*Point's vector space: register it with register.box"):
+        registry.install_types()
