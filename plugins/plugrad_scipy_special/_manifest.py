@@ -45,6 +45,8 @@ MODULES = {
     ),
     "erf": (
         "numpy._where",
+        "scipy.special._mills",
+        "scipy.special._mills_gap",
         "scipy.special.dawsn",
         "scipy.special.erf",
         "scipy.special.erfc",
