@@ -22,7 +22,7 @@ from plugrad.builtins import tangents_in_order
 from plugrad.box import Box, Trace, getval
 from plugrad.errors import ArgumentError, NotDifferentiableError, TraceError
 from plugrad.primitive import Primitive, _top_trace
-from plugrad.vspace import DictVSpace, SequenceVSpace, VSpace, vspace
+from plugrad.vspace import ArrayVSpace, DictVSpace, ScalarVSpace, SequenceVSpace, VSpace, vspace
 from plugrad.vspace import check as check_vspace
 
 __all__ = [
@@ -341,6 +341,14 @@ def jacobian(fun: Fun, argnum: Argnum = 0) -> Fun:
         unary, x = _unary("jacobian", fun, argnum, args, kwargs)
         vjp, ans = reverse.make_vjp(unary, x)
         out_space, in_space = vspace(ans), vspace(x)
+        for what, space in (("argument", in_space), ("output", out_space)):
+            for _, leaf in _leaves(space):
+                if type(leaf) not in (ArrayVSpace, ScalarVSpace) and not _array_like(leaf):  # a user's class
+                    raise TypeError(
+                        f"jacobian({_name(fun)}) takes arrays, floats and lists, tuples and dicts of "
+                        f"them, but the {what} holds a {type(leaf).__name__} value: take the Jacobian "
+                        "in its coordinates (of a function of its array of coefficients, say)."
+                    )
         if out_space.iscomplex:  # (a complex input's rows are grad's of each output, as autograd's)
             raise TypeError(
                 f"jacobian({_name(fun)}) needs a real output; split a complex one into its real "
@@ -363,6 +371,12 @@ def jacobian(fun: Fun, argnum: Argnum = 0) -> Fun:
 
 
 _CONTAINER_SPACES = (SequenceVSpace, DictVSpace)
+
+
+def _array_like(space: VSpace) -> bool:
+    """Whether a pack's space holds arrays of numbers (a Dask array's does), which the
+    Jacobian's rows can be stacked from."""
+    return np.asarray(space.zeros()).dtype.kind in "fc"
 
 
 def _jacobian_block(out_space: VSpace, in_space: VSpace, rows: list[Any]) -> Any:
