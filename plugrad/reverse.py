@@ -123,8 +123,10 @@ def check_given(v: Any, like: Any, kind: str, to: str, of: str) -> None:
         if np.shape(value) == () and (not np.iscomplexobj(v) or np.iscomplexobj(value)):
             return
     else:
+        if isinstance(v, Box) and not isinstance(v._value, _CONTAINERS):
+            return  # a traced array or number, inside another derivative: the rules' to check
         value = getval(like)
-        if v is None or isinstance(value, (list, tuple, dict)):
+        if v is None or isinstance(value, _CONTAINERS):
             _check_structure(v, value, kind, to, of)
         return  # (another type: its rules' to check)
     given = f"dtype {v.dtype}" if hasattr(v, "dtype") else f"type {type(v).__name__}"
@@ -220,6 +222,7 @@ def _assembled(x: Any, cts: list[Any]) -> Any:
 
 
 _NUMBERS = (float, complex, np.generic)
+_CONTAINERS = (list, tuple, dict)
 _REAL_SCALARS = frozenset({float, np.float64})
 _NO_KWARGS: dict[str, Any] = {}  # the keyword arguments of every start node (never changed)
 _PLAIN_LEAVES = frozenset({np.ndarray, float})
@@ -313,7 +316,7 @@ def _start_cotangent(ct: Any, x: Any) -> Any:
             if ct.shape != ():
                 _wrong_shape(ct, x)
             return ct[()] if t is float and ct.dtype.kind == "c" else t(ct)  # from a 0-d array
-    elif not isinstance(x, _NUMBERS) and not isinstance(x, Box) and not isinstance(ct, Box):
+    elif not isinstance(x, Box) and not isinstance(x, _NUMBERS) and not isinstance(ct, Box):
         _check_space(ct, x)  # a pack's type (a Dask array, a user's class)
     return ct
 
