@@ -485,7 +485,6 @@ def _before_last(argnum: Argnum) -> Argnum:
     return argnum  # not an argnum: grad names it in its error
 
 
-
 def tensor_jacobian_product(fun: Fun, argnum: Argnum = 0) -> Fun:
     """``tensor_jacobian_product(f)(*args, v)``: ``v`` contracted with the leading axes of
     the Jacobian. A ``v`` of the output's shape gives one VJP; a ``v`` of fewer axes (the
@@ -500,7 +499,6 @@ def vector_jacobian_product(fun: Fun, argnum: Argnum = 0) -> Fun:
 
 
 def _jacobian_product(op: str, fun: Fun, argnum: Argnum) -> Fun:
-
     def body(*args: Any, **kwargs: Any) -> Any:
         args, vector = args[:-1], args[-1]
         unary, x = _unary(op, fun, argnum, args, kwargs)
@@ -532,8 +530,6 @@ def _jacobian_product(op: str, fun: Fun, argnum: Argnum) -> Fun:
         return stack_rows(rest + np.shape(getval(x)), *rows)
 
     return _wrap(op, fun, body)
-
-
 
 
 def _half_sum_of_squares(x: Any) -> Any:

@@ -10,10 +10,10 @@ import numpy as np
 
 from plugrad import builtins, debug
 from plugrad.box import Box, Trace, _box_types, box_type, getval, holds_box
-from plugrad.errors import NotDifferentiableError, user_stacklevel
+from plugrad.errors import user_stacklevel
 from plugrad.primitive import add_any, node_ans, only_cotangent
 from plugrad.builtins import take as _take
-from plugrad.vspace import DictVSpace, SequenceVSpace, vspace
+from plugrad.vspace import DictVSpace, SequenceVSpace, space_or_none, vspace
 
 __all__ = ["make_vjp", "backward"]
 
@@ -155,7 +155,7 @@ def _check_structure(v: Any, value: Any, kind: str, to: str, of: str) -> None:
             f"the {kind} given to {to} is {_structure(v)}, but {of} is {_structure(value)}: give "
             f"{to} a {kind} of the same structure."
         )
-    if isinstance(value, (list, tuple, dict)):
+    if isinstance(value, _CONTAINERS):
         for key in value.keys() if isinstance(value, dict) else range(len(value)):
             if v[key] is not None:  # (None inside: that part's cotangent is zero, as grad_and_aux's aux)
                 check_given(v[key], value[key], kind, to, f"{of}[{key!r}]")
@@ -325,25 +325,14 @@ def _check_space(ct: Any, x: Any) -> None:
     """Raise unless ``ct`` lies in the vector space of ``x``, a value of a pack's type: a
     rule that returned a NumPy array for it, or one of another size, would otherwise be
     handed back as the gradient."""
-    space = vspace(x)
-    try:
-        fits = vspace(ct) == space
-    except NotDifferentiableError:
-        fits = False
-    if not fits:
+    space, given = vspace(x), space_or_none(ct)
+    if given != space:
         raise ValueError(
             f"the derivative computed for an argument of type {type(x).__name__} (in {space}) is a "
-            f"{type(ct).__name__} (in {_space_of(ct)}): a VJP rule returned a cotangent of the wrong "
-            "kind (a custom primitive's, or a pack's). Run the derivative inside "
+            f"{type(ct).__name__} (in {given or 'no vector space'}): a VJP rule returned a cotangent "
+            "of the wrong kind (a custom primitive's, or a pack's). Run the derivative inside "
             "`with plugrad.detect_anomaly():` to be told which rule, and where it was called."
         )
-
-
-def _space_of(value: Any) -> str:
-    try:
-        return str(vspace(value))
-    except NotDifferentiableError:
-        return "no vector space"
 
 
 def backward(tape: list[tuple[Any, ...]], last: int, g: Any, sites: dict[int, str] | None = None) -> Any:

@@ -494,6 +494,14 @@ def vspace(value: Any) -> VSpace:
     return factory(value)
 
 
+def space_or_none(value: Any) -> VSpace | None:
+    """The vector space of ``value``, or None where it has none (a string, an integer)."""
+    try:
+        return vspace(value)
+    except NotDifferentiableError:
+        return None
+
+
 def check(value: Any) -> None:
     """Raise NotDifferentiableError, saying why, unless ``value`` belongs to a vector
     space. The same verdict as :func:`vspace`, without building spaces for the common types."""

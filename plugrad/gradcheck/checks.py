@@ -24,7 +24,7 @@ from plugrad.box import getval
 from plugrad.errors import NotDifferentiableError
 from plugrad.forward import make_jvp
 from plugrad.reverse import make_vjp
-from plugrad.vspace import VSpace, vspace
+from plugrad.vspace import VSpace, space_or_none, vspace
 
 __all__ = [
     "CheckFailure",
@@ -94,7 +94,7 @@ def pair(a: Any, b: Any) -> float:
         return float(sum(pair(a[k], b[k]) for k in a))
     if not isinstance(a, _NUMERIC):  # a pack's type (a user's class): through its vector space
         space = vspace(a)
-        if _space_or_none(b) != space:
+        if space_or_none(b) != space:
             raise CheckFailure(f"cannot pair a value in {space} with {type(b).__name__} {b!r}")
         return float(space.inner_prod(space.covector(a), b))  # Re <conj(a), b> = Re sum(a * b)
     a, b = np.asarray(a, np.complex128), np.asarray(b, np.complex128)
@@ -106,13 +106,6 @@ def pair(a: Any, b: Any) -> float:
 
 
 _NUMERIC = (np.ndarray, np.generic, float, complex, int)
-
-
-def _space_or_none(value: Any) -> VSpace | None:
-    try:
-        return vspace(value)
-    except NotDifferentiableError:
-        return None
 
 
 def upcast(x: Any) -> Any:
