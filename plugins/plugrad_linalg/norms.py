@@ -56,7 +56,7 @@ from plugrad_numpy.linear import matmul
 from plugrad_numpy.reductions import sum as sum_
 from plugrad_numpy.shape import moveaxis, reshape
 from plugrad_numpy.unary import abs as abs_
-from plugrad_numpy.unary import _where_nonzero, conj, real, where_nonzero
+from plugrad_numpy.unary import conj, real, where_nonzero
 
 INF = float("inf")
 
@@ -71,7 +71,7 @@ def _one_or_nan(x: Any) -> Any:
 
 # A norm as a divisor: where_nonzero's value (1 where the norm is 0, where the gradient, a
 # subgradient, is 0), with derivative NaN there, where where_nonzero's is 0 (see above).
-norm_divisor = Primitive("numpy.linalg._norm_divisor", _where_nonzero, saves=("args",))
+norm_divisor = Primitive("numpy.linalg._norm_divisor", where_nonzero.fun, saves=("args",))
 norm_divisor.def_vjp(lambda g, ans, n: g * _one_or_nan(n)).def_jvp(lambda t, ans, n: t * _one_or_nan(n))
 norm_divisor.def_samples(Sample(scalar(0.1, 1.0)), Sample(rand(3, low=0.1, high=1.0)), Sample(rand(2, 1, low=0.1, high=1.0)))
 
