@@ -60,7 +60,6 @@ MODULES = {
         "numpy._where_nonzero",
         "numpy.abs",
         "numpy.asarray",
-        "numpy.linalg._norm_divisor",
         "numpy.linalg._norm_of_all",
         "numpy.linalg.cond",
         "numpy.linalg.matrix_norm",

@@ -32,10 +32,6 @@ gradient. ``ord=2`` needs the largest singular value to be simple (``-2`` the
 smallest), ``'nuc'`` all singular values nonzero, as ``svd`` does; where they are
 not the rules give one element of the subdifferential at best. Derivatives of
 p-norms with ``p < 1`` at entries near zero are unbounded; plugrad gives 0 at zero.
-
-A norm has no second derivative at zero (its curvature grows as ``1 / |x|``): there the
-rules' own derivatives are NaN, so a Hessian through a norm at zero is NaN, not silently
-finite -- ``norm(x)**2``'s would otherwise come out 0 at 0, where it is ``2 I``.
 """
 
 from __future__ import annotations
@@ -45,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad import Composite, NonDifferentiable, Primitive, Sample, gen, rand, scalar
+from plugrad import Composite, NonDifferentiable, Primitive, Sample, gen
 from plugrad.box import Box, getval
 from plugrad_linalg._samples import rectangular, vectors
 from plugrad_linalg.inverses import inv
@@ -59,21 +55,6 @@ from plugrad_numpy.unary import abs as abs_
 from plugrad_numpy.unary import conj, real, where_nonzero
 
 INF = float("inf")
-
-
-def _one_or_nan(x: Any) -> Any:
-    """1 where ``x`` is not 0, NaN where it is, in ``x``'s precision (a constant)."""
-    v = getval(x)
-    if np.isscalar(v):
-        return 1.0 if v != 0 else float("nan")
-    return np.where(np.equal(v, 0), np.nan, 1.0).astype(np.result_type(v))
-
-
-# A norm as a divisor: where_nonzero's value (1 where the norm is 0, where the gradient, a
-# subgradient, is 0), with derivative NaN there, where where_nonzero's is 0 (see above).
-norm_divisor = Primitive("numpy.linalg._norm_divisor", where_nonzero.fun, saves=("args",))
-norm_divisor.def_vjp(lambda g, ans, n: g * _one_or_nan(n)).def_jvp(lambda t, ans, n: t * _one_or_nan(n))
-norm_divisor.def_samples(Sample(scalar(0.1, 1.0)), Sample(rand(3, low=0.1, high=1.0)), Sample(rand(2, 1, low=0.1, high=1.0)))
 
 
 def _conj(x: Any) -> Any:
@@ -109,14 +90,14 @@ def _extremes(values: np.ndarray, axes: tuple[int, ...], largest: bool) -> np.nd
 
 def _vector_coefficient(x: Any, norm: Any, axes: tuple[int, ...], ord: Any) -> Any:  # noqa: A002
     if ord is None or ord == 2:
-        return _conj(x) / norm_divisor(norm)
+        return _conj(x) / where_nonzero(norm)
     if ord == 1:
         return _unit(x)
     if ord in (INF, -INF):
         return _extremes(np.abs(getval(x)), axes, ord > 0).astype(np.abs(getval(x)).dtype) * _unit(x)
     if ord == 0:
         return None
-    norm = norm_divisor(norm)
+    norm = where_nonzero(norm)
     return _conj(x) / norm * (where_nonzero(abs_(x)) / norm) ** (ord - 2)
 
 
@@ -125,7 +106,7 @@ def _vector_norm_vjp(
 ) -> Any:
     axes = _axes(axis, len(shape_of(x)))
     if ord is None or ord == 2:  # g / norm first, on the reduced shape: one pass over x
-        return unbroadcast(_conj(x) * (_kept(g, x, axes) / norm_divisor(_kept(ans, x, axes))), x)
+        return unbroadcast(_conj(x) * (_kept(g, x, axes) / where_nonzero(_kept(ans, x, axes))), x)
     c = _vector_coefficient(x, _kept(ans, x, axes), axes, ord)
     return zeros_like_value(x) if c is None else unbroadcast(_kept(g, x, axes) * c, x)
 
@@ -164,7 +145,7 @@ vector_norm.def_samples(
 
 def _matrix_coefficient(x: Any, norm: Any, ord: Any) -> Any:  # noqa: A002
     if ord == "fro":
-        return _conj(x) / norm_divisor(norm)
+        return _conj(x) / where_nonzero(norm)
     if ord in ("nuc", 2, -2):
         u, s, vh = svd(x, full_matrices=False)
         if ord == "nuc":
@@ -189,7 +170,7 @@ def _matrix_norm_vjp(
     g: Any, ans: Any, x: Any, *, keepdims: bool = False, ord: Any = "fro"  # noqa: A002
 ) -> Any:
     if ord == "fro":  # g / norm first, on the reduced shape: one pass over x
-        return unbroadcast(_conj(x) * (_as_kept(g, keepdims) / norm_divisor(_as_kept(ans, keepdims))), x)
+        return unbroadcast(_conj(x) * (_as_kept(g, keepdims) / where_nonzero(_as_kept(ans, keepdims))), x)
     c = _matrix_coefficient(x, _as_kept(ans, keepdims), ord)
     return unbroadcast(_as_kept(g, keepdims) * c, x)
 
@@ -231,7 +212,7 @@ norm_of_all = Primitive("numpy.linalg._norm_of_all", _norm_of_all, complex=True,
 norm_of_all.public_name = "numpy.linalg.norm"
 # The norm and its cotangent are one number (shaped (1, ..., 1) with keepdims), which
 # broadcasts against x as it is.
-norm_of_all.def_vjp(lambda g, ans, x, keepdims=False: _conj(x) * (g / norm_divisor(ans)))
+norm_of_all.def_vjp(lambda g, ans, x, keepdims=False: _conj(x) * (g / where_nonzero(ans)))
 norm_of_all.def_jvp(lambda t, ans, x, keepdims=False: _vector_norm_jvp(t, ans, x, keepdims=keepdims))
 norm_of_all.def_samples(
     Sample(gen(vectors(4))),
