@@ -271,15 +271,6 @@ class _Finder:
             except RegistryBusy as exc:  # a pack imported us while the registry was being built
                 raise ModuleNotFoundError(f"cannot import {fullname}: {exc}", name=fullname) from None
             if not registry.is_namespace(ns):
-                from plugrad.registry import describe_blocked, describe_packs
-
-                kept_out = describe_blocked(registry)
-                if kept_out:  # a pack that would declare it may be among them: say so
-                    raise ModuleNotFoundError(
-                        f"No module named {fullname!r}: no loaded pack declares the namespace {ns!r} (packs "
-                        f"loaded: {', '.join(describe_packs(registry)) or 'none'}{kept_out})",
-                        name=fullname,
-                    )
                 return None
         return importlib.machinery.ModuleSpec(fullname, self, is_package=True)  # type: ignore[arg-type]
 
