@@ -381,3 +381,17 @@ def test_a_traced_exponent_stays_lazy() -> None:
         value, grad = value_and_grad(f)(1.5, X)
     expected = value_and_grad(f)(1.5, Xn)
     numpy.testing.assert_allclose(grad.compute(scheduler="sync"), expected[1])
+
+
+def test_a_numpy_rules_array_cotangent_for_a_dask_argument_is_its_gradient() -> None:
+    # Functions the Dask pack does not cover go through NumPy's, whose rules give NumPy
+    # arrays: the gradient of a Dask argument may be one, of its shape, as the values agree.
+    import warnings
+
+    import plugrad.numpy as np
+
+    d = da.from_array(numpy.array([0.3, 0.7]), chunks=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # (Dask's: numpy.sort is not Dask's)
+        g = plugrad.grad(lambda a: np.sum(np.sort(a) * numpy.array([1.0, 2.0])))(d)
+    assert numpy.asarray(g).tolist() == [1.0, 2.0]
