@@ -185,7 +185,11 @@ def _partial(fam: Family, kind: str, i: int) -> Fn:
                     value = value - 1 / scale
                 elif kind == "pdf":
                     value = value - ans / scale
-        return value if inside is None else where3(inside, value, 0.0)
+        value = value if inside is None else where3(inside, value, 0.0)
+        # NaN where the parameters are not allowed (scale <= 0, a shape out of range), as the
+        # value is: a constant 0 outside the support would read as a derivative there.
+        allowed = np.asarray(fam.valid(*map(getval, shapes))) & (np.asarray(getval(scale)) > 0)
+        return value if allowed.all() else where3(allowed, value, np.nan)
 
     return d
 
