@@ -341,13 +341,14 @@ def jacobian(fun: Fun, argnum: Argnum = 0) -> Fun:
         unary, x = _unary("jacobian", fun, argnum, args, kwargs)
         vjp, ans = reverse.make_vjp(unary, x)
         out_space, in_space = vspace(ans), vspace(x)
-        for what, space in (("argument", in_space), ("output", out_space)):
-            for _, leaf in _leaves(space):
+        for what, space, value in (("argument", in_space, x), ("output", out_space, ans)):
+            for path, leaf in _leaves(space):
                 if type(leaf) not in (ArrayVSpace, ScalarVSpace) and not _array_like(leaf):  # a user's class
+                    kind = type(getval(_at(getval(value), path))).__name__
                     raise TypeError(
                         f"jacobian({_name(fun)}) takes arrays, floats and lists, tuples and dicts of "
-                        f"them, but the {what} holds a {type(leaf).__name__} value: take the Jacobian "
-                        "in its coordinates (of a function of its array of coefficients, say)."
+                        f"them, but the {what} holds a {kind}: take the Jacobian in its coordinates "
+                        "(of a function of its array of coefficients, say)."
                     )
         if out_space.iscomplex:  # (a complex input's rows are grad's of each output, as autograd's)
             raise TypeError(
@@ -471,6 +472,7 @@ def _hessian_product(op: str, fun: Fun, argnum: Argnum) -> Fun:
         reverse.check_given(getval(vector), g, "vector", f"{op}({_name(fun)})", "the argument")
         return _dot(g, vector)
 
+    vector_dot_grad.__name__ = vector_dot_grad.__qualname__ = f"{op}({_name(fun)})"  # (grad's errors name it)
     # vector_dot_grad has one more argument, the vector, at the end: a negative argnum
     # counts from the last of fun's own arguments, as it does for fun_grad.
     return grad(vector_dot_grad, _before_last(argnum))
@@ -675,9 +677,15 @@ def checkpoint(fun: Fun) -> Fun:
     def checkpointed(*args: Any, **kwargs: Any) -> Any:
         top = _top_trace((*args, *kwargs.values()))  # the differentiation the primitive records on
         out = prim(*args, **kwargs)
-        # Its value computed from traced values of that differentiation which the arguments do
-        # not carry: the rules, recomputing it from the arguments, would not see them.
-        if top is not None and isinstance(out, Box) and out._trace is top and top in _traces(out._value):
+        # Its value computed from traced values of that differentiation, or of one begun inside
+        # it, which the arguments do not carry: the rules, recomputing it from the arguments,
+        # would not see them. (Values of an outer differentiation are followed as they are.)
+        if (
+            top is not None
+            and isinstance(out, Box)
+            and out._trace is top
+            and any(t.level >= top.level for t in _traces(out._value))
+        ):
             raise TraceError(
                 f"{name}: the function uses a value being differentiated that it was not given as "
                 "an argument (a variable it closes over, or a global), and the backward pass "

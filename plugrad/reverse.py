@@ -140,7 +140,8 @@ def check_given(v: Any, like: Any, kind: str, to: str, of: str) -> None:
 def _check_structure(v: Any, value: Any, kind: str, to: str, of: str) -> None:
     """``check_given`` for a container ``value`` (a list, tuple or dict of values), or for a
     ``v`` of None: ``v`` must be a container of ``value``'s structure, each element checked in
-    turn (an element may be None: a zero); None itself only for a value with no derivative."""
+    turn (an element of a cotangent may be None: a zero); None itself only for a value with no
+    derivative."""
     v = getval(v)  # (a traced container, inside another derivative: its elements' values)
     if v is None:  # (for a value with no derivative, an integer or a string, nothing to give)
         if not _numeric(value):
@@ -157,7 +158,9 @@ def _check_structure(v: Any, value: Any, kind: str, to: str, of: str) -> None:
         )
     if isinstance(value, _CONTAINERS):
         for key in value.keys() if isinstance(value, dict) else range(len(value)):
-            if v[key] is not None:  # (None inside: that part's cotangent is zero, as grad_and_aux's aux)
+            # (None inside a cotangent: that part's is zero, as grad_and_aux's aux; a tangent's
+            # parts must all be given)
+            if v[key] is not None or kind != "cotangent":
                 check_given(v[key], value[key], kind, to, f"{of}[{key!r}]")
 
 

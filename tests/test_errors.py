@@ -401,6 +401,10 @@ def test_tangents_cotangents_and_vectors_of_containers_must_have_their_structure
         hessian_vector_product(lambda p: p["a"] ** 3)({"a": 1.0}, {"b": 1.0})
     with pytest.raises(ValueError, match=r"the tangent given to jvp is None, but the argument is a float"):
         make_jvp(np.sin)(1.0)(None)
+    with pytest.raises(ValueError, match=r"the tangent given to jvp is None, but the argument\[1\] is a float"):
+        make_jvp(lambda p: p[0] * p[1])((numpy.ones(2), 2.0))((numpy.ones(2), None))  # (a cotangent's None is a zero)
+    with pytest.raises(NotDifferentiableError, match=r"^grad\(hessian_vector_product\(.*<lambda>\)\), argument 0"):
+        hessian_vector_product(lambda x: np.sum(x**3))(numpy.array([1, 2]), numpy.ones(2))
 
 
 def test_storing_a_traced_value_into_a_plain_array_says_so():
@@ -470,6 +474,12 @@ def test_checkpoint_of_a_closure_over_a_value_being_differentiated_says_to_pass_
         return np.sum(grad(lambda h: np.sum(np.sin(w @ h) ** 2))(x0))
 
     numpy.testing.assert_allclose(grad(outer)(numpy.eye(3)), grad(outer_plain)(numpy.eye(3)))
+
+    def inner_closure(a):  # the arguments carry the outer differentiation, the closure an inner one
+        return grad(lambda b: np.sum(checkpoint(lambda y: np.sin(y) * b)(a)))(numpy.array([0.3, 0.7]))
+
+    with pytest.raises(TraceError, match="not given as an argument"):  # (its gradient had been 0)
+        grad(lambda a: np.sum(inner_closure(a)))(numpy.array([0.3, 0.7]))
 
 
 def test_a_leaf_that_cannot_be_differentiated_is_named_by_its_place_in_the_container():

@@ -116,5 +116,5 @@ def test_a_pack_types_space_is_not_an_arrays_and_a_cotangent_of_another_kind_is_
     from plugrad import hessian, jacobian
 
     for op in (jacobian, hessian):  # (its rows could not be stacked into an array)
-        with pytest.raises(TypeError, match=r"takes arrays, floats and lists, tuples and dicts of them, but the argument holds a _CoeffsVSpace value"):
+        with pytest.raises(TypeError, match=r"takes arrays, floats and lists, tuples and dicts of them, but the argument holds a _Coeffs: take the Jacobian in its coordinates"):
             op(total)(p)
