@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad import forward, reverse
+from plugrad import reverse
 from plugrad.builtins import tangents_in_order
 from plugrad.box import Box, Trace, getval
 from plugrad.errors import ArgumentError, NotDifferentiableError, TraceError
@@ -215,6 +215,8 @@ def make_jvp(fun: Fun, argnum: Argnum = 0) -> Fun:
     """``make_jvp(f)(*args)`` returns ``jvp``; ``jvp(t)`` is ``(f(*args), tangent of the output)``."""
 
     def jvp_maker(*args: Any, **kwargs: Any) -> Fun:
+        from plugrad import forward  # (on first use: a reverse-mode program never loads it)
+
         unary, x = _unary("make_jvp", fun, argnum, args, kwargs)
         return forward.make_jvp(unary, x)
 
@@ -307,6 +309,8 @@ def deriv(fun: Fun, argnum: Argnum = 0) -> Fun:
     """The derivative along a tangent of ones, by forward mode."""
 
     def body(*args: Any, **kwargs: Any) -> Any:
+        from plugrad import forward
+
         unary, x = _unary("deriv", fun, argnum, args, kwargs)
         return forward.make_jvp(unary, x)(vspace(x).ones())[1]
 
