@@ -22,7 +22,7 @@ from plugrad.builtins import tangents_in_order
 from plugrad.box import Box, Trace, getval
 from plugrad.errors import ArgumentError, NotDifferentiableError, TraceError
 from plugrad.primitive import Primitive, _top_trace
-from plugrad.vspace import ArrayVSpace, DictVSpace, ScalarVSpace, SequenceVSpace, VSpace, vspace
+from plugrad.vspace import ArrayVSpace, DictVSpace, ScalarVSpace, SequenceVSpace, VSpace, holds_arrays, vspace
 from plugrad.vspace import check as check_vspace
 
 __all__ = [
@@ -347,7 +347,7 @@ def jacobian(fun: Fun, argnum: Argnum = 0) -> Fun:
         out_space, in_space = vspace(ans), vspace(x)
         for what, space, value in (("argument", in_space, x), ("output", out_space, ans)):
             for path, leaf in _leaves(space):
-                if type(leaf) not in (ArrayVSpace, ScalarVSpace) and not _array_like(leaf):  # a user's class
+                if type(leaf) not in (ArrayVSpace, ScalarVSpace) and not holds_arrays(leaf):  # a user's class
                     kind = type(getval(_at(getval(value), path))).__name__
                     raise TypeError(
                         f"jacobian({_name(fun)}) takes arrays, floats and lists, tuples and dicts of "
@@ -376,12 +376,6 @@ def jacobian(fun: Fun, argnum: Argnum = 0) -> Fun:
 
 
 _CONTAINER_SPACES = (SequenceVSpace, DictVSpace)
-
-
-def _array_like(space: VSpace) -> bool:
-    """Whether a pack's space holds arrays of numbers (a Dask array's does), which the
-    Jacobian's rows can be stacked from."""
-    return np.asarray(space.zeros()).dtype.kind in "fc"
 
 
 def _jacobian_block(out_space: VSpace, in_space: VSpace, rows: list[Any]) -> Any:

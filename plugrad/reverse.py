@@ -13,7 +13,7 @@ from plugrad.box import Box, Trace, _box_types, box_type, getval, holds_box
 from plugrad.errors import user_stacklevel
 from plugrad.primitive import add_any, node_ans, only_cotangent
 from plugrad.builtins import take as _take
-from plugrad.vspace import DictVSpace, SequenceVSpace, space_or_none, vspace
+from plugrad.vspace import DictVSpace, SequenceVSpace, holds_arrays, space_or_none, vspace
 
 __all__ = ["make_vjp", "backward"]
 
@@ -331,7 +331,7 @@ def _check_space(ct: Any, x: Any) -> None:
     space, given = vspace(x), space_or_none(ct)
     if given == space:
         return
-    if type(ct) is np.ndarray and ct.shape == np.shape(x) and np.asarray(space.zeros()).dtype.kind in "fc":
+    if type(ct) is np.ndarray and ct.shape == np.shape(x) and holds_arrays(space):
         return  # a NumPy array for an array-like value (a Dask array's cotangent from a NumPy rule)
     raise ValueError(
         f"the derivative computed for an argument of type {type(x).__name__} (in {space}) is a "

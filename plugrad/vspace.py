@@ -494,6 +494,12 @@ def vspace(value: Any) -> VSpace:
     return factory(value)
 
 
+def holds_arrays(space: VSpace) -> bool:
+    """Whether ``space``'s values are arrays of numbers (a Dask array's are; a user's class of
+    coefficients is not), as its zeros, made a NumPy array, tell."""
+    return np.asarray(space.zeros()).dtype.kind in "fc"
+
+
 def space_or_none(value: Any) -> VSpace | None:
     """The vector space of ``value``, or None where it has none (a string, an integer)."""
     try:
