@@ -294,3 +294,16 @@ def test_log_ndtr_derivatives_keep_their_precision_far_in_the_left_tail() -> Non
         for want in derivatives:
             g = grad(g)
             assert g(x) == pytest.approx(want, rel=1e-8)
+
+
+def test_expit_derivatives_keep_their_digits_in_the_right_tail() -> None:
+    # ans * (1 - ans) rounds to 0 past x = 37; the derivative e^-x / (1 + e^-x)^2 does not.
+    import plugrad.scipy.special as sp
+
+    x = numpy.array([-40.0, -5.0, 0.0, 5.0, 40.0, 100.0, 700.0])
+    first = numpy.exp(-abs(x)) / (1 + numpy.exp(-abs(x))) ** 2
+    numpy.testing.assert_allclose(plugrad.elementwise_grad(sp.expit)(x), first, rtol=1e-14)
+    second = first * numpy.tanh(-x / 2)  # expit'' = expit' (1 - 2 expit)
+    numpy.testing.assert_allclose(
+        plugrad.elementwise_grad(plugrad.elementwise_grad(sp.expit))(x), second, rtol=1e-13, atol=1e-300
+    )

@@ -17,9 +17,9 @@ from plugrad_numpy.unary import exp
 from plugrad_scipy_special._rules import elementwise, special
 
 # The calculus table.
-expit = elementwise(
-    "expit", sc.expit, lambda ans, x: ans * (1 - ans), low=-3.0, high=3.0, saves=("ans", "shapes")
-)
+# expit(x) * expit(-x), not ans * (1 - ans): past x = 37, 1 - ans rounds to 0 in float64,
+# where the derivative, about e^-x, is still a normal number (down to x = 745).
+expit = elementwise("expit", sc.expit, lambda ans, x: ans * expit(-x), low=-3.0, high=3.0, saves=("ans", "args"))
 logit = elementwise("logit", sc.logit, lambda ans, p: 1 / (p * (1 - p)), low=0.1, high=0.9)
 log_expit = elementwise("log_expit", sc.log_expit, lambda ans, x: expit(-x), low=-3.0, high=3.0)
 
