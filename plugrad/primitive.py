@@ -514,9 +514,17 @@ class Primitive:
         return self.jvp_argnum is not None or (argnum < len(self.jvps) and self.jvps[argnum] is not None)
 
     def arg_name(self, argnum: int) -> str:
-        """A readable name for argument ``argnum``: its parameter name where known."""
+        """A readable name for argument ``argnum``: its parameter name where known. A pack
+        may name the arguments where the function's signature does not (a ufunc's are
+        ``x1, x2``) by setting ``arg_names`` on the primitive: a tuple of names, or a
+        function of no arguments that returns one (called only when an error needs it)."""
         import inspect
 
+        names = self.__dict__.get("arg_names")
+        if callable(names):
+            names = names()
+        if names and argnum < len(names):
+            return f"argument {argnum} ({names[argnum]})"
         try:
             params = list(inspect.signature(self.fun).parameters.values())
         except (TypeError, ValueError):

@@ -307,3 +307,13 @@ def test_expit_derivatives_keep_their_digits_in_the_right_tail() -> None:
     numpy.testing.assert_allclose(
         plugrad.elementwise_grad(plugrad.elementwise_grad(sp.expit))(x), second, rtol=1e-13, atol=1e-300
     )
+
+
+def test_errors_name_a_ufuncs_arguments_as_scipy_documents_them() -> None:
+    # The ufuncs' signatures say (x1, x2); SciPy's documentation says jv(v, z).
+    import plugrad.scipy.special as sp
+
+    with pytest.raises(plugrad.NotDifferentiableError, match=r"argument 0 \(v\)"):
+        grad(sp.jv)(1.5, 2.0)
+    assert [sp.betainc.arg_name(i) for i in range(3)] == ["argument 0 (a)", "argument 1 (b)", "argument 2 (x)"]
+    assert sp.i0e.arg_name(0) == "argument 0 (x)"  # (its docstring's first line is a formula)

@@ -16,6 +16,8 @@ where a float64 gives NumPy's inf or nan, and the rule must give what NumPy give
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -42,8 +44,27 @@ Saves = Sequence[str]
 
 
 def special(name: str, fun: Callable[..., Any], **kwargs: Any) -> Primitive:
-    """A primitive named ``scipy.special.<name>``."""
-    return Primitive(f"scipy.special.{name}", fun, **kwargs)
+    """A primitive named ``scipy.special.<name>``; a ufunc's arguments named as SciPy
+    documents them (``jv(v, z)``), not ``x1, x2`` as its signature has them."""
+    prim = Primitive(f"scipy.special.{name}", fun, **kwargs)
+    if isinstance(fun, np.ufunc):
+        prim.arg_names = functools.partial(documented_names, fun)
+    return prim
+
+
+def documented_names(ufunc: np.ufunc) -> tuple[str, ...] | None:
+    """The argument names of the call line in ``ufunc``'s docstring, ``jv(v, z, out=None)``
+    (after NumPy's own line, ``jv(x1, x2, /, out=None, ...)``); None if there is none with
+    one name per input."""
+    for line in (ufunc.__doc__ or "").splitlines()[:12]:
+        found = re.fullmatch(rf"\s*{re.escape(ufunc.__name__)}\(([^()]*)\)\s*", line)
+        if found is None:
+            continue
+        names = tuple(n.strip() for n in found.group(1).split(","))
+        names = tuple(n for n in names if n.isidentifier() and n != "out")
+        if len(names) == ufunc.nin and names[0] != "x1":
+            return names
+    return None
 
 
 def elementwise(
