@@ -244,3 +244,18 @@ def test_an_error_about_a_stats_function_names_the_function_the_user_called() ->
         match=r"^scipy.stats.poisson.logpmf \(primitive scipy.stats.poisson._logpmf, pack scipy_stats\) has no VJP for argument 0 \(k\)",
     ):
         grad(lambda k: pst.poisson.logpmf(k, 2.0))(1.0)
+
+
+def test_t_logpdf_derivatives_in_df_keep_their_digits_as_df_grows() -> None:
+    # Each is O(1/df^2), from O(1/df) terms that cancel: at df = 1e7 the plain sum kept no
+    # digit. Values from mpmath at 60 digits.
+    expected = {  # (x, df): (d/d df, d^2/d df^2) of log t.pdf(x, df)
+        (0.5, 1e7): (3.5937499739583215e-15, -7.1874999218749525e-22),
+        (3.0, 1e7): (-1.549997975002096e-13, 3.099993925008384e-20),
+        (0.5, 12.0): (0.0024749424847392103, -0.00041030609355450864),
+    }
+    for (x, df), derivatives in expected.items():
+        g = lambda d, x=x: st.t.logpdf(x, d)
+        for want in derivatives:
+            g = grad(g)
+            assert g(df) == pytest.approx(want, rel=1e-12)
