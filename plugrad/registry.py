@@ -70,6 +70,7 @@ import importlib
 import os
 import sys
 import threading
+import types
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -187,6 +188,7 @@ class PackInfo:
         self.overrides: list[str] = []  # names it took over
         self.extends: list[str] = []  # "numpy.foo JVP 0"
         self.types: list[TypeRegistration] = []
+        self.package: str | None = None  # the top-level package of its code, where known
 
     def __repr__(self) -> str:
         return f"<PackInfo {self.where()} {self.status}>"
@@ -229,13 +231,26 @@ class _Fault(Exception):
     """A pack's fault, described for the user; becomes a warning or a PackError."""
 
 
-def _raised_at(exc: BaseException) -> str:
-    """Where ``exc`` was raised: the file (its last two path parts) and line of its innermost frame."""
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
+def _raised_at(exc: BaseException, package: str | None = None) -> str:
+    """Where ``exc`` was raised: the file (its last two path parts) and line of its innermost
+    frame, after the innermost frame of the pack's own ``package`` where that is another
+    (an error raised inside NumPy or SciPy by a call of the pack's)."""
+    tb, own = exc.__traceback__, None
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if package and (module == package or module.startswith(package + ".")):
+            own = tb
+        if tb.tb_next is None:
+            break
         tb = tb.tb_next
     if tb is None:
         return "an unknown place"
+    if own is None or own is tb:
+        return _place(tb)
+    return f"{_place(own)}, in {_place(tb)}"
+
+
+def _place(tb: Any) -> str:
     path = tb.tb_frame.f_code.co_filename.replace("\\", "/").split("/")
     return f"{'/'.join(path[-2:])}:{tb.tb_lineno}"
 
@@ -375,6 +390,7 @@ class Registry:
             dist, version = _dist(ep)
             offered.add(ep.name)
             info = PackInfo(ep.name, dist, version, builtin=_normalize(dist) == BUILTIN_DISTRIBUTION)
+            info.package = ep.value.partition(":")[0].strip().partition(".")[0]
             known = self.packs.get(ep.name)
             if known is not None:
                 if (known.distribution, known.version) == (dist, version):
@@ -436,6 +452,9 @@ class Registry:
         return False
 
     def _add(self, module: Any, info: PackInfo) -> None:
+        if info.package is None:  # (a pack object: the package of its class)
+            name = module.__name__ if isinstance(module, types.ModuleType) else type(module).__module__
+            info.package = name.partition(".")[0]
         with self._lock:
             self.packs[info.name] = info
             if self.pm.is_registered(module):
@@ -538,7 +557,8 @@ class Registry:
         if self.strict:
             raise error(message) from exc
         if exc is not None and exc.__traceback__ is not None:  # where, and how to see the traceback
-            message = f"{message.rstrip('.')} (at {_raised_at(exc)})"
+            known = self.packs.get(pack) if pack is not None else None
+            message = f"{message.rstrip('.')} (at {_raised_at(exc, known.package if known else None)})"
             consolation = f"{consolation} PLUGRAD_STRICT_PACKS=1 raises it, with its traceback.".lstrip()
         _warn(f"{message.rstrip('.')}. {consolation}".rstrip(), pack)
 

@@ -7,6 +7,7 @@ points are faked where a test needs them, so each fault is one short test.
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 import types
 import warnings
@@ -143,6 +144,21 @@ def test_import_failure_is_a_warning_naming_pack_distribution_and_error(entry_po
     assert record[0].filename == __file__  # points at the caller, not at plugrad's internals
     assert (registry.packs["bad"].status, registry.packs["good"].status) == ("failed", "loaded")
     assert registry.lookup("g.f") is not None
+
+
+def test_a_failure_inside_numpy_is_placed_at_the_packs_own_line_too() -> None:
+    class Reshaping(Pack):
+        @hookimpl
+        def plugrad_primitives(self, namespace: str) -> Any:
+            return np.reshape(np.arange(3), (2, 2))  # NumPy raises, several frames down
+
+    registry = Registry()
+    registry.register_pack(Reshaping({"r": []}), "reshaping")
+    with pytest.warns(PackWarning) as record:
+        registry.names("r")
+    line = Reshaping.plugrad_primitives.__code__.co_firstlineno + 2
+    (message,) = [str(w.message) for w in record]
+    assert re.search(rf"\(at tests/test_registry\.py:{line}, in _?core/fromnumeric\.py:\d+\)", message), message
 
 
 def test_unknown_hook_fails_the_pack_and_leaves_nothing_registered() -> None:
