@@ -35,10 +35,6 @@ KNOWN = {
     "test_vspaces.py::test_array_vspace_complex": (
         "a complex vector space's ones() is 1 in every element (numpy.ones), not 1 + 1j"
     ),
-    "test_wrappers.py::test_deprecated_defgrad_wrapper": "interfaces autograd 1.2 deprecated are not provided",
-    "test_wrappers.py::test_deprecated_defvjp_wrapper": "interfaces autograd 1.2 deprecated are not provided",
-    "test_wrappers.py::test_deprecated_defvjp_is_zero_wrapper": "interfaces autograd 1.2 deprecated are not provided",
-    "test_wrappers.py::test_deprecated_quick_grad_check_wrapper": "interfaces autograd 1.2 deprecated are not provided",
     "test_wrappers.py::test_custom_where_dtypes[int-True-1-2]": "numpy.where returns NumPy's array, not a Python number",
     "test_wrappers.py::test_custom_where_dtypes[float-True-3.0-4.0]": "numpy.where returns NumPy's array, not a Python number",
     "test_wrappers.py::test_custom_where_dtypes[float-False-1-2.0]": "numpy.where returns NumPy's array, not a Python number",

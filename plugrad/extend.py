@@ -352,3 +352,40 @@ def def_linear(fun: Primitive) -> None:
         return fun(*full, **kwargs)
 
     fun.def_jvp_argnum(jvp)
+
+
+# -- autograd's interfaces from before 1.2 --------------------------------------------------
+
+_DEPRECATED = (
+    "{}, autograd's interface from before version 1.2, is deprecated there and here: "
+    "use plugrad.extend.defvjp(fun, vjpmaker, ..., argnums=...) instead."
+)
+
+
+def deprecated_primitive(f: Callable[..., Any]) -> Primitive:
+    """``autograd.primitive`` and ``autograd.core.primitive``: :func:`primitive`, whose
+    result also has the methods autograd 1.2 deprecated, each warning when called:
+    ``defgrad(gradmaker, argnum=0)`` (``gradmaker(ans, *args)`` returns ``g -> cotangent``),
+    ``defvjp(vjp, argnum=0)`` (``vjp(g, ans, vs, gvs, *args)``, with ``vs`` and ``gvs`` the
+    vector spaces of the argument and of ``g``) and ``defvjp_is_zero(argnums=(0,))``."""
+    prim = primitive(f)
+
+    def defgrad(gradmaker: Callable[..., Any], argnum: int = 0) -> None:
+        warnings.warn(_DEPRECATED.format(f"{prim.__name__}.defgrad"), DeprecationWarning, stacklevel=2)
+        defvjp(prim, gradmaker, argnums=(argnum,))
+
+    def defvjp_old(vjp: Callable[..., Any], argnum: int = 0) -> None:
+        warnings.warn(_DEPRECATED.format(f"{prim.__name__}.defvjp"), DeprecationWarning, stacklevel=2)
+
+        def maker(ans: Any, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+            return lambda g: vjp(g, ans, vspace(args[argnum]), vspace(g), *args, **kwargs)
+
+        defvjp(prim, maker, argnums=(argnum,))
+
+    def defvjp_is_zero(argnums: Any = (0,)) -> None:
+        warnings.warn(_DEPRECATED.format(f"{prim.__name__}.defvjp_is_zero"), DeprecationWarning, stacklevel=2)
+        nums = list(argnums)
+        defvjp(prim, *[None] * len(nums), argnums=nums)
+
+    vars(prim).update(defgrad=defgrad, defvjp=defvjp_old, defvjp_is_zero=defvjp_is_zero)
+    return prim

@@ -1229,12 +1229,14 @@ for _cls in (Primitive, NonDifferentiable, Composite):
 class _CallableModule(types.ModuleType):
     """This module, callable as autograd's top-level ``primitive`` is: after
     ``from plugrad import primitive``, ``@primitive`` makes a primitive as
-    ``@plugrad.extend.primitive`` does, and ``plugrad.primitive.Primitive`` is still the class."""
+    ``@plugrad.extend.primitive`` does, with autograd's deprecated methods too (see
+    :func:`plugrad.extend.deprecated_primitive`), and ``plugrad.primitive.Primitive`` is
+    still the class."""
 
     def __call__(self, fun: Callable[..., Any]) -> Primitive:
-        from plugrad.extend import primitive
+        from plugrad.extend import deprecated_primitive
 
-        return primitive(fun)
+        return deprecated_primitive(fun)
 
 
 sys.modules[__name__].__class__ = _CallableModule

@@ -341,6 +341,38 @@ def test_the_top_level_primitive_decorator_as_in_autograd() -> None:
     assert primitive.Primitive is plugrad.Primitive  # still the kernel module
 
 
+def test_the_interfaces_autograd_deprecated_in_1_2_still_work_and_warn() -> None:
+    from plugrad.core import primitive
+    from plugrad.util import quick_grad_check
+
+    @primitive
+    def mul(x, y):  # type: ignore[no-untyped-def]
+        return x * y
+
+    with pytest.warns(DeprecationWarning, match=r"mul\.defgrad, autograd's interface from before version 1\.2"):
+        mul.defgrad(lambda ans, x, y: lambda g: y * g)
+    with pytest.warns(DeprecationWarning, match=r"mul\.defvjp"):  # vjp(g, ans, vs, gvs, *args)
+        mul.defvjp(lambda g, ans, vs, gvs, x, y: x * g * vs.ones() * gvs.ones(), argnum=1)
+    x, y = numpy.array([1.0, 2.0]), numpy.array([3.0, 5.0])
+    assert [list(g) for g in grad(lambda x, y: np.sum(mul(x, y)), (0, 1))(x, y)] == [[3.0, 5.0], [1.0, 2.0]]
+    with pytest.warns(DeprecationWarning, match="quick_grad_check"):
+        quick_grad_check(lambda x, y: np.sum(mul(x, y) ** 2), x, (y,))
+
+    @primitive
+    def flat(x, y):  # type: ignore[no-untyped-def]
+        return 0 * x * y
+
+    with pytest.warns(DeprecationWarning, match=r"flat\.defvjp_is_zero"):
+        flat.defvjp_is_zero([0, 1])
+    assert grad(lambda x: flat(x, 2.0) + x)(1.0) == 1.0
+    wrong = primitive(lambda x: 2 * x)
+    with pytest.warns(DeprecationWarning):
+        wrong.defgrad(lambda ans, x: lambda g: 3 * g)
+    with pytest.warns(DeprecationWarning), pytest.raises(AssertionError):
+        quick_grad_check(wrong, 1.0)  # it checks: a wrong rule fails it
+    assert not hasattr(plugrad.extend.primitive(lambda x: x), "defgrad")  # only the old decorators'
+
+
 def test_differential_operators_module_core_getval_and_container_take() -> None:
     from plugrad.builtins import container_take
     from plugrad.core import getval, isbox
