@@ -69,14 +69,16 @@ def report(registry: Registry) -> dict[str, Any]:
     registry.install_types()
     contributed: dict[str, list[dict[str, Any]]] = {name: [] for name in registry.packs}
     for name, choice in sorted(registry.choices().items()):
+        # Won by override=True, or kept by plugrad's own pack with the others' registrations ignored.
+        overriding = choice.winner is not None and name in registry.packs[choice.winner].overrides
         for pack, entry in choice.candidates:
             others = [p for p in choice.packs if p != pack]
             if choice.winner is None:
                 status = "conflict"
             elif pack != choice.winner:
-                status = "overridden"
+                status = "overridden" if overriding else "ignored"
             else:
-                status = "overrides" if others else "active"
+                status = "overrides" if others and overriding else "active"
             item: dict[str, Any] = {"name": name, "kind": _kind(entry), "status": status, "others": others}
             if choice.winner is not None and pack != choice.winner:
                 item["overridden_by"] = choice.winner
@@ -155,6 +157,8 @@ def _note(item: dict[str, Any]) -> str:
         notes.append(f"overrides {', '.join(item['others'])}")
     elif item["status"] == "overridden":
         notes.append(f"overridden by {item['overridden_by']}")
+    elif item["status"] == "ignored":
+        notes.append(f"ignored: plugrad's own pack {item['overridden_by']} keeps it (override=True would replace it)")
     elif item["status"] == "conflict":
         notes.append(f"CONFLICT with {', '.join(item['others'])}: unavailable")
     if item.get("extended_by"):
@@ -195,7 +199,8 @@ def render(data: dict[str, Any]) -> list[str]:
             c = pack["counts"]
             lines.append(
                 f"  {_n(c['primitives'], 'primitive')}, {c['vjp_and_jvp']} with VJP and JVP for every "
-                f"argument; {c['nondifferentiable']} non-differentiable, {_n(c['composites'], 'composite')}"
+                f"argument that has a rule; {c['nondifferentiable']} non-differentiable, "
+                f"{_n(c['composites'], 'composite')}"
             )
         lines.append("")
     s = data["summary"]

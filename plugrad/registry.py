@@ -641,11 +641,14 @@ class Registry:
         return {name: c.packs for name, c in self._choices.items() if c.winner is None}
 
     def overrides(self) -> dict[str, tuple[str, list[str]]]:
-        """Names one pack took over: name -> (that pack, the packs it overrides)."""
+        """Names one pack took over with ``override=True``: name -> (that pack, the packs it
+        overrides). (A name plugrad's own pack keeps, another pack's registration of it
+        ignored, is not one.) Names are settled when their namespace is first used:
+        :meth:`load_all` settles every namespace first."""
         return {
             name: (c.winner, [p for p in c.packs if p != c.winner])
             for name, c in self._choices.items()
-            if c.winner is not None and len(c.candidates) > 1
+            if c.winner is not None and len(c.candidates) > 1 and name in self.packs[c.winner].overrides
         }
 
     def extensions(self) -> list[Extension]:

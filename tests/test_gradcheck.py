@@ -86,7 +86,7 @@ def test_sign_flipped_vjp():
     for expected in ("reverse mode vs finite differences", "argument 0", "float64[3]", "dtype: float64", "seed: 0"):
         assert expected in text
     assert "analytic (<VJP(v), u>, plugrad's rules)" in text and "numeric (<v, central difference" in text
-    assert "rerun: python -m plugrad gradcheck --primitive 'fake.bad_sin' --seed 0" in text
+    assert "rerun: python -m plugrad gradcheck --pack fake --primitive 'fake.bad_sin' --seed 0" in text
 
 
 def test_a_primitive_of_no_pack_is_rerun_with_check_primitive_and_a_wrong_shaped_tangent_named():
@@ -433,7 +433,7 @@ def test_full_jacobian_mode():
     prim.sample_sets[:] = [Sample(rand(3))]
     report = check_pack(prim, full_jacobian=True, order=1)
     assert ("fake.jac", "jacobian", "float64", 0) in failed(report)
-    assert "rerun: python -m plugrad gradcheck --primitive 'fake.jac' --seed 0 --full-jacobian" in message(report, "jacobian")
+    assert "rerun: python -m plugrad gradcheck --pack fake --primitive 'fake.jac' --seed 0 --full-jacobian" in message(report, "jacobian")
     assert "worst at output coordinate 2, input coordinate 2" in message(report, "jacobian")
 
     ok = sin_like("jac_ok", lambda g, ans, x: g * pnp.cos(x), complex=True)

@@ -107,7 +107,7 @@ def test_render_a_table_per_pack_and_a_summary(registry: Registry) -> None:
         "  demo.flag                           non-differentiable",
         "  demo.g                              composite",
         "  demo.h     1     0    0    0        overridden by ext",
-        "  2 primitives, 2 with VJP and JVP for every argument; 1 non-differentiable, 1 composite",
+        "  2 primitives, 2 with VJP and JVP for every argument that has a rule; 1 non-differentiable, 1 composite",
     ]
     assert "  overrides: demo.h" in lines and "  extends: demo.f JVP 0" in lines
     assert "off  (registered in code)  blocked: disabled (PLUGRAD_DISABLE_PACKS)" in lines
@@ -115,6 +115,20 @@ def test_render_a_table_per_pack_and_a_summary(registry: Registry) -> None:
         "3 packs: 2 loaded, 0 failed, 1 blocked; 4 functions, 2 primitives (2 with VJP and JVP); "
         "1 override, 0 conflicts, 1 rule extension"
     )
+
+
+def test_a_name_plugrad_keeps_is_not_an_override() -> None:
+    # A third-party pack that registers a built-in name without override=True is ignored.
+    registry = Registry()
+    registry.register_pack(Pack({"demo": [Primitive("demo.f", np.sin).def_vjp(rule)]}), "own", distribution="plugrad")
+    registry.register_pack(Pack({"demo": [Primitive("demo.f", np.cos).def_vjp(rule)]}), "third")
+    with pytest.warns(PackWarning, match="its registration is ignored"):
+        data = cli_packs.report(registry)
+    own, third = data["packs"]
+    assert [(i["status"], i["others"]) for i in own["primitives"]] == [("active", ["third"])]
+    assert [i["status"] for i in third["primitives"]] == ["ignored"]
+    assert data["overrides"] == [] and data["summary"]["overrides"] == 0 and registry.overrides() == {}
+    assert "ignored: plugrad's own pack own keeps it (override=True would replace it)" in "\n".join(cli_packs.render(data))
 
 
 class RaisingPack:

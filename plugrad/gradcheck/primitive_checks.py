@@ -11,6 +11,7 @@ expected failure; one that passes is a failure too, since the claim is stale.
 
 from __future__ import annotations
 
+import shlex
 import dataclasses
 import functools
 import textwrap
@@ -244,7 +245,10 @@ class Case:
         full = self.check == "jacobian"
         if self.prim.pack is None:
             return f"check_primitive({self.prim.__name__}, seed={seed}{', full_jacobian=True' if full else ''})"
-        return f"python -m plugrad gradcheck --primitive '{self.prim.name}' --seed {seed}{' --full-jacobian' if full else ''}"
+        return (  # (--pack: the other packs' faults, which a run of every pack reports, are not this one's)
+            f"python -m plugrad gradcheck --pack {shlex.quote(self.prim.pack)} --primitive '{self.prim.name}' "
+            f"--seed {seed}{' --full-jacobian' if full else ''}"
+        )
 
 
 def _describe(x: Any) -> str:
