@@ -99,6 +99,15 @@ def test_einsum_missing_ellipsis_in_output() -> None:
         np.einsum("...i->i", _r(2, 3))
 
 
+def test_einsum_of_an_operand_whose_axis_another_broadcasts() -> None:
+    # x's axis i has length 3, a's length 1: the cotangent must be broadcast back along it.
+    x, a = _r(3, 4), _r(1, 4, seed=1)
+    for subscripts in ("ij,ij->j", "i...,i...->..."):
+        g = grad(lambda x: np.sum(np.einsum(subscripts, x, a) ** 2))(x)
+        numpy.testing.assert_allclose(g, 2 * numpy.einsum(subscripts, x, a) * a)
+    numpy.testing.assert_allclose(grad(lambda a: np.sum(np.einsum("ij,ij->j", x, a)))(a), x.sum(0, keepdims=True))
+
+
 def test_where_with_a_mask() -> None:
     x = numpy.array([-1.0, 2.0, -3.0])
     g = grad(lambda x: np.sum(np.where(x > 0, x**2, -x)))(x)

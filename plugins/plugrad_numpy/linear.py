@@ -19,7 +19,7 @@ from plugrad.box import Meta, getval
 from plugrad_numpy._util import _array_like, broadcast_like, dtype_of, shape_of, unbroadcast
 from plugrad_numpy.binary import multiply
 from plugrad_numpy.reductions import sum as sum_
-from plugrad_numpy.shape import expand_dims, moveaxis, ravel, reshape, swapaxes, transpose
+from plugrad_numpy.shape import broadcast_to, expand_dims, moveaxis, ravel, reshape, swapaxes, transpose
 from plugrad_numpy.unary import conj
 
 
@@ -333,6 +333,7 @@ def _einsum_vjp(argnum: int, g: Any, ans: Any, subscripts: str, *operands: Any, 
     for c in ins[k]:
         if c in labels:
             f = next(fresh)
+            sizes[f] = sizes[c]
             labels.append(f)
             subs.append(c + f)
             ops.append(np.eye(sizes[c], dtype=dtype))
@@ -345,6 +346,9 @@ def _einsum_vjp(argnum: int, g: Any, ans: Any, subscripts: str, *operands: Any, 
             ops.append(np.ones(sizes[c], dtype=dtype))
     optimize = {"optimize": kwargs["optimize"]} if "optimize" in kwargs else {}
     h = einsum_(",".join(subs) + "->" + "".join(labels), *ops, **optimize)
+    full = tuple(sizes[c] for c in labels)
+    if shape_of(h) != full:  # a label of length 1 everywhere but in operand k, broadcast to its length
+        h = broadcast_to(h, full)
     return unbroadcast(h, operands[k])
 
 
@@ -374,6 +378,8 @@ einsum_.def_samples(
     Sample("Bi,ABi->Ai", rand(3, 2), rand(1, 3, 2)),
     Sample(",i->i", scalar(), rand(3)),
     Sample("i,j->ij", rand(2), rand(3)),
+    Sample("ij,ij->j", rand(3, 4), rand(1, 4)),  # i broadcast: length 1 in one operand
+    Sample("i,i->", rand(3), rand(1)),
 )
 
 
