@@ -104,7 +104,7 @@ def test_einsum_of_an_operand_whose_axis_another_broadcasts() -> None:
     x, a = _r(3, 4), _r(1, 4, seed=1)
     for subscripts in ("ij,ij->j", "i...,i...->..."):
         g = grad(lambda x: np.sum(np.einsum(subscripts, x, a) ** 2))(x)
-        numpy.testing.assert_allclose(g, 2 * numpy.einsum(subscripts, x, a) * a)
+        numpy.testing.assert_allclose(g, numpy.broadcast_to(2 * numpy.einsum(subscripts, x, a) * a, x.shape))
     numpy.testing.assert_allclose(grad(lambda a: np.sum(np.einsum("ij,ij->j", x, a)))(a), x.sum(0, keepdims=True))
 
 
