@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from plugrad import NonDifferentiable, Primitive, Sample, rand
+from plugrad import NonDifferentiable, Primitive, Sample, rand, scalar
 from plugrad.box import getval
 from plugrad_numpy._util import broadcast_like, shape_of
 from plugrad_numpy.indexing import _along_axis_index, scatter, take_along_axis
+from plugrad_numpy.shape import ravel
 
 
 def permutation_rules(prim: Primitive, perm: Any) -> None:
@@ -30,6 +31,8 @@ def permutation_rules(prim: Primitive, perm: Any) -> None:
 
     def jvp(t: Any, ans: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
         p, axis = perm(getval(a), *args, **kwargs)
+        if axis is None:  # the flattened array (NumPy's take_along_axis cannot take a float's)
+            t, axis = ravel(t), 0
         return broadcast_like(take_along_axis(t, p, axis=axis), ans)
 
     prim.def_vjp(vjp)
@@ -59,6 +62,7 @@ sort.def_samples(
     Sample(rand(3, 4), axis=0),
     Sample(rand(3, 4), -1, kind="stable"),
     Sample(rand(2, 3, 2), axis=None),
+    Sample(scalar(), axis=None),  # a number, flattened to one element
 )
 
 
