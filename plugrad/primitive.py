@@ -673,9 +673,16 @@ def _check_kwargs(prim: Primitive, kwargs: dict[str, Any]) -> None:
                     f"derivative rule for: pass a constant as {key}=, or register a rule with "
                     f"{prim.name.rpartition('.')[2]}.def_vjp(..., argnums=({params.index(key)},))."
                 )
+            if key in params:
+                raise TraceError(
+                    f"{prim.name} got a traced value as keyword argument {key!r}; plugrad "
+                    f"differentiates positional arguments only. Pass it positionally (argument {params.index(key)})."
+                )
             raise TraceError(
-                f"{prim.name} got a traced value as keyword argument {key!r}; plugrad "
-                "differentiates positional arguments only. Pass it positionally."
+                f"{prim.name} got a traced value as its keyword argument {key!r}, which it takes by "
+                "keyword only, and plugrad differentiates positional arguments only: pass a constant "
+                f"as {key}=, or compute the part of the result that depends on it with other "
+                "differentiable operations."
             )
 
 
@@ -713,10 +720,14 @@ def _as_positional(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any
     position, and has a rule for, moved to its position (``np.average(x, weights=w)`` as
     ``np.average(x, None, w)``), the parameters before it filled from ``kwargs`` or their
     defaults, so that it is differentiated as a positional argument is. Unchanged where
-    that cannot be done."""
+    that cannot be done. A keyword the primitive's ``keyword_aliases`` maps to a parameter's
+    name (NumPy 2.1's ``clip(x, min=lo)`` for ``a_min``) counts as that parameter's."""
     params = _positional_parameters(prim)
     if not params:
         return args, kwargs
+    aliases = prim.__dict__.get("keyword_aliases")
+    if aliases:
+        kwargs = {aliases[k] if k in aliases and aliases[k] not in kwargs else k: v for k, v in kwargs.items()}
     last = max(
         (
             i

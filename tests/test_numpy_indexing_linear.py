@@ -140,6 +140,18 @@ def test_box_dot_method() -> None:
     numpy.testing.assert_allclose(g, numpy.broadcast_to(b, (2, 3)))
 
 
+def test_clip_is_differentiable_in_numpy_2s_min_and_max_keywords() -> None:
+    x = numpy.array([0.0, 1.0, 2.0, 3.0])
+    assert grad(lambda lo: np.sum(np.clip(x, min=lo, max=2.5)))(0.5) == 1.0
+    numpy.testing.assert_allclose(grad(lambda hi: np.sum(np.clip(x, min=0.5, max=hi)))(numpy.full(4, 2.5)), [0, 0, 0, 1])
+    check_grads(lambda lo, hi: np.clip(x, min=lo, max=hi), modes=["fwd", "rev"], order=2)(0.5, 2.5)
+
+
+def test_a_traced_keyword_only_argument_is_refused_with_advice_that_can_be_followed() -> None:
+    with pytest.raises(plugrad.TraceError, match=r"takes by keyword only.*pass a constant as constant_values="):
+        grad(lambda c: np.sum(np.pad(numpy.ones(2), 1, constant_values=c)))(2.0)
+
+
 def test_clip_at_the_bounds_passes_to_x() -> None:
     x = numpy.array([-2.0, -1.0, 0.0, 1.0, 2.0])
     g = grad(lambda x: np.sum(np.clip(x, -1.0, 1.0)))(x)

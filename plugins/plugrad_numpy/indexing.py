@@ -236,6 +236,7 @@ def _clip_jvp(which: int) -> Any:
 
 
 clip = Primitive("numpy.clip", _clip, saves=("args",), doc=np.clip.__doc__)
+clip.keyword_aliases = {"min": "a_min", "max": "a_max"}  # NumPy 2.1's names, differentiated as theirs
 clip.def_vjp(_clip_vjp(0), _clip_vjp(1), _clip_vjp(2))
 clip.def_jvp(_clip_jvp(0), _clip_jvp(1), _clip_jvp(2))
 clip.def_samples(
