@@ -78,7 +78,7 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
             cts = sweep(tape, last, g, sites, n)
             for k, ct in enumerate(cts):
                 v = values[k]
-                if type(ct) is _ndarray and type(v) is _ndarray and ct.shape == v.shape:
+                if type(ct) is _ndarray and type(v) is _ndarray and ct.shape == v.shape and ct.dtype is v.dtype:
                     continue  # the common case, which _start_cotangent would return as it is
                 if ct is None or isinstance(ct, Box):  # an unused element, or a traced cotangent
                     return _assembled(x, cts)
@@ -308,8 +308,15 @@ def _start_cotangent(ct: Any, x: Any) -> Any:
         if type(ct) is _ndarray:
             if ct.shape != x.shape:
                 _wrong_shape(ct, x)
+            if ct.dtype is not x.dtype:
+                return _in_dtype(ct, x.dtype)
         elif isinstance(ct, _NUMBERS) and x.shape != ():
             _wrong_shape(ct, x)
+    elif isinstance(x, np.generic):  # a NumPy scalar's is one too, of its dtype
+        if type(ct) is _ndarray and ct.shape == ():
+            ct = ct[()]
+        if isinstance(ct, np.generic) and ct.dtype is not x.dtype:
+            return _in_dtype(ct, x.dtype)
     elif t is float or t is complex:
         if isinstance(ct, np.generic):
             # (A complex one for a float stays complex, not cut to its real part with
@@ -321,6 +328,15 @@ def _start_cotangent(ct: Any, x: Any) -> Any:
             return ct[()] if t is float and ct.dtype.kind == "c" else t(ct)  # from a 0-d array
     elif not isinstance(x, Box) and not isinstance(x, _NUMBERS) and not isinstance(ct, Box):
         _check_space(ct, x)  # a pack's type (a Dask array, a user's class)
+    return ct
+
+
+def _in_dtype(ct: Any, dtype: np.dtype[Any]) -> Any:
+    """Real ``ct`` in the real ``dtype`` of its argument, a gradient having its argument's
+    dtype (``vjp`` given a float64 cotangent for a float32 output computes in float64);
+    anything else, a complex cotangent of a real argument, as it is."""
+    if ct.dtype.kind == "f" and dtype.kind == "f" or ct.dtype.kind == "c" and dtype.kind == "c":
+        return ct.astype(dtype)
     return ct
 
 

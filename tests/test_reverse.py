@@ -10,6 +10,7 @@ import weakref
 import numpy
 import pytest
 
+import plugrad
 import plugrad.numpy as np
 from plugrad import grad, make_vjp
 from plugrad.extend import defvjp, primitive
@@ -346,3 +347,19 @@ assert vjp(1.0) == 6.0 and ans == 9.0
 assert make_jvp(lambda x: x * 3.0, numpy.ones(2))(numpy.ones(2))[1].tolist() == [3.0, 3.0]
 """
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_gradient_has_its_arguments_dtype_whatever_the_cotangents() -> None:
+    x = numpy.linspace(0.1, 1.0, 4, dtype=numpy.float32)
+    for f in (lambda x: x**2, np.sin, lambda x: x):
+        vjp, out = plugrad.make_vjp(f)(x)
+        assert out.dtype == numpy.float32 and vjp(numpy.ones(4)).dtype == numpy.float32  # a float64 cotangent
+    vjp, _ = plugrad.make_vjp(lambda p: [p[0] * 2.0, p[1]])([x, x.astype(numpy.float64)])
+    assert [g.dtype for g in vjp([numpy.ones(4), numpy.ones(4, numpy.float32)])] == [numpy.float32, numpy.float64]
+
+
+def test_the_gradient_of_a_numpy_scalar_is_a_numpy_scalar_of_its_dtype() -> None:
+    for dtype in (numpy.float64, numpy.float32):
+        for f in (np.mean, np.sum, lambda x: np.clip(x, 0.0, 1.0), lambda x: np.cumsum(x)[0]):
+            g = plugrad.grad(f)(dtype(0.5))
+            assert type(g) is dtype and g == 1.0
