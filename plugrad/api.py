@@ -206,7 +206,9 @@ def make_vjp(fun: Fun, argnum: Argnum = 0) -> Fun:
 
     def vjp_maker(*args: Any, **kwargs: Any) -> tuple[Fun, Any]:
         unary, x = _unary("make_vjp", fun, argnum, args, kwargs)
-        return reverse.make_vjp(unary, x)
+        vjp, ans = reverse.make_vjp(unary, x)
+        # A gradient has its argument's dtype, whatever the cotangent's (float64 for float32).
+        return (lambda g: reverse.in_dtype_of(vjp(g), x)), ans
 
     return _wrap("make_vjp", fun, vjp_maker)
 

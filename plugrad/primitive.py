@@ -90,8 +90,10 @@ class Primitive:
     nothing else. ``float_fun``, for a function of one argument, is the same function on
     a Python float returning a Python float (``math.sin`` beside ``numpy.sin``): tracing
     uses it so floats stay floats, which makes scalar code several times faster; the
-    gradient checker verifies that it agrees with ``fun``. ``fallback`` computes the value
-    where ``fun`` raises an ArithmeticError or TypeError: ``alias(..., fallback=True)``
+    gradient checker verifies that it agrees with ``fun``.
+
+    Two attributes are set after construction, not passed to it. ``fallback`` computes the
+    value where ``fun`` raises an ArithmeticError or TypeError: ``alias(..., fallback=True)``
     sets it to the original's function, so ``operator.truediv`` on ``1.0 / 0.0`` gives
     NumPy's inf. ``same_args``, for a product, is the primitive of one argument that
     computes it on two equal ones: ``x * x`` of one traced value is recorded as

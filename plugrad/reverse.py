@@ -78,7 +78,7 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
             cts = sweep(tape, last, g, sites, n)
             for k, ct in enumerate(cts):
                 v = values[k]
-                if type(ct) is _ndarray and type(v) is _ndarray and ct.shape == v.shape and ct.dtype is v.dtype:
+                if type(ct) is _ndarray and type(v) is _ndarray and ct.shape == v.shape:
                     continue  # the common case, which _start_cotangent would return as it is
                 if ct is None or isinstance(ct, Box):  # an unused element, or a traced cotangent
                     return _assembled(x, cts)
@@ -308,15 +308,11 @@ def _start_cotangent(ct: Any, x: Any) -> Any:
         if type(ct) is _ndarray:
             if ct.shape != x.shape:
                 _wrong_shape(ct, x)
-            if ct.dtype is not x.dtype:
-                return _in_dtype(ct, x.dtype)
         elif isinstance(ct, _NUMBERS) and x.shape != ():
             _wrong_shape(ct, x)
-    elif isinstance(x, np.generic):  # a NumPy scalar's is one too, of its dtype
+    elif isinstance(x, np.generic):  # a NumPy scalar's is one too (some rules give a 0-d array)
         if type(ct) is _ndarray and ct.shape == ():
-            ct = ct[()]
-        if isinstance(ct, np.generic) and ct.dtype is not x.dtype:
-            return _in_dtype(ct, x.dtype)
+            return ct[()]
     elif t is float or t is complex:
         if isinstance(ct, np.generic):
             # (A complex one for a float stays complex, not cut to its real part with
@@ -331,13 +327,21 @@ def _start_cotangent(ct: Any, x: Any) -> Any:
     return ct
 
 
-def _in_dtype(ct: Any, dtype: np.dtype[Any]) -> Any:
-    """Real ``ct`` in the real ``dtype`` of its argument, a gradient having its argument's
-    dtype (``vjp`` given a float64 cotangent for a float32 output computes in float64);
-    anything else, a complex cotangent of a real argument, as it is."""
-    if ct.dtype.kind == "f" and dtype.kind == "f" or ct.dtype.kind == "c" and dtype.kind == "c":
-        return ct.astype(dtype)
-    return ct
+def in_dtype_of(v: Any, like: Any) -> Any:
+    """``v``, an array or NumPy scalar or a list, tuple or dict of them, in the dtype of
+    ``like`` (of the same structure) where both are real or both complex, of different
+    precisions. ``plugrad.make_vjp`` gives its gradients their arguments' dtypes with it:
+    a float64 cotangent for a float32 output computes in float64. (The gradient checker
+    calls this module's ``make_vjp``, which does not, so it sees the rules' own dtypes.)"""
+    if type(v) is _ndarray or isinstance(v, np.generic):
+        dtype = getattr(like, "dtype", None)
+        if dtype is not None and v.dtype is not dtype and v.dtype.kind == dtype.kind and dtype.kind in "fc":
+            return v.astype(dtype)
+    elif type(v) in (list, tuple) and isinstance(like, (list, tuple)) and len(v) == len(like):
+        return type(v)(in_dtype_of(c, o) for c, o in zip(v, like))
+    elif type(v) is dict and isinstance(like, dict):
+        return {k: in_dtype_of(c, like.get(k)) for k, c in v.items()}
+    return v
 
 
 def _check_space(ct: Any, x: Any) -> None:

@@ -47,7 +47,10 @@ __all__ = ["CHECKS", "JACOBIAN_LIMIT", "Case", "Point", "cases", "check_primitiv
 
 CHECKS: dict[str, str] = {
     "load": "the pack loads, and no name it registers conflicts with another pack's",
-    "coverage": "the primitive has samples, and they differentiate every argument that has a rule",
+    "coverage": (
+        "the primitive has samples, and they differentiate every argument that has a rule, broadcast "
+        "every argument of a ufunc that has one, and call a float_fun on a Python float"
+    ),
     "primal": "traced, the primitive returns what its function returns: value, type and dtype",
     "vjp": "reverse mode vs finite differences, by random projection",
     "jvp": "forward mode vs finite differences, by random projection",
