@@ -177,7 +177,8 @@ def box_type(value: Any) -> type[Box]:
     if cls is not None:
         return cls
     if issubclass(t, Box):
-        _box_types[t] = t  # a box of a lower level keeps its class; cached for the fast paths
+        if t is not BareBox:  # (a BareBox's is looked up each time: see _binary_apply's operators)
+            _box_types[t] = t  # a box of a lower level keeps its class; cached for the fast paths
         return t
     for base, cls in list(_box_types.items()):
         if isinstance(value, base):

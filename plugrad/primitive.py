@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import debug
-from plugrad.box import Box, Meta, Trace, _box_types, box_type, getval, holds_box
+from plugrad.box import BareBox, Box, Meta, Trace, _box_types, box_type, getval, holds_box
 from plugrad.errors import NotDifferentiableError, PlugradError, TraceError
 from plugrad.vspace import vspace
 
@@ -990,6 +990,8 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
     fast path of binary functions. As a ``method``, ``x`` is ``self``, a box; with
     ``reflected`` it computes ``prim(other, self)``, as ``__rmul__(self, other)`` must."""
 
+    operator = method or reflected
+
     def apply(x: Any, y: Any) -> Box:
         if reflected:
             x, y = y, x
@@ -999,7 +1001,7 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
             trace = x._trace
             tape = trace.fast_tape
             if tape is None:
-                return _bind(prim, (x, y))
+                return _bind_operands(prim, x, y, operator)
             xv, jx = x._value, x._index
             if isinstance(y, Box):
                 if y._trace is not trace:
@@ -1011,7 +1013,7 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
             trace = y._trace
             tape = trace.fast_tape
             if tape is None:
-                return _bind(prim, (x, y))
+                return _bind_operands(prim, x, y, operator)
             xv, jx, yv, jy = x, -1, y._value, y._index
         if trace.nested and (isinstance(xv, Box) or isinstance(yv, Box)):
             ans = prim._apply2(xv, yv)  # a derivative of a derivative: trace the lower level too
@@ -1027,7 +1029,12 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
         try:
             box = _box_types[type(ans)]()
         except KeyError:
-            box = box_type(ans)()
+            cls = box_type(ans)  # (a BareBox, never in _box_types, always comes here)
+            if cls is BareBox and operator and _defers_to(xv, yv):
+                # An operator with an array-like no pack boxes (box * xarray.DataArray): its
+                # reflected operator wraps the traced value instead, as NumPy defers to it.
+                return NotImplemented  # type: ignore[no-any-return]
+            box = cls()
         box._value = ans
         box._trace = trace
         box._index = len(tape)
@@ -1079,6 +1086,25 @@ def _bind(prim: Primitive, args: tuple[Any, ...]) -> Box:
     trace = _top_trace(args)
     assert trace is not None
     return prim.bind(trace, args, _EMPTY)
+
+
+def _bind_operands(prim: Primitive, x: Any, y: Any, operator: bool) -> Box:
+    """``_bind(prim, (x, y))``; but an operator with an array-like no pack boxes (``box *
+    xarray.DataArray``) defers to that array's reflected operator, which wraps the traced
+    value (as the fast path does, once it sees the result's type)."""
+    if operator and _defers_to(x, y):
+        return NotImplemented  # type: ignore[no-any-return]
+    return _bind(prim, (x, y))
+
+
+def _defers_to(x: Any, y: Any) -> bool:
+    """Whether ``x`` or ``y`` is an array-like that no pack boxes, whose reflected operator
+    an operator of a box defers to."""
+    for v in (x, y):
+        t = type(v)
+        if hasattr(t, "__array_ufunc__") and not issubclass(t, (Box, np.ndarray, np.generic)) and box_type(v) is BareBox:
+            return True
+    return False
 
 
 def _general_apply2(prim: Primitive) -> Callable[[Any, Any], Box]:

@@ -310,9 +310,6 @@ def _start_cotangent(ct: Any, x: Any) -> Any:
                 _wrong_shape(ct, x)
         elif isinstance(ct, _NUMBERS) and x.shape != ():
             _wrong_shape(ct, x)
-    elif isinstance(x, np.generic):  # a NumPy scalar's is one too (some rules give a 0-d array)
-        if type(ct) is _ndarray and ct.shape == ():
-            return ct[()]
     elif t is float or t is complex:
         if isinstance(ct, np.generic):
             # (A complex one for a float stays complex, not cut to its real part with
@@ -322,7 +319,12 @@ def _start_cotangent(ct: Any, x: Any) -> Any:
             if ct.shape != ():
                 _wrong_shape(ct, x)
             return ct[()] if t is float and ct.dtype.kind == "c" else t(ct)  # from a 0-d array
-    elif not isinstance(x, Box) and not isinstance(x, _NUMBERS) and not isinstance(ct, Box):
+    elif isinstance(x, Box):  # (inside another derivative: the rules' to check)
+        return ct
+    elif isinstance(x, np.generic):  # a NumPy scalar's is one too (some rules give a 0-d array)
+        if type(ct) is _ndarray and ct.shape == ():
+            return ct[()]
+    elif not isinstance(x, _NUMBERS) and not isinstance(ct, Box):
         _check_space(ct, x)  # a pack's type (a Dask array, a user's class)
     return ct
 

@@ -4,11 +4,14 @@ derivative, and a complex number still gets its real part taken."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy
 import pytest
 
 import plugrad.numpy as np
 from plugrad import elementwise_grad, grad
+from plugrad.test_util import check_grads
 
 
 def poly(x):
@@ -346,3 +349,35 @@ def test_extrema_without_nan_keep_their_derivatives():
         check_grads(lambda x: fun(x[:, None], x**2), modes=["rev", "fwd"], order=2)(x)
     ties = numpy.array([0.5, 1.0, 0.0])
     numpy.testing.assert_array_equal(grad(lambda x: np.sum(np.maximum(x, 0.5)))(ties), [0.5, 1.0, 0.0])
+
+
+class _Wrapped:
+    """A container array-like no pack boxes, as xarray.DataArray is: it applies ufuncs and
+    operators to the array it holds, which may be traced."""
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        inputs = tuple(i.data if isinstance(i, _Wrapped) else i for i in inputs)
+        return _Wrapped(getattr(ufunc, method)(*inputs, **kwargs))
+
+    def __mul__(self, other: Any) -> Any:
+        return _Wrapped(self.data * (other.data if isinstance(other, _Wrapped) else other))
+
+    __rmul__ = __mul__
+
+    def __add__(self, other: Any) -> Any:
+        return _Wrapped(self.data + (other.data if isinstance(other, _Wrapped) else other))
+
+    __radd__ = __add__
+
+
+def test_an_operator_with_an_array_like_no_pack_boxes_defers_to_it() -> None:
+    # box * wrapped: the box's operator returns NotImplemented, and the wrapper's reflected
+    # operator wraps the traced product (autograd 1.9 does the same for xarray.DataArray).
+    base = numpy.array([1.0, 2.0, 3.0])
+    f = lambda x: np.sum(np.sin(x * _Wrapped(base) + 1.0).data)
+    assert grad(f)(0.5) == pytest.approx(numpy.sum(base * numpy.cos(0.5 * base + 1.0)))
+    check_grads(f, modes=["fwd", "rev"], order=2)(0.5)
+    assert isinstance(np.sin(0.5) * _Wrapped(base), _Wrapped)  # untraced, as before
