@@ -106,6 +106,8 @@ def test_einsum_of_an_operand_whose_axis_another_broadcasts() -> None:
         g = grad(lambda x: np.sum(np.einsum(subscripts, x, a) ** 2))(x)
         numpy.testing.assert_allclose(g, numpy.broadcast_to(2 * numpy.einsum(subscripts, x, a) * a, x.shape))
     numpy.testing.assert_allclose(grad(lambda a: np.sum(np.einsum("ij,ij->j", x, a)))(a), x.sum(0, keepdims=True))
+    empty = grad(lambda x: np.sum(np.einsum("...ij,...jk->...ik", x, numpy.ones((0, 3, 4)))))(numpy.ones((0, 2, 3)))
+    assert empty.shape == (0, 2, 3)  # (a length 0 is a length, not a broadcast 1)
 
 
 def test_where_with_a_mask() -> None:

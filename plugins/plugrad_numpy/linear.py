@@ -324,7 +324,8 @@ def _einsum_vjp(argnum: int, g: Any, ans: Any, subscripts: str, *operands: Any, 
     sizes: dict[str, int] = {}
     for sub, op in zip(ins, operands):
         for c, n in zip(sub, shape_of(op)):
-            sizes[c] = max(sizes.get(c, 1), n)
+            if sizes.get(c, 1) == 1:  # broadcast: the length other than 1 (which may be 0)
+                sizes[c] = n
     dtype = np.result_type(dtype_of(getval(g)), np.float16)
     fresh = iter(c for c in _LETTERS if c not in subscripts)
     labels: list[str] = []
