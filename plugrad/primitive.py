@@ -238,6 +238,9 @@ class Primitive:
         twin.vjp_add = self.vjp_add
         twin.xfail, twin.tolerances = self.xfail, self.tolerances
         twin.keep_ans, twin.keep_args = self.keep_ans, self.keep_args
+        for key in ("arg_names", "keyword_aliases"):  # (what a pack set on the original)
+            if key in self.__dict__:
+                twin.__dict__[key] = self.__dict__[key]
         return twin
 
     def set_saves(self, saves: Iterable[str]) -> Primitive:
@@ -675,10 +678,19 @@ def _check_kwargs(prim: Primitive, kwargs: dict[str, Any]) -> None:
                     f"derivative rule for: pass a constant as {key}=, or register a rule with "
                     f"{prim.name.rpartition('.')[2]}.def_vjp(..., argnums=({params.index(key)},))."
                 )
-            if key in params:
+            names = prim.__dict__.get("arg_names")  # (the names errors give: jv's argument 1 is z)
+            named: list[str] = list((names() if callable(names) else names) or ())
+            if key in params or key in named:
+                where = params.index(key) if key in params else named.index(key)
                 raise TraceError(
                     f"{prim.name} got a traced value as keyword argument {key!r}; plugrad "
-                    f"differentiates positional arguments only. Pass it positionally (argument {params.index(key)})."
+                    f"differentiates positional arguments only. Pass it positionally (argument {where})."
+                )
+            kinds = [p.kind for p in _parameters(prim).values()]
+            if kinds and not any(k == k.VAR_KEYWORD for k in kinds):  # a name the function does not take
+                raise TraceError(
+                    f"{prim.name} takes no keyword argument {key!r} (it was given a traced value): "
+                    "check the name, or pass the value by position."
                 )
             raise TraceError(
                 f"{prim.name} got a traced value as its keyword argument {key!r}, which it takes by "

@@ -452,8 +452,11 @@ class Registry:
         return False
 
     def _add(self, module: Any, info: PackInfo) -> None:
-        if info.package is None:  # (a pack object: the package of its class)
-            name = module.__name__ if isinstance(module, types.ModuleType) else type(module).__module__
+        if info.package is None:  # (a class, or an object: the package of its class)
+            if isinstance(module, types.ModuleType):
+                name = module.__name__
+            else:
+                name = (module if isinstance(module, type) else type(module)).__module__
             info.package = name.partition(".")[0]
         with self._lock:
             self.packs[info.name] = info

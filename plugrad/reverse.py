@@ -321,9 +321,11 @@ def _start_cotangent(ct: Any, x: Any) -> Any:
             return ct[()] if t is float and ct.dtype.kind == "c" else t(ct)  # from a 0-d array
     elif isinstance(x, Box):  # (inside another derivative: the rules' to check)
         return ct
-    elif isinstance(x, np.generic):  # a NumPy scalar's is one too (some rules give a 0-d array)
-        if type(ct) is _ndarray and ct.shape == ():
+    elif isinstance(x, np.generic):  # a NumPy scalar's is one too (some rules give a 0-d array
+        if type(ct) is _ndarray and ct.shape == ():  # or a Python number)
             return ct[()]
+        if type(ct) is float and x.dtype.kind == "f" or type(ct) is complex and x.dtype.kind == "c":
+            return x.dtype.type(ct)
     elif not isinstance(x, _NUMBERS) and not isinstance(ct, Box):
         _check_space(ct, x)  # a pack's type (a Dask array, a user's class)
     return ct
@@ -337,10 +339,10 @@ def in_dtype_of(v: Any, like: Any) -> Any:
     calls this module's ``make_vjp``, which does not, so it sees the rules' own dtypes.)"""
     if type(v) is _ndarray or isinstance(v, np.generic):
         dtype = getattr(like, "dtype", None)
-        if dtype is not None and v.dtype is not dtype and v.dtype.kind == dtype.kind and dtype.kind in "fc":
-            return v.astype(dtype)
-    elif type(v) in (list, tuple) and isinstance(like, (list, tuple)) and len(v) == len(like):
-        return type(v)(in_dtype_of(c, o) for c, o in zip(v, like))
+        if dtype is not None and v.dtype.kind == dtype.kind and dtype.kind in "fc" and v.itemsize != dtype.itemsize:
+            return v.astype(dtype)  # (another precision; not another byte order)
+    elif isinstance(v, (list, tuple)) and isinstance(like, (list, tuple)) and len(v) == len(like):
+        return _rebuild(v, type(v), [in_dtype_of(c, o) for c, o in zip(v, like)])
     elif type(v) is dict and isinstance(like, dict):
         return {k: in_dtype_of(c, like.get(k)) for k, c in v.items()}
     return v

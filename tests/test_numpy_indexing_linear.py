@@ -150,8 +150,14 @@ def test_clip_is_differentiable_in_numpy_2s_min_and_max_keywords() -> None:
 
 
 def test_a_traced_keyword_only_argument_is_refused_with_advice_that_can_be_followed() -> None:
+    import plugrad.scipy.special as sp
+
     with pytest.raises(plugrad.TraceError, match=r"takes by keyword only.*pass a constant as constant_values="):
         grad(lambda c: np.sum(np.pad(numpy.ones(2), 1, constant_values=c)))(2.0)
+    with pytest.raises(plugrad.TraceError, match=r"numpy.sum takes no keyword argument 'wieghts'"):
+        grad(lambda w: np.sum(numpy.ones(3) * w, wieghts=w))(2.0)
+    with pytest.raises(plugrad.TraceError, match=r"keyword argument 'z'.*Pass it positionally \(argument 1\)"):
+        grad(lambda z: sp.jv(1.0, z=z))(2.0)  # (a ufunc takes no keywords; its documented name is z)
 
 
 def test_clip_at_the_bounds_passes_to_x() -> None:

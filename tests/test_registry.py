@@ -160,6 +160,22 @@ def test_a_failure_inside_numpy_is_placed_at_the_packs_own_line_too() -> None:
     (message,) = [str(w.message) for w in record]
     assert re.search(rf"\(at tests/test_registry\.py:{line}, in _?core/fromnumeric\.py:\d+\)", message), message
 
+    class AsAClass:  # a pack may be a class whose hooks are static methods
+        @staticmethod
+        @hookimpl
+        def plugrad_namespaces() -> list[str]:
+            return ["c"]
+
+        @staticmethod
+        @hookimpl
+        def plugrad_primitives(namespace: str) -> Any:
+            return np.reshape(np.arange(3), (2, 2))
+
+    registry = Registry()
+    registry.register_pack(AsAClass, "as_a_class")
+    with pytest.warns(PackWarning, match=r"\(at tests/test_registry\.py:\d+, in _?core/fromnumeric\.py:\d+\)"):
+        registry.names("c")
+
 
 def test_unknown_hook_fails_the_pack_and_leaves_nothing_registered() -> None:
     class Typo(Pack):

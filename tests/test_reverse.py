@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import gc
 import subprocess
 import sys
@@ -356,6 +357,14 @@ def test_a_gradient_has_its_arguments_dtype_whatever_the_cotangents() -> None:
         assert out.dtype == numpy.float32 and vjp(numpy.ones(4)).dtype == numpy.float32  # a float64 cotangent
     vjp, _ = plugrad.make_vjp(lambda p: [p[0] * 2.0, p[1]])([x, x.astype(numpy.float64)])
     assert [g.dtype for g in vjp([numpy.ones(4), numpy.ones(4, numpy.float32)])] == [numpy.float32, numpy.float64]
+    pair = collections.namedtuple("pair", "a b")
+    vjp, _ = plugrad.make_vjp(lambda p: p.a * 2.0 + p.b)(pair(x, x))
+    g = vjp(numpy.ones(4))
+    assert type(g) is pair and (g.a.dtype, g.b.dtype) == (numpy.float32, numpy.float32)
+    big_endian = numpy.ones(3, ">f8")  # the same precision: left in NumPy's native order
+    assert plugrad.make_vjp(lambda x: x * 2.0)(big_endian)[0](numpy.ones(3)).dtype == numpy.float64
+    for f in (lambda x: x, lambda x: x * 2.0, lambda x: x + x):  # rules that give a Python float
+        assert type(plugrad.make_vjp(f)(numpy.float32(0.5))[0](1.0)) is numpy.float32
 
 
 def test_the_gradient_of_a_numpy_scalar_is_a_numpy_scalar_of_its_dtype() -> None:

@@ -17,9 +17,31 @@ from plugrad_numpy.unary import exp
 from plugrad_scipy_special._rules import elementwise, special
 
 # The calculus table.
-# expit(x) * expit(-x), not ans * (1 - ans): past x = 37, 1 - ans rounds to 0 in float64,
-# where the derivative, about e^-x, is still a normal number (down to x = 745).
+# expit(x) * expit(-x), not ans * (1 - ans): 1 - ans loses digits as x grows (half of them by
+# x = 18) and rounds to 0 past x = 37, where the derivative, about e^-x, is representable to
+# x = 745 (a subnormal number past 708).
 expit = elementwise("expit", sc.expit, lambda ans, x: ans * expit(-x), low=-3.0, high=3.0, saves=("ans", "args"))
+
+
+def _expit_vjp(g: Any, ans: Any, x: Any) -> Any:
+    # At first order, in one new array (as tanh's rule is), with expit(-x) evaluated only
+    # where 1 - ans loses more than a digit (x > 3; below, ans's rounding leaves it within
+    # 10 ulps): expit is most of the cost of a gradient, and computed everywhere it would
+    # double it.
+    if type(g) is _ndarray and type(x) is _ndarray and type(ans) is _ndarray:
+        if g.dtype is ans.dtype is x.dtype and g.shape == ans.shape == x.shape and x.ndim:
+            d = np.subtract(1, ans)
+            far = np.flatnonzero(x > 3.0)  # (one pass over a mask, then only the few)
+            if far.size:
+                d.reshape(-1)[far] = sc.expit(-x.reshape(-1)[far])
+            d *= ans
+            d *= g
+            return d
+    return unbroadcast(g * (ans * expit(-x)), x)
+
+
+expit.def_vjp(_expit_vjp)
+_ndarray = np.ndarray
 logit = elementwise("logit", sc.logit, lambda ans, p: 1 / (p * (1 - p)), low=0.1, high=0.9)
 log_expit = elementwise("log_expit", sc.log_expit, lambda ans, x: expit(-x), low=-3.0, high=3.0)
 

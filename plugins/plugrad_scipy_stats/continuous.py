@@ -78,12 +78,11 @@ def _t_logpdf(z: Any, df: Any) -> Any:
 
 
 def _t_dlogpdf_ddf(z: Any, df: Any) -> Any:
-    # (digamma((df + 1) / 2) - digamma(df / 2) - 1 / df) / 2 + (w - log1p(z^2 / df) + w / df) / 2
-    # with w = z^2 / (df + z^2): each part is O(1/df^2) as df grows, made of O(1/df) terms
-    # that cancel (at df = 1e7 the plain sum kept no digit), so each is computed as a whole.
-    a = 0.5 * df
-    w = z * z / (df + z * z)
-    return 0.5 * _digamma_half_step(a) - 0.5 * _log1p_minus(w) + 0.5 * w / df
+    # (digamma((df + 1) / 2) - digamma(df / 2) - 1 / df) / 2 - (log1p(u) - w - w / df) / 2
+    # with u = z^2 / df, w = u / (1 + u): each part is O(1/df^2) as df grows, made of O(1/df)
+    # terms that cancel (at df = 1e7 the plain sum kept no digit), so each is computed whole.
+    u = z * z / df
+    return 0.5 * _digamma_half_step(0.5 * df) - 0.5 * _log1p_minus(u) + 0.5 * u / ((1 + u) * df)
 
 
 # psi(a + 1/2) - psi(a) - 1/(2a) ~ sum_k (-1)^(k+1) (B_k(1/2) - B_k(0)) / (k a^k), k = 2, 4, ..., 20
@@ -97,23 +96,39 @@ _HALF_STEP = (
 
 def _digamma_half_step(a: Any) -> Any:
     """``digamma(a + 1/2) - digamma(a) - 1/(2a)``, by its asymptotic series for ``a > 8``."""
-    big = np.asarray(getval(a)) > 8.0
-    inv2 = 1 / (where(big, a, 1.0) ** 2)
-    series = 0.0
-    for c in reversed(_HALF_STEP):
-        series = (series + c) * inv2
-    return where(big, series, digamma(a + 0.5) - digamma(a) - 0.5 / a)
+
+    def series(a: Any) -> Any:
+        inv2 = 1 / (a * a)
+        total = 0.0
+        for c in reversed(_HALF_STEP):
+            total = (total + c) * inv2
+        return total
+
+    return _by_branch(np.asarray(getval(a)) > 8.0, a, 9.0, series, 1.0, lambda a: digamma(a + 0.5) - digamma(a) - 0.5 / a)
 
 
-def _log1p_minus(w: Any) -> Any:
-    """``-log1p(-w) - w = w^2/2 + w^3/3 + ...`` (``log1p(z^2 / df) - w``), by its series for
-    ``w < 0.1``, where the two terms cancel."""
-    small = np.asarray(getval(w)) < 0.1
-    ws = where(small, w, 0.0)
-    series = 0.0
-    for k in range(18, 1, -1):  # 0.1^17 / 18: below a double's precision of the w^2 / 2 term
-        series = (series + 1 / k) * ws
-    return where(small, series * ws, -log1p(-w) - w)
+def _log1p_minus(u: Any) -> Any:
+    """``log1p(u) - w``, ``w = u / (1 + u)``: ``w^2/2 + w^3/3 + ...`` (``-log1p(-w) - w``) by
+    its series for ``u < 0.05``, where the two terms cancel (the direct form keeps 14 digits
+    from there)."""
+
+    def series(u: Any) -> Any:
+        w = u / (1 + u)
+        total = 0.0
+        for k in range(14, 1, -1):  # 2 * 0.05^12 / 14: below a double's precision of w^2 / 2
+            total = (total + 1 / k) * w
+        return total * w
+
+    return _by_branch(np.asarray(getval(u)) < 0.05, u, 0.01, series, 1.0, lambda u: log1p(u) - u / (1 + u))
+
+
+def _by_branch(take: Any, x: Any, safe_first: float, first: Any, safe_second: float, second: Any) -> Any:
+    """``first(x)`` where ``take``, else ``second(x)``: for one value, only its branch; for an
+    array, both, each at a harmless stand-in (``safe_*``) where the other is taken, so that
+    neither warns nor sends a NaN into the other's derivative."""
+    if take.ndim == 0:
+        return first(x) if take else second(x)
+    return where(take, first(where(take, x, safe_first)), second(where(take, safe_second, x)))
 
 
 def _t_dcdf_ddf(z: Any, df: Any) -> Any:
