@@ -262,3 +262,32 @@ def test_t_logpdf_derivatives_in_df_keep_their_digits_as_df_grows() -> None:
         for want in derivatives:
             g = grad(g)
             assert g(df) == pytest.approx(want, rel=1e-12)
+
+
+def test_norm_log_cdf_and_sf_derivatives_keep_their_digits_in_the_far_tail() -> None:
+    # d/dz log Phi(z) by Mills' ratio, as log_ndtr's own rule: exp(logpdf - logcdf) cancels.
+    for z, second in ((-40.0, -0.9993773316214086), (-1000.0, -0.9999990000059999)):
+        assert grad(grad(st.norm.logcdf))(z) == pytest.approx(second, rel=1e-14)
+        assert grad(grad(st.norm.logsf))(-z) == pytest.approx(second, rel=1e-14)
+    assert grad(st.norm.logcdf)(-1e4) == pytest.approx(10000.0001, rel=1e-14)
+
+
+def test_derivatives_at_the_edge_of_the_support_where_a_shape_is_one() -> None:
+    # gamma(a=1) is the exponential distribution, chi2(2) one too, beta(1, b) a power law:
+    # (a - 1) log x and (a - 1) / x are 0 there, not 0 * -inf and 0 / 0.
+    import plugrad.scipy.special as sp
+
+    cases = [
+        (grad(lambda x: sp.gammainc(1.0, x)), 0.0, 1.0),
+        (grad(lambda x: sp.betainc(1.0, 2.0, x)), 0.0, 2.0),
+        (grad(lambda x: sp.betainc(2.0, 1.0, x)), 1.0, 2.0),
+        (grad(lambda x: st.gamma.logpdf(x, 1.0)), 0.0, -1.0),
+        (grad(lambda x: st.gamma.pdf(x, 1.0)), 0.0, -1.0),
+        (grad(lambda x: st.chi2.logpdf(x, 2.0)), 0.0, -0.5),
+        (grad(lambda x: st.beta.logpdf(x, 1.0, 3.0)), 0.0, -2.0),
+        (grad(lambda s: st.gamma.logpdf(0.5, 1.0, loc=0.5, scale=s)), 2.0, -0.5),
+        (grad(lambda mu: st.poisson.logpmf(0, mu)), 0.0, -1.0),
+        (grad(lambda y: sp.xlogy(0.0, y)), 0.0, 0.0),
+    ]
+    for derivative, at, want in cases:
+        assert derivative(at) == want

@@ -124,7 +124,9 @@ for _prim in (mills, mills_gap):
     )
 
 
-def _log_ndtr_derivative(ans: Any, x: Any) -> Any:
+def log_ndtr_derivative(ans: Any, x: Any) -> Any:
+    """``d log_ndtr(x) / dx`` at ``ans = log_ndtr(x)``, to full precision far in the left tail
+    (scipy.stats.norm's logcdf and logsf use it too)."""
     if iscomplex(x):  # (holomorphic: the formula, which the complex samples check)
         return exp(-x * x / 2 - ans) / _SQRT2PI
     if isinstance(x, Box) or isinstance(ans, Box):
@@ -143,7 +145,7 @@ def _log_ndtr_derivative(ans: Any, x: Any) -> Any:
 
 
 log_ndtr = elementwise(
-    "log_ndtr", sc.log_ndtr, _log_ndtr_derivative, low=-3.0, high=3.0, complex=True, saves=("ans", "args")
+    "log_ndtr", sc.log_ndtr, log_ndtr_derivative, low=-3.0, high=3.0, complex=True, saves=("ans", "args")
 )
 log_ndtr.def_samples(Sample(rand(3, low=-30.0, high=-10.0)), Sample(scalar(5.0, 8.0)))
 ndtri = elementwise(

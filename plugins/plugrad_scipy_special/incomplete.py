@@ -21,6 +21,7 @@ from plugrad_numpy.unary import exp, log, log1p
 from plugrad_scipy_special import _series
 from plugrad_scipy_special._rules import pair_samples, special
 from plugrad_scipy_special.gamma import betaln, digamma, gammaln, psi_n
+from plugrad_scipy_special.information import xlog1py, xlogy
 
 
 def _rules(prim: Any, *partials: Any) -> None:
@@ -43,7 +44,7 @@ def _rules(prim: Any, *partials: Any) -> None:
 
 def gamma_density(a: Any, x: Any) -> Any:
     """``dP(a, x)/dx = x^(a-1) e^-x / Gamma(a)``."""
-    return exp((a - 1) * log(x) - x - gammaln(a))
+    return exp(xlogy(a - 1, x) - x - gammaln(a))  # (1 at x = 0 for a = 1, not exp(0 * -inf))
 
 
 def _gamma_density_da(n: int, a: Any, x: Any) -> Any:
@@ -97,7 +98,7 @@ gammainccinv.def_samples(*pair_samples(0.5, 3.0, 0.1, 0.9))
 
 def beta_density(a: Any, b: Any, x: Any) -> Any:
     """``dI_x(a, b)/dx = x^(a-1) (1-x)^(b-1) / B(a, b)``."""
-    return exp((a - 1) * log(x) + (b - 1) * log1p(-x) - betaln(a, b))
+    return exp(xlogy(a - 1, x) + xlog1py(b - 1, -x) - betaln(a, b))
 
 
 def _beta_density_dab(i: int, j: int, a: Any, b: Any, x: Any) -> Any:

@@ -10,16 +10,29 @@ import scipy.special as sc
 
 from plugrad import Sample, rand, scalar
 from plugrad.box import getval
+from plugrad_numpy.indexing import where
 from plugrad_numpy.unary import absolute, exp, log, log1p, sqrt
 from plugrad_scipy_special._rules import binary, elementwise, pair_samples
 from plugrad_scipy_special.exponential import phi
+
+
+
+def xdivy(x: Any, y: Any) -> Any:
+    """``x / y``, and 0 where ``x`` is 0 (``y`` = 0 included), as ``xlogy(0, y)`` is 0 for
+    every ``y``: the derivative of ``xlogy`` in ``y``, and of the log-densities that use it
+    (``gamma.logpdf(0, a=1)``'s in ``x``), without the 0/0 of the plain quotient."""
+    zero = np.asarray(getval(x)) == 0
+    if not np.any(zero):
+        return x / y
+    return where(zero, 0.0, x / where(zero, 1.0, y))
+
 
 # x log y and friends.
 xlogy = binary(
     "xlogy",
     sc.xlogy,
     lambda ans, x, y: log(y),
-    lambda ans, x, y: x / y,
+    lambda ans, x, y: xdivy(x, y),
     pair_samples(-1.0, 1.0, 0.2, 2.0),
     complex=True,
 )
@@ -27,7 +40,7 @@ xlog1py = binary(
     "xlog1py",
     sc.xlog1py,
     lambda ans, x, y: log1p(y),
-    lambda ans, x, y: x / (1 + y),
+    lambda ans, x, y: xdivy(x, 1 + y),
     pair_samples(-1.0, 1.0, -0.5, 2.0),
     complex=True,
 )

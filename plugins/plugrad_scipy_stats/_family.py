@@ -55,6 +55,10 @@ class Family:
     dcdf: tuple[Fn, ...]  # the cdf's partial derivatives in each shape parameter (the sf's are minus them)
     logcdf: Fn | None = None  # defaults: log(cdf), log(sf)
     logsf: Fn | None = None
+    # Their derivatives in z, as functions of (ans, z, *θ), where exp(logpdf - ans) loses digits
+    # (norm's far tails): defaults, that.
+    dlogcdf: Fn | None = None
+    dlogsf: Fn | None = None
     support: Range = (-math.inf, math.inf)
     valid: Fn = lambda *shapes: True  # where the shape parameters are allowed (on values)
     domain: dict[str, Any] = dataclasses.field(default_factory=dict)  # sample ranges: x, shapes, loc, scale
@@ -148,6 +152,9 @@ def _dz(fam: Family, kind: str, ans: Any, z: Any, shapes: Sequence[Any]) -> Any:
     sign = 1.0 if kind in ("cdf", "logcdf") else -1.0
     if kind in ("cdf", "sf"):
         return sign * exp(fam.logpdf(z, *shapes))
+    own = fam.dlogcdf if kind == "logcdf" else fam.dlogsf
+    if own is not None:
+        return own(ans, z, *shapes)
     return sign * exp(fam.logpdf(z, *shapes) - ans)
 
 

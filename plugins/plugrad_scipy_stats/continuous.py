@@ -26,10 +26,10 @@ import scipy.special as sc
 from plugrad.box import getval
 from plugrad_numpy.indexing import where
 from plugrad_numpy.unary import exp, log, log1p, real_sign as sign
-from plugrad_scipy_special.erf import log_ndtr, ndtr
+from plugrad_scipy_special.erf import log_ndtr, log_ndtr_derivative, ndtr
 from plugrad_scipy_special.gamma import betaln, digamma, gammaln, poch
 from plugrad_scipy_special.incomplete import betainc_dab, gammainc_da
-from plugrad_scipy_special.information import xlog1py, xlogy
+from plugrad_scipy_special.information import xdivy, xlog1py, xlogy
 from plugrad_scipy_stats._family import Family, build
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -62,6 +62,8 @@ norm = Family(
     dcdf=(),
     logcdf=lambda z: log_ndtr(z),
     logsf=lambda z: log_ndtr(-z),
+    dlogcdf=lambda ans, z: log_ndtr_derivative(ans, z),  # (Mills' ratio in the far tail)
+    dlogsf=lambda ans, z: -log_ndtr_derivative(ans, -z),
     domain={"x": (-2.0, 2.0), "shapes": [], "loc": (-1.0, 1.0), "scale": (0.5, 2.0)},
 )
 
@@ -166,7 +168,7 @@ beta = Family(
     ("a", "b"),
     logpdf=lambda z, a, b: xlogy(a - 1, z) + xlog1py(b - 1, -z) - betaln(a, b),
     dlogpdf=(
-        lambda z, a, b: (a - 1) / z - (b - 1) / (1 - z),
+        lambda z, a, b: xdivy(a - 1, z) - xdivy(b - 1, 1 - z),
         lambda z, a, b: log(z) - digamma(a) + digamma(a + b),
         lambda z, a, b: log1p(-z) - digamma(b) + digamma(a + b),
     ),
@@ -198,7 +200,7 @@ gamma = Family(
     _gamma,
     ("a",),
     logpdf=lambda z, a: xlogy(a - 1, z) - z - gammaln(a),
-    dlogpdf=(lambda z, a: (a - 1) / z - 1, lambda z, a: log(z) - digamma(a)),
+    dlogpdf=(lambda z, a: xdivy(a - 1, z) - 1, lambda z, a: log(z) - digamma(a)),
     cdf=lambda z, a: sc.gammainc(a, z),
     sf=lambda z, a: sc.gammaincc(a, z),
     dcdf=(lambda z, a: gammainc_da(1, a, z),),
@@ -222,7 +224,7 @@ chi2 = Family(
     ("df",),
     logpdf=lambda z, df: xlogy(0.5 * df - 1, z) - 0.5 * z - gammaln(0.5 * df) - _LOG_2 * 0.5 * df,
     dlogpdf=(
-        lambda z, df: (0.5 * df - 1) / z - 0.5,
+        lambda z, df: xdivy(0.5 * df - 1, z) - 0.5,
         lambda z, df: 0.5 * (log(z) - digamma(0.5 * df) - _LOG_2),
     ),
     cdf=lambda z, df: sc.chdtr(df, z),

@@ -18,7 +18,7 @@ from plugrad.box import getval
 from plugrad_numpy._util import broadcast_like, unbroadcast
 from plugrad_numpy.indexing import where3
 from plugrad_numpy.unary import exp
-from plugrad_scipy_special.information import xlogy
+from plugrad_scipy_special.information import xdivy, xlogy
 from plugrad_scipy_stats._family import READS_ANS, public, select
 
 _SF = ("sf", "logsf")
@@ -73,9 +73,9 @@ def _dmu(kind: str) -> Any:
         if not everywhere and ans is not None:
             ans = where3(inside, ans, 0.0)
         if kind == "logpmf":
-            value = kin / mu - 1
+            value = xdivy(kin, mu) - 1  # (0 / 0 at k = mu = 0: xdivy's 0)
         elif kind == "pmf":
-            value = ans * (kin / mu - 1)
+            value = ans * (xdivy(kin, mu) - 1)
         else:
             sign = 1.0 if kind in _SF else -1.0
             value = sign * exp(_log_mass(kin, mu) - ans) if kind.startswith("log") else sign * exp(_log_mass(kin, mu))
