@@ -10,6 +10,7 @@ differentiable again. Every derivative of ``exp(phi)`` here comes from
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from math import comb, factorial
 from typing import Any
@@ -173,17 +174,27 @@ def _sum_series(
     chunk: Callable[[np.ndarray], np.ndarray], decreasing: Callable[[np.ndarray], np.ndarray]
 ) -> np.ndarray:
     """Sum the terms ``chunk(k)`` (elements x k) block by block, until every element's
-    terms decrease and the last is negligible against the sum of absolute values."""
+    terms decrease and the last is negligible against the sum of absolute values. An
+    element whose series has not converged after ``_MAX_TERMS`` terms (an incomplete beta
+    function with parameters in the tens of thousands, near its median) is NaN, with a
+    warning, rather than a partial sum."""
     total = size = 0.0
     for start in range(0, _MAX_TERMS, _CHUNK):
         k = np.arange(start, start + _CHUNK, dtype=np.float64)
         terms = chunk(k)
         total = total + terms.sum(axis=1)
         size = size + np.abs(terms).sum(axis=1)
-        last = np.abs(terms[:, -1])
-        if np.all(decreasing(k[-1])[:, 0] & (last <= _EPS * size)):
-            break
-    return total
+        done = decreasing(k[-1])[:, 0] & (np.abs(terms[:, -1]) <= _EPS * size)
+        if np.all(done):
+            return total
+    warnings.warn(
+        f"a series for a derivative of an incomplete gamma or beta function did not converge in "
+        f"{_MAX_TERMS} terms at {np.count_nonzero(~done)} point(s), whose derivatives are NaN: "
+        "its parameters are too large there for this method.",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+    return np.where(done, total, np.nan)
 
 
 # -- Hurwitz zeta: d^n zeta(s, q) / ds^n -------------------------------------------------
@@ -213,10 +224,46 @@ def zeta_ds(n: int, s: Any, q: Any) -> Any:
     Euler-Maclaurin summation (the first terms summed, the tail integrated with Bernoulli
     corrections), each piece differentiated in closed form. Valid for ``s != 1``, ``q > 0``
     (for ``s < 1`` it is the analytic continuation). A complex ``s`` (SciPy's Riemann
-    ``zeta`` accepts one) stays complex: every term is holomorphic in ``s``."""
+    ``zeta`` accepts one) stays complex: every term is holomorphic in ``s``. Riemann's
+    zeta (``q = 1``) left of ``s = -1``, where the summed terms grow as ``k^-s`` and cancel,
+    comes from the functional equation instead (see :func:`_zeta_reflected`)."""
     s, q = np.broadcast_arrays(np.asarray(s), np.asarray(q))
     s = s.astype(np.result_type(s.dtype, np.float64))
     q = q.astype(np.result_type(q.dtype, np.float64))
+    left = (q == 1) & (s.real < -1) & (s.imag == 0) if s.dtype.kind == "c" else (q == 1) & (s < -1)
+    if np.any(left):
+        out = np.array(_euler_maclaurin(n, np.where(left, 2.0, s), q))
+        out[left] = _zeta_reflected(n, s[left].real)
+        return _unwrap(out)
+    return _euler_maclaurin(n, s, q)
+
+
+def _zeta_reflected(n: int, s: np.ndarray) -> np.ndarray:
+    """``d^n/ds^n zeta(s)`` for real ``s < -1`` from ``zeta(s) = chi(s) zeta(1 - s)``,
+    ``chi(s) = 2^s pi^(s-1) sin(pi s / 2) Gamma(1 - s)``: Leibniz on the product, with
+    ``chi = e^L sin(pi s / 2)``, ``L = s log 2 + (s - 1) log pi + log Gamma(1 - s)``, whose
+    derivatives are digammas at ``1 - s``; ``zeta(1 - s)`` and its derivatives by
+    Euler-Maclaurin at ``1 - s > 2``, where it converges."""
+    u = 1.0 - s
+    e = np.exp(s * np.log(2.0) + (s - 1) * np.log(np.pi) + sc.gammaln(u))
+
+    def dl(m: int, l: int) -> np.ndarray:  # d^m L / ds^m, m >= 1
+        if m == 1:
+            return np.log(2.0) + np.log(np.pi) - sc.digamma(u)
+        return (-1) ** m * sc.polygamma(m - 1, u)
+
+    total = np.zeros(s.shape)
+    for k in range(n + 1):  # zeta^(n) = sum_k C(n, k) chi^(k)(s) (-1)^(n-k) zeta^(n-k)(1 - s)
+        chi = sum(
+            comb(k, j) * e * exp_partials(dl, j) * (np.pi / 2) ** (k - j) * np.sin(np.pi * s / 2 + (k - j) * np.pi / 2)
+            for j in range(k + 1)
+        )
+        z = sc.zeta(u) if n == k else _euler_maclaurin(n - k, u, np.ones(u.shape))
+        total = total + comb(n, k) * chi * (-1) ** (n - k) * z
+    return total
+
+
+def _euler_maclaurin(n: int, s: np.ndarray, q: np.ndarray) -> Any:
     lk = np.log(np.arange(_ZETA_N).reshape((-1,) + (1,) * q.ndim) + q)
     total = np.sum((-lk) ** n * np.exp(-s * lk), axis=0)
     w = _ZETA_N + q
