@@ -329,3 +329,11 @@ def test_zeta_derivatives_left_of_minus_one_come_from_the_functional_equation() 
         for want in derivatives:
             g = grad(g)
             assert g(s) == pytest.approx(want, rel=1e-13)
+
+
+def test_a_parameter_series_that_does_not_converge_gives_nan_with_a_warning() -> None:
+    import plugrad.scipy.special as sp
+
+    with pytest.warns(RuntimeWarning, match="did not converge in 20000 terms at 1 point"):
+        assert math.isnan(grad(lambda a: sp.betainc(a, 2.0, 0.9996681457697999))(2e4))  # (I = 0.01)
+    assert grad(lambda a: sp.betainc(a, 2.0, 0.99))(300.0) == pytest.approx(-0.00148110088318, rel=1e-10)
