@@ -337,3 +337,13 @@ def test_a_parameter_series_that_does_not_converge_gives_nan_with_a_warning() ->
     with pytest.warns(RuntimeWarning, match="did not converge in 20000 terms at 1 point"):
         assert math.isnan(grad(lambda a: sp.betainc(a, 2.0, 0.9996681457697999))(2e4))  # (I = 0.01)
     assert grad(lambda a: sp.betainc(a, 2.0, 0.99))(300.0) == pytest.approx(-0.00148110088318, rel=1e-10)
+
+
+def test_elliptic_integrals_derivatives_near_m_zero_by_their_taylor_series() -> None:
+    # E - (1 - m) K and E - K cancel as m -> 0 (NaN at 0, 0.87 relative error in K'' at 1e-8).
+    import plugrad.scipy.special as sp
+
+    assert grad(sp.ellipk)(0.0) == pytest.approx(math.pi / 8, rel=1e-15)
+    assert grad(sp.ellipe)(0.0) == pytest.approx(-math.pi / 8, rel=1e-15)
+    assert grad(grad(sp.ellipk))(1e-8) == pytest.approx(0.44178647611495, rel=1e-13)  # 9 pi / 64 + ...
+    assert grad(sp.ellipkm1)(1.0) == pytest.approx(-math.pi / 8, rel=1e-15)

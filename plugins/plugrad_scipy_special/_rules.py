@@ -37,6 +37,7 @@ __all__ = [
     "pair_samples",
     "order_samples",
     "complex_samples",
+    "by_branch",
 ]
 
 Deriv = Callable[..., Any]
@@ -151,3 +152,16 @@ def complex_samples(low: float, high: float) -> list[Sample]:
         Sample(scalar(low, high)).only("complex128").first_order(),
         Sample(rand(3, low=low, high=high)).only("complex128").first_order(),
     ]
+
+
+def by_branch(take: Any, x: Any, safe_first: float, first: Deriv, safe_second: float, second: Deriv) -> Any:
+    """``first(x)`` where the mask ``take`` (of ``x``'s values) holds, else ``second(x)``: for
+    one value, only its branch; for an array, both, each at a harmless stand-in (``safe_*``)
+    where the other is taken, so that neither warns nor sends a NaN into the other's
+    derivative (as ``where`` alone would, in reverse mode)."""
+    from plugrad_numpy.indexing import where
+
+    take = np.asarray(take)
+    if take.ndim == 0:
+        return first(x) if take else second(x)
+    return where(take, first(where(take, x, safe_first)), second(where(take, safe_second, x)))

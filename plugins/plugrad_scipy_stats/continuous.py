@@ -29,6 +29,7 @@ from plugrad_numpy.unary import exp, log, log1p, real_sign as sign
 from plugrad_scipy_special.erf import log_ndtr, log_ndtr_derivative, ndtr
 from plugrad_scipy_special.gamma import betaln, digamma, gammaln, poch
 from plugrad_scipy_special.incomplete import betainc_dab, gammainc_da
+from plugrad_scipy_special._rules import by_branch
 from plugrad_scipy_special.information import xdivy, xlog1py, xlogy
 from plugrad_scipy_stats._family import Family, build
 
@@ -106,7 +107,7 @@ def _digamma_half_step(a: Any) -> Any:
             total = (total + c) * inv2
         return total
 
-    return _by_branch(np.asarray(getval(a)) > 8.0, a, 9.0, series, 1.0, lambda a: digamma(a + 0.5) - digamma(a) - 0.5 / a)
+    return by_branch(np.asarray(getval(a)) > 8.0, a, 9.0, series, 1.0, lambda a: digamma(a + 0.5) - digamma(a) - 0.5 / a)
 
 
 def _log1p_minus(u: Any) -> Any:
@@ -121,16 +122,7 @@ def _log1p_minus(u: Any) -> Any:
             total = (total + 1 / k) * w
         return total * w
 
-    return _by_branch(np.asarray(getval(u)) < 0.05, u, 0.01, series, 1.0, lambda u: log1p(u) - u / (1 + u))
-
-
-def _by_branch(take: Any, x: Any, safe_first: float, first: Any, safe_second: float, second: Any) -> Any:
-    """``first(x)`` where ``take``, else ``second(x)``: for one value, only its branch; for an
-    array, both, each at a harmless stand-in (``safe_*``) where the other is taken, so that
-    neither warns nor sends a NaN into the other's derivative."""
-    if take.ndim == 0:
-        return first(x) if take else second(x)
-    return where(take, first(where(take, x, safe_first)), second(where(take, safe_second, x)))
+    return by_branch(np.asarray(getval(u)) < 0.05, u, 0.01, series, 1.0, lambda u: log1p(u) - u / (1 + u))
 
 
 def _t_dcdf_ddf(z: Any, df: Any) -> Any:
