@@ -347,3 +347,17 @@ def test_elliptic_integrals_derivatives_near_m_zero_by_their_taylor_series() -> 
     assert grad(sp.ellipe)(0.0) == pytest.approx(-math.pi / 8, rel=1e-15)
     assert grad(grad(sp.ellipk))(1e-8) == pytest.approx(0.44178647611495, rel=1e-13)  # 9 pi / 64 + ...
     assert grad(sp.ellipkm1)(1.0) == pytest.approx(-math.pi / 8, rel=1e-15)
+
+
+def test_derivatives_at_removable_singularities_of_their_formulas() -> None:
+    # 0 / 0 or 0 * inf in the formula, a finite derivative in fact.
+    import plugrad.scipy.special as sp
+
+    assert grad(sp.spence)(1.0) == -1.0
+    assert [grad(sp.rgamma)(x) for x in (0.0, -1.0, -2.0, -3.0)] == [1.0, -1.0, 2.0, -6.0]  # (-1)^n n!
+    direct = -scipy.special.digamma(-1.1) * scipy.special.rgamma(-1.1)  # (fine away from the pole)
+    assert grad(sp.rgamma)(-1.1) == pytest.approx(direct, rel=1e-13)
+    assert grad(lambda x: sp.struve(0.0, x))(0.0) == pytest.approx(2 / math.pi, rel=1e-15)
+    assert grad(lambda x: sp.modstruve(0.0, x))(0.0) == pytest.approx(2 / math.pi, rel=1e-15)
+    assert grad(lambda x: sp.struve(1.0, x))(0.0) == 0.0
+    check_grads(sp.rgamma, modes=["rev", "fwd"], order=2)(numpy.array([-2.05, -0.1, 0.1, 1.5]))

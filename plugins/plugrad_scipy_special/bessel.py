@@ -20,6 +20,7 @@ from plugrad.box import getval
 from plugrad_numpy._util import broadcast_like, iscomplex, unbroadcast
 from plugrad_numpy.unary import imag, real
 from plugrad_scipy_special._rules import elementwise, order_samples, with_order
+from plugrad_scipy_special.information import xdivy
 
 _INTEGER = [0, 1, 2, 3]
 _REAL = [0.0, 0.5, 1.7, -0.7]
@@ -138,18 +139,19 @@ hankel2 = _order_family("hankel2", sc.hankel2, _difference, complex=True)
 hankel1e = _order_family("hankel1e", sc.hankel1e, _difference, lambda ans, x: -1j * ans, complex=True)
 hankel2e = _order_family("hankel2e", sc.hankel2e, _difference, lambda ans, x: 1j * ans, complex=True)
 
-# Struve: (x^v H_v)' = x^v H_(v-1), so H_v' = H_(v-1) - v H_v / x; the same for L_v.
+# Struve: (x^v H_v)' = x^v H_(v-1), so H_v' = H_(v-1) - v H_v / x; the same for L_v. At x = 0,
+# where H_v is 0 for v > -1, v H_v / x tends to 0 (xdivy's 0 for 0 / 0).
 struve = with_order(
     "struve",
     sc.struve,
-    lambda ans, v, x: struve(v - 1, x) - v * ans / x,
+    lambda ans, v, x: struve(v - 1, x) - xdivy(v * ans, x),
     order_samples([0.0, 1.0, 1.5, 2.5], 0.3, 3.0),
     saves=("ans", "args"),
 )
 modstruve = with_order(
     "modstruve",
     sc.modstruve,
-    lambda ans, v, x: modstruve(v - 1, x) - v * ans / x,
+    lambda ans, v, x: modstruve(v - 1, x) - xdivy(v * ans, x),
     order_samples([0.0, 1.0, 1.5, 2.5], 0.3, 3.0),
     saves=("ans", "args"),
 )

@@ -15,10 +15,13 @@ import numpy as np
 import scipy.special as sc
 
 from plugrad import NonDifferentiable, NotDifferentiableError, Sample, rand, scalar
+from plugrad.box import getval
 from plugrad_numpy._util import broadcast_like, iscomplex, unbroadcast
+from plugrad_numpy.unary import cos, sin
 from plugrad_scipy_special import _series
 from plugrad_scipy_special._rules import (
     binary,
+    by_branch,
     complex_samples,
     elementwise,
     order_samples,
@@ -43,9 +46,27 @@ gammaln = elementwise("gammaln", sc.gammaln, lambda ans, x: digamma(x), low=0.2,
 gammaln.def_samples(Sample(rand(4, low=-0.8, high=-0.2)))  # log|Gamma| where Gamma < 0
 loggamma = elementwise("loggamma", sc.loggamma, lambda ans, x: digamma(x), low=0.2, high=4.0)
 loggamma.def_samples(*complex_samples(0.3, 2.0))
-rgamma = elementwise(
-    "rgamma", sc.rgamma, lambda ans, x: -ans * digamma(x), low=0.2, high=3.0, saves=("ans", "args")
-)
+def _rgamma_deriv(ans: Any, x: Any) -> Any:
+    # -digamma(x) / gamma(x), which is 0 * inf at the poles of gamma; near them (within 1/4 of
+    # 0, -1, -2, ...) the derivative of the reflection 1/gamma(x) = gamma(1 - x) sin(pi x) / pi,
+    # with sin and cos of pi (x - n) (exact at the pole): (-1)^n n! at x = -n.
+    if iscomplex(x):
+        return -ans * digamma(x)
+    xv = np.asarray(getval(x))
+    n = np.round(xv)
+    near = (n <= 0) & (np.abs(xv - n) < 0.25)
+    if not near.any():
+        return -ans * digamma(x)
+    sign = np.where(n % 2 == 0, 1.0, -1.0)
+
+    def reflected(x: Any) -> Any:
+        d = np.pi * (x - n)
+        return sign * gamma(1 - x) * (np.pi * cos(d) - digamma(1 - x) * sin(d)) / np.pi
+
+    return by_branch(near, x, 0.0, reflected, 0.5, lambda x: -rgamma(x) * digamma(x))
+
+
+rgamma = elementwise("rgamma", sc.rgamma, _rgamma_deriv, low=0.2, high=3.0, saves=("ans", "args"))
 rgamma.def_samples(Sample(rand(4, low=-0.8, high=-0.2)), *complex_samples(0.3, 2.0))
 
 

@@ -131,5 +131,23 @@ ellipkm1.def_samples(Sample(rand(3, low=0.995, high=1.0)))
 
 
 # SciPy's dilogarithm: spence(z) = int_1^z log(t) / (1 - t) dt.
-spence = elementwise("spence", sc.spence, lambda ans, z: log(z) / (1 - z), low=0.2, high=0.8, complex=True)
-spence.def_samples(Sample(rand(3, low=1.2, high=3.0)))
+# Its derivative log(z) / (1 - z) is 0 / 0 at z = 1, where it is -1: there (|z - 1| < 0.05), the
+# series -sum_k (1 - z)^k / (k + 1), to k = 13, below a double's precision.
+
+
+def _spence_deriv(ans: Any, z: Any) -> Any:
+    def series(z: Any) -> Any:
+        u = 1 - z
+        total: Any = 0.0
+        for k in range(13, -1, -1):
+            total = total * u + 1.0 / (k + 1)
+        return -total
+
+    near = np.abs(np.asarray(getval(z)) - 1) < 0.05
+    if np.ndim(near) == 0 and not near:
+        return log(z) / (1 - z)
+    return by_branch(near, z, 1.0, series, 0.5, lambda z: log(z) / (1 - z))
+
+
+spence = elementwise("spence", sc.spence, _spence_deriv, low=0.2, high=0.8, complex=True)
+spence.def_samples(Sample(rand(3, low=1.2, high=3.0)), Sample(rand(3, low=0.97, high=1.03)))
