@@ -333,10 +333,14 @@ def test_zeta_derivatives_left_of_minus_one_come_from_the_functional_equation() 
 
 def test_a_parameter_series_that_does_not_converge_gives_nan_with_a_warning() -> None:
     import plugrad.scipy.special as sp
+    import plugrad.scipy.stats as st
 
     with pytest.warns(RuntimeWarning, match="did not converge in 20000 terms at 1 point"):
-        assert math.isnan(grad(lambda a: sp.betainc(a, 2.0, 0.9996681457697999))(2e4))  # (I = 0.01)
+        assert math.isnan(grad(lambda a: sp.betainc(a, 1e7, 0.5))(1e7))  # (at its median)
     assert grad(lambda a: sp.betainc(a, 2.0, 0.99))(300.0) == pytest.approx(-0.00148110088318, rel=1e-10)
+    # Parameters of very different sizes: the other series, which converges there (mpmath's values).
+    assert grad(lambda a: sp.betainc(a, 2.0, 0.9996681457697999))(2e4) == pytest.approx(-2.8845630692970753e-06, rel=1e-8)
+    assert grad(lambda d: st.t.cdf(-2.0, d))(1e4) == pytest.approx(-1.349902321626578e-09, rel=1e-6)
 
 
 def test_elliptic_integrals_derivatives_near_m_zero_by_their_taylor_series() -> None:

@@ -23,6 +23,7 @@ __all__ = ["exp_partials", "gammainc_da", "betainc_dab", "zeta_ds", "phi"]
 # Stop a series once a term adds less than this to the sum of absolute values so far.
 _EPS = 1e-17
 _MAX_TERMS = 20000
+_FIRST_TRY = 2000  # terms of the first series tried for the incomplete beta function
 _CHUNK = 32  # series terms evaluated at once
 
 
@@ -103,7 +104,7 @@ def _gammainc_series(n: int, a: np.ndarray, x: np.ndarray) -> np.ndarray:
         bell = exp_partials(lambda m, l: lx - sc.digamma(z) if m == 1 else -_psi(m - 1, z), n)
         return np.exp((a + k) * lx - x - sc.gammaln(z)) * bell
 
-    return _sum_series(chunk, lambda k: x < a + k + 1)
+    return _converged(*_sum_series(chunk, lambda k: x < a + k + 1, _MAX_TERMS))
 
 
 def _gammaincc_laguerre(n: int, a: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -126,25 +127,37 @@ def betainc_dab(i: int, j: int, a: Any, b: Any, x: Any) -> Any:
     """``d^i/da^i d^j/db^j`` of the regularized incomplete beta function ``I_x(a, b)``,
     ``i + j >= 1``, by the series ``I_x(a, b) = sum_k x^(a+k) (1-x)^b Gamma(a+b+k) /
     (Gamma(a+k+1) Gamma(b))``; for ``x > (a+1)/(a+b+2)`` through ``I_x(a, b) = 1 - I_(1-x)(b, a)``,
-    so the series converges at least geometrically and ``I`` is not close to 1."""
+    so the series converges at least geometrically and ``I`` is not close to 1. Where that
+    series has not converged in ``_FIRST_TRY`` terms (parameters of very different sizes:
+    ``I_w(df/2, 1/2)`` of a t distribution with large ``df``), the other one is summed,
+    which there converges in a few dozen."""
     a, b, x = _as_float(a, b, x)
     out = np.full(a.shape, np.nan)
     ok = (a > 0) & (b > 0) & (x > 0) & (x < 1)
     out[((x == 0) | (x == 1)) & (a > 0) & (b > 0)] = 0.0  # I is 0 or 1 whatever a, b
     flip = ok & (x > (a + 1) / (a + b + 2))
-    keep = ok & ~flip
-    if keep.any():
-        xs = x[keep]
-        out[keep] = _betainc_series(i, j, a[keep], b[keep], np.log(xs), np.log1p(-xs), xs)
-    if flip.any():
-        ys = 1.0 - x[flip]
-        out[flip] = -_betainc_series(j, i, b[flip], a[flip], np.log(ys), np.log(x[flip]), ys)
-    return _unwrap(out)
+    done = np.zeros(a.shape, bool)
+    for attempt, limit in enumerate((_FIRST_TRY, _MAX_TERMS)):
+        todo = ok & ~done
+        for flipped in (False, True):
+            where = todo & (flip != flipped if attempt else flip == flipped)
+            if not where.any():
+                continue
+            if not flipped:
+                xs = x[where]
+                total, converged = _betainc_series(i, j, a[where], b[where], np.log(xs), np.log1p(-xs), xs, limit)
+            else:
+                ys = 1.0 - x[where]
+                total, converged = _betainc_series(j, i, b[where], a[where], np.log(ys), np.log(x[where]), ys, limit)
+                total = -total
+            out[where] = np.where(converged, total, np.nan)
+            done[where] = converged
+    return _unwrap(_converged(out, done | ~ok))
 
 
 def _betainc_series(
-    i: int, j: int, a: np.ndarray, b: np.ndarray, lx: np.ndarray, l1x: np.ndarray, x: np.ndarray
-) -> np.ndarray:
+    i: int, j: int, a: np.ndarray, b: np.ndarray, lx: np.ndarray, l1x: np.ndarray, x: np.ndarray, limit: int
+) -> tuple[np.ndarray, np.ndarray]:
     a, b, x, lx, l1x = (v[:, None] for v in (a, b, x, lx, l1x))
 
     def chunk(k: np.ndarray) -> np.ndarray:
@@ -167,32 +180,39 @@ def _betainc_series(
         return np.exp(log_t) * exp_partials(phi_, i, j)
 
     # The terms decrease once T_(k+1) / T_k = x (a+b+k) / (a+k+1) < 1.
-    return _sum_series(chunk, lambda k: x * (a + b + k) < a + k + 1)
+    return _sum_series(chunk, lambda k: x * (a + b + k) < a + k + 1, limit)
 
 
 def _sum_series(
-    chunk: Callable[[np.ndarray], np.ndarray], decreasing: Callable[[np.ndarray], np.ndarray]
-) -> np.ndarray:
+    chunk: Callable[[np.ndarray], np.ndarray], decreasing: Callable[[np.ndarray], np.ndarray], limit: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Sum the terms ``chunk(k)`` (elements x k) block by block, until every element's
-    terms decrease and the last is negligible against the sum of absolute values. An
-    element whose series has not converged after ``_MAX_TERMS`` terms (an incomplete beta
-    function with parameters in the tens of thousands, near its median) is NaN, with a
-    warning, rather than a partial sum."""
+    terms decrease and the last is negligible against the sum of absolute values, or
+    ``limit`` terms; return the sums and which of them converged."""
     total = size = 0.0
-    for start in range(0, _MAX_TERMS, _CHUNK):
+    for start in range(0, limit, _CHUNK):
         k = np.arange(start, start + _CHUNK, dtype=np.float64)
         terms = chunk(k)
         total = total + terms.sum(axis=1)
         size = size + np.abs(terms).sum(axis=1)
         done = decreasing(k[-1])[:, 0] & (np.abs(terms[:, -1]) <= _EPS * size)
         if np.all(done):
-            return total
+            break
+    return total, done
+
+
+def _converged(total: np.ndarray, done: np.ndarray) -> np.ndarray:
+    """``total``, NaN where its series did not converge, with a warning (an incomplete gamma
+    or beta function with parameters in the tens of thousands, near its median): not a
+    partial sum."""
+    if np.all(done):
+        return total
     warnings.warn(
         f"a series for a derivative of an incomplete gamma or beta function did not converge in "
         f"{_MAX_TERMS} terms at {np.count_nonzero(~done)} point(s), whose derivatives are NaN: "
         "its parameters are too large there for this method.",
         RuntimeWarning,
-        stacklevel=2,
+        stacklevel=3,
     )
     return np.where(done, total, np.nan)
 
