@@ -288,6 +288,7 @@ def test_derivatives_at_the_edge_of_the_support_where_a_shape_is_one() -> None:
         (grad(lambda s: st.gamma.logpdf(0.5, 1.0, loc=0.5, scale=s)), 2.0, -0.5),
         (grad(lambda mu: st.poisson.logpmf(0, mu)), 0.0, -1.0),
         (grad(lambda y: sp.xlogy(0.0, y)), 0.0, 0.0),
+        (grad(grad(lambda d: st.t.cdf(0.0, d))), 5.0, 0.0),  # (the cdf is 1/2 at 0 for every df)
     ]
     for derivative, at, want in cases:
         assert derivative(at) == want

@@ -126,11 +126,16 @@ def _log1p_minus(u: Any) -> Any:
 
 
 def _t_dcdf_ddf(z: Any, df: Any) -> Any:
-    r = df + z * z
-    w = df / r
-    a = 0.5 * df
-    density = exp((a - 1) * log(w) - 1.5 * log(r) - betaln(a, 0.5))
-    return -0.25 * sign(z) * betainc_dab(1, 0, a, 0.5, w) - 0.5 * z * density
+    def away_from_0(z: Any) -> Any:
+        r = df + z * z
+        w = df / r
+        a = 0.5 * df
+        density = exp((a - 1) * log(w) - 1.5 * log(r) - betaln(a, 0.5))
+        return -0.25 * sign(z) * betainc_dab(1, 0, a, 0.5, w) - 0.5 * z * density
+
+    # At z = 0 the cdf is 1/2 for every df: 0, where sign(0) times I_a at w = 1, whose own
+    # derivatives are infinite there, would make the next order NaN.
+    return by_branch(np.asarray(getval(z)) == 0, z, 0.0, lambda z: 0.0 * z * df, 1.0, away_from_0)
 
 
 t = Family(
