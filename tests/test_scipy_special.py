@@ -33,7 +33,7 @@ PRIMITIVES = [
     # logistic.py
     "expit", "logit", "log_expit", "softmax", "log_softmax", "_logsumexp",
     # information.py
-    "xlogy", "xlog1py", "entr", "rel_entr", "kl_div", "huber", "pseudo_huber", "boxcox",
+    "_xdivy", "xlogy", "xlog1py", "entr", "rel_entr", "kl_div", "huber", "pseudo_huber", "boxcox",
     "boxcox1p", "inv_boxcox", "inv_boxcox1p",
     # incomplete.py
     "gammainc", "gammaincc", "gammaincinv", "gammainccinv", "_gammainc_da", "betainc",
@@ -364,4 +364,27 @@ def test_derivatives_at_removable_singularities_of_their_formulas() -> None:
     assert grad(lambda x: sp.struve(0.0, x))(0.0) == pytest.approx(2 / math.pi, rel=1e-15)
     assert grad(lambda x: sp.modstruve(0.0, x))(0.0) == pytest.approx(2 / math.pi, rel=1e-15)
     assert grad(lambda x: sp.struve(1.0, x))(0.0) == 0.0
+    assert grad(grad(lambda x: sp.struve(1.0, x)))(0.0) == pytest.approx(4 / (3 * math.pi), rel=1e-15)  # by the series
+    assert grad(grad(lambda x: sp.struve(0.0, x)))(0.0) == 0.0
+    check_grads(lambda x: sp.struve(1.5, x), modes=["rev", "fwd"], order=2)(numpy.array([0.2, 0.95, 1.05, 2.0]))
     check_grads(sp.rgamma, modes=["rev", "fwd"], order=2)(numpy.array([-2.05, -0.1, 0.1, 1.5]))
+
+
+def test_xlogy_s_mixed_derivatives_where_x_is_0() -> None:
+    # d/dy xlogy(x, y) = x / y is 0 where x is 0 (xdivy), and its derivative in x is still 1 / y.
+    import plugrad.scipy.special as sp
+
+    numpy.testing.assert_array_equal(plugrad.hessian(lambda v: sp.xlogy(v[0], v[1]))(numpy.array([0.0, 2.0])), [[0.0, 0.5], [0.5, 0.0]])
+    assert grad(lambda x: grad(lambda y: sp.xlog1py(x, y))(1.0))(0.0) == 0.5
+    assert grad(lambda y: sp.xlogy(0.0, y))(0.0) == 0.0
+
+
+
+def test_zeta_at_complex_s_left_of_minus_one() -> None:
+    # The functional equation at complex s too (mpmath's value); no second derivative there.
+    import plugrad.scipy.special as sp
+
+    got = plugrad.holomorphic_grad(sp.zeta)(-15 + 1e-8j)
+    assert abs(got - (-0.4003193028077257 - 7.035703295723116e-09j)) < 1e-13
+    with pytest.raises(plugrad.NotDifferentiableError, match="polygamma at complex arguments"):
+        plugrad.holomorphic_grad(plugrad.holomorphic_grad(sp.zeta))(-3 + 2j)

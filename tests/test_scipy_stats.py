@@ -292,3 +292,11 @@ def test_derivatives_at_the_edge_of_the_support_where_a_shape_is_one() -> None:
     ]
     for derivative, at, want in cases:
         assert derivative(at) == want
+
+
+def test_mixed_second_derivatives_where_a_shape_is_one() -> None:
+    # The log-densities' (a - 1) / z terms at a = 1: 0, with derivative 1 / z in a.
+    assert grad(lambda a: grad(lambda x: st.gamma.logpdf(x, a))(0.5))(1.0) == pytest.approx(2.0, rel=1e-15)
+    assert grad(lambda d: grad(lambda x: st.chi2.logpdf(x, d))(0.5))(2.0) == pytest.approx(1.0, rel=1e-15)
+    assert grad(lambda a: grad(lambda x: st.beta.logpdf(x, a, 3.0))(0.5))(1.0) == pytest.approx(2.0, rel=1e-15)
+

@@ -78,7 +78,7 @@ MODULES = {
         "numpy.log",
         "numpy.log1p",
         "numpy.sqrt",
-        "numpy.where",
+        "scipy.special._xdivy",
         "scipy.special.boxcox",
         "scipy.special.boxcox1p",
         "scipy.special.entr",

@@ -137,10 +137,12 @@ def betainc_dab(i: int, j: int, a: Any, b: Any, x: Any) -> Any:
     out[((x == 0) | (x == 1)) & (a > 0) & (b > 0)] = 0.0  # I is 0 or 1 whatever a, b
     flip = ok & (x > (a + 1) / (a + b + 2))
     done = np.zeros(a.shape, bool)
-    for attempt, limit in enumerate((_FIRST_TRY, _MAX_TERMS)):
+    # The usual series for _FIRST_TRY terms, then the other for _MAX_TERMS, then the usual one
+    # again for _MAX_TERMS (where neither converges quickly, as at the median of two large ones).
+    for other, limit in ((False, _FIRST_TRY), (True, _MAX_TERMS), (False, _MAX_TERMS)):
         todo = ok & ~done
         for flipped in (False, True):
-            where = todo & (flip != flipped if attempt else flip == flipped)
+            where = todo & (flip != flipped if other else flip == flipped)
             if not where.any():
                 continue
             if not flipped:
@@ -250,29 +252,38 @@ def zeta_ds(n: int, s: Any, q: Any) -> Any:
     s, q = np.broadcast_arrays(np.asarray(s), np.asarray(q))
     s = s.astype(np.result_type(s.dtype, np.float64))
     q = q.astype(np.result_type(q.dtype, np.float64))
-    left = (q == 1) & (s.real < -1) & (s.imag == 0) if s.dtype.kind == "c" else (q == 1) & (s < -1)
+    left = (q == 1) & (s.real < -1)
     if np.any(left):
         out = np.array(_euler_maclaurin(n, np.where(left, 2.0, s), q))
-        out[left] = _zeta_reflected(n, s[left].real)
+        out[left] = _zeta_reflected(n, s[left])
         return _unwrap(out)
     return _euler_maclaurin(n, s, q)
 
 
 def _zeta_reflected(n: int, s: np.ndarray) -> np.ndarray:
-    """``d^n/ds^n zeta(s)`` for real ``s < -1`` from ``zeta(s) = chi(s) zeta(1 - s)``,
+    """``d^n/ds^n zeta(s)`` for ``Re s < -1`` from ``zeta(s) = chi(s) zeta(1 - s)``,
     ``chi(s) = 2^s pi^(s-1) sin(pi s / 2) Gamma(1 - s)``: Leibniz on the product, with
     ``chi = e^L sin(pi s / 2)``, ``L = s log 2 + (s - 1) log pi + log Gamma(1 - s)``, whose
     derivatives are digammas at ``1 - s``; ``zeta(1 - s)`` and its derivatives by
-    Euler-Maclaurin at ``1 - s > 2``, where it converges."""
+    Euler-Maclaurin at ``Re(1 - s) > 2``, where it converges. A complex ``s`` has its first
+    derivative only: the second needs polygamma at complex points, which SciPy lacks."""
+    if s.dtype.kind == "c" and n > 1:
+        from plugrad.errors import NotDifferentiableError
+
+        raise NotDifferentiableError(
+            "scipy.special.zeta's derivatives of order 2 and more at complex s with Re s < -1 need "
+            "polygamma at complex arguments, which SciPy does not compute: differentiate once, or "
+            "at real s."
+        )
     u = 1.0 - s
-    e = np.exp(s * np.log(2.0) + (s - 1) * np.log(np.pi) + sc.gammaln(u))
+    e = np.exp(s * np.log(2.0) + (s - 1) * np.log(np.pi) + (sc.loggamma(u) if s.dtype.kind == "c" else sc.gammaln(u)))
 
     def dl(m: int, l: int) -> np.ndarray:  # d^m L / ds^m, m >= 1
         if m == 1:
             return np.log(2.0) + np.log(np.pi) - sc.digamma(u)
         return (-1) ** m * sc.polygamma(m - 1, u)
 
-    total = np.zeros(s.shape)
+    total = np.zeros(s.shape, s.dtype)
     for k in range(n + 1):  # zeta^(n) = sum_k C(n, k) chi^(k)(s) (-1)^(n-k) zeta^(n-k)(1 - s)
         chi = sum(
             comb(k, j) * e * exp_partials(dl, j) * (np.pi / 2) ** (k - j) * np.sin(np.pi * s / 2 + (k - j) * np.pi / 2)

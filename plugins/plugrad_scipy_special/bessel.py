@@ -19,8 +19,7 @@ from plugrad import Sample, rand
 from plugrad.box import getval
 from plugrad_numpy._util import broadcast_like, iscomplex, unbroadcast
 from plugrad_numpy.unary import imag, real
-from plugrad_scipy_special._rules import elementwise, order_samples, with_order
-from plugrad_scipy_special.information import xdivy
+from plugrad_scipy_special._rules import by_branch, elementwise, order_samples, with_order
 
 _INTEGER = [0, 1, 2, 3]
 _REAL = [0.0, 0.5, 1.7, -0.7]
@@ -139,19 +138,43 @@ hankel2 = _order_family("hankel2", sc.hankel2, _difference, complex=True)
 hankel1e = _order_family("hankel1e", sc.hankel1e, _difference, lambda ans, x: -1j * ans, complex=True)
 hankel2e = _order_family("hankel2e", sc.hankel2e, _difference, lambda ans, x: 1j * ans, complex=True)
 
-# Struve: (x^v H_v)' = x^v H_(v-1), so H_v' = H_(v-1) - v H_v / x; the same for L_v. At x = 0,
-# where H_v is 0 for v > -1, v H_v / x tends to 0 (xdivy's 0 for 0 / 0).
+# Struve: (x^v H_v)' = x^v H_(v-1), so H_v' = H_(v-1) - v H_v / x; the same for L_v. Near
+# x = 0 that quotient is 0 / 0 (and its derivatives worse): there (|x| < 1), the derivative
+# of the power series H_v = sum_k (-1)^k (x/2)^(2k+v+1) / (Gamma(k + 3/2) Gamma(k + v + 3/2))
+# (DLMF 11.2.1; L_v without the signs), to k = 16, below a double's precision there.
+
+
+def _struve_deriv(modified: bool) -> Any:
+    def deriv(ans: Any, v: Any, x: Any) -> Any:
+        own = modstruve if modified else struve
+        near = np.abs(np.asarray(getval(x))) < 1
+        if not near.any():
+            return own(v - 1, x) - v * ans / x
+
+        def series(x: Any) -> Any:
+            vv = np.asarray(getval(v), np.float64)
+            total: Any = 0.0
+            for k in range(17):
+                c = (1.0 if modified or k % 2 == 0 else -1.0) * (2 * k + vv + 1) / 2
+                total = total + c / (sc.gamma(k + 1.5) * sc.gamma(k + vv + 1.5)) * (x / 2) ** (2 * k + vv)
+            return total
+
+        return by_branch(near, x, 0.5, series, 2.0, lambda x: own(v - 1, x) - v * own(v, x) / x)
+
+    return deriv
+
+
 struve = with_order(
     "struve",
     sc.struve,
-    lambda ans, v, x: struve(v - 1, x) - xdivy(v * ans, x),
+    _struve_deriv(False),
     order_samples([0.0, 1.0, 1.5, 2.5], 0.3, 3.0),
     saves=("ans", "args"),
 )
 modstruve = with_order(
     "modstruve",
     sc.modstruve,
-    lambda ans, v, x: modstruve(v - 1, x) - xdivy(v * ans, x),
+    _struve_deriv(True),
     order_samples([0.0, 1.0, 1.5, 2.5], 0.3, 3.0),
     saves=("ans", "args"),
 )

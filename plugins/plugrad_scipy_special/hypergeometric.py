@@ -96,38 +96,39 @@ def _near_zero(m: Any) -> Any:
     return np.abs(getval(m)) < 0.1
 
 
-def _dk(m: Any, k: Any) -> Any:
-    """``dK/dm`` at ``m``, where ``k = K(m)``."""
-    return (ellipe(m) - (1 - m) * k) / (2 * m * (1 - m))
-
-
 def _ellipk_deriv(ans: Any, m: Any) -> Any:
-    if np.ndim(getval(m)) == 0 and not _near_zero(m):
-        return _dk(m, ans)
-    return by_branch(_near_zero(m), m, 0.0, lambda m: _taylor_derivative(_K_TAYLOR, m), 0.5, lambda m: _dk(m, ellipk(m)))
+    near = _near_zero(m)
+    if not near.any():  # (only where some m is near 0 are both branches evaluated)
+        return (ellipe(m) - (1 - m) * ans) / (2 * m * (1 - m))
+    direct = lambda m: (ellipe(m) - (1 - m) * ellipk(m)) / (2 * m * (1 - m))  # noqa: E731
+    return by_branch(near, m, 0.0, lambda m: _taylor_derivative(_K_TAYLOR, m), 0.5, direct)
 
 
 def _ellipe_deriv(ans: Any, m: Any) -> Any:
-    direct = lambda m: (ellipe(m) - ellipk(m)) / (2 * m)  # noqa: E731
-    if np.ndim(getval(m)) == 0 and not _near_zero(m):
+    near = _near_zero(m)
+    if not near.any():
         return (ans - ellipk(m)) / (2 * m)
-    return by_branch(_near_zero(m), m, 0.0, lambda m: _taylor_derivative(_E_TAYLOR, m), 0.5, direct)
+    direct = lambda m: (ellipe(m) - ellipk(m)) / (2 * m)  # noqa: E731
+    return by_branch(near, m, 0.0, lambda m: _taylor_derivative(_E_TAYLOR, m), 0.5, direct)
+
+
+def _ellipkm1_deriv(ans: Any, p: Any) -> Any:
+    # -K'(1 - p), written in p itself: at small p, which is what ellipkm1 is for, 1 - (1 - p)
+    # is not p; near p = 1 (m = 1 - p near 0), by the series.
+    near = _near_zero(1 - getval(p))
+    if not near.any():
+        return -(ellipe(1 - p) - p * ans) / (2 * p * (1 - p))
+    direct = lambda p: -(ellipe(1 - p) - p * ellipkm1(p)) / (2 * p * (1 - p))  # noqa: E731
+    return by_branch(near, p, 1.0, lambda p: -_taylor_derivative(_K_TAYLOR, 1 - p), 0.5, direct)
 
 
 ellipk = elementwise("ellipk", sc.ellipk, _ellipk_deriv, low=0.1, high=0.9, saves=("ans", "args"))
 ellipk.def_samples(Sample(rand(3, low=-2.0, high=-0.1)), Sample(rand(3, low=-0.05, high=0.05)))
 ellipe = elementwise("ellipe", sc.ellipe, _ellipe_deriv, low=0.1, high=0.9, saves=("ans", "args"))
 ellipe.def_samples(Sample(rand(3, low=-2.0, high=-0.1)), Sample(rand(3, low=-0.05, high=0.05)))
-# ellipkm1(p) = K(1 - p): its derivative is -K'(1 - p), near p = 1 by the series too.
-ellipkm1 = elementwise(
-    "ellipkm1",
-    sc.ellipkm1,
-    lambda ans, p: -_ellipk_deriv(ans, 1 - p),
-    low=0.1,
-    high=0.9,
-    saves=("ans", "args"),
-)
-ellipkm1.def_samples(Sample(rand(3, low=0.995, high=1.0)))
+# ellipkm1(p) = K(1 - p).
+ellipkm1 = elementwise("ellipkm1", sc.ellipkm1, _ellipkm1_deriv, low=0.1, high=0.9, saves=("ans", "args"))
+ellipkm1.def_samples(Sample(rand(3, low=0.95, high=1.0)), Sample(rand(3, low=0.01, high=0.05)))
 
 
 # SciPy's dilogarithm: spence(z) = int_1^z log(t) / (1 - t) dt.
@@ -144,7 +145,7 @@ def _spence_deriv(ans: Any, z: Any) -> Any:
         return -total
 
     near = np.abs(np.asarray(getval(z)) - 1) < 0.05
-    if np.ndim(near) == 0 and not near:
+    if not near.any():
         return log(z) / (1 - z)
     return by_branch(near, z, 1.0, series, 0.5, lambda z: log(z) / (1 - z))
 

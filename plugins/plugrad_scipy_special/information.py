@@ -10,21 +10,31 @@ import scipy.special as sc
 
 from plugrad import Sample, rand, scalar
 from plugrad.box import getval
-from plugrad_numpy.indexing import where
 from plugrad_numpy.unary import absolute, exp, log, log1p, sqrt
 from plugrad_scipy_special._rules import binary, elementwise, pair_samples
 from plugrad_scipy_special.exponential import phi
 
 
 
-def xdivy(x: Any, y: Any) -> Any:
-    """``x / y``, and 0 where ``x`` is 0 (``y`` = 0 included), as ``xlogy(0, y)`` is 0 for
-    every ``y``: the derivative of ``xlogy`` in ``y``, and of the log-densities that use it
-    (``gamma.logpdf(0, a=1)``'s in ``x``), without the 0/0 of the plain quotient."""
-    zero = np.asarray(getval(x)) == 0
-    if not np.any(zero):
-        return x / y
-    return where(zero, 0.0, x / where(zero, 1.0, y))
+def _xdivy(x: Any, y: Any) -> Any:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.true_divide(x, y)
+    return np.where(np.asarray(x) == 0, np.zeros_like(out), out)[()]
+
+
+# x / y, and 0 where x is 0 (y = 0 included), as xlogy(0, y) is 0 for every y: the derivative
+# of xlogy in y, and of the log-densities that use it (gamma.logpdf(0, a=1)'s in x), without
+# the 0 / 0 of the plain quotient. Its derivatives are 1 / y and -xdivy(x, y) / y: 0 in y
+# where x is 0, and 1 / y in x everywhere (infinite at y = 0, as it is).
+xdivy = binary(
+    "_xdivy",
+    _xdivy,
+    lambda ans, x, y: 1 / y,
+    lambda ans, x, y: -xdivy(ans, y),
+    pair_samples(-1.0, 1.0, 0.2, 2.0) + [Sample(np.array([0.0, 0.5]), rand(2, low=0.2, high=2.0))],
+    complex=True,
+    saves=("ans", "args"),
+)
 
 
 # x log y and friends.
