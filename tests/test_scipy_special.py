@@ -377,6 +377,7 @@ def test_xlogy_s_mixed_derivatives_where_x_is_0() -> None:
     numpy.testing.assert_array_equal(plugrad.hessian(lambda v: sp.xlogy(v[0], v[1]))(numpy.array([0.0, 2.0])), [[0.0, 0.5], [0.5, 0.0]])
     assert grad(lambda x: grad(lambda y: sp.xlog1py(x, y))(1.0))(0.0) == 0.5
     assert grad(lambda y: sp.xlogy(0.0, y))(0.0) == 0.0
+    assert (grad(lambda y: sp.rel_entr(0.0, y))(0.0), grad(lambda y: sp.kl_div(0.0, y))(0.0)) == (0.0, 1.0)  # its twins
 
 
 

@@ -59,14 +59,14 @@ rel_entr = binary(
     "rel_entr",
     sc.rel_entr,
     lambda ans, x, y: log(x / y) + 1,
-    lambda ans, x, y: -x / y,
+    lambda ans, x, y: -xdivy(x, y),  # (0 at x = y = 0, where rel_entr is 0 for every y)
     pair_samples(0.2, 2.0),
 )
 kl_div = binary(
     "kl_div",
     sc.kl_div,
     lambda ans, x, y: log(x / y),
-    lambda ans, x, y: 1 - x / y,
+    lambda ans, x, y: 1 - xdivy(x, y),
     pair_samples(0.2, 2.0),
 )
 
