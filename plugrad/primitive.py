@@ -525,10 +525,8 @@ class Primitive:
         function of no arguments that returns one (called only when an error needs it)."""
         import inspect
 
-        names = self.__dict__.get("arg_names")
-        if callable(names):
-            names = names()
-        if names and argnum < len(names):
+        names = _arg_names(self)
+        if argnum < len(names):
             return f"argument {argnum} ({names[argnum]})"
         try:
             params = list(inspect.signature(self.fun).parameters.values())
@@ -678,8 +676,7 @@ def _check_kwargs(prim: Primitive, kwargs: dict[str, Any]) -> None:
                     f"derivative rule for: pass a constant as {key}=, or register a rule with "
                     f"{prim.name.rpartition('.')[2]}.def_vjp(..., argnums=({params.index(key)},))."
                 )
-            names = prim.__dict__.get("arg_names")  # (the names errors give: jv's argument 1 is z)
-            named: list[str] = list((names() if callable(names) else names) or ())
+            named = _arg_names(prim)  # (the names errors give: jv's argument 1 is z)
             if key in params or key in named:
                 where = params.index(key) if key in params else named.index(key)
                 raise TraceError(
@@ -698,6 +695,13 @@ def _check_kwargs(prim: Primitive, kwargs: dict[str, Any]) -> None:
                 f"as {key}=, or compute the part of the result that depends on it with other "
                 "differentiable operations."
             )
+
+
+def _arg_names(prim: Primitive) -> list[str]:
+    """The argument names a pack set on ``prim`` (``arg_names``: a tuple, or a function
+    returning one), or none."""
+    names = prim.__dict__.get("arg_names")
+    return list((names() if callable(names) else names) or ())
 
 
 def _parameters(prim: Primitive) -> dict[str, Any]:
