@@ -368,6 +368,10 @@ def test_derivatives_at_removable_singularities_of_their_formulas() -> None:
     assert grad(grad(lambda x: sp.struve(0.0, x)))(0.0) == 0.0
     check_grads(lambda x: sp.struve(1.5, x), modes=["rev", "fwd"], order=2)(numpy.array([0.2, 0.95, 1.05, 2.0]))
     check_grads(sp.rgamma, modes=["rev", "fwd"], order=2)(numpy.array([-2.05, -0.1, 0.1, 1.5]))
+    # j_n'' from z^2 f'' + 2 z f' = (n(n+1) - z^2) f is 0 / 0 at 0: the power series there.
+    assert grad(grad(lambda z: sp.spherical_jn(0, z)))(0.0) == pytest.approx(-1 / 3, rel=1e-15)
+    assert grad(grad(lambda z: sp.spherical_jn(2, z)))(0.0) == pytest.approx(2 / 15, rel=1e-15)
+    assert grad(grad(lambda z: sp.spherical_in(0, z)))(0.0) == pytest.approx(1 / 3, rel=1e-15)
 
 
 def test_xlogy_s_mixed_derivatives_where_x_is_0() -> None:

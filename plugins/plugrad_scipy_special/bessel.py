@@ -9,6 +9,7 @@ scale factor. Derivatives in the order ``v`` have no closed form and are left un
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -182,13 +183,18 @@ modstruve = with_order(
 
 # Spherical Bessel functions. SciPy gives the first derivative (derivative=True); the
 # second comes from the differential equation z^2 f'' + 2 z f' = (-/+ z^2 + n(n+1)) f.
-def _spherical(name: str, fun: Callable[..., Any], modified: bool, *, complex: bool) -> Any:
+def _spherical(name: str, fun: Callable[..., Any], modified: bool, *, complex: bool, regular: bool) -> Any:
     sign = 1.0 if modified else -1.0
 
     def deriv(ans: Any, n: Any, z: Any, derivative: bool = False) -> Any:
         if not derivative:
             return prim(n, z, derivative=True)
-        return -2 * ans / z + (sign + n * (n + 1) / (z * z)) * prim(n, z)
+        near = np.abs(np.asarray(getval(z))) < 0.5
+        if not (regular and near.any()):
+            return -2 * ans / z + (sign + n * (n + 1) / (z * z)) * prim(n, z)
+        # Near 0, where the equation's terms are 0 / 0 at 0 (for j_n and i_n, which are regular there).
+        ode = lambda z: -2 * prim(n, z, derivative=True) / z + (sign + n * (n + 1) / (z * z)) * prim(n, z)  # noqa: E731
+        return by_branch(near, z, 0.25, lambda z: _second_derivative_series(n, z, modified), 1.0, ode)
 
     prim = with_order(name, fun, deriv, [], complex=complex, saves=("ans", "args"))
     prim.def_samples(*order_samples(_INTEGER, 0.5, 3.0))
@@ -196,10 +202,26 @@ def _spherical(name: str, fun: Callable[..., Any], modified: bool, *, complex: b
         Sample(1, rand(3, low=0.5, high=3.0), derivative=True),
         Sample(2, rand(2, 2, low=0.5, high=3.0), derivative=True),
     )
+    if regular:
+        prim.def_samples(Sample(np.array([0, 1, 2]), rand(3, low=-0.3, high=0.3), derivative=True))
     return prim
 
 
-spherical_jn = _spherical("spherical_jn", sc.spherical_jn, modified=False, complex=True)
-spherical_yn = _spherical("spherical_yn", sc.spherical_yn, modified=False, complex=True)
-spherical_in = _spherical("spherical_in", sc.spherical_in, modified=True, complex=True)
-spherical_kn = _spherical("spherical_kn", sc.spherical_kn, modified=True, complex=True)
+def _second_derivative_series(n: Any, z: Any, modified: bool) -> Any:
+    """``d^2/dz^2`` of ``j_n`` (``i_n`` if ``modified``) by the power series
+    ``sum_k (-1)^k z^(2k+n) / (2^k k! (2n+2k+1)!!)`` (DLMF 10.53.1; no signs for ``i_n``), to
+    ``k = 11``, below a double's precision for ``|z| < 0.5``."""
+    nn = np.asarray(getval(n), np.float64)
+    total: Any = 0.0
+    for k in range(12):
+        e = 2 * k + nn  # the power; its second derivative's coefficient e (e - 1) is 0 for e < 2
+        double_factorial = 2 ** (k + nn + 1) * sc.gamma(k + nn + 1.5) / np.sqrt(np.pi)  # (2n+2k+1)!!
+        c = (1.0 if modified or k % 2 == 0 else -1.0) * e * (e - 1) / (2.0**k * math.factorial(k) * double_factorial)
+        total = total + c * z ** np.maximum(e - 2, 0)
+    return total
+
+
+spherical_jn = _spherical("spherical_jn", sc.spherical_jn, modified=False, complex=True, regular=True)
+spherical_yn = _spherical("spherical_yn", sc.spherical_yn, modified=False, complex=True, regular=False)
+spherical_in = _spherical("spherical_in", sc.spherical_in, modified=True, complex=True, regular=True)
+spherical_kn = _spherical("spherical_kn", sc.spherical_kn, modified=True, complex=True, regular=False)
