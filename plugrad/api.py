@@ -22,7 +22,16 @@ from plugrad.builtins import tangents_in_order
 from plugrad.box import Box, Trace, getval
 from plugrad.errors import ArgumentError, NotDifferentiableError, TraceError
 from plugrad.primitive import Primitive, _top_trace
-from plugrad.vspace import ArrayVSpace, DictVSpace, ScalarVSpace, SequenceVSpace, VSpace, holds_arrays, vspace
+from plugrad.vspace import (
+    ArrayVSpace,
+    DictVSpace,
+    ScalarVSpace,
+    SequenceVSpace,
+    VSpace,
+    holds_arrays,
+    output_space,
+    vspace,
+)
 from plugrad.vspace import check as check_vspace
 
 __all__ = [
@@ -283,7 +292,7 @@ def elementwise_grad(fun: Fun, argnum: Argnum = 0) -> Fun:
             ones = np.empty(value.shape, value.dtype)  # (np.ones is a Python function around these two)
             ones.fill(1)
             return vjp(ones)
-        space = vspace(ans)
+        space = output_space(ans)  # (an integer output's derivative is zero)
         if space.iscomplex:
             raise TypeError(_complex_output("elementwise_grad", fun))
         return vjp(space.ones())
@@ -346,7 +355,7 @@ def jacobian(fun: Fun, argnum: Argnum = 0) -> Fun:
     def body(*args: Any, **kwargs: Any) -> Any:
         unary, x = _unary("jacobian", fun, argnum, args, kwargs)
         vjp, ans = reverse.make_vjp(unary, x)
-        out_space, in_space = vspace(ans), vspace(x)
+        out_space, in_space = output_space(ans), vspace(x)
         for what, space, value in (("argument", in_space, x), ("output", out_space, ans)):
             for path, leaf in _leaves(space):
                 if type(leaf) not in (ArrayVSpace, ScalarVSpace) and not holds_arrays(leaf):  # a user's class

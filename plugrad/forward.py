@@ -12,7 +12,7 @@ from plugrad import builtins
 from plugrad.box import Box, Trace, box_type, holds_box
 from plugrad.errors import user_stacklevel
 from plugrad.reverse import _numeric, check_given, wrong_shape
-from plugrad.vspace import vspace
+from plugrad.vspace import output_space
 
 __all__ = ["make_jvp"]
 
@@ -41,7 +41,7 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
             warnings.warn(
                 "Output seems independent of input; its derivative is zero.", UserWarning, stacklevel=user_stacklevel()
             )
-        return end, vspace(end).zeros()
+        return end, output_space(end).zeros()  # (a float zero for an integer output)
 
     return jvp
 

@@ -500,6 +500,16 @@ def holds_arrays(space: VSpace) -> bool:
     return np.asarray(space.zeros()).dtype.kind in "fc"
 
 
+def output_space(value: Any) -> VSpace:
+    """The space of the derivatives of an output ``value``: :func:`vspace`'s, but for an
+    integer or boolean array or number (a step function's, ``np.where(x > 0, 1, 0)``), whose
+    derivative is zero, the float64 space of its shape, as autograd's operators take it."""
+    t = type(value)
+    if t is bool or t is int or (isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biu"):
+        return vspace(np.zeros(np.shape(value)))
+    return vspace(value)
+
+
 def space_or_none(value: Any) -> VSpace | None:
     """The vector space of ``value``, or None where it has none (a string, an integer)."""
     try:

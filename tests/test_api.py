@@ -437,3 +437,13 @@ def test_the_product_operators_errors_use_the_name_they_were_called_by():
     for op in (vector_jacobian_product, tensor_jacobian_product):
         with pytest.raises(ValueError, match=rf"^{op.__name__}\(.*<lambda>\): the tensor's shape \(3,\)"):
             op(lambda x: x * 2)(numpy.ones(2), numpy.ones(3))
+
+
+def test_an_integer_output_has_derivative_zero_as_in_autograd() -> None:
+    # A step function's output, np.where(x > 0, 1, 0): zeros, not an error about the input.
+    x = numpy.array([-1.0, 0.5, 2.0])
+    step = lambda x: np.where(x > 0, 1, 0)  # noqa: E731
+    numpy.testing.assert_array_equal(elementwise_grad(step)(x), numpy.zeros(3))
+    numpy.testing.assert_array_equal(jacobian(step)(x), numpy.zeros((3, 3)))
+    numpy.testing.assert_array_equal(make_jvp(step)(x)(numpy.ones(3))[1], numpy.zeros(3))
+    numpy.testing.assert_array_equal(elementwise_grad(lambda x: x > 0)(x), numpy.zeros(3))
