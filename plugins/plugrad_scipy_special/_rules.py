@@ -155,13 +155,17 @@ def complex_samples(low: float, high: float) -> list[Sample]:
 
 
 def by_branch(take: Any, x: Any, safe_first: float, first: Deriv, safe_second: float, second: Deriv) -> Any:
-    """``first(x)`` where the mask ``take`` (of ``x``'s values) holds, else ``second(x)``: for
-    one value, only its branch; for an array, both, each at a harmless stand-in (``safe_*``)
-    where the other is taken, so that neither warns nor sends a NaN into the other's
-    derivative (as ``where`` alone would, in reverse mode)."""
+    """``first(x)`` where the mask ``take`` (of ``x``'s values) holds, else ``second(x)``: where
+    every value takes one branch (one value, say), only that branch; else both, each at a
+    harmless stand-in (``safe_*``) where the other is taken, so that neither warns nor sends
+    a NaN into the other's derivative (as ``where`` alone would, in reverse mode). A branch
+    may also read values computed at the true ``x`` (a rule's ``ans``): those it reads at the
+    stand-ins are discarded, so they need only be finite."""
     from plugrad_numpy.indexing import where
 
     take = np.asarray(take)
-    if take.ndim == 0:
-        return first(x) if take else second(x)
+    if not take.any():
+        return second(x)
+    if take.all():
+        return first(x)
     return where(take, first(where(take, x, safe_first)), second(where(take, safe_second, x)))

@@ -148,9 +148,6 @@ hankel2e = _order_family("hankel2e", sc.hankel2e, _difference, lambda ans, x: 1j
 def _struve_deriv(modified: bool) -> Any:
     def deriv(ans: Any, v: Any, x: Any) -> Any:
         own = modstruve if modified else struve
-        near = np.abs(np.asarray(getval(x))) < 1
-        if not near.any():
-            return own(v - 1, x) - v * ans / x
 
         def series(x: Any) -> Any:
             vv = np.asarray(getval(v), np.float64)
@@ -160,7 +157,8 @@ def _struve_deriv(modified: bool) -> Any:
                 total = total + c / (sc.gamma(k + 1.5) * sc.gamma(k + vv + 1.5)) * (x / 2) ** (2 * k + vv)
             return total
 
-        return by_branch(near, x, 0.5, series, 2.0, lambda x: own(v - 1, x) - v * own(v, x) / x)
+        near = np.abs(np.asarray(getval(x))) < 1
+        return by_branch(near, x, 0.5, series, 2.0, lambda x: own(v - 1, x) - v * ans / x)
 
     return deriv
 
@@ -189,11 +187,11 @@ def _spherical(name: str, fun: Callable[..., Any], modified: bool, *, complex: b
     def deriv(ans: Any, n: Any, z: Any, derivative: bool = False) -> Any:
         if not derivative:
             return prim(n, z, derivative=True)
-        near = np.abs(np.asarray(getval(z))) < 0.5
-        if not (regular and near.any()):
-            return -2 * ans / z + (sign + n * (n + 1) / (z * z)) * prim(n, z)
+        ode = lambda z: -2 * ans / z + (sign + n * (n + 1) / (z * z)) * prim(n, z)  # noqa: E731
+        if not regular:
+            return ode(z)
         # Near 0, where the equation's terms are 0 / 0 at 0 (for j_n and i_n, which are regular there).
-        ode = lambda z: -2 * prim(n, z, derivative=True) / z + (sign + n * (n + 1) / (z * z)) * prim(n, z)  # noqa: E731
+        near = np.abs(np.asarray(getval(z))) < 0.5
         return by_branch(near, z, 0.25, lambda z: _second_derivative_series(n, z, modified), 1.0, ode)
 
     prim = with_order(name, fun, deriv, [], complex=complex, saves=("ans", "args"))

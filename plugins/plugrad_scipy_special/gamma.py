@@ -55,15 +55,13 @@ def _rgamma_deriv(ans: Any, x: Any) -> Any:
     xv = np.asarray(getval(x))
     n = np.round(xv)
     near = (n <= 0) & (np.abs(xv - n) < 0.25)
-    if not near.any():
-        return -ans * digamma(x)
     sign = np.where(n % 2 == 0, 1.0, -1.0)
 
     def reflected(x: Any) -> Any:
         d = np.pi * (x - n)
         return sign * gamma(1 - x) * (np.pi * cos(d) - digamma(1 - x) * sin(d)) / np.pi
 
-    return by_branch(near, x, 0.0, reflected, 0.5, lambda x: -rgamma(x) * digamma(x))
+    return by_branch(near, x, 0.0, reflected, 0.5, lambda x: -ans * digamma(x))
 
 
 rgamma = elementwise("rgamma", sc.rgamma, _rgamma_deriv, low=0.2, high=3.0, saves=("ans", "args"))

@@ -97,29 +97,21 @@ def _near_zero(m: Any) -> Any:
 
 
 def _ellipk_deriv(ans: Any, m: Any) -> Any:
-    near = _near_zero(m)
-    if not near.any():  # (only where some m is near 0 are both branches evaluated)
-        return (ellipe(m) - (1 - m) * ans) / (2 * m * (1 - m))
-    direct = lambda m: (ellipe(m) - (1 - m) * ellipk(m)) / (2 * m * (1 - m))  # noqa: E731
-    return by_branch(near, m, 0.0, lambda m: _taylor_derivative(_K_TAYLOR, m), 0.5, direct)
+    series = lambda m: _taylor_derivative(_K_TAYLOR, m)  # noqa: E731
+    return by_branch(_near_zero(m), m, 0.0, series, 0.5, lambda m: (ellipe(m) - (1 - m) * ans) / (2 * m * (1 - m)))
 
 
 def _ellipe_deriv(ans: Any, m: Any) -> Any:
-    near = _near_zero(m)
-    if not near.any():
-        return (ans - ellipk(m)) / (2 * m)
-    direct = lambda m: (ellipe(m) - ellipk(m)) / (2 * m)  # noqa: E731
-    return by_branch(near, m, 0.0, lambda m: _taylor_derivative(_E_TAYLOR, m), 0.5, direct)
+    series = lambda m: _taylor_derivative(_E_TAYLOR, m)  # noqa: E731
+    return by_branch(_near_zero(m), m, 0.0, series, 0.5, lambda m: (ans - ellipk(m)) / (2 * m))
 
 
 def _ellipkm1_deriv(ans: Any, p: Any) -> Any:
     # -K'(1 - p), written in p itself: at small p, which is what ellipkm1 is for, 1 - (1 - p)
     # is not p; near p = 1 (m = 1 - p near 0), by the series.
-    near = _near_zero(1 - getval(p))
-    if not near.any():
-        return -(ellipe(1 - p) - p * ans) / (2 * p * (1 - p))
-    direct = lambda p: -(ellipe(1 - p) - p * ellipkm1(p)) / (2 * p * (1 - p))  # noqa: E731
-    return by_branch(near, p, 1.0, lambda p: -_taylor_derivative(_K_TAYLOR, 1 - p), 0.5, direct)
+    series = lambda p: -_taylor_derivative(_K_TAYLOR, 1 - p)  # noqa: E731
+    direct = lambda p: -(ellipe(1 - p) - p * ans) / (2 * p * (1 - p))  # noqa: E731
+    return by_branch(_near_zero(1 - getval(p)), p, 1.0, series, 0.5, direct)
 
 
 ellipk = elementwise("ellipk", sc.ellipk, _ellipk_deriv, low=0.1, high=0.9, saves=("ans", "args"))
@@ -144,10 +136,7 @@ def _spence_deriv(ans: Any, z: Any) -> Any:
             total = total * u + 1.0 / (k + 1)
         return -total
 
-    near = np.abs(np.asarray(getval(z)) - 1) < 0.05
-    if not near.any():
-        return log(z) / (1 - z)
-    return by_branch(near, z, 1.0, series, 0.5, lambda z: log(z) / (1 - z))
+    return by_branch(np.abs(np.asarray(getval(z)) - 1) < 0.05, z, 1.0, series, 0.5, lambda z: log(z) / (1 - z))
 
 
 spence = elementwise("spence", sc.spence, _spence_deriv, low=0.2, high=0.8, complex=True)
