@@ -14,7 +14,7 @@ import scipy.signal
 import plugrad
 import plugrad.numpy as np
 import plugrad.scipy.signal as sg
-from plugrad import NotDifferentiableError, Primitive, grad, make_jvp
+from plugrad import Primitive, grad
 from plugrad.gradcheck import check_primitive
 from plugrad.test_util import check_grads
 
@@ -123,13 +123,29 @@ def test_axes_of_length_one(name: str, mode: str, method: str) -> None:
 def test_convolve2d_fill_value_and_boundaries() -> None:
     check_grads(lambda a, b: sg.convolve2d(a, b, "same", "fill", 0.5), argnum=(0, 1))(SIGNAL, KERNEL)
     check_grads(lambda a: sg.convolve2d(a, KERNEL, "valid", "symm"), order=1)(SIGNAL)  # reads no boundary
-    for differentiate in (grad, lambda f: lambda x: make_jvp(f)(x)(numpy.ones_like(x))):
-        with pytest.raises(NotDifferentiableError, match="boundary='fill'"):
-            differentiate(lambda a: np.sum(sg.convolve2d(a, KERNEL, "same", "wrap")))(SIGNAL)
-    # plain values still pass through
-    numpy.testing.assert_allclose(
-        sg.convolve2d(SIGNAL, KERNEL, "same", "wrap"), scipy.signal.convolve2d(SIGNAL, KERNEL, "same", "wrap")
-    )
+
+
+@pytest.mark.parametrize("boundary", ["wrap", "symm", "circular", "symmetric"])
+@pytest.mark.parametrize("mode", ["full", "same"])
+@pytest.mark.parametrize("name", ["convolve2d", "correlate2d"])
+def test_2d_wrapped_and_reflected_boundaries(name: str, mode: str, boundary: str) -> None:
+    ours, scipys = getattr(sg, name), getattr(scipy.signal, name)
+    # a kernel longer than the input along an axis wraps (or reflects) the input more than once
+    for shape_a, shape_b in (((4, 5), (2, 3)), ((2, 3), (4, 2)), ((1, 1), (3, 3))):
+        a = RNG.normal(size=shape_a) + 1j * RNG.normal(size=shape_a)
+        b = RNG.normal(size=shape_b)
+        numpy.testing.assert_allclose(ours(a, b, mode, boundary), scipys(a, b, mode, boundary), atol=1e-12)
+        check_grads(lambda a, b: ours(a, b, mode, boundary), argnum=(0, 1))(a, b)
+
+
+def test_wrapped_boundary_gradient_sums_where_each_element_was_read() -> None:
+    # 'same' with 'wrap' is a circular convolution, which reads each element of a once
+    # with each element of b, even a kernel longer than a: the gradient of the sum of
+    # the output is the sum of b, everywhere
+    a = RNG.normal(size=(3, 4))
+    for b in (RNG.normal(size=(2, 3)), RNG.normal(size=(5, 9))):
+        g = grad(lambda a: np.sum(sg.convolve2d(a, b, "same", "wrap")))(a)
+        numpy.testing.assert_allclose(g, numpy.full(a.shape, b.sum()), rtol=1e-12)
 
 
 def test_float32_in_float32_out() -> None:

@@ -15,8 +15,10 @@ defines the functions are imported only when plugrad first asks for ``scipy.sign
 ``convolve`` also accepts autograd's ``convolve(A, B, axes=None, dot_axes=[(), ()],
 mode='full')``, which pairs convolved axes and contracts others.
 
-``convolve2d`` and ``correlate2d`` are differentiable with ``boundary='fill'`` only (any
-``fillvalue``); with ``'wrap'`` or ``'symm'`` their rules raise ``NotDifferentiableError``.
+``convolve2d`` and ``correlate2d`` are differentiable with every boundary: ``'fill'`` (any
+``fillvalue``), ``'wrap'`` and ``'symm'``, the last two being a convolution of the input
+extended by NumPy's ``pad`` (modes ``'wrap'`` and ``'symmetric'``), whose derivative adds
+each element's cotangent up where it was read.
 """
 
 from __future__ import annotations

@@ -41,8 +41,8 @@ import numpy as np
 import scipy.signal as sg
 
 from plugrad import Primitive, Sample, rand
-from plugrad.errors import NotDifferentiableError
 from plugrad_numpy._util import iscomplex, shape_of, unbroadcast
+from plugrad_numpy.indexing import getitem, scatter
 from plugrad_numpy.reductions import sum as sum_
 from plugrad_numpy.shape import flip, reshape, transpose
 from plugrad_numpy.unary import conj
@@ -210,6 +210,7 @@ class Plan:
     correlate: bool = False  # b' = conj(reverse(b))
     conj_out: bool = False  # the output is conjugated (correlate2d's swapped 'valid' mode)
     fill: Any = 0  # a is extended by this value, not by zeros (convolve2d's fillvalue)
+    extend: Any = None  # an index of a: the window is of C(a[extend], b') (convolve2d's 'wrap', 'symm')
 
 
 def _windows(a: Any, b: Any, axes: tuple[int, ...], mode: str, same_shift: int = 0) -> Window:
@@ -252,23 +253,33 @@ def _plan_oaconvolve(a: Any, b: Any, mode: str = "full", axes: Any = None) -> Pl
 
 
 _FILL = ("fill", "pad")
+# SciPy's other boundaries extend a as NumPy's pad of these modes does, by as much as b
+# reaches beyond it, whatever their lengths (b longer than a wraps or reflects again).
+_EXTENDED = {"wrap": "wrap", "circular": "wrap", "symm": "symmetric", "symmetric": "symmetric"}
 
 
 def _plan_2d(name: str, correlate: bool) -> Callable[..., Plan]:
     def plan(a: Any, b: Any, mode: str = "full", boundary: str = "fill", fillvalue: Any = 0) -> Plan:
-        if boundary not in _FILL and mode != "valid":  # 'valid' reads no boundary
-            raise NotDifferentiableError(
-                f"scipy.signal.{name} is differentiable with boundary='fill' only (or in mode 'valid', which "
-                f"reads no boundary), not boundary={boundary!r}. Extend the input with plugrad.numpy.pad "
-                f"(mode='wrap' or 'symmetric', differentiable) and use mode='valid' instead."
-            )
         axes = (0, 1)
         # correlate2d centres 'same' half a sample the other way; its swapped 'valid' mode
         # correlates b with a and reverses, the conjugate of correlating a with b
         swapped = mode == "valid" and not all(x >= y for x, y in zip(shape_of(a), shape_of(b)))
         window = _windows(a, b, axes, mode, same_shift=1 if correlate else 0)
-        fill = 0 if mode == "valid" else fillvalue
-        return Plan(axes, window, correlate=correlate, conj_out=correlate and swapped, fill=fill)
+        if mode == "valid" or boundary in _FILL:  # ('valid' reads no boundary)
+            fill = 0 if mode == "valid" else fillvalue
+            return Plan(axes, window, correlate=correlate, conj_out=correlate and swapped, fill=fill)
+        pad = _EXTENDED.get(boundary) if isinstance(boundary, str) else None
+        if pad is None:
+            raise ValueError(
+                f"scipy.signal.{name}: boundary={boundary!r} is not one of SciPy's boundaries; give 'fill', "
+                "'wrap' or 'symm'."
+            )
+        # a extended by n2 - 1 on each side, of which the output is the window that
+        # starts n2 - 1 later: the same convolution as with a fill, of a longer input
+        reach = _lengths(b, axes)
+        extend = np.ix_(*(np.pad(np.arange(n), r - 1, mode=pad) for n, r in zip(_lengths(a, axes), reach)))
+        window = tuple((start + r - 1, length) for (start, length), r in zip(window, reach))
+        return Plan(axes, window, correlate=correlate, extend=extend)
 
     return plan
 
@@ -282,12 +293,17 @@ def _public_vjps(plan_of: Callable[..., Plan]) -> tuple[Callable[..., Any], Call
     def vjp_a(g: Any, ans: Any, a: Any, b: Any, *params: Any, **kwargs: Any) -> Any:
         plan = plan_of(a, b, *params, **kwargs)
         reversed_b = (conj(b) if iscomplex(b) else b) if plan.correlate else flip(b, plan.axes)  # reverse(b')
-        w = _transpose(plan.window, _lengths(a, plan.axes), _lengths(b, plan.axes))
-        return unbroadcast(convolve_window(cotangent(g, plan), reversed_b, plan.axes, w, plan.method), a)
+        lengths = _lengths(a, plan.axes) if plan.extend is None else [len(i.ravel()) for i in plan.extend]
+        w = _transpose(plan.window, lengths, _lengths(b, plan.axes))
+        ct = convolve_window(cotangent(g, plan), reversed_b, plan.axes, w, plan.method)
+        # (of a's extension: each element's added up where it was read from)
+        return unbroadcast(ct, a) if plan.extend is None else scatter(ct, plan.extend, a)
 
     def vjp_b(g: Any, ans: Any, a: Any, b: Any, *params: Any, **kwargs: Any) -> Any:
         plan = plan_of(a, b, *params, **kwargs)
         g = cotangent(g, plan)
+        if plan.extend is not None:
+            a = getitem(a, plan.extend)
         w = _transpose(plan.window, _lengths(b, plan.axes), _lengths(a, plan.axes))
         h = convolve_window(g, flip(a, plan.axes), plan.axes, w, plan.method)  # the cotangent of b'
         if plan.fill != 0:  # a's extension by fill: fill times the sum of g over the points outside a
@@ -321,15 +337,13 @@ def _public(
 
 
 def _jvps_2d(prim: Primitive, plan_of: Callable[..., Plan]) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """The function of the tangent, after checking the boundary; in ``a`` with ``fillvalue`` 0,
-    as the function is affine in ``a`` when the fill is not 0."""
+    """The function of the tangent; in ``a`` with ``fillvalue`` 0, as the function is affine in
+    ``a`` when the fill is not 0 (with any boundary it is linear in ``b``)."""
 
     def jvp_a(t: Any, ans: Any, a: Any, b: Any, mode: str = "full", boundary: str = "fill", fillvalue: Any = 0) -> Any:
-        plan_of(a, b, mode, boundary, fillvalue)
         return prim(t, b, mode, boundary, 0)
 
     def jvp_b(t: Any, ans: Any, a: Any, b: Any, *params: Any, **kwargs: Any) -> Any:
-        plan_of(a, b, *params, **kwargs)
         return prim(a, t, *params, **kwargs)
 
     return jvp_a, jvp_b
@@ -530,6 +544,10 @@ def _2d_samples() -> list[Sample]:
         Sample(rand(4, 5), rand(2, 2), "same"),
         Sample(rand(3, 4), rand(3, 3), "same", "fill", 0.7),
         Sample(rand(4, 5), rand(2, 3), "valid", "wrap"),
+        Sample(rand(3, 4), rand(2, 3), "full", "wrap"),
+        Sample(rand(4, 3), rand(3, 2), "same", "symm"),
+        Sample(rand(2, 3), rand(4, 2), "same", "wrap").named("a kernel longer than the input, wrapped twice"),
+        Sample(rand(2, 2), rand(3, 4), "full", "symm").named("a kernel longer than the input, reflected twice"),
         Sample(rand(2, 3), rand(4, 4), "valid"),
         Sample(rand(2, 3), rand(4, 3), "valid"),
         Sample(rand(2, 3), rand(3, 2), "full", "fill", -1.5),
