@@ -24,6 +24,7 @@ from plugrad.errors import ArgumentError
 from plugrad.errors import NotDifferentiableError
 from plugrad.errors import PackConflictError
 from plugrad.errors import PackError
+from plugrad.errors import PackNameError
 from plugrad.errors import PlugradError
 from plugrad.errors import TraceError
 from plugrad.hookspecs import hookimpl
@@ -79,6 +80,7 @@ __all__ = [
     "NotDifferentiableError",
     "PackConflictError",
     "PackError",
+    "PackNameError",
     "PlugradError",
     "Primitive",
     "Registry",

@@ -10,6 +10,7 @@ __all__ = [
     "NotDifferentiableError",
     "TraceError",
     "PackError",
+    "PackNameError",
     "PackConflictError",
 ]
 
@@ -40,7 +41,16 @@ class PackError(PlugradError):
     """A primitive pack that failed to load or registered something invalid."""
 
 
-class PackConflictError(PackError):
+class PackNameError(PackError, AttributeError):
+    """A function a pack registers that no pack can provide: the pack registered something
+    invalid under its name, or two packs claim it (:class:`PackConflictError`).
+
+    It is an ``AttributeError``, as reading the name from its namespace
+    (``plugrad.numpy.name``) is, so ``hasattr`` is False for it and ``getattr`` with a
+    default returns the default; read directly, it says why the name is missing."""
+
+
+class PackConflictError(PackNameError):
     """Two packs registered the same qualified name and neither overrides the other."""
 
 

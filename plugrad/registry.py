@@ -79,7 +79,7 @@ import pluggy
 
 from plugrad import _entry_points, hookspecs
 from plugrad.box import Box, register_box_type
-from plugrad.errors import PackConflictError, PackError
+from plugrad.errors import PackConflictError, PackError, PackNameError
 from plugrad.manifest import Deferred
 from plugrad.primitive import Composite, NonDifferentiable, Primitive, Rules, register_sequences
 from plugrad.vspace import VSpace, register_vspace
@@ -594,7 +594,7 @@ class Registry:
         """The entry for ``numpy.sin``-style ``qualname``, or ``None`` if no pack registers it.
 
         :raises PackConflictError: two packs register it and neither overrides the other.
-        :raises PackError: the only pack registering it registered something invalid.
+        :raises PackNameError: the only pack registering it registered something invalid.
         """
         ns, _, short = qualname.rpartition(".")
         self._load_namespace(ns)
@@ -612,7 +612,7 @@ class Registry:
         if choice is not None and choice.winner is None:
             raise PackConflictError(_conflict_message(self, choice) + ".")
         if qualname in self._rejected:
-            raise PackError(self._rejected[qualname])
+            raise PackNameError(self._rejected[qualname])
         return None
 
     def entries(self) -> dict[str, Entry]:

@@ -122,6 +122,11 @@ def test_faulty_packs_warn_and_the_others_keep_working(venv: Venv) -> None:
                     plugrad.default_registry().lookup(name)
                 except plugrad.PackError as exc:
                     out[name] = [type(exc).__name__, str(exc)]
+            out["hasattr"] = [hasattr(plugrad.invalid, "bad_rule"), hasattr(plugrad.dup, "twin"), hasattr(plugrad.dup, "only_a")]
+            try:
+                plugrad.invalid.bad_rule
+            except AttributeError as exc:
+                out["read"] = [type(exc).__name__, str(exc)]
             """
         )
     )
@@ -154,7 +159,10 @@ def test_faulty_packs_warn_and_the_others_keep_working(venv: Venv) -> None:
     kind, text = out["dup.twin"]
     assert kind == "PackConflictError" and "'dup_a'" in text and "'dup_b'" in text
     kind, text = out["invalid.bad_rule"]
-    assert kind == "PackError" and "not callable" in text
+    assert kind == "PackNameError" and "not callable" in text
+    # Feature detection sees the name as missing; reading it says why.
+    assert out["hasattr"] == [False, False, True]
+    assert out["read"][0] == "PackNameError" and "not callable" in out["read"][1]
 
 
 def test_strict_mode_makes_each_fault_an_error(venv: Venv) -> None:
