@@ -19,8 +19,9 @@ import itertools
 from typing import Any, ClassVar
 
 from plugrad import debug
+from plugrad.errors import NotDifferentiableError
 
-__all__ = ["Box", "Meta", "Trace", "box_type", "register_box_type", "getval", "isbox"]
+__all__ = ["Box", "Meta", "Trace", "box_type", "register_box_type", "refuse_type", "getval", "isbox"]
 
 _levels = itertools.count(1)  # next() on a count is atomic under the GIL
 _debugging = debug._enabled.get  # debug.enabled, one call cheaper
@@ -170,6 +171,29 @@ def qualified_names(t: type) -> list[str]:
     return [f"{c.__module__}.{c.__qualname__}" for c in t.__mro__]
 
 
+# Qualified type name -> why values of that type (or a subclass) are neither traced nor
+# differentiated: subclasses of a supported type whose operations mean something else.
+_refused: dict[str, str] = {}
+
+
+def refuse_type(value_type: type | str, reason: str) -> None:
+    """Refuse to trace values of ``value_type`` or its subclasses, or differentiate with
+    respect to them, saying ``reason`` (what to do instead): for a subclass of a type plugrad
+    differentiates whose operations mean something its rules do not (NumPy's masked arrays
+    skip masked elements). A qualified name registers a type without importing its library."""
+    name = value_type if isinstance(value_type, str) else qualified_names(value_type)[0]
+    _refused[name] = reason
+
+
+def check_refused(t: type) -> None:
+    """Raise NotDifferentiableError if values of type ``t`` are refused (see :func:`refuse_type`)."""
+    if _refused:
+        for name in qualified_names(t):
+            reason = _refused.get(name)
+            if reason is not None:
+                raise NotDifferentiableError(f"plugrad cannot differentiate through a {qualified_names(t)[0]}: {reason}")
+
+
 def box_type(value: Any) -> type[Box]:
     """The Box subclass for ``value`` (boxes of lower levels keep their own class)."""
     t = type(value)
@@ -180,6 +204,7 @@ def box_type(value: Any) -> type[Box]:
         if t is not BareBox:  # (a BareBox's is looked up each time: see _binary_apply's operators)
             _box_types[t] = t  # a box of a lower level keeps its class; cached for the fast paths
         return t
+    check_refused(t)  # (a refused type is never cached: each of its values comes here)
     for base, cls in list(_box_types.items()):
         if isinstance(value, base):
             _box_types[t] = cls

@@ -221,12 +221,18 @@ def _n(count: int, noun: str) -> str:
 def _types_lines(types: list[dict[str, str]]) -> list[str]:
     groups: dict[tuple[str, str], list[str]] = {}
     for t in types:
-        groups.setdefault((t["kind"], t["handler"]), []).append(t["type"])
+        # (a refusal's handler is its reason, which --json gives: one line for them all)
+        groups.setdefault((t["kind"], "" if t["kind"] == "refuse" else t["handler"]), []).append(t["type"])
     lines = []
     for (kind, handler), names in groups.items():
         shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
-        what = "vector space" if kind == "vspace" else "box"
-        lines.append(f"  types: {what} {handler} for {shown}")
+        if kind == "refuse":
+            lines.append(f"  types: refused (derivatives would be wrong): {shown}")
+        elif kind == "sequences":
+            lines.append(f"  types: {shown} holding traced values read by {handler}")
+        else:
+            what = "vector space" if kind == "vspace" else "box"
+            lines.append(f"  types: {what} {handler} for {shown}")
     return lines
 
 

@@ -43,6 +43,13 @@ class TypeRegistrar(Protocol):
     def box(self, value_type: type, box_cls: type[Box]) -> None:
         """Wrap traced values of ``value_type`` in ``box_cls`` (which adds methods and operators)."""
 
+    def refuse(self, value_type: type | str, reason: str) -> None:
+        """Refuse values of ``value_type`` and its subclasses (a qualified name such as
+        ``"numpy.ma.MaskedArray"`` imports nothing), with ``reason``, what to do instead:
+        for a subclass of a type plugrad differentiates whose operations mean something
+        the pack's rules do not. Tracing one, or differentiating with respect to one, raises
+        :class:`~plugrad.NotDifferentiableError` saying so."""
+
     def sequences(self, as_value: Callable[[Any], Any]) -> None:
         """Give this pack's primitives a list or tuple that holds traced values (or is
         traced) as ``as_value(sequence)``, one traced value: the NumPy pack gives
@@ -119,9 +126,10 @@ class PackSpec:
         :param register: has ``register.vspace(type, factory)`` (``factory(value)``
             returns the :class:`~plugrad.VSpace` of a value, usually a ``VSpace``
             subclass), ``register.box(type, box_cls)`` (``box_cls`` a
-            :class:`~plugrad.Box` subclass whose methods keep traced values traced)
-            and ``register.sequences(as_value)`` (how the pack's primitives take a
-            list of traced values).
+            :class:`~plugrad.Box` subclass whose methods keep traced values traced),
+            ``register.sequences(as_value)`` (how the pack's primitives take a
+            list of traced values) and ``register.refuse(type, reason)`` (a subclass
+            of a differentiable type that the rules would get wrong).
 
         Example::
 

@@ -78,7 +78,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from plugrad import _entry_points, hookspecs
-from plugrad.box import Box, register_box_type
+from plugrad.box import Box, refuse_type, register_box_type
 from plugrad.errors import PackConflictError, PackError, PackNameError
 from plugrad.manifest import Deferred
 from plugrad.primitive import Composite, NonDifferentiable, Primitive, Rules, register_sequences
@@ -147,7 +147,8 @@ class _Record:
 
 
 class TypeRegistration(_Record):
-    """A value type a pack taught plugrad: ``kind`` is ``"vspace"`` or ``"box"``."""
+    """A value type a pack taught plugrad: ``kind`` is ``"vspace"``, ``"box"``, ``"sequences"``
+    or ``"refuse"`` (whose ``handler`` is the reason)."""
 
     __slots__ = ("kind", "type", "handler")
     kind: str
@@ -1130,6 +1131,12 @@ class _TypeRegistrar:
             raise TypeError(f"register.box needs a type and a Box subclass, got {value_type!r}, {box_cls!r}")
         register_box_type(value_type, box_cls)
         self._info.types.append(TypeRegistration("box", _typename(value_type), _typename(box_cls)))
+
+    def refuse(self, value_type: type | str, reason: str) -> None:
+        if not isinstance(value_type, (type, str)) or not isinstance(reason, str):
+            raise TypeError(f"register.refuse needs a type and a reason (a str), got {value_type!r}, {reason!r}")
+        refuse_type(value_type, reason)
+        self._info.types.append(TypeRegistration("refuse", _typename(value_type), reason))
 
     def sequences(self, as_value: Callable[[Any], Any]) -> None:
         if not callable(as_value):

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad.box import Box, getval, qualified_names
+from plugrad.box import Box, check_refused, getval, qualified_names
 from plugrad.errors import NotDifferentiableError
 
 __all__ = [
@@ -479,6 +479,7 @@ def vspace(value: Any) -> VSpace:
     t = type(value)
     factory = _vspace_types.get(t)
     if factory is None:
+        check_refused(t)  # (before a base's space: a masked array is an ndarray)
         for base, f in list(_vspace_types.items()):
             if isinstance(value, base):
                 factory = f

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy
+import pytest
 
 from plugrad.box import Box, Trace, box_type, getval, isbox, register_box_type
 
@@ -66,3 +67,29 @@ def test_a_missing_attribute_of_a_traced_value_of_a_type_without_a_box_class_say
     with pytest.raises(AttributeError, match=r"a traced list has no attribute 'coef': no pack registered a box class for list \(register.box"):
         plain.coef
     assert not hasattr(plain, "sum")
+
+
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+def test_masked_arrays_and_matrices_are_refused_not_differentiated_wrongly() -> None:
+    # The rules know nothing of a mask, nor of matrix's * and **: their derivatives would be
+    # wrong without a word (np.mean of a masked array divides by the elements unmasked).
+    import plugrad.numpy as np
+    from plugrad import NotDifferentiableError, grad, make_jvp
+
+    masked = numpy.ma.array([1.0, 2.0, 3.0], mask=[0, 1, 0])
+    matrix = numpy.matrix([[1.0, 2.0], [3.0, 4.0]])
+    attempts = [
+        (lambda: grad(np.mean)(masked), "grad\\(mean\\), argument 0: .*numpy.ma.MaskedArray: .*np.where"),
+        (lambda: grad(lambda w: np.mean((w - masked) ** 2))(numpy.zeros(3)), "numpy.ma.MaskedArray"),
+        (lambda: grad(lambda w: np.sum(masked * w))(numpy.ones(3)), "numpy.ma.MaskedArray"),  # masked's own __mul__
+        (lambda: make_jvp(np.sin)(masked)(masked), "numpy.ma.MaskedArray"),
+        (lambda: grad(lambda m: np.sum(m * m))(matrix), "numpy.matrix: its \\* and \\*\\* are matrix products"),
+        (lambda: grad(lambda w: np.sum(matrix * w))(numpy.ones((2, 1))), "numpy.matrix.*numpy.asarray"),
+    ]
+    for attempt, message in attempts:
+        with pytest.raises(NotDifferentiableError, match=message):
+            attempt()
+    # other ndarray subclasses are arrays to plugrad, as before
+    view = numpy.arange(3.0).view(type("Sub", (numpy.ndarray,), {}))
+    assert grad(lambda x: np.sum(x * x))(view).tolist() == [0.0, 2.0, 4.0]
+    assert float(np.sum(masked)) == 4.0  # and untraced, NumPy's functions are NumPy's

@@ -66,3 +66,17 @@ def plugrad_types(register: Any) -> None:
     for value_type in BOXED_TYPES:
         register.box(value_type, ArrayBox)
     register.sequences(as_array)
+    # ndarray subclasses whose operations the rules would get wrong, silently
+    register.refuse(
+        "numpy.ma.MaskedArray",
+        "NumPy's functions skip its masked elements, which the rules, written for arrays, do "
+        "not know of, so its derivatives would be wrong. Pass the data and the mask as plain "
+        "arrays and apply the mask with plugrad.numpy.where (np.sum(np.where(mask, 0.0, x)) for "
+        "a masked sum), or the filled array (x.filled(0.0)) where masked elements are constants.",
+    )
+    register.refuse(
+        "numpy.matrix",
+        "its * and ** are matrix products, where the rules of * and ** are elementwise, so its "
+        "derivatives would be wrong. Convert it with numpy.asarray(m) and write matrix "
+        "products with @.",
+    )

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import Box, Primitive, TraceError
-from plugrad.box import getval
+from plugrad.box import check_refused, getval
 from plugrad.primitive import binary_method, unary_method
 from plugrad_numpy import binary as B
 from plugrad_numpy import unary as U
@@ -363,6 +363,7 @@ class ArrayBox(Box):
         caller = _frame(1)  # the Python code that handed the box to NumPy (NumPy is C)
         if _stores(caller):
             raise _store_error()
+        _check_owners(caller)
         raise TraceError(
             f"{_site(caller)}NumPy tried to convert a traced value to a plain array (numpy.array or numpy.asarray "
             "of it, a NumPy function given a list that holds traced values, or a numpy.random "
@@ -473,6 +474,16 @@ def _stores(frame: Any) -> bool:
         return dis.opname[frame.f_code.co_code[frame.f_lasti]] in ("STORE_SUBSCR", "STORE_SLICE")  # (3.12+: a[i:j] = x)
     except (AttributeError, IndexError, TypeError):  # no frame, or another interpreter
         return False
+
+
+def _check_owners(frame: Any) -> None:
+    """Raise the refusal of a refused array type (a masked array) one of whose methods, in
+    library code calling down to ``frame``, was handed a box (``masked * x``): it says why."""
+    libraries = _library_dirs()
+    while frame is not None and frame.f_code.co_filename.startswith(libraries):
+        if "self" in frame.f_code.co_varnames:
+            check_refused(type(frame.f_locals["self"]))
+        frame = frame.f_back
 
 
 def _site(frame: Any) -> str:
