@@ -29,7 +29,7 @@ from plugrad.vspace import (
     SequenceVSpace,
     VSpace,
     holds_arrays,
-    output_space,
+    output_space_of,
     vspace,
 )
 from plugrad.vspace import check as check_vspace
@@ -85,6 +85,12 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
                     "ints, the positions of the arguments to differentiate with respect to."
                 ) from None
         for i in nums:
+            if isinstance(i, str):
+                raise ArgumentError(
+                    f"{op}({_name(fun)}, argnum={argnum!r}): argnum takes positions, not names. Pass "
+                    f"the argument {i!r} positionally and give its index (argnum=1 for f(x, y)'s y), or "
+                    f"use grad_named(f, {i!r}); keyword arguments are passed through, not differentiated."
+                )
             if not isinstance(i, (int, np.integer)) or not -n <= i < n:
                 given = f" and keyword argument(s) {', '.join(kwargs)}" if kwargs else ""
                 raise ArgumentError(
@@ -93,6 +99,11 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
                     "argument to differentiate positionally (keyword arguments cannot be "
                     f"differentiated), and argnum as the index of a positional one."
                 )
+        if len({int(i) % n for i in nums}) < len(nums):
+            raise ArgumentError(
+                f"{op}({_name(fun)}, argnum={argnum!r}) names an argument twice: give each "
+                "position once (the derivative with respect to one argument is one array)."
+            )
     for i in nums:
         try:
             check_vspace(args[i])
@@ -292,7 +303,7 @@ def elementwise_grad(fun: Fun, argnum: Argnum = 0) -> Fun:
             ones = np.empty(value.shape, value.dtype)  # (np.ones is a Python function around these two)
             ones.fill(1)
             return vjp(ones)
-        space = output_space(ans)  # (an integer output's derivative is zero)
+        space = output_space_of(f"elementwise_grad({_name(fun)})", ans)  # (an integer output's derivative is zero)
         if space.iscomplex:
             raise TypeError(_complex_output("elementwise_grad", fun))
         return vjp(space.ones())
@@ -311,7 +322,7 @@ def holomorphic_grad(fun: Fun, argnum: Argnum = 0) -> Fun:
         if not vspace(x).iscomplex:
             warnings.warn("Input to holomorphic_grad is not complex", UserWarning, stacklevel=2)
         vjp, ans = reverse.make_vjp(unary, x)
-        return vjp(vspace(ans).ones())
+        return vjp(output_space_of(f"holomorphic_grad({_name(fun)})", ans).ones())
 
     return _wrap("holomorphic_grad", fun, body)
 
@@ -355,7 +366,7 @@ def jacobian(fun: Fun, argnum: Argnum = 0) -> Fun:
     def body(*args: Any, **kwargs: Any) -> Any:
         unary, x = _unary("jacobian", fun, argnum, args, kwargs)
         vjp, ans = reverse.make_vjp(unary, x)
-        out_space, in_space = output_space(ans), vspace(x)
+        out_space, in_space = output_space_of(f"jacobian({_name(fun)})", ans), vspace(x)
         for what, space, value in (("argument", in_space, x), ("output", out_space, ans)):
             for path, leaf in _leaves(space):
                 if type(leaf) not in (ArrayVSpace, ScalarVSpace) and not holds_arrays(leaf):  # a user's class

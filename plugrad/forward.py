@@ -10,9 +10,9 @@ import numpy as np
 
 from plugrad import builtins
 from plugrad.box import Box, Trace, box_type, holds_box
-from plugrad.errors import user_stacklevel
+from plugrad.errors import NotDifferentiableError, user_stacklevel
 from plugrad.reverse import _numeric, check_given, wrong_shape
-from plugrad.vspace import output_space
+from plugrad.vspace import output_space_of
 
 __all__ = ["make_jvp"]
 
@@ -31,7 +31,11 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
         trace.nested = holds_box(x)
         end = fun(_start(x, t, trace))
         if isinstance(end, (list, tuple, dict)):
-            end = builtins.pack(end)  # a plain container of traced values
+            try:
+                end = builtins.pack(end)  # a plain container of traced values
+            except NotDifferentiableError:  # (a container holding a string): say so of the output
+                output_space_of("make_jvp", end)
+                raise
         if isinstance(end, Box) and end._trace is trace:
             value, tangent = end._value, end._tangent
             if isinstance(value, _ARRAYS) and isinstance(tangent, _ARRAYS) and np.shape(tangent) != np.shape(value):
@@ -41,7 +45,7 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
             warnings.warn(
                 "Output seems independent of input; its derivative is zero.", UserWarning, stacklevel=user_stacklevel()
             )
-        return end, output_space(end).zeros()  # (a float zero for an integer output)
+        return end, output_space_of("make_jvp", end).zeros()  # (a float zero for an integer output)
 
     return jvp
 

@@ -511,6 +511,41 @@ def output_space(value: Any) -> VSpace:
     return vspace(value)
 
 
+def output_space_of(op: str, value: Any) -> VSpace:
+    """:func:`output_space`, or NotDifferentiableError saying that ``op`` (``"jacobian(f)"``)
+    needs another kind of output, where ``value``, a function's output, has no space (None,
+    a string, a container holding one)."""
+    try:
+        return output_space(value)
+    except NotDifferentiableError:
+        value = getval(value)
+        if value is None:
+            what = "None. Does it end with a return statement?"
+        else:
+            where, leaf = _first_bad_leaf(value)
+            inside = f" holding a {type(leaf).__name__} at {where}" if where else ""
+            what = f"a {type(value).__name__}{inside}, which has no derivative"
+            if not isinstance(leaf, (str, bytes)) and leaf is not None:
+                what += " (no loaded pack registers a vector space for its type)"
+        raise NotDifferentiableError(
+            f"{op} needs a function returning floats, complex numbers or arrays of them (or "
+            f"lists, tuples and dicts of those); it returned {what}"
+        ) from None
+
+
+def _first_bad_leaf(value: Any) -> tuple[str, Any]:
+    """The path (``[1]['n']``; empty for ``value`` itself) to the first element of the
+    container ``value`` that has no vector space, and that element."""
+    items = value.items() if type(value) is dict else enumerate(value) if type(value) in (list, tuple) else ()
+    for key, v in items:
+        try:
+            check(v)
+        except NotDifferentiableError:
+            where, leaf = _first_bad_leaf(v)
+            return f"[{key!r}]{where}", leaf
+    return "", value
+
+
 def space_or_none(value: Any) -> VSpace | None:
     """The vector space of ``value``, or None where it has none (a string, an integer)."""
     try:

@@ -6,7 +6,18 @@ import numpy
 import pytest
 
 import plugrad.numpy as np
-from plugrad import NotDifferentiableError, Primitive, TraceError, elementwise_grad, grad, jacobian, make_vjp
+from plugrad import (
+    ArgumentError,
+    NotDifferentiableError,
+    Primitive,
+    TraceError,
+    deriv,
+    elementwise_grad,
+    grad,
+    holomorphic_grad,
+    jacobian,
+    make_vjp,
+)
 from plugrad.extend import defvjp, primitive
 
 
@@ -506,6 +517,19 @@ def test_mistakes_in_calling_grad_get_messages_that_fit_them(recwarn):
         grad(2.0)
     with pytest.raises(TypeError, match="returned NoneType. Does it end with a return statement"):
         grad(lambda x: None)(1.0)
+    # The other operators say it of the output too, not as of an argument.
+    for name, op in (("jacobian", jacobian), ("elementwise_grad", elementwise_grad), ("make_jvp", deriv)):
+        with pytest.raises(NotDifferentiableError, match=f"{name}.*returned None. Does it end with a return"):
+            op(lambda x: None)(1.0)
+        with pytest.raises(NotDifferentiableError, match=f"{name}.*returned a list holding a str at \\[1\\], which has no"):
+            op(lambda x: [x, "label"])(1.0)
+    with pytest.raises(NotDifferentiableError, match=r"holomorphic_grad\(.*<lambda>\) .*returned a dict holding a str at \['s'\]"):
+        holomorphic_grad(lambda z: {"z": z, "s": "label"})(1j)
+    # argnum: positions, each once
+    with pytest.raises(ArgumentError, match=r"argnum=\(0, -2\)\) names an argument twice"):
+        grad(lambda x, y: x * y, argnum=(0, -2))(2.0, 3.0)
+    with pytest.raises(ArgumentError, match="argnum takes positions, not names.*grad_named"):
+        grad(lambda x, y: x * y, argnum="y")(2.0, 3.0)
     with pytest.raises(TypeError, match="returned int64. An integer .* has no derivative"):
         grad(lambda x: np.argmax(x))(numpy.ones(3))
     assert not [w for w in recwarn if "independent of input" in str(w.message)]  # the error says it all
