@@ -353,10 +353,11 @@ class Primitive:
         if kwargs:
             _check_kwargs(self, kwargs)
             if kwargs.get("out") is not None:
+                name = self.public_name or self.name  # (as the user called it: numpy.einsum)
                 raise TraceError(
-                    f"{self.name}(..., out=...) on a traced value would write the result into an "
+                    f"{name}(..., out=...) on a traced value would write the result into an "
                     "existing array, which tracing cannot follow: drop out= and use the returned "
-                    f"value instead (y = {self.name}(...))."
+                    f"value instead (y = {name}(...))."
                 )
             if "out" in kwargs:  # out=None, NumPy's default: said of nothing, so left out
                 kwargs = {k: v for k, v in kwargs.items() if k != "out"}

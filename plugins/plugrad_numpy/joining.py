@@ -141,7 +141,16 @@ def _build(obj: Any) -> Any:
     if isinstance(obj, Box) and isinstance(getval(obj), (list, tuple)):
         obj = list(obj)  # a traced list or (named) tuple: its elements, each traced
     if isinstance(obj, (list, tuple)) and _traced(obj):
-        return _stack(0, *[_build(e) for e in obj])
+        elements = [_build(e) for e in obj]
+        shapes = [tuple(shape_of(e)) for e in elements]
+        if len(set(shapes)) > 1:  # (NumPy's words, then what to do)
+            raise ValueError(
+                "setting an array element with a sequence: numpy.array of a list holding traced "
+                f"values whose elements have different shapes ({', '.join(map(str, shapes))}) makes "
+                "no array (an inhomogeneous shape). Give them one shape, or join them end to end "
+                "with np.concatenate."
+            )
+        return _stack(0, *elements)
     return obj
 
 

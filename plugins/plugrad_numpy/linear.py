@@ -366,6 +366,7 @@ einsum_ = Primitive(
     saves=("args",),
     doc="``numpy.einsum`` with explicit subscripts: labels only (no ellipsis) and an output.",
 )
+einsum_.public_name = "numpy.einsum"
 einsum_.def_vjp_argnum(_einsum_vjp)
 einsum_.def_jvp_argnum(_einsum_jvp)
 einsum_.def_samples(

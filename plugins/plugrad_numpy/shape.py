@@ -74,7 +74,18 @@ def _plain_order(x: Any, order: Any) -> tuple[Any, tuple[int, ...] | None]:
     return ("C", None) if perm == tuple(range(value.ndim)) else ("C", perm)
 
 
+_RESHAPE_KEYWORDS = ("shape", "order", "copy")  # NumPy's reshape(a, /, shape, order='C', *, copy=None)
+
+
 def _reshape_public(a: Any, *args: Any, **kwargs: Any) -> Any:
+    # NumPy's own errors for a call that does not fit, where the primitive's would name itself
+    for key in kwargs:
+        if key not in _RESHAPE_KEYWORDS:
+            raise TypeError(f"reshape() got an unexpected keyword argument {key!r}")
+    if not args and "shape" not in kwargs:
+        raise TypeError("reshape() missing 1 required positional argument: 'shape'")
+    if len(args) > 2:
+        raise TypeError(f"reshape() takes from 2 to 3 positional arguments but {len(args) + 1} were given")
     if len(args) > 1:  # reshape(a, shape, order)
         args = (args[0], _plain_order(a, args[1])[0], *args[2:])
     elif "order" in kwargs:
