@@ -86,6 +86,17 @@ def test_gradients_through_flatten_and_unflatten(rng: numpy.random.Generator) ->
     assert_same(tangent, {"w": numpy.ones((2, 3)), "b": [numpy.ones(2), 1.0]})
 
 
+def test_unflatten_warns_where_it_drops_an_imaginary_part() -> None:
+    import warnings
+
+    vector, unflatten = flatten([numpy.array([1j]), 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert unflatten(vector * 2)[1] == 4.0  # the real leaf's imaginary part is 0: silent
+    with pytest.warns(numpy.exceptions.ComplexWarning, match="imaginary part where the container holds real"):
+        assert unflatten(vector + 1j)[1] == 2.0
+
+
 def test_unflatten_refuses_a_vector_of_another_length() -> None:
     flat, unflatten = flatten([numpy.ones(2), 1.0])
     for wrong in (numpy.arange(5.0), numpy.arange(2.0), numpy.ones((1, 3))):

@@ -115,6 +115,36 @@ def _rebuild(vector: np.ndarray, tree: Leaf | Node, start: int) -> tuple[Any, in
     return tree.kind(*children), start  # a named tuple
 
 
+def _real_leaves(tree: Leaf | Node, start: int = 0) -> list[slice]:
+    """Where the real leaves of a container of structure ``tree`` lie in its vector."""
+    if isinstance(tree, Leaf):
+        return [slice(start, start + tree.size)] if tree.dtype.kind not in "c" else []
+    spans = []
+    for i in tree.layout:
+        spans += _real_leaves(tree.children[i], start)
+        start += _size(tree.children[i])
+    return spans
+
+
+def _warn_if_imaginary_dropped(vector: Any, tree: Leaf | Node) -> None:
+    """Warn, as NumPy's cast from complex to real does, where a complex ``vector`` has an
+    imaginary part that the real leaves it rebuilds would drop (the derivative rules take
+    the real part on purpose: a real leaf's cotangent is real)."""
+    if not np.iscomplexobj(vector) or np.shape(vector) != (_size(tree),):
+        return
+    imag = np.imag(vector)
+    if any(np.any(imag[span]) for span in _real_leaves(tree)):
+        import warnings
+
+        warnings.warn(
+            "unflatten: the vector has an imaginary part where the container holds real "
+            "numbers; it is discarded, as NumPy's cast from complex to real discards it. "
+            "Make those leaves complex to keep it.",
+            np.exceptions.ComplexWarning,
+            stacklevel=3,
+        )
+
+
 def _size(tree: Leaf | Node) -> int:
     """How many numbers a container of structure ``tree`` holds."""
     if isinstance(tree, Leaf):
@@ -160,6 +190,7 @@ def flatten(value: Any) -> tuple[Any, Callable[[Any], Any]]:
     tree = structure(getval(packed))
 
     def unflatten(vector: Any) -> Any:
+        _warn_if_imaginary_dropped(getval(vector), tree)
         return _unflatten(vector, tree)
 
     return _flatten(packed), unflatten
