@@ -121,6 +121,27 @@ def test_raw_numpy_ufunc_dispatches_to_the_registered_primitive():
     assert grad(lambda x: raw.sin(x))(0.3) == pytest.approx(numpy.cos(0.3))
 
 
+def test_raw_numpy_ufunc_methods_dispatch_to_the_functions_that_compute_them():
+    from plugrad.test_util import check_grads
+
+    x = numpy.random.default_rng(0).standard_normal((3, 4))
+    for method, same in [
+        (lambda v: numpy.add.reduce(v), lambda v: numpy.sum(v, axis=0)),  # (axis 0 by default)
+        (lambda v: numpy.multiply.reduce(v, 1, keepdims=True), lambda v: numpy.prod(v, 1, keepdims=True)),
+        (lambda v: numpy.maximum.reduce(v, axis=None), numpy.max),
+        (lambda v: numpy.minimum.reduce(v, axis=1), lambda v: numpy.min(v, 1)),
+        (lambda v: numpy.add.accumulate(v, 1), lambda v: numpy.cumsum(v, 1)),
+        (lambda v: numpy.multiply.accumulate(v), lambda v: numpy.cumprod(v, 0)),
+        (lambda v: numpy.subtract.outer(v[:, 0], v), lambda v: v[:, 0][:, None, None] - v),
+    ]:
+        numpy.testing.assert_allclose(method(x), same(x))
+        check_grads(method, modes=["fwd", "rev"], order=2)(x)
+    with pytest.raises(TraceError, match=r"numpy.add.at was called on a traced value, but it changes an array in place"):
+        grad(lambda v: numpy.add.at(v, [0], 1.0))(x)
+    with pytest.raises(TraceError, match=r"numpy.subtract.reduce .* no pack differentiates it: .*np.sum"):
+        grad(lambda v: numpy.sum(numpy.subtract.reduce(v)))(x)
+
+
 def test_missing_vjp_names_primitive_and_argument():
     @primitive
     def scale(x, k):
@@ -556,3 +577,27 @@ def test_a_jvp_rule_that_returns_a_tangent_of_the_wrong_shape_is_refused():
     defjvp(square, lambda t, ans, x: np.sum(2 * x * t))  # a scalar for an array output
     with pytest.raises(ValueError, match=r"derivative computed for the output has shape \(\), but the output has shape \(2,\)"):
         make_jvp(square)(numpy.array([1.0, 2.0]))(numpy.array([1.0, 0.0]))
+
+
+def test_numpy_calls_that_do_not_fit_get_numpys_errors_and_names() -> None:
+    x = numpy.arange(6.0)
+    for f in (lambda v: np.reshape(v, newshape=(3, 2)), np.reshape, lambda v: np.reshape(v, (3, 2), "C", True)):
+        for value in (x, None):  # plain, and traced: the same error, of numpy.reshape, not of a helper
+            with pytest.raises(TypeError, match=r"^reshape\(\) (got an unexpected keyword|missing 1 required|takes from 2 to 3)"):
+                f(x) if value is not None else grad(lambda v: np.sum(f(v)))(x)
+    assert np.reshape(x, shape=(3, 2)).shape == (3, 2)
+    with pytest.raises(TraceError, match=r"^numpy.einsum\(\.\.\., out=\.\.\.\)"):
+        grad(lambda v: np.einsum("i->", v, out=numpy.empty(())))(x)
+    with pytest.raises(ValueError, match=r"numpy.array of a list .* different shapes \(\(6,\), \(1,\)\)"):
+        grad(lambda v: np.sum(np.array([v, v[:1]])))(x)
+
+
+def test_a_traced_array_tells_how_it_lies_in_memory() -> None:
+    seen = []
+
+    def f(v):
+        seen.append((v.itemsize, v.nbytes, v.strides, v.flags.c_contiguous, v.T.strides))
+        return np.sum(v)
+
+    grad(f)(numpy.ones((2, 3), numpy.float32))
+    assert seen == [(4, 24, (12, 4), True, (4, 12))]

@@ -224,6 +224,23 @@ class ArrayBox(Box):
         dtype = getattr(value, "dtype", None)
         return dtype if dtype is not None else np.result_type(value)
 
+    # How the value lies in memory, which has no derivative: the value's.
+    @property
+    def itemsize(self) -> int:
+        return int(self.dtype.itemsize)
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.itemsize
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        return np.asarray(getval(self)).strides
+
+    @property
+    def flags(self) -> Any:
+        return np.asarray(getval(self)).flags
+
     @property
     def T(self) -> Any:
         return S.transpose(self)
@@ -338,7 +355,19 @@ class ArrayBox(Box):
             if entry is not None:
                 _ufuncs[ufunc] = entry
                 return entry(*inputs, **kwargs)
-        raise _raw_numpy_error(f"numpy.{name}" + ("" if method == "__call__" else f".{method}"))
+        elif method in ("reduce", "accumulate") and (name, method) in _UFUNC_METHODS:
+            entry = _lookup("numpy", _UFUNC_METHODS[name, method])  # np.add.reduce(x): np.sum(x, axis=0)
+            if entry is not None:
+                kwargs.setdefault("axis", 0)
+                if kwargs.get("dtype", 0) is None:
+                    del kwargs["dtype"]  # (NumPy's default, which max and min do not take)
+                return entry(*inputs, **kwargs)
+        elif method == "outer" and len(inputs) == 2 and not kwargs:
+            entry = _lookup("numpy", name)
+            if entry is not None:  # np.multiply.outer(a, b): a, with an axis of length 1 per axis of b, times b
+                a, b = inputs
+                return entry(_lookup("numpy", "reshape")(a, (*np.shape(a), *(1,) * np.ndim(b))), b)
+        raise _ufunc_method_error(name, method)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         module = (getattr(func, "__module__", None) or "numpy").replace("numpy._core", "numpy").replace("numpy.core", "numpy")
@@ -544,6 +573,35 @@ def _lookup(module: str, name: str) -> Any:
         return None
     entry = _dispatch[qualname] = entry if callable(entry) else None
     return entry
+
+
+# Ufunc methods given a traced value, as the pack's functions that compute them.
+_UFUNC_METHODS = {
+    ("add", "reduce"): "sum",
+    ("multiply", "reduce"): "prod",
+    ("maximum", "reduce"): "max",
+    ("minimum", "reduce"): "min",
+    ("add", "accumulate"): "cumsum",
+    ("multiply", "accumulate"): "cumprod",
+}
+
+
+def _ufunc_method_error(name: str, method: str) -> TraceError:
+    if method == "__call__":
+        return _raw_numpy_error(f"numpy.{name}")
+    if method == "at":
+        how = (
+            "it changes an array in place, which a traced value cannot take part in: build the "
+            "result as a new array (np.where, np.concatenate, or a sum over a mask)"
+        )
+    else:
+        how = (
+            "no pack differentiates it: write it with the functions that do (np.add.reduce is "
+            "np.sum(x, axis=0), np.multiply.accumulate np.cumprod(x, axis=0), np.f.outer(a, b) "
+            "np.f of a reshaped to a.shape + (1,) * b.ndim, and b; reduceat: np.sum of each slice, "
+            "then np.stack)"
+        )
+    return TraceError(f"numpy.{name}.{method} was called on a traced value, but {how}.")
 
 
 def _raw_numpy_error(name: str) -> TraceError:
