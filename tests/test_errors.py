@@ -136,6 +136,10 @@ def test_raw_numpy_ufunc_methods_dispatch_to_the_functions_that_compute_them():
     ]:
         numpy.testing.assert_allclose(method(x), same(x))
         check_grads(method, modes=["fwd", "rev"], order=2)(x)
+    # plugrad.numpy's ufuncs have them too, as code written for NumPy reads them
+    numpy.testing.assert_allclose(np.add.reduce(x, 1), numpy.add.reduce(x, 1))
+    check_grads(lambda v: np.multiply.outer(v[0], v[:, 1]), modes=["fwd", "rev"], order=2)(x)
+    assert (np.add.nin, np.sin.nout, np.multiply.identity) == (2, 1, 1)
     with pytest.raises(TraceError, match=r"numpy.add.at was called on a traced value, but it changes an array in place"):
         grad(lambda v: numpy.add.at(v, [0], 1.0))(x)
     with pytest.raises(TraceError, match=r"numpy.subtract.reduce .* no pack differentiates it: .*np.sum"):

@@ -324,3 +324,22 @@ def mean_fun(a: Any, *args: Any, **kwargs: Any) -> Any:
     if type(a) is np.ndarray and not kwargs and not args and a.dtype is _F64 and a.size:
         return _sum_reduce(a, None) / a.size
     return np.mean(a, *args, **kwargs)
+
+
+# What a NumPy ufunc has beside being called: its methods and the attributes code reads.
+_UFUNC_ATTRIBUTES = ("reduce", "accumulate", "reduceat", "outer", "at", "nin", "nout", "nargs", "ntypes", "types", "identity", "signature")
+
+
+def with_ufunc_methods(namespace: dict[str, Any]) -> None:
+    """Give each primitive in ``namespace`` (a module's globals) whose function is a NumPy
+    ufunc that ufunc's methods and attributes, as code written for NumPy reads them
+    (``np.add.reduce(x)``, ``np.multiply.outer(a, b)``, ``np.sin.nin``): NumPy's own, which
+    hand a traced argument to the box's ``__array_ufunc__``, and so to the pack's
+    functions that compute them (``add.reduce`` is ``sum`` along axis 0)."""
+    from plugrad import Primitive
+
+    for value in list(namespace.values()):
+        if isinstance(value, Primitive) and isinstance(value.fun, np.ufunc):
+            for name in _UFUNC_ATTRIBUTES:
+                value.__dict__.setdefault(name, getattr(value.fun, name))
+

@@ -16,7 +16,7 @@ import numpy as np
 
 from plugrad import NonDifferentiable, Primitive, Sample, gen, rand, scalar
 from plugrad.box import Box, Meta, getval
-from plugrad_numpy._util import _add_reduce, _unbroadcast_array, array_likes, broadcast_like, poles_as_numpy, unbroadcast
+from plugrad_numpy._util import _add_reduce, _unbroadcast_array, array_likes, broadcast_like, poles_as_numpy, unbroadcast, with_ufunc_methods
 from plugrad_numpy.reductions import _may_hold_true
 from plugrad_numpy.unary import exp, exp2, log, real_sign, square, where_nonzero
 
@@ -511,3 +511,6 @@ op_mul = multiply.alias("operator.mul", operator.mul, fallback=True)
 op_truediv = true_divide.alias("operator.truediv", operator.truediv, fallback=True)
 op_pow = power.alias("operator.pow", _python_pow, fallback=True)  # (one Python frame more per **)
 op_mod = remainder.alias("operator.mod", operator.mod, fallback=True)
+
+
+with_ufunc_methods(globals())  # np.add.reduce, np.multiply.outer, ...

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from plugrad_numpy._util import as_array_value, integral, iscomplex, poles_as_numpy, shape_of, unbroadcast, zeros_like_value
+from plugrad_numpy._util import as_array_value, integral, iscomplex, poles_as_numpy, shape_of, unbroadcast, with_ufunc_methods, zeros_like_value
 from plugrad import Box, Composite, NonDifferentiable, Primitive, Sample, gen, rand, scalar
 from plugrad.box import getval
 
@@ -299,3 +299,6 @@ def _cast_back(g: Any, x: Any) -> Any:
     if iscomplex(g) and not iscomplex(x):
         g = real(g)
     return match_dtype(g, x)
+
+
+with_ufunc_methods(globals())  # np.add.reduce, np.multiply.outer, ...
