@@ -117,6 +117,11 @@ make_dict = Primitive("builtins.make_dict", _make_dict)
 make_dict.def_vjp_argnums(_dict_vjp).def_jvp_argnums(_dict_jvp)
 
 
+# A container's cotangent holds None for an element not used (a zero): their rules pass it on.
+for _prim in (take, untake, make_tuple, make_list, make_sequence, make_dict):
+    _prim.none_is_zero = True
+
+
 def make_mapping(kind: Any, items: Any) -> Any:
     """A dict (or dict subclass ``kind``) whose values may be traced."""
     items = _py.dict(items)

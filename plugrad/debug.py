@@ -77,6 +77,8 @@ def _describe(x: Any) -> str:
     v = getval(x)
     if isinstance(v, (tuple, list, dict)):
         return type(v).__name__
+    if v is None or isinstance(v, (str, bytes)):
+        return f"a {type(v).__name__}"
     return f"shape {np.shape(v)} dtype {np.asarray(v).dtype}"
 
 
@@ -123,8 +125,10 @@ def _misfits(value: Any, target: Any, given: Any) -> bool:
     handed, is not at fault for it: a user's float64 ``g`` for a float32 output, or a
     Python float argument, which NumPy's weak scalars give the other operand's precision."""
     got, want = _space(value), _space(target)
-    if got is None or want is None:
+    if want is None:
         return False
+    if got is None:  # (a string, say, for an array: in no space at all)
+        return value is not None
     if got.shape != want.shape or (got.iscomplex and not want.iscomplex):
         return True
     precision, wanted = _precision(got), _precision(want)

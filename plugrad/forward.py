@@ -38,8 +38,17 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
                 raise
         if isinstance(end, Box) and end._trace is trace:
             value, tangent = end._value, end._tangent
-            if isinstance(value, _ARRAYS) and isinstance(tangent, _ARRAYS) and np.shape(tangent) != np.shape(value):
-                wrong_shape(tangent, value, "the output", "JVP rule returned a tangent")
+            if isinstance(value, _ARRAYS):
+                if isinstance(tangent, _ARRAYS):
+                    if np.shape(tangent) != np.shape(value):
+                        wrong_shape(tangent, value, "the output", "JVP rule returned a tangent")
+                elif isinstance(tangent, (str, bytes, list, tuple, dict)):  # (a rule's string or list)
+                    raise ValueError(
+                        f"the derivative computed for the output, of shape {np.shape(value)}, is a "
+                        f"{type(tangent).__name__}: a JVP rule returned a tangent of the wrong kind (a "
+                        "custom primitive's, or a pack's). Run the derivative inside `with "
+                        "plugrad.detect_anomaly():` to be told which rule, and where it was called."
+                    )
             return value, tangent
         if _numeric(end):  # (None, an int or a generator: the operator says what is wrong)
             warnings.warn(

@@ -126,6 +126,7 @@ class Primitive:
         "float_fun",
         "fallback",
         "same_args",
+        "none_is_zero",
         "_apply1",
         "_apply2",
         "_vjp0",
@@ -162,6 +163,10 @@ class Primitive:
         # the fast path records that primitive instead, so the backward pass runs one rule
         # rather than two and a sum (``numpy.square`` for ``multiply``).
         self.same_args: Primitive | None = None
+        # Whether a rule's None is a zero: the kernel's container primitives', whose
+        # cotangents hold None for an element not used. Any other rule's None is a
+        # forgotten return, and an error (see returned_none).
+        self.none_is_zero = False
         self._apply1 = _unary_apply(self)
         self._apply2 = _binary_apply(self, False)
         #: VJP rules by argument number (None where there is none). Set them with
@@ -402,13 +407,28 @@ class Primitive:
     ) -> Any:
         """The output tangent: the sum of each boxed argument's JVP (one call of a
         ``def_jvp_argnums`` rule for them all)."""
+        try:
+            return self._forward(parents, ans, raw, kwargs)
+        except Exception as exc:  # (costs nothing until raised)
+            if self.name not in str(exc):
+                exc.add_note(f"(raised in the JVP rules of {self.describe()})")
+            raise
+
+    def _forward(
+        self, parents: tuple[tuple[int, Box], ...], ans: Any, raw: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         if self.jvp_argnums is not None and len(parents) > 1 and not any(self.jvps):
             argnums = tuple([i for i, _ in parents])
-            return self.jvp_argnums(argnums, tuple([p._tangent for _, p in parents]), ans, *raw, **kwargs)
+            tangent = self.jvp_argnums(argnums, tuple([p._tangent for _, p in parents]), ans, *raw, **kwargs)
+            if tangent is None and not self.none_is_zero:
+                raise returned_none(self, "JVP", argnums)
+            return tangent
         tangent = None
         for i, parent in parents:
             jvp = self.jvp_rule(i)
             t = jvp(parent._tangent, ans, *raw, **kwargs)
+            if t is None and not self.none_is_zero:  # (a forgotten return, read as no tangent)
+                raise returned_none(self, "JVP", i)
             tangent = t if tangent is None else add_any(tangent, t)
         return tangent
 
@@ -1079,6 +1099,18 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
         return box
 
     return apply
+
+
+def returned_none(prim: Primitive, kind: str, argnum: int | tuple[int, ...]) -> TypeError:
+    """The error for a rule of ``prim`` that returned None, as one that forgot its
+    ``return`` does: read as a zero derivative, it would be silently wrong."""
+    what = "cotangent" if kind == "VJP" else "tangent"
+    which = f"arguments {argnum}" if isinstance(argnum, tuple) else prim.arg_name(argnum)
+    return TypeError(
+        f"the {kind} of {prim.describe()} for {which} returned None: return the argument's "
+        f"{what} (check for a missing return statement). Where the derivative is zero, declare "
+        "it so (no rule for the argument, or the argument's zeros)."
+    )
 
 
 def _retried(fallback: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

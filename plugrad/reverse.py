@@ -11,7 +11,7 @@ import numpy as np
 from plugrad import builtins, debug
 from plugrad.box import Box, Trace, _box_types, box_type, getval, holds_box
 from plugrad.errors import user_stacklevel
-from plugrad.primitive import add_any, node_ans, only_cotangent
+from plugrad.primitive import add_any, node_ans, only_cotangent, returned_none
 from plugrad.builtins import take as _take
 from plugrad.vspace import DictVSpace, SequenceVSpace, holds_arrays, space_or_none, vspace
 
@@ -225,6 +225,7 @@ def _assembled(x: Any, cts: list[Any]) -> Any:
 
 
 _NUMBERS = (float, complex, np.generic)
+_NOT_ARRAYS = (str, bytes, list, tuple, dict)  # no cotangent of an array or a number (a lazy array's may be)
 _CONTAINERS = (list, tuple, dict)
 _REAL_SCALARS = frozenset({float, np.float64})
 _NO_KWARGS: dict[str, Any] = {}  # the keyword arguments of every start node (never changed)
@@ -308,8 +309,11 @@ def _start_cotangent(ct: Any, x: Any) -> Any:
         if type(ct) is _ndarray:
             if ct.shape != x.shape:
                 _wrong_shape(ct, x)
-        elif isinstance(ct, _NUMBERS) and x.shape != ():
-            _wrong_shape(ct, x)
+        elif isinstance(ct, _NUMBERS):
+            if x.shape != ():
+                _wrong_shape(ct, x)
+        elif isinstance(ct, _NOT_ARRAYS):  # (a rule's string or list, handed back as a gradient)
+            _check_space(ct, x)
     elif t is float or t is complex:
         if isinstance(ct, np.generic):
             # (A complex one for a float stays complex, not cut to its real part with
@@ -319,6 +323,8 @@ def _start_cotangent(ct: Any, x: Any) -> Any:
             if ct.shape != ():
                 _wrong_shape(ct, x)
             return ct[()] if t is float and ct.dtype.kind == "c" else t(ct)  # from a 0-d array
+        if isinstance(ct, _NOT_ARRAYS):
+            _check_space(ct, x)
     elif isinstance(x, Box):  # (inside another derivative: the rules' to check)
         return ct
     elif isinstance(x, np.generic):  # a NumPy scalar's is one too (some rules give a 0-d array
@@ -387,67 +393,90 @@ def sweep(
     cts[last] = g
     owned: set[int] = set()  # nodes whose cotangent is a sum this sweep made (see _accumulate)
     parts: dict[int, _Parts] = {}  # containers read element by element: their cotangents so far
-    for i in range(last, starts - 1, -1):
-        g = cts[i]
-        if parts and i in parts:
-            g = _with_parts(g, parts.pop(i))
-        elif g is None:
-            continue
-        cts[i] = None  # release each cotangent as soon as it has been used
-        node = tape[i]
-        if check:
-            node = _general(node)
-        n = len(node)
-        if n == 6:  # two arguments
-            prim, x, y, ans, jx, jy = node
-            if prim is _take and _Parts.accepts(x, y):
-                _take_back(parts, jx, x, y, g)
+    prim: Any = None
+    try:
+        for i in range(last, starts - 1, -1):
+            g = cts[i]
+            if parts and i in parts:
+                g = _with_parts(g, parts.pop(i))
+            elif g is None:
                 continue
-            if jx >= 0:
-                prev = cts[jx]
-                if prev is None:
-                    cts[jx] = prim._vjp0(g, ans, x, y)
-                elif not (prim.vjp_add is not None and jx in owned and prim.vjp_add(prev, g, ans, x, y)):
-                    _accumulate(cts, owned, jx, prev, prim._vjp0(g, ans, x, y))
-            if jy >= 0:
-                ct = prim._vjp1(g, ans, x, y)
-                prev = cts[jy]
-                if prev is None:
-                    cts[jy] = ct
-                else:
-                    _accumulate(cts, owned, jy, prev, ct)
-        elif n == 4:  # one traced argument
-            prim, x, ans, j = node
-            ct = prim._vjp0(g, ans, x)
-            prev = cts[j]
-            if prev is None:
-                cts[j] = ct
-            else:
-                _accumulate(cts, owned, j, prev, ct)
-        else:
-            prim, args, kwargs, ans, links = node
-            if prim is _take and _Parts.accepts(args[0], args[1]):
-                _take_back(parts, links[0][1], args[0], args[1], g)
-                continue
-            if prim.vjp_argnums is not None and len(links) > 1 and not any(prim.vjps):
-                argnums = tuple([argnum for argnum, _ in links])  # one call for them all
-                found = only_cotangent(prim.vjp_argnums, argnums, prim.vjp_argnums(argnums, g, ans, *args, **kwargs))
-            else:
-                found = (prim.vjp_rule(argnum)(g, ans, *args, **kwargs) for argnum, _ in links)
-            for (argnum, j), ct in zip(links, found):
-                if check:
-                    debug.check_cotangent(prim, argnum, ct, node_ans(tape[j]), args, (sites or {}).get(i), g)
+            cts[i] = None  # release each cotangent as soon as it has been used
+            node = tape[i]
+            if check:
+                node = _general(node)
+            n = len(node)
+            if n == 6:  # two arguments
+                prim, x, y, ans, jx, jy = node
+                if prim is _take and _Parts.accepts(x, y):
+                    _take_back(parts, jx, x, y, g)
+                    continue
+                if jx >= 0:
+                    prev = cts[jx]
+                    if prev is None or not (prim.vjp_add is not None and jx in owned and prim.vjp_add(prev, g, ans, x, y)):
+                        ct = prim._vjp0(g, ans, x, y)
+                        if ct is None and not prim.none_is_zero:  # (a forgotten return, read as a zero)
+                            raise returned_none(prim, "VJP", 0)
+                        if prev is None:
+                            cts[jx] = ct
+                        else:
+                            _accumulate(cts, owned, jx, prev, ct)
+                if jy >= 0:
+                    ct = prim._vjp1(g, ans, x, y)
+                    if ct is None and not prim.none_is_zero:
+                        raise returned_none(prim, "VJP", 1)
+                    prev = cts[jy]
+                    if prev is None:
+                        cts[jy] = ct
+                    else:
+                        _accumulate(cts, owned, jy, prev, ct)
+            elif n == 4:  # one traced argument
+                prim, x, ans, j = node
+                ct = prim._vjp0(g, ans, x)
+                if ct is None and not prim.none_is_zero:
+                    raise returned_none(prim, "VJP", 0)
                 prev = cts[j]
                 if prev is None:
                     cts[j] = ct
                 else:
                     _accumulate(cts, owned, j, prev, ct)
+            else:
+                prim, args, kwargs, ans, links = node
+                if prim is _take and _Parts.accepts(args[0], args[1]):
+                    _take_back(parts, links[0][1], args[0], args[1], g)
+                    continue
+                if prim.vjp_argnums is not None and len(links) > 1 and not any(prim.vjps):
+                    argnums = tuple([argnum for argnum, _ in links])  # one call for them all
+                    found = only_cotangent(prim.vjp_argnums, argnums, prim.vjp_argnums(argnums, g, ans, *args, **kwargs))
+                else:
+                    found = (prim.vjp_rule(argnum)(g, ans, *args, **kwargs) for argnum, _ in links)
+                for (argnum, j), ct in zip(links, found):
+                    if ct is None and not prim.none_is_zero:
+                        raise returned_none(prim, "VJP", argnum)
+                    if check:
+                        debug.check_cotangent(prim, argnum, ct, node_ans(tape[j]), args, (sites or {}).get(i), g)
+                    prev = cts[j]
+                    if prev is None:
+                        cts[j] = ct
+                    else:
+                        _accumulate(cts, owned, j, prev, ct)
+    except Exception as exc:  # (costs nothing until raised)
+        _name_the_rule(exc, prim, "VJP")
+        raise
     for j in parts:  # start nodes read element by element
         cts[j] = _with_parts(cts[j], parts[j])
     out = cts[:starts]
     if starts > 1 and len(set(map(id, out))) < starts:  # (C-speed test; rarely true)
         _unshare(out)
     return out
+
+
+def _name_the_rule(exc: BaseException, prim: Any, kind: str) -> None:
+    """Note on ``exc``, raised while a rule of ``prim`` ran (one that takes the wrong
+    arguments, or fails inside), which primitive's rule it was, where the error does
+    not say so itself."""
+    if prim is not None and hasattr(prim, "describe") and prim.name not in str(exc):
+        exc.add_note(f"(raised in the {kind} rules of {prim.describe()})")
 
 
 def _unshare(cts: list[Any]) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy
 import pytest
 
+import plugrad
+import plugrad.debug
 import plugrad.numpy as np
 from plugrad import (
     ArgumentError,
@@ -16,6 +18,7 @@ from plugrad import (
     grad,
     holomorphic_grad,
     jacobian,
+    make_jvp,
     make_vjp,
 )
 from plugrad.extend import defvjp, primitive
@@ -605,3 +608,25 @@ def test_a_traced_array_tells_how_it_lies_in_memory() -> None:
 
     grad(f)(numpy.ones((2, 3), numpy.float32))
     assert seen == [(4, 24, (12, 4), True, (4, 12))]
+
+
+def test_a_rule_that_returns_none_or_no_derivative_is_an_error_naming_it():
+    # A forgotten return would read as a zero derivative; a string or list as a gradient.
+    none = Primitive("demo.none", numpy.sin).def_vjp(lambda g, ans, x: None).def_jvp(lambda t, ans, x: None)
+    with pytest.raises(TypeError, match=r"the VJP of demo.none for argument 0 \(x\) returned None: .*missing return"):
+        grad(none)(0.5)
+    with pytest.raises(TypeError, match=r"the JVP of demo.none for argument 0 \(x\) returned None"):
+        make_jvp(none)(0.5)(1.0)
+    word = Primitive("demo.word", numpy.sin).def_vjp(lambda g, ans, x: "oops").def_jvp(lambda t, ans, x: [t])
+    with pytest.raises(ValueError, match="is a str .*a VJP rule returned a cotangent of the wrong kind"):
+        grad(lambda v: np.sum(word(v)))(numpy.ones(2))
+    with pytest.raises(ValueError, match="is a list: a JVP rule returned a tangent of the wrong kind"):
+        make_jvp(word)(numpy.ones(2))(numpy.ones(2))
+    with plugrad.detect_anomaly(), pytest.raises(plugrad.debug.AnomalyError, match="demo.word, VJP .* with a str"):
+        grad(lambda v: np.sum(word(v)))(numpy.ones(2))
+    # a rule that fails (here: takes the wrong arguments) is named in a note
+    arity = Primitive("demo.arity", numpy.sin).def_vjp(lambda g, x: g).def_jvp(lambda t, x: t)
+    for differentiate in (grad(arity), lambda x: make_jvp(arity)(x)(1.0)):
+        with pytest.raises(TypeError, match="positional argument") as caught:
+            differentiate(0.5)
+        assert any("rules of demo.arity" in note for note in caught.value.__notes__)
