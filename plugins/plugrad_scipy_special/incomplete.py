@@ -67,6 +67,7 @@ gammainc_da.def_samples(
     Sample(1, rand(4, low=0.5, high=3.0), rand(4, low=0.2, high=4.0)),
     Sample(2, scalar(0.5, 3.0), rand(3, low=0.2, high=2.0)),
     Sample(1, rand(3, low=0.5, high=2.0), rand(3, low=5.0, high=12.0)),  # by quadrature of Q
+    Sample(1, rand(3, low=900.0, high=1100.0), rand(3, low=900.0, high=1100.0)),  # over the peak
 )
 
 
@@ -76,7 +77,8 @@ def _gammainc_inv_da(ans: Any, a: Any, y: Any) -> Any:
 
 def _gamma_samples() -> list[Sample]:
     large_x = Sample(rand(3, low=0.5, high=2.0), rand(3, low=5.0, high=12.0))  # Q by quadrature
-    return pair_samples(0.5, 3.0, 0.2, 4.0) + [large_x]
+    large_a = Sample(rand(3, low=900.0, high=1100.0), rand(3, low=900.0, high=1100.0))  # over the peak
+    return pair_samples(0.5, 3.0, 0.2, 4.0) + [large_x, large_a]
 
 
 gammainc = special("gammainc", sc.gammainc, saves=("args",))
@@ -133,6 +135,9 @@ betainc_dab.def_samples(
     Sample(1, 0, rand(4, low=0.5, high=3.0), rand(4, low=0.5, high=3.0), rand(4, low=0.1, high=0.9)),
     Sample(0, 1, rand(4, low=0.5, high=3.0), rand(4, low=0.5, high=3.0), rand(4, low=0.1, high=0.9)),
     Sample(1, 1, scalar(0.5, 3.0), scalar(0.5, 3.0), rand(3, low=0.1, high=0.9)),
+    # over the peak: parameters of one size, then of different sizes
+    Sample(1, 0, rand(3, low=400.0, high=600.0), rand(3, low=400.0, high=600.0), rand(3, low=0.4, high=0.6)),
+    Sample(0, 1, rand(3, low=20.0, high=30.0), rand(3, low=9e3, high=1.1e4), rand(3, low=0.0015, high=0.003)),
 )
 
 
