@@ -414,7 +414,17 @@ class Registry:
                 try:
                     module = ep.load()
                 except (Exception, SystemExit) as exc:  # noqa: BLE001 - any import failure is the pack's fault
-                    self._fail(info, f"importing {ep.value!r} raised {type(exc).__name__}: {exc}", exc)
+                    hint = None
+                    module_name = ep.value.partition(":")[0].strip()
+                    missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+                    if missing and (module_name == missing or module_name.startswith(missing + ".")):
+                        # the module the entry point names is not installed: the entry point's fault
+                        hint = (
+                            f"the entry point {ep.name} = {ep.value!r} (group 'plugrad') names a module that "
+                            "is not installed: correct it in the distribution's metadata "
+                            "([project.entry-points.plugrad] in pyproject.toml) and reinstall, or install its module"
+                        )
+                    self._fail(info, f"importing {ep.value!r} raised {type(exc).__name__}: {exc}", exc, hint)
                     continue
                 self._add(module, info)
             finally:
@@ -468,7 +478,10 @@ class Registry:
                 self.pm.register(module, name=info.name)
             except pluggy.PluginValidationError as exc:
                 self._unregister(info)
-                self._fail(info, f"invalid hook implementation: {'; '.join(str(exc).splitlines())}", exc)
+                message = f"invalid hook implementation: {'; '.join(str(exc).splitlines())}"
+                if "can not be found in the hookspec" in str(exc):  # a parameter misnamed
+                    message += f". Name a hook's parameters as plugrad's hooks do: {_hook_signatures()}"
+                self._fail(info, message, exc)
                 return
             try:
                 self._check_hooks(module)
@@ -486,7 +499,22 @@ class Registry:
                     self._identify_and_settle(ns)
 
     def _check_hooks(self, module: Any) -> None:
-        for caller in self.pm.get_hookcallers(module) or []:
+        callers = self.pm.get_hookcallers(module) or []
+        if not callers:  # loaded, it would contribute nothing, and say nothing of why
+            unmarked = sorted(
+                n for n in dir(module) if n.startswith("plugrad_") and callable(getattr(module, n, None))
+            )
+            if unmarked:
+                raise _Fault(
+                    f"its {', '.join(unmarked)} {'lacks' if len(unmarked) == 1 else 'lack'} the "
+                    "@plugrad.hookimpl marker, so plugrad does not see them: mark each hook function "
+                    "with it"
+                )
+            raise _Fault(
+                f"it implements no plugrad hook (the object the entry point names, {_typename(module)}, "
+                f"has no function marked @plugrad.hookimpl; plugrad's hooks are {_hook_signatures()})"
+            )
+        for caller in callers:
             for impl in caller.get_hookimpls():
                 if impl.plugin is not module:
                     continue
@@ -694,8 +722,11 @@ class Registry:
     def _gather(self, info: PackInfo, ns: str) -> list[Entry | Rules | Deferred]:
         try:
             items = self._hook(info, "plugrad_primitives", namespace=ns)
-            if items is None:
-                return []
+            if items is None:  # (a misspelt comparison with the namespace, or no hook at all)
+                raise _Fault(
+                    f"plugrad_primitives({ns!r}) returned None, though its plugrad_namespaces declares "
+                    f"{ns!r}: return the namespace's functions (a list), or leave it out of plugrad_namespaces"
+                )
             if isinstance(items, (str, bytes, Primitive, NonDifferentiable, Composite, Rules, Deferred)) or not isinstance(
                 items, Iterable
             ):
@@ -1035,6 +1066,16 @@ class Registry:
                 self._types_installing = False
 
 
+def _hook_signatures() -> str:
+    """plugrad's hooks with their parameters: ``plugrad_primitives(namespace), ...``."""
+    import inspect
+
+    hooks = sorted(n for n in dir(hookspecs.PackSpec) if n.startswith("plugrad_"))
+    return ", ".join(
+        f"{n}({', '.join(list(inspect.signature(getattr(hookspecs.PackSpec, n)).parameters)[1:])})" for n in hooks
+    )
+
+
 def _dist(ep: _entry_points.EntryPoint) -> tuple[str | None, str | None]:
     dist = getattr(ep, "dist", None)
     return (None, None) if dist is None else (dist.name, dist.version)
@@ -1067,7 +1108,10 @@ def _check_item(item: Any, ns: str) -> None:
     name = item.name
     head, _, short = name.rpartition(".") if isinstance(name, str) else (None, "", "")
     if head != ns or not short.isidentifier():
-        raise _Fault(f"its name must be {ns!r} + '.' + a Python identifier, like {ns + '.f'!r}")
+        raise _Fault(
+            f"its name must be {ns!r} + '.' + a Python identifier, like {ns + '.f'!r} (Primitive({ns + '.f'!r}, "
+            f"fun), or @plugrad.extend.primitive(name={ns + '.f'!r}), which otherwise names a function by its module)"
+        )
     if isinstance(item, Deferred):
         module = item.module
         if not (type(module) is str and module in _module_names) and not _is_module_name(module):

@@ -26,7 +26,7 @@ pytest.importorskip("hatchling", reason="building the test distributions needs h
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "packs"
 EXAMPLE = ROOT / "plugins" / "plugrad-example"
-FIXTURE_PACKS = ("broken", "dup_a", "dup_b", "good", "invalid", "override", "unknownhook")
+FIXTURE_PACKS = ("badentry", "broken", "dup_a", "dup_b", "good", "invalid", "override", "unknownhook")
 THIRD_PARTY = (*FIXTURE_PACKS, "example")
 
 BUILD = """
@@ -124,6 +124,10 @@ def test_faulty_packs_warn_and_the_others_keep_working(venv: Venv) -> None:
                     out[name] = [type(exc).__name__, str(exc)]
             out["hasattr"] = [hasattr(plugrad.invalid, "bad_rule"), hasattr(plugrad.dup, "twin"), hasattr(plugrad.dup, "only_a")]
             try:
+                import plugrad.brokenstuff  # perhaps a namespace of a pack that failed to load
+            except ImportError as exc:
+                out["import"] = str(exc)
+            try:
                 plugrad.invalid.bad_rule
             except AttributeError as exc:
                 out["read"] = [type(exc).__name__, str(exc)]
@@ -144,6 +148,12 @@ def test_faulty_packs_warn_and_the_others_keep_working(venv: Venv) -> None:
     assert [f for m, f in out["warnings"] if m in broken] == ["<string>"]
 
     assert (
+        "plugrad pack 'badentry' (distribution plugrad-fixture-badentry 0.1.0) was not loaded: importing "
+        "'plugrad_fixture_badentry.pack' raised ModuleNotFoundError: No module named 'plugrad_fixture_badentry.pack'"
+        in messages
+    )
+    assert "the entry point badentry = 'plugrad_fixture_badentry.pack' (group 'plugrad') names a module that is not installed" in messages
+    assert (
         "plugrad pack 'unknownhook' (distribution plugrad-fixture-unknownhook 0.1.0) was not loaded: it "
         "implements the unknown hook plugrad_primitivs (did you mean plugrad_primitives?)" in messages
     )
@@ -160,6 +170,8 @@ def test_faulty_packs_warn_and_the_others_keep_working(venv: Venv) -> None:
     assert kind == "PackConflictError" and "'dup_a'" in text and "'dup_b'" in text
     kind, text = out["invalid.bad_rule"]
     assert kind == "PackNameError" and "not callable" in text
+    assert out["import"].startswith("No module named 'plugrad.brokenstuff': no loaded plugrad pack declares")
+    assert "3 pack(s) failed to load, which may: " in out["import"] and "'broken' (distribution plugrad-fixture-broken 0.1.0): importing" in out["import"]
     # Feature detection sees the name as missing; reading it says why.
     assert out["hasattr"] == [False, False, True]
     assert out["read"][0] == "PackNameError" and "not callable" in out["read"][1]
@@ -227,10 +239,10 @@ def test_disable_packs_blocks_the_packs_named(venv: Venv) -> None:
         """
         + STATUS
     )
-    out = venv.script(code, env={"PLUGRAD_DISABLE_PACKS": "broken,unknownhook,invalid,dup_b"})
+    out = venv.script(code, env={"PLUGRAD_DISABLE_PACKS": "badentry,broken,unknownhook,invalid,dup_b"})
     assert out["twin"] == 2.0
     assert out["pm_blocked"] == ["broken", "dup_b"]
-    assert [out["status"][p] for p in ("broken", "unknownhook", "invalid", "dup_b")] == ["blocked"] * 4
+    assert [out["status"][p] for p in ("badentry", "broken", "unknownhook", "invalid", "dup_b")] == ["blocked"] * 5
     assert [out["status"][p] for p in ("dup_a", "good", "override", "example")] == ["loaded"] * 4
     assert _mentioning(out["warnings"], *THIRD_PARTY) == []
 
@@ -307,12 +319,13 @@ def test_listing_shows_every_status(venv: Venv) -> None:
     env = {"PLUGRAD_PACKS": ",".join(("numpy", *THIRD_PARTY))}  # the other built-in packs: blocked
     done = venv.run("-m", "plugrad", "packs", "--json", env=env)
     # failed packs, one with problems and a conflict: listed, and the exit status says so
-    assert done.returncode == 1 and done.stderr.endswith("plugrad packs: 2 failed, 1 with problems, 1 conflict (listed above)\n"), done.stderr
+    assert done.returncode == 1 and done.stderr.endswith("plugrad packs: 3 failed, 1 with problems, 1 conflict (listed above)\n"), done.stderr
     data = json.loads(done.stdout)
     packs = {p["name"]: p for p in data["packs"]}
     assert packs["broken"]["status"] == "failed" and "RuntimeError" in packs["broken"]["reason"]
     assert packs["broken"]["distribution"] == "plugrad-fixture-broken" and packs["broken"]["version"] == "0.1.0"
     assert packs["unknownhook"]["status"] == "failed" and "plugrad_primitivs" in packs["unknownhook"]["reason"]
+    assert packs["badentry"]["status"] == "failed" and "ModuleNotFoundError" in packs["badentry"]["reason"]
     assert packs["invalid"]["status"] == "loaded" and len(packs["invalid"]["problems"]) == 2
     assert [p["name"] for p in packs["invalid"]["primitives"]] == ["invalid.fine"]
     assert data["conflicts"] == [{"name": "dup.twin", "packs": ["dup_a", "dup_b"]}]
@@ -321,7 +334,7 @@ def test_listing_shows_every_status(venv: Venv) -> None:
     assert packs["numpy"]["builtin"] and not packs["example"]["builtin"]
     assert {p["status"] for n, p in packs.items() if n not in ("numpy", *THIRD_PARTY)} <= {"blocked"}
     summary = data["summary"]
-    assert (summary["conflicts"], summary["overrides"], summary["extensions"], summary["failed"]) == (1, 1, 1, 2)
+    assert (summary["conflicts"], summary["overrides"], summary["extensions"], summary["failed"]) == (1, 1, 1, 3)
     text = venv.run("-m", "plugrad", "packs", env=env).stdout
     assert "broken  (distribution plugrad-fixture-broken 0.1.0)  failed: importing 'plugrad_fixture_broken'" in text
     assert "CONFLICT with dup_b: unavailable" in text

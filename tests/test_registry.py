@@ -190,6 +190,45 @@ def test_unknown_hook_fails_the_pack_and_leaves_nothing_registered() -> None:
     assert registry.pm.get_plugin("typo") is None and registry.namespaces() == []
 
 
+def test_a_pack_that_contributes_nothing_fails_saying_why() -> None:
+    class Unmarked:  # the hook functions without @hookimpl
+        def plugrad_namespaces(self) -> list[str]:
+            return ["u"]
+
+        def plugrad_primitives(self, namespace: str) -> list[Any]:
+            return [Primitive("u.f", np.sin)]
+
+    class Nothing:
+        pass
+
+    class Misnamed:  # a parameter named otherwise than the hook's
+        @hookimpl
+        def plugrad_primitives(self, ns: str) -> list[Any]:
+            return []
+
+    class NoneForItsOwn:
+        @hookimpl
+        def plugrad_namespaces(self) -> list[str]:
+            return ["own"]
+
+        @hookimpl
+        def plugrad_primitives(self, namespace: str) -> Any:
+            if namespace == "owns":  # (misspelt)
+                return [Primitive("own.f", np.sin)]
+
+    registry = Registry()
+    for pack, name, match in (
+        (Unmarked(), "unmarked", r"its plugrad_namespaces, plugrad_primitives lack the @plugrad.hookimpl marker"),
+        (Nothing(), "nothing", r"it implements no plugrad hook .*plugrad_primitives\(namespace\)"),
+        (Misnamed(), "misnamed", r"invalid hook implementation: .*Name a hook's parameters as plugrad's hooks do: .*plugrad_primitives\(namespace\)"),
+    ):
+        with pytest.warns(PackWarning, match=f"'{name}' was not loaded: {match}"):
+            assert registry.register_pack(pack, name).status == "failed"
+    registry.register_pack(NoneForItsOwn(), "none_for_its_own")
+    with pytest.warns(PackWarning, match=r"plugrad_primitives\('own'\) returned None, though its plugrad_namespaces declares 'own'"):
+        assert registry.names("own") == []
+
+
 def test_a_pack_with_types_only() -> None:
     class TypesOnly:
         @hookimpl
