@@ -12,7 +12,7 @@ import functools
 import inspect
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -42,16 +42,32 @@ def _qualname(f: Callable[..., Any]) -> str:
     return f"{module}.{getattr(f, '__qualname__', getattr(f, '__name__', repr(f)))}"
 
 
-def primitive(f: Callable[..., Any]) -> Primitive:
-    """Make ``f`` a primitive: plugrad will not trace inside it, but use the rules you define."""
-    prim = Primitive(_qualname(f), f)
+@overload
+def primitive(f: Callable[..., Any], *, name: str | None = None) -> Primitive: ...
+@overload
+def primitive(f: None = None, *, name: str | None = None) -> Callable[[Callable[..., Any]], Primitive]: ...
+def primitive(f: Callable[..., Any] | None = None, *, name: str | None = None) -> Any:
+    """Make ``f`` a primitive: plugrad will not trace inside it, but use the rules you define.
+
+    It is named by its module and qualified name; ``@primitive(name="mylib.cube")`` names it
+    as a pack publishes it, its namespace, a dot and a Python identifier."""
+    if f is None:
+        return lambda f: primitive(f, name=name)
+    prim = Primitive(name or _qualname(f), f)
     functools.update_wrapper(prim, f, assigned=("__module__",), updated=())
     return prim
 
 
-def notrace_primitive(f: Callable[..., Any]) -> NonDifferentiable:
-    """Make ``f`` a function of plain values: traced arguments are unwrapped, the result is constant."""
-    nd = NonDifferentiable(_qualname(f), f)
+@overload
+def notrace_primitive(f: Callable[..., Any], *, name: str | None = None) -> NonDifferentiable: ...
+@overload
+def notrace_primitive(f: None = None, *, name: str | None = None) -> Callable[[Callable[..., Any]], NonDifferentiable]: ...
+def notrace_primitive(f: Callable[..., Any] | None = None, *, name: str | None = None) -> Any:
+    """Make ``f`` a function of plain values: traced arguments are unwrapped, the result is
+    constant. ``name`` as for :func:`primitive`."""
+    if f is None:
+        return lambda f: notrace_primitive(f, name=name)
+    nd = NonDifferentiable(name or _qualname(f), f)
     functools.update_wrapper(nd, f, assigned=("__module__",), updated=())
     return nd
 

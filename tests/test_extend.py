@@ -336,3 +336,32 @@ def test_a_container_of_traced_values_beside_a_traced_argument_is_traced_too():
     assert grad(lambda p: shifted(p[0], (p[1], p[2])))([2.0, 3.0, 5.0]) == [3.0, 2.0, 1.0]
     assert grad(lambda p: shifted(p[0], [p[1], 1.0]))([2.0, 3.0]) == [3.0, 2.0]
     assert grad(lambda p: np.interp(p[2], np.array([1.0, 2.0]), [p[0], p[1]]))([2.0, 3.0, 1.5]) == [0.5, 0.5, 1.0]
+
+
+def test_primitive_takes_the_name_a_pack_publishes_it_under() -> None:
+    from plugrad import Registry, hookimpl
+    from plugrad.extend import notrace_primitive
+
+    @primitive(name="mylib.cube")
+    def cube(x):
+        return x**3
+
+    defvjp(cube, lambda ans, x: lambda g: 3 * x * x * g)
+
+    @notrace_primitive(name="mylib.count")
+    def count(x):
+        return 3
+
+    class Pack:
+        @hookimpl
+        def plugrad_namespaces(self):
+            return ["mylib"]
+
+        @hookimpl
+        def plugrad_primitives(self, namespace):
+            return [cube, count]
+
+    registry = Registry()
+    registry.register_pack(Pack(), "mylib")
+    assert sorted(registry.names("mylib")) == ["count", "cube"] and cube.__name__ == "cube"
+    assert grad(registry.lookup("mylib.cube"))(2.0) == 12.0
