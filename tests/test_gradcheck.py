@@ -480,3 +480,20 @@ def test_a_primitive_of_a_packs_value_type_is_checked_through_its_vector_space(m
         energy.def_vjp(wrong)
         with pytest.raises(CheckFailure, match="check 'vjp'"):
             check_primitive(energy, order=1)
+
+
+def test_a_sample_the_function_refuses_fails_primal_and_the_rest_say_not_run():
+    trace = Primitive("demo.trace_of", np.trace)
+    trace.def_vjp(lambda g, ans, x: g * np.eye(x.shape[0])).def_jvp(lambda t, ans, x: np.trace(t))
+    trace.def_samples(Sample(rand(3, 3)), Sample(rand(4)))  # np.trace refuses a vector
+    messages = []
+    for case in cases(trace):
+        if case.point is not None and case.point.index == 1:
+            with pytest.raises(CheckFailure) as caught:
+                case.run()
+            messages.append((case.check, str(caught.value)))
+    primal = [m for check, m in messages if check == "primal"]
+    assert primal and all("raised ValueError: diag requires" in m and "Traceback" in m for m in primal)
+    others = [m for check, m in messages if check != "primal"]
+    assert others and all("not run: the function raised on this sample (ValueError" in m for m in others)
+    assert not any("Traceback" in m or m.count("unavailable") > 1 for m in others)

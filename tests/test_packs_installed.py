@@ -277,6 +277,11 @@ def test_override_and_added_rules_are_used_and_listed(venv: Venv) -> None:
         "rules added by override: JVP 0"
     )
 
+    # the numpy pack's checks no longer reach the name it lost: the checker says who has it
+    done = venv.run("-m", "plugrad", "gradcheck", "--pack", "numpy", "--primitive", "numpy.tanh", env=WELL_FORMED)
+    assert done.returncode != 0
+    assert "numpy.tanh is overridden by pack 'override' (check it with --pack override)" in done.stderr, done.stderr
+
     data = json.loads(_stdout(venv.run("-m", "plugrad", "packs", "--json", env=WELL_FORMED)))
     assert data["overrides"] == [{"name": "numpy.tanh", "pack": "override", "over": ["numpy"]}]
     assert data["extensions"] == [{"pack": "override", "target": "good.scale", "kind": "JVP", "argnum": 0}]

@@ -97,6 +97,18 @@ class Point:
     def rng(self, argnum: int, what: str) -> np.random.Generator:
         return np.random.default_rng(_code(f"{self.seed}/{self.index}/{self.dtype}/{argnum}/{what}"))
 
+    @functools.cached_property
+    def unusable(self) -> str | None:
+        """Why the primitive's own function cannot be called on this point's arguments (it
+        raised), or None: then only the ``primal`` check reports it, with its traceback,
+        and the others say they did not run instead of failing each on their own."""
+        try:
+            args, kwargs = self.arguments
+            self.prim.fun(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the sample's fault, whatever it is
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
     def forget(self) -> None:
         """Drop the probes (their derivatives) once this point's checks have run."""
         self._probes.clear()
@@ -202,6 +214,11 @@ class Case:
                 if self.problems:
                     raise CheckFailure("\n".join(f"- {p}" for p in self.problems))
                 return
+            if self.check != "primal" and self.point.unusable is not None:
+                raise CheckFailure(
+                    f"not run: the function raised on this sample ({self.point.unusable}); fix the "
+                    "sample, or remove it (check 'primal' shows the traceback)"
+                )
             _RUNNERS[self.check](self)
         except CheckFailure as exc:
             raise CheckFailure(f"{self.context()}\n{textwrap.indent(str(exc), '  ')}") from None
@@ -222,13 +239,13 @@ class Case:
         point, argnums = self.point, self.argnums or (self.argnum,)
         try:
             args, kwargs = point.arguments
-            out = _describe(self.prim.fun(*args, **kwargs))
             shapes = ", ".join(_describe(a) for a in args)
             arg = " and ".join(
                 f"{self.prim.arg_name(i)}, {_describe(args[i]) if i < len(args) else 'missing'}"
                 for i in argnums
                 if i is not None
             )
+            out = "unavailable: the function raised" if point.unusable else _describe(self.prim.fun(*args, **kwargs))
         except Exception as exc:  # noqa: BLE001 - the context must not hide the failure
             out = shapes = arg = f"unavailable ({type(exc).__name__}: {exc})"
         tol = point.tolerance()

@@ -169,7 +169,17 @@ def plan(
         matched = [p.name for prims in by_pack.values() for p in prims]
         unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(n, p) for n in matched)]
         if unmatched:
-            raise ValueError(f"no primitive matches {', '.join(map(repr, unmatched))} in pack(s) {', '.join(chosen)}")
+            # a name another pack overrides is that pack's to check now: say which
+            taken = registry.overrides() if registry is not None else {}
+            notes = [
+                f"{name} is overridden by pack {winner!r} (check it with --pack {winner})"
+                for name, (winner, losers) in taken.items()
+                if any(fnmatch.fnmatchcase(name, p) for p in unmatched) and set(losers) & set(chosen)
+            ]
+            raise ValueError(
+                f"no primitive matches {', '.join(map(repr, unmatched))} in pack(s) {', '.join(chosen)}"
+                + (f": {'; '.join(notes)}" if notes else "")
+            )
 
     out = load_case(ANY_PACK) if faults.get(ANY_PACK) else []
     samples: dict[str, int] = {}
