@@ -155,15 +155,20 @@ def _t_dcdf_ddf(z: Any, df: Any) -> Any:
         closed = lambda df: _t_dcdf_ddf_closed(z, df)  # noqa: E731
         return by_branch(np.asarray(getval(df)) >= _T_LARGE, df, 2 * _T_LARGE, tail, 1.0, closed)
 
-    return by_branch(np.abs(getval(z)) <= 1.5, z, 1.0, lambda z: _t_dcdf_ddf_near(z, df), 3.0, beyond)
+    # (the rule from 0 to z needs the density wider than z: df of 0.1 for |z| to 1.5)
+    az, df_ = np.abs(getval(z)), np.asarray(getval(df))
+    near = (az <= 1.5) & ((df_ >= 0.1) | (az <= 0.1))
+    return by_branch(near, z, 0.05, lambda z: _t_dcdf_ddf_near(z, df), 3.0, beyond)
 
 
 # The closed form below cancels: for small |z| (1e-10 to 1e-8 of it lost at z = 1e-3), and
 # as df grows (its two O(1/df) terms leave an O(1/df^2) sum: 1e-11 lost at df = 100, 1e-4 at
 # 1e4, every digit at 1e5 in the tails). There the derivative is the integral of the density's,
 # f d(log f)/d(df), each factor whole, over a range where d(log f)/d(df) keeps one sign (it
-# changes sign near |x| = 1.55): from 0 to z for |z| <= 1.5, else from |z| to infinity, there
-# for df >= _T_LARGE (below, the tail is too heavy for the rule; the closed form keeps 1e-13).
+# changes sign near |x| = 1.55): from 0 to z for |z| <= 1.5 (below df = 0.1, where the density
+# is too narrow for the rule, for |z| <= 0.1 only: the closed form keeps 1e-15 beyond), else
+# from |z| to infinity, there for df >= _T_LARGE (below, the tail is too heavy for the rule;
+# the closed form keeps 1e-13).
 _T_LARGE = 10.0
 _LEGENDRE = np.polynomial.legendre.leggauss(40)
 
