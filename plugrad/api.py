@@ -74,7 +74,9 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
         nums: tuple[Any, ...] = (argnum,)
     else:
         single = isinstance(argnum, (int, np.integer))
-        if isinstance(argnum, (int, np.integer)):
+        if isinstance(argnum, str):  # (not its letters, as tuple() would make it)
+            nums = (argnum,)
+        elif isinstance(argnum, (int, np.integer)):
             nums = (argnum,)
         else:
             try:

@@ -271,15 +271,6 @@ class _Finder:
             except RegistryBusy as exc:  # a pack imported us while the registry was being built
                 raise ModuleNotFoundError(f"cannot import {fullname}: {exc}", name=fullname) from None
             if not registry.is_namespace(ns):
-                failed = [info for info in registry.packs.values() if info.status == "failed"]
-                if failed:  # the namespace may be one of theirs: say so, not only "No module named"
-                    raise ModuleNotFoundError(
-                        f"No module named {fullname!r}: no loaded plugrad pack declares the namespace "
-                        f"{ns!r}, and {len(failed)} pack(s) failed to load, which may: "
-                        + "; ".join(f"{info.where()}: {info.error}" for info in failed[:3])
-                        + ". `python -m plugrad packs` shows every pack's state.",
-                        name=fullname,
-                    )
                 return None
         return importlib.machinery.ModuleSpec(fullname, self, is_package=True)  # type: ignore[arg-type]
 

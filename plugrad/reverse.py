@@ -472,9 +472,15 @@ def sweep(
 
 
 def _name_the_rule(exc: BaseException, prim: Any, kind: str) -> None:
-    """Note on ``exc``, raised while a rule of ``prim`` ran (one that takes the wrong
-    arguments, or fails inside), which primitive's rule it was, where the error does
-    not say so itself."""
+    """Note on ``exc``, raised in a rule of ``prim`` (one that takes the wrong arguments,
+    or fails inside), which primitive's rule it was, where the error does not say so
+    itself. Not for an error of the sweep's own (adding cotangents that do not fit, which
+    an earlier rule may have made): there the next frame of the traceback is this module's.
+    (None: the call of the rule itself failed, or the sweep raised, naming the primitive.)"""
+    tb = exc.__traceback__
+    inner = tb.tb_next if tb is not None else None
+    if inner is not None and inner.tb_frame.f_code.co_filename == __file__:
+        return
     if prim is not None and hasattr(prim, "describe") and prim.name not in str(exc):
         exc.add_note(f"(raised in the {kind} rules of {prim.describe()})")
 

@@ -124,10 +124,6 @@ def test_faulty_packs_warn_and_the_others_keep_working(venv: Venv) -> None:
                     out[name] = [type(exc).__name__, str(exc)]
             out["hasattr"] = [hasattr(plugrad.invalid, "bad_rule"), hasattr(plugrad.dup, "twin"), hasattr(plugrad.dup, "only_a")]
             try:
-                import plugrad.brokenstuff  # perhaps a namespace of a pack that failed to load
-            except ImportError as exc:
-                out["import"] = str(exc)
-            try:
                 plugrad.invalid.bad_rule
             except AttributeError as exc:
                 out["read"] = [type(exc).__name__, str(exc)]
@@ -170,8 +166,6 @@ def test_faulty_packs_warn_and_the_others_keep_working(venv: Venv) -> None:
     assert kind == "PackConflictError" and "'dup_a'" in text and "'dup_b'" in text
     kind, text = out["invalid.bad_rule"]
     assert kind == "PackNameError" and "not callable" in text
-    assert out["import"].startswith("No module named 'plugrad.brokenstuff': no loaded plugrad pack declares")
-    assert "3 pack(s) failed to load, which may: " in out["import"] and "'broken' (distribution plugrad-fixture-broken 0.1.0): importing" in out["import"]
     # Feature detection sees the name as missing; reading it says why.
     assert out["hasattr"] == [False, False, True]
     assert out["read"][0] == "PackNameError" and "not callable" in out["read"][1]
