@@ -183,15 +183,26 @@ def refuse_type(value_type: type | str, reason: str) -> None:
     skip masked elements). A qualified name registers a type without importing its library."""
     name = value_type if isinstance(value_type, str) else qualified_names(value_type)[0]
     _refused[name] = reason
+    _refusals.clear()
+
+
+_refusals: dict[type, str | None] = {}  # type -> its refusal's message, or None: check_refused's answers
 
 
 def check_refused(t: type) -> None:
     """Raise NotDifferentiableError if values of type ``t`` are refused (see :func:`refuse_type`)."""
-    if _refused:
+    try:
+        message = _refusals[t]
+    except KeyError:
+        message = None
         for name in qualified_names(t):
             reason = _refused.get(name)
             if reason is not None:
-                raise NotDifferentiableError(f"plugrad cannot differentiate through a {qualified_names(t)[0]}: {reason}")
+                message = f"plugrad cannot differentiate through a {qualified_names(t)[0]}: {reason}"
+                break
+        _refusals[t] = message
+    if message is not None:
+        raise NotDifferentiableError(message)
 
 
 def box_type(value: Any) -> type[Box]:

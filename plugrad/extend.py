@@ -51,6 +51,7 @@ def primitive(f: Callable[..., Any] | None = None, *, name: str | None = None) -
 
     It is named by its module and qualified name; ``@primitive(name="mylib.cube")`` names it
     as a pack publishes it, its namespace, a dot and a Python identifier."""
+    _check_name(f, name, "primitive")
     if f is None:
         return lambda f: primitive(f, name=name)
     prim = Primitive(name or _qualname(f), f)
@@ -65,11 +66,19 @@ def notrace_primitive(f: None = None, *, name: str | None = None) -> Callable[[C
 def notrace_primitive(f: Callable[..., Any] | None = None, *, name: str | None = None) -> Any:
     """Make ``f`` a function of plain values: traced arguments are unwrapped, the result is
     constant. ``name`` as for :func:`primitive`."""
+    _check_name(f, name, "notrace_primitive")
     if f is None:
         return lambda f: notrace_primitive(f, name=name)
     nd = NonDifferentiable(name or _qualname(f), f)
     functools.update_wrapper(nd, f, assigned=("__module__",), updated=())
     return nd
+
+
+def _check_name(f: Any, name: Any, op: str) -> None:
+    if isinstance(f, str):
+        raise TypeError(f"{op} takes the function; give its name as a keyword: @{op}(name={f!r})")
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"{op}(name=...) takes a qualified name such as 'mylib.cube', not {name!r}")
 
 
 def _check(fun: Any, op: str) -> Primitive:

@@ -81,7 +81,7 @@ class PackSpec:
 
     @hookspec
     def plugrad_primitives(self, namespace: str) -> Iterable[Any] | None:
-        """Return the functions this pack defines in ``namespace``, or ``None``.
+        """Return the functions this pack defines in ``namespace``.
 
         Called once per namespace, the first time a user touches it (or when the
         gradient checker or ``python -m plugrad packs`` needs everything). This is
@@ -101,7 +101,9 @@ class PackSpec:
         override=True)``); see :mod:`plugrad.registry` for the rule.
 
         :param namespace: the namespace asked for, one of those from :meth:`plugrad_namespaces`.
-        :returns: the functions, or ``None`` for a namespace this pack does not fill.
+        :returns: the functions (a list, empty if there are none). It is asked only for the
+            namespaces the pack declares, so ``None`` is a fault of the pack (a comparison
+            with the namespace's name that never holds, say), reported as one.
 
         Example::
 

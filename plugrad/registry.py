@@ -555,6 +555,10 @@ class Registry:
                     raise _Fault(f"{hook} raised {type(exc).__name__}: {exc}") from exc
         return None
 
+    def _implements(self, info: PackInfo, hook: str) -> bool:
+        plugin = self.pm.get_plugin(info.name)
+        return any(impl.plugin is plugin for impl in getattr(self.pm.hook, hook).get_hookimpls())
+
     def _unregister(self, info: PackInfo) -> None:
         # pluggy leaves a plugin half-registered when one of its hooks fails validation.
         if self.pm.get_plugin(info.name) is not None:
@@ -723,6 +727,11 @@ class Registry:
         try:
             items = self._hook(info, "plugrad_primitives", namespace=ns)
             if items is None:  # (a misspelt comparison with the namespace, or no hook at all)
+                if not self._implements(info, "plugrad_primitives"):
+                    raise _Fault(
+                        f"its plugrad_namespaces declares {ns!r}, but it implements no plugrad_primitives "
+                        "hook to give the namespace's functions: add one, or leave the namespace out"
+                    )
                 raise _Fault(
                     f"plugrad_primitives({ns!r}) returned None, though its plugrad_namespaces declares "
                     f"{ns!r}: return the namespace's functions (a list), or leave it out of plugrad_namespaces"

@@ -523,14 +523,25 @@ def output_space_of(op: str, value: Any) -> VSpace:
             what = "None. Does it end with a return statement?"
         else:
             where, leaf = _first_bad_leaf(value)
-            inside = f" holding a {type(leaf).__name__} at {where}" if where else ""
-            what = f"a {type(value).__name__}{inside}, which has no derivative"
-            if not isinstance(leaf, (str, bytes)) and leaf is not None:
-                what += " (no loaded pack registers a vector space for its type)"
+            inside = f" holding {_a(type(leaf).__name__)} at {where}" if where else ""
+            what = f"{_a(type(value).__name__)}{inside}, which has no derivative"
+            try:
+                check_refused(type(leaf))
+            except NotDifferentiableError as refusal:  # (a masked array: why, and what instead)
+                what += f": {refusal}"
+            else:
+                if isinstance(leaf, (bool, int, np.bool_, np.integer)):
+                    what += " (return floats, 3.0 rather than 3, or leave the integer out)"
+                elif not isinstance(leaf, (str, bytes)) and leaf is not None:
+                    what += " (no loaded pack registers a vector space for its type)"
         raise NotDifferentiableError(
             f"{op} needs a function returning floats, complex numbers or arrays of them (or "
             f"lists, tuples and dicts of those); it returned {what}"
         ) from None
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def _first_bad_leaf(value: Any) -> tuple[str, Any]:

@@ -142,7 +142,12 @@ def test_raw_numpy_ufunc_methods_dispatch_to_the_functions_that_compute_them():
     # plugrad.numpy's ufuncs have them too, as code written for NumPy reads them
     numpy.testing.assert_allclose(np.add.reduce(x, 1), numpy.add.reduce(x, 1))
     check_grads(lambda v: np.multiply.outer(v[0], v[:, 1]), modes=["fwd", "rev"], order=2)(x)
-    assert (np.add.nin, np.sin.nout, np.multiply.identity) == (2, 1, 1)
+    assert (np.add.nin, np.sin.nout, np.multiply.identity, np.matmul.nin) == (2, 1, 1, 2)
+    masks = [numpy.array([True, False]), numpy.array([True, True])]  # the non-differentiable ones too
+    assert np.logical_and.reduce(masks).tolist() == [True, False] and np.greater.outer(x[0], x[1]).shape == (4, 4)
+    check_grads(lambda v: numpy.maximum.reduce(v, axis=1, dtype=float), modes=["rev"], order=1)(x)
+    with pytest.raises(ValueError, match="accumulate does not allow multiple axes"):
+        grad(lambda v: np.sum(numpy.add.accumulate(v, axis=None)))(x)
     with pytest.raises(TraceError, match=r"numpy.add.at was called on a traced value, but it changes an array in place"):
         grad(lambda v: numpy.add.at(v, [0], 1.0))(x)
     with pytest.raises(TraceError, match=r"numpy.subtract.reduce .* no pack differentiates it: .*np.sum"):
@@ -551,6 +556,8 @@ def test_mistakes_in_calling_grad_get_messages_that_fit_them(recwarn):
             op(lambda x: None)(1.0)
         with pytest.raises(NotDifferentiableError, match=f"{name}.*returned a list holding a str at \\[1\\], which has no"):
             op(lambda x: [x, "label"])(1.0)
+        with pytest.raises(NotDifferentiableError, match=f"{name}.*holding an int at \\[1\\], .*3.0 rather than 3"):
+            op(lambda x: [x, 1])(1.0)
     with pytest.raises(NotDifferentiableError, match=r"holomorphic_grad\(.*<lambda>\) .*returned a dict holding a str at \['s'\]"):
         holomorphic_grad(lambda z: {"z": z, "s": "label"})(1j)
     # argnum: positions, each once

@@ -365,3 +365,7 @@ def test_primitive_takes_the_name_a_pack_publishes_it_under() -> None:
     registry.register_pack(Pack(), "mylib")
     assert sorted(registry.names("mylib")) == ["count", "cube"] and cube.__name__ == "cube"
     assert grad(registry.lookup("mylib.cube"))(2.0) == 12.0
+    with pytest.raises(TypeError, match=r"give its name as a keyword: @primitive\(name='mylib.sq'\)"):
+        primitive("mylib.sq")
+    with pytest.raises(TypeError, match="takes a qualified name such as"):
+        primitive(name=3)

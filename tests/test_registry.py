@@ -224,6 +224,14 @@ def test_a_pack_that_contributes_nothing_fails_saying_why() -> None:
     ):
         with pytest.warns(PackWarning, match=f"'{name}' was not loaded: {match}"):
             assert registry.register_pack(pack, name).status == "failed"
+    class NoPrimitivesHook:
+        @hookimpl
+        def plugrad_namespaces(self) -> list[str]:
+            return ["hookless"]
+
+    registry.register_pack(NoPrimitivesHook(), "no_primitives_hook")
+    with pytest.warns(PackWarning, match=r"declares 'hookless', but it implements no plugrad_primitives hook"):
+        assert registry.names("hookless") == []
     registry.register_pack(NoneForItsOwn(), "none_for_its_own")
     with pytest.warns(PackWarning, match=r"plugrad_primitives\('own'\) returned None, though its plugrad_namespaces declares 'own'"):
         assert registry.names("own") == []

@@ -336,10 +336,13 @@ def with_ufunc_methods(namespace: dict[str, Any]) -> None:
     (``np.add.reduce(x)``, ``np.multiply.outer(a, b)``, ``np.sin.nin``): NumPy's own, which
     hand a traced argument to the box's ``__array_ufunc__``, and so to the pack's
     functions that compute them (``add.reduce`` is ``sum`` along axis 0)."""
-    from plugrad import Primitive
+    from plugrad import NonDifferentiable, Primitive
 
     for value in list(namespace.values()):
-        if isinstance(value, Primitive) and isinstance(value.fun, np.ufunc):
+        if not isinstance(value, (Primitive, NonDifferentiable)) or not value.name.startswith("numpy."):
+            continue
+        ufunc = value.fun if isinstance(value.fun, np.ufunc) else getattr(np, value.name[6:], None)
+        if isinstance(ufunc, np.ufunc):  # (np.vecdot's primitive wraps a function of its own)
             for name in _UFUNC_ATTRIBUTES:
-                value.__dict__.setdefault(name, getattr(value.fun, name))
+                value.__dict__.setdefault(name, getattr(ufunc, name))
 

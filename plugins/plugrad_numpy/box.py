@@ -359,8 +359,12 @@ class ArrayBox(Box):
             entry = _lookup("numpy", _UFUNC_METHODS[name, method])  # np.add.reduce(x): np.sum(x, axis=0)
             if entry is not None:
                 kwargs.setdefault("axis", 0)
-                if kwargs.get("dtype", 0) is None:
-                    del kwargs["dtype"]  # (NumPy's default, which max and min do not take)
+                if method == "accumulate" and not isinstance(kwargs["axis"], (int, np.integer)):
+                    raise ValueError(f"accumulate does not allow multiple axes (numpy.{name}.accumulate, axis={kwargs['axis']!r})")
+                if name in ("maximum", "minimum") and "dtype" in kwargs:  # (max and min take none)
+                    dtype = kwargs.pop("dtype")
+                    if dtype is not None:  # (as NumPy casts: a monotone cast commutes with max)
+                        return _lookup("numpy", "asarray")(entry(*inputs, **kwargs), dtype)
                 return entry(*inputs, **kwargs)
         elif method == "outer" and len(inputs) == 2 and not kwargs:
             entry = _lookup("numpy", name)

@@ -16,7 +16,7 @@ import numpy as np
 
 from plugrad import Composite, Primitive, Sample, rand, scalar
 from plugrad.box import Meta, getval
-from plugrad_numpy._util import _array_like, broadcast_like, dtype_of, shape_of, unbroadcast
+from plugrad_numpy._util import _array_like, broadcast_like, dtype_of, shape_of, unbroadcast, with_ufunc_methods
 from plugrad_numpy.binary import multiply
 from plugrad_numpy.reductions import sum as sum_
 from plugrad_numpy.shape import broadcast_to, expand_dims, moveaxis, ravel, reshape, swapaxes, transpose
@@ -478,3 +478,6 @@ cross.def_samples(
     Sample(rand(2, 3), rand(3, 2), axisb=0),
     Sample(rand(3, 4), rand(3, 4), axis=0),
 )
+
+
+with_ufunc_methods(globals())  # np.matmul.nin, ...

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from plugrad import NonDifferentiable
+from plugrad_numpy._util import with_ufunc_methods
 
 # Positions of elements.
 argmax = NonDifferentiable("numpy.argmax", np.argmax)
@@ -86,3 +87,6 @@ empty_like = NonDifferentiable("numpy.empty_like", np.empty_like)
 
 # Membership (set operations and histograms are in sets.py: their values carry derivatives).
 isin = NonDifferentiable("numpy.isin", np.isin)
+
+
+with_ufunc_methods(globals())  # np.logical_and.reduce, np.greater.outer, ...
