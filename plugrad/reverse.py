@@ -413,14 +413,16 @@ def sweep(
                     continue
                 if jx >= 0:
                     prev = cts[jx]
-                    if prev is None or not (prim.vjp_add is not None and jx in owned and prim.vjp_add(prev, g, ans, x, y)):
+                    if prev is None:
                         ct = prim._vjp0(g, ans, x, y)
                         if ct is None and not prim.none_is_zero:  # (a forgotten return, read as a zero)
                             raise returned_none(prim, "VJP", 0)
-                        if prev is None:
-                            cts[jx] = ct
-                        else:
-                            _accumulate(cts, owned, jx, prev, ct)
+                        cts[jx] = ct
+                    elif not (prim.vjp_add is not None and jx in owned and prim.vjp_add(prev, g, ans, x, y)):
+                        ct = prim._vjp0(g, ans, x, y)
+                        if ct is None and not prim.none_is_zero:
+                            raise returned_none(prim, "VJP", 0)
+                        _accumulate(cts, owned, jx, prev, ct)
                 if jy >= 0:
                     ct = prim._vjp1(g, ans, x, y)
                     if ct is None and not prim.none_is_zero:
