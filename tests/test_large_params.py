@@ -1,7 +1,8 @@
 """Derivatives in the parameters of the incomplete gamma and beta functions and of Student's t
-cdf at huge parameters (to 1e12, 1e10 and 1e15), against mpmath: arrays that mix them with
-small ones, second derivatives, and no warning. The series these once summed there were NaN
-(past 20000 terms) or kept no digit; the t cdf's closed form cancelled."""
+cdf at huge parameters (to 1e12, 1e10 and 1e15; for the beta function, the other parameter huge
+or small), against mpmath: arrays that mix them with small ones, second derivatives, and no
+warning. The series these once summed there were NaN (past 20000 terms) or kept no digit; the
+t cdf's closed form cancelled."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy
 import pytest
+import scipy.special as sc
 
 import plugrad.scipy.special as sp
 import plugrad.scipy.stats as st
@@ -60,19 +62,42 @@ def gammainc_da(a: float, x: float, order: int = 1) -> float:
         return peak_integral(log_density, factor, a_, sd, (mp.mpf(x) - a_) / sd, (0, mp.inf))
 
 
-def betainc_dab(a: float, b: float, x: float, i: int, j: int) -> float:
-    """``d^i/da^i d^j/db^j I_x(a, b)``, ``(i, j)`` one of (1, 0), (0, 1), (1, 1)."""
+def betainc_dab(a: Any, b: Any, x: Any, i: int, j: int) -> float:
+    """``d^i/da^i d^j/db^j I_x(a, b)``, ``i + j`` 1 or 2, from the integral of the density in
+    ``y = ln(t / (1-t))``, ``t^a (1-t)^b / B(a, b) dy``: log-concave, its tails exponential
+    whatever the parameters. From ``x`` away from the peak (``int_-inf^y(x)`` below it,
+    ``-int_y(x)^inf`` above), in pieces doubling in length, scaled by the density at ``x``."""
     with mp.workdps(40):
-        a_, b_ = mp.mpf(a), mp.mpf(b)
+        a_, b_, x_ = mp.mpf(a), mp.mpf(b), mp.mpf(x)
         lb = mp.loggamma(a_) + mp.loggamma(b_) - mp.loggamma(a_ + b_)
         psi_ab, psi1 = mp.digamma(a_ + b_), mp.psi(1, a_ + b_)
         ca, cb = psi_ab - mp.digamma(a_), psi_ab - mp.digamma(b_)
-        da = lambda t: mp.log(t) + ca  # noqa: E731
-        db = lambda t: mp.log(1 - t) + cb  # noqa: E731
-        factor = {(1, 0): da, (0, 1): db, (1, 1): lambda t: da(t) * db(t) + psi1}[i, j]
-        log_density = lambda t: (a_ - 1) * mp.log(t) + (b_ - 1) * mp.log(1 - t) - lb  # noqa: E731
-        mean, sd = a_ / (a_ + b_), mp.sqrt(a_ * b_ / (a_ + b_) ** 2 / (a_ + b_ + 1))
-        return peak_integral(log_density, factor, mean, sd, (mp.mpf(x) - mean) / sd, (0, 1))
+        psi1_a, psi1_b = mp.psi(1, a_), mp.psi(1, b_)
+
+        def logs(y: Any) -> tuple[Any, Any, Any]:  # ln t, ln(1-t), the log density
+            lt = -mp.log1p(mp.exp(-y))
+            return lt, lt - y, a_ * lt + b_ * (lt - y) - lb
+
+        def f(y: Any) -> Any:
+            lt, l1t, log_density = logs(y)
+            da, db = lt + ca, l1t + cb
+            factor = {
+                (1, 0): da,
+                (0, 1): db,
+                (2, 0): da * da + psi1 - psi1_a,
+                (1, 1): da * db + psi1,
+                (0, 2): db * db + psi1 - psi1_b,
+            }[i, j]
+            return factor * mp.exp(log_density - scale)
+
+        yx = mp.log(x_ / (1 - x_))
+        side = -1 if yx <= mp.log(a_ / b_) else 1
+        scale = logs(yx)[2]
+        ends, step = [yx], mp.sqrt(1 / a_ + 1 / b_) / 4  # (the peak's width: 1 / sqrt(a b / (a + b)))
+        while logs(ends[-1])[2] > scale - 120:
+            ends.append(yx + side * step)
+            step *= 2
+        return float(-side * mp.quad(f, sorted(ends)) * mp.exp(scale))
 
 
 def t_cdf_ddf(t: float, df: float, order: int = 1) -> float:
@@ -115,6 +140,59 @@ def test_betainc_derivatives_in_a_and_b_at_huge_parameters_against_mpmath() -> N
             numpy.testing.assert_allclose(elementwise_grad(fun)(a if i else b), want, rtol=1e-9)
         mixed = grad(lambda b: grad(lambda a: sp.betainc(a, b, 0.5 + 1e-5))(1e8))(1e8)
         assert mixed == pytest.approx(betainc_dab(1e8, 1e8, 0.5 + 1e-5, 1, 1), rel=1e-10)
+
+
+def test_betainc_derivatives_with_one_parameter_small_and_the_other_huge_against_mpmath() -> None:
+    # The series lost 1e-2 of them at (8, 1e6) near the median, every digit at 1e10; the density
+    # is integrated in the log of the variable there. x at quantiles from 1e-8 to 1 - 1e-8, made
+    # a multiple of 2^-53 where above 2^-45: then 1 - x is exact, and I_(1-x)(b, a) = 1 - I_x(a, b)
+    # gives the derivatives of the mirrored case, a huge and b small, from the same reference.
+    quantiles = (1e-8, 0.02, 0.5, 0.98, 1 - 1e-8)
+    cases = []
+    for n, (small, huge) in enumerate((s, h) for s in (0.3, 1.0, 3.0, 9.9) for h in (1e3, 1e6, 1e10)):
+        for p in (quantiles[n % 5], quantiles[(n + 2) % 5]):
+            x = float(sc.betaincinv(small, huge, p))
+            cases.append((small, huge, math.ldexp(round(math.ldexp(x, 53)), -53) if x > 2**-45 else x))
+    da = numpy.array([betainc_dab(*case, 1, 0) for case in cases])
+    db = numpy.array([betainc_dab(*case, 0, 1) for case in cases])
+    small, huge, x = map(numpy.array, zip(*cases))
+    exact = x > 2**-45
+    # with the series' (2, 3) and the peak's (20, 1e4) in the same arrays
+    others = [(2.0, 3.0, 0.4), (20.0, 1e4, 0.0025)]
+    a = numpy.concatenate([small, huge[exact], [case[0] for case in others]])
+    b = numpy.concatenate([huge, small[exact], [case[1] for case in others]])
+    x = numpy.concatenate([x, 1 - x[exact], [case[2] for case in others]])
+    want_a = numpy.concatenate([da, -db[exact], [betainc_dab(*case, 1, 0) for case in others]])
+    want_b = numpy.concatenate([db, -da[exact], [betainc_dab(*case, 0, 1) for case in others]])
+    with no_warning():
+        numpy.testing.assert_allclose(elementwise_grad(lambda a: sp.betainc(a, b, x))(a), want_a, rtol=1e-11)
+        numpy.testing.assert_allclose(elementwise_grad(lambda b: sp.betainc(a, b, x))(b), want_b, rtol=1e-11)
+        complement = elementwise_grad(lambda a: sp.betaincc(a, b, x))(a)
+        numpy.testing.assert_allclose(complement, -want_a, rtol=1e-11)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "x", "i", "j"),
+    [
+        (0.7, 1e4, 2e-5, 2, 0),
+        (0.7, 1e4, 2e-4, 0, 2),
+        (3.0, 1e8, 2e-8, 1, 1),
+        (9.9, 1e5, 1.2e-4, 0, 2),
+        (1e6, 2.0, 1 - 1e-6, 2, 0),  # (I_x(a, b) = 1 - I_(1-x)(b, a))
+        (1e10, 0.3, 1 - 2e-12, 1, 1),
+    ],
+)
+def test_betainc_second_derivatives_with_one_parameter_small_against_mpmath(
+    a: float, b: float, x: float, i: int, j: int
+) -> None:
+    def derivative(a: Any, b: Any) -> Any:
+        f = lambda a, b: sp.betainc(a, b, x)  # noqa: E731
+        for argnum in [0] * i + [1] * j:
+            f = grad(f, argnum)
+        return f(a, b)
+
+    with no_warning():
+        assert derivative(a, b) == pytest.approx(betainc_dab(a, b, x, i, j), rel=1e-10)
 
 
 @pytest.mark.parametrize("df", [1.0, 3.0, 9.99, 10.0, 100.0, 1e4, 1e7, 1e10, 1e15])

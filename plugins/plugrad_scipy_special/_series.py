@@ -148,7 +148,9 @@ def betainc_dab(i: int, j: int, a: Any, b: Any, x: Any) -> Any:
     series has not converged in ``_FIRST_TRY`` terms (parameters of very different sizes:
     ``I_w(df/2, 1/2)`` of a t distribution with large ``df``), the other one is summed,
     which there converges in a few dozen. Where one parameter reaches ``_LARGE`` and the
-    other 10, the density's peak is integrated instead (:func:`_betainc_peak`)."""
+    other 10, the density's peak is integrated instead (:func:`_betainc_peak`); where the
+    other is below 10, the density in the log of the small parameter's variable
+    (:func:`_betainc_small_a`)."""
     a, b, x = _as_float(a, b, x)
     out = np.full(a.shape, np.nan)
     ok = (a > 0) & (b > 0) & (x > 0) & (x < 1)
@@ -158,7 +160,14 @@ def betainc_dab(i: int, j: int, a: Any, b: Any, x: Any) -> Any:
     peak &= (x * (a + b) >= _EDGE * a) & ((1 - x) * (a + b) >= _EDGE * b)
     if peak.any():
         out[peak] = _betainc_peak(i, j, a[peak], b[peak], x[peak])
-    done = np.array(peak)
+    # One parameter small, the other large: I_x(a, b) = 1 - I_(1-x)(b, a) makes a the small one.
+    lopsided = ok & (np.minimum(a, b) < 10) & (np.maximum(a, b) >= _LARGE) & np.isfinite(a + b)
+    small_a, small_b = lopsided & (a <= b), lopsided & (a > b)
+    if small_a.any():
+        out[small_a] = _betainc_small_a(i, j, a[small_a], b[small_a], x[small_a])
+    if small_b.any():
+        out[small_b] = -_betainc_small_a(j, i, b[small_b], a[small_b], 1 - x[small_b])
+    done = np.array(peak | lopsided)
     # The usual series for _FIRST_TRY terms, then the other for _MAX_TERMS, then the usual one
     # again for _MAX_TERMS (where neither converges quickly, as at the median of two large ones).
     for other, limit in ((False, _FIRST_TRY), (True, _MAX_TERMS), (False, _MAX_TERMS)):
@@ -252,12 +261,57 @@ def _betainc_peak(i: int, j: int, a: np.ndarray, b: np.ndarray, x: np.ndarray) -
     return np.sum(w * density * exp_partials(phi_, i, j), axis=-1)
 
 
+def _betainc_small_a(i: int, j: int, a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
+    # For a small and b large, where b t is nearly a gamma(a) variable, in z = ln(t / m),
+    # m = a / (a + b - 1), the density t^(a-1) (1-t)^(b-1) / B(a, b) dt is log-concave with its
+    # peak at 0: exp(a (z + ln(b m)) + (b - 1) log1p(-t) + d - lnGamma(a)) dz, with
+    # d = lnGamma(a + b) - lnGamma(b) - a ln b = b log1pmx(a/b) + (a - 1/2) log1p(a/b)
+    # + stirling(a + b) - stirling(b) and ln(b m) = ln a - log1p((a - 1)/b). The log's d/da,
+    # ln t - psi(a) + psi(a + b), is z + (ln a - psi(a)) + log1p(1/(a + b - 1)) - (ln(a + b) -
+    # psi(a + b)); its d/db, log1p(-t) + log1p(a/b) - (ln(a + b) - psi(a + b)) + (ln b - psi(b)):
+    # no term of size ln b is left to cancel. The rule's variable is u = k z, k = sqrt(max(a, 1)),
+    # in which the peak's width is about 1; its lower tail, e^(a z), is long for a < 1.
+    a, b, x = a[:, None], b[:, None], x[:, None]
+    c = a + b
+    log_m = np.log(a / (c - 1))
+    k = np.sqrt(np.maximum(a, 1))
+
+    def t(u: np.ndarray) -> np.ndarray:  # below 1: where rounding takes it there, (1-t)^b is 0 anyway
+        return np.minimum(np.exp(u / k + log_m), 1 - 2**-53)
+
+    def exponent(u: np.ndarray) -> np.ndarray:
+        return -a * u / k - (b - 1) * np.log1p(-t(u))
+
+    def slope(u: np.ndarray) -> np.ndarray:
+        return ((b - 1) * t(u) / (1 - t(u)) - a) / k
+
+    u, w = _peak_rule(exponent, slope, k * np.log(x * (c - 1) / a), -np.inf, -k * log_m, tail=True)
+    z = u / k
+    l1t = np.log1p(-t(u))
+    d = b * _log1pmx(a / b) + (a - 0.5) * np.log1p(a / b) + _stirling(c) - _stirling(b)
+    density = np.exp(a * (z + np.log(a) - np.log1p((a - 1) / b)) + (b - 1) * l1t + d - sc.gammaln(a)) / k
+    log_minus_psi_c = _log_minus_digamma(c)
+
+    def phi_(m: int, l: int) -> np.ndarray:
+        if (m, l) == (1, 0):
+            return z + (np.log(a) - sc.digamma(a)) + np.log1p(1 / (c - 1)) - log_minus_psi_c
+        if (m, l) == (0, 1):
+            return l1t + np.log1p(a / b) - log_minus_psi_c + _log_minus_digamma(b)
+        if m == 0:
+            return _polygamma_step(l - 1, b, a)
+        value = _psi(m + l - 1, c)
+        return value - _psi(m - 1, a) if l == 0 else value
+
+    return np.sum(w * density * exp_partials(phi_, i, j), axis=-1)
+
+
 # -- the peak of a density of large parameters --------------------------------------------
 
 # From here (a for P(a, x); the larger of a and b for I_x(a, b)) a derivative integrates the
 # density over its peak instead of summing a series. The series needs some sqrt(a) terms
 # (NaN beyond _MAX_TERMS), each with a log of size a log a, rounded at some 1e-16 a log a
-# (2e-12 relative at a = 3000), and for I_x(20, 1e4) it was wrong in the second digit.
+# (2e-12 relative at a = 3000), and for I_x(20, 1e4) it was wrong in the second digit, for
+# I_x(8, 1e6) (the smaller parameter below 10, integrated in _betainc_small_a) in the first.
 # Against mpmath the quadrature is within 1e-13 near the peak from a = 10, the series
 # within 1e-13 below a = 300.
 _LARGE = 300.0
@@ -275,15 +329,18 @@ def _peak_rule(
     exponent: Callable[[np.ndarray], np.ndarray],
     slope: Callable[[np.ndarray], np.ndarray],
     sx: np.ndarray,
-    lo: np.ndarray,
+    lo: Any,
     hi: Any,
+    tail: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gauss-Legendre nodes and weights (elements x nodes) for ``int_-inf^sx`` of a density
     ``e^-exponent(s)`` of ``s`` in ``(lo, hi)``, where ``sx <= 0``, and for ``-int_sx^inf``
     where ``sx > 0`` (the lower integral as 1 minus the upper, of the functions here): from
     ``sx`` outwards, away from the peak at 0, to where the density has fallen by
     ``e^-_DROP``. ``exponent`` is convex, least at 0, with derivative ``slope``; arguments
-    are columns (elements x 1)."""
+    are columns (elements x 1). With ``tail``, the nodes below a point ``sx <= 0`` lie evenly
+    in ``log1p(distance)``, not in the distance: a long exponential tail (``e^(a s)``, small
+    ``a``) then costs no more nodes than the unit next to ``sx``."""
     side = np.where(sx <= 0, -1.0, 1.0)
     room = np.where(sx <= 0, sx - lo, hi - sx)  # to the edge of the domain
     target = exponent(sx) + _DROP
@@ -295,7 +352,13 @@ def _peak_rule(
         reach = np.abs(s - sx) - (exponent(s) - target) / (side * slope(s))
     reach = np.minimum(reach, room)
     nodes, weights = _LEGENDRE
-    return sx + side * reach * (1 + nodes) / 2, -side * reach * weights / 2
+    s, w = sx + side * reach * (1 + nodes) / 2, -side * reach * weights / 2
+    if not tail:
+        return s, w
+    span = np.log1p(reach)
+    q = span * (1 + nodes) / 2
+    lower = sx <= 0
+    return np.where(lower, sx - np.expm1(q), s), np.where(lower, np.exp(q) * span * weights / 2, w)
 
 
 def _log1pmx(u: np.ndarray) -> np.ndarray:
@@ -326,6 +389,21 @@ def _log_minus_digamma(a: np.ndarray) -> np.ndarray:
     for k in reversed(range(1, len(_BERNOULLI_2K) + 1)):
         total = (total + _BERNOULLI_2K[k - 1] / (2 * k)) * inv2
     return 0.5 / a + total
+
+
+def _polygamma_step(n: int, b: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``psi^(n)(b + a) - psi^(n)(b)``, ``n >= 1``, for ``b >= 10``: the asymptotic series
+    ``psi^(n)(z) = (-1)^(n+1) sum_k c_k z^-k`` term by term, ``(b + a)^-k - b^-k = b^-k
+    expm1(-k log1p(a/b))``, where the two, each of size ``b^-n``, would leave ``a / b`` of it."""
+    log1p_ab = np.log1p(a / b)
+
+    def step(k: int) -> np.ndarray:
+        return b ** float(-k) * np.expm1(-k * log1p_ab)
+
+    total = factorial(n - 1) * step(n) + factorial(n) / 2 * step(n + 1)
+    for k, bernoulli in enumerate(_BERNOULLI_2K, start=1):
+        total = total + bernoulli * factorial(2 * k + n - 1) / factorial(2 * k) * step(2 * k + n)
+    return (-1) ** (n + 1) * total
 
 
 def _sum_series(

@@ -138,6 +138,9 @@ betainc_dab.def_samples(
     # over the peak: parameters of one size, then of different sizes
     Sample(1, 0, rand(3, low=400.0, high=600.0), rand(3, low=400.0, high=600.0), rand(3, low=0.4, high=0.6)),
     Sample(0, 1, rand(3, low=20.0, high=30.0), rand(3, low=9e3, high=1.1e4), rand(3, low=0.0015, high=0.003)),
+    # one parameter small, the other large: in the log of the variable, either way round
+    Sample(0, 1, rand(3, low=0.5, high=3.0), rand(3, low=900.0, high=1100.0), rand(3, low=5e-4, high=3e-3)),
+    Sample(1, 0, rand(3, low=900.0, high=1100.0), rand(3, low=0.5, high=3.0), rand(3, low=0.997, high=0.9995)),
 )
 
 
