@@ -202,12 +202,7 @@ def _betainc_series(
                 return lx + sc.digamma(zab) - sc.digamma(za)
             if (m, l) == (0, 1):
                 return l1x + sc.digamma(zab) - sc.digamma(b)
-            value = _psi(m + l - 1, zab)
-            if l == 0:
-                value = value - _psi(m - 1, za)
-            if m == 0:
-                value = value - _psi(l - 1, b)
-            return value
+            return _beta_log_partial(m, l, za, b, zab)
 
         log_t = (a + k) * lx + b * l1x + sc.gammaln(zab) - sc.gammaln(za) - sc.gammaln(b)
         return np.exp(log_t) * exp_partials(phi_, i, j)
@@ -251,14 +246,20 @@ def _betainc_peak(i: int, j: int, a: np.ndarray, b: np.ndarray, x: np.ndarray) -
             return np.log1p(u) + _log_minus_digamma(a) - _log_minus_digamma(c)
         if (m, l) == (0, 1):
             return np.log1p(v) + _log_minus_digamma(b) - _log_minus_digamma(c)
-        value = _psi(m + l - 1, c)
-        if l == 0:
-            value = value - _psi(m - 1, a)
-        if m == 0:
-            value = value - _psi(l - 1, b)
-        return value
+        return _beta_log_partial(m, l, a, b, c)
 
     return np.sum(w * density * exp_partials(phi_, i, j), axis=-1)
+
+
+def _beta_log_partial(m: int, l: int, a: Any, b: Any, c: Any) -> Any:
+    """d^m/da^m d^l/db^l, ``m + l >= 2``, of ``-ln B(a, b)`` (``c = a + b``), the log of the
+    beta density's derivatives past the first, which do not depend on the variable."""
+    value = _psi(m + l - 1, c)
+    if l == 0:
+        value = value - _psi(m - 1, a)
+    if m == 0:
+        value = value - _psi(l - 1, b)
+    return value
 
 
 def _betainc_small_a(i: int, j: int, a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
