@@ -29,6 +29,7 @@ from plugrad.vspace import (
     SequenceVSpace,
     VSpace,
     holds_arrays,
+    first_bad_leaf,
     output_space_of,
     vspace,
 )
@@ -135,13 +136,7 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
 def _bad_leaf(value: Any) -> str:
     """Where, inside the container ``value``, the first value plugrad cannot differentiate
     lies (``['n']``, ``[1][0]``; empty for ``value`` itself), for the error that names it."""
-    items = value.items() if type(value) is dict else enumerate(value) if type(value) in (list, tuple) else ()
-    for key, v in items:
-        try:
-            check_vspace(v)
-        except NotDifferentiableError:
-            return f"[{key!r}]{_bad_leaf(v)}"
-    return ""
+    return first_bad_leaf(value)[0]
 
 
 def _ensure_types() -> None:

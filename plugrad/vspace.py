@@ -522,7 +522,7 @@ def output_space_of(op: str, value: Any) -> VSpace:
         if value is None:
             what = "None. Does it end with a return statement?"
         else:
-            where, leaf = _first_bad_leaf(value)
+            where, leaf = first_bad_leaf(value)
             inside = f" holding {_a(type(leaf).__name__)} at {where}" if where else ""
             what = f"{_a(type(value).__name__)}{inside}, which has no derivative"
             try:
@@ -544,7 +544,7 @@ def _a(noun: str) -> str:
     return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
-def _first_bad_leaf(value: Any) -> tuple[str, Any]:
+def first_bad_leaf(value: Any) -> tuple[str, Any]:
     """The path (``[1]['n']``; empty for ``value`` itself) to the first element of the
     container ``value`` that has no vector space, and that element."""
     items = value.items() if type(value) is dict else enumerate(value) if type(value) in (list, tuple) else ()
@@ -552,7 +552,7 @@ def _first_bad_leaf(value: Any) -> tuple[str, Any]:
         try:
             check(v)
         except NotDifferentiableError:
-            where, leaf = _first_bad_leaf(v)
+            where, leaf = first_bad_leaf(v)
             return f"[{key!r}]{where}", leaf
     return "", value
 
