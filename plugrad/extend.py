@@ -17,7 +17,7 @@ from typing import Any, overload
 import numpy as np
 
 from plugrad.box import Box, Meta, getval
-from plugrad.primitive import NonDifferentiable, Primitive, _linear_jvp
+from plugrad.primitive import NonDifferentiable, Primitive, _linear_jvp, returned_none
 from plugrad.vspace import VSpace, vspace
 
 __all__ = [
@@ -163,16 +163,9 @@ def _maker_rule(fun: Primitive, argnum: int, maker: Callable[..., Any]) -> Calla
 
 
 def _returned_none(fun: Primitive, kind: str, argnum: int | tuple[int, ...]) -> TypeError:
-    """The error for a custom rule that returned None, as one that forgot its ``return``
-    does: read as a zero derivative, it would be silently wrong."""
-    what = "cotangent" if kind == "VJP" else "tangent"
-    zero = "defvjp(f, ..., None)" if kind == "VJP" else "defjvp(f, ..., None)"
-    which = f"arguments {argnum}" if isinstance(argnum, tuple) else f"argument {argnum}"
-    return TypeError(
-        f"the {kind} of {fun.name} for {which} returned None: return the argument's "
-        f"{what} (check for a missing return statement). Where the derivative is zero, give None "
-        f"in place of the rule ({zero}) instead."
-    )
+    """:func:`~plugrad.primitive.returned_none`, saying how this API declares a zero."""
+    zero = "give None in place of the rule: " + ("defvjp(f, ..., None)" if kind == "VJP" else "defjvp(f, ..., None)")
+    return returned_none(fun, kind, argnum, zero)
 
 
 def _in_dtype_of(fun: Primitive, argnum: int, ct: Any, arg: Any) -> Any:

@@ -1101,15 +1101,18 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
     return apply
 
 
-def returned_none(prim: Primitive, kind: str, argnum: int | tuple[int, ...]) -> TypeError:
+def returned_none(
+    prim: Primitive, kind: str, argnum: int | tuple[int, ...], zero: str = "no rule for the argument, or its zeros"
+) -> TypeError:
     """The error for a rule of ``prim`` that returned None, as one that forgot its
-    ``return`` does: read as a zero derivative, it would be silently wrong."""
+    ``return`` does: read as a zero derivative, it would be silently wrong. ``zero`` says
+    how to declare a zero derivative instead."""
     what = "cotangent" if kind == "VJP" else "tangent"
     which = f"arguments {argnum}" if isinstance(argnum, tuple) else prim.arg_name(argnum)
     return TypeError(
         f"the {kind} of {prim.describe()} for {which} returned None: return the argument's "
         f"{what} (check for a missing return statement). Where the derivative is zero, declare "
-        "it so (no rule for the argument, or the argument's zeros)."
+        f"it so ({zero})."
     )
 
 
