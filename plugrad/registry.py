@@ -521,7 +521,7 @@ class Registry:
                 if caller.spec is None and not impl.optionalhook:
                     import difflib
 
-                    known = sorted(n for n in dir(hookspecs.PackSpec) if n.startswith("plugrad_"))
+                    known = _hook_names()
                     guess = difflib.get_close_matches(caller.name, known, n=1)
                     hint = f" (did you mean {guess[0]}?)" if guess else ""
                     raise _Fault(
@@ -546,18 +546,18 @@ class Registry:
 
     def _hook(self, info: PackInfo, hook: str, **kwargs: Any) -> Any:
         """Call one pack's implementation of ``hook``; its exceptions become a :class:`_Fault`."""
-        plugin = self.pm.get_plugin(info.name)
-        for impl in getattr(self.pm.hook, hook).get_hookimpls():
-            if impl.plugin is plugin:
-                try:
-                    return impl.function(**{k: kwargs[k] for k in impl.argnames})
-                except Exception as exc:  # noqa: BLE001 - any exception is the pack's fault
-                    raise _Fault(f"{hook} raised {type(exc).__name__}: {exc}") from exc
-        return None
+        impl = self._impl(info, hook)
+        if impl is None:
+            return None
+        try:
+            return impl.function(**{k: kwargs[k] for k in impl.argnames})
+        except Exception as exc:  # noqa: BLE001 - any exception is the pack's fault
+            raise _Fault(f"{hook} raised {type(exc).__name__}: {exc}") from exc
 
-    def _implements(self, info: PackInfo, hook: str) -> bool:
+    def _impl(self, info: PackInfo, hook: str) -> Any:
+        """One pack's implementation of ``hook``, or None."""
         plugin = self.pm.get_plugin(info.name)
-        return any(impl.plugin is plugin for impl in getattr(self.pm.hook, hook).get_hookimpls())
+        return next((impl for impl in getattr(self.pm.hook, hook).get_hookimpls() if impl.plugin is plugin), None)
 
     def _unregister(self, info: PackInfo) -> None:
         # pluggy leaves a plugin half-registered when one of its hooks fails validation.
@@ -727,7 +727,7 @@ class Registry:
         try:
             items = self._hook(info, "plugrad_primitives", namespace=ns)
             if items is None:  # (a misspelt comparison with the namespace, or no hook at all)
-                if not self._implements(info, "plugrad_primitives"):
+                if self._impl(info, "plugrad_primitives") is None:
                     raise _Fault(
                         f"its plugrad_namespaces declares {ns!r}, but it implements no plugrad_primitives "
                         "hook to give the namespace's functions: add one, or leave the namespace out"
@@ -1075,13 +1075,16 @@ class Registry:
                 self._types_installing = False
 
 
+def _hook_names() -> list[str]:
+    return sorted(n for n in dir(hookspecs.PackSpec) if n.startswith("plugrad_"))
+
+
 def _hook_signatures() -> str:
     """plugrad's hooks with their parameters: ``plugrad_primitives(namespace), ...``."""
     import inspect
 
-    hooks = sorted(n for n in dir(hookspecs.PackSpec) if n.startswith("plugrad_"))
     return ", ".join(
-        f"{n}({', '.join(list(inspect.signature(getattr(hookspecs.PackSpec, n)).parameters)[1:])})" for n in hooks
+        f"{n}({', '.join(list(inspect.signature(getattr(hookspecs.PackSpec, n)).parameters)[1:])})" for n in _hook_names()
     )
 
 
