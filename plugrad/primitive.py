@@ -84,7 +84,8 @@ class Primitive:
     and ``complex`` adds complex128; ``override`` replaces another pack's function of the
     same name; ``doc`` is the docstring (``fun``'s by default). The rules are set with
     :meth:`def_vjp`, :meth:`def_jvp` (or their ``_argnum`` and ``_argnums`` forms,
-    :meth:`def_linear` and :meth:`def_vjp_add`), the checker's inputs with :meth:`def_samples`.
+    :meth:`def_linear`, :meth:`def_vjp_add` and :meth:`def_vjp_pair`), the checker's
+    inputs with :meth:`def_samples`.
 
     ``saves`` declares what the VJP rules read (see :meth:`set_saves`), so the tape keeps
     nothing else. ``float_fun``, for a function of one argument, is the same function on
@@ -114,6 +115,7 @@ class Primitive:
         "vjp_argnums",
         "jvp_argnums",
         "vjp_add",
+        "vjp_pair",
         "sample_sets",
         "dtypes",
         "complex",
@@ -188,6 +190,8 @@ class Primitive:
         self.jvp_argnums: Rule | None = None
         # Argument 0's VJP added into an array in place, or None (def_vjp_add).
         self.vjp_add: Callable[..., bool] | None = None
+        # Both arguments' VJPs in one call, or None (def_vjp_pair).
+        self.vjp_pair: Rule | None = None
         self.sample_sets: list[Any] = []
         self.dtypes: tuple[str, ...] = tuple(dtypes)
         self.complex = complex  # whether the gradient checker also tries complex inputs
@@ -240,7 +244,7 @@ class Primitive:
         twin.vjp_argnums, twin.jvp_argnums = self.vjp_argnums, self.jvp_argnums
         if twin.vjp_argnums is not None:
             twin._apply2 = _general_apply2(twin)
-        twin.vjp_add = self.vjp_add
+        twin.vjp_add, twin.vjp_pair = self.vjp_add, self.vjp_pair
         twin.xfail, twin.tolerances = self.xfail, self.tolerances
         twin.keep_ans, twin.keep_args = self.keep_ans, self.keep_args
         for key in ("arg_names", "keyword_aliases"):  # (what a pack set on the original)
@@ -435,9 +439,11 @@ class Primitive:
     # -- rules -------------------------------------------------------------------
 
     def def_vjp(self, *rules: Rule | None, argnums: Iterable[int] | None = None) -> Primitive:
-        """Set VJP rules, one per argument in order (``None`` for none), or for ``argnums``."""
+        """Set VJP rules, one per argument in order (``None`` for none), or for ``argnums``.
+        A :meth:`def_vjp_pair` rule made from the old rules is dropped: set it again."""
         _set_rules(self.vjps, rules, argnums)
         for prim in self._family:
+            prim.vjp_pair = None
             prim._resolve_vjps()
         return self
 
@@ -505,6 +511,18 @@ class Primitive:
         ``x``'s shape per read. The gradient checker compares it with the VJP rule."""
         for prim in self._family:
             prim.vjp_add = rule
+        return self
+
+    def def_vjp_pair(self, rule: Rule) -> Primitive:
+        """Both VJPs of a two-argument primitive in one call: ``rule(g, ans, x, y)`` returns
+        the pair ``(cotangent of x, cotangent of y)``, the same as argument 0's and argument
+        1's :meth:`def_vjp` rules give. The backward pass calls it for an operation whose
+        two arguments are both traced and given positionally (``h @ w`` and ``a + b`` in a
+        network's layers), one call instead of two, sharing whatever checks the two make. The
+        gradient checker's ``vjp_pair`` check compares it with the two rules. Setting the
+        rules again with :meth:`def_vjp` drops it."""
+        for prim in self._family:
+            prim.vjp_pair = rule
         return self
 
     def def_linear(self, *argnums: int) -> Primitive:

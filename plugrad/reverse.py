@@ -413,6 +413,25 @@ def sweep(
                     continue
                 if jx >= 0:
                     prev = cts[jx]
+                    if jy >= 0 and prim.vjp_pair is not None:  # both at once (def_vjp_pair)
+                        ct, cy = prim.vjp_pair(g, ans, x, y)
+                        if (ct is None or cy is None) and not prim.none_is_zero:
+                            raise returned_none(prim, "VJP", (0, 1))
+                        if prev is None:
+                            cts[jx] = ct
+                        else:
+                            _accumulate(cts, owned, jx, prev, ct)
+                        prev = cts[jy]
+                        if prev is None:
+                            cts[jy] = cy
+                        elif jy in owned and type(cy) is _ndarray and cy.dtype is prev.dtype:
+                            try:
+                                prev += cy  # _accumulate's first case, inline (a weight read each step)
+                            except ValueError:
+                                _accumulate(cts, owned, jy, prev, cy)
+                        else:
+                            _accumulate(cts, owned, jy, prev, cy)
+                        continue
                     if prev is None:
                         ct = prim._vjp0(g, ans, x, y)
                         if ct is None and not prim.none_is_zero:  # (a forgotten return, read as a zero)
@@ -430,6 +449,11 @@ def sweep(
                     prev = cts[jy]
                     if prev is None:
                         cts[jy] = ct
+                    elif jy in owned and type(ct) is _ndarray and ct.dtype is prev.dtype:
+                        try:
+                            prev += ct  # as above
+                        except ValueError:
+                            _accumulate(cts, owned, jy, prev, ct)
                     else:
                         _accumulate(cts, owned, jy, prev, ct)
             elif n == 4:  # one traced argument

@@ -39,11 +39,14 @@ def swapped(p: Primitive, kind: str, argnum: int, wrap: Callable[[Rule], Rule]) 
     rule = table[argnum]
     assert rule is not None
     define = p.def_vjp if kind == "vjp" else p.def_jvp
+    pair = p.vjp_pair  # (which def_vjp drops, as made from the old rules)
     define(wrap(rule), argnums=(argnum,))
     try:
         yield
     finally:
         define(rule, argnums=(argnum,))
+        if pair is not None:
+            p.def_vjp_pair(pair)
 
 
 def failing_checks(p: Primitive) -> set[str]:
@@ -132,3 +135,28 @@ def test_an_in_place_vjp_that_adds_the_wrong_amount_fails_and_a_right_one_is_use
         assert "vjp_add" in failing_checks(getitem)
     finally:
         getitem.def_vjp_add(rule)
+
+
+@pytest.mark.parametrize("name", ["numpy.add", "numpy.matmul"])
+def test_a_pair_rule_that_differs_from_the_two_rules_fails_and_a_right_one_is_used(name: str) -> None:
+    p = prim(name)
+    rule = p.vjp_pair
+    assert rule is not None
+    calls = []
+
+    def counted(g: Any, ans: Any, x: Any, y: Any) -> Any:
+        calls.append(1)
+        return rule(g, ans, x, y)
+
+    def off(g: Any, ans: Any, x: Any, y: Any) -> Any:
+        cx, cy = rule(g, ans, x, y)
+        return cx, cy * 1.001
+
+    try:
+        p.def_vjp_pair(counted)
+        assert "vjp_pair" not in failing_checks(p)
+        assert calls  # the check took the pair's path
+        p.def_vjp_pair(off)
+        assert "vjp_pair" in failing_checks(p)
+    finally:
+        p.def_vjp_pair(rule)

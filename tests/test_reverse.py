@@ -372,3 +372,41 @@ def test_the_gradient_of_a_numpy_scalar_is_a_numpy_scalar_of_its_dtype() -> None
         for f in (np.mean, np.sum, lambda x: np.clip(x, 0.0, 1.0), lambda x: np.cumsum(x)[0]):
             g = plugrad.grad(f)(dtype(0.5))
             assert type(g) is dtype and g == 1.0
+
+
+def test_a_pair_rule_serves_two_traced_arguments_in_one_call() -> None:
+    from plugrad import Primitive
+
+    calls = []
+
+    def pair(g, ans, x, y):
+        calls.append("pair")
+        return g * y, g * x
+
+    prod = Primitive("demo.prod", numpy.multiply)
+    prod.def_vjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x).def_vjp_pair(pair)
+    x, y = numpy.array([1.0, 2.0]), numpy.array([3.0, 4.0])
+    gx, gy = grad(lambda a, b: np.sum(prod(a, b)), (0, 1))(x, y)
+    assert calls == ["pair"] and numpy.array_equal(gx, y) and numpy.array_equal(gy, x)
+    calls.clear()  # one argument traced: its own rule
+    assert numpy.array_equal(grad(lambda a: np.sum(prod(a, y)))(x), y) and not calls
+    # one value for both, and a value read by three pairs: the cotangents add up, the one
+    # the pass owns in place (as a weight read at each step of a loop)
+    assert numpy.array_equal(grad(lambda a: np.sum(prod(a, a)))(x), 2 * x)
+
+    def loop(w, h):
+        for _ in range(3):
+            h = prod(h, w)
+        return np.sum(h)
+
+    assert numpy.allclose(grad(loop)(x, y), 3 * x**2 * y) and calls.count("pair") == 3
+    assert prod.alias("demo.prod2", numpy.multiply).vjp_pair is pair  # aliases share it
+    prod.def_vjp(lambda g, ans, x, y: g * y, argnums=(0,))  # new rules drop the old pair
+    assert prod.vjp_pair is None
+    prod.def_vjp_pair(lambda g, ans, x, y: (g * y, None))  # a forgotten cotangent is an error
+    with pytest.raises(TypeError, match=r"the VJP of demo.prod for arguments \(0, 1\) returned None"):
+        grad(lambda a, b: np.sum(prod(a, b)), (0, 1))(x, y)
+    prod.def_vjp_pair(lambda g, ans, x: (g, g))  # a pair rule that fails is named in a note
+    with pytest.raises(TypeError) as caught:
+        grad(lambda a, b: np.sum(prod(a, b)), (0, 1))(x, y)
+    assert "demo.prod" in "".join(getattr(caught.value, "__notes__", []))

@@ -124,6 +124,23 @@ def _add_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
     return unbroadcast(g, y)
 
 
+def _add_vjp_pair(g: Any, ans: Any, x: Any, y: Any) -> tuple[Any, Any]:
+    # Both arguments traced: in a network, a sum of two layers' terms of one shape, or a
+    # bias added to a batch. The same cotangents as the two rules, from one call.
+    if type(x) is Meta and type(y) is Meta and type(g) is _ndarray:
+        dtype = g.dtype
+        if x.dtype is dtype and y.dtype is dtype:
+            gshape, xshape, yshape = g.shape, x.shape, y.shape
+            if xshape == gshape:
+                if yshape == gshape:
+                    return g, g
+                if gshape[1:] == yshape:
+                    return g, _add_reduce(g, 0)
+            elif yshape == gshape and gshape[1:] == xshape:
+                return _add_reduce(g, 0), g
+    return _add_vjp_x(g, ans, x, y), _add_vjp_y(g, ans, x, y)
+
+
 def _sub_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
     return -g if type(x) in _REAL_NUMBERS else unbroadcast(-g, y)
 
@@ -184,6 +201,7 @@ def _over(t: Any, y: Any) -> Any:
 
 add = Primitive("numpy.add", np.add, complex=True, saves=("shapes",))
 add.def_vjp(_add_vjp_x, _add_vjp_y)
+add.def_vjp_pair(_add_vjp_pair)
 add.def_jvp(lambda t, ans, x, y: broadcast_like(t, ans), lambda t, ans, x, y: broadcast_like(t, ans))
 add.def_samples(samples)
 subtract = Primitive("numpy.subtract", np.subtract, complex=True, saves=("shapes",))

@@ -69,8 +69,18 @@ def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
     return unbroadcast(matmul(swapaxes(a, -1, -2), g), b)
 
 
+def _matmul_vjp_pair(g: Any, ans: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    # Both arguments traced (a hidden layer times a weight): the two rules in one call.
+    if type(g) is _ndarray and type(a) is _ndarray and type(b) is _ndarray:
+        dtype = g.dtype
+        if a.ndim == 2 and b.ndim == 2 and a.dtype is dtype and b.dtype is dtype:
+            return g @ b.T, a.T @ g
+    return _matmul_vjp_a(g, ans, a, b), _matmul_vjp_b(g, ans, a, b)
+
+
 matmul = Primitive("numpy.matmul", np.matmul, complex=True, saves=("others",))
 matmul.def_vjp(_matmul_vjp_a, _matmul_vjp_b)
+matmul.def_vjp_pair(_matmul_vjp_pair)
 matmul.def_linear(0, 1)
 matmul.def_samples(
     Sample(rand(2, 3), rand(3, 4)),

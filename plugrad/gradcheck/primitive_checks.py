@@ -65,6 +65,8 @@ CHECKS: dict[str, str] = {
     "finite differences: the mixed second partials, which the per-argument checks hold fixed",
     "vjp_add": "argument 0's in-place VJP (def_vjp_add), adding into a cotangent summed so far, gives "
     "the sum of its VJP rule's cotangents",
+    "vjp_pair": "both arguments' VJPs in one call (def_vjp_pair), with both traced, give what the two "
+    "VJP rules give one at a time",
     "no_vjp": "an argument without a VJP rule raises NotDifferentiableError in reverse mode",
     "no_jvp": "an argument without a JVP rule raises NotDifferentiableError in forward mode",
 }
@@ -384,6 +386,33 @@ def _vjp_add(case: Case) -> None:
         )
 
 
+def _vjp_pair(case: Case) -> None:
+    """Arguments 0 and 1 traced together, given positionally, so the backward pass calls
+    the ``def_vjp_pair`` rule: the same cotangents as each argument traced alone."""
+    from plugrad.vspace import vspace
+
+    point = case.point
+    assert point is not None
+    args = point.arguments[0]
+    f = point.joint((0, 1))
+    rng = point.rng(0, "vjp_pair")
+    v = vspace(getval(f((args[0], args[1])))).randn(rng)
+    got = _vjp(f, (args[0], args[1]))[0](v)
+    for argnum in (0, 1):
+        diff = same_value(got[argnum], _vjp(point.partial(argnum), args[argnum])[0](v))
+        if diff:
+            raise CheckFailure(
+                f"with both arguments traced, the def_vjp_pair rule gave {point.prim.arg_name(argnum)} a "
+                f"cotangent of {diff} given by its VJP rule alone"
+            )
+
+
+def _pairs(sample: Sample) -> bool:
+    """Whether ``sample`` traces arguments 0 and 1 of two positional ones, as a call that
+    reaches a ``def_vjp_pair`` rule does (a keyword argument takes the general path)."""
+    return len(sample.args) == 2 and not sample.kwargs and {0, 1} <= set(sample.spec_argnums())
+
+
 def _joint_modes(prim: Primitive, argnums: tuple[int, ...]) -> tuple[str, ...]:
     """The modes every one of ``argnums`` has a rule for."""
     return tuple(
@@ -406,6 +435,7 @@ _RUNNERS: dict[str, Callable[[Case], None]] = {
     "no_jvp": _claim("fwd"),
     "mixed": _mixed,
     "vjp_add": _vjp_add,
+    "vjp_pair": _vjp_pair,
 }
 
 
@@ -472,6 +502,12 @@ def coverage_problems(prim: Primitive, samples: list[Any]) -> list[str]:
         )
     if (prim.vjp_argnum is not None or prim.jvp_argnum is not None) and not exercised:
         problems.append("it has rules for every argument (def_vjp_argnum / def_jvp_argnum), but no sample differentiates any")
+    if prim.vjp_pair is not None and not any(isinstance(s, Sample) and _pairs(s) for s in samples):
+        problems.append(
+            "it has a def_vjp_pair rule, which the backward pass calls where both arguments are traced, "
+            "but no sample differentiates both of two positional arguments: add one such as "
+            "Sample(rand(3), rand(3))"
+        )
     dtypes = {d for s in samples if isinstance(s, Sample) for d in _dtypes(prim, s)}
     for check, dtype in prim.xfail:
         if check not in CHECKS:
@@ -539,6 +575,8 @@ def _point_cases(prim: Primitive, point: Point, full_jacobian: bool) -> list[Cas
             add("jacobian", argnum)
         if argnum == 0 and rev and prim.vjp_add is not None:
             add("vjp_add", argnum)
+        if argnum == 0 and prim.vjp_pair is not None and _pairs(sample):
+            add("vjp_pair", argnum)
         if point.order > 1 and point.dtype in _DOUBLE:
             for check, needs in (
                 ("rev_over_rev", rev),
