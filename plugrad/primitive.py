@@ -468,6 +468,7 @@ class Primitive:
             if prim.vjp_argnums is not None:
                 prim._apply2 = _binary_apply(prim, False)
             prim.vjp_argnum, prim.vjp_argnums = rule, None
+            prim.vjp_pair = None  # (made from the rules this one may replace)
         return self
 
     def def_jvp_argnum(self, rule: Rule) -> Primitive:
@@ -520,7 +521,14 @@ class Primitive:
         two arguments are both traced and given positionally (``h @ w`` and ``a + b`` in a
         network's layers), one call instead of two, sharing whatever checks the two make. The
         gradient checker's ``vjp_pair`` check compares it with the two rules. Setting the
-        rules again with :meth:`def_vjp` drops it."""
+        rules again with :meth:`def_vjp` or :meth:`def_vjp_argnum` drops it."""
+        missing = [self.arg_name(i) for i in (0, 1) if not (i < len(self.vjps) and self.vjps[i] is not None)]
+        if missing:
+            raise ValueError(
+                f"{self.name}.def_vjp_pair: {' and '.join(missing)} has no VJP rule of its own. The pair "
+                "gives what the two rules give, where both arguments are traced: set them first with "
+                "def_vjp (an argument without a derivative has no rule, and no pair)."
+            )
         for prim in self._family:
             prim.vjp_pair = rule
         return self
@@ -1125,7 +1133,7 @@ def returned_none(
     """The error for a rule of ``prim`` that returned None, as one that forgot its
     ``return`` does: read as a zero derivative, it would be silently wrong. ``zero`` says
     how to declare a zero derivative instead."""
-    what = "cotangent" if kind == "VJP" else "tangent"
+    what = "cotangent" if kind.startswith("VJP") else "tangent"
     which = f"arguments {argnum}" if isinstance(argnum, tuple) else prim.arg_name(argnum)
     return TypeError(
         f"the {kind} of {prim.describe()} for {which} returned None: return the argument's "

@@ -414,9 +414,12 @@ def sweep(
                 if jx >= 0:
                     prev = cts[jx]
                     if jy >= 0 and prim.vjp_pair is not None:  # both at once (def_vjp_pair)
-                        ct, cy = prim.vjp_pair(g, ans, x, y)
-                        if (ct is None or cy is None) and not prim.none_is_zero:
-                            raise returned_none(prim, "VJP", (0, 1))
+                        pair = prim.vjp_pair(g, ans, x, y)
+                        if type(pair) is not tuple:  # (an array of two rows would unpack)
+                            _check_pair(prim, pair)
+                        ct, cy = pair
+                        if ct is None or cy is None:
+                            _check_pair(prim, pair)  # (raises, unless None is a zero here)
                         if prev is None:
                             cts[jx] = ct
                         else:
@@ -474,6 +477,8 @@ def sweep(
                 if prim.vjp_argnums is not None and len(links) > 1 and not any(prim.vjps):
                     argnums = tuple([argnum for argnum, _ in links])  # one call for them all
                     found = only_cotangent(prim.vjp_argnums, argnums, prim.vjp_argnums(argnums, g, ans, *args, **kwargs))
+                elif prim.vjp_pair is not None and len(links) == 2 and len(args) == 2 and not kwargs:
+                    found = _check_pair(prim, prim.vjp_pair(g, ans, *args))  # as the fast layout calls it
                 else:
                     found = (prim.vjp_rule(argnum)(g, ans, *args, **kwargs) for argnum, _ in links)
                 for (argnum, j), ct in zip(links, found):
@@ -495,6 +500,31 @@ def sweep(
     if starts > 1 and len(set(map(id, out))) < starts:  # (C-speed test; rarely true)
         _unshare(out)
     return out
+
+
+def _check_pair(prim: Any, pair: Any) -> tuple[Any, Any]:
+    """``pair``, what ``prim``'s ``def_vjp_pair`` rule returned, if it is a tuple of two
+    cotangents (an array of two rows would unpack as one); otherwise the error saying what
+    is wrong with it."""
+    if type(pair) is not tuple or len(pair) != 2:
+        raise TypeError(
+            f"the VJP pair rule (def_vjp_pair) of {prim.describe()} returned {_what(pair)}, not a tuple "
+            "(cotangent of argument 0, cotangent of argument 1)"
+            + (": check for a missing return statement." if pair is None else ".")
+        )
+    for argnum in (0, 1):
+        if pair[argnum] is None and not prim.none_is_zero:
+            raise returned_none(prim, "VJP pair rule (def_vjp_pair)", argnum, "return zeros of the argument's shape")
+    return pair
+
+
+def _what(value: Any) -> str:
+    if isinstance(value, tuple):
+        return f"a tuple of {len(value)}"
+    if value is None:
+        return "None"
+    shape = getattr(value, "shape", None)
+    return f"a value of type {type(value).__name__}" + (f" and shape {shape}" if shape is not None else "")
 
 
 def _name_the_rule(exc: BaseException, prim: Any, kind: str) -> None:

@@ -403,9 +403,27 @@ def test_a_pair_rule_serves_two_traced_arguments_in_one_call() -> None:
     assert prod.alias("demo.prod2", numpy.multiply).vjp_pair is pair  # aliases share it
     prod.def_vjp(lambda g, ans, x, y: g * y, argnums=(0,))  # new rules drop the old pair
     assert prod.vjp_pair is None
+    prod.def_vjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
+    both = lambda a, b: np.sum(prod(a, b))  # noqa: E731
     prod.def_vjp_pair(lambda g, ans, x, y: (g * y, None))  # a forgotten cotangent is an error
-    with pytest.raises(TypeError, match=r"the VJP of demo.prod for arguments \(0, 1\) returned None"):
-        grad(lambda a, b: np.sum(prod(a, b)), (0, 1))(x, y)
+    with pytest.raises(TypeError, match=r"the VJP pair rule \(def_vjp_pair\) of demo.prod for argument 1 .* returned None"):
+        grad(both, (0, 1))(x, y)
+    prod.def_vjp_pair(lambda g, ans, x, y: None)
+    with pytest.raises(TypeError, match=r"returned None, not a tuple .*missing return"):
+        grad(both, (0, 1))(x, y)
+    prod.def_vjp_pair(lambda g, ans, x, y: numpy.stack([g * y, g * x]))  # two rows would unpack
+    with pytest.raises(TypeError, match=r"returned a value of type ndarray and shape \(2, 2\), not a tuple"):
+        grad(both, (0, 1))(x, y)
+    wrong = lambda g, ans, x, y: (g * y * 2, g * x)  # noqa: E731
+    prod.def_vjp_pair(wrong)  # debug mode runs the pair too, as a normal pass does
+    with plugrad.detect_anomaly():
+        assert numpy.array_equal(grad(both, (0, 1))(x, y)[0], 2 * y)
+    prod.def_vjp_argnum(lambda argnum, g, ans, x, y: g * (y if argnum == 0 else x))
+    assert prod.vjp_pair is None  # a rule for every argument drops the pair too
+    half = Primitive("demo.half", numpy.multiply).def_vjp(lambda g, ans, x, y: g * y)
+    with pytest.raises(ValueError, match=r"demo.half.def_vjp_pair: argument 1 .* has no VJP rule of its own"):
+        half.def_vjp_pair(pair)
+    prod.def_vjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
     prod.def_vjp_pair(lambda g, ans, x: (g, g))  # a pair rule that fails is named in a note
     with pytest.raises(TypeError) as caught:
         grad(lambda a, b: np.sum(prod(a, b)), (0, 1))(x, y)
