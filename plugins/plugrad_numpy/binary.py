@@ -126,8 +126,13 @@ def _add_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 def _add_vjp_pair(g: Any, ans: Any, x: Any, y: Any) -> tuple[Any, Any]:
     # Both arguments traced: in a network, a sum of two layers' terms of one shape, or a
-    # bias added to a batch. The same cotangents as the two rules, from one call.
-    if type(x) is Meta and type(y) is Meta and type(g) is _ndarray:
+    # bias added to a batch; in a loop over Python floats, two floats. The same cotangents
+    # as the two rules, from one call.
+    t = type(g)
+    if t is float:
+        if type(x) is float and type(y) is float:
+            return g, g
+    elif t is _ndarray and type(x) is Meta and type(y) is Meta:
         dtype = g.dtype
         if x.dtype is dtype and y.dtype is dtype:
             gshape, xshape, yshape = g.shape, x.shape, y.shape
