@@ -95,14 +95,15 @@ def _nonfinite(value: Any) -> bool:
 
 
 def check_cotangent(
-    prim: Any, argnum: int, ct: Any, parent_value: Any, args: Any, site: str | None, g: Any = None
+    prim: Any, argnum: int, ct: Any, parent_value: Any, args: Any, site: str | None, g: Any = None, rule: str = "VJP"
 ) -> None:
     """Raise :class:`AnomalyError` if ``ct`` is not finite or not in the argument's space.
-    ``g`` is the cotangent the rule was given (see :func:`_misfits`)."""
+    ``g`` is the cotangent the rule was given (see :func:`_misfits`); ``rule`` says which
+    rule gave ``ct`` (the pair rule gives two arguments' cotangents)."""
     from plugrad.box import getval
 
     value = getval(ct)
-    where = f"{prim.describe()}, VJP for {prim.arg_name(argnum)}"
+    where = f"{prim.describe()}, {rule} for {prim.arg_name(argnum)}"
     called = f"; the primitive was called at {site}" if site else ""
     if _misfits(value, parent_value, (g,)):
         raise AnomalyError(

@@ -518,16 +518,26 @@ class Primitive:
         """Both VJPs of a two-argument primitive in one call: ``rule(g, ans, x, y)`` returns
         the pair ``(cotangent of x, cotangent of y)``, the same as argument 0's and argument
         1's :meth:`def_vjp` rules give. The backward pass calls it for an operation whose
-        two arguments are both traced and given positionally (``h @ w`` and ``a + b`` in a
-        network's layers), one call instead of two, sharing whatever checks the two make. The
-        gradient checker's ``vjp_pair`` check compares it with the two rules. Setting the
-        rules again with :meth:`def_vjp` or :meth:`def_vjp_argnum` drops it."""
-        missing = [self.arg_name(i) for i in (0, 1) if not (i < len(self.vjps) and self.vjps[i] is not None)]
+        two arguments are both traced, in a call without keyword options (``h @ w`` and
+        ``a + b`` in a network's layers), one call instead of two, sharing whatever checks the
+        two make. The gradient checker's ``vjp_pair`` check compares it with the two rules.
+        Setting the rules again with :meth:`def_vjp` or :meth:`def_vjp_argnum` drops it."""
+        where = f"{self.name}.def_vjp_pair"
+        if not callable(rule):
+            raise TypeError(f"{where}: the rule is {rule!r}, which is not callable; give a function (g, ans, x, y) -> (cotangent of x, cotangent of y).")
+        ruled = [i for i, r in enumerate(self.vjps) if r is not None]
+        if any(i > 1 for i in ruled):
+            raise ValueError(
+                f"{where}: a pair rule serves a function of two arguments, each with a VJP rule of its "
+                f"own from def_vjp; {self.name} has rules for {ruled[-1] + 1} arguments."
+            )
+        missing = [self.arg_name(i) for i in (0, 1) if i not in ruled]
         if missing:
             raise ValueError(
-                f"{self.name}.def_vjp_pair: {' and '.join(missing)} has no VJP rule of its own. The pair "
-                "gives what the two rules give, where both arguments are traced: set them first with "
-                "def_vjp (an argument without a derivative has no rule, and no pair)."
+                f"{where}: {' and '.join(missing)} {'has' if len(missing) == 1 else 'have'} no VJP rule of "
+                "its own. A pair rule serves a function of two arguments, giving what their two rules "
+                "give where both are traced: set them first with def_vjp (an argument without a "
+                "derivative has no rule, and no pair)."
             )
         for prim in self._family:
             prim.vjp_pair = rule

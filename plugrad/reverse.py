@@ -474,18 +474,20 @@ def sweep(
                 if prim is _take and _Parts.accepts(args[0], args[1]):
                     _take_back(parts, links[0][1], args[0], args[1], g)
                     continue
+                rule = "VJP"
                 if prim.vjp_argnums is not None and len(links) > 1 and not any(prim.vjps):
                     argnums = tuple([argnum for argnum, _ in links])  # one call for them all
                     found = only_cotangent(prim.vjp_argnums, argnums, prim.vjp_argnums(argnums, g, ans, *args, **kwargs))
                 elif prim.vjp_pair is not None and len(links) == 2 and len(args) == 2 and not kwargs:
                     found = _check_pair(prim, prim.vjp_pair(g, ans, *args))  # as the fast layout calls it
+                    rule = "VJP pair rule (def_vjp_pair)"
                 else:
                     found = (prim.vjp_rule(argnum)(g, ans, *args, **kwargs) for argnum, _ in links)
                 for (argnum, j), ct in zip(links, found):
                     if ct is None and not prim.none_is_zero:
                         raise returned_none(prim, "VJP", argnum)
                     if check:
-                        debug.check_cotangent(prim, argnum, ct, node_ans(tape[j]), args, (sites or {}).get(i), g)
+                        debug.check_cotangent(prim, argnum, ct, node_ans(tape[j]), args, (sites or {}).get(i), g, rule)
                     prev = cts[j]
                     if prev is None:
                         cts[j] = ct

@@ -418,11 +418,19 @@ def test_a_pair_rule_serves_two_traced_arguments_in_one_call() -> None:
     prod.def_vjp_pair(wrong)  # debug mode runs the pair too, as a normal pass does
     with plugrad.detect_anomaly():
         assert numpy.array_equal(grad(both, (0, 1))(x, y)[0], 2 * y)
+    prod.def_vjp_pair(lambda g, ans, x, y: (g * y, numpy.stack([g, g])))  # and names it in its errors
+    with plugrad.detect_anomaly(), pytest.raises(plugrad.debug.AnomalyError, match=r"VJP pair rule \(def_vjp_pair\) for argument 1"):
+        grad(both, (0, 1))(x, y)
     prod.def_vjp_argnum(lambda argnum, g, ans, x, y: g * (y if argnum == 0 else x))
     assert prod.vjp_pair is None  # a rule for every argument drops the pair too
     half = Primitive("demo.half", numpy.multiply).def_vjp(lambda g, ans, x, y: g * y)
     with pytest.raises(ValueError, match=r"demo.half.def_vjp_pair: argument 1 .* has no VJP rule of its own"):
         half.def_vjp_pair(pair)
+    with pytest.raises(TypeError, match=r"demo.half.def_vjp_pair: the rule is 42, which is not callable"):
+        half.def_vjp_pair(42)
+    three = Primitive("demo.three", lambda x, y, z: x * y * z).def_vjp(*[lambda g, ans, x, y, z: g] * 3)
+    with pytest.raises(ValueError, match=r"demo.three.def_vjp_pair: a pair rule serves a function of two arguments"):
+        three.def_vjp_pair(pair)
     prod.def_vjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
     prod.def_vjp_pair(lambda g, ans, x: (g, g))  # a pair rule that fails is named in a note
     with pytest.raises(TypeError) as caught:

@@ -49,7 +49,8 @@ CHECKS: dict[str, str] = {
     "load": "the pack loads, and no name it registers conflicts with another pack's",
     "coverage": (
         "the primitive has samples, and they differentiate every argument that has a rule, broadcast "
-        "every argument of a ufunc that has one, and call a float_fun on a Python float"
+        "every argument of a ufunc that has one, call a float_fun on a Python float, and trace both "
+        "arguments of a def_vjp_pair rule"
     ),
     "primal": "traced, the primitive returns what its function returns: value, type and dtype",
     "vjp": "reverse mode vs finite differences, by random projection",
@@ -504,9 +505,9 @@ def coverage_problems(prim: Primitive, samples: list[Any]) -> list[str]:
         problems.append("it has rules for every argument (def_vjp_argnum / def_jvp_argnum), but no sample differentiates any")
     if prim.vjp_pair is not None and not any(isinstance(s, Sample) and _pairs(s) for s in samples):
         problems.append(
-            "it has a def_vjp_pair rule, which the backward pass calls where both arguments are traced, "
-            "but no sample differentiates both of two positional arguments: add one such as "
-            "Sample(rand(3), rand(3))"
+            "it has a def_vjp_pair rule, which the backward pass calls where both arguments are traced "
+            "in a call without keyword arguments, but no sample is such a call: add one that "
+            "differentiates both and passes no keywords, such as Sample(rand(3), rand(3))"
         )
     dtypes = {d for s in samples if isinstance(s, Sample) for d in _dtypes(prim, s)}
     for check, dtype in prim.xfail:
