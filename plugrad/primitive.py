@@ -439,8 +439,9 @@ class Primitive:
     # -- rules -------------------------------------------------------------------
 
     def def_vjp(self, *rules: Rule | None, argnums: Iterable[int] | None = None) -> Primitive:
-        """Set VJP rules, one per argument in order (``None`` for none), or for ``argnums``.
-        A :meth:`def_vjp_pair` rule made from the old rules is dropped: set it again."""
+        """Set VJP rules, one per argument in order (``None`` leaves an argument's rule as it
+        is: none, on a new primitive), or for ``argnums`` (where ``None`` removes it). A
+        :meth:`def_vjp_pair` rule made from the old rules is dropped: set it again."""
         _set_rules(self.vjps, rules, argnums)
         for prim in self._family:
             prim.vjp_pair = None
@@ -458,7 +459,7 @@ class Primitive:
         )
 
     def def_jvp(self, *rules: Rule | None, argnums: Iterable[int] | None = None) -> Primitive:
-        """Set JVP rules, one per argument in order (``None`` for none), or for ``argnums``."""
+        """Set JVP rules, one per argument in order, or for ``argnums`` (``None`` as in :meth:`def_vjp`)."""
         _set_rules(self.jvps, rules, argnums)
         return self
 

@@ -514,6 +514,15 @@ class Registry:
                 f"it implements no plugrad hook (the object the entry point names, {_typename(module)}, "
                 f"has no function marked @plugrad.hookimpl; plugrad's hooks are {_hook_signatures()})"
             )
+        known = _hook_names()
+        implemented = {caller.name for caller in callers}
+        unmarked = [n for n in known if n not in implemented and callable(getattr(module, n, None))]
+        if unmarked:  # (the pack would load without them, and miss what they give)
+            raise _Fault(
+                f"its {', '.join(unmarked)} {'lacks' if len(unmarked) == 1 else 'lack'} the @plugrad.hookimpl "
+                "marker that its other hooks have, so plugrad does not see "
+                f"{'it' if len(unmarked) == 1 else 'them'}: mark each hook function with it"
+            )
         for caller in callers:
             for impl in caller.get_hookimpls():
                 if impl.plugin is not module:
@@ -521,7 +530,13 @@ class Registry:
                 if caller.spec is None and not impl.optionalhook:
                     import difflib
 
-                    known = _hook_names()
+                    also = [n for n in known if getattr(module, n, None) is impl.function]
+                    if also:  # one marked function under two names: pluggy reads each as a hook
+                        raise _Fault(
+                            f"its hook {also[0]} is also bound to the name {caller.name}, which pluggy "
+                            f"reads as a hook of that name: apply @plugrad.hookimpl where {also[0]} is "
+                            f"defined, or delete the name {caller.name}"
+                        )
                     guess = difflib.get_close_matches(caller.name, known, n=1)
                     hint = f" (did you mean {guess[0]}?)" if guess else ""
                     raise _Fault(
@@ -741,6 +756,13 @@ class Registry:
             ):
                 raise _Fault(f"plugrad_primitives({ns!r}) returned {items!r}; expected a list of functions")
             items = list(items)  # a generator's own errors are the pack's too
+            if not items:
+                raise _Fault(
+                    f"plugrad_primitives({ns!r}) returned no functions, though its plugrad_namespaces "
+                    f"declares {ns!r} (a collect() or deferred() given another namespace, or modules "
+                    "that define none, gathers nothing): return the namespace's functions, or leave it "
+                    "out of plugrad_namespaces"
+                )
         except _Fault as fault:
             self._problem(info, f"{fault}; its functions in namespace {ns!r} are missing", fault.__cause__)
             return []

@@ -236,6 +236,38 @@ def test_a_pack_that_contributes_nothing_fails_saying_why() -> None:
     with pytest.warns(PackWarning, match=r"plugrad_primitives\('own'\) returned None, though its plugrad_namespaces declares 'own'"):
         assert registry.names("own") == []
 
+    class HalfMarked:  # the namespaces hook unmarked: loaded, it would contribute nothing
+        def plugrad_namespaces(self) -> list[str]:
+            return ["half"]
+
+        @hookimpl
+        def plugrad_primitives(self, namespace: str) -> Any:
+            return [Primitive("half.f", np.sin)]
+
+    with pytest.warns(PackWarning, match=r"its plugrad_namespaces lacks the @plugrad.hookimpl marker that its other hooks have"):
+        assert registry.register_pack(HalfMarked(), "half_marked").status == "failed"
+
+    def _primitives(namespace: str) -> Any:
+        return [Primitive("twice.f", np.sin)]
+
+    twice = types.SimpleNamespace(plugrad_namespaces=hookimpl(lambda: ["twice"]), _primitives=hookimpl(_primitives))
+    twice.plugrad_primitives = twice._primitives  # one marked function, two names
+    with pytest.warns(PackWarning, match=r"its hook plugrad_primitives is also bound to the name _primitives"):
+        assert registry.register_pack(twice, "twice").status == "failed"
+
+    class Empty:  # collect() of a misspelt namespace gathers nothing
+        @hookimpl
+        def plugrad_namespaces(self) -> list[str]:
+            return ["empty"]
+
+        @hookimpl
+        def plugrad_primitives(self, namespace: str) -> Any:
+            return []
+
+    registry.register_pack(Empty(), "empty")
+    with pytest.warns(PackWarning, match=r"plugrad_primitives\('empty'\) returned no functions, though its plugrad_namespaces declares"):
+        assert registry.names("empty") == []
+
 
 def test_a_pack_with_types_only() -> None:
     class TypesOnly:
