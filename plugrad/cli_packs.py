@@ -63,8 +63,16 @@ def _kind(entry: Any) -> str:
     return type(entry).__name__
 
 
-def report(registry: Registry) -> dict[str, Any]:
-    """Everything ``python -m plugrad packs --json`` prints, for ``registry``."""
+def report(registry: Registry, only: Sequence[str] | None = None) -> dict[str, Any]:
+    """Everything ``python -m plugrad packs --json`` prints, for ``registry``: of every
+    pack, or of the packs named in ``only`` (the overrides, conflicts and extensions that
+    involve them)."""
+    if only is not None:
+        unknown = [n for n in only if n not in registry.packs]
+        if unknown:
+            raise ValueError(
+                f"no installed pack is named {', '.join(map(repr, unknown))}; installed: {', '.join(sorted(registry.packs))}"
+            )
     registry.load_all()
     registry.install_types()
     contributed: dict[str, list[dict[str, Any]]] = {name: [] for name in registry.packs}
@@ -88,20 +96,19 @@ def report(registry: Registry) -> dict[str, Any]:
                     f"{x.pack}: {x.kind} {x.argnum}" for x in registry.extensions() if x.target == name
                 ]
             contributed[pack].append(item)
-    packs = [_pack_report(info, contributed[info.name]) for info in registry.packs.values()]
+    chosen = set(registry.packs if only is None else only)
+    packs = [_pack_report(info, contributed[info.name]) for info in registry.packs.values() if info.name in chosen]
     statuses = [p["status"] for p in packs]
+    overrides = {n: (w, losers) for n, (w, losers) in registry.overrides().items() if chosen & {w, *losers}}
+    conflicts = {n: ps for n, ps in registry.conflicts().items() if chosen & set(ps)}
+    extensions = [x for x in registry.extensions() if x.pack in chosen or _owner(registry, x.target) in chosen]
     primitives = [i for p in packs for i in p["primitives"] if i["status"] in ("active", "overrides")]
     return {
         "strict": registry.strict,
         "packs": packs,
-        "overrides": [
-            {"name": name, "pack": winner, "over": losers}
-            for name, (winner, losers) in sorted(registry.overrides().items())
-        ],
-        "conflicts": [{"name": name, "packs": packs_} for name, packs_ in sorted(registry.conflicts().items())],
-        "extensions": [
-            {"pack": x.pack, "target": x.target, "kind": x.kind, "argnum": x.argnum} for x in registry.extensions()
-        ],
+        "overrides": [{"name": name, "pack": winner, "over": losers} for name, (winner, losers) in sorted(overrides.items())],
+        "conflicts": [{"name": name, "packs": packs_} for name, packs_ in sorted(conflicts.items())],
+        "extensions": [{"pack": x.pack, "target": x.target, "kind": x.kind, "argnum": x.argnum} for x in extensions],
         "summary": {
             "packs": len(packs),
             "loaded": statuses.count("loaded"),
@@ -111,11 +118,17 @@ def report(registry: Registry) -> dict[str, Any]:
             "functions": len(primitives),
             "primitives": sum(1 for i in primitives if i["kind"] == "primitive"),
             "vjp_and_jvp": sum(1 for i in primitives if i.get("vjp_and_jvp")),
-            "overrides": len(registry.overrides()),
-            "conflicts": len(registry.conflicts()),
-            "extensions": len(registry.extensions()),
+            "overrides": len(overrides),
+            "conflicts": len(conflicts),
+            "extensions": len(extensions),
         },
     }
+
+
+def _owner(registry: Registry, name: str) -> str | None:
+    """The pack whose function ``name`` is (None where none or several claim it)."""
+    choice = registry.choices().get(name)
+    return choice.winner if choice is not None else None
 
 
 def _pack_report(info: PackInfo, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -242,11 +255,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="List the installed plugrad packs and the functions they contribute.",
     )
     parser.add_argument("--json", action="store_true", help="print the listing as JSON")
+    parser.add_argument(
+        "--pack", action="append", metavar="NAME", help="only this pack (repeat, or comma-separate); the exit status is then its own"
+    )
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    only = [n.strip() for arg in args.pack for n in arg.split(",") if n.strip()] if args.pack else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PackWarning)  # the listing reports every fault itself
         try:
-            data = report(default_registry())
+            data = report(default_registry(), only)
+        except ValueError as exc:
+            print(f"plugrad packs: {exc}", file=sys.stderr)
+            return 2
         except PackError as exc:
             print(f"plugrad packs: {exc}", file=sys.stderr)
             return 1

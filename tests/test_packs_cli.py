@@ -179,3 +179,22 @@ def test_main(registry: Registry, monkeypatch: pytest.MonkeyPatch, capsys: pytes
     monkeypatch.setattr(cli_packs, "default_registry", strict)
     assert cli_packs.main([]) == 1
     assert capsys.readouterr().err == "plugrad packs: plugrad pack 'x' (distribution plugrad-x 1.0) was not loaded: boom\n"
+
+
+def test_one_pack_and_what_involves_it(registry: Registry, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    data = cli_packs.report(registry, ["ext"])
+    assert [p["name"] for p in data["packs"]] == ["ext"]
+    assert data["overrides"] == [{"name": "demo.h", "pack": "ext", "over": ["base"]}] and len(data["extensions"]) == 1
+    data = cli_packs.report(registry, ["off"])
+    assert (data["overrides"], data["extensions"], data["summary"]["packs"], data["summary"]["blocked"]) == ([], [], 1, 1)
+    with pytest.raises(ValueError, match=r"no installed pack is named 'nope'; installed: base, ext, off"):
+        cli_packs.report(registry, ["nope"])
+    monkeypatch.setattr(cli_packs, "default_registry", lambda: registry)
+    assert cli_packs.main(["--pack", "base,ext"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("2 packs: 2 loaded")
+    assert cli_packs.main(["--pack", "nope"]) == 2
+    assert "no installed pack is named 'nope'" in capsys.readouterr().err
+    problem = with_a_problem()
+    monkeypatch.setattr(cli_packs, "default_registry", lambda: problem)
+    healthy = [p for p in problem.packs if not problem.packs[p].problems][0]
+    assert cli_packs.main(["--pack", healthy]) == 0  # the exit status is the listed packs'
