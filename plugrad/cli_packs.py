@@ -101,7 +101,7 @@ def report(registry: Registry, only: Sequence[str] | None = None) -> dict[str, A
     statuses = [p["status"] for p in packs]
     overrides = {n: (w, losers) for n, (w, losers) in registry.overrides().items() if chosen & {w, *losers}}
     conflicts = {n: ps for n, ps in registry.conflicts().items() if chosen & set(ps)}
-    extensions = [x for x in registry.extensions() if x.pack in chosen or _owner(registry, x.target) in chosen]
+    extensions = [x for x in registry.extensions() if x.pack in chosen or chosen & set(_registrants(registry, x.target))]
     primitives = [i for p in packs for i in p["primitives"] if i["status"] in ("active", "overrides")]
     return {
         "strict": registry.strict,
@@ -125,10 +125,10 @@ def report(registry: Registry, only: Sequence[str] | None = None) -> dict[str, A
     }
 
 
-def _owner(registry: Registry, name: str) -> str | None:
-    """The pack whose function ``name`` is (None where none or several claim it)."""
+def _registrants(registry: Registry, name: str) -> list[str]:
+    """The packs that register ``name`` (whose listings show the rules others add to it)."""
     choice = registry.choices().get(name)
-    return choice.winner if choice is not None else None
+    return list(choice.packs) if choice is not None else []
 
 
 def _pack_report(info: PackInfo, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -259,14 +259,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--pack", action="append", metavar="NAME", help="only this pack (repeat, or comma-separate); the exit status is then its own"
     )
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    only = [n.strip() for arg in args.pack for n in arg.split(",") if n.strip()] if args.pack else None
+    only = None if args.pack is None else [n.strip() for arg in args.pack for n in arg.split(",") if n.strip()]
+    if only == []:  # (--pack "$NAME" with NAME unset must not pass, listing nothing)
+        print("plugrad packs: --pack names no pack", file=sys.stderr)
+        return 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PackWarning)  # the listing reports every fault itself
         try:
-            data = report(default_registry(), only)
-        except ValueError as exc:
-            print(f"plugrad packs: {exc}", file=sys.stderr)
-            return 2
+            registry = default_registry()
+            unknown = [n for n in only or () if n not in registry.packs]
+            if unknown:
+                print(f"plugrad packs: no installed pack is named {', '.join(map(repr, unknown))}; "
+                      f"installed: {', '.join(sorted(registry.packs))}", file=sys.stderr)
+                return 2
+            data = report(registry, only)
         except PackError as exc:
             print(f"plugrad packs: {exc}", file=sys.stderr)
             return 1

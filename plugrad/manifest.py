@@ -30,7 +30,7 @@ import importlib
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 
-from plugrad.primitive import Rules, held
+from plugrad.primitive import Rules, gathered_nothing, held
 
 __all__ = ["Deferred", "deferred", "build", "render", "main"]
 
@@ -64,12 +64,15 @@ def deferred(
     ``override=True``."""
     overriding = frozenset(override)
     prefix = namespace + "."
-    return [
+    mine = [
         Deferred(name, f"{package}.{module}", name in overriding)
         for module, names in modules.items()
         for name in names
         if name.startswith(prefix) and "." not in name[len(prefix) :]
     ]
+    if not mine and any(modules.values()):
+        gathered_nothing("deferred", package, namespace, [n for names in modules.values() for n in names])
+    return mine
 
 
 def build(package: str, modules: Iterable[str]) -> tuple[dict[str, list[str]], list[str]]:

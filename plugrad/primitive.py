@@ -1331,7 +1331,28 @@ def collect(package: str, modules: Iterable[str], namespace: str | None = None) 
     found = [value for _, value in held(package, modules)]
     if namespace is None:
         return found
-    return [e for e in found if e.name.rpartition(".")[0] == namespace]
+    mine = [e for e in found if e.name.rpartition(".")[0] == namespace]
+    if not mine and found:
+        gathered_nothing("collect", package, namespace, [e.name for e in found])
+    return mine
+
+
+def gathered_nothing(how: str, package: str, namespace: str, names: Iterable[str]) -> None:
+    """Warn that ``how`` (collect, deferred) found none of ``package``'s functions in
+    ``namespace``, though its modules hold others: a misspelt namespace, most likely. (A pack
+    whose namespace is empty on purpose, its optional dependency missing, holds none.)"""
+    import warnings
+
+    from plugrad.registry import PackWarning
+
+    spaces = sorted({n.rpartition(".")[0] for n in names})
+    warnings.warn(
+        f"{how}({package!r}, ..., {namespace!r}) found no functions in namespace {namespace!r}, but the "
+        f"modules hold functions of namespace{'s' * (len(spaces) > 1)} {', '.join(map(repr, spaces))}: is "
+        "the namespace misspelt? (A function's name is <namespace>.<identifier>.)",
+        PackWarning,
+        stacklevel=3,
+    )
 
 
 def held(package: str, modules: Iterable[str]) -> Iterator[tuple[str, Any]]:

@@ -516,7 +516,8 @@ class Registry:
             )
         known = _hook_names()
         implemented = {caller.name for caller in callers}
-        unmarked = [n for n in known if n not in implemented and callable(getattr(module, n, None))]
+        present = {n: _attribute(module, n) for n in known if n in dir(module)}  # (as pluggy looks: no __getattr__)
+        unmarked = [n for n, v in present.items() if n not in implemented and callable(v) and not hasattr(v, "plugrad_impl")]
         if unmarked:  # (the pack would load without them, and miss what they give)
             raise _Fault(
                 f"its {', '.join(unmarked)} {'lacks' if len(unmarked) == 1 else 'lack'} the @plugrad.hookimpl "
@@ -530,7 +531,7 @@ class Registry:
                 if caller.spec is None and not impl.optionalhook:
                     import difflib
 
-                    also = [n for n in known if getattr(module, n, None) is impl.function]
+                    also = [n for n, v in present.items() if getattr(v, "__func__", v) is getattr(impl.function, "__func__", impl.function)]
                     if also:  # one marked function under two names: pluggy reads each as a hook
                         raise _Fault(
                             f"its hook {also[0]} is also bound to the name {caller.name}, which pluggy "
@@ -756,13 +757,6 @@ class Registry:
             ):
                 raise _Fault(f"plugrad_primitives({ns!r}) returned {items!r}; expected a list of functions")
             items = list(items)  # a generator's own errors are the pack's too
-            if not items:
-                raise _Fault(
-                    f"plugrad_primitives({ns!r}) returned no functions, though its plugrad_namespaces "
-                    f"declares {ns!r} (a collect() or deferred() given another namespace, or modules "
-                    "that define none, gathers nothing): return the namespace's functions, or leave it "
-                    "out of plugrad_namespaces"
-                )
         except _Fault as fault:
             self._problem(info, f"{fault}; its functions in namespace {ns!r} are missing", fault.__cause__)
             return []
@@ -1095,6 +1089,15 @@ class Registry:
                 self._types_pending = False
             finally:
                 self._types_installing = False
+
+
+def _attribute(obj: Any, name: str) -> Any:
+    """``getattr(obj, name)``, or None where reading it raises (a pack's own property or
+    lazy loader: not the registry's business here)."""
+    try:
+        return getattr(obj, name, None)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _hook_names() -> list[str]:

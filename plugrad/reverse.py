@@ -413,11 +413,15 @@ def sweep(
                     continue
                 if jx >= 0:
                     prev = cts[jx]
-                    if jy >= 0 and prim.vjp_pair is not None:  # both at once (def_vjp_pair)
-                        pair = prim.vjp_pair(g, ans, x, y)
+                    both = prim.vjp_pair  # (read once: another thread may set the rules)
+                    if jy >= 0 and both is not None:  # both at once (def_vjp_pair)
+                        pair = both(g, ans, x, y)
                         if type(pair) is not tuple:  # (an array of two rows would unpack)
                             _check_pair(prim, pair)
-                        ct, cy = pair
+                        try:
+                            ct, cy = pair
+                        except ValueError:  # (costs nothing until raised)
+                            _check_pair(prim, pair)
                         if ct is None or cy is None:
                             _check_pair(prim, pair)  # (raises, unless None is a zero here)
                         if prev is None:
@@ -478,8 +482,8 @@ def sweep(
                 if prim.vjp_argnums is not None and len(links) > 1 and not any(prim.vjps):
                     argnums = tuple([argnum for argnum, _ in links])  # one call for them all
                     found = only_cotangent(prim.vjp_argnums, argnums, prim.vjp_argnums(argnums, g, ans, *args, **kwargs))
-                elif prim.vjp_pair is not None and len(links) == 2 and len(args) == 2 and not kwargs:
-                    found = _check_pair(prim, prim.vjp_pair(g, ans, *args))  # as the fast layout calls it
+                elif (both := prim.vjp_pair) is not None and len(links) == 2 and len(args) == 2 and not kwargs:
+                    found = _check_pair(prim, both(g, ans, *args))  # as the fast layout calls it
                     rule = "VJP pair rule (def_vjp_pair)"
                 else:
                     found = (prim.vjp_rule(argnum)(g, ans, *args, **kwargs) for argnum, _ in links)
@@ -508,10 +512,10 @@ def _check_pair(prim: Any, pair: Any) -> tuple[Any, Any]:
     """``pair``, what ``prim``'s ``def_vjp_pair`` rule returned, if it is a tuple of two
     cotangents (an array of two rows would unpack as one); otherwise the error saying what
     is wrong with it."""
-    if type(pair) is not tuple or len(pair) != 2:
+    if not isinstance(pair, tuple) or len(pair) != 2:
         raise TypeError(
-            f"the VJP pair rule (def_vjp_pair) of {prim.describe()} returned {_what(pair)}, not a tuple "
-            "(cotangent of argument 0, cotangent of argument 1)"
+            f"the VJP pair rule (def_vjp_pair) of {prim.describe()} returned {_what(pair)}; it must return "
+            "a tuple of two, (cotangent of argument 0, cotangent of argument 1)"
             + (": check for a missing return statement." if pair is None else ".")
         )
     for argnum in (0, 1):

@@ -194,6 +194,10 @@ def test_one_pack_and_what_involves_it(registry: Registry, monkeypatch: pytest.M
     assert capsys.readouterr().out.splitlines()[-1].startswith("2 packs: 2 loaded")
     assert cli_packs.main(["--pack", "nope"]) == 2
     assert "no installed pack is named 'nope'" in capsys.readouterr().err
+    assert cli_packs.main(["--pack", " , "]) == 2  # an unset variable: no silent pass
+    assert capsys.readouterr().err == "plugrad packs: --pack names no pack\n"
+    # rules another pack adds to a function count for every pack that registers it
+    assert cli_packs.report(registry, ["base"])["extensions"] == [{"pack": "ext", "target": "demo.f", "kind": "JVP", "argnum": 0}]
     problem = with_a_problem()
     monkeypatch.setattr(cli_packs, "default_registry", lambda: problem)
     healthy = [p for p in problem.packs if not problem.packs[p].problems][0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 import threading
 import types
 import warnings
@@ -255,7 +256,26 @@ def test_a_pack_that_contributes_nothing_fails_saying_why() -> None:
     with pytest.warns(PackWarning, match=r"its hook plugrad_primitives is also bound to the name _primitives"):
         assert registry.register_pack(twice, "twice").status == "failed"
 
-    class Empty:  # collect() of a misspelt namespace gathers nothing
+    class Bound:  # the same, as methods of a pack object
+        @hookimpl
+        def plugrad_namespaces(self) -> list[str]:
+            return ["bound"]
+
+        @hookimpl
+        def _prims(self, namespace: str) -> Any:
+            return [Primitive("bound.f", np.sin)]
+
+        plugrad_primitives = _prims
+
+    with pytest.warns(PackWarning, match=r"its hook plugrad_primitives is also bound to the name _prims"):
+        assert registry.register_pack(Bound(), "bound").status == "failed"
+    lazy = types.ModuleType("lazy_pack")  # a module whose __getattr__ imports: not read for hooks
+    lazy.plugrad_namespaces = hookimpl(lambda: ["lazy"])
+    lazy.plugrad_primitives = hookimpl(lambda namespace: [Primitive("lazy.f", np.sin)])
+    lazy.__getattr__ = lambda name: __import__("lazy_pack." + name)  # type: ignore[method-assign]
+    assert registry.register_pack(lazy, "lazy").status == "loaded" and registry.names("lazy") == ["f"]
+
+    class Empty:  # a namespace empty on purpose (an optional dependency missing): no fault
         @hookimpl
         def plugrad_namespaces(self) -> list[str]:
             return ["empty"]
@@ -265,8 +285,25 @@ def test_a_pack_that_contributes_nothing_fails_saying_why() -> None:
             return []
 
     registry.register_pack(Empty(), "empty")
-    with pytest.warns(PackWarning, match=r"plugrad_primitives\('empty'\) returned no functions, though its plugrad_namespaces declares"):
-        assert registry.names("empty") == []
+    assert registry.names("empty") == [] and not registry.packs["empty"].problems
+
+
+def test_collect_and_deferred_say_when_a_namespace_gathers_nothing_the_modules_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    from plugrad import collect
+    from plugrad.manifest import deferred
+
+    package, module = types.ModuleType("fake_pack_ns"), types.ModuleType("fake_pack_ns.functions")
+    module.f = Primitive("mine.f", np.sin)
+    monkeypatch.setitem(sys.modules, "fake_pack_ns", package)
+    monkeypatch.setitem(sys.modules, "fake_pack_ns.functions", module)
+    assert [p.name for p in collect("fake_pack_ns", ["functions"], "mine")] == ["mine.f"]
+    with pytest.warns(PackWarning, match=r"collect\('fake_pack_ns', \.\.\., 'mien'\) found no functions in namespace 'mien', but the modules hold functions of namespace 'mine': is the namespace misspelt"):
+        assert collect("fake_pack_ns", ["functions"], "mien") == []
+    with pytest.warns(PackWarning, match=r"deferred\('fake_pack_ns', \.\.\., 'mien'\) found no functions"):
+        assert deferred("fake_pack_ns", {"functions": ["mine.f"]}, "mien") == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert deferred("fake_pack_ns", {"functions": []}, "mien") == []  # none at all: nothing to say
 
 
 def test_a_pack_with_types_only() -> None:

@@ -409,11 +409,17 @@ def test_a_pair_rule_serves_two_traced_arguments_in_one_call() -> None:
     with pytest.raises(TypeError, match=r"the VJP pair rule \(def_vjp_pair\) of demo.prod for argument 1 .* returned None"):
         grad(both, (0, 1))(x, y)
     prod.def_vjp_pair(lambda g, ans, x, y: None)
-    with pytest.raises(TypeError, match=r"returned None, not a tuple .*missing return"):
+    with pytest.raises(TypeError, match=r"returned None; it must return a tuple of two, .*missing return"):
         grad(both, (0, 1))(x, y)
     prod.def_vjp_pair(lambda g, ans, x, y: numpy.stack([g * y, g * x]))  # two rows would unpack
-    with pytest.raises(TypeError, match=r"returned a value of type ndarray and shape \(2, 2\), not a tuple"):
+    with pytest.raises(TypeError, match=r"returned a value of type ndarray and shape \(2, 2\); it must return a tuple of two"):
         grad(both, (0, 1))(x, y)
+    prod.def_vjp_pair(lambda g, ans, x, y: (g * y, g * x, g))
+    with pytest.raises(TypeError, match=r"returned a tuple of 3; it must return a tuple of two"):
+        grad(both, (0, 1))(x, y)
+    named = collections.namedtuple("named", "x y")
+    prod.def_vjp_pair(lambda g, ans, x, y: named(g * y, g * x))  # a named tuple is a tuple
+    assert numpy.array_equal(grad(both, (0, 1))(x, y)[1], x)
     wrong = lambda g, ans, x, y: (g * y * 2, g * x)  # noqa: E731
     prod.def_vjp_pair(wrong)  # debug mode runs the pair too, as a normal pass does
     with plugrad.detect_anomaly():
