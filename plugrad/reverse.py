@@ -413,8 +413,8 @@ def sweep(
                     continue
                 if jx >= 0:
                     prev = cts[jx]
-                    both = prim.vjp_pair  # (read once: another thread may set the rules)
-                    if jy >= 0 and both is not None:  # both at once (def_vjp_pair)
+                    # both at once (def_vjp_pair; read once: another thread may set the rules)
+                    if jy >= 0 and (both := prim.vjp_pair) is not None:
                         pair = both(g, ans, x, y)
                         if type(pair) is not tuple:  # (an array of two rows would unpack)
                             _check_pair(prim, pair)
