@@ -500,29 +500,22 @@ class Registry:
 
     def _check_hooks(self, module: Any) -> None:
         callers = self.pm.get_hookcallers(module) or []
-        if not callers:  # loaded, it would contribute nothing, and say nothing of why
-            unmarked = sorted(
-                n for n in dir(module) if n.startswith("plugrad_") and callable(getattr(module, n, None))
+        known = _hook_names()
+        implemented = {caller.name for caller in callers}
+        # Read as pluggy reads a pack, by the names dir() lists (never through a __getattr__).
+        # With no hook marked, any plugrad_* function may be one meant (a misspelt one too).
+        present = {n: _attribute(module, n) for n in dir(module) if n in known or (not callers and n.startswith("plugrad_"))}
+        unmarked = sorted(n for n, v in present.items() if n not in implemented and callable(v) and not hasattr(v, "plugrad_impl"))
+        if unmarked:  # loaded, the pack would miss what they give, and say nothing of why
+            raise _Fault(
+                f"its {', '.join(unmarked)} {'lacks' if len(unmarked) == 1 else 'lack'} the @plugrad.hookimpl "
+                f"marker{' that its other hooks have' if callers else ''}, so plugrad does not see "
+                f"{'it' if len(unmarked) == 1 else 'them'}: mark each hook function with it"
             )
-            if unmarked:
-                raise _Fault(
-                    f"its {', '.join(unmarked)} {'lacks' if len(unmarked) == 1 else 'lack'} the "
-                    "@plugrad.hookimpl marker, so plugrad does not see them: mark each hook function "
-                    "with it"
-                )
+        if not callers:
             raise _Fault(
                 f"it implements no plugrad hook (the object the entry point names, {_typename(module)}, "
                 f"has no function marked @plugrad.hookimpl; plugrad's hooks are {_hook_signatures()})"
-            )
-        known = _hook_names()
-        implemented = {caller.name for caller in callers}
-        present = {n: _attribute(module, n) for n in known if n in dir(module)}  # (as pluggy looks: no __getattr__)
-        unmarked = [n for n, v in present.items() if n not in implemented and callable(v) and not hasattr(v, "plugrad_impl")]
-        if unmarked:  # (the pack would load without them, and miss what they give)
-            raise _Fault(
-                f"its {', '.join(unmarked)} {'lacks' if len(unmarked) == 1 else 'lack'} the @plugrad.hookimpl "
-                "marker that its other hooks have, so plugrad does not see "
-                f"{'it' if len(unmarked) == 1 else 'them'}: mark each hook function with it"
             )
         for caller in callers:
             for impl in caller.get_hookimpls():
