@@ -67,16 +67,14 @@ def report(registry: Registry, only: Sequence[str] | None = None) -> dict[str, A
     """Everything ``python -m plugrad packs --json`` prints, for ``registry``: of every
     pack, or of the packs named in ``only`` (the overrides, conflicts and extensions that
     involve them)."""
-    if only is not None:
-        unknown = [n for n in only if n not in registry.packs]
-        if unknown:
-            raise ValueError(
-                f"no installed pack is named {', '.join(map(repr, unknown))}; installed: {', '.join(sorted(registry.packs))}"
-            )
+    unknown = _unknown(registry, only)
+    if unknown:
+        raise ValueError(unknown)
     registry.load_all()
     registry.install_types()
     contributed: dict[str, list[dict[str, Any]]] = {name: [] for name in registry.packs}
-    for name, choice in sorted(registry.choices().items()):
+    choices = registry.choices()
+    for name, choice in sorted(choices.items()):
         # Won by override=True, or kept by plugrad's own pack with the others' registrations ignored.
         overriding = choice.winner is not None and name in registry.packs[choice.winner].overrides
         for pack, entry in choice.candidates:
@@ -101,7 +99,8 @@ def report(registry: Registry, only: Sequence[str] | None = None) -> dict[str, A
     statuses = [p["status"] for p in packs]
     overrides = {n: (w, losers) for n, (w, losers) in registry.overrides().items() if chosen & {w, *losers}}
     conflicts = {n: ps for n, ps in registry.conflicts().items() if chosen & set(ps)}
-    extensions = [x for x in registry.extensions() if x.pack in chosen or chosen & set(_registrants(registry, x.target))]
+    # (rules another pack adds to a function show in the listing of every pack registering it)
+    extensions = [x for x in registry.extensions() if x.pack in chosen or (x.target in choices and chosen & set(choices[x.target].packs))]
     primitives = [i for p in packs for i in p["primitives"] if i["status"] in ("active", "overrides")]
     return {
         "strict": registry.strict,
@@ -125,10 +124,12 @@ def report(registry: Registry, only: Sequence[str] | None = None) -> dict[str, A
     }
 
 
-def _registrants(registry: Registry, name: str) -> list[str]:
-    """The packs that register ``name`` (whose listings show the rules others add to it)."""
-    choice = registry.choices().get(name)
-    return list(choice.packs) if choice is not None else []
+def _unknown(registry: Registry, only: Sequence[str] | None) -> str | None:
+    """What is wrong with the pack names ``only``, where some is not installed (None: all are)."""
+    unknown = [n for n in only or () if n not in registry.packs]
+    if not unknown:
+        return None
+    return f"no installed pack is named {', '.join(map(repr, unknown))}; installed: {', '.join(sorted(registry.packs))}"
 
 
 def _pack_report(info: PackInfo, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -267,10 +268,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.simplefilter("ignore", PackWarning)  # the listing reports every fault itself
         try:
             registry = default_registry()
-            unknown = [n for n in only or () if n not in registry.packs]
+            unknown = _unknown(registry, only)  # (a usage error, unlike any error of the listing)
             if unknown:
-                print(f"plugrad packs: no installed pack is named {', '.join(map(repr, unknown))}; "
-                      f"installed: {', '.join(sorted(registry.packs))}", file=sys.stderr)
+                print(f"plugrad packs: {unknown}", file=sys.stderr)
                 return 2
             data = report(registry, only)
         except PackError as exc:
