@@ -173,27 +173,29 @@ def _in_dtype_of(fun: Primitive, argnum: int, ct: Any, arg: Any) -> Any:
     cotangent from a rule that computed in float32 or in integers (the packs' rules keep the
     dtype themselves, which the gradient checker checks). A complex cotangent for a real
     argument would make its gradient complex, and an array of another shape would be
-    broadcast or summed by the rules before it, silently: both refused, naming the rule."""
-    if type(ct) is not np.ndarray and not isinstance(ct, (np.generic, complex)):
-        return ct  # a Python float, a traced cotangent (a derivative of a derivative), ...
+    broadcast or summed by the rules before it, silently: both refused, naming the rule,
+    also for a traced cotangent (in a derivative of a derivative), by its value."""
+    value = getval(ct)
+    if type(value) is not np.ndarray and not isinstance(value, (np.generic, complex)):
+        return ct  # a Python float, ...
     like = getval(arg)
     dtype = getattr(like, "dtype", None)
     if dtype is None:
         dtype = _FLOAT64 if type(like) is float else _COMPLEX128 if type(like) is complex else None
     if dtype is None or dtype.kind not in "fc":
         return ct
-    if dtype.kind == "f" and np.iscomplexobj(ct):
+    if dtype.kind == "f" and np.iscomplexobj(value):
         raise TypeError(
             f"the VJP of {fun.name} for argument {argnum} returned a complex cotangent "
-            f"({np.asarray(ct).dtype}) for a real argument ({dtype}), which would make the gradient "
+            f"({np.asarray(value).dtype}) for a real argument ({dtype}), which would make the gradient "
             "complex: return its real part (np.real(...)), or check the rule's formula."
         )
     shape = like.shape if type(like) in (np.ndarray, Meta) else np.shape(like)
     # (A Python number is let through, as autograd's rules return 0.0 for a zero cotangent.)
-    if np.shape(ct) != shape and type(ct) is not complex:  # later rules would broadcast it, or sum it
+    if np.shape(value) != shape and type(value) is not complex:  # later rules would broadcast it, or sum it
         raise ValueError(
             f"the VJP of {fun.name} for argument {argnum} returned a cotangent of shape "
-            f"{np.shape(ct)} for an argument of shape {shape}: return one of the argument's shape "
+            f"{np.shape(value)} for an argument of shape {shape}: return one of the argument's shape "
             "(where the argument was broadcast, sum the cotangent over the broadcast axes)."
         )
     if type(ct) is np.ndarray and ct.dtype is not dtype and type(like) in (np.ndarray, Meta):

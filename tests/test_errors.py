@@ -390,6 +390,10 @@ def test_a_rule_that_returns_a_cotangent_of_the_wrong_shape_is_refused_not_broad
         grad(lambda a: np.sum(scale(x, a)) + a**2)(2.0)
     with pytest.raises(ValueError, match=wrong):
         grad(lambda p: np.sum(scale(x, p["a"])) + np.sum(p["w"]))({"a": 2.0, "w": x})
+    # and inside a derivative of a derivative, where the cotangent is traced (autograd gives
+    # a wrong number there)
+    with pytest.raises(ValueError, match=r"VJP of .*summed for argument 0 returned a cotangent of shape \(\)"):
+        grad(grad(lambda t: np.sum(summed(t * x) * x)))(0.9)
     # A pack's rule (not wrapped) is caught where the cotangent reaches an argument.
     bad = Primitive("test.bad_sum_rule", numpy.square)
     bad.def_vjp(lambda g, ans, x: numpy.sum(g * 2 * x))
@@ -447,6 +451,11 @@ def test_tangents_cotangents_and_vectors_of_containers_must_have_their_structure
         make_jvp(np.sin)(1.0)(None)
     with pytest.raises(ValueError, match=r"the tangent given to jvp is None, but the argument\[1\] is a float"):
         make_jvp(lambda p: p[0] * p[1])((numpy.ones(2), 2.0))((numpy.ones(2), None))  # (a cotangent's None is a zero)
+    z = numpy.array([1.0 + 2.0j, 0.5 - 1.0j])  # a real function of a complex argument; a complex vector for a real one
+    with pytest.raises(TypeError, match=r"^hessian_vector_product\(.*<lambda>\) needs a real argument: .*real and imaginary parts"):
+        hessian_vector_product(lambda z: np.sum(np.abs(z) ** 2))(z, z)
+    with pytest.raises(ValueError, match=r"the vector given to hessian_vector_product\(.*\) has shape \(2,\) and dtype complex128, but the argument has shape \(2,\) and dtype float64"):
+        hessian_vector_product(lambda x: np.sum(x**3))(z.real, z)
     with pytest.raises(NotDifferentiableError, match=r"^grad\(hessian_vector_product\(.*<lambda>\)\), argument 0"):
         hessian_vector_product(lambda x: np.sum(x**3))(numpy.array([1, 2]), numpy.ones(2))
 
