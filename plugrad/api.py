@@ -487,7 +487,14 @@ def _hessian_product(op: str, fun: Fun, argnum: Argnum) -> Fun:
         # The vector's shape and structure, the argument's (its dtype may be any: SciPy's hessp
         # passes integers).
         reverse.check_given(getval(vector), g, "vector", f"{op}({_name(fun)})", "the argument")
-        return _dot(g, vector)
+        product = _dot(g, vector)
+        if np.iscomplexobj(getval(product)):  # (grad would say the output is complex, not why)
+            raise TypeError(
+                f"{op}({_name(fun)}) needs a real argument: the Hessian of a real function of a complex "
+                "z acts on its real and imaginary parts. Take it with respect to those: "
+                f"{op}(lambda v: f(v[0] + 1j * v[1]))(np.stack([z.real, z.imag]), np.stack([u.real, u.imag]))."
+            )
+        return product
 
     vector_dot_grad.__name__ = vector_dot_grad.__qualname__ = f"{op}({_name(fun)})"  # (grad's errors name it)
     # vector_dot_grad has one more argument, the vector, at the end: a negative argnum
