@@ -42,8 +42,9 @@ def check_grads(
     seed: int = 0,
 ) -> Callable[..., None]:
     """``check_grads(f, modes=["fwd", "rev"], order=2)(*args)`` raises if any
-    derivative of ``f`` up to ``order`` disagrees with finite differences or
-    if forward and reverse mode are not each other's transpose."""
+    derivative of ``f`` up to ``order`` with respect to argument ``argnum`` (a tuple: those
+    arguments together) disagrees with finite differences or if forward and reverse mode
+    are not each other's transpose. The error names ``f`` and, where not 0, ``argnum``."""
     modes = tuple(modes)
     unknown = set(modes) - {"fwd", "rev"}
     if unknown:
@@ -57,7 +58,8 @@ def check_grads(
             # iteration) cannot meet the exact transpose identity either: loosen it alike.
             tol = dataclasses.replace(tol, exact=max(tol.exact, rtol))
         name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
-        check_function(unary, x, modes, order, np.random.default_rng(seed), tol, f"check_grads({name})")
+        label = f"check_grads({name})" if argnum == 0 else f"check_grads({name}, argnum={argnum!r})"
+        check_function(unary, x, modes, order, np.random.default_rng(seed), tol, label)
 
     return checker
 

@@ -111,6 +111,15 @@ def test_check_grads_names_the_function_that_failed() -> None:
     with pytest.raises(AssertionError, match=r"check_grads\(.*wrongly_differentiated\)"):
         check_grads(wrongly_differentiated, modes=["rev"])(1.3)
 
+    @primitive
+    def product(x: float, y: float) -> float:
+        return x * y
+
+    defvjp(product, lambda ans, x, y: lambda g: g * y, lambda ans, x, y: lambda g: g * x * 1.01)
+    check_grads(product, modes=["rev"])(1.0, 2.0)  # argument 0, as autograd's: its rule is right
+    with pytest.raises(AssertionError, match=r"check_grads\(.*product, argnum=1\)"):  # and the error says which
+        check_grads(product, argnum=1, modes=["rev"])(1.0, 2.0)
+
 
 @pytest.mark.parametrize(
     "fun, params, expected",
