@@ -488,7 +488,8 @@ def _hessian_product(op: str, fun: Fun, argnum: Argnum) -> Fun:
         # passes integers).
         reverse.check_given(getval(vector), g, "vector", f"{op}({_name(fun)})", "the argument")
         product = _dot(g, vector)
-        if np.iscomplexobj(getval(product)):  # (grad would say the output is complex, not why)
+        value = getval(product)
+        if type(value) is complex or getattr(getattr(value, "dtype", None), "kind", None) == "c":  # (grad would say the output is complex, not why)
             raise TypeError(
                 f"{op}({_name(fun)}) needs a real argument: the Hessian of a real function of a complex "
                 "z acts on its real and imaginary parts. Take it with respect to those: "
