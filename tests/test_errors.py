@@ -394,6 +394,15 @@ def test_a_rule_that_returns_a_cotangent_of_the_wrong_shape_is_refused_not_broad
     # a wrong number there)
     with pytest.raises(ValueError, match=r"VJP of .*summed for argument 0 returned a cotangent of shape \(\)"):
         grad(grad(lambda t: np.sum(summed(t * x) * x)))(0.9)
+
+    @primitive
+    def boxed(x):
+        return x * 2.0
+
+    defvjp(boxed, lambda ans, x: lambda g: (g * 2.0,))  # a 1-tuple for an array
+    for derivative in (grad, lambda f: grad(grad(f))):
+        with pytest.raises(TypeError, match=r"VJP of .*boxed for argument 0 returned a tuple for an argument of type ndarray"):
+            derivative(lambda t: np.sum(boxed(t * x) * x))(0.9)
     # A pack's rule (not wrapped) is caught where the cotangent reaches an argument.
     bad = Primitive("test.bad_sum_rule", numpy.square)
     bad.def_vjp(lambda g, ans, x: numpy.sum(g * 2 * x))
