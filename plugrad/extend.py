@@ -175,16 +175,15 @@ def _in_dtype_of(fun: Primitive, argnum: int, ct: Any, arg: Any) -> Any:
     argument would make its gradient complex, and an array of another shape would be
     broadcast or summed by the rules before it, silently: both refused, naming the rule,
     also for a traced cotangent (in a derivative of a derivative), by its value."""
-    value = getval(ct)
+    value, like = getval(ct), getval(arg)
     if type(value) is not np.ndarray and not isinstance(value, (np.generic, complex)):
-        if isinstance(value, (tuple, list, dict)) and type(getval(arg)) in (np.ndarray, Meta, float, complex):
+        if isinstance(value, (tuple, list, dict)) and type(like) in (np.ndarray, Meta, float, complex):
             raise TypeError(  # (a container of traced values in a derivative of a derivative)
                 f"the VJP of {fun.name} for argument {argnum} returned a {type(value).__name__} for an "
-                f"argument of type {type(getval(arg)).__name__}: return one value of the argument's shape "
+                f"argument of type {type(like).__name__}: return one value of the argument's shape "
                 "(a rule's cotangent is a container only for a container argument)."
             )
         return ct  # a Python float, ...
-    like = getval(arg)
     dtype = getattr(like, "dtype", None)
     if dtype is None:
         dtype = _FLOAT64 if type(like) is float else _COMPLEX128 if type(like) is complex else None
