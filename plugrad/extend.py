@@ -175,37 +175,74 @@ def _in_dtype_of(fun: Primitive, argnum: int, ct: Any, arg: Any) -> Any:
     argument would make its gradient complex, and an array of another shape would be
     broadcast or summed by the rules before it, silently: both refused, naming the rule,
     also for a traced cotangent (in a derivative of a derivative), by its value."""
-    value, like = getval(ct), getval(arg)
-    if type(value) is not np.ndarray and not isinstance(value, (np.generic, complex)):
+    return _fitted(fun, "VJP", argnum, ct, arg)
+
+
+def _fitted(fun: Primitive, kind: str, argnum: int | tuple[int, ...], d: Any, like: Any, args: Any = ()) -> Any:
+    """The derivative ``d`` that a custom ``kind`` rule (VJP, JVP) of ``fun`` for argument
+    ``argnum`` returned, checked against ``like`` (the argument for a cotangent, the output
+    for a tangent) and cast to its dtype: see :func:`_in_dtype_of`. A tangent of the shape
+    of one of ``args`` (the arguments it is the tangent of) that broadcasts to the output's
+    is broadcast: the rule passed it through, leaving the broadcasting to NumPy, as
+    autograd allowed."""
+    value, like = getval(d), getval(like)
+    what, of = ("cotangent", "argument") if kind == "VJP" else ("tangent", "output")
+    rule = f"the {kind} of {fun.name} for " + (f"arguments {argnum}" if isinstance(argnum, tuple) else f"argument {argnum}")
+    number = type(value) in (float, int) and kind == "JVP" and type(like) is np.ndarray  # (broadcast below)
+    if type(value) is not np.ndarray and not isinstance(value, (np.generic, complex)) and not number:
         if isinstance(value, (tuple, list, dict)) and type(like) in (np.ndarray, Meta, float, complex):
             raise TypeError(  # (a container of traced values in a derivative of a derivative)
-                f"the VJP of {fun.name} for argument {argnum} returned a {type(value).__name__} for an "
-                f"argument of type {type(like).__name__}: return one value of the argument's shape "
-                "(a rule's cotangent is a container only for a container argument)."
+                f"{rule} returned a {type(value).__name__} for "
+                f"an {of} of type {type(like).__name__}: return one value of the {of}'s shape "
+                f"(a rule's {what} is a container only for a container {of})."
             )
-        return ct  # a Python float, ...
+        return d  # a Python float, ...
     dtype = getattr(like, "dtype", None)
     if dtype is None:
         dtype = _FLOAT64 if type(like) is float else _COMPLEX128 if type(like) is complex else None
     if dtype is None or dtype.kind not in "fc":
-        return ct
+        return d
     if dtype.kind == "f" and np.iscomplexobj(value):
+        gives = "gradient" if kind == "VJP" else "derivative"
         raise TypeError(
-            f"the VJP of {fun.name} for argument {argnum} returned a complex cotangent "
-            f"({np.asarray(value).dtype}) for a real argument ({dtype}), which would make the gradient "
+            f"{rule} returned a complex {what} "
+            f"({np.asarray(value).dtype}) for a real {of} ({dtype}), which would make the {gives} "
             "complex: return its real part (np.real(...)), or check the rule's formula."
         )
     shape = like.shape if type(like) in (np.ndarray, Meta) else np.shape(like)
     # (A Python number is let through, as autograd's rules return 0.0 for a zero cotangent.)
+    if (
+        kind == "JVP"
+        and np.shape(value) != shape
+        and any(np.shape(getval(a)) == np.shape(value) for a in args)
+        and _broadcasts(np.shape(value), shape)
+    ):
+        # The JVP of x + y for x of shape () returning t: the tangent is constant along the
+        # output's broadcast axes, spelt out so that a later sum counts it once per element
+        # (d + zeros: differentiable when d is traced). One of another shape, np.sum(2 * x * t)
+        # for an array x, is a mistake, refused below.
+        return d + np.zeros(shape, dtype)
     if np.shape(value) != shape and type(value) is not complex:  # later rules would broadcast it, or sum it
-        raise ValueError(
-            f"the VJP of {fun.name} for argument {argnum} returned a cotangent of shape "
-            f"{np.shape(value)} for an argument of shape {shape}: return one of the argument's shape "
-            "(where the argument was broadcast, sum the cotangent over the broadcast axes)."
+        hint = (
+            "(where the argument was broadcast, sum the cotangent over the broadcast axes)"
+            if kind == "VJP"
+            else "(the shape of ans, which the rule is given)"
         )
-    if type(ct) is np.ndarray and ct.dtype is not dtype and type(like) in (np.ndarray, Meta):
-        return ct.astype(dtype)
-    return ct
+        raise ValueError(
+            f"{rule} returned a {what} of shape "
+            f"{np.shape(value)} for an {of} of shape {shape}: return one of the {of}'s shape {hint}."
+        )
+    if type(d) is np.ndarray and d.dtype is not dtype and type(like) in (np.ndarray, Meta):
+        return d.astype(dtype)
+    return d
+
+
+def _broadcasts(shape: tuple[int, ...], to: tuple[int, ...]) -> bool:
+    """Whether an array of ``shape`` broadcasts to ``to`` without growing it."""
+    try:
+        return np.broadcast_shapes(shape, to) == to
+    except ValueError:
+        return False
 
 
 _FLOAT64, _COMPLEX128 = np.dtype(np.float64), np.dtype(np.complex128)
@@ -216,7 +253,7 @@ def _checked_jvp(fun: Primitive, argnum: int, jvp: Callable[..., Any]) -> Callab
         out = jvp(t, ans, *args, **kwargs)
         if out is None:
             raise _returned_none(fun, "JVP", argnum)
-        return out
+        return _fitted(fun, "JVP", argnum, out, ans, args[argnum : argnum + 1])
 
     rule.__qualname__ = f"{fun.name} JVP for argument {argnum}"
     rule.__wrapped__ = jvp  # type: ignore[attr-defined]  # (for the keyword-argument check)
@@ -346,7 +383,8 @@ def defjvp_argnum(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
     _drop_rules(fun, "jvp")
 
     def rule(argnum: int, t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
-        return _not_none(fun, "JVP", argnum, jvpmaker(argnum, t, ans, args, kwargs))
+        out = _not_none(fun, "JVP", argnum, jvpmaker(argnum, t, ans, args, kwargs))
+        return _fitted(fun, "JVP", argnum, out, ans, args[argnum : argnum + 1])
 
     fun.def_jvp_argnum(rule)
 
@@ -357,7 +395,9 @@ def defjvp_argnums(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
     _drop_rules(fun, "jvp")
 
     def rule(argnums: tuple[int, ...], ts: tuple[Any, ...], ans: Any, *args: Any, **kwargs: Any) -> Any:
-        return _not_none(fun, "JVP", argnums, jvpmaker(argnums, ts, ans, args, kwargs))
+        out = _not_none(fun, "JVP", argnums, jvpmaker(argnums, ts, ans, args, kwargs))
+        which = argnums[0] if len(argnums) == 1 else argnums
+        return _fitted(fun, "JVP", which, out, ans, [args[i] for i in argnums if i < len(args)])
 
     rule.__qualname__ = f"{fun.name} JVP (defjvp_argnums)"
 

@@ -410,6 +410,69 @@ def test_a_rule_that_returns_a_cotangent_of_the_wrong_shape_is_refused_not_broad
         grad(lambda x: np.sum(bad(x)))(x)
 
 
+def test_a_custom_jvp_of_the_wrong_shape_is_refused_naming_it():
+    from plugrad.extend import defjvp, defjvp_argnums
+
+    @primitive
+    def double(x):
+        return x * 2.0
+
+    defjvp(double, lambda t, ans, x: numpy.ones(3) * 2.0)  # a fixed shape, not x's
+
+    # The tangent is checked as the rule returns it, wherever the rule is: a later sum would
+    # have summed three elements for two (a wrong number), a later + with a float would
+    # have raised NumPy's "cannot broadcast a non-scalar to a scalar array".
+    wrong = r"JVP of .*double for argument 0 returned a tangent of shape \(3,\) for an output of shape \(2,\)"
+    with pytest.raises(ValueError, match=wrong):
+        deriv(lambda x: np.sum(double(x)))(numpy.ones(2))
+    with pytest.raises(ValueError, match=r"tangent of shape \(3,\) for an output of shape \(\)"):
+        deriv(lambda x: double(x) + x)(1.5)
+    with pytest.raises(ValueError, match=r"tangent of shape \(3,\) for an output of shape \(\)"):
+        grad(deriv(lambda x: double(x) * x))(1.5)  # (a traced tangent)
+
+    @primitive
+    def rotated(x):
+        return x * 2.0
+
+    defjvp(rotated, lambda t, ans, x: t * 2j)
+    with pytest.raises(TypeError, match=r"JVP of .*rotated for argument 0 returned a complex tangent .* real output"):
+        deriv(rotated)(1.5)
+
+    @primitive
+    def times(x, y):
+        return x * y
+
+    defjvp_argnums(times, lambda argnums, ts, ans, args, kwargs: numpy.ones(5))
+    with pytest.raises(ValueError, match=r"JVP of .*times for argument 0 returned a tangent of shape \(5,\)"):
+        make_jvp(lambda x: times(x, numpy.ones(3)))(numpy.ones(3))(numpy.ones(3))
+    with pytest.raises(ValueError, match=r"JVP of .*times for arguments \(0, 1\) returned a tangent of shape \(5,\)"):
+        make_jvp(lambda x: times(x, x))(numpy.ones(3))(numpy.ones(3))
+
+
+def test_a_custom_jvp_that_leaves_broadcasting_to_numpy_gets_it_spelt_out():
+    from plugrad.extend import defjvp
+
+    @primitive
+    def shifted(x, y):
+        return x + y
+
+    defjvp(shifted, lambda t, ans, x, y: t, lambda t, ans, x, y: t)  # as autograd allowed
+    y = numpy.arange(3.0)
+    # x of shape () moves every element of the output: the sum counts it three times
+    assert deriv(lambda x: np.sum(shifted(x, y)))(1.0) == 3.0
+    assert deriv(lambda x: np.sum(shifted(x, y) ** 2))(1.0) == 12.0
+    assert deriv(deriv(lambda x: np.sum(shifted(x, y) ** 2)))(1.0) == 6.0  # (a traced tangent)
+    out, tangent = make_jvp(lambda x: shifted(x, y))(1.0)(2.0)
+    assert tangent.shape == (3,) and numpy.all(tangent == 2.0)
+
+    @primitive
+    def spread(x):
+        return x * numpy.ones(4)
+
+    defjvp(spread, lambda t, ans, x: 2.0)  # a Python number for an array output
+    assert deriv(lambda x: np.sum(spread(x)))(1.0) == 8.0
+
+
 def test_vjp_jvp_and_hvp_refuse_vectors_of_the_wrong_shape():
     from plugrad import hessian_vector_product, make_jvp
 
@@ -607,8 +670,13 @@ def test_a_jvp_rule_that_returns_a_tangent_of_the_wrong_shape_is_refused():
         return x**2
 
     defjvp(square, lambda t, ans, x: np.sum(2 * x * t))  # a scalar for an array output
-    with pytest.raises(ValueError, match=r"derivative computed for the output has shape \(\), but the output has shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"JVP of .*square for argument 0 returned a tangent of shape \(\) for an output of shape \(2,\)"):
         make_jvp(square)(numpy.array([1.0, 2.0]))(numpy.array([1.0, 0.0]))
+    # A pack's rule (not wrapped) is caught where the tangent reaches the output.
+    bad = Primitive("test.bad_square_jvp", numpy.square)
+    bad.def_jvp(lambda t, ans, x: numpy.sum(2 * x * t))
+    with pytest.raises(ValueError, match=r"derivative computed for the output has shape \(\), but the output has shape \(2,\)"):
+        make_jvp(bad)(numpy.array([1.0, 2.0]))(numpy.array([1.0, 0.0]))
 
 
 def test_numpy_calls_that_do_not_fit_get_numpys_errors_and_names() -> None:
