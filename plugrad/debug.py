@@ -54,11 +54,21 @@ def detect_anomaly(enable: bool = True) -> Iterator[None]:
 
 
 def _is_library(filename: str) -> bool:
+    """Whether ``filename`` is plugrad's, a pack's, NumPy's, SciPy's or Python's own (not a
+    third party's in site-packages): frames a call site skips, to reach the user's line
+    (``functools`` calls the primitive that ``check_grads(np.sqrt)`` is given)."""
+    if filename.startswith("<frozen "):
+        return True
     path = os.path.abspath(filename)
     if path.startswith(_KERNEL_DIR):
         return True
     parts = path.split(os.sep)
+    if path.startswith(_STDLIB) and "site-packages" not in parts and "dist-packages" not in parts:
+        return True
     return any(p.startswith("plugrad_") or p in ("numpy", "scipy") for p in parts[:-1])
+
+
+_STDLIB = os.path.dirname(os.path.abspath(os.__file__)) + os.sep
 
 
 def call_site() -> str:

@@ -36,6 +36,17 @@ def test_debug_mode_names_primitive_pack_argument_and_call_site():
     assert f"{__file__}:" in message and "nan_at_zero" in message
 
 
+def test_the_call_site_skips_pythons_own_modules():
+    # check_grads calls the primitive it is given through functools: the site named is the
+    # line that asked for the check, in forward and in reverse mode.
+    from plugrad.test_util import check_grads
+
+    for modes in (["fwd"], ["rev"]):
+        with detect_anomaly(), pytest.raises(AnomalyError) as info:
+            check_grads(np.sqrt, modes=modes, order=1)(numpy.array([0.0, 0.5]))
+        assert f"called at {__file__}:" in str(info.value) and "functools" not in str(info.value)
+
+
 def test_forward_mode_tangent_checked():
     with detect_anomaly():
         with pytest.raises(AnomalyError, match="numpy.log.*non-finite tangent"):
@@ -90,6 +101,10 @@ def test_user_rules_of_the_wrong_precision_or_tangent_shape_are_caught():
         double.def_vjp(lambda g, ans, x: (g * 2).astype(numpy.float32))  # a pack's rule, as written
         with pytest.raises(AnomalyError, match=r"VJP for argument 0 \(x\) returned a cotangent with shape \(3,\) dtype float32 for an argument with shape \(3,\) dtype float64"):
             grad(lambda x: np.sum(double(x)))(numpy.ones(3))
+        # A custom JVP's tangent is checked as it returns, debug mode or not; a pack's here.
+        with pytest.raises(ValueError, match=r"JVP of .*double for argument 0 returned a tangent of shape \(7,\)"):
+            make_jvp(double)(numpy.ones(3))(numpy.ones(3))
+        double.def_jvp(lambda t, ans, x: numpy.ones(7))
         with pytest.raises(AnomalyError, match=r"double produced a tangent with shape \(7,\).* for an output with shape \(3,\)"):
             make_jvp(double)(numpy.ones(3))(numpy.ones(3))
 
