@@ -550,6 +550,25 @@ def test_storing_a_traced_value_into_a_plain_array_says_so():
     with pytest.raises(TraceError, match=r"a\[i\] = x stores a traced value .* np.stack"):
         grad(rows)(numpy.ones(2))
 
+    # The formula the message gives does the update, at any number of axes.
+    a = numpy.arange(24.0).reshape(2, 3, 4)
+
+    def stored(x, index, spread=lambda x: x):
+        mask = numpy.zeros(a.shape, bool)
+        mask[index] = True
+        return np.where(mask, spread(x), a)
+
+    x = numpy.ones((3, 4))
+    expected = a.copy()
+    expected[1] = x
+    assert numpy.array_equal(stored(x, 1), expected)
+    assert numpy.array_equal(grad(lambda x: np.sum(stored(x, 1) ** 2))(x), 2 * x)
+    x = numpy.ones((2, 4))
+    expected = a.copy()
+    expected[:, 2] = x
+    assert numpy.array_equal(stored(x, (slice(None), 2), lambda x: x[:, None]), expected)
+    assert numpy.array_equal(grad(lambda x: np.sum(stored(x, (slice(None), 2), lambda x: x[:, None]) ** 2))(x), 2 * x)
+
 
 def test_a_conversion_inside_a_library_names_the_function_the_user_called():
     import scipy.linalg

@@ -488,7 +488,8 @@ def _store_error() -> TraceError:
         "a[i] = x stores a traced value into a plain NumPy array, which cannot hold its "
         "derivative (NumPy then reports 'setting an array element with a sequence'). Build the "
         "array from traced values instead: np.array([x, y]) or np.stack([...]); or write the "
-        "update as a formula: a = np.where(np.arange(len(a)) == i, x, a)."
+        "update as a formula with a mask of a's shape: mask = np.zeros(a.shape, bool); "
+        "mask[i] = True; a = np.where(mask, x, a) (for a[:, j] = x, give x[:, None])."
     )
 
 
