@@ -30,7 +30,7 @@ import importlib
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 
-from plugrad.primitive import Rules, gathered_nothing, held
+from plugrad.primitive import Rules, gathered_nothing, held, left_out
 
 __all__ = ["Deferred", "deferred", "build", "render", "main"]
 
@@ -70,8 +70,11 @@ def deferred(
         for name in names
         if name.startswith(prefix) and "." not in name[len(prefix) :]
     ]
-    if not mine and any(modules.values()):
-        gathered_nothing("deferred", package, namespace, [n for names in modules.values() for n in names])
+    names = [n for listed in modules.values() for n in listed]
+    if not mine and names:
+        gathered_nothing("deferred", package, namespace, names)
+    elif len(mine) < len(names):
+        left_out("deferred", package, namespace, names)
     return mine
 
 

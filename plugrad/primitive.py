@@ -17,6 +17,7 @@ with plugrad's own primitives, so they can be differentiated again.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import importlib
 import pickle
@@ -1334,7 +1335,56 @@ def collect(package: str, modules: Iterable[str], namespace: str | None = None) 
     mine = [e for e in found if e.name.rpartition(".")[0] == namespace]
     if not mine and found:
         gathered_nothing("collect", package, namespace, [e.name for e in found])
+    elif len(mine) < len(found):
+        left_out("collect", package, namespace, [e.name for e in found])
     return mine
+
+
+# While a registry asks a pack for a namespace's functions (plugrad_primitives): the
+# namespaces the loaded packs declare, for :func:`left_out`. None otherwise (collect
+# called by hand, or by a test).
+asking: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar("plugrad_asking", default=None)
+
+
+def left_out(how: str, package: str, namespace: str, names: Iterable[str]) -> None:
+    """Warn about the functions that ``how`` (collect, deferred) leaves out of ``namespace``
+    whose namespace no loaded pack declares and is close to ``namespace``: misspelt
+    (``exmaple.foo`` beside ``example.bar``), they would be dropped without a word.
+    Functions of other namespaces that a pack's modules import (another pack's ``numpy.sin``,
+    a function of a sub-namespace the pack asks for separately) are left out quietly."""
+    declared = asking.get()
+    if declared is None:
+        return
+    names = list(names)
+    for space in sorted({n.rpartition(".")[0] for n in names} - declared - {namespace}):
+        if _edits(space, namespace) <= max(1, len(namespace) // 4):
+            import warnings
+
+            from plugrad.registry import PackWarning
+
+            strays = sorted(n for n in names if n.rpartition(".")[0] == space)
+            warnings.warn(
+                f"{how}({package!r}, ..., {namespace!r}) left out {', '.join(strays)}: namespace {space!r} is "
+                f"declared by no loaded pack, and is close to {namespace!r}. Is it misspelt? (A function's "
+                "name is <namespace>.<identifier>.)",
+                PackWarning,
+                stacklevel=3,
+            )
+
+
+def _edits(a: str, b: str) -> int:
+    """The number of single-character insertions, deletions, substitutions and swaps of
+    neighbours that turn ``a`` into ``b`` (``exmaple`` is one from ``example``)."""
+    before: list[int] = []
+    row = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        earlier, before, row = before, row, [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(before[j] + 1, row[j - 1] + 1, before[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], earlier[j - 2] + 1)
+    return row[-1]
 
 
 def gathered_nothing(how: str, package: str, namespace: str, names: Iterable[str]) -> None:

@@ -81,7 +81,7 @@ from plugrad import _entry_points, hookspecs
 from plugrad.box import Box, refuse_type, register_box_type
 from plugrad.errors import PackConflictError, PackError, PackNameError
 from plugrad.manifest import Deferred
-from plugrad.primitive import Composite, NonDifferentiable, Primitive, Rules, register_sequences
+from plugrad.primitive import Composite, NonDifferentiable, Primitive, Rules, asking, register_sequences
 from plugrad.vspace import VSpace, register_vspace
 
 if TYPE_CHECKING:
@@ -734,7 +734,12 @@ class Registry:
 
     def _gather(self, info: PackInfo, ns: str) -> list[Entry | Rules | Deferred]:
         try:
-            items = self._hook(info, "plugrad_primitives", namespace=ns)
+            # (collect and deferred, in the hook, read which namespaces are declared)
+            token = asking.set(frozenset(self._declared))
+            try:
+                items = self._hook(info, "plugrad_primitives", namespace=ns)
+            finally:
+                asking.reset(token)
             if items is None:  # (a misspelt comparison with the namespace, or no hook at all)
                 if self._impl(info, "plugrad_primitives") is None:
                     raise _Fault(

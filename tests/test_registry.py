@@ -306,6 +306,49 @@ def test_collect_and_deferred_say_when_a_namespace_gathers_nothing_the_modules_h
         assert deferred("fake_pack_ns", {"functions": []}, "mien") == []  # none at all: nothing to say
 
 
+def test_a_function_whose_namespace_is_misspelt_is_not_dropped_without_a_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    from plugrad import collect
+    from plugrad.manifest import deferred
+
+    package, module = types.ModuleType("fake_pack_typo"), types.ModuleType("fake_pack_typo.functions")
+    module.f = Primitive("example.f", np.sin)
+    module.g = Primitive("exmaple.g", np.cos)  # one letter swapped: its own namespace, which no pack declares
+    module.sin = Primitive("other.sin", np.sin)  # another pack's function, imported: left out quietly
+    module.h = Primitive("example.sub.h", np.tan)  # a sub-namespace, asked for on its own
+    monkeypatch.setitem(sys.modules, "fake_pack_typo", package)
+    monkeypatch.setitem(sys.modules, "fake_pack_typo.functions", module)
+
+    class Typo:
+        def __init__(self, how: str) -> None:
+            self.how = how
+
+        @hookimpl
+        def plugrad_namespaces(self) -> list[str]:
+            return ["example", "example.sub"]
+
+        @hookimpl
+        def plugrad_primitives(self, namespace: str) -> Any:
+            if self.how == "collect":
+                return collect("fake_pack_typo", ["functions"], namespace)
+            names = {"functions": ["example.f", "exmaple.g", "other.sin", "example.sub.h"]}
+            return deferred("fake_pack_typo", names, namespace)
+
+    other = Pack({"other": [Primitive("other.sin", np.sin)]})
+    for how in ("collect", "deferred"):
+        registry = loaded(other=other, typo=Typo(how))
+        message = rf"{how}\('fake_pack_typo', \.\.\., 'example'\) left out exmaple.g: namespace 'exmaple' is declared by no loaded pack, and is close to 'example'. Is it misspelt"
+        with pytest.warns(PackWarning, match=message) as caught:
+            assert registry.names("example") == ["f"]
+        assert len(caught) == 1  # not other.sin, nor example.sub.h
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert registry.names("example.sub") == ["h"]  # (the same names left out: said once, above)
+    # Called outside a registry's request (by hand, by a tool), collect says nothing of it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert [p.name for p in collect("fake_pack_typo", ["functions"], "example")] == ["example.f"]
+
+
 def test_a_pack_with_types_only() -> None:
     class TypesOnly:
         @hookimpl
