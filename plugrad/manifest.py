@@ -74,7 +74,7 @@ def deferred(
     if not mine and names:
         gathered_nothing("deferred", package, namespace, names)
     elif len(mine) < len(names):
-        left_out("deferred", package, namespace, names)
+        left_out("deferred", package, namespace, [(m, n) for m, listed in modules.items() for n in listed])
     return mine
 
 

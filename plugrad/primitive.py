@@ -1329,39 +1329,58 @@ def collect(package: str, modules: Iterable[str], namespace: str | None = None) 
 
         return collect("plugrad_example", ["functions"], "example")
     """
-    found = [value for _, value in held(package, modules)]
+    pairs = list(held(package, modules))
+    found = [value for _, value in pairs]
     if namespace is None:
         return found
     mine = [e for e in found if e.name.rpartition(".")[0] == namespace]
     if not mine and found:
         gathered_nothing("collect", package, namespace, [e.name for e in found])
     elif len(mine) < len(found):
-        left_out("collect", package, namespace, [e.name for e in found])
+        left_out("collect", package, namespace, [(module, e.name) for module, e in pairs])
     return mine
 
 
 # While a registry asks a pack for a namespace's functions (plugrad_primitives): the
-# namespaces the loaded packs declare, for :func:`left_out`. None otherwise (collect
-# called by hand, or by a test).
-asking: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar("plugrad_asking", default=None)
+# namespaces the loaded packs declare, and those of the pack it asks, for
+# :func:`left_out`. None otherwise (collect called by hand, or by a test).
+asking: contextvars.ContextVar[tuple[frozenset[str], tuple[str, ...]] | None] = contextvars.ContextVar(
+    "plugrad_asking", default=None
+)
 
 
-def left_out(how: str, package: str, namespace: str, names: Iterable[str]) -> None:
+def left_out(how: str, package: str, namespace: str, held: Iterable[tuple[str, str]]) -> None:
     """Warn about the functions that ``how`` (collect, deferred) leaves out of ``namespace``
-    whose namespace no loaded pack declares and is close to ``namespace``: misspelt
-    (``exmaple.foo`` beside ``example.bar``), they would be dropped without a word.
-    Functions of other namespaces that a pack's modules import (another pack's ``numpy.sin``,
-    a function of a sub-namespace the pack asks for separately) are left out quietly."""
-    declared = asking.get()
-    if declared is None:
+    (``held``: module and name of each function the modules hold) whose namespace no loaded
+    pack declares and is close to ``namespace`` -- misspelt (``exmaple.foo`` beside
+    ``example.bar``) -- or is their own module's, the name ``plugrad.extend.primitive``
+    gives without ``name=``: they would be dropped without a word. Functions of other
+    namespaces that a pack's modules import (another pack's ``numpy.sin``, a function of a
+    sub-namespace the pack asks for separately) are left out quietly."""
+    context = asking.get()
+    if context is None:
         return
-    names = list(names)
+    declared, own = context
+    import warnings
+
+    from plugrad.registry import PackWarning
+
+    held = list(held)
+    unnamed = sorted(n for m, n in held if n.rpartition(".")[0] == f"{package}.{m}" and n.rpartition(".")[0] not in declared)
+    if unnamed and namespace == own[0]:  # (said once, not for each of the pack's namespaces)
+        short = unnamed[0].rpartition(".")[2]
+        where = f"'{own[0]}.{short}'" if len(own) == 1 else f"'<namespace>.{short}', in one of {', '.join(map(repr, own))}"
+        warnings.warn(
+            f"{how}({package!r}, ..., {namespace!r}) left out {', '.join(unnamed)}: named after "
+            f"{'its module' if len(unnamed) == 1 else 'their modules'}, as plugrad.extend.primitive "
+            f"names a function without name=, in no namespace of the pack. Name it as the pack "
+            f"publishes it: @primitive(name={where}).",
+            PackWarning,
+            stacklevel=3,
+        )
+    names = [n for _, n in held if n not in unnamed]
     for space in sorted({n.rpartition(".")[0] for n in names} - declared - {namespace}):
         if _edits(space, namespace) <= max(1, len(namespace) // 4):
-            import warnings
-
-            from plugrad.registry import PackWarning
-
             strays = sorted(n for n in names if n.rpartition(".")[0] == space)
             warnings.warn(
                 f"{how}({package!r}, ..., {namespace!r}) left out {', '.join(strays)}: namespace {space!r} is "

@@ -735,7 +735,7 @@ class Registry:
     def _gather(self, info: PackInfo, ns: str) -> list[Entry | Rules | Deferred]:
         try:
             # (collect and deferred, in the hook, read which namespaces are declared)
-            token = asking.set(frozenset(self._declared))
+            token = asking.set((frozenset(self._declared), tuple(info.namespaces)))
             try:
                 items = self._hook(info, "plugrad_primitives", namespace=ns)
             finally:

@@ -306,7 +306,7 @@ def test_collect_and_deferred_say_when_a_namespace_gathers_nothing_the_modules_h
         assert deferred("fake_pack_ns", {"functions": []}, "mien") == []  # none at all: nothing to say
 
 
-def test_a_function_whose_namespace_is_misspelt_is_not_dropped_without_a_word(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_function_whose_namespace_is_misspelt_or_missing_is_not_dropped_without_a_word(monkeypatch: pytest.MonkeyPatch) -> None:
     from plugrad import collect
     from plugrad.manifest import deferred
 
@@ -315,6 +315,7 @@ def test_a_function_whose_namespace_is_misspelt_is_not_dropped_without_a_word(mo
     module.g = Primitive("exmaple.g", np.cos)  # one letter swapped: its own namespace, which no pack declares
     module.sin = Primitive("other.sin", np.sin)  # another pack's function, imported: left out quietly
     module.h = Primitive("example.sub.h", np.tan)  # a sub-namespace, asked for on its own
+    module.k = Primitive("fake_pack_typo.functions.k", np.exp)  # @primitive without name=
     monkeypatch.setitem(sys.modules, "fake_pack_typo", package)
     monkeypatch.setitem(sys.modules, "fake_pack_typo.functions", module)
 
@@ -330,16 +331,22 @@ def test_a_function_whose_namespace_is_misspelt_is_not_dropped_without_a_word(mo
         def plugrad_primitives(self, namespace: str) -> Any:
             if self.how == "collect":
                 return collect("fake_pack_typo", ["functions"], namespace)
-            names = {"functions": ["example.f", "exmaple.g", "other.sin", "example.sub.h"]}
+            names = {"functions": ["example.f", "exmaple.g", "other.sin", "example.sub.h", "fake_pack_typo.functions.k"]}
             return deferred("fake_pack_typo", names, namespace)
 
     other = Pack({"other": [Primitive("other.sin", np.sin)]})
     for how in ("collect", "deferred"):
         registry = loaded(other=other, typo=Typo(how))
         message = rf"{how}\('fake_pack_typo', \.\.\., 'example'\) left out exmaple.g: namespace 'exmaple' is declared by no loaded pack, and is close to 'example'. Is it misspelt"
-        with pytest.warns(PackWarning, match=message) as caught:
+        unnamed = (
+            rf"{how}\('fake_pack_typo', \.\.\., 'example'\) left out fake_pack_typo.functions.k: named after its "
+            r"module, as plugrad.extend.primitive names a function without name=, in no namespace of the pack. "
+            r"Name it as the pack publishes it: @primitive\(name='<namespace>.k', in one of 'example', 'example.sub'\)"
+        )
+        with pytest.warns(PackWarning) as caught:
             assert registry.names("example") == ["f"]
-        assert len(caught) == 1  # not other.sin, nor example.sub.h
+        assert [bool(re.match(m, str(w.message))) for w, m in zip(caught, (unnamed, message))] == [True, True]
+        assert len(caught) == 2  # not other.sin, nor example.sub.h
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             assert registry.names("example.sub") == ["h"]  # (the same names left out: said once, above)
