@@ -178,23 +178,20 @@ def _in_dtype_of(fun: Primitive, argnum: int, ct: Any, arg: Any) -> Any:
     return _fitted(fun, "VJP", argnum, ct, arg)
 
 
-def _fitted(fun: Primitive, kind: str, argnum: int | tuple[int, ...], d: Any, like: Any, args: Any = ()) -> Any:
+def _fitted(fun: Primitive, kind: str, argnum: int | tuple[int, ...], d: Any, like: Any) -> Any:
     """The derivative ``d`` that a custom ``kind`` rule (VJP, JVP) of ``fun`` for argument
     ``argnum`` returned, checked against ``like`` (the argument for a cotangent, the output
-    for a tangent) and cast to its dtype: see :func:`_in_dtype_of`. A tangent of the shape
-    of one of ``args`` (the arguments it is the tangent of) that broadcasts to the output's
-    is broadcast: the rule passed it through, leaving the broadcasting to NumPy, as
-    autograd allowed."""
+    for a tangent) and cast to its dtype: see :func:`_in_dtype_of` and :func:`_tangent`."""
     value, like = getval(d), getval(like)
     what, of = ("cotangent", "argument") if kind == "VJP" else ("tangent", "output")
     rule = f"the {kind} of {fun.name} for " + (f"arguments {argnum}" if isinstance(argnum, tuple) else f"argument {argnum}")
-    number = type(value) in (float, int) and kind == "JVP" and type(like) is np.ndarray  # (broadcast below)
+    number = kind == "JVP" and type(value) in (float, int) and type(like) is np.ndarray and like.ndim > 0
     if type(value) is not np.ndarray and not isinstance(value, (np.generic, complex)) and not number:
-        if isinstance(value, (tuple, list, dict)) and type(like) in (np.ndarray, Meta, float, complex):
+        if isinstance(value, (tuple, list, dict)) and type(like) in _ONE_VALUE:
             raise TypeError(  # (a container of traced values in a derivative of a derivative)
-                f"{rule} returned a {type(value).__name__} for "
-                f"an {of} of type {type(like).__name__}: return one value of the {of}'s shape "
-                f"(a rule's {what} is a container only for a container {of})."
+                f"{rule} returned a {type(value).__name__} for an {of} of type {type(like).__name__}: "
+                f"return one value of the {of}'s shape (a rule's {what} is a container only for a "
+                f"container {of})."
             )
         return d  # a Python float, ...
     dtype = getattr(like, "dtype", None)
@@ -205,23 +202,12 @@ def _fitted(fun: Primitive, kind: str, argnum: int | tuple[int, ...], d: Any, li
     if dtype.kind == "f" and np.iscomplexobj(value):
         gives = "gradient" if kind == "VJP" else "derivative"
         raise TypeError(
-            f"{rule} returned a complex {what} "
-            f"({np.asarray(value).dtype}) for a real {of} ({dtype}), which would make the {gives} "
-            "complex: return its real part (np.real(...)), or check the rule's formula."
+            f"{rule} returned a complex {what} ({np.asarray(value).dtype}) for a real {of} ({dtype}), "
+            f"which would make the {gives} complex: return its real part (np.real(...)), or check "
+            "the rule's formula."
         )
     shape = like.shape if type(like) in (np.ndarray, Meta) else np.shape(like)
     # (A Python number is let through, as autograd's rules return 0.0 for a zero cotangent.)
-    if (
-        kind == "JVP"
-        and np.shape(value) != shape
-        and any(np.shape(getval(a)) == np.shape(value) for a in args)
-        and _broadcasts(np.shape(value), shape)
-    ):
-        # The JVP of x + y for x of shape () returning t: the tangent is constant along the
-        # output's broadcast axes, spelt out so that a later sum counts it once per element
-        # (d + zeros: differentiable when d is traced). One of another shape, np.sum(2 * x * t)
-        # for an array x, is a mistake, refused below.
-        return d + np.zeros(shape, dtype)
     if np.shape(value) != shape and type(value) is not complex:  # later rules would broadcast it, or sum it
         hint = (
             "(where the argument was broadcast, sum the cotangent over the broadcast axes)"
@@ -229,20 +215,51 @@ def _fitted(fun: Primitive, kind: str, argnum: int | tuple[int, ...], d: Any, li
             else "(the shape of ans, which the rule is given)"
         )
         raise ValueError(
-            f"{rule} returned a {what} of shape "
-            f"{np.shape(value)} for an {of} of shape {shape}: return one of the {of}'s shape {hint}."
+            f"{rule} returned a {what} of shape {np.shape(value)} for an {of} of shape {shape}: "
+            f"return one of the {of}'s shape {hint}."
         )
     if type(d) is np.ndarray and d.dtype is not dtype and type(like) in (np.ndarray, Meta):
         return d.astype(dtype)
     return d
 
 
-def _broadcasts(shape: tuple[int, ...], to: tuple[int, ...]) -> bool:
-    """Whether an array of ``shape`` broadcasts to ``to`` without growing it."""
+def _tangent(fun: Primitive, argnum: int | tuple[int, ...], t: Any, ans: Any, args: tuple[Any, ...]) -> Any:
+    """The output tangent ``t`` that a custom JVP of ``fun`` for argument(s) ``argnum``
+    returned, given the primitive's positional ``args``: :func:`_fitted`, after spelling
+    out the two tangents whose broadcasting has one meaning, as autograd left it to NumPy:
+    a zero number (autograd's ``0.0``), and, for a primitive that broadcasts its arguments
+    elementwise (its output has their broadcast shape), the tangent of an argument of the
+    argument's shape (``t`` for ``x`` in ``x + y``). Any other shape is refused: the JVP of
+    ``outer(x, x)`` written as ``2 * x * t`` is a mistake, not a broadcast. A tuple or list
+    output's tangent is checked element by element."""
+    value, out = getval(t), getval(ans)
+    if type(out) in (tuple, list) and type(t) in (tuple, list) and len(t) == len(out):
+        return type(t)(_tangent(fun, argnum, ti, oi, ()) for ti, oi in zip(t, out))
+    if type(out) is np.ndarray and out.dtype.kind in "fc" and np.shape(value) != out.shape and not isinstance(value, (tuple, list, dict)):
+        wrt = (argnum,) if isinstance(argnum, int) else argnum
+        if (isinstance(value, _NUMBERS) and np.ndim(value) == 0 and value == 0) or (
+            _elementwise(out.shape, args) and any(np.shape(value) == np.shape(getval(args[i])) for i in wrt if i < len(args))
+        ):
+            t = t + np.zeros(out.shape, out.dtype)  # (differentiable, where t is traced; cast below)
+    return _fitted(fun, "JVP", argnum, t, ans)
+
+
+def _elementwise(shape: tuple[int, ...], args: tuple[Any, ...]) -> bool:
+    """Whether ``shape`` is the broadcast shape of ``args``, all arrays or numbers."""
+    shapes = []
+    for a in args:
+        v = getval(a)
+        if not isinstance(v, (np.ndarray, np.generic, float, int, complex)):
+            return False
+        shapes.append(np.shape(v))
     try:
-        return np.broadcast_shapes(shape, to) == to
+        return bool(shapes) and np.broadcast_shapes(*shapes) == shape
     except ValueError:
         return False
+
+
+_NUMBERS = (float, int, complex, np.generic, np.ndarray)
+_ONE_VALUE = (np.ndarray, Meta, float, complex, np.float64, np.float32, np.complex128, np.complex64)
 
 
 _FLOAT64, _COMPLEX128 = np.dtype(np.float64), np.dtype(np.complex128)
@@ -253,7 +270,7 @@ def _checked_jvp(fun: Primitive, argnum: int, jvp: Callable[..., Any]) -> Callab
         out = jvp(t, ans, *args, **kwargs)
         if out is None:
             raise _returned_none(fun, "JVP", argnum)
-        return _fitted(fun, "JVP", argnum, out, ans, args[argnum : argnum + 1])
+        return _tangent(fun, argnum, out, ans, args)
 
     rule.__qualname__ = f"{fun.name} JVP for argument {argnum}"
     rule.__wrapped__ = jvp  # type: ignore[attr-defined]  # (for the keyword-argument check)
@@ -384,7 +401,7 @@ def defjvp_argnum(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
 
     def rule(argnum: int, t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
         out = _not_none(fun, "JVP", argnum, jvpmaker(argnum, t, ans, args, kwargs))
-        return _fitted(fun, "JVP", argnum, out, ans, args[argnum : argnum + 1])
+        return _tangent(fun, argnum, out, ans, args)
 
     fun.def_jvp_argnum(rule)
 
@@ -397,7 +414,7 @@ def defjvp_argnums(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
     def rule(argnums: tuple[int, ...], ts: tuple[Any, ...], ans: Any, *args: Any, **kwargs: Any) -> Any:
         out = _not_none(fun, "JVP", argnums, jvpmaker(argnums, ts, ans, args, kwargs))
         which = argnums[0] if len(argnums) == 1 else argnums
-        return _fitted(fun, "JVP", which, out, ans, [args[i] for i in argnums if i < len(args)])
+        return _tangent(fun, which, out, ans, args)
 
     rule.__qualname__ = f"{fun.name} JVP (defjvp_argnums)"
 

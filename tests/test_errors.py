@@ -469,8 +469,37 @@ def test_a_custom_jvp_that_leaves_broadcasting_to_numpy_gets_it_spelt_out():
     def spread(x):
         return x * numpy.ones(4)
 
-    defjvp(spread, lambda t, ans, x: 2.0)  # a Python number for an array output
-    assert deriv(lambda x: np.sum(spread(x)))(1.0) == 8.0
+    defjvp(spread, lambda t, ans, x: 0.0)  # autograd's zero, a number for an array output
+    assert deriv(lambda x: np.sum(spread(x) ** 2))(1.0) == 0.0
+    # Any other number, or an argument's shape where the primitive does not broadcast its
+    # arguments elementwise (its output is not of their broadcast shape), is a mistake.
+    defjvp(spread, lambda t, ans, x: 2.0)
+    with pytest.raises(ValueError, match=r"JVP of .*spread for argument 0 returned a tangent of shape \(\) for an output of shape \(4,\)"):
+        deriv(lambda x: np.sum(spread(x)))(1.0)
+
+    @primitive
+    def gram(x):
+        return numpy.outer(x, x)
+
+    defjvp(gram, lambda t, ans, x: 2 * x * t)  # as if outer were elementwise
+    with pytest.raises(ValueError, match=r"JVP of .*gram for argument 0 returned a tangent of shape \(2,\) for an output of shape \(2, 2\)"):
+        make_jvp(gram)(numpy.array([1.0, 2.0]))(numpy.array([1.0, 0.0]))
+
+    @primitive
+    def pair(x):
+        return x * 2.0, x * 3.0
+
+    defjvp(pair, lambda t, ans, x: (t * 2.0, numpy.ones(7)))  # each element of a tuple output checked
+    with pytest.raises(ValueError, match=r"JVP of .*pair for argument 0 returned a tangent of shape \(7,\) for an output of shape \(2,\)"):
+        deriv(lambda x: np.sum(pair(x)[1]))(numpy.ones(2))
+    # A float32 output gets a float32 tangent, broadcast or not.
+    @primitive
+    def shifted32(x, y):
+        return (x + y).astype(numpy.float32)
+
+    defjvp(shifted32, lambda t, ans, x, y: numpy.asarray(t, numpy.float64), None)
+    out, tangent = make_jvp(lambda x: shifted32(x, numpy.ones(3, numpy.float32)))(numpy.float64(1.0))(numpy.float64(1.0))
+    assert tangent.dtype == numpy.float32 and tangent.shape == (3,)
 
 
 def test_vjp_jvp_and_hvp_refuse_vectors_of_the_wrong_shape():
