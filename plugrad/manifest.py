@@ -30,7 +30,7 @@ import importlib
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 
-from plugrad.primitive import Rules, gathered_nothing, held, left_out
+from plugrad.primitive import Rules, held, left_out
 
 __all__ = ["Deferred", "deferred", "build", "render", "main"]
 
@@ -70,11 +70,9 @@ def deferred(
         for name in names
         if name.startswith(prefix) and "." not in name[len(prefix) :]
     ]
-    names = [n for listed in modules.values() for n in listed]
-    if not mine and names:
-        gathered_nothing("deferred", package, namespace, names)
-    elif len(mine) < len(names):
-        left_out("deferred", package, namespace, [(m, n) for m, listed in modules.items() for n in listed])
+    pairs = [(m, n) for m, listed in modules.items() for n in listed]
+    if len(mine) < len(pairs):
+        left_out("deferred", package, namespace, pairs, not mine)
     return mine
 
 

@@ -197,9 +197,10 @@ def _resolve(ns: str, name: str) -> Any:
         return importlib.import_module(f"plugrad.{qualname}")
     mirror = _mirror(ns)
     if mirror is None or not hasattr(mirror, name):
-        from plugrad.registry import describe_blocked, describe_packs
+        from plugrad.registry import describe_blocked, describe_left_out, describe_packs
 
         packs = (", ".join(describe_packs(registry)) or "none") + describe_blocked(registry, ns)
+        packs += describe_left_out(qualname, registry)
         raise AttributeError(
             f"module 'plugrad.{ns}' has no attribute {name!r}: no loaded pack registers {qualname} "
             f"(packs loaded: {packs}; `python -m plugrad packs` lists what each provides)"

@@ -1334,61 +1334,83 @@ def collect(package: str, modules: Iterable[str], namespace: str | None = None) 
     if namespace is None:
         return found
     mine = [e for e in found if e.name.rpartition(".")[0] == namespace]
-    if not mine and found:
-        gathered_nothing("collect", package, namespace, [e.name for e in found])
-    elif len(mine) < len(found):
-        left_out("collect", package, namespace, [(module, e.name) for module, e in pairs])
+    if len(mine) < len(found):
+        left_out("collect", package, namespace, [(module, e.name) for module, e in pairs], not mine)
     return mine
 
 
-# While a registry asks a pack for a namespace's functions (plugrad_primitives): the
-# namespaces the loaded packs declare, and those of the pack it asks, for
-# :func:`left_out`. None otherwise (collect called by hand, or by a test).
-asking: contextvars.ContextVar[tuple[frozenset[str], tuple[str, ...]] | None] = contextvars.ContextVar(
-    "plugrad_asking", default=None
-)
+class Asking:
+    """What a registry asking a pack for a namespace's functions (its plugrad_primitives
+    hook) tells :func:`collect` and :func:`~plugrad.manifest.deferred`, and what they tell
+    it back: the notes become the pack's problems (listed by ``python -m plugrad packs``,
+    failed by the gradient checker), the names left out explain a missing name."""
+
+    __slots__ = ("declared", "own", "notes", "left")
+
+    def __init__(self, declared: Iterable[str], own: Iterable[str]) -> None:
+        self.declared = frozenset(declared)  # the namespaces the loaded packs declare
+        self.own = tuple(own)  # those of the pack asked
+        self.notes: list[str] = []
+        self.left: list[str] = []  # names left out whose namespace no loaded pack declares
 
 
-def left_out(how: str, package: str, namespace: str, held: Iterable[tuple[str, str]]) -> None:
-    """Warn about the functions that ``how`` (collect, deferred) leaves out of ``namespace``
-    (``held``: module and name of each function the modules hold) whose namespace no loaded
-    pack declares and is close to ``namespace`` -- misspelt (``exmaple.foo`` beside
-    ``example.bar``) -- or is their own module's, the name ``plugrad.extend.primitive``
-    gives without ``name=``: they would be dropped without a word. Functions of other
+asking: contextvars.ContextVar[Asking | None] = contextvars.ContextVar("plugrad_asking", default=None)
+
+
+def left_out(how: str, package: str, namespace: str, held: Iterable[tuple[str, str]], nothing: bool = False) -> None:
+    """Say which functions ``how`` (collect, deferred) leaves out of ``namespace`` would be
+    dropped without a word (``held``: module and name of each function the modules hold;
+    ``nothing``: none is kept): those named after their own module, as
+    ``plugrad.extend.primitive`` names a function without ``name=``; those of a namespace
+    that no loaded pack declares and is an edit or two from ``namespace`` (``exmaple.g``
+    beside ``example.f``); and, where none is kept, all of them. Functions of other
     namespaces that a pack's modules import (another pack's ``numpy.sin``, a function of a
-    sub-namespace the pack asks for separately) are left out quietly."""
+    sub-namespace the pack asks for separately) and private helpers (``ns._helper``) are
+    left out quietly. Asked by a registry, the notes become the pack's problems; otherwise,
+    warnings."""
     context = asking.get()
-    if context is None:
-        return
-    declared, own = context
-    import warnings
-
-    from plugrad.registry import PackWarning
-
-    held = list(held)
-    unnamed = sorted(n for m, n in held if n.rpartition(".")[0] == f"{package}.{m}" and n.rpartition(".")[0] not in declared)
-    if unnamed and namespace == own[0]:  # (said once, not for each of the pack's namespaces)
+    declared = context.declared if context is not None else frozenset()
+    pairs = list(held)
+    names = [n for _, n in pairs]
+    unnamed = sorted(n for m, n in pairs if n.rpartition(".")[0] == f"{package}.{m}" and n.rpartition(".")[0] not in declared)
+    notes = []
+    if unnamed:
         short = unnamed[0].rpartition(".")[2]
+        own = context.own if context is not None else (namespace,)
         where = f"'{own[0]}.{short}'" if len(own) == 1 else f"'<namespace>.{short}', in one of {', '.join(map(repr, own))}"
-        warnings.warn(
-            f"{how}({package!r}, ..., {namespace!r}) left out {', '.join(unnamed)}: named after "
+        notes.append(
+            f"{how}({package!r}, ...) left out {', '.join(unnamed)}: named after "
             f"{'its module' if len(unnamed) == 1 else 'their modules'}, as plugrad.extend.primitive "
-            f"names a function without name=, in no namespace of the pack. Name it as the pack "
-            f"publishes it: @primitive(name={where}).",
-            PackWarning,
-            stacklevel=3,
+            f"names a function without name=. Name it as the pack publishes it: @primitive(name={where})."
         )
-    names = [n for _, n in held if n not in unnamed]
-    for space in sorted({n.rpartition(".")[0] for n in names} - declared - {namespace}):
-        if _edits(space, namespace) <= max(1, len(namespace) // 4):
-            strays = sorted(n for n in names if n.rpartition(".")[0] == space)
-            warnings.warn(
-                f"{how}({package!r}, ..., {namespace!r}) left out {', '.join(strays)}: namespace {space!r} is "
-                f"declared by no loaded pack, and is close to {namespace!r}. Is it misspelt? (A function's "
-                "name is <namespace>.<identifier>.)",
-                PackWarning,
-                stacklevel=3,
-            )
+    rest = [n for n in names if n not in unnamed]
+    if nothing and rest:
+        spaces = sorted({n.rpartition(".")[0] for n in rest})
+        notes.append(
+            f"{how}({package!r}, ..., {namespace!r}) found no functions in namespace {namespace!r}, but the "
+            f"modules hold functions of namespace{'s' * (len(spaces) > 1)} {', '.join(map(repr, spaces))}: is "
+            "the namespace misspelt? (A function's name is <namespace>.<identifier>.)"
+        )
+    elif context is not None:  # (by hand, nothing is known of the other packs' namespaces)
+        for space in sorted({n.rpartition(".")[0] for n in rest} - declared - {namespace}):
+            strays = sorted(n for n in rest if n.rpartition(".")[0] == space and not n.rpartition(".")[2].startswith("_"))
+            if strays and _edits(space, namespace) <= (1 if len(namespace) < 8 else 2):
+                notes.append(
+                    f"{how}({package!r}, ..., {namespace!r}) left out {', '.join(strays)}: namespace {space!r} is "
+                    f"declared by no loaded pack, and is close to {namespace!r}. Is it misspelt? (A function's "
+                    "name is <namespace>.<identifier>.)"
+                )
+    if context is not None:
+        context.notes += notes
+        context.left += [n for n in rest if n.rpartition(".")[0] not in declared and not n.rpartition(".")[2].startswith("_")]
+        return
+    if notes:
+        import warnings
+
+        from plugrad.registry import PackWarning
+
+        for note in notes:
+            warnings.warn(note, PackWarning, stacklevel=3)
 
 
 def _edits(a: str, b: str) -> int:
@@ -1404,24 +1426,6 @@ def _edits(a: str, b: str) -> int:
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 row[j] = min(row[j], earlier[j - 2] + 1)
     return row[-1]
-
-
-def gathered_nothing(how: str, package: str, namespace: str, names: Iterable[str]) -> None:
-    """Warn that ``how`` (collect, deferred) found none of ``package``'s functions in
-    ``namespace``, though its modules hold others: a misspelt namespace, most likely. (A pack
-    whose namespace is empty on purpose, its optional dependency missing, holds none.)"""
-    import warnings
-
-    from plugrad.registry import PackWarning
-
-    spaces = sorted({n.rpartition(".")[0] for n in names})
-    warnings.warn(
-        f"{how}({package!r}, ..., {namespace!r}) found no functions in namespace {namespace!r}, but the "
-        f"modules hold functions of namespace{'s' * (len(spaces) > 1)} {', '.join(map(repr, spaces))}: is "
-        "the namespace misspelt? (A function's name is <namespace>.<identifier>.)",
-        PackWarning,
-        stacklevel=3,
-    )
 
 
 def held(package: str, modules: Iterable[str]) -> Iterator[tuple[str, Any]]:

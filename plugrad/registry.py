@@ -81,7 +81,7 @@ from plugrad import _entry_points, hookspecs
 from plugrad.box import Box, refuse_type, register_box_type
 from plugrad.errors import PackConflictError, PackError, PackNameError
 from plugrad.manifest import Deferred
-from plugrad.primitive import Composite, NonDifferentiable, Primitive, Rules, asking, register_sequences
+from plugrad.primitive import Asking, Composite, NonDifferentiable, Primitive, Rules, asking, register_sequences
 from plugrad.vspace import VSpace, register_vspace
 
 if TYPE_CHECKING:
@@ -186,6 +186,7 @@ class PackInfo:
         self.builtin = builtin  # shipped in the plugrad distribution itself
         self.namespaces: list[str] = []
         self.problems: list[str] = []  # rejected parts of a loaded pack
+        self.left_out: set[str] = set()  # names collect left out, of namespaces no loaded pack declares
         self.overrides: list[str] = []  # names it took over
         self.extends: list[str] = []  # "numpy.foo JVP 0"
         self.types: list[TypeRegistration] = []
@@ -733,9 +734,11 @@ class Registry:
             per_pack[info.name] = self._gather(info, ns)  # in strict mode a fault raises before this
 
     def _gather(self, info: PackInfo, ns: str) -> list[Entry | Rules | Deferred]:
+        # (collect and deferred, in the hook, read which namespaces are declared, and say
+        # which functions they left out that the pack may have meant to give)
+        told = Asking(self._declared, info.namespaces)
         try:
-            # (collect and deferred, in the hook, read which namespaces are declared)
-            token = asking.set((frozenset(self._declared), tuple(info.namespaces)))
+            token = asking.set(told)
             try:
                 items = self._hook(info, "plugrad_primitives", namespace=ns)
             finally:
@@ -756,12 +759,15 @@ class Registry:
                 raise _Fault(f"plugrad_primitives({ns!r}) returned {items!r}; expected a list of functions")
             items = list(items)  # a generator's own errors are the pack's too
         except _Fault as fault:
+            self._told(info, told)
             self._problem(info, f"{fault}; its functions in namespace {ns!r} are missing", fault.__cause__)
             return []
         except Exception as exc:  # noqa: BLE001
+            self._told(info, told)
             message = f"plugrad_primitives({ns!r}) raised {type(exc).__name__}: {exc}"
             self._problem(info, f"{message}; its functions in namespace {ns!r} are missing", exc)
             return []
+        self._told(info, told)
         kept: list[Entry | Rules | Deferred] = []
         names: set[str] = set()
         for item in items:
@@ -784,6 +790,13 @@ class Registry:
                 _claim(item, info.name)
             kept.append(item)
         return kept
+
+    def _told(self, info: PackInfo, told: Asking) -> None:
+        """Keep what collect or deferred said of the functions they left out."""
+        info.left_out.update(told.left)
+        for note in told.notes:
+            if note not in info.problems:  # (the same note for each of its namespaces: once)
+                self._problem(info, note, None)
 
     def _builtin_keeps(self, name: str, candidates: list[tuple[str, Any]]) -> tuple[str | None, Any]:
         """Where one of the packs registering ``name`` without an override is one of
@@ -1282,6 +1295,23 @@ def ensure_types() -> None:
     registry = _default
     if registry is None or registry._types_pending:
         default_registry().install_types()
+
+
+def describe_left_out(qualname: str, registry: Registry | None = None) -> str:
+    """``"; pack mystats holds mylib.swish, ..."``: the functions of that short name that a
+    loaded pack's modules hold but its namespaces left out (a name in a namespace no loaded
+    pack declares, a mistake most likely), for the error of a missing name; empty if none."""
+    short = qualname.rpartition(".")[2]
+    out = ""
+    for p in (registry or default_registry()).loaded_packs():
+        held = sorted(n for n in p.left_out if n.rpartition(".")[2] == short)
+        if held:
+            out += (
+                f"; pack {p.name} holds {', '.join(held)}, which it left out of its namespaces "
+                f"({', '.join(p.namespaces)}): a function's name is <namespace>.<identifier>, in a "
+                "namespace its pack declares"
+            )
+    return out
 
 
 def describe_packs(registry: Registry | None = None) -> Sequence[str]:

@@ -309,6 +309,7 @@ def test_collect_and_deferred_say_when_a_namespace_gathers_nothing_the_modules_h
 def test_a_function_whose_namespace_is_misspelt_or_missing_is_not_dropped_without_a_word(monkeypatch: pytest.MonkeyPatch) -> None:
     from plugrad import collect
     from plugrad.manifest import deferred
+    from plugrad.registry import describe_left_out
 
     package, module = types.ModuleType("fake_pack_typo"), types.ModuleType("fake_pack_typo.functions")
     module.f = Primitive("example.f", np.sin)
@@ -316,6 +317,8 @@ def test_a_function_whose_namespace_is_misspelt_or_missing_is_not_dropped_withou
     module.sin = Primitive("other.sin", np.sin)  # another pack's function, imported: left out quietly
     module.h = Primitive("example.sub.h", np.tan)  # a sub-namespace, asked for on its own
     module.k = Primitive("fake_pack_typo.functions.k", np.exp)  # @primitive without name=
+    module.u = Primitive("mylib.u", np.exp)  # a namespace far from any: said when plugrad.example.u is missing
+    module.p = Primitive("exmaple._p", np.exp)  # a private helper: quiet
     monkeypatch.setitem(sys.modules, "fake_pack_typo", package)
     monkeypatch.setitem(sys.modules, "fake_pack_typo.functions", module)
 
@@ -331,29 +334,40 @@ def test_a_function_whose_namespace_is_misspelt_or_missing_is_not_dropped_withou
         def plugrad_primitives(self, namespace: str) -> Any:
             if self.how == "collect":
                 return collect("fake_pack_typo", ["functions"], namespace)
-            names = {"functions": ["example.f", "exmaple.g", "other.sin", "example.sub.h", "fake_pack_typo.functions.k"]}
-            return deferred("fake_pack_typo", names, namespace)
+            names = ["example.f", "exmaple.g", "other.sin", "example.sub.h", "fake_pack_typo.functions.k", "mylib.u", "exmaple._p"]
+            return deferred("fake_pack_typo", {"functions": names}, namespace)
 
     other = Pack({"other": [Primitive("other.sin", np.sin)]})
     for how in ("collect", "deferred"):
         registry = loaded(other=other, typo=Typo(how))
-        message = rf"{how}\('fake_pack_typo', \.\.\., 'example'\) left out exmaple.g: namespace 'exmaple' is declared by no loaded pack, and is close to 'example'. Is it misspelt"
-        unnamed = (
-            rf"{how}\('fake_pack_typo', \.\.\., 'example'\) left out fake_pack_typo.functions.k: named after its "
-            r"module, as plugrad.extend.primitive names a function without name=, in no namespace of the pack. "
-            r"Name it as the pack publishes it: @primitive\(name='<namespace>.k', in one of 'example', 'example.sub'\)"
+        misspelt = (
+            rf"{how}\('fake_pack_typo', \.\.\., 'example'\) left out exmaple.g: namespace 'exmaple' is declared by no "
+            r"loaded pack, and is close to 'example'. Is it misspelt"
         )
+        unnamed = (
+            rf"{how}\('fake_pack_typo', \.\.\.\) left out fake_pack_typo.functions.k: named after its module, as "
+            r"plugrad.extend.primitive names a function without name=. Name it as the pack publishes it: "
+            r"@primitive\(name='<namespace>.k', in one of 'example', 'example.sub'\)"
+        )
+        # The pack's problems (python -m plugrad packs lists them, the gradient checker fails
+        # them), each said once, as a PackWarning naming the pack: not other.sin, example.sub.h
+        # or the private helper.
         with pytest.warns(PackWarning) as caught:
             assert registry.names("example") == ["f"]
-        assert [bool(re.match(m, str(w.message))) for w, m in zip(caught, (unnamed, message))] == [True, True]
-        assert len(caught) == 2  # not other.sin, nor example.sub.h
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            assert registry.names("example.sub") == ["h"]  # (the same names left out: said once, above)
-    # Called outside a registry's request (by hand, by a tool), collect says nothing of it.
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+            assert registry.names("example.sub") == ["h"]
+        said = [str(w.message) for w in caught]
+        assert len(said) == 2 and all(m.startswith("plugrad pack 'typo': ") for m in said)
+        assert re.search(unnamed, said[0]) and re.search(misspelt, said[1])
+        assert [re.search(unnamed, p) is not None for p in registry.packs["typo"].problems] == [True, False]
+        # A name far from any namespace is said where the function is missed.
+        hint = describe_left_out("example.u", registry)
+        assert "pack typo holds mylib.u, which it left out of its namespaces (example, example.sub)" in hint
+        assert describe_left_out("example.f", registry) == ""
+    # Called outside a registry's request (by a tool), collect cannot tell a misspelt namespace
+    # from another pack's: it says only what it can tell.
+    with pytest.warns(PackWarning, match=r"named after its module") as caught:
         assert [p.name for p in collect("fake_pack_typo", ["functions"], "example")] == ["example.f"]
+    assert len(caught) == 1
 
 
 def test_a_pack_with_types_only() -> None:
