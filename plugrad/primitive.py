@@ -427,6 +427,8 @@ class Primitive:
             tangent = self.jvp_argnums(argnums, tuple([p._tangent for _, p in parents]), ans, *raw, **kwargs)
             if tangent is None and not self.none_is_zero:
                 raise returned_none(self, "JVP", argnums)
+            if isinstance(tangent, _NUMERIC) and isinstance(ans, _NUMERIC) and np.shape(tangent) != np.shape(ans):
+                raise _misshapen_tangent(self, argnums, tangent, ans)
             return tangent
         tangent = None
         for i, parent in parents:
@@ -434,6 +436,11 @@ class Primitive:
             t = jvp(parent._tangent, ans, *raw, **kwargs)
             if t is None and not self.none_is_zero:  # (a forgotten return, read as no tangent)
                 raise returned_none(self, "JVP", i)
+            # A tangent array of another shape than the output (a rule that forgot to broadcast,
+            # or summed an axis) would be broadcast by NumPy, or summed, into a wrong number
+            # wherever it went next: refused as the rule returns it.
+            if isinstance(t, _NUMERIC) and isinstance(ans, _NUMERIC) and np.shape(t) != np.shape(ans):
+                raise _misshapen_tangent(self, i, t, ans)
             tangent = t if tangent is None else add_any(tangent, t)
         return tangent
 
@@ -443,6 +450,15 @@ class Primitive:
         """Set VJP rules, one per argument in order (``None`` leaves an argument's rule as it
         is: none, on a new primitive), or for ``argnums`` (where ``None`` removes it). A
         :meth:`def_vjp_pair` rule made from the old rules is dropped: set it again."""
+        for rule in rules:
+            code = getattr(rule, "__code__", None)
+            if code is not None and code.co_argcount and code.co_varnames[0] == "ans":
+                raise TypeError(
+                    f"{self.name}.def_vjp: the rule {getattr(rule, '__name__', rule)}"
+                    f"({', '.join(code.co_varnames[: code.co_argcount])}) is written as autograd's VJP maker, "
+                    "(ans, *args) -> (g -> cotangent); def_vjp takes the rule itself, (g, ans, *args) -> "
+                    "cotangent: def_vjp(lambda g, ans, x: ...). Or give the maker to plugrad.extend.defvjp."
+                )
         _set_rules(self.vjps, rules, argnums)
         for prim in self._family:
             prim.vjp_pair = None
@@ -1139,18 +1155,29 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
     return apply
 
 
-def returned_none(
-    prim: Primitive, kind: str, argnum: int | tuple[int, ...], zero: str = "no rule for the argument, or its zeros"
-) -> TypeError:
+_NUMERIC = (np.ndarray, np.generic, float, complex)
+
+
+def _misshapen_tangent(prim: Primitive, argnum: int | tuple[int, ...], t: Any, ans: Any) -> ValueError:
+    which = f"arguments {argnum}" if isinstance(argnum, tuple) else prim.arg_name(argnum)
+    return ValueError(
+        f"the JVP of {prim.describe()} for {which} returned a tangent of shape {np.shape(t)} for an "
+        f"output of shape {np.shape(ans)}: a JVP returns the output's tangent, of the output's shape "
+        "(where an argument is broadcast, broadcast its tangent to the output's shape too)."
+    )
+
+
+def returned_none(prim: Primitive, kind: str, argnum: int | tuple[int, ...], zero: str | None = None) -> TypeError:
     """The error for a rule of ``prim`` that returned None, as one that forgot its
     ``return`` does: read as a zero derivative, it would be silently wrong. ``zero`` says
-    how to declare a zero derivative instead."""
-    what = "cotangent" if kind.startswith("VJP") else "tangent"
+    how to declare a zero derivative instead (by default: return zeros)."""
+    what = "the argument's cotangent" if kind.startswith("VJP") else "the output's tangent"
     which = f"arguments {argnum}" if isinstance(argnum, tuple) else prim.arg_name(argnum)
+    if zero is None:
+        zero = f"return zeros of the {'argument' if kind.startswith('VJP') else 'output'}'s shape"
     return TypeError(
-        f"the {kind} of {prim.describe()} for {which} returned None: return the argument's "
-        f"{what} (check for a missing return statement). Where the derivative is zero, declare "
-        f"it so ({zero})."
+        f"the {kind} of {prim.describe()} for {which} returned None: return {what} (check for a "
+        f"missing return statement). Where the derivative is zero, declare it so ({zero})."
     )
 
 

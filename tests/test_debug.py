@@ -101,11 +101,15 @@ def test_user_rules_of_the_wrong_precision_or_tangent_shape_are_caught():
         double.def_vjp(lambda g, ans, x: (g * 2).astype(numpy.float32))  # a pack's rule, as written
         with pytest.raises(AnomalyError, match=r"VJP for argument 0 \(x\) returned a cotangent with shape \(3,\) dtype float32 for an argument with shape \(3,\) dtype float64"):
             grad(lambda x: np.sum(double(x)))(numpy.ones(3))
-        # A custom JVP's tangent is checked as it returns, debug mode or not; a pack's here.
+        # A tangent's shape is checked as the rule returns it, debug mode or not: a custom
+        # JVP's, and a pack's.
         with pytest.raises(ValueError, match=r"JVP of .*double for argument 0 returned a tangent of shape \(7,\)"):
             make_jvp(double)(numpy.ones(3))(numpy.ones(3))
         double.def_jvp(lambda t, ans, x: numpy.ones(7))
-        with pytest.raises(AnomalyError, match=r"double produced a tangent with shape \(7,\).* for an output with shape \(3,\)"):
+        with pytest.raises(ValueError, match=r"JVP of .*double for argument 0 \(x\) returned a tangent of shape \(7,\) for an output of shape \(3,\)"):
+            make_jvp(double)(numpy.ones(3))(numpy.ones(3))
+        double.def_jvp(lambda t, ans, x: (t * 2).astype(numpy.float32))
+        with pytest.raises(AnomalyError, match=r"double produced a tangent with shape \(3,\) dtype float32 for an output with shape \(3,\) dtype float64"):
             make_jvp(double)(numpy.ones(3))(numpy.ones(3))
 
 

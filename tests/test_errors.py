@@ -720,11 +720,15 @@ def test_a_jvp_rule_that_returns_a_tangent_of_the_wrong_shape_is_refused():
     defjvp(square, lambda t, ans, x: np.sum(2 * x * t))  # a scalar for an array output
     with pytest.raises(ValueError, match=r"JVP of .*square for argument 0 returned a tangent of shape \(\) for an output of shape \(2,\)"):
         make_jvp(square)(numpy.array([1.0, 2.0]))(numpy.array([1.0, 0.0]))
-    # A pack's rule (not wrapped) is caught where the tangent reaches the output.
+    # A pack's rule (Primitive.def_jvp) is checked as it returns too, wherever it is: a later
+    # sin would have broadcast the scalar into three wrong numbers.
     bad = Primitive("test.bad_square_jvp", numpy.square)
     bad.def_jvp(lambda t, ans, x: numpy.sum(2 * x * t))
-    with pytest.raises(ValueError, match=r"derivative computed for the output has shape \(\), but the output has shape \(2,\)"):
+    wrong = r"JVP of test.bad_square_jvp for argument 0 \(x\) returned a tangent of shape \(\) for an output of shape \(2,\)"
+    with pytest.raises(ValueError, match=wrong):
         make_jvp(bad)(numpy.array([1.0, 2.0]))(numpy.array([1.0, 0.0]))
+    with pytest.raises(ValueError, match=wrong):
+        make_jvp(lambda x: np.sin(bad(x)))(numpy.array([1.0, 2.0]))(numpy.array([1.0, 0.0]))
 
 
 def test_numpy_calls_that_do_not_fit_get_numpys_errors_and_names() -> None:
@@ -754,10 +758,13 @@ def test_a_traced_array_tells_how_it_lies_in_memory() -> None:
 def test_a_rule_that_returns_none_or_no_derivative_is_an_error_naming_it():
     # A forgotten return would read as a zero derivative; a string or list as a gradient.
     none = Primitive("demo.none", numpy.sin).def_vjp(lambda g, ans, x: None).def_jvp(lambda t, ans, x: None)
-    with pytest.raises(TypeError, match=r"the VJP of demo.none for argument 0 \(x\) returned None: .*missing return"):
+    with pytest.raises(TypeError, match=r"the VJP of demo.none for argument 0 \(x\) returned None: return the argument's cotangent .*missing return.*zeros of the argument's shape"):
         grad(none)(0.5)
-    with pytest.raises(TypeError, match=r"the JVP of demo.none for argument 0 \(x\) returned None"):
+    with pytest.raises(TypeError, match=r"the JVP of demo.none for argument 0 \(x\) returned None: return the output's tangent .*zeros of the output's shape"):
         make_jvp(none)(0.5)(1.0)
+    # autograd's VJP maker, (ans, x) -> (g -> cotangent), given to def_vjp, which takes the rule
+    with pytest.raises(TypeError, match=r"demo.cube.def_vjp: the rule <lambda>\(ans, x\) is written as autograd's VJP maker.*plugrad.extend.defvjp"):
+        Primitive("demo.cube", lambda x: x**3).def_vjp(lambda ans, x: lambda g: 3 * g * x**2)
     word = Primitive("demo.word", numpy.sin).def_vjp(lambda g, ans, x: "oops").def_jvp(lambda t, ans, x: [t])
     with pytest.raises(ValueError, match="is a str .*a VJP rule returned a cotangent of the wrong kind"):
         grad(lambda v: np.sum(word(v)))(numpy.ones(2))
