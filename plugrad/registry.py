@@ -575,6 +575,7 @@ class Registry:
             self.pm.unregister(name=info.name)
 
     def _fail(self, info: PackInfo, message: str, exc: BaseException | None, hint: str | None = None) -> None:
+        message = self._located(message, exc, info)  # (the listing and the checker say where too)
         info.status, info.error = FAILED, message
         self.packs[info.name] = info
         self._report(
@@ -585,6 +586,7 @@ class Registry:
         )
 
     def _problem(self, info: PackInfo, message: str, exc: BaseException | None) -> None:
+        message = self._located(message, exc, info)
         _append_once(info.problems, message)
         self._report(
             f"plugrad pack {info.where()}: {message}", exc, "The other functions and packs still work.", pack=info.name
@@ -603,10 +605,17 @@ class Registry:
         if self.strict:
             raise error(message) from exc
         if exc is not None and exc.__traceback__ is not None:  # where, and how to see the traceback
-            known = self.packs.get(pack) if pack is not None else None
-            message = f"{message.rstrip('.')} (at {_raised_at(exc, known.package if known else None)})"
+            if pack is None:  # (a pack's own message says where already: _located)
+                message = f"{message.rstrip('.')} (at {_raised_at(exc)})"
             consolation = f"{consolation} PLUGRAD_STRICT_PACKS=1 raises it, with its traceback.".lstrip()
         _warn(f"{message.rstrip('.')}. {consolation}".rstrip(), pack)
+
+    @staticmethod
+    def _located(message: str, exc: BaseException | None, info: PackInfo) -> str:
+        """``message``, with where ``exc`` was raised in the pack's code if it has a traceback."""
+        if exc is None or exc.__traceback__ is None:
+            return message
+        return f"{message.rstrip('.')} (at {_raised_at(exc, info.package)})"
 
     def loaded_packs(self) -> list[PackInfo]:
         return [p for p in self.packs.values() if p.status == LOADED]
