@@ -82,14 +82,23 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
                     continue  # the common case, which _start_cotangent would return as it is
                 if ct is None or isinstance(ct, Box):  # an unused element, or a traced cotangent
                     return _assembled(x, cts)
-                cts[k] = _start_cotangent(ct, v)
+                try:
+                    cts[k] = _start_cotangent(ct, v)
+                except ValueError as exc:
+                    _blame_users(exc, tape, k, ct, "was computed for")
+                    raise
             return _rebuild(x, kind, cts)
 
     elif not leaves:
 
         def vjp(g: Any) -> Any:
             check_given(g, out, "cotangent", "vjp", "the function's output")
-            return _start_cotangent(sweep(tape, last, g, sites, 1)[0], x)
+            ct = sweep(tape, last, g, sites, 1)[0]
+            try:
+                return _start_cotangent(ct, x)
+            except ValueError as exc:
+                _blame_users(exc, tape, 0, ct, "was computed for")
+                raise
 
     else:
 
@@ -394,6 +403,7 @@ def sweep(
     owned: set[int] = set()  # nodes whose cotangent is a sum this sweep made (see _accumulate)
     parts: dict[int, _Parts] = {}  # containers read element by element: their cotangents so far
     prim: Any = None
+    i = last
     try:
         for i in range(last, starts - 1, -1):
             g = cts[i]
@@ -499,6 +509,8 @@ def sweep(
                         _accumulate(cts, owned, j, prev, ct)
     except Exception as exc:  # (costs nothing until raised)
         _name_the_rule(exc, prim, "VJP")
+        if isinstance(exc, ValueError) and starts <= i < len(cts):  # (NumPy's shape errors)
+            _blame_users(exc, tape, i, g, "reached")  # (g: node i's cotangent, read off cts)
         raise
     for j in parts:  # start nodes read element by element
         cts[j] = _with_parts(cts[j], parts[j])
@@ -545,6 +557,51 @@ def _name_the_rule(exc: BaseException, prim: Any, kind: str) -> None:
         return
     if prim is not None and hasattr(prim, "describe") and prim.name not in str(exc):
         exc.add_note(f"(raised in the {kind} rules of {prim.describe()})")
+
+
+def _blame_users(exc: BaseException, tape: list[tuple[Any, ...]], i: int, g: Any, verb: str) -> None:
+    """Note on ``exc`` (a NumPy shape error in the backward pass, or the check of a
+    gradient's shape) the operations whose rules may have made the misshapen cotangent
+    ``g`` of tape node ``i``: those that used its output. A rule returning a cotangent of
+    another shape than its argument's (one that forgot to sum over a broadcast axis) makes
+    NumPy fail, or broadcast, only further back."""
+    shape = _output_shape(tape, i)
+    if shape is None or g is None or np.shape(getval(g)) == shape:
+        return
+    users = sorted({node[0].describe() for node in tape[i + 1 :] for _, j in _uses(node) if j == i})
+    if not users:
+        return
+    what = "the output of " + tape[i][0].describe() if tape[i][0] is not None else "an argument"
+    exc.add_note(
+        f"(the cotangent that {verb} {what} has shape {np.shape(getval(g))}, but the value has shape "
+        f"{shape}: a VJP rule of {'the operation' if len(users) == 1 else 'one of the operations'} that "
+        f"used it, {', '.join(users)}, returned a cotangent of the wrong shape. A VJP returns one of its "
+        "argument's shape: where the argument was broadcast, sum over the broadcast axes. "
+        "`with plugrad.detect_anomaly():` names the rule.)"
+    )
+
+
+def _uses(node: tuple[Any, ...]) -> list[tuple[Any, int]]:
+    """(what the node kept of the argument, the argument's tape index) for each traced argument."""
+    if len(node) == 4:
+        return [(node[1], node[3])]
+    if len(node) == 6:
+        return [(node[1], node[4]), (node[2], node[5])]
+    args = node[1]
+    return [(args[a] if a < len(args) else None, j) for a, j in node[4]]
+
+
+def _output_shape(tape: list[tuple[Any, ...]], i: int) -> tuple[int, ...] | None:
+    """The shape of tape node ``i``'s output, from what it or an operation using it kept
+    (None where nothing was kept)."""
+    ans = node_ans(tape[i])
+    if ans is not None:
+        return tuple(np.shape(getval(ans)))
+    for node in tape[i + 1 :]:
+        for value, j in _uses(node):
+            if j == i and value is not None:
+                return tuple(value.shape) if hasattr(value, "shape") else tuple(np.shape(getval(value)))
+    return None
 
 
 def _unshare(cts: list[Any]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy
 import pytest
 
@@ -408,6 +410,21 @@ def test_a_rule_that_returns_a_cotangent_of_the_wrong_shape_is_refused_not_broad
     bad.def_vjp(lambda g, ans, x: numpy.sum(g * 2 * x))
     with pytest.raises(ValueError, match=r"has shape \(\), but the argument has shape \(3,\).*detect_anomaly"):
         grad(lambda x: np.sum(bad(x)))(x)
+    # One that forgot to sum over a broadcast axis makes NumPy fail further back, in the rule
+    # of whatever made the argument: the error names the operations that used that value.
+    spread = Primitive("test.spread_rule", lambda x, mu: (x - mu) ** 2)
+    spread.def_vjp(None, lambda g, ans, x, mu: -2 * g * (x - mu))  # (2, 3) for mu of shape (3,)
+    data = numpy.arange(6.0).reshape(2, 3)
+    m = numpy.ones((2, 3))
+    blame = r"cotangent that (reached the output of numpy\.\w+|was computed for an argument) .*has shape \(2, 3\), but the value has shape \(3,\): a VJP rule of the operation that used it, test.spread_rule"
+    for loss, at in (
+        (lambda m: np.sum(spread(data, m[0])), m),  # NumPy: could not broadcast ... in getitem's rule
+        (lambda m: np.sum(spread(data, np.mean(m, axis=0))), m),  # NumPy: cannot reshape ... in mean's
+        (lambda mu: np.sum(spread(data, mu)), m[0]),  # the gradient's own check
+    ):
+        with pytest.raises(ValueError) as caught:
+            grad(loss)(at)
+        assert any(re.search(blame, note) for note in getattr(caught.value, "__notes__", [])), caught.value
 
 
 def test_a_custom_jvp_of_the_wrong_shape_is_refused_naming_it():
