@@ -489,7 +489,8 @@ def _store_error() -> TraceError:
         "derivative (NumPy then reports 'setting an array element with a sequence'). Build the "
         "array from traced values instead: np.array([x, y]) or np.stack([...]); or write the "
         "update as a formula with a mask of a's shape: mask = np.zeros(a.shape, bool); "
-        "mask[i] = True; a = np.where(mask, x, a) (for a[:, j] = x, give x[:, None])."
+        "mask[i] = True; a = np.where(mask, x, a), with x shaped to broadcast against a (for "
+        "a[:, j] = x with x an array, x[:, None])."
     )
 
 
