@@ -1313,7 +1313,8 @@ def describe_left_out(qualname: str, registry: Registry | None = None) -> str:
     short = qualname.rpartition(".")[2]
     out = ""
     for p in (registry or default_registry()).loaded_packs():
-        held = sorted(n for n in p.left_out if n.rpartition(".")[2] == short)
+        # (not those a problem of the pack names already: describe_blocked says it)
+        held = sorted(n for n in p.left_out if n.rpartition(".")[2] == short and not any(n in m for m in p.problems))
         if held:
             out += (
                 f"; pack {p.name} holds {', '.join(held)}, which it left out of its namespaces "
