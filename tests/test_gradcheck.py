@@ -509,3 +509,14 @@ def test_a_sample_the_function_refuses_fails_primal_and_the_rest_say_not_run():
     others = [m for check, m in messages if check != "primal"]
     assert others and all("not run: the function raised on this sample (ValueError" in m for m in others)
     assert not any("Traceback" in m or m.count("unavailable") > 1 for m in others)
+
+
+def test_a_derivative_in_the_wrong_dtype_or_shape_is_told_what_to_return():
+    from plugrad.gradcheck import check_primitive
+
+    scale = Primitive("demo.scale", lambda x: x * 2.0)
+    scale.def_vjp(lambda g, ans, x: g * np.float64(2.0))  # promotes float32 to float64
+    scale.def_jvp(lambda t, ans, x: t * 2.0)
+    scale.def_samples(Sample(rand(3)))
+    with pytest.raises(CheckFailure, match=r"(?s)check 'types'.*dtype: float32.*return one of the argument's dtype float32: .*\.astype\(x\.dtype\)"):
+        check_primitive(scale)

@@ -298,11 +298,33 @@ def types(p: Probe, label: str = "", modes: Iterable[str] = ("rev", "fwd")) -> N
     if "rev" in modes:
         got = vspace(p.reverse[1])
         if got != p.space:
-            raise CheckFailure(f"VJP returned a cotangent in {got} for an argument in {p.space}{_suffix(label)}")
+            raise CheckFailure(
+                f"VJP returned a cotangent in {got} for an argument in {p.space}{_suffix(label)}{_fix(got, p.space, 'argument')}"
+            )
     if "fwd" in modes:
         got = vspace(p.forward[1])
         if got != p.out_space:
-            raise CheckFailure(f"JVP returned a tangent in {got} for an output in {p.out_space}{_suffix(label)}")
+            raise CheckFailure(
+                f"JVP returned a tangent in {got} for an output in {p.out_space}{_suffix(label)}{_fix(got, p.out_space, 'output')}"
+            )
+
+
+def _fix(got: Any, want: Any, of: str) -> str:
+    """What to do about a derivative in space ``got`` where ``want`` was due: a dtype or a
+    shape the rule must keep."""
+    shape, dtype = getattr(want, "shape", None), getattr(want, "dtype", None)
+    if shape is not None and getattr(got, "shape", None) != shape:
+        return (
+            f"\n  return one of the {of}'s shape {shape}"
+            + (" (sum the cotangent over the axes the argument was broadcast along: plugrad_numpy._util.unbroadcast(g, x))" if of == "argument" else "")
+        )
+    if dtype is not None and getattr(got, "dtype", None) != dtype:
+        return (
+            f"\n  return one of the {of}'s dtype {dtype}: compute from the primal arrays, whose dtype NumPy "
+            "keeps (np.float64(...), or an array made float64 by default as np.zeros(shape) is, promotes a "
+            "float32 result; a Python float does not), or cast the result (.astype(x.dtype))"
+        )
+    return ""
 
 
 def primal(p: Probe, expected: Any, label: str = "", modes: Iterable[str] = ("rev", "fwd")) -> None:
