@@ -520,3 +520,17 @@ def test_a_derivative_in_the_wrong_dtype_or_shape_is_told_what_to_return():
     scale.def_samples(Sample(rand(3)))
     with pytest.raises(CheckFailure, match=r"(?s)check 'types'.*dtype: float32.*return one of the argument's dtype float32: .*\.astype\(x\.dtype\)"):
         check_primitive(scale)
+
+
+def test_a_rule_that_cannot_be_differentiated_is_told_how_to_check_first_order_only():
+    from plugrad.gradcheck import check_primitive
+
+    square = Primitive("demo.square_raw", lambda x: x * x)
+    square.def_vjp(lambda g, ans, x: g * 2.0 * np.asarray(x))  # raw NumPy: not differentiable
+    square.def_jvp(lambda t, ans, x: t * 2.0 * x)
+    square.def_samples(Sample(rand(3)))
+    with pytest.raises(CheckFailure, match=r"raised while differentiating the rules themselves.*Sample\(\.\.\.\)\.first_order\(\)"):
+        check_primitive(square)
+    square.sample_sets.clear()
+    square.def_samples(Sample(rand(3)).first_order())
+    check_primitive(square)  # (first order: passes)

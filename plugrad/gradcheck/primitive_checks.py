@@ -228,7 +228,8 @@ class Case:
         except Exception as exc:
             tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-8))
             raise CheckFailure(
-                f"{self.context()}\n  raised {type(exc).__name__}: {exc}\n{textwrap.indent(tb.rstrip(), '    ')}"
+                f"{self.context()}\n  raised {type(exc).__name__}: {exc}{_second_order(exc)}\n"
+                f"{textwrap.indent(tb.rstrip(), '    ')}"
             ) from exc
 
     def context(self) -> str:
@@ -653,3 +654,19 @@ def xpass_message(case: Case, reason: str) -> str:
         f"{case.context()}\n  marked as an expected failure ({reason}) but passed: remove "
         f"({case.check!r}, {case.dtype or '*'!r}) from {case.primitive}.xfail"
     )
+
+
+def _second_order(exc: BaseException) -> str:
+    """A line for an error raised while the rules themselves were differentiated (the
+    second-order checks run a rule traced): what that needs, and how to check first order
+    only."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name in ("vjp_of_f", "jvp_of_f"):
+            return (
+                "\n  (raised while differentiating the rules themselves, for the second-order checks: a "
+                "rule must be written with plugrad's functions to be differentiated; where the rules "
+                "cannot be, check first order only, Sample(...).first_order())"
+            )
+        tb = tb.tb_next
+    return ""
