@@ -223,7 +223,9 @@ def _fitted(fun: Primitive, kind: str, argnum: int | tuple[int, ...], d: Any, li
     return d
 
 
-def _tangent(fun: Primitive, argnum: int | tuple[int, ...], t: Any, ans: Any, args: tuple[Any, ...]) -> Any:
+def _tangent(
+    fun: Primitive, argnum: int | tuple[int, ...], t: Any, ans: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None
+) -> Any:
     """The output tangent ``t`` that a custom JVP of ``fun`` for argument(s) ``argnum``
     returned, given the primitive's positional ``args``: :func:`_fitted`, after spelling
     out the two tangents whose broadcasting has one meaning, as autograd left it to NumPy:
@@ -233,25 +235,26 @@ def _tangent(fun: Primitive, argnum: int | tuple[int, ...], t: Any, ans: Any, ar
     ``outer(x, x)`` written as ``2 * x * t`` is a mistake, not a broadcast. A tuple or list
     output's tangent is checked element by element."""
     value, out = getval(t), getval(ans)
+    kwargs = kwargs or {}
     if type(out) in (tuple, list) and type(t) in (tuple, list) and len(t) == len(out):
         return type(t)(_tangent(fun, argnum, ti, oi, ()) for ti, oi in zip(t, out))
     if type(out) is np.ndarray and out.dtype.kind in "fc" and np.shape(value) != out.shape and not isinstance(value, (tuple, list, dict)):
         wrt = (argnum,) if isinstance(argnum, int) else argnum
         if (isinstance(value, _NUMBERS) and np.ndim(value) == 0 and value == 0) or (
-            _elementwise(out.shape, args) and any(np.shape(value) == np.shape(getval(args[i])) for i in wrt if i < len(args))
+            _elementwise(out.shape, (*args, *kwargs.values())) and any(np.shape(value) == np.shape(getval(args[i])) for i in wrt if i < len(args))
         ):
             t = t + np.zeros(out.shape, out.dtype)  # (differentiable, where t is traced; cast below)
     return _fitted(fun, "JVP", argnum, t, ans)
 
 
 def _elementwise(shape: tuple[int, ...], args: tuple[Any, ...]) -> bool:
-    """Whether ``shape`` is the broadcast shape of ``args``, all arrays or numbers."""
+    """Whether ``shape`` is the broadcast shape of the arrays and numbers among ``args``
+    (others, None or a string, take no part in broadcasting)."""
     shapes = []
     for a in args:
         v = getval(a)
-        if not isinstance(v, (np.ndarray, np.generic, float, int, complex)):
-            return False
-        shapes.append(np.shape(v))
+        if isinstance(v, (np.ndarray, np.generic, float, int, complex)):
+            shapes.append(np.shape(v))
     try:
         return bool(shapes) and np.broadcast_shapes(*shapes) == shape
     except ValueError:
@@ -270,7 +273,7 @@ def _checked_jvp(fun: Primitive, argnum: int, jvp: Callable[..., Any]) -> Callab
         out = jvp(t, ans, *args, **kwargs)
         if out is None:
             raise _returned_none(fun, "JVP", argnum)
-        return _tangent(fun, argnum, out, ans, args)
+        return _tangent(fun, argnum, out, ans, args, kwargs)
 
     rule.__qualname__ = f"{fun.name} JVP for argument {argnum}"
     rule.__wrapped__ = jvp  # type: ignore[attr-defined]  # (for the keyword-argument check)
@@ -401,7 +404,7 @@ def defjvp_argnum(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
 
     def rule(argnum: int, t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
         out = _not_none(fun, "JVP", argnum, jvpmaker(argnum, t, ans, args, kwargs))
-        return _tangent(fun, argnum, out, ans, args)
+        return _tangent(fun, argnum, out, ans, args, kwargs)
 
     fun.def_jvp_argnum(rule)
 
@@ -414,7 +417,7 @@ def defjvp_argnums(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
     def rule(argnums: tuple[int, ...], ts: tuple[Any, ...], ans: Any, *args: Any, **kwargs: Any) -> Any:
         out = _not_none(fun, "JVP", argnums, jvpmaker(argnums, ts, ans, args, kwargs))
         which = argnums[0] if len(argnums) == 1 else argnums
-        return _tangent(fun, which, out, ans, args)
+        return _tangent(fun, which, out, ans, args, kwargs)
 
     rule.__qualname__ = f"{fun.name} JVP (defjvp_argnums)"
 

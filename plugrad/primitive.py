@@ -427,7 +427,7 @@ class Primitive:
             tangent = self.jvp_argnums(argnums, tuple([p._tangent for _, p in parents]), ans, *raw, **kwargs)
             if tangent is None and not self.none_is_zero:
                 raise returned_none(self, "JVP", argnums)
-            if isinstance(tangent, _NUMERIC) and isinstance(ans, _NUMERIC) and np.shape(tangent) != np.shape(ans):
+            if _misfits(tangent, ans):
                 raise _misshapen_tangent(self, argnums, tangent, ans)
             return tangent
         tangent = None
@@ -439,7 +439,10 @@ class Primitive:
             # A tangent array of another shape than the output (a rule that forgot to broadcast,
             # or summed an axis) would be broadcast by NumPy, or summed, into a wrong number
             # wherever it went next: refused as the rule returns it.
-            if isinstance(t, _NUMERIC) and isinstance(ans, _NUMERIC) and np.shape(t) != np.shape(ans):
+            if type(t) is _ndarray and type(ans) is _ndarray:  # (the common case, inline)
+                if t.shape != ans.shape:
+                    raise _misshapen_tangent(self, i, t, ans)
+            elif _misfits(t, ans):
                 raise _misshapen_tangent(self, i, t, ans)
             tangent = t if tangent is None else add_any(tangent, t)
         return tangent
@@ -1158,6 +1161,18 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
 _NUMERIC = (np.ndarray, np.generic, float, complex)
 
 
+def _misfits(t: Any, ans: Any) -> bool:
+    """Whether tangent ``t`` has another shape than the output ``ans`` (both arrays or
+    numbers; anything else is not judged here). Python floats and arrays are read without
+    np.shape, which costs a microsecond."""
+    tt, ta = type(t), type(ans)
+    if tt is float and ta is float:
+        return False
+    if tt is _ndarray and ta is _ndarray:
+        return bool(t.shape != ans.shape)
+    return isinstance(t, _NUMERIC) and isinstance(ans, _NUMERIC) and np.shape(t) != np.shape(ans)
+
+
 def _misshapen_tangent(prim: Primitive, argnum: int | tuple[int, ...], t: Any, ans: Any) -> ValueError:
     which = f"arguments {argnum}" if isinstance(argnum, tuple) else prim.arg_name(argnum)
     return ValueError(
@@ -1399,7 +1414,11 @@ def left_out(how: str, package: str, namespace: str, held: Iterable[tuple[str, s
     declared = context.declared if context is not None else frozenset()
     pairs = list(held)
     names = [n for _, n in pairs]
-    unnamed = sorted(n for m, n in pairs if n.rpartition(".")[0] == f"{package}.{m}" and n.rpartition(".")[0] not in declared)
+    unnamed = sorted(
+        n
+        for m, n in pairs
+        if n.rpartition(".")[0] == f"{package}.{m}" and n.rpartition(".")[0] not in declared and not n.rpartition(".")[2].startswith("_")
+    )
     notes = []
     if unnamed:
         short = unnamed[0].rpartition(".")[2]

@@ -750,6 +750,8 @@ class Registry:
             token = asking.set(told)
             try:
                 items = self._hook(info, "plugrad_primitives", namespace=ns)
+                if isinstance(items, Iterable) and not isinstance(items, _NOT_A_LIST):
+                    items = list(items)  # (a generator's collect runs now, within the request)
             finally:
                 asking.reset(token)
             if items is None:  # (a misspelt comparison with the namespace, or no hook at all)
@@ -762,9 +764,7 @@ class Registry:
                     f"plugrad_primitives({ns!r}) returned None, though its plugrad_namespaces declares "
                     f"{ns!r}: return the namespace's functions (a list), or leave it out of plugrad_namespaces"
                 )
-            if isinstance(items, (str, bytes, Primitive, NonDifferentiable, Composite, Rules, Deferred)) or not isinstance(
-                items, Iterable
-            ):
+            if isinstance(items, _NOT_A_LIST) or not isinstance(items, Iterable):
                 raise _Fault(f"plugrad_primitives({ns!r}) returned {items!r}; expected a list of functions")
             items = list(items)  # a generator's own errors are the pack's too
         except _Fault as fault:
@@ -1306,6 +1306,9 @@ def ensure_types() -> None:
         default_registry().install_types()
 
 
+_NOT_A_LIST = (str, bytes, Primitive, NonDifferentiable, Composite, Rules, Deferred)
+
+
 def describe_left_out(qualname: str, registry: Registry | None = None) -> str:
     """``"; pack mystats holds mylib.swish, ..."``: the functions of that short name that a
     loaded pack's modules hold but its namespaces left out (a name in a namespace no loaded
@@ -1316,10 +1319,11 @@ def describe_left_out(qualname: str, registry: Registry | None = None) -> str:
         # (not those a problem of the pack names already: describe_blocked says it)
         held = sorted(n for n in p.left_out if n.rpartition(".")[2] == short and not any(n in m for m in p.problems))
         if held:
+            spaces = sorted({n.rpartition(".")[0] for n in held})
             out += (
-                f"; pack {p.name} holds {', '.join(held)}, which it left out of its namespaces "
-                f"({', '.join(p.namespaces)}): a function's name is <namespace>.<identifier>, in a "
-                "namespace its pack declares"
+                f"; pack {p.name}'s modules hold {', '.join(held)}, of namespace{'s' * (len(spaces) > 1)} "
+                f"{', '.join(map(repr, spaces))}, which no loaded pack declares (if that is the function "
+                "meant, its name's namespace is misspelt, or the pack declaring it is not loaded)"
             )
     return out
 

@@ -321,6 +321,7 @@ def test_a_function_whose_namespace_is_misspelt_or_missing_is_not_dropped_withou
     module.k = Primitive("fake_pack_typo.functions.k", np.exp)  # @primitive without name=
     module.u = Primitive("mylib.u", np.exp)  # a namespace far from any: said when plugrad.example.u is missing
     module.p = Primitive("exmaple._p", np.exp)  # a private helper: quiet
+    module.q = Primitive("fake_pack_typo.functions._q", np.exp)  # @primitive def _q without name=: quiet too
     monkeypatch.setitem(sys.modules, "fake_pack_typo", package)
     monkeypatch.setitem(sys.modules, "fake_pack_typo.functions", module)
 
@@ -336,18 +337,21 @@ def test_a_function_whose_namespace_is_misspelt_or_missing_is_not_dropped_withou
         def plugrad_primitives(self, namespace: str) -> Any:
             if self.how == "collect":
                 return collect("fake_pack_typo", ["functions"], namespace)
-            names = ["example.f", "exmaple.g", "other.sin", "example.sub.h", "fake_pack_typo.functions.k", "mylib.u", "exmaple._p"]
+            if self.how == "generator":  # (collect runs as the registry lists the items)
+                return (f for f in collect("fake_pack_typo", ["functions"], namespace))
+            names = ["example.f", "exmaple.g", "other.sin", "example.sub.h", "fake_pack_typo.functions.k", "mylib.u", "exmaple._p", "fake_pack_typo.functions._q"]
             return deferred("fake_pack_typo", {"functions": names}, namespace)
 
     other = Pack({"other": [Primitive("other.sin", np.sin)]})
-    for how in ("collect", "deferred"):
+    for how in ("collect", "generator", "deferred"):
         registry = loaded(other=other, typo=Typo(how))
+        call = "collect" if how == "generator" else how
         misspelt = (
-            rf"{how}\('fake_pack_typo', \.\.\., 'example'\) left out exmaple.g: namespace 'exmaple' is declared by no "
+            rf"{call}\('fake_pack_typo', \.\.\., 'example'\) left out exmaple.g: namespace 'exmaple' is declared by no "
             r"loaded pack, and is close to 'example'. Is it misspelt"
         )
         unnamed = (
-            rf"{how}\('fake_pack_typo', \.\.\.\) left out fake_pack_typo.functions.k: named after its module, as "
+            rf"{call}\('fake_pack_typo', \.\.\.\) left out fake_pack_typo.functions.k: named after its module, as "
             r"plugrad.extend.primitive names a function without name=. Name it as the pack publishes it: "
             r"@primitive\(name='<namespace>.k', in one of 'example', 'example.sub'\)"
         )
@@ -363,7 +367,7 @@ def test_a_function_whose_namespace_is_misspelt_or_missing_is_not_dropped_withou
         assert [re.search(unnamed, p) is not None for p in registry.packs["typo"].problems] == [True, False]
         # A name far from any namespace is said where the function is missed.
         hint = describe_left_out("example.u", registry)
-        assert "pack typo holds mylib.u, which it left out of its namespaces (example, example.sub)" in hint
+        assert "pack typo's modules hold mylib.u, of namespace 'mylib', which no loaded pack declares" in hint
         assert describe_left_out("example.f", registry) == ""
     # Called outside a registry's request (by a tool), collect cannot tell a misspelt namespace
     # from another pack's: it says only what it can tell.

@@ -316,7 +316,7 @@ def _fix(got: Any, want: Any, of: str) -> str:
     if shape is not None and getattr(got, "shape", None) != shape:
         return (
             f"\n  return one of the {of}'s shape {shape}"
-            + (" (sum the cotangent over the axes the argument was broadcast along: plugrad_numpy._util.unbroadcast(g, x))" if of == "argument" else "")
+            + (" (sum the cotangent over the axes the argument was broadcast along, as the NumPy pack's unbroadcast(g, x) does)" if of == "argument" else "")
         )
     if dtype is not None and getattr(got, "dtype", None) != dtype:
         return (
