@@ -1412,7 +1412,12 @@ def left_out(how: str, package: str, namespace: str, held: Iterable[tuple[str, s
     warnings."""
     context = asking.get()
     declared = context.declared if context is not None else frozenset()
-    pairs = list(held)
+    if nothing:
+        pairs = list(held)
+    else:  # only names of undeclared namespaces have anything to say (one pass: packs hold hundreds)
+        pairs = [(m, n) for m, n in held if (space := n.rpartition(".")[0]) != namespace and space not in declared]
+        if not pairs:
+            return
     names = [n for _, n in pairs]
     unnamed = sorted(
         n
