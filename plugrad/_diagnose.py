@@ -9,89 +9,87 @@ from typing import Any
 import numpy as np
 
 from plugrad.box import Meta, getval
-from plugrad.primitive import node_ans
+from plugrad.primitive import NUMERIC, VJP_SHAPE, Primitive, node_ans, node_uses
 
 __all__ = ["blame_users"]
 
+_NAMES = "`with plugrad.detect_anomaly():` names the rule."
+
 
 def blame_users(
-    exc: BaseException, tape: list[tuple[Any, ...]], i: int, g: Any, verb: str, prim: Any = None, sweep_file: str = ""
-) -> None:
-    """Note on ``exc`` (a NumPy shape error in the backward pass, or the check of a
-    gradient's shape) the operations whose rules may have made the misshapen cotangent
-    ``g`` of tape node ``i``: those that used its output, or one further along whose
-    cotangent reached it through them. A rule returning a cotangent of another shape than
-    its argument's (one that forgot to sum over a broadcast axis) makes NumPy fail, or
-    broadcast, only further back. Where ``g`` fits, and the error was raised adding two
-    cotangents of one value (``prim``'s rule, node ``i``'s, made one), the operations that
-    used node ``i``'s arguments. Never raises: a note must not replace the error it explains."""
+    exc: BaseException,
+    tape: list[tuple[Any, ...]],
+    i: int,
+    g: Any,
+    said: bool,
+    prim: Primitive | None,
+    adding: bool,
+) -> bool:
+    """Note on ``exc`` the operations whose VJP rules may have made a cotangent of the
+    wrong shape, and say whether it did. ``exc`` is NumPy's shape error in the backward
+    pass, or the check of a gradient's shape (``said``: its message gives the shapes
+    already). Where ``g``, the cotangent of tape node ``i``, does not fit node ``i``'s
+    output, the culprit used that output, or lies further along (a cotangent passes
+    through elementwise rules unchanged in shape). Where ``g`` fits and the error was
+    raised ``adding`` two cotangents (node ``i``'s rule, ``prim``'s, made one), it used
+    one of node ``i``'s arguments. Never raises: a note must not replace its error."""
     try:
-        note = _misfit(tape, i, g, verb)
-        if note is None and prim is not None and _raised_in(exc, sweep_file):
-            # (node i's rule made one of the two, or an earlier-run rule the other: the users
-            # of node i's arguments are named, none of them singled out)
-            parents = {j for _, j in _uses(tape[i]) if j >= 0}
-            users = sorted({node[0].describe() for node in tape[min(parents, default=i) + 1 :] for _, j in _uses(node) if j in parents})
+        note = _misfit_note(tape, i, g, said)
+        if note is None and adding and prim is not None:
+            parents = {j for _, j in node_uses(tape[i]) if j >= 0}
+            users = _users(tape, parents)
             if users:
                 note = (
-                    "(adding two cotangents of one value failed: a VJP rule of one of the operations that used "
-                    f"it, {', '.join(users)}, returned a cotangent of the wrong shape. A VJP returns one of its "
-                    "argument's shape: where the argument was broadcast, sum over the broadcast axes. "
-                    "`with plugrad.detect_anomaly():` names the rule.)"
+                    "(adding two cotangents of one value failed: a VJP rule of one of the operations "
+                    f"that used it, {', '.join(users)}, returned a cotangent of the wrong shape; "
+                    f"{VJP_SHAPE}. {_NAMES})"
                 )
     except Exception:  # noqa: BLE001
-        return
-    if note is not None:
-        exc.add_note(note)
+        return False
+    if note is None:
+        return False
+    exc.add_note(note)
+    return True
 
 
-def _misfit(tape: list[tuple[Any, ...]], i: int, g: Any, verb: str) -> str | None:
+def _misfit_note(tape: list[tuple[Any, ...]], i: int, g: Any, said: bool) -> str | None:
     value = getval(g)
-    if not isinstance(value, (np.ndarray, np.generic, float, complex)):
+    if not isinstance(value, NUMERIC):
         return None  # (a string or a list: the errors say it is of the wrong kind)
     shape = _output_shape(tape, i)
     if shape is None or np.shape(value) == shape:
         return None
-    users = sorted({node[0].describe() for node in tape[i + 1 :] for _, j in _uses(node) if j == i})
+    users = _users(tape, {i})
     if not users:
         return None
-    what = "the output of " + tape[i][0].describe() if tape[i][0] is not None else "an argument"
+    one = len(users) == 1
+    whose = (
+        f"made by the VJP rule of {'the operation' if one else 'an operation'} that used the value, "
+        f"{', '.join(users)}, or of one further along, whose cotangent passed through "
+        f"{'that one' if one else 'them'}"
+    )
+    if said:  # (the error gives the shapes and what a rule returns)
+        return f"(the cotangent was {whose}.)"
     return (
-        f"(the cotangent that {verb} {what} has shape {np.shape(value)}, but the value has shape {shape}: "
-        f"a VJP rule returned a cotangent of the wrong shape -- that of {'the operation' if len(users) == 1 else 'an operation'} "
-        f"that used it, {', '.join(users)}, or of one further along, whose cotangent reached it through "
-        f"{'that' if len(users) == 1 else 'them'}. A VJP returns one of its argument's shape: where the argument "
-        "was broadcast, sum over the broadcast axes. `with plugrad.detect_anomaly():` names the rule.)"
+        f"(the cotangent that reached the output of {tape[i][0].describe()} has shape {np.shape(value)}, but "
+        f"the output has shape {shape}: it was {whose}; {VJP_SHAPE}. {_NAMES})"
     )
 
 
-def _raised_in(exc: BaseException, filename: str) -> bool:
-    """Whether ``exc`` was raised in the code of ``filename`` (the sweep adding cotangents),
-    not in a rule."""
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    return tb is not None and tb.tb_frame.f_code.co_filename == filename
-
-
-def _uses(node: tuple[Any, ...]) -> list[tuple[Any, int]]:
-    """(what the node kept of the argument, the argument's tape index) for each traced argument."""
-    if len(node) == 4:
-        return [(node[1], node[3])]
-    if len(node) == 6:
-        return [(node[1], node[4]), (node[2], node[5])]
-    args = node[1]
-    return [(args[a] if a < len(args) else None, j) for a, j in node[4]]
+def _users(tape: list[tuple[Any, ...]], nodes: set[int]) -> list[str]:
+    """The operations on ``tape`` that used the output of any of ``nodes``."""
+    start = min(nodes, default=len(tape)) + 1
+    return sorted({node[0].describe() for node in tape[start:] for _, j in node_uses(node) if j in nodes})
 
 
 def _output_shape(tape: list[tuple[Any, ...]], i: int) -> tuple[int, ...] | None:
     """The shape of tape node ``i``'s output, an array or a number, from what it or an
     operation using it kept (None where nothing was kept, or it is neither)."""
-    kept = [node_ans(tape[i])] + [value for node in tape[i + 1 :] for value, j in _uses(node) if j == i]
+    kept = [node_ans(tape[i])] + [value for node in tape[i + 1 :] for value, j in node_uses(node) if j == i]
     for value in kept:
         if isinstance(value, Meta):
             return tuple(value.shape)
         value = getval(value)
-        if isinstance(value, (np.ndarray, np.generic, float, complex)):
+        if isinstance(value, NUMERIC):
             return tuple(np.shape(value))
     return None

@@ -33,6 +33,7 @@ _enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "plugrad_debug", default=os.environ.get("PLUGRAD_DEBUG", "") not in ("", "0")
 )
 _KERNEL_DIR = os.path.dirname(os.path.abspath(__file__))
+_STDLIB = os.path.dirname(os.path.abspath(os.__file__)) + os.sep  # Python's own modules
 
 
 class AnomalyError(PlugradError, FloatingPointError):
@@ -68,11 +69,10 @@ def _is_library(filename: str) -> bool:
     return any(p.startswith("plugrad_") or p in ("numpy", "scipy") for p in parts[:-1])
 
 
-_STDLIB = os.path.dirname(os.path.abspath(os.__file__)) + os.sep
-
 
 def call_site() -> str:
-    """``file:line in function`` of the innermost caller outside plugrad and its packs."""
+    """``file:line in function`` of the innermost caller outside plugrad, its packs, NumPy,
+    SciPy and Python's own modules: the user's line."""
     frame: types.FrameType | None = sys._getframe(1)
     while frame is not None and _is_library(frame.f_code.co_filename):
         frame = frame.f_back

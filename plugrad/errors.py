@@ -12,6 +12,7 @@ __all__ = [
     "PackError",
     "PackNameError",
     "PackConflictError",
+    "PackWarning",
 ]
 
 
@@ -52,6 +53,15 @@ class PackNameError(PackError, AttributeError):
 
 class PackConflictError(PackNameError):
     """Two packs registered the same qualified name and neither overrides the other."""
+
+
+class PackWarning(UserWarning):
+    """A pack could not be loaded, or part of it was rejected; the others still work.
+    ``pack`` names the pack at fault, where one is (a conflict between packs names none)."""
+
+    def __init__(self, message: str, pack: str | None = None) -> None:
+        super().__init__(message)
+        self.pack = pack
 
 
 def user_stacklevel() -> int:

@@ -17,7 +17,7 @@ from typing import Any, overload
 import numpy as np
 
 from plugrad.box import Box, Meta, getval
-from plugrad.primitive import NonDifferentiable, Primitive, _linear_jvp, returned_none
+from plugrad.primitive import NonDifferentiable, Primitive, _linear_jvp, misshapen, returned_none, rule_of
 from plugrad.vspace import VSpace, vspace
 
 __all__ = [
@@ -156,7 +156,7 @@ def _maker_rule(fun: Primitive, argnum: int, maker: Callable[..., Any]) -> Calla
             ) from None
         if ct is None:
             raise _returned_none(fun, "VJP", argnum)
-        return _in_dtype_of(fun, argnum, ct, args[argnum] if argnum < len(args) else None)
+        return _fitted(fun, "VJP", argnum, ct, args[argnum] if argnum < len(args) else None)
 
     rule.__qualname__ = f"{fun.name} VJP for argument {argnum}"
     return rule
@@ -168,30 +168,23 @@ def _returned_none(fun: Primitive, kind: str, argnum: int | tuple[int, ...]) -> 
     return returned_none(fun, kind, argnum, zero)
 
 
-def _in_dtype_of(fun: Primitive, argnum: int, ct: Any, arg: Any) -> Any:
-    """A custom VJP's cotangent in its argument's dtype: a float64 argument gets a float64
-    cotangent from a rule that computed in float32 or in integers (the packs' rules keep the
-    dtype themselves, which the gradient checker checks). A complex cotangent for a real
-    argument would make its gradient complex, and an array of another shape would be
-    broadcast or summed by the rules before it, silently: both refused, naming the rule,
-    also for a traced cotangent (in a derivative of a derivative), by its value."""
-    return _fitted(fun, "VJP", argnum, ct, arg)
-
-
 def _fitted(fun: Primitive, kind: str, argnum: int | tuple[int, ...], d: Any, like: Any) -> Any:
-    """The derivative ``d`` that a custom ``kind`` rule (VJP, JVP) of ``fun`` for argument
-    ``argnum`` returned, checked against ``like`` (the argument for a cotangent, the output
-    for a tangent) and cast to its dtype: see :func:`_in_dtype_of` and :func:`_tangent`."""
+    """The derivative ``d`` that a custom ``kind`` rule (VJP, JVP) of ``fun`` returned,
+    checked against ``like`` (the argument for a cotangent, the output for a tangent) and
+    cast to its dtype: a float64 argument gets a float64 cotangent from a rule that computed
+    in float32 or in integers (the packs' rules keep the dtype themselves, which the
+    gradient checker checks). One of another shape, which the rules before it would
+    broadcast or sum silently, a complex one for a real value, or a container for one value
+    is refused naming the rule, also when it is traced (in a derivative of a derivative).
+    A Python number is let through, as autograd's rules return 0.0 for a zero cotangent."""
     value, like = getval(d), getval(like)
     what, of = ("cotangent", "argument") if kind == "VJP" else ("tangent", "output")
-    rule = f"the {kind} of {fun.name} for " + (f"arguments {argnum}" if isinstance(argnum, tuple) else f"argument {argnum}")
-    number = kind == "JVP" and type(value) in (float, int) and type(like) is np.ndarray and like.ndim > 0
-    if type(value) is not np.ndarray and not isinstance(value, (np.generic, complex)) and not number:
+    if type(value) is not np.ndarray and not isinstance(value, (np.generic, complex)):
         if isinstance(value, (tuple, list, dict)) and type(like) in _ONE_VALUE:
             raise TypeError(  # (a container of traced values in a derivative of a derivative)
-                f"{rule} returned a {type(value).__name__} for an {of} of type {type(like).__name__}: "
-                f"return one value of the {of}'s shape (a rule's {what} is a container only for a "
-                f"container {of})."
+                f"{rule_of(fun, kind, argnum)} returned a {type(value).__name__} for an {of} of type "
+                f"{type(like).__name__}: return one value of the {of}'s shape (a rule's {what} is a "
+                f"container only for a container {of})."
             )
         return d  # a Python float, ...
     dtype = getattr(like, "dtype", None)
@@ -200,31 +193,26 @@ def _fitted(fun: Primitive, kind: str, argnum: int | tuple[int, ...], d: Any, li
     if dtype is None or dtype.kind not in "fc":
         return d
     if dtype.kind == "f" and np.iscomplexobj(value):
-        gives = "gradient" if kind == "VJP" else "derivative"
         raise TypeError(
-            f"{rule} returned a complex {what} ({np.asarray(value).dtype}) for a real {of} ({dtype}), "
-            f"which would make the {gives} complex: return its real part (np.real(...)), or check "
-            "the rule's formula."
+            f"{rule_of(fun, kind, argnum)} returned a complex {what} ({np.asarray(value).dtype}) for a real "
+            f"{of} ({dtype}), which would make the {'gradient' if kind == 'VJP' else 'derivative'} complex: "
+            "return its real part (np.real(...)), or check the rule's formula."
         )
     shape = like.shape if type(like) in (np.ndarray, Meta) else np.shape(like)
-    # (A Python number is let through, as autograd's rules return 0.0 for a zero cotangent.)
-    if np.shape(value) != shape and type(value) is not complex:  # later rules would broadcast it, or sum it
-        hint = (
-            "(where the argument was broadcast, sum the cotangent over the broadcast axes)"
-            if kind == "VJP"
-            else "(the shape of ans, which the rule is given)"
-        )
-        raise ValueError(
-            f"{rule} returned a {what} of shape {np.shape(value)} for an {of} of shape {shape}: "
-            f"return one of the {of}'s shape {hint}."
-        )
+    if np.shape(value) != shape and type(value) is not complex:
+        raise misshapen(fun, kind, argnum, value, like)
     if type(d) is np.ndarray and d.dtype is not dtype and type(like) in (np.ndarray, Meta):
         return d.astype(dtype)
     return d
 
 
 def _tangent(
-    fun: Primitive, argnum: int | tuple[int, ...], t: Any, ans: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None
+    fun: Primitive,
+    argnum: int | tuple[int, ...],
+    t: Any,
+    ans: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any] | None = None,
 ) -> Any:
     """The output tangent ``t`` that a custom JVP of ``fun`` for argument(s) ``argnum``
     returned, given the primitive's positional ``args``: :func:`_fitted`, after spelling
@@ -238,11 +226,14 @@ def _tangent(
     kwargs = kwargs or {}
     if type(out) in (tuple, list) and type(t) in (tuple, list) and len(t) == len(out):
         return type(t)(_tangent(fun, argnum, ti, oi, ()) for ti, oi in zip(t, out))
-    if type(out) is np.ndarray and out.dtype.kind in "fc" and np.shape(value) != out.shape and not isinstance(value, (tuple, list, dict)):
+    numeric = type(out) is np.ndarray and out.dtype.kind in "fc" and isinstance(value, _NUMBERS)
+    if numeric and np.shape(value) != out.shape:
         wrt = (argnum,) if isinstance(argnum, int) else argnum
-        if (isinstance(value, _NUMBERS) and np.ndim(value) == 0 and value == 0) or (
-            _elementwise(out.shape, (*args, *kwargs.values())) and any(np.shape(value) == np.shape(getval(args[i])) for i in wrt if i < len(args))
-        ):
+        zero = np.ndim(value) == 0 and value == 0
+        passed_through = _elementwise(out.shape, (*args, *kwargs.values())) and any(
+            np.shape(value) == np.shape(getval(args[i])) for i in wrt if i < len(args)
+        )
+        if zero or passed_through:
             t = t + np.zeros(out.shape, out.dtype)  # (differentiable, where t is traced; cast below)
     return _fitted(fun, "JVP", argnum, t, ans)
 
@@ -344,7 +335,7 @@ def defvjp_argnum(fun: Primitive, vjpmaker: Callable[..., Any]) -> None:
 
     def rule(argnum: int, g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
         ct = _not_none(fun, "VJP", argnum, vjpmaker(argnum, ans, args, kwargs)(g))
-        return _in_dtype_of(fun, argnum, ct, args[argnum] if argnum < len(args) else None)
+        return _fitted(fun, "VJP", argnum, ct, args[argnum] if argnum < len(args) else None)
 
     rule.__qualname__ = f"{fun.name} VJP (defvjp_argnum)"
     fun.def_vjp_argnum(rule)
@@ -360,8 +351,8 @@ def defvjp_argnums(fun: Primitive, vjpmaker: Callable[..., Any]) -> None:
     def rule(argnums: tuple[int, ...], g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
         cts = tuple(vjpmaker(argnums, ans, args, kwargs)(g))
         return tuple(
-            _in_dtype_of(fun, argnum, _not_none(fun, "VJP", argnum, ct), args[argnum] if argnum < len(args) else None)
-            for argnum, ct in zip(argnums, cts)
+            _fitted(fun, "VJP", i, _not_none(fun, "VJP", i, ct), args[i] if i < len(args) else None)
+            for i, ct in zip(argnums, cts)
         ) + cts[len(argnums) :]  # (too many: the kernel says so, naming the maker)
 
     rule.__qualname__ = f"{fun.name} VJP maker (defvjp_argnums)"

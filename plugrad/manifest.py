@@ -30,7 +30,8 @@ import importlib
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 
-from plugrad.primitive import Rules, held, left_out
+from plugrad.gathering import held, left_out
+from plugrad.primitive import Rules
 
 __all__ = ["Deferred", "deferred", "build", "render", "main"]
 
@@ -61,7 +62,8 @@ def deferred(
 ) -> list[Deferred]:
     """The :class:`Deferred` names of ``namespace`` in a manifest: ``modules`` maps a module
     of ``package`` to the qualified names it defines; ``override`` lists those declaring
-    ``override=True``."""
+    ``override=True``. What it leaves out that looks meant for the namespace, it says, as
+    :func:`~plugrad.collect` does."""
     overriding = frozenset(override)
     prefix = namespace + "."
     mine = [

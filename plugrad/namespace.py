@@ -199,11 +199,12 @@ def _resolve(ns: str, name: str) -> Any:
     if mirror is None or not hasattr(mirror, name):
         from plugrad.registry import describe_blocked, describe_left_out, describe_packs
 
-        packs = (", ".join(describe_packs(registry)) or "none") + describe_blocked(registry, ns)
-        packs += describe_left_out(qualname, registry)
+        # what is loaded, what is not and what the packs got wrong (each clause starts "; ")
+        loaded = ", ".join(describe_packs(registry)) or "none"
+        faults = describe_blocked(registry, ns) + describe_left_out(qualname, registry)
         raise AttributeError(
             f"module 'plugrad.{ns}' has no attribute {name!r}: no loaded pack registers {qualname} "
-            f"(packs loaded: {packs}; `python -m plugrad packs` lists what each provides)"
+            f"(packs loaded: {loaded}{faults}; `python -m plugrad packs` lists what each provides)"
         )
     value = getattr(mirror, name)
     if isinstance(value, types.ModuleType):

@@ -17,7 +17,6 @@ with plugrad's own primitives, so they can be differentiated again.
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import importlib
 import pickle
@@ -44,9 +43,8 @@ __all__ = [
     "by_reference",
     "published_function",
     "node_ans",
+    "node_uses",
     "unary_method",
-    "collect",
-    "held",
     "record",
 ]
 
@@ -427,8 +425,8 @@ class Primitive:
             tangent = self.jvp_argnums(argnums, tuple([p._tangent for _, p in parents]), ans, *raw, **kwargs)
             if tangent is None and not self.none_is_zero:
                 raise returned_none(self, "JVP", argnums)
-            if _misfits(tangent, ans):
-                raise _misshapen_tangent(self, argnums, tangent, ans)
+            if _shape_differs(tangent, ans):
+                raise misshapen(self, "JVP", argnums, tangent, ans)
             return tangent
         tangent = None
         for i, parent in parents:
@@ -441,9 +439,9 @@ class Primitive:
             # wherever it went next: refused as the rule returns it.
             if type(t) is _ndarray and type(ans) is _ndarray:  # (the common case, inline)
                 if t.shape != ans.shape:
-                    raise _misshapen_tangent(self, i, t, ans)
-            elif _misfits(t, ans):
-                raise _misshapen_tangent(self, i, t, ans)
+                    raise misshapen(self, "JVP", i, t, ans)
+            elif _shape_differs(t, ans):
+                raise misshapen(self, "JVP", i, t, ans)
             tangent = t if tangent is None else add_any(tangent, t)
         return tangent
 
@@ -457,8 +455,9 @@ class Primitive:
             code = getattr(rule, "__code__", None)
             if code is not None and code.co_argcount and code.co_varnames[0] == "ans":
                 raise TypeError(
-                    f"{self.name}.def_vjp: the rule {getattr(rule, '__name__', rule)}"
-                    f"({', '.join(code.co_varnames[: code.co_argcount])}) is written as autograd's VJP maker, "
+                    f"def_vjp of {self.describe()}: the rule {getattr(rule, '__name__', rule)}"
+                    f"({', '.join(code.co_varnames[: code.co_argcount])}) is written as autograd's VJP "
+                    "maker, "
                     "(ans, *args) -> (g -> cotangent); def_vjp takes the rule itself, (g, ans, *args) -> "
                     "cotangent: def_vjp(lambda g, ans, x: ...). Or give the maker to plugrad.extend.defvjp."
                 )
@@ -932,6 +931,17 @@ def node_ans(node: tuple[Any, ...]) -> Any:
     return node[2] if len(node) == 4 else node[3]
 
 
+def node_uses(node: tuple[Any, ...]) -> list[tuple[Any, int]]:
+    """``(what the node kept of the argument, the argument's tape index)`` for each traced
+    argument of a tape node (the index is -1 for an argument that is not traced)."""
+    if len(node) == 4:
+        return [(node[1], node[3])]
+    if len(node) == 6:
+        return [(node[1], node[4]), (node[2], node[5])]
+    args = node[1]
+    return [(args[a] if a < len(args) else None, j) for a, j in node[4]]
+
+
 def record(
     prim: Primitive,
     trace: Trace,
@@ -1158,10 +1168,10 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
     return apply
 
 
-_NUMERIC = (np.ndarray, np.generic, float, complex)
+NUMERIC = (np.ndarray, np.generic, float, complex)  # the values a derivative's shape is read of
 
 
-def _misfits(t: Any, ans: Any) -> bool:
+def _shape_differs(t: Any, ans: Any) -> bool:
     """Whether tangent ``t`` has another shape than the output ``ans`` (both arrays or
     numbers; anything else is not judged here). Python floats and arrays are read without
     np.shape, which costs a microsecond."""
@@ -1170,29 +1180,48 @@ def _misfits(t: Any, ans: Any) -> bool:
         return False
     if tt is _ndarray and ta is _ndarray:
         return bool(t.shape != ans.shape)
-    return isinstance(t, _NUMERIC) and isinstance(ans, _NUMERIC) and np.shape(t) != np.shape(ans)
+    return isinstance(t, NUMERIC) and isinstance(ans, NUMERIC) and np.shape(t) != np.shape(ans)
 
 
-def _misshapen_tangent(prim: Primitive, argnum: int | tuple[int, ...], t: Any, ans: Any) -> ValueError:
+# What a rule returns, said once for every error about a derivative of the wrong shape.
+VJP_SHAPE = (
+    "a VJP returns a cotangent of its argument's shape: where the argument was broadcast, sum over the "
+    "broadcast axes"
+)
+JVP_SHAPE = (
+    "a JVP returns a tangent of the output's shape: where an argument was broadcast, broadcast its tangent"
+)
+
+
+def rule_of(prim: Primitive, kind: str, argnum: int | tuple[int, ...]) -> str:
+    """``the VJP of numpy.sin (pack numpy) for argument 0 (x)``: a rule, in errors."""
     which = f"arguments {argnum}" if isinstance(argnum, tuple) else prim.arg_name(argnum)
+    return f"the {kind} of {prim.describe()} for {which}"
+
+
+def misshapen(prim: Primitive, kind: str, argnum: int | tuple[int, ...], d: Any, like: Any) -> ValueError:
+    """The error for a rule of ``prim`` (VJP, JVP) that returned the derivative ``d`` of
+    another shape than ``like``'s (its argument's, the output's)."""
+    vjp = kind == "VJP"
+    what, of, rule = ("cotangent", "argument", VJP_SHAPE) if vjp else ("tangent", "output", JVP_SHAPE)
     return ValueError(
-        f"the JVP of {prim.describe()} for {which} returned a tangent of shape {np.shape(t)} for an "
-        f"output of shape {np.shape(ans)}: a JVP returns the output's tangent, of the output's shape "
-        "(where an argument is broadcast, broadcast its tangent to the output's shape too)."
+        f"{rule_of(prim, kind, argnum)} returned a {what} of shape {np.shape(d)} for an {of} of shape "
+        f"{np.shape(like)}: {rule}."
     )
 
 
-def returned_none(prim: Primitive, kind: str, argnum: int | tuple[int, ...], zero: str | None = None) -> TypeError:
+def returned_none(
+    prim: Primitive, kind: str, argnum: int | tuple[int, ...], zero: str | None = None
+) -> TypeError:
     """The error for a rule of ``prim`` that returned None, as one that forgot its
     ``return`` does: read as a zero derivative, it would be silently wrong. ``zero`` says
     how to declare a zero derivative instead (by default: return zeros)."""
     what = "the argument's cotangent" if kind.startswith("VJP") else "the output's tangent"
-    which = f"arguments {argnum}" if isinstance(argnum, tuple) else prim.arg_name(argnum)
     if zero is None:
         zero = f"return zeros of the {'argument' if kind.startswith('VJP') else 'output'}'s shape"
     return TypeError(
-        f"the {kind} of {prim.describe()} for {which} returned None: return {what} (check for a "
-        f"missing return statement). Where the derivative is zero, declare it so ({zero})."
+        f"{rule_of(prim, kind, argnum)} returned None: return {what} (check for a missing return "
+        f"statement). Where the derivative is zero, declare it so ({zero})."
     )
 
 
@@ -1361,138 +1390,6 @@ class Rules:
 
     def __repr__(self) -> str:
         return f"<Rules for {self.target}: vjp {sorted(self.vjps)}, jvp {sorted(self.jvps)}>"
-
-
-def collect(package: str, modules: Iterable[str], namespace: str | None = None) -> list[Any]:
-    """Every Primitive, NonDifferentiable, Composite and Rules defined at module level in
-    ``package.<module>`` for each of ``modules`` (imported now), in order, each once; with
-    ``namespace``, only those whose name lies directly in it. The usual body of a pack's
-    ``plugrad_primitives`` hook::
-
-        return collect("plugrad_example", ["functions"], "example")
-    """
-    pairs = list(held(package, modules))
-    found = [value for _, value in pairs]
-    if namespace is None:
-        return found
-    mine = [e for e in found if e.name.rpartition(".")[0] == namespace]
-    if len(mine) < len(found):
-        left_out("collect", package, namespace, [(module, e.name) for module, e in pairs], not mine)
-    return mine
-
-
-class Asking:
-    """What a registry asking a pack for a namespace's functions (its plugrad_primitives
-    hook) tells :func:`collect` and :func:`~plugrad.manifest.deferred`, and what they tell
-    it back: the notes become the pack's problems (listed by ``python -m plugrad packs``,
-    failed by the gradient checker), the names left out explain a missing name."""
-
-    __slots__ = ("declared", "own", "notes", "left")
-
-    def __init__(self, declared: Iterable[str], own: Iterable[str]) -> None:
-        self.declared = frozenset(declared)  # the namespaces the loaded packs declare
-        self.own = tuple(own)  # those of the pack asked
-        self.notes: list[str] = []
-        self.left: list[str] = []  # names left out whose namespace no loaded pack declares
-
-
-asking: contextvars.ContextVar[Asking | None] = contextvars.ContextVar("plugrad_asking", default=None)
-
-
-def left_out(how: str, package: str, namespace: str, held: Iterable[tuple[str, str]], nothing: bool = False) -> None:
-    """Say which functions ``how`` (collect, deferred) leaves out of ``namespace`` would be
-    dropped without a word (``held``: module and name of each function the modules hold;
-    ``nothing``: none is kept): those named after their own module, as
-    ``plugrad.extend.primitive`` names a function without ``name=``; those of a namespace
-    that no loaded pack declares and is an edit or two from ``namespace`` (``exmaple.g``
-    beside ``example.f``); and, where none is kept, all of them. Functions of other
-    namespaces that a pack's modules import (another pack's ``numpy.sin``, a function of a
-    sub-namespace the pack asks for separately) and private helpers (``ns._helper``) are
-    left out quietly. Asked by a registry, the notes become the pack's problems; otherwise,
-    warnings."""
-    context = asking.get()
-    declared = context.declared if context is not None else frozenset()
-    if nothing:
-        pairs = list(held)
-    else:  # only names of undeclared namespaces have anything to say (one pass: packs hold hundreds)
-        pairs = [(m, n) for m, n in held if (space := n.rpartition(".")[0]) != namespace and space not in declared]
-        if not pairs:
-            return
-    names = [n for _, n in pairs]
-    unnamed = sorted(
-        n
-        for m, n in pairs
-        if n.rpartition(".")[0] == f"{package}.{m}" and n.rpartition(".")[0] not in declared and not n.rpartition(".")[2].startswith("_")
-    )
-    notes = []
-    if unnamed:
-        short = unnamed[0].rpartition(".")[2]
-        own = context.own if context is not None else (namespace,)
-        where = f"'{own[0]}.{short}'" if len(own) == 1 else f"'<namespace>.{short}', in one of {', '.join(map(repr, own))}"
-        notes.append(
-            f"{how}({package!r}, ...) left out {', '.join(unnamed)}: named after "
-            f"{'its module' if len(unnamed) == 1 else 'their modules'}, as plugrad.extend.primitive "
-            f"names a function without name=. Name it as the pack publishes it: @primitive(name={where})."
-        )
-    rest = [n for n in names if n not in unnamed]
-    if nothing and rest:
-        spaces = sorted({n.rpartition(".")[0] for n in rest})
-        notes.append(
-            f"{how}({package!r}, ..., {namespace!r}) found no functions in namespace {namespace!r}, but the "
-            f"modules hold functions of namespace{'s' * (len(spaces) > 1)} {', '.join(map(repr, spaces))}: is "
-            "the namespace misspelt? (A function's name is <namespace>.<identifier>.)"
-        )
-    elif context is not None:  # (by hand, nothing is known of the other packs' namespaces)
-        for space in sorted({n.rpartition(".")[0] for n in rest} - declared - {namespace}):
-            strays = sorted(n for n in rest if n.rpartition(".")[0] == space and not n.rpartition(".")[2].startswith("_"))
-            if strays and _edits(space, namespace) <= (1 if len(namespace) < 8 else 2):
-                notes.append(
-                    f"{how}({package!r}, ..., {namespace!r}) left out {', '.join(strays)}: namespace {space!r} is "
-                    f"declared by no loaded pack, and is close to {namespace!r}. Is it misspelt? (A function's "
-                    "name is <namespace>.<identifier>.)"
-                )
-    if context is not None:
-        context.notes += notes
-        context.left += [n for n in rest if n.rpartition(".")[0] not in declared and not n.rpartition(".")[2].startswith("_")]
-        return
-    if notes:
-        import warnings
-
-        from plugrad.registry import PackWarning
-
-        for note in notes:
-            warnings.warn(note, PackWarning, stacklevel=3)
-
-
-def _edits(a: str, b: str) -> int:
-    """The number of single-character insertions, deletions, substitutions and swaps of
-    neighbours that turn ``a`` into ``b`` (``exmaple`` is one from ``example``)."""
-    before: list[int] = []
-    row = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        earlier, before, row = before, row, [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            row[j] = min(before[j] + 1, row[j - 1] + 1, before[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                row[j] = min(row[j], earlier[j - 2] + 1)
-    return row[-1]
-
-
-def held(package: str, modules: Iterable[str]) -> Iterator[tuple[str, Any]]:
-    """``(module, function)`` for each Primitive, NonDifferentiable, Composite and Rules at
-    module level in ``package.<module>`` for each of ``modules``, importing them in order;
-    a function several modules hold counts once, for the first (what :func:`collect`
-    returns, and what a manifest records)."""
-    import importlib
-
-    kinds = (Primitive, NonDifferentiable, Composite, Rules)
-    seen: set[int] = set()
-    for name in modules:
-        for value in vars(importlib.import_module(f"{package}.{name}")).values():
-            if isinstance(value, kinds) and id(value) not in seen:
-                seen.add(id(value))
-                yield name, value
 
 
 for _cls in (Primitive, NonDifferentiable, Composite):

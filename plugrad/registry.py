@@ -79,9 +79,10 @@ import pluggy
 
 from plugrad import _entry_points, hookspecs
 from plugrad.box import Box, refuse_type, register_box_type
-from plugrad.errors import PackConflictError, PackError, PackNameError
+from plugrad.errors import PackConflictError, PackError, PackNameError, PackWarning
 from plugrad.manifest import Deferred
-from plugrad.primitive import Asking, Composite, NonDifferentiable, Primitive, Rules, asking, register_sequences
+from plugrad.gathering import Request, request
+from plugrad.primitive import Composite, NonDifferentiable, Primitive, Rules, register_sequences
 from plugrad.vspace import VSpace, register_vspace
 
 if TYPE_CHECKING:
@@ -111,14 +112,8 @@ Entry = Primitive | NonDifferentiable | Composite
 
 LOADED, FAILED, BLOCKED = "loaded", "failed", "blocked"
 
-
-class PackWarning(UserWarning):
-    """A pack could not be loaded, or part of it was rejected; the others still work.
-    ``pack`` names the pack at fault, where one is (a conflict between packs names none)."""
-
-    def __init__(self, message: str, pack: str | None = None) -> None:
-        super().__init__(message)
-        self.pack = pack
+# What a plugrad_primitives hook may not return for its list of functions (iterable, or one).
+_NOT_A_LIST = (str, bytes, Primitive, NonDifferentiable, Composite, Rules, Deferred)
 
 
 class _Record:
@@ -186,7 +181,8 @@ class PackInfo:
         self.builtin = builtin  # shipped in the plugrad distribution itself
         self.namespaces: list[str] = []
         self.problems: list[str] = []  # rejected parts of a loaded pack
-        self.left_out: set[str] = set()  # names collect left out, of namespaces no loaded pack declares
+        self.left_out: set[str] = set()  # names collect or deferred left out, of undeclared namespaces
+        self.noted: set[str] = set()  # those of them its problems name
         self.overrides: list[str] = []  # names it took over
         self.extends: list[str] = []  # "numpy.foo JVP 0"
         self.types: list[TypeRegistration] = []
@@ -743,17 +739,21 @@ class Registry:
             per_pack[info.name] = self._gather(info, ns)  # in strict mode a fault raises before this
 
     def _gather(self, info: PackInfo, ns: str) -> list[Entry | Rules | Deferred]:
-        # (collect and deferred, in the hook, read which namespaces are declared, and say
-        # which functions they left out that the pack may have meant to give)
-        told = Asking(self._declared, info.namespaces)
+        asked = Request(self._declared, info.namespaces)  # (collect and deferred, in the hook, use it)
+        token = request.set(asked)
+        failure: Exception | None = None
         try:
-            token = asking.set(told)
-            try:
-                items = self._hook(info, "plugrad_primitives", namespace=ns)
-                if isinstance(items, Iterable) and not isinstance(items, _NOT_A_LIST):
-                    items = list(items)  # (a generator's collect runs now, within the request)
-            finally:
-                asking.reset(token)
+            items = self._hook(info, "plugrad_primitives", namespace=ns)
+            if isinstance(items, Iterable) and not isinstance(items, _NOT_A_LIST):
+                items = list(items)  # a generator's own errors are the pack's too; its collect runs now
+        except Exception as exc:  # noqa: BLE001 - raised below, with the notes kept first
+            failure = exc
+        finally:
+            request.reset(token)
+        self._keep_notes(info, asked)
+        try:
+            if failure is not None:
+                raise failure
             if items is None:  # (a misspelt comparison with the namespace, or no hook at all)
                 if self._impl(info, "plugrad_primitives") is None:
                     raise _Fault(
@@ -764,19 +764,15 @@ class Registry:
                     f"plugrad_primitives({ns!r}) returned None, though its plugrad_namespaces declares "
                     f"{ns!r}: return the namespace's functions (a list), or leave it out of plugrad_namespaces"
                 )
-            if isinstance(items, _NOT_A_LIST) or not isinstance(items, Iterable):
+            if not isinstance(items, list):
                 raise _Fault(f"plugrad_primitives({ns!r}) returned {items!r}; expected a list of functions")
-            items = list(items)  # a generator's own errors are the pack's too
         except _Fault as fault:
-            self._told(info, told)
             self._problem(info, f"{fault}; its functions in namespace {ns!r} are missing", fault.__cause__)
             return []
         except Exception as exc:  # noqa: BLE001
-            self._told(info, told)
             message = f"plugrad_primitives({ns!r}) raised {type(exc).__name__}: {exc}"
             self._problem(info, f"{message}; its functions in namespace {ns!r} are missing", exc)
             return []
-        self._told(info, told)
         kept: list[Entry | Rules | Deferred] = []
         names: set[str] = set()
         for item in items:
@@ -800,10 +796,11 @@ class Registry:
             kept.append(item)
         return kept
 
-    def _told(self, info: PackInfo, told: Asking) -> None:
+    def _keep_notes(self, info: PackInfo, asked: Request) -> None:
         """Keep what collect or deferred said of the functions they left out."""
-        info.left_out.update(told.left)
-        for note in told.notes:
+        info.noted |= asked.noted
+        info.left_out = (info.left_out | set(asked.left)) - info.noted
+        for note in asked.notes:
             if note not in info.problems:  # (the same note for each of its namespaces: once)
                 self._problem(info, note, None)
 
@@ -1306,24 +1303,22 @@ def ensure_types() -> None:
         default_registry().install_types()
 
 
-_NOT_A_LIST = (str, bytes, Primitive, NonDifferentiable, Composite, Rules, Deferred)
-
-
 def describe_left_out(qualname: str, registry: Registry | None = None) -> str:
-    """``"; pack mystats holds mylib.swish, ..."``: the functions of that short name that a
-    loaded pack's modules hold but its namespaces left out (a name in a namespace no loaded
-    pack declares, a mistake most likely), for the error of a missing name; empty if none."""
+    """``"; pack mystats: its modules hold mylib.swish, ..."``: the functions of that
+    identifier that a loaded pack's modules hold in a namespace no loaded pack declares,
+    which no problem of the pack names already, for the error of a missing name (a mistake
+    most likely); empty if none."""
     short = qualname.rpartition(".")[2]
     out = ""
     for p in (registry or default_registry()).loaded_packs():
-        # (not those a problem of the pack names already: describe_blocked says it)
-        held = sorted(n for n in p.left_out if n.rpartition(".")[2] == short and not any(n in m for m in p.problems))
-        if held:
-            spaces = sorted({n.rpartition(".")[0] for n in held})
+        names = sorted(n for n in p.left_out if n.rpartition(".")[2] == short)
+        if names:
+            spaces = sorted({n.rpartition(".")[0] for n in names})
             out += (
-                f"; pack {p.name}'s modules hold {', '.join(held)}, of namespace{'s' * (len(spaces) > 1)} "
-                f"{', '.join(map(repr, spaces))}, which no loaded pack declares (if that is the function "
-                "meant, its name's namespace is misspelt, or the pack declaring it is not loaded)"
+                f"; pack {p.name}: its modules hold {', '.join(names)}, of "
+                f"namespace{'s' * (len(spaces) > 1)} {', '.join(map(repr, spaces))}, which no loaded pack "
+                "declares (if that is the function meant, its name's namespace is misspelt, or the pack "
+                "declaring it is not loaded)"
             )
     return out
 

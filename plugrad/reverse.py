@@ -11,7 +11,7 @@ import numpy as np
 from plugrad import builtins, debug
 from plugrad.box import Box, Trace, _box_types, box_type, getval, holds_box
 from plugrad.errors import user_stacklevel
-from plugrad.primitive import add_any, node_ans, only_cotangent, returned_none
+from plugrad.primitive import JVP_SHAPE, VJP_SHAPE, add_any, node_ans, only_cotangent, returned_none
 from plugrad.builtins import take as _take
 from plugrad.vspace import DictVSpace, SequenceVSpace, holds_arrays, space_or_none, vspace
 
@@ -85,7 +85,7 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
                 try:
                     cts[k] = _start_cotangent(ct, v)
                 except ValueError as exc:
-                    _blame_users(exc, tape, k, ct, "was computed for")
+                    _blame_users(exc, tape, k, ct, True)
                     raise
             return _rebuild(x, kind, cts)
 
@@ -97,7 +97,7 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
             try:
                 return _start_cotangent(ct, x)
             except ValueError as exc:
-                _blame_users(exc, tape, 0, ct, "was computed for")
+                _blame_users(exc, tape, 0, ct, True)
                 raise
 
     else:
@@ -182,15 +182,18 @@ def _structure(v: Any) -> str:
 
 
 def _wrong_shape(ct: Any, x: Any) -> None:
-    wrong_shape(ct, x, "an argument", "VJP rule returned a cotangent")
+    wrong_shape(ct, x, "VJP")
 
 
-def wrong_shape(derivative: Any, like: Any, of: str, rule: str) -> None:
-    """Raise: the derivative computed for ``of`` (an argument, the output) has the wrong shape."""
+def wrong_shape(derivative: Any, like: Any, kind: str) -> None:
+    """Raise: the derivative computed for an argument (``kind`` VJP) or the output (JVP) has
+    the wrong shape."""
+    vjp = kind == "VJP"
+    what, of, rule = ("cotangent", "argument", VJP_SHAPE) if vjp else ("tangent", "output", JVP_SHAPE)
     raise ValueError(
-        f"the derivative computed for {of} has shape {np.shape(derivative)}, but the {of.split()[-1]} "
-        f"has shape {np.shape(like)}: a {rule} of the wrong shape (a custom primitive's, or a "
-        "pack's, which NumPy then broadcast). Run the derivative inside "
+        f"the derivative computed for {'an argument' if vjp else 'the output'} has shape "
+        f"{np.shape(derivative)}, but the {of} has shape {np.shape(like)}: a {kind} rule returned a "
+        f"{what} of the wrong shape, which NumPy then broadcast; {rule}. Run the derivative inside "
         "`with plugrad.detect_anomaly():` to be told which rule, and where it was called."
     )
 
@@ -508,9 +511,11 @@ def sweep(
                     else:
                         _accumulate(cts, owned, j, prev, ct)
     except Exception as exc:  # (costs nothing until raised)
-        _name_the_rule(exc, prim, "VJP")
-        if isinstance(exc, ValueError) and starts <= i < len(cts):  # (NumPy's shape errors)
-            _blame_users(exc, tape, i, g, "reached", prim)  # (g: node i's cotangent, read off cts)
+        # NumPy's shape error, further back than the rule that made a misshapen cotangent:
+        # the note names the operations that may have (g: node i's cotangent, read off cts).
+        shape_error = isinstance(exc, ValueError) and starts <= i < len(cts)
+        if not (shape_error and _blame_users(exc, tape, i, g, False, prim)):
+            _name_the_rule(exc, prim, "VJP")
         raise
     for j in parts:  # start nodes read element by element
         cts[j] = _with_parts(cts[j], parts[j])
@@ -532,7 +537,7 @@ def _check_pair(prim: Any, pair: Any) -> tuple[Any, Any]:
         )
     for argnum in (0, 1):
         if pair[argnum] is None and not prim.none_is_zero:
-            raise returned_none(prim, "VJP pair rule (def_vjp_pair)", argnum, "return zeros of the argument's shape")
+            raise returned_none(prim, "VJP pair rule (def_vjp_pair)", argnum)
     return pair
 
 
@@ -559,11 +564,22 @@ def _name_the_rule(exc: BaseException, prim: Any, kind: str) -> None:
         exc.add_note(f"(raised in the {kind} rules of {prim.describe()})")
 
 
-def _blame_users(exc: BaseException, tape: list[tuple[Any, ...]], i: int, g: Any, verb: str, prim: Any = None) -> None:
-    """:func:`plugrad._diagnose.blame_users`, imported on the first error that needs it."""
+def _blame_users(
+    exc: BaseException, tape: list[tuple[Any, ...]], i: int, g: Any, said: bool, prim: Any = None
+) -> bool:
+    """:func:`plugrad._diagnose.blame_users`, imported on the first error that needs it
+    (``adding``: the error was raised by this module, adding cotangents, not by a rule)."""
     from plugrad._diagnose import blame_users
 
-    blame_users(exc, tape, i, g, verb, prim, __file__)
+    return blame_users(exc, tape, i, g, said, prim, adding=_raised_here(exc))
+
+
+def _raised_here(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised in this module's own code (the sweep), not in a rule."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_filename == __file__
 
 
 def _unshare(cts: list[Any]) -> None:

@@ -382,19 +382,19 @@ def test_a_rule_that_returns_a_cotangent_of_the_wrong_shape_is_refused_not_broad
     x = numpy.array([1.0, 2.0, 3.0])
     # A custom rule's cotangent is checked as it returns it, so the rule is named, wherever
     # in the graph it is (sin's rule would have broadcast the scalar to the right shape).
-    wrong = r"VJP of .*summed for argument 0 returned a cotangent of shape \(\) for an argument of shape \(3,\)"
+    wrong = r"VJP of .*summed for argument 0 \(\w+\) returned a cotangent of shape \(\) for an argument of shape \(3,\)"
     with pytest.raises(ValueError, match=wrong):
         grad(lambda x: np.sum(summed(x)))(x)
     with pytest.raises(ValueError, match=wrong):
         grad(lambda x: np.sum(summed(np.sin(x)) * numpy.array([1.0, 2.0, 3.0])))(x)
-    wrong = r"VJP of .*scale for argument 1 returned a cotangent of shape \(3,\) for an argument of shape \(\)"
+    wrong = r"VJP of .*scale for argument 1 \(\w+\) returned a cotangent of shape \(3,\) for an argument of shape \(\)"
     with pytest.raises(ValueError, match=wrong):
         grad(lambda a: np.sum(scale(x, a)) + a**2)(2.0)
     with pytest.raises(ValueError, match=wrong):
         grad(lambda p: np.sum(scale(x, p["a"])) + np.sum(p["w"]))({"a": 2.0, "w": x})
     # and inside a derivative of a derivative, where the cotangent is traced (autograd gives
     # a wrong number there)
-    with pytest.raises(ValueError, match=r"VJP of .*summed for argument 0 returned a cotangent of shape \(\)"):
+    with pytest.raises(ValueError, match=r"VJP of .*summed for argument 0 \(\w+\) returned a cotangent of shape \(\)"):
         grad(grad(lambda t: np.sum(summed(t * x) * x)))(0.9)
 
     @primitive
@@ -403,7 +403,7 @@ def test_a_rule_that_returns_a_cotangent_of_the_wrong_shape_is_refused_not_broad
 
     defvjp(boxed, lambda ans, x: lambda g: (g * 2.0,))  # a 1-tuple for an array
     for derivative in (grad, lambda f: grad(grad(f))):
-        with pytest.raises(TypeError, match=r"VJP of .*boxed for argument 0 returned a tuple for an argument of type ndarray"):
+        with pytest.raises(TypeError, match=r"VJP of .*boxed for argument 0 \(\w+\) returned a tuple for an argument of type ndarray"):
             derivative(lambda t: np.sum(boxed(t * x) * x))(0.9)
     # A pack's rule (not wrapped) is caught where the cotangent reaches an argument.
     bad = Primitive("test.bad_sum_rule", numpy.square)
@@ -416,10 +416,8 @@ def test_a_rule_that_returns_a_cotangent_of_the_wrong_shape_is_refused_not_broad
     spread.def_vjp(None, lambda g, ans, x, mu: -2 * g * (x - mu))  # (2, 3) for mu of shape (3,)
     data = numpy.arange(6.0).reshape(2, 3)
     m = numpy.ones((2, 3))
-    blame = (
-        r"cotangent that (reached the output of numpy\.\w+|was computed for an argument) .*has shape \(2, 3\), but the value "
-        r"has shape \(3,\): a VJP rule returned a cotangent of the wrong shape -- that of the operation that used it, test.spread_rule"
-    )
+    # (where the error gives the shapes, the note adds only who may have made it)
+    blame = r"(has shape \(2, 3\), but the output has shape \(3,\): it|the cotangent) was made by the VJP rule of the operation that used the value, test.spread_rule"
     for loss, at in (
         (lambda m: np.sum(spread(data, m[0])), m),  # NumPy: could not broadcast ... in getitem's rule
         (lambda m: np.sum(spread(data, np.mean(m, axis=0))), m),  # NumPy: cannot reshape ... in mean's
@@ -437,7 +435,7 @@ def test_a_rule_that_returns_a_cotangent_of_the_wrong_shape_is_refused_not_broad
     assert any("test.loose_add" in note for note in getattr(caught.value, "__notes__", [])), caught.value
     with pytest.raises(ValueError) as caught:
         grad(lambda v: np.sum(loose(numpy.ones((2, 3)), np.exp(v))))(numpy.ones(3))
-    assert any("numpy.exp (pack numpy), or of one further along" in note for note in caught.value.__notes__)
+    assert any("used the value, numpy.exp (pack numpy), or of one further along" in note for note in caught.value.__notes__)
     # An error in the rule of an operation with several outputs of different shapes keeps its
     # own type and message: the note is left out, not a new error.
     with pytest.raises(numpy.linalg.LinAlgError, match="Singular matrix"):
@@ -456,7 +454,7 @@ def test_a_custom_jvp_of_the_wrong_shape_is_refused_naming_it():
     # The tangent is checked as the rule returns it, wherever the rule is: a later sum would
     # have summed three elements for two (a wrong number), a later + with a float would
     # have raised NumPy's "cannot broadcast a non-scalar to a scalar array".
-    wrong = r"JVP of .*double for argument 0 returned a tangent of shape \(3,\) for an output of shape \(2,\)"
+    wrong = r"JVP of .*double for argument 0 \(\w+\) returned a tangent of shape \(3,\) for an output of shape \(2,\)"
     with pytest.raises(ValueError, match=wrong):
         deriv(lambda x: np.sum(double(x)))(numpy.ones(2))
     with pytest.raises(ValueError, match=r"tangent of shape \(3,\) for an output of shape \(\)"):
@@ -469,7 +467,7 @@ def test_a_custom_jvp_of_the_wrong_shape_is_refused_naming_it():
         return x * 2.0
 
     defjvp(rotated, lambda t, ans, x: t * 2j)
-    with pytest.raises(TypeError, match=r"JVP of .*rotated for argument 0 returned a complex tangent .* real output"):
+    with pytest.raises(TypeError, match=r"JVP of .*rotated for argument 0 \(\w+\) returned a complex tangent .* real output"):
         deriv(rotated)(1.5)
 
     @primitive
@@ -477,7 +475,7 @@ def test_a_custom_jvp_of_the_wrong_shape_is_refused_naming_it():
         return x * y
 
     defjvp_argnums(times, lambda argnums, ts, ans, args, kwargs: numpy.ones(5))
-    with pytest.raises(ValueError, match=r"JVP of .*times for argument 0 returned a tangent of shape \(5,\)"):
+    with pytest.raises(ValueError, match=r"JVP of .*times for argument 0 \(\w+\) returned a tangent of shape \(5,\)"):
         make_jvp(lambda x: times(x, numpy.ones(3)))(numpy.ones(3))(numpy.ones(3))
     with pytest.raises(ValueError, match=r"JVP of .*times for arguments \(0, 1\) returned a tangent of shape \(5,\)"):
         make_jvp(lambda x: times(x, x))(numpy.ones(3))(numpy.ones(3))
@@ -509,7 +507,7 @@ def test_a_custom_jvp_that_leaves_broadcasting_to_numpy_gets_it_spelt_out():
     # Any other number, or an argument's shape where the primitive does not broadcast its
     # arguments elementwise (its output is not of their broadcast shape), is a mistake.
     defjvp(spread, lambda t, ans, x: 2.0)
-    with pytest.raises(ValueError, match=r"JVP of .*spread for argument 0 returned a tangent of shape \(\) for an output of shape \(4,\)"):
+    with pytest.raises(ValueError, match=r"JVP of .*spread for argument 0 \(\w+\) returned a tangent of shape \(\) for an output of shape \(4,\)"):
         deriv(lambda x: np.sum(spread(x)))(1.0)
 
     @primitive
@@ -517,7 +515,7 @@ def test_a_custom_jvp_that_leaves_broadcasting_to_numpy_gets_it_spelt_out():
         return numpy.outer(x, x)
 
     defjvp(gram, lambda t, ans, x: 2 * x * t)  # as if outer were elementwise
-    with pytest.raises(ValueError, match=r"JVP of .*gram for argument 0 returned a tangent of shape \(2,\) for an output of shape \(2, 2\)"):
+    with pytest.raises(ValueError, match=r"JVP of .*gram for argument 0 \(\w+\) returned a tangent of shape \(2,\) for an output of shape \(2, 2\)"):
         make_jvp(gram)(numpy.array([1.0, 2.0]))(numpy.array([1.0, 0.0]))
 
     @primitive
@@ -525,7 +523,7 @@ def test_a_custom_jvp_that_leaves_broadcasting_to_numpy_gets_it_spelt_out():
         return x * 2.0, x * 3.0
 
     defjvp(pair, lambda t, ans, x: (t * 2.0, numpy.ones(7)))  # each element of a tuple output checked
-    with pytest.raises(ValueError, match=r"JVP of .*pair for argument 0 returned a tangent of shape \(7,\) for an output of shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"JVP of .*pair for argument 0 \(\w+\) returned a tangent of shape \(7,\) for an output of shape \(2,\)"):
         deriv(lambda x: np.sum(pair(x)[1]))(numpy.ones(2))
     # A float32 output gets a float32 tangent, broadcast or not.
     @primitive
@@ -753,7 +751,7 @@ def test_a_jvp_rule_that_returns_a_tangent_of_the_wrong_shape_is_refused():
         return x**2
 
     defjvp(square, lambda t, ans, x: np.sum(2 * x * t))  # a scalar for an array output
-    with pytest.raises(ValueError, match=r"JVP of .*square for argument 0 returned a tangent of shape \(\) for an output of shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"JVP of .*square for argument 0 \(\w+\) returned a tangent of shape \(\) for an output of shape \(2,\)"):
         make_jvp(square)(numpy.array([1.0, 2.0]))(numpy.array([1.0, 0.0]))
     # A pack's rule (Primitive.def_jvp) is checked as it returns too, wherever it is: a later
     # sin would have broadcast the scalar into three wrong numbers.
@@ -798,7 +796,7 @@ def test_a_rule_that_returns_none_or_no_derivative_is_an_error_naming_it():
     with pytest.raises(TypeError, match=r"the JVP of demo.none for argument 0 \(x\) returned None: return the output's tangent .*zeros of the output's shape"):
         make_jvp(none)(0.5)(1.0)
     # autograd's VJP maker, (ans, x) -> (g -> cotangent), given to def_vjp, which takes the rule
-    with pytest.raises(TypeError, match=r"demo.cube.def_vjp: the rule <lambda>\(ans, x\) is written as autograd's VJP maker.*plugrad.extend.defvjp"):
+    with pytest.raises(TypeError, match=r"def_vjp of demo.cube: the rule <lambda>\(ans, x\) is written as autograd's VJP maker.*plugrad.extend.defvjp"):
         Primitive("demo.cube", lambda x: x**3).def_vjp(lambda ans, x: lambda g: 3 * g * x**2)
     word = Primitive("demo.word", numpy.sin).def_vjp(lambda g, ans, x: "oops").def_jvp(lambda t, ans, x: [t])
     with pytest.raises(ValueError, match="is a str .*a VJP rule returned a cotangent of the wrong kind"):

@@ -168,7 +168,7 @@ def test_a_custom_cotangent_is_put_in_its_arguments_dtype_and_never_complex_for_
     assert grad(lambda x: np.sum(triple(x)))(numpy.ones(2)).dtype == numpy.float64
     defvjp(triple, lambda ans, x: lambda g: g * (3 + 1j))
     for x in (2.0, numpy.ones(2)):
-        with pytest.raises(TypeError, match=r"VJP of .*triple for argument 0 returned a complex cotangent .* for a real argument"):
+        with pytest.raises(TypeError, match=r"VJP of .*triple for argument 0 \(\w+\) returned a complex cotangent .* for a real argument"):
             grad(lambda x: np.sum(triple(x)))(x)
     assert grad(lambda z: np.real(triple(z)))(1.0 + 0j) == 3 + 1j  # a complex argument takes the rule's
 
@@ -182,7 +182,7 @@ def test_a_custom_cotangent_of_another_shape_is_refused_where_it_would_be_summed
 
     defvjp(double, lambda ans, x: lambda g: numpy.ones((2,) + numpy.shape(x)) * g * 2)
     c = numpy.full(3, 3.0)
-    with pytest.raises(ValueError, match=r"VJP of .*double for argument 0 returned a cotangent of shape \(2, 3\) for an argument of shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"VJP of .*double for argument 0 \(\w+\) returned a cotangent of shape \(2, 3\) for an argument of shape \(3,\)"):
         grad(lambda w: np.sum(double(w * c)))(numpy.ones(3))
     defvjp(double, lambda ans, x: lambda g: g * 2)
     assert list(grad(lambda w: np.sum(double(w * c)))(numpy.ones(3))) == [6.0, 6.0, 6.0]

@@ -353,7 +353,7 @@ def test_a_function_whose_namespace_is_misspelt_or_missing_is_not_dropped_withou
         unnamed = (
             rf"{call}\('fake_pack_typo', \.\.\.\) left out fake_pack_typo.functions.k: named after its module, as "
             r"plugrad.extend.primitive names a function without name=. Name it as the pack publishes it: "
-            r"@primitive\(name='<namespace>.k', in one of 'example', 'example.sub'\)"
+            r"@primitive\(name='example.k'\) \(its namespaces: 'example', 'example.sub'\)"
         )
         # The pack's problems (python -m plugrad packs lists them, the gradient checker fails
         # them), each said once, as a PackWarning naming the pack: not other.sin, example.sub.h
@@ -367,7 +367,8 @@ def test_a_function_whose_namespace_is_misspelt_or_missing_is_not_dropped_withou
         assert [re.search(unnamed, p) is not None for p in registry.packs["typo"].problems] == [True, False]
         # A name far from any namespace is said where the function is missed.
         hint = describe_left_out("example.u", registry)
-        assert "pack typo's modules hold mylib.u, of namespace 'mylib', which no loaded pack declares" in hint
+        assert "pack typo: its modules hold mylib.u, of namespace 'mylib', which no loaded pack declares" in hint
+        assert describe_left_out("example.g", registry) == ""  # (exmaple.g: a problem of the pack says it)
         assert describe_left_out("example.f", registry) == ""
     # Called outside a registry's request (by a tool), collect cannot tell a misspelt namespace
     # from another pack's: it says only what it can tell.

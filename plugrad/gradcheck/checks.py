@@ -23,6 +23,7 @@ import numpy as np
 from plugrad.box import getval
 from plugrad.errors import NotDifferentiableError
 from plugrad.forward import make_jvp
+from plugrad.primitive import JVP_SHAPE, VJP_SHAPE
 from plugrad.reverse import make_vjp
 from plugrad.vspace import VSpace, space_or_none, vspace
 
@@ -298,31 +299,28 @@ def types(p: Probe, label: str = "", modes: Iterable[str] = ("rev", "fwd")) -> N
     if "rev" in modes:
         got = vspace(p.reverse[1])
         if got != p.space:
-            raise CheckFailure(
-                f"VJP returned a cotangent in {got} for an argument in {p.space}{_suffix(label)}{_fix(got, p.space, 'argument')}"
-            )
+            fix = _fix(got, p.space, "argument")
+            where = f"{got} for an argument in {p.space}{_suffix(label)}"
+            raise CheckFailure(f"VJP returned a cotangent in {where}{fix}")
     if "fwd" in modes:
         got = vspace(p.forward[1])
         if got != p.out_space:
-            raise CheckFailure(
-                f"JVP returned a tangent in {got} for an output in {p.out_space}{_suffix(label)}{_fix(got, p.out_space, 'output')}"
-            )
+            fix = _fix(got, p.out_space, "output")
+            where = f"{got} for an output in {p.out_space}{_suffix(label)}"
+            raise CheckFailure(f"JVP returned a tangent in {where}{fix}")
 
 
-def _fix(got: Any, want: Any, of: str) -> str:
-    """What to do about a derivative in space ``got`` where ``want`` was due: a dtype or a
-    shape the rule must keep."""
+def _fix(got: VSpace, want: VSpace, of: str) -> str:
+    """What to do about a derivative in space ``got`` where ``want`` was due: a shape or a
+    dtype the rule must keep."""
     shape, dtype = getattr(want, "shape", None), getattr(want, "dtype", None)
     if shape is not None and getattr(got, "shape", None) != shape:
-        return (
-            f"\n  return one of the {of}'s shape {shape}"
-            + (" (sum the cotangent over the axes the argument was broadcast along, as the NumPy pack's unbroadcast(g, x) does)" if of == "argument" else "")
-        )
+        return f"\n  {VJP_SHAPE if of == 'argument' else JVP_SHAPE}"
     if dtype is not None and getattr(got, "dtype", None) != dtype:
         return (
-            f"\n  return one of the {of}'s dtype {dtype}: compute from the primal arrays, whose dtype NumPy "
-            "keeps (np.float64(...), or an array made float64 by default as np.zeros(shape) is, promotes a "
-            "float32 result; a Python float does not), or cast the result (.astype(x.dtype))"
+            f"\n  return one of the {of}'s dtype {dtype}: a float64 constant (np.float64(2.0), "
+            "np.zeros(shape)) promotes float32, a Python float does not; or cast the result "
+            "(.astype(x.dtype))"
         )
     return ""
 
@@ -498,6 +496,11 @@ def check_not_differentiable(f: Fun, x: Any, rng: np.random.Generator, mode: str
         f"{result!r} instead of raising NotDifferentiableError: the derivative is silently "
         f"dropped{_suffix(label)}"
     )
+
+
+# The functions through which the second-order checks run a primitive's rules traced (an
+# error raised inside one is the rules' not being differentiable).
+SECOND_ORDER = ("vjp_of_f", "jvp_of_f")
 
 
 def cotangent_as_input(f: Fun, x: Any, rng: np.random.Generator) -> tuple[Fun, Any]:

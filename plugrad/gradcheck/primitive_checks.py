@@ -24,6 +24,7 @@ import numpy as np
 
 from plugrad.gradcheck.checks import (
     CheckFailure,
+    SECOND_ORDER,
     Probe,
     Tolerance,
     _vjp,
@@ -662,7 +663,7 @@ def _second_order(exc: BaseException) -> str:
     only."""
     tb = exc.__traceback__
     while tb is not None:
-        if tb.tb_frame.f_code.co_name in ("vjp_of_f", "jvp_of_f"):
+        if tb.tb_frame.f_code.co_name in SECOND_ORDER:
             return (
                 "\n  (raised while differentiating the rules themselves, for the second-order checks: a "
                 "rule must be written with plugrad's functions to be differentiated; where the rules "
