@@ -69,7 +69,6 @@ def _is_library(filename: str) -> bool:
     return any(p.startswith("plugrad_") or p in ("numpy", "scipy") for p in parts[:-1])
 
 
-
 def call_site() -> str:
     """``file:line in function`` of the innermost caller outside plugrad, its packs, NumPy,
     SciPy and Python's own modules: the user's line."""

@@ -89,16 +89,16 @@ def left_out(
             out.append((module, space, short, name))
     if not out:
         return
-    unnamed = sorted(n for m, s, short, n in out if s == f"{package}.{m}" and not short.startswith("_"))
+    unnamed = sorted(
+        n for m, s, short, n in out if s == f"{package}.{m}" and s not in declared and not short.startswith("_")
+    )
     rest = [(space, name) for _, space, short, name in out if name not in unnamed]
     notes = []
     noted = set(unnamed)
     if unnamed:
         notes.append(_unnamed_note(how, package, unnamed, asked.own if asked is not None else (namespace,)))
-    if nothing and rest:
+    if nothing and rest:  # (its note names namespaces: the names stay for a missing name's hint)
         notes.append(_nothing_note(how, package, namespace, sorted({space for space, _ in rest})))
-        noted.update(n for _, n in rest)
-        rest = []
     elif asked is not None:  # (by hand, nothing is known of the other packs' namespaces)
         for note, strays in _near_misses(how, package, namespace, rest):
             notes.append(note)
@@ -107,7 +107,7 @@ def left_out(
     if asked is not None:
         asked.notes += notes
         asked.noted |= noted
-        asked.left += [n for _, n in rest]
+        asked.left += [n for s, n in rest if s not in declared and not n.rpartition(".")[2].startswith("_")]
         return
     if notes:
         import warnings

@@ -22,7 +22,7 @@ import importlib
 import pickle
 import sys
 import types
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -1180,17 +1180,14 @@ def _shape_differs(t: Any, ans: Any) -> bool:
         return False
     if tt is _ndarray and ta is _ndarray:
         return bool(t.shape != ans.shape)
-    return isinstance(t, NUMERIC) and isinstance(ans, NUMERIC) and np.shape(t) != np.shape(ans)
+    return isinstance(t, (int, *NUMERIC)) and isinstance(ans, NUMERIC) and np.shape(t) != np.shape(ans)
 
 
 # What a rule returns, said once for every error about a derivative of the wrong shape.
 VJP_SHAPE = (
-    "a VJP returns a cotangent of its argument's shape: where the argument was broadcast, sum over the "
-    "broadcast axes"
+    "a VJP returns a cotangent of its argument's shape, summed over the axes the argument was broadcast along"
 )
-JVP_SHAPE = (
-    "a JVP returns a tangent of the output's shape: where an argument was broadcast, broadcast its tangent"
-)
+JVP_SHAPE = "a JVP returns a tangent of the output's shape, an argument's tangent broadcast as the argument was"
 
 
 def rule_of(prim: Primitive, kind: str, argnum: int | tuple[int, ...]) -> str:

@@ -750,7 +750,6 @@ class Registry:
             failure = exc
         finally:
             request.reset(token)
-        self._keep_notes(info, asked)
         try:
             if failure is not None:
                 raise failure
@@ -766,13 +765,16 @@ class Registry:
                 )
             if not isinstance(items, list):
                 raise _Fault(f"plugrad_primitives({ns!r}) returned {items!r}; expected a list of functions")
-        except _Fault as fault:
+        except _Fault as fault:  # (the hook's own fault first: in strict mode it is the one raised)
             self._problem(info, f"{fault}; its functions in namespace {ns!r} are missing", fault.__cause__)
+            self._keep_notes(info, asked)
             return []
         except Exception as exc:  # noqa: BLE001
             message = f"plugrad_primitives({ns!r}) raised {type(exc).__name__}: {exc}"
             self._problem(info, f"{message}; its functions in namespace {ns!r} are missing", exc)
+            self._keep_notes(info, asked)
             return []
+        self._keep_notes(info, asked)
         kept: list[Entry | Rules | Deferred] = []
         names: set[str] = set()
         for item in items:

@@ -193,7 +193,7 @@ def wrong_shape(derivative: Any, like: Any, kind: str) -> None:
     raise ValueError(
         f"the derivative computed for {'an argument' if vjp else 'the output'} has shape "
         f"{np.shape(derivative)}, but the {of} has shape {np.shape(like)}: a {kind} rule returned a "
-        f"{what} of the wrong shape, which NumPy then broadcast; {rule}. Run the derivative inside "
+        f"{what} of the wrong shape (NumPy broadcasts one on its way); {rule}. Run the derivative inside "
         "`with plugrad.detect_anomaly():` to be told which rule, and where it was called."
     )
 

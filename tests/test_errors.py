@@ -506,9 +506,10 @@ def test_a_custom_jvp_that_leaves_broadcasting_to_numpy_gets_it_spelt_out():
     assert deriv(lambda x: np.sum(spread(x) ** 2))(1.0) == 0.0
     # Any other number, or an argument's shape where the primitive does not broadcast its
     # arguments elementwise (its output is not of their broadcast shape), is a mistake.
-    defjvp(spread, lambda t, ans, x: 2.0)
-    with pytest.raises(ValueError, match=r"JVP of .*spread for argument 0 \(\w+\) returned a tangent of shape \(\) for an output of shape \(4,\)"):
-        deriv(lambda x: np.sum(spread(x)))(1.0)
+    for two in (2.0, 2):
+        defjvp(spread, lambda t, ans, x: two)
+        with pytest.raises(ValueError, match=r"JVP of .*spread for argument 0 \(\w+\) returned a tangent of shape \(\) for an output of shape \(4,\)"):
+            deriv(lambda x: np.sum(spread(x)))(1.0)
 
     @primitive
     def gram(x):

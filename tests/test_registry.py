@@ -370,6 +370,18 @@ def test_a_function_whose_namespace_is_misspelt_or_missing_is_not_dropped_withou
         assert "pack typo: its modules hold mylib.u, of namespace 'mylib', which no loaded pack declares" in hint
         assert describe_left_out("example.g", registry) == ""  # (exmaple.g: a problem of the pack says it)
         assert describe_left_out("example.f", registry) == ""
+    # In strict mode the hook's own failure is the error raised, not a note collect made first.
+    class Failing(Typo):
+        @hookimpl
+        def plugrad_primitives(self, namespace: str) -> Any:
+            collect("fake_pack_typo", ["functions"], namespace)
+            raise ImportError("scipy missing")
+
+    strict = Registry(strict=True)
+    strict.register_pack(Failing("collect"), "failing")
+    with pytest.raises(PackError, match="raised ImportError: scipy missing") as caught:
+        strict.names("example")
+    assert isinstance(caught.value.__cause__, ImportError)
     # Called outside a registry's request (by a tool), collect cannot tell a misspelt namespace
     # from another pack's: it says only what it can tell.
     with pytest.warns(PackWarning, match=r"named after its module") as caught:

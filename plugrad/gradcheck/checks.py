@@ -315,7 +315,7 @@ def _fix(got: VSpace, want: VSpace, of: str) -> str:
     dtype the rule must keep."""
     shape, dtype = getattr(want, "shape", None), getattr(want, "dtype", None)
     if shape is not None and getattr(got, "shape", None) != shape:
-        return f"\n  {VJP_SHAPE if of == 'argument' else JVP_SHAPE}"
+        return f"\n  return one of the {of}'s shape {shape}: {VJP_SHAPE if of == 'argument' else JVP_SHAPE}"
     if dtype is not None and getattr(got, "dtype", None) != dtype:
         return (
             f"\n  return one of the {of}'s dtype {dtype}: a float64 constant (np.float64(2.0), "
