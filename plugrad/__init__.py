@@ -34,7 +34,7 @@ from plugrad.primitive import Composite
 from plugrad.primitive import NonDifferentiable
 from plugrad.primitive import Primitive
 from plugrad.primitive import Rules
-from plugrad.gathering import collect
+from plugrad.manifest import collect
 from plugrad.registry import Registry
 from plugrad.registry import default_registry
 from plugrad.sample import Sample

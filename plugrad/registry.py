@@ -81,7 +81,7 @@ from plugrad import _entry_points, hookspecs
 from plugrad.box import Box, refuse_type, register_box_type
 from plugrad.errors import PackConflictError, PackError, PackNameError, PackWarning
 from plugrad.manifest import Deferred
-from plugrad.gathering import Request, request
+from plugrad.manifest import Request, request
 from plugrad.primitive import Composite, NonDifferentiable, Primitive, Rules, register_sequences
 from plugrad.vspace import VSpace, register_vspace
 
