@@ -244,7 +244,7 @@ def _elementwise(shape: tuple[int, ...], args: tuple[Any, ...]) -> bool:
     shapes = []
     for a in args:
         v = getval(a)
-        if isinstance(v, (np.ndarray, np.generic, float, int, complex)):
+        if isinstance(v, _NUMBERS):
             shapes.append(np.shape(v))
     try:
         return bool(shapes) and np.broadcast_shapes(*shapes) == shape
