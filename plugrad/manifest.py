@@ -297,8 +297,12 @@ def _near_misses(
     how: str, package: str, namespace: str, rest: list[tuple[str, str]]
 ) -> Iterator[tuple[str, list[str]]]:
     """(note, names) for the functions of each undeclared namespace an edit or two from
-    ``namespace``: misspelt, most likely."""
+    ``namespace``: misspelt, most likely. One that extends it or that it extends (``mylib2``
+    beside ``mylib``, left undeclared while its optional dependency is missing) is a sibling
+    named on purpose, not a slip."""
     for space in sorted({s for s, _ in rest}):
+        if space.startswith(namespace) or namespace.startswith(space):
+            continue
         if _edits(space, namespace) <= (1 if len(namespace) < 8 else 2):
             strays = sorted(n for s, n in rest if s == space)
             yield (

@@ -320,6 +320,7 @@ def test_a_function_whose_namespace_is_misspelt_or_missing_is_not_dropped_withou
     module.h = Primitive("example.sub.h", np.tan)  # a sub-namespace, asked for on its own
     module.k = Primitive("fake_pack_typo.functions.k", np.exp)  # @primitive without name=
     module.u = Primitive("mylib.u", np.exp)  # a namespace far from any: said when plugrad.example.u is missing
+    module.s = Primitive("example2.s", np.exp)  # a sibling left undeclared on purpose: said only where missed
     module.p = Primitive("exmaple._p", np.exp)  # a private helper: quiet
     module.q = Primitive("fake_pack_typo.functions._q", np.exp)  # @primitive def _q without name=: quiet too
     monkeypatch.setitem(sys.modules, "fake_pack_typo", package)
@@ -339,7 +340,7 @@ def test_a_function_whose_namespace_is_misspelt_or_missing_is_not_dropped_withou
                 return collect("fake_pack_typo", ["functions"], namespace)
             if self.how == "generator":  # (collect runs as the registry lists the items)
                 return (f for f in collect("fake_pack_typo", ["functions"], namespace))
-            names = ["example.f", "exmaple.g", "other.sin", "example.sub.h", "fake_pack_typo.functions.k", "mylib.u", "exmaple._p", "fake_pack_typo.functions._q"]
+            names = ["example.f", "exmaple.g", "other.sin", "example.sub.h", "fake_pack_typo.functions.k", "mylib.u", "exmaple._p", "fake_pack_typo.functions._q", "example2.s"]
             return deferred("fake_pack_typo", {"functions": names}, namespace)
 
     other = Pack({"other": [Primitive("other.sin", np.sin)]})
@@ -369,6 +370,7 @@ def test_a_function_whose_namespace_is_misspelt_or_missing_is_not_dropped_withou
         hint = describe_left_out("example.u", registry)
         assert "pack typo: its modules hold mylib.u, of namespace 'mylib', which no loaded pack declares" in hint
         assert describe_left_out("example.g", registry) == ""  # (exmaple.g: a problem of the pack says it)
+        assert "its modules hold example2.s, of namespace 'example2'" in describe_left_out("example.s", registry)
         assert describe_left_out("example.f", registry) == ""
     # In strict mode the hook's own failure is the error raised, not a note collect made first.
     class Failing(Typo):
