@@ -236,17 +236,19 @@ def left_out(
     out quietly)."""
     asked = request.get()
     declared = asked.declared if asked is not None else frozenset()
-    out = []  # (module, namespace, identifier, name) of each name left out that may be a mistake
+    out = []  # (module, namespace, name) of each name left out that may be a mistake
+    loose = set()  # those public and of an undeclared namespace (all of them, unless nothing was kept)
     for module, name in pairs:
         space, _, short = name.rpartition(".")
-        if space != namespace and (nothing or (space not in declared and not short.startswith("_"))):
-            out.append((module, space, short, name))
+        public_undeclared = space not in declared and not short.startswith("_")
+        if space != namespace and (nothing or public_undeclared):
+            out.append((module, space, name))
+            if public_undeclared:
+                loose.add(name)
     if not out:
         return
-    unnamed = sorted(
-        n for m, s, short, n in out if s == f"{package}.{m}" and s not in declared and not short.startswith("_")
-    )
-    rest = [(space, name) for _, space, short, name in out if name not in unnamed]
+    unnamed = sorted(n for m, s, n in out if n in loose and s == f"{package}.{m}")
+    rest = [(space, name) for _, space, name in out if name not in unnamed]
     notes = []
     noted = set(unnamed)
     if unnamed:
@@ -261,7 +263,7 @@ def left_out(
     if asked is not None:
         asked.notes += notes
         asked.noted |= noted
-        asked.left += [n for s, n in rest if s not in declared and not n.rpartition(".")[2].startswith("_")]
+        asked.left += [n for _, n in rest if n in loose]
         return
     if notes:
         import warnings

@@ -767,13 +767,11 @@ class Registry:
                 raise _Fault(f"plugrad_primitives({ns!r}) returned {items!r}; expected a list of functions")
         except _Fault as fault:  # (the hook's own fault first: in strict mode it is the one raised)
             self._problem(info, f"{fault}; its functions in namespace {ns!r} are missing", fault.__cause__)
-            self._keep_notes(info, asked)
-            return []
+            items = []
         except Exception as exc:  # noqa: BLE001
             message = f"plugrad_primitives({ns!r}) raised {type(exc).__name__}: {exc}"
             self._problem(info, f"{message}; its functions in namespace {ns!r} are missing", exc)
-            self._keep_notes(info, asked)
-            return []
+            items = []
         self._keep_notes(info, asked)
         kept: list[Entry | Rules | Deferred] = []
         names: set[str] = set()
