@@ -15,6 +15,7 @@ different threads never meet.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 from typing import Any, ClassVar
 
@@ -153,17 +154,33 @@ class Meta:
 _box_types: dict[type, type[Box]] = {}
 
 
-_box_types_by_name: dict[str, type[Box]] = {}
+_box_types_by_name: dict[str, type[Box] | str] = {}
 _packs_asked = False  # whether box_type has had the packs register their box classes
 
 
-def register_box_type(value_type: type | str, box_cls: type[Box]) -> None:
+def register_box_type(value_type: type | str, box_cls: type[Box] | str) -> None:
     """Wrap traced values of ``value_type`` in ``box_cls``. A qualified name such as
-    ``"dask.array.core.Array"`` registers a type without importing its library."""
+    ``"dask.array.core.Array"`` registers a type without importing its library; the box
+    class may then be named too (``"plugrad_dask.box:DaskArrayBox"``), and its module is
+    imported when the first value of that type is traced."""
     if isinstance(value_type, str):
         _box_types_by_name[value_type] = box_cls
+    elif isinstance(box_cls, str):
+        raise TypeError(f"a box class named by a string ({box_cls!r}) needs its type named by one too")
     else:
         _box_types[value_type] = box_cls
+
+
+def load_named(spec: str, what: str) -> Any:
+    """The object ``"module:attr"`` names; ``what`` it is, for the error if it cannot be loaded."""
+    module, _, attr = spec.partition(":")
+    try:
+        found: Any = importlib.import_module(module)
+        for part in attr.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError) as exc:
+        raise ImportError(f"{what}, registered as {spec!r}, could not be loaded: {exc}") from exc
+    return found
 
 
 def qualified_names(t: type) -> list[str]:
@@ -222,10 +239,12 @@ def box_type(value: Any) -> type[Box]:
             return cls
     if _box_types_by_name:
         for name in qualified_names(t):
-            cls = _box_types_by_name.get(name)
-            if cls is not None:
-                _box_types[t] = cls
-                return cls
+            named = _box_types_by_name.get(name)
+            if named is not None:
+                if isinstance(named, str):  # (registered by name: imported now, once)
+                    named = _box_types_by_name[name] = _box_class(load_named(named, f"the box class of {name}"), named)
+                _box_types[t] = named
+                return named
     global _packs_asked
     if not _packs_asked:  # a first trace begun below the API (reverse.make_vjp): the packs' boxes
         _packs_asked = True
@@ -234,6 +253,12 @@ def box_type(value: Any) -> type[Box]:
         ensure_types()
         return box_type(value)
     return BareBox
+
+
+def _box_class(cls: Any, spec: str) -> type[Box]:
+    if not (isinstance(cls, type) and issubclass(cls, Box)):
+        raise TypeError(f"{spec!r} was registered as a box class, but it names {cls!r}, not a subclass of plugrad.Box")
+    return cls
 
 
 class BareBox(Box):

@@ -37,11 +37,16 @@ hookimpl = pluggy.HookimplMarker("plugrad")
 class TypeRegistrar(Protocol):
     """What :meth:`PackSpec.plugrad_types` receives."""
 
-    def vspace(self, value_type: type, factory: Callable[[Any], VSpace]) -> None:
-        """Differentiate with respect to values of ``value_type``, in the space ``factory(value)``."""
+    def vspace(self, value_type: type | str, factory: Callable[[Any], VSpace] | str) -> None:
+        """Differentiate with respect to values of ``value_type``, in the space ``factory(value)``.
+        A qualified name (``"dask.array.core.Array"``) registers a type without importing its
+        library; the factory may then be named too (``"plugrad_dask.vspace:DaskVSpace"``),
+        and its module is imported when a value of the type first needs its space."""
 
-    def box(self, value_type: type, box_cls: type[Box]) -> None:
-        """Wrap traced values of ``value_type`` in ``box_cls`` (which adds methods and operators)."""
+    def box(self, value_type: type | str, box_cls: type[Box] | str) -> None:
+        """Wrap traced values of ``value_type`` in ``box_cls`` (which adds methods and operators).
+        As with :meth:`vspace`, a type given by name may have its box class named
+        ``"module:Class"``, imported when a value of the type is first traced."""
 
     def refuse(self, value_type: type | str, reason: str) -> None:
         """Refuse values of ``value_type`` and its subclasses (a qualified name such as

@@ -1211,9 +1211,12 @@ class _TypeRegistrar:
     def __init__(self, info: PackInfo) -> None:
         self._info = info
 
-    def vspace(self, value_type: type | str, factory: Callable[[Any], VSpace]) -> None:
-        if not isinstance(value_type, (type, str)) or not callable(factory):
-            raise TypeError(f"register.vspace needs a type and a factory, got {value_type!r}, {factory!r}")
+    def vspace(self, value_type: type | str, factory: Callable[[Any], VSpace] | str) -> None:
+        if not isinstance(value_type, (type, str)) or not (callable(factory) or _names_lazily(value_type, factory)):
+            raise TypeError(
+                f"register.vspace needs a type and a factory (or, for a type given by name, a "
+                f"'module:Class' string), got {value_type!r}, {factory!r}"
+            )
         swapped = isinstance(factory, type) and issubclass(factory, Box)
         if swapped:
             raise TypeError(
@@ -1222,13 +1225,18 @@ class _TypeRegistrar:
                 "register.vspace a VSpace subclass (or a function of a value returning its space)."
             )
         register_vspace(value_type, factory)
-        self._info.types.append(TypeRegistration("vspace", _typename(value_type), _typename(factory)))
+        self._info.types.append(TypeRegistration("vspace", _typename(value_type), _classname(factory)))
 
-    def box(self, value_type: type | str, box_cls: type[Box]) -> None:
-        if not isinstance(value_type, (type, str)) or not (isinstance(box_cls, type) and issubclass(box_cls, Box)):
-            raise TypeError(f"register.box needs a type and a Box subclass, got {value_type!r}, {box_cls!r}")
+    def box(self, value_type: type | str, box_cls: type[Box] | str) -> None:
+        if not isinstance(value_type, (type, str)) or not (
+            isinstance(box_cls, type) and issubclass(box_cls, Box) or _names_lazily(value_type, box_cls)
+        ):
+            raise TypeError(
+                f"register.box needs a type and a Box subclass (or, for a type given by name, a "
+                f"'module:Class' string), got {value_type!r}, {box_cls!r}"
+            )
         register_box_type(value_type, box_cls)
-        self._info.types.append(TypeRegistration("box", _typename(value_type), _typename(box_cls)))
+        self._info.types.append(TypeRegistration("box", _typename(value_type), _classname(box_cls)))
 
     def refuse(self, value_type: type | str, reason: str) -> None:
         if not isinstance(value_type, (type, str)) or not isinstance(reason, str):
@@ -1241,6 +1249,20 @@ class _TypeRegistrar:
             raise TypeError(f"register.sequences needs a function, got {as_value!r}")
         register_sequences(self._info.name, as_value)
         self._info.types.append(TypeRegistration("sequences", "list, tuple", _typename(as_value)))
+
+
+def _classname(cls: Any) -> str:
+    """A registered class's name, also where it is given as ``"module:Class"``."""
+    return cls.replace(":", ".") if isinstance(cls, str) else _typename(cls)
+
+
+def _names_lazily(value_type: Any, cls: Any) -> bool:
+    """Whether ``cls`` is a ``"module:Class"`` string, which a type given by name may have:
+    the class is imported when the first value of the type appears."""
+    if not (isinstance(value_type, str) and isinstance(cls, str)):
+        return False
+    module, colon, name = cls.partition(":")
+    return bool(colon) and _is_module_name(module) and all(part.isidentifier() for part in name.split("."))
 
 
 def _claim(entry: Any, pack: str) -> None:

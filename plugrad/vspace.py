@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad.box import Box, check_refused, getval, qualified_names
+from plugrad.box import Box, check_refused, getval, load_named, qualified_names
 from plugrad.errors import NotDifferentiableError
 
 __all__ = [
@@ -460,14 +460,18 @@ def _array_space(value: np.ndarray) -> ArrayVSpace:
 _vspace_types[np.ndarray] = _array_space
 
 
-_vspace_types_by_name: dict[str, Callable[[Any], VSpace]] = {}
+_vspace_types_by_name: dict[str, Callable[[Any], VSpace] | str] = {}
 
 
-def register_vspace(value_type: type | str, factory: Callable[[Any], VSpace]) -> None:
+def register_vspace(value_type: type | str, factory: Callable[[Any], VSpace] | str) -> None:
     """Let plugrad differentiate with respect to values of ``value_type``. A qualified
-    name such as ``"dask.array.core.Array"`` registers a type without importing its library."""
+    name such as ``"dask.array.core.Array"`` registers a type without importing its library;
+    the factory may then be named too (``"plugrad_dask.vspace:DaskVSpace"``), and its
+    module is imported when the first value of that type needs its space."""
     if isinstance(value_type, str):
         _vspace_types_by_name[value_type] = factory
+    elif isinstance(factory, str):
+        raise TypeError(f"a vector space named by a string ({factory!r}) needs its type named by one too")
     else:
         _vspace_types[value_type] = factory
 
@@ -486,13 +490,22 @@ def vspace(value: Any) -> VSpace:
                 break
         else:
             for name in qualified_names(t):
-                factory = _vspace_types_by_name.get(name)
-                if factory is not None:
+                named = _vspace_types_by_name.get(name)
+                if isinstance(named, str):  # (registered by name: imported now, once)
+                    named = _vspace_types_by_name[name] = _factory(load_named(named, f"the vector space of {name}"), named)
+                if named is not None:
+                    factory = named
                     break
             else:
                 raise NotDifferentiableError(_bad_type_message(value))
         _vspace_types[t] = factory
     return factory(value)
+
+
+def _factory(found: Any, spec: str) -> Callable[[Any], VSpace]:
+    if not callable(found) or (isinstance(found, type) and issubclass(found, Box)):
+        raise TypeError(f"{spec!r} was registered as a vector space, but it names {found!r}: give a VSpace subclass")
+    return found  # type: ignore[no-any-return]
 
 
 def holds_arrays(space: VSpace) -> bool:

@@ -122,6 +122,10 @@ def test_registers_types_by_name_and_overrides_sum_and_mean() -> None:
         ("box", "dask.array.core.Array"),
         ("sequences", "list, tuple"),
     }
+    assert {t.handler for t in registry.packs["dask"].types if t.kind in ("vspace", "box")} == {
+        "plugrad_dask.vspace.DaskVSpace",
+        "plugrad_dask.box.DaskArrayBox",
+    }
     assert registry.lookup("numpy.sum") is reductions.sum
     assert registry.lookup("numpy.mean") is reductions.mean
     assert registry.overrides()["numpy.sum"] == ("dask", ["numpy"])
@@ -148,10 +152,12 @@ def test_numpy_users_never_import_dask() -> None:
         registry = plugrad.default_registry()
         registry.packs.get("dask") or registry.register_pack(plugrad_dask, "dask")
         g = plugrad.grad(lambda x: numpy.mean(numpy.sin(x) ** 2))(numpy.arange(3.0))
-        print(json.dumps({"dask": "dask" in sys.modules, "grad": list(g)}))
+        print(json.dumps({"dask": "dask" in sys.modules, "grad": list(g),
+                          "box": "plugrad_dask.box" in sys.modules, "vspace": "plugrad_dask.vspace" in sys.modules}))
         """
     )
     assert out["dask"] is False
+    assert out["box"] is False and out["vspace"] is False  # registered by name: imported for a Dask array
     numpy.testing.assert_allclose(out["grad"], numpy.sin(2 * numpy.arange(3.0)) / 3)
 
 

@@ -760,6 +760,106 @@ def test_a_pack_teaches_plugrad_a_dataclass_of_parameters(monkeypatch: pytest.Mo
     np.testing.assert_allclose(space.flatten(g), numeric, rtol=1e-6)
 
 
+_LAZY_RULES = """
+from plugrad import Box
+from plugrad.vspace import ArrayVSpace
+import lazy_values
+
+class CoeffsVSpace(ArrayVSpace):
+    def __init__(self, value):
+        super().__init__(value.c)
+
+    def zeros(self):
+        return lazy_values.Coeffs(super().zeros())
+
+class CoeffsBox(Box):
+    __slots__ = ()
+
+NotABox = object
+"""
+
+
+def test_a_pack_names_its_box_and_vector_space_classes_and_they_are_imported_when_first_needed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "lazy_values.py").write_text(
+        "import numpy\n\nclass Coeffs:\n    def __init__(self, c):\n        self.c = numpy.asarray(c, float)\n"
+    )
+    (tmp_path / "lazy_rules.py").write_text(_LAZY_RULES)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("lazy_values", "lazy_rules"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    import lazy_values
+
+    class Lazy(Pack):
+        @hookimpl
+        def plugrad_types(self, register: Any) -> None:
+            register.vspace("lazy_values.Coeffs", "lazy_rules:CoeffsVSpace")
+            register.box("lazy_values.Coeffs", "lazy_rules:CoeffsBox")
+
+    registry = loaded(lazy=Lazy({}))
+    registry.install_types()
+    assert "lazy_rules" not in sys.modules
+    assert [(t.kind, t.handler) for t in registry.packs["lazy"].types] == [
+        ("vspace", "lazy_rules.CoeffsVSpace"),
+        ("box", "lazy_rules.CoeffsBox"),
+    ]
+    total = Primitive("test.lazy_total", lambda p: float(np.sum(p.c)))
+    total.def_vjp(lambda g, ans, p: lazy_values.Coeffs(np.full(p.c.shape, g)))
+    g = plugrad.grad(lambda p: total(p) ** 2)(lazy_values.Coeffs([1.0, 2.0, 3.0]))
+    assert type(g) is lazy_values.Coeffs and g.c.tolist() == [12.0, 12.0, 12.0]
+    assert plugrad.box.box_type(lazy_values.Coeffs([1.0])).__name__ == "CoeffsBox"
+    assert "lazy_rules" in sys.modules
+
+
+def test_a_named_class_that_does_not_load_says_which_registration_named_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plugrad.box import box_type, register_box_type
+    from plugrad.vspace import register_vspace, vspace
+
+    (tmp_path / "lazy_things.py").write_text("class Missing:\n    pass\n\nclass Wrong:\n    pass\n")
+    (tmp_path / "lazy_rules.py").write_text(_LAZY_RULES.replace("import lazy_values", ""))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("lazy_things", "lazy_rules"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    import lazy_things
+
+    register_box_type("lazy_things.Missing", "lazy_no_such_module:ThingBox")
+    register_vspace("lazy_things.Missing", "lazy_rules:NoSuchSpace")
+    with pytest.raises(ImportError, match=r"the box class of lazy_things.Missing, registered as 'lazy_no_such_module:ThingBox', could not be loaded: No module named 'lazy_no_such_module'"):
+        box_type(lazy_things.Missing())
+    with pytest.raises(ImportError, match=r"the vector space of lazy_things.Missing, registered as 'lazy_rules:NoSuchSpace', could not be loaded: .*no attribute 'NoSuchSpace'"):
+        vspace(lazy_things.Missing())
+    register_box_type("lazy_things.Wrong", "lazy_rules:NotABox")
+    register_vspace("lazy_things.Wrong", "lazy_rules:CoeffsBox")
+    with pytest.raises(TypeError, match=r"'lazy_rules:NotABox' was registered as a box class, but it names <class 'object'>, not a subclass of plugrad.Box"):
+        box_type(lazy_things.Wrong())
+    with pytest.raises(TypeError, match=r"'lazy_rules:CoeffsBox' was registered as a vector space, but it names .*CoeffsBox.*: give a VSpace subclass"):
+        vspace(lazy_things.Wrong())
+    with pytest.raises(TypeError, match=r"a box class named by a string \('lazy_rules:CoeffsBox'\) needs its type named by one too"):
+        register_box_type(lazy_things.Wrong, "lazy_rules:CoeffsBox")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda register: register.box(int, "lazy_rules:CoeffsBox"),  # a type given as a type: its box as a class
+        lambda register: register.box("lazy_values.Coeffs", "lazy_rules.CoeffsBox"),  # no colon
+        lambda register: register.vspace("lazy_values.Coeffs", "lazy rules:CoeffsVSpace"),
+    ],
+)
+def test_a_class_named_by_string_is_refused_unless_module_colon_class_for_a_type_given_by_name(call: Any) -> None:
+    class Named(Pack):
+        @hookimpl
+        def plugrad_types(self, register: Any) -> None:
+            call(register)
+
+    registry = loaded(named=Named({}))
+    with pytest.warns(PackWarning, match=r"register.(box|vspace) needs a type and a .* \(or, for a type given by name, a 'module:Class' string\)"):
+        registry.install_types()
+
+
 def test_a_failing_types_hook_is_a_problem() -> None:
     class BadTypes(Pack):
         @hookimpl

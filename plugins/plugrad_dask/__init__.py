@@ -59,8 +59,7 @@ def plugrad_types(register: Any) -> None:
     from plugrad_numpy import as_array
 
     register.sequences(as_array)  # its numpy.sum and numpy.mean take lists as the numpy pack's do
-    from plugrad_dask.box import DaskArrayBox
-    from plugrad_dask.vspace import DaskVSpace
-
-    register.vspace(DASK_ARRAY, DaskVSpace)
-    register.box(DASK_ARRAY, DaskArrayBox)
+    # By name: their modules are imported when a Dask array is first traced, so a NumPy user
+    # with Dask installed does not wait for them.
+    register.vspace(DASK_ARRAY, "plugrad_dask.vspace:DaskVSpace")
+    register.box(DASK_ARRAY, "plugrad_dask.box:DaskArrayBox")
