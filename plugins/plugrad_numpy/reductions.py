@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import NotDifferentiableError, Primitive, Sample, gen, rand, scalar
-from plugrad.box import getval
+from plugrad.box import Meta, getval
 from plugrad_numpy._util import dtype_of, iscomplex, match_dtype, mean_fun, shape_of, sum_fun, sum_jvp, unbroadcast
 from plugrad_numpy.unary import conj, real
 
@@ -270,7 +270,8 @@ def _mean_vjp(
         # 0 in a slice with none selected: its mean is nan whatever x holds, a constant
         weights = mask / np.maximum(np.sum(mask, axis=axis, keepdims=True), 1)
         return expand_to(g, x, axis, keepdims) * _const(weights, x)
-    return expand_to(g / count(x, axis), x, axis, keepdims)
+    n = math.prod(x.shape) if axis is None and type(x) is Meta else count(x, axis)  # (a loss: the commonest)
+    return expand_to(g / n, x, axis, keepdims)
 
 
 def _selected(where: Any, x: Any) -> Any:

@@ -122,7 +122,9 @@ square = elementwise("square", np.square, lambda ans, x: 2 * x)
 def _square_vjp(g: Any, ans: Any, x: Any) -> Any:
     # The sum of multiply's two rules for x * x, bit for bit: the fast path records x * x
     # of one traced value as square(x) (see Primitive.same_args).
-    ct = unbroadcast(x * g, x)
+    ct = x * g
+    if not (type(ct) is _ndarray and type(x) is _ndarray and ct.shape == x.shape and ct.dtype is x.dtype):
+        ct = unbroadcast(ct, x)  # (unbroadcast's own first test, inline: the commonest case)
     if type(ct) is _ndarray:
         ct += ct  # a new array: doubled in place
         return ct
@@ -152,8 +154,8 @@ def _tanh_vjp(g: Any, ans: Any, x: Any) -> Any:
     if type(g) is _ndarray and type(ans) is _ndarray and g.dtype is ans.dtype and g.shape == ans.shape:
         d = ans * ans
         if type(d) is _ndarray:  # (not for 0-d arrays, whose products are NumPy scalars)
-            np.subtract(1, d, out=d)
-            np.multiply(d, g, out=d)
+            np.subtract(1, d, d)  # (out positionally: a keyword costs the call a dict)
+            np.multiply(d, g, d)
             return d
         return (1 - d) * g
     return (1 - ans * ans) * g
