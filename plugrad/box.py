@@ -158,29 +158,60 @@ _box_types_by_name: dict[str, type[Box] | str] = {}
 _packs_asked = False  # whether box_type has had the packs register their box classes
 
 
-def register_box_type(value_type: type | str, box_cls: type[Box] | str) -> None:
+def register_box_type(value_type: type | str, box_cls: type[Box] | str, *, by: str = "") -> None:
     """Wrap traced values of ``value_type`` in ``box_cls``. A qualified name such as
     ``"dask.array.core.Array"`` registers a type without importing its library; the box
-    class may then be named too (``"plugrad_dask.box:DaskArrayBox"``), and its module is
-    imported when the first value of that type is traced."""
+    class may then be named too, as ``"module:Class"`` (``"plugrad_dask.box:DaskArrayBox"``),
+    and its module is imported when the first value of that type is traced. ``by`` says
+    who registered it (``"pack dask"``), for the error if it cannot be loaded then."""
+    if isinstance(box_cls, str):
+        check_class_name(value_type, box_cls, "box class")
+        _named_by[box_cls] = by
     if isinstance(value_type, str):
         _box_types_by_name[value_type] = box_cls
-    elif isinstance(box_cls, str):
-        raise TypeError(f"a box class named by a string ({box_cls!r}) needs its type named by one too")
     else:
-        _box_types[value_type] = box_cls
+        _box_types[value_type] = box_cls  # type: ignore[assignment]  # (a class: checked above)
 
 
-def load_named(spec: str, what: str) -> Any:
-    """The object ``"module:attr"`` names; ``what`` it is, for the error if it cannot be loaded."""
-    module, _, attr = spec.partition(":")
+def check_class_name(value_type: Any, name: str, what: str) -> None:
+    """Refuse ``name`` as the ``what`` (box class, vector space) of ``value_type`` unless it
+    is ``"module:Class"`` and the type is given by name too: a class named for a class
+    would be imported at once anyway."""
+    module, colon, attr = name.partition(":")
+    if not isinstance(value_type, str):
+        raise TypeError(f"a {what} named by a string ({name!r}) needs its type named by one too")
+    if not (colon and all(p.isidentifier() for p in module.split(".") + attr.split("."))):
+        raise TypeError(f"a {what} is named as 'module:Class' ('plugrad_dask.box:DaskArrayBox'), not {name!r}")
+
+
+_named_by: dict[str, str] = {}  # "module:Class" -> who registered it ("pack dask"), for load errors
+
+
+def load_named(name: str, what: str) -> Any:
+    """The object ``"module:Class"`` names, the ``what`` (``"the box class of T"``) someone
+    registered by name: any error loading it says so, and who registered it."""
+    module, _, attr = name.partition(":")
     try:
         found: Any = importlib.import_module(module)
         for part in attr.split("."):
             found = getattr(found, part)
-    except (ImportError, AttributeError) as exc:
-        raise ImportError(f"{what}, registered as {spec!r}, could not be loaded: {exc}") from exc
+    except Exception as exc:  # (its module may raise anything: the registration is at fault)
+        by = _named_by.get(name)
+        raise ImportError(
+            f"{what}, which {by or 'a pack'} registered as {name!r}, could not be loaded: {type(exc).__name__}: {exc}"
+        ) from exc
     return found
+
+
+def load_box_class(name: str, of: str) -> type[Box]:
+    """The box class ``"module:Class"`` registered for the type named ``of``."""
+    cls = load_named(name, f"the box class of {of}")
+    if not (isinstance(cls, type) and issubclass(cls, Box)):
+        raise TypeError(
+            f"the box class of {of}, which {_named_by.get(name) or 'a pack'} registered as {name!r}, is "
+            f"{cls!r}, not a subclass of plugrad.Box"
+        )
+    return cls
 
 
 def qualified_names(t: type) -> list[str]:
@@ -242,7 +273,7 @@ def box_type(value: Any) -> type[Box]:
             named = _box_types_by_name.get(name)
             if named is not None:
                 if isinstance(named, str):  # (registered by name: imported now, once)
-                    named = _box_types_by_name[name] = _box_class(load_named(named, f"the box class of {name}"), named)
+                    named = _box_types_by_name[name] = load_box_class(named, name)
                 _box_types[t] = named
                 return named
     global _packs_asked
@@ -253,12 +284,6 @@ def box_type(value: Any) -> type[Box]:
         ensure_types()
         return box_type(value)
     return BareBox
-
-
-def _box_class(cls: Any, spec: str) -> type[Box]:
-    if not (isinstance(cls, type) and issubclass(cls, Box)):
-        raise TypeError(f"{spec!r} was registered as a box class, but it names {cls!r}, not a subclass of plugrad.Box")
-    return cls
 
 
 class BareBox(Box):

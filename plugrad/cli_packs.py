@@ -71,7 +71,7 @@ def report(registry: Registry, only: Sequence[str] | None = None) -> dict[str, A
     if unknown:
         raise ValueError(unknown)
     registry.load_all()
-    registry.install_types()
+    registry.verify_types()
     contributed: dict[str, list[dict[str, Any]]] = {name: [] for name in registry.packs}
     choices = registry.choices()
     for name, choice in sorted(choices.items()):

@@ -39,9 +39,11 @@ class TypeRegistrar(Protocol):
 
     def vspace(self, value_type: type | str, factory: Callable[[Any], VSpace] | str) -> None:
         """Differentiate with respect to values of ``value_type``, in the space ``factory(value)``.
-        A qualified name (``"dask.array.core.Array"``) registers a type without importing its
-        library; the factory may then be named too (``"plugrad_dask.vspace:DaskVSpace"``),
-        and its module is imported when a value of the type first needs its space."""
+        A qualified name (``"dask.array.core.Array"``: the defining module and the class's
+        ``__qualname__``) registers a type without importing its library; the factory may then
+        be named too (``"plugrad_dask.vspace:DaskVSpace"``), and its module is imported when a
+        value of the type first needs its space. ``python -m plugrad packs`` and the gradient
+        checker load it at once, so a name that does not load is reported there."""
 
     def box(self, value_type: type | str, box_cls: type[Box] | str) -> None:
         """Wrap traced values of ``value_type`` in ``box_cls`` (which adds methods and operators).
@@ -133,7 +135,9 @@ class PackSpec:
         :param register: has ``register.vspace(type, factory)`` (``factory(value)``
             returns the :class:`~plugrad.VSpace` of a value, usually a ``VSpace``
             subclass), ``register.box(type, box_cls)`` (``box_cls`` a
-            :class:`~plugrad.Box` subclass whose methods keep traced values traced),
+            :class:`~plugrad.Box` subclass whose methods keep traced values traced; a
+            type given by its qualified name may have both named as ``"module:Class"``,
+            imported only when a value of the type appears),
             ``register.sequences(as_value)`` (how the pack's primitives take a
             list of traced values) and ``register.refuse(type, reason)`` (a subclass
             of a differentiable type that the rules would get wrong).

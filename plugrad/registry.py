@@ -78,12 +78,12 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from plugrad import _entry_points, hookspecs
-from plugrad.box import Box, refuse_type, register_box_type
+from plugrad.box import Box, load_box_class, refuse_type, register_box_type
 from plugrad.errors import PackConflictError, PackError, PackNameError, PackWarning
 from plugrad.manifest import Deferred
 from plugrad.manifest import Request, request
 from plugrad.primitive import Composite, NonDifferentiable, Primitive, Rules, register_sequences
-from plugrad.vspace import VSpace, register_vspace
+from plugrad.vspace import VSpace, load_vspace, register_vspace
 
 if TYPE_CHECKING:
     import types
@@ -1106,6 +1106,23 @@ class Registry:
                 self._types_pending = False
             finally:
                 self._types_installing = False
+        if self.strict:
+            self.verify_types()
+
+    def verify_types(self) -> None:
+        """Load each box class and vector space a pack registered as ``"module:Class"``, which
+        a derivative imports only when a value of its type first appears, and make one that
+        does not load the pack's problem now. ``python -m plugrad packs``, the gradient
+        checker and strict mode call it: a misspelt name fails there, not in a user's
+        derivative."""
+        self.install_types()
+        for info in self.loaded_packs():
+            for t in info.types:
+                if t.kind in ("box", "vspace") and ":" in t.handler:
+                    try:
+                        (load_box_class if t.kind == "box" else load_vspace)(t.handler, t.type.strip("'"))
+                    except (ImportError, TypeError) as exc:
+                        self._problem(info, f"plugrad_types: {exc}", exc)
 
 
 def _attribute(obj: Any, name: str) -> Any:
@@ -1212,7 +1229,7 @@ class _TypeRegistrar:
         self._info = info
 
     def vspace(self, value_type: type | str, factory: Callable[[Any], VSpace] | str) -> None:
-        if not isinstance(value_type, (type, str)) or not (callable(factory) or _names_lazily(value_type, factory)):
+        if not isinstance(value_type, (type, str)) or not (callable(factory) or isinstance(factory, str)):
             raise TypeError(
                 f"register.vspace needs a type and a factory (or, for a type given by name, a "
                 f"'module:Class' string), got {value_type!r}, {factory!r}"
@@ -1224,18 +1241,18 @@ class _TypeRegistrar:
                 f"{_typename(value_type)}'s vector space: register it with register.box, and give "
                 "register.vspace a VSpace subclass (or a function of a value returning its space)."
             )
-        register_vspace(value_type, factory)
+        register_vspace(value_type, factory, by=f"pack {self._info.name}")
         self._info.types.append(TypeRegistration("vspace", _typename(value_type), _classname(factory)))
 
     def box(self, value_type: type | str, box_cls: type[Box] | str) -> None:
         if not isinstance(value_type, (type, str)) or not (
-            isinstance(box_cls, type) and issubclass(box_cls, Box) or _names_lazily(value_type, box_cls)
+            isinstance(box_cls, type) and issubclass(box_cls, Box) or isinstance(box_cls, str)
         ):
             raise TypeError(
                 f"register.box needs a type and a Box subclass (or, for a type given by name, a "
                 f"'module:Class' string), got {value_type!r}, {box_cls!r}"
             )
-        register_box_type(value_type, box_cls)
+        register_box_type(value_type, box_cls, by=f"pack {self._info.name}")
         self._info.types.append(TypeRegistration("box", _typename(value_type), _classname(box_cls)))
 
     def refuse(self, value_type: type | str, reason: str) -> None:
@@ -1252,17 +1269,8 @@ class _TypeRegistrar:
 
 
 def _classname(cls: Any) -> str:
-    """A registered class's name, also where it is given as ``"module:Class"``."""
-    return cls.replace(":", ".") if isinstance(cls, str) else _typename(cls)
-
-
-def _names_lazily(value_type: Any, cls: Any) -> bool:
-    """Whether ``cls`` is a ``"module:Class"`` string, which a type given by name may have:
-    the class is imported when the first value of the type appears."""
-    if not (isinstance(value_type, str) and isinstance(cls, str)):
-        return False
-    module, colon, name = cls.partition(":")
-    return bool(colon) and _is_module_name(module) and all(part.isidentifier() for part in name.split("."))
+    """A registered class's name: ``"module:Class"`` as given, where it is imported when first used."""
+    return cls if isinstance(cls, str) else _typename(cls)
 
 
 def _claim(entry: Any, pack: str) -> None:

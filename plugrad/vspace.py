@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad.box import Box, check_refused, getval, load_named, qualified_names
+from plugrad.box import Box, _named_by, check_class_name, check_refused, getval, load_named, qualified_names
 from plugrad.errors import NotDifferentiableError
 
 __all__ = [
@@ -463,17 +463,18 @@ _vspace_types[np.ndarray] = _array_space
 _vspace_types_by_name: dict[str, Callable[[Any], VSpace] | str] = {}
 
 
-def register_vspace(value_type: type | str, factory: Callable[[Any], VSpace] | str) -> None:
+def register_vspace(value_type: type | str, factory: Callable[[Any], VSpace] | str, *, by: str = "") -> None:
     """Let plugrad differentiate with respect to values of ``value_type``. A qualified
     name such as ``"dask.array.core.Array"`` registers a type without importing its library;
-    the factory may then be named too (``"plugrad_dask.vspace:DaskVSpace"``), and its
-    module is imported when the first value of that type needs its space."""
+    the factory may then be named too, as ``"module:Class"``, and its module is imported
+    when the first value of that type needs its space. ``by`` says who registered it."""
+    if isinstance(factory, str):
+        check_class_name(value_type, factory, "vector space")
+        _named_by[factory] = by
     if isinstance(value_type, str):
         _vspace_types_by_name[value_type] = factory
-    elif isinstance(factory, str):
-        raise TypeError(f"a vector space named by a string ({factory!r}) needs its type named by one too")
     else:
-        _vspace_types[value_type] = factory
+        _vspace_types[value_type] = factory  # type: ignore[assignment]  # (a factory: checked above)
 
 
 def vspace(value: Any) -> VSpace:
@@ -492,7 +493,7 @@ def vspace(value: Any) -> VSpace:
             for name in qualified_names(t):
                 named = _vspace_types_by_name.get(name)
                 if isinstance(named, str):  # (registered by name: imported now, once)
-                    named = _vspace_types_by_name[name] = _factory(load_named(named, f"the vector space of {name}"), named)
+                    named = _vspace_types_by_name[name] = load_vspace(named, name)
                 if named is not None:
                     factory = named
                     break
@@ -502,9 +503,15 @@ def vspace(value: Any) -> VSpace:
     return factory(value)
 
 
-def _factory(found: Any, spec: str) -> Callable[[Any], VSpace]:
+def load_vspace(name: str, of: str) -> Callable[[Any], VSpace]:
+    """The vector space (a VSpace subclass, or a function of a value) ``"module:Class"``
+    registered for the type named ``of``."""
+    found = load_named(name, f"the vector space of {of}")
     if not callable(found) or (isinstance(found, type) and issubclass(found, Box)):
-        raise TypeError(f"{spec!r} was registered as a vector space, but it names {found!r}: give a VSpace subclass")
+        raise TypeError(
+            f"the vector space of {of}, which {_named_by.get(name) or 'a pack'} registered as {name!r}, is "
+            f"{found!r}: give a VSpace subclass"
+        )
     return found  # type: ignore[no-any-return]
 
 

@@ -12,6 +12,7 @@ import sys
 import threading
 import types
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -779,30 +780,48 @@ NotABox = object
 """
 
 
-def test_a_pack_names_its_box_and_vector_space_classes_and_they_are_imported_when_first_needed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "lazy_values.py").write_text(
-        "import numpy\n\nclass Coeffs:\n    def __init__(self, c):\n        self.c = numpy.asarray(c, float)\n"
-    )
-    (tmp_path / "lazy_rules.py").write_text(_LAZY_RULES)
+@pytest.fixture
+def named_types(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A folder on sys.path for a test's modules, and the process-wide tables of boxes and
+    vector spaces restored after the test."""
+    registry_module.ensure_types()  # (the installed packs' own registrations: kept)
+    box, space = sys.modules["plugrad.box"], sys.modules["plugrad.vspace"]
+    tables = (box._box_types, box._box_types_by_name, box._named_by, space._vspace_types, space._vspace_types_by_name)
+    saved = [(t, dict(t)) for t in tables]
     monkeypatch.syspath_prepend(str(tmp_path))
-    for name in ("lazy_values", "lazy_rules"):
-        monkeypatch.delitem(sys.modules, name, raising=False)
-    import lazy_values
+    yield tmp_path
+    for table, before in saved:
+        table.clear()
+        table.update(before)
+    for name in ("lazy_values", "lazy_rules", "lazy_things", "lazy_rulez"):
+        sys.modules.pop(name, None)
 
+
+def _lazy_pack(*registrations: tuple[str, str, str]) -> Any:
     class Lazy(Pack):
         @hookimpl
         def plugrad_types(self, register: Any) -> None:
-            register.vspace("lazy_values.Coeffs", "lazy_rules:CoeffsVSpace")
-            register.box("lazy_values.Coeffs", "lazy_rules:CoeffsBox")
+            for kind, value_type, name in registrations:
+                getattr(register, kind)(value_type, name)
 
-    registry = loaded(lazy=Lazy({}))
+    return Lazy({})
+
+
+def test_a_pack_names_its_box_and_vector_space_classes_and_they_are_imported_when_first_needed(named_types: Path) -> None:
+    (named_types / "lazy_values.py").write_text(
+        "import numpy\n\nclass Coeffs:\n    def __init__(self, c):\n        self.c = numpy.asarray(c, float)\n"
+    )
+    (named_types / "lazy_rules.py").write_text(_LAZY_RULES)
+    import lazy_values
+
+    registry = loaded(
+        lazy=_lazy_pack(("vspace", "lazy_values.Coeffs", "lazy_rules:CoeffsVSpace"), ("box", "lazy_values.Coeffs", "lazy_rules:CoeffsBox"))
+    )
     registry.install_types()
     assert "lazy_rules" not in sys.modules
     assert [(t.kind, t.handler) for t in registry.packs["lazy"].types] == [
-        ("vspace", "lazy_rules.CoeffsVSpace"),
-        ("box", "lazy_rules.CoeffsBox"),
+        ("vspace", "lazy_rules:CoeffsVSpace"),
+        ("box", "lazy_rules:CoeffsBox"),
     ]
     total = Primitive("test.lazy_total", lambda p: float(np.sum(p.c)))
     total.def_vjp(lambda g, ans, p: lazy_values.Coeffs(np.full(p.c.shape, g)))
@@ -810,53 +829,58 @@ def test_a_pack_names_its_box_and_vector_space_classes_and_they_are_imported_whe
     assert type(g) is lazy_values.Coeffs and g.c.tolist() == [12.0, 12.0, 12.0]
     assert plugrad.box.box_type(lazy_values.Coeffs([1.0])).__name__ == "CoeffsBox"
     assert "lazy_rules" in sys.modules
+    registry.verify_types()
+    assert registry.packs["lazy"].problems == []
 
 
-def test_a_named_class_that_does_not_load_says_which_registration_named_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from plugrad.box import box_type, register_box_type
-    from plugrad.vspace import register_vspace, vspace
-
-    (tmp_path / "lazy_things.py").write_text("class Missing:\n    pass\n\nclass Wrong:\n    pass\n")
-    (tmp_path / "lazy_rules.py").write_text(_LAZY_RULES.replace("import lazy_values", ""))
-    monkeypatch.syspath_prepend(str(tmp_path))
-    for name in ("lazy_things", "lazy_rules"):
-        monkeypatch.delitem(sys.modules, name, raising=False)
+def test_a_named_class_that_does_not_load_is_the_packs_problem_in_packs_and_the_checker(named_types: Path) -> None:
+    (named_types / "lazy_things.py").write_text("class Thing:\n    pass\n")
+    (named_types / "lazy_rules.py").write_text(_LAZY_RULES.replace("import lazy_values", ""))
+    (named_types / "lazy_rulez.py").write_text("raise RuntimeError('broken at import')\n")
     import lazy_things
 
-    register_box_type("lazy_things.Missing", "lazy_no_such_module:ThingBox")
-    register_vspace("lazy_things.Missing", "lazy_rules:NoSuchSpace")
-    with pytest.raises(ImportError, match=r"the box class of lazy_things.Missing, registered as 'lazy_no_such_module:ThingBox', could not be loaded: No module named 'lazy_no_such_module'"):
-        box_type(lazy_things.Missing())
-    with pytest.raises(ImportError, match=r"the vector space of lazy_things.Missing, registered as 'lazy_rules:NoSuchSpace', could not be loaded: .*no attribute 'NoSuchSpace'"):
-        vspace(lazy_things.Missing())
-    register_box_type("lazy_things.Wrong", "lazy_rules:NotABox")
-    register_vspace("lazy_things.Wrong", "lazy_rules:CoeffsBox")
-    with pytest.raises(TypeError, match=r"'lazy_rules:NotABox' was registered as a box class, but it names <class 'object'>, not a subclass of plugrad.Box"):
-        box_type(lazy_things.Wrong())
-    with pytest.raises(TypeError, match=r"'lazy_rules:CoeffsBox' was registered as a vector space, but it names .*CoeffsBox.*: give a VSpace subclass"):
-        vspace(lazy_things.Wrong())
-    with pytest.raises(TypeError, match=r"a box class named by a string \('lazy_rules:CoeffsBox'\) needs its type named by one too"):
-        register_box_type(lazy_things.Wrong, "lazy_rules:CoeffsBox")
+    registry = loaded(
+        lazy=_lazy_pack(
+            ("box", "lazy_things.Thing", "lazy_rules:CoeffsBx"),  # misspelt
+            ("vspace", "lazy_things.Thing", "lazy_rulez:CoeffsVSpace"),  # its module raises
+        )
+    )
+    registry.install_types()  # (not strict: nothing is imported yet)
+    with pytest.raises(ImportError, match=r"the box class of lazy_things.Thing, which pack lazy registered as 'lazy_rules:CoeffsBx', could not be loaded: AttributeError: .*no attribute 'CoeffsBx'"):
+        plugrad.box.box_type(lazy_things.Thing())
+    with pytest.raises(ImportError, match=r"the vector space of lazy_things.Thing, which pack lazy registered as 'lazy_rulez:CoeffsVSpace', could not be loaded: RuntimeError: broken at import"):
+        plugrad.vspace(lazy_things.Thing())
+    with pytest.warns(PackWarning) as caught:
+        registry.verify_types()
+    problems = registry.packs["lazy"].problems
+    assert len(problems) == 2 and len(caught) == 2
+    assert "plugrad_types: the box class of lazy_things.Thing, which pack lazy registered as 'lazy_rules:CoeffsBx'" in problems[0]
+    assert "RuntimeError: broken at import" in problems[1]
+    strict = Registry(strict=True)
+    strict.register_pack(_lazy_pack(("box", "lazy_things.Thing", "lazy_rules:NotABox")), "lazy")
+    with pytest.raises(PackError, match=r"the box class of lazy_things.Thing, which pack lazy registered as 'lazy_rules:NotABox', is <class 'object'>, not a subclass of plugrad.Box"):
+        strict.install_types()
 
 
 @pytest.mark.parametrize(
-    "call",
+    ("kind", "value_type", "name", "message"),
     [
-        lambda register: register.box(int, "lazy_rules:CoeffsBox"),  # a type given as a type: its box as a class
-        lambda register: register.box("lazy_values.Coeffs", "lazy_rules.CoeffsBox"),  # no colon
-        lambda register: register.vspace("lazy_values.Coeffs", "lazy rules:CoeffsVSpace"),
+        ("box", int, "lazy_rules:CoeffsBox", r"a box class named by a string \('lazy_rules:CoeffsBox'\) needs its type named by one too"),
+        ("box", "lazy_values.Coeffs", "lazy_rules.CoeffsBox", r"a box class is named as 'module:Class' \('plugrad_dask.box:DaskArrayBox'\), not 'lazy_rules.CoeffsBox'"),
+        ("vspace", "lazy_values.Coeffs", "lazy rules:CoeffsVSpace", r"a vector space is named as 'module:Class'"),
+        ("vspace", "lazy_values.Coeffs", "lazy_rules", r"a vector space is named as 'module:Class'"),
     ],
 )
-def test_a_class_named_by_string_is_refused_unless_module_colon_class_for_a_type_given_by_name(call: Any) -> None:
-    class Named(Pack):
-        @hookimpl
-        def plugrad_types(self, register: Any) -> None:
-            call(register)
+def test_a_class_named_by_string_is_refused_at_registration_unless_module_colon_class_for_a_type_given_by_name(
+    named_types: Path, kind: str, value_type: Any, name: str, message: str
+) -> None:
+    from plugrad.box import register_box_type
+    from plugrad.vspace import register_vspace
 
-    registry = loaded(named=Named({}))
-    with pytest.warns(PackWarning, match=r"register.(box|vspace) needs a type and a .* \(or, for a type given by name, a 'module:Class' string\)"):
+    with pytest.raises(TypeError, match=message):
+        (register_box_type if kind == "box" else register_vspace)(value_type, name)
+    registry = loaded(named=_lazy_pack((kind, value_type, name)))
+    with pytest.warns(PackWarning, match=f"plugrad_types raised TypeError: {message}"):
         registry.install_types()
 
 

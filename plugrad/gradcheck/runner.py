@@ -48,7 +48,7 @@ def load_registry(
                 # fails the run, so one broken pack hides no other's results.
                 registry = Registry.from_environment(strict=False)
             _primitives(registry, packs)
-            registry.install_types()
+            registry.verify_types()  # (the packs' types, those named as 'module:Class' loaded too)
         except PackError as exc:  # a strict registry: the first fault stops loading
             return registry, {ANY_PACK: [str(exc)]}
     return registry, pack_faults(registry, [w.message for w in caught if isinstance(w.message, PackWarning)])
