@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -40,16 +41,11 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     flat = False
     one = kind is _ndarray or kind is float or isinstance(x, Box)  # one value, the commonest start
     if not one:
-        if kind in _NESTED:
+        if kind in _NESTED:  # the common case, a flat container of arrays and floats: boxed in one loop
             values = x if kind is not dict else list(x.values())
-            for v in values:
-                if type(v) not in _PLAIN_LEAVES:
-                    break
-            else:  # the common case, a flat container of arrays and floats: boxed in one loop
-                flat = len(values) > 0
-        if flat:
             start = _start_flat(x, kind, values, trace, tape)
-        elif kind in _NESTED or issubclass(kind, tuple):
+            flat = start is not None
+        if not flat and (kind in _NESTED or issubclass(kind, tuple)):
             start = _start(x, trace, tape, leaves)  # None for a tuple subclass that is not a named tuple
         one = not flat and not leaves  # not a container of parameters, or an empty one
     if one:
@@ -72,10 +68,14 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     last, sites, out = end._index, trace.sites, end._value
     if flat:
         n = len(values)
+        arrays = set(map(type, values)) == _ONLY_ARRAYS
 
         def vjp(g: Any) -> Any:
             check_given(g, out, "cotangent", "vjp", "the function's output")
             cts = sweep(tape, last, g, sites, n)
+            # The commonest end, checked at C speed: arrays, each of its start's shape.
+            if arrays and set(map(type, cts)) == _ONLY_ARRAYS and list(map(_shape, cts)) == list(map(_shape, values)):
+                return _rebuild(x, kind, cts)
             for k, ct in enumerate(cts):
                 v = values[k]
                 if type(ct) is _ndarray and type(v) is _ndarray and ct.shape == v.shape:
@@ -212,18 +212,23 @@ def _numeric(value: Any) -> bool:
 
 def _start_flat(x: Any, kind: type, values: Any, trace: Trace, tape: list[tuple[Any, ...]]) -> Any:
     """A flat list, tuple or dict of arrays and floats with each element boxed as a start
-    node of ``trace``."""
+    node of ``trace``; None, with nothing recorded, if ``values`` is empty or holds anything
+    else."""
     boxes = []
     index = 0
     for v in values:
-        box = (_box_types.get(type(v)) or box_type(v))()
+        t = type(v)
+        if t is not _ndarray and t is not float:
+            del tape[:]
+            return None
+        box = (_box_types.get(t) or box_type(v))()
         box._value = v
         box._trace = trace
         box._index = index
         tape.append((None, (), _NO_KWARGS, v, ()))
         boxes.append(box)
         index += 1
-    return _rebuild(x, kind, boxes)
+    return _rebuild(x, kind, boxes) if boxes else None
 
 
 def _assembled(x: Any, cts: list[Any]) -> Any:
@@ -241,7 +246,8 @@ _NOT_ARRAYS = (str, bytes, list, tuple, dict)  # no cotangent of an array or a n
 _CONTAINERS = (list, tuple, dict)
 _REAL_SCALARS = frozenset({float, np.float64})
 _NO_KWARGS: dict[str, Any] = {}  # the keyword arguments of every start node (never changed)
-_PLAIN_LEAVES = frozenset({np.ndarray, float})
+_ONLY_ARRAYS = frozenset({np.ndarray})  # the types of a container of NumPy arrays, as a set
+_shape = operator.attrgetter("shape")
 _ndarray = np.ndarray
 _NESTED = frozenset({list, tuple, dict})
 

@@ -10,6 +10,7 @@ spaces for new types (a Dask array, a dataclass of parameters) through the
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -585,6 +586,11 @@ def space_or_none(value: Any) -> VSpace | None:
         return None
 
 
+_ONLY_ARRAYS = frozenset({np.ndarray})
+_INEXACT = frozenset("fc")  # the dtype kinds with derivatives
+_dtype_kind = operator.attrgetter("dtype.kind")
+
+
 def check(value: Any) -> None:
     """Raise NotDifferentiableError, saying why, unless ``value`` belongs to a vector
     space. The same verdict as :func:`vspace`, without building spaces for the common types."""
@@ -595,9 +601,10 @@ def check(value: Any) -> None:
         if value.dtype.kind in "fc":
             return
     elif t is list or t is tuple:
+        if set(map(type, value)) == _ONLY_ARRAYS and set(map(_dtype_kind, value)) <= _INEXACT:
+            return  # parameters, float arrays: checked at C speed
         for v in value:
-            if type(v) is not np.ndarray or v.dtype.kind not in "fc":  # arrays checked inline
-                check(v)
+            check(v)
         return
     elif t is dict:
         for v in value.values():
