@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+import warnings
 
 import numpy
 import pytest
@@ -137,6 +138,22 @@ def test_gaussian_log_likelihood_in_loc_and_scale() -> None:
     assert hessian(lambda m: nll(m, scale))(loc) == pytest.approx(len(DATA) / scale**2)
 
 
+def test_student_t_at_infinite_df_is_the_normal_as_in_scipy() -> None:
+    x, df = numpy.array([0.5, -1.0, 2.5]), numpy.array([4.0, numpy.inf, numpy.inf])
+    for kind in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"):
+        numpy.testing.assert_allclose(getattr(st.t, kind)(x, df, scale=1.5), getattr(scipy.stats.t, kind)(x, df, scale=1.5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (no NaN made and discarded in the finite df's branch)
+        for kind in ("logpdf", "cdf", "logsf"):
+            numpy.testing.assert_allclose(  # in x and scale, the normal's derivatives
+                elementwise_grad(lambda x: getattr(st.t, kind)(x, numpy.inf))(x),
+                elementwise_grad(lambda x: getattr(st.norm, kind)(x))(x),
+            )
+            ddf = elementwise_grad(lambda d: getattr(st.t, kind)(x, d))(df)
+            assert numpy.isfinite(ddf).all() and ddf[1:].tolist() == [0.0, 0.0]  # constant in df there
+        assert hessian(lambda x: st.t.logpdf(x, numpy.inf))(0.7) == -1.0
+
+
 def test_student_t_and_gamma_cdfs_in_their_shape_parameters() -> None:
     check_grads(lambda df, s: st.t.cdf(DATA, df, scale=s), argnum=(0, 1))(3.5, 1.2)
     check_grads(lambda a: st.gamma.logsf(numpy.abs(DATA), a), order=1)(1.7)
@@ -177,6 +194,35 @@ def test_multivariate_normal_takes_scipys_shapes() -> None:
     check_grads(lambda c: st.multivariate_normal.logpdf(x, [0.0, 0.0], c))(numpy.array([1.0, 2.0]))
     with pytest.raises(ValueError, match="positive definite"):
         st.multivariate_normal.logpdf(x, None, numpy.array([[1.0, 2.0], [2.0, 1.0]]))
+
+
+def test_multivariate_normal_of_a_singular_cov_raises_scipys_error_and_names_allow_singular() -> None:
+    singular = numpy.ones((2, 2))
+    with pytest.raises(numpy.linalg.LinAlgError) as scipys:  # (a ValueError too)
+        scipy.stats.multivariate_normal.logpdf(numpy.zeros(2), numpy.zeros(2), singular)
+    with pytest.raises(type(scipys.value), match="not positive definite .* pass allow_singular=True"):
+        st.multivariate_normal.logpdf(numpy.zeros(2), numpy.zeros(2), singular)
+    assert st.multivariate_normal.logpdf(numpy.zeros(2), numpy.zeros(2), singular, allow_singular=True) == pytest.approx(
+        scipy.stats.multivariate_normal.logpdf(numpy.zeros(2), numpy.zeros(2), singular, allow_singular=True)
+    )
+
+
+def test_multivariate_normal_of_a_cov_that_is_not_symmetric_warns_that_scipy_reads_its_lower_triangle() -> None:
+    from plugrad_linalg import NotHermitianWarning
+
+    upper = numpy.array([[2.0, 0.3], [0.0, 1.0]])  # one triangle: SciPy reads [[2, 0], [0, 1]]
+    for call in (
+        lambda c: st.multivariate_normal.logpdf(numpy.array([0.5, 0.5]), numpy.zeros(2), c),
+        lambda c: st.multivariate_normal.entropy(numpy.zeros(2), c),
+    ):
+        with pytest.warns(NotHermitianWarning, match=r"multivariate_normal: .*SciPy reads only its lower triangle"):
+            call(upper)
+        with pytest.warns(NotHermitianWarning):  # (differentiated too)
+            grad(call)(upper)
+    symmetric = numpy.array([[2.0, 0.3], [0.3 + 1e-12, 1.0]])  # rounding does not warn
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        st.multivariate_normal.logpdf(numpy.array([0.5, 0.5]), numpy.zeros(2), symmetric)
 
 
 def test_dirichlet_with_the_last_component_implied() -> None:

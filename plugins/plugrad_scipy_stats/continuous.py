@@ -13,8 +13,8 @@ with ``I_a`` the derivative in the first parameter. Its terms cancel near ``z = 
 large ``df``; there the derivative is the integral of the density's instead (see
 ``_t_dcdf_ddf``).
 
-Unlike SciPy, ``t`` does not fall back to the normal distribution at ``df = inf``: its
-values there are NaN.
+As in SciPy, ``t`` at ``df = inf`` is the normal distribution; its derivatives in ``df``
+are zero there.
 """
 
 from __future__ import annotations
@@ -80,15 +80,35 @@ def _t(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> tuple[Any, ...]:
     return x, df, loc, scale
 
 
+def _normal_at_infinity(df: Any, normal: Any, student: Any) -> Any:
+    """``student(df)``, except where ``df`` is infinite: there SciPy's t is the normal
+    distribution, and ``normal()`` (broadcast against ``df``) is taken."""
+    infinite = np.isinf(np.asarray(getval(df)))
+    if not infinite.any():
+        return student(df)
+    zeros = np.zeros(infinite.shape)
+    return by_branch(infinite, df, 1.0, lambda _: normal() + zeros, 1.0, student)
+
+
 def _t_logpdf(z: Any, df: Any) -> Any:
-    return log(poch(0.5 * df, 0.5)) - 0.5 * (log(df) + _LOG_PI) - 0.5 * (df + 1) * log1p(z * z / df)
+    return _normal_at_infinity(
+        df,
+        lambda: -0.5 * z * z - _LOG_SQRT_2PI,
+        lambda df: log(poch(0.5 * df, 0.5)) - 0.5 * (log(df) + _LOG_PI) - 0.5 * (df + 1) * log1p(z * z / df),
+    )
+
+
+def _t_dlogpdf_dz(z: Any, df: Any) -> Any:
+    return _normal_at_infinity(df, lambda: -z, lambda df: -(df + 1) * z / (df + z * z))
 
 
 def _t_dlogpdf_ddf(z: Any, df: Any) -> Any:
     # (digamma((df + 1) / 2) - digamma(df / 2) - 1 / df) / 2 - (log1p(u) - w - w / df) / 2
     # with u = z^2 / df, w = u / (1 + u): each part is O(1/df^2) as df grows, made of O(1/df)
     # terms that cancel (at df = 1e7 the plain sum kept no digit), so each is computed whole.
-    return 0.5 * _digamma_half_step(0.5 * df) + _t_dlogpdf_ddf_u(z * z / df, df)
+    return _normal_at_infinity(
+        df, lambda: 0.0, lambda df: 0.5 * _digamma_half_step(0.5 * df) + _t_dlogpdf_ddf_u(z * z / df, df)
+    )
 
 
 def _t_dlogpdf_ddf_u(u: Any, df: Any) -> Any:
@@ -150,6 +170,10 @@ def _log1p_minus(u: Any) -> Any:
 
 
 def _t_dcdf_ddf(z: Any, df: Any) -> Any:
+    return _normal_at_infinity(df, lambda: 0.0, lambda df: _t_dcdf_ddf_finite(z, df))
+
+
+def _t_dcdf_ddf_finite(z: Any, df: Any) -> Any:
     def beyond(z: Any) -> Any:
         tail = lambda df: _t_dcdf_ddf_tail(z, df)  # noqa: E731
         closed = lambda df: _t_dcdf_ddf_closed(z, df)  # noqa: E731
@@ -214,7 +238,7 @@ t = Family(
     _t,
     ("df",),
     logpdf=_t_logpdf,
-    dlogpdf=(lambda z, df: -(df + 1) * z / (df + z * z), _t_dlogpdf_ddf),
+    dlogpdf=(_t_dlogpdf_dz, _t_dlogpdf_ddf),
     cdf=lambda z, df: sc.stdtr(df, z),
     sf=lambda z, df: sc.stdtr(df, -z),
     dcdf=(_t_dcdf_ddf,),

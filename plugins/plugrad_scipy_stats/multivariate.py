@@ -39,7 +39,7 @@ import scipy.special as sc
 from plugrad import NonDifferentiable, NotDifferentiableError, Primitive, Sample, gen, rand
 from plugrad.box import Box, getval
 from plugrad.sample import spd
-from plugrad_linalg._util import T
+from plugrad_linalg._util import T, hermitian_part
 from plugrad_linalg.determinants import slogdet
 from plugrad_linalg.inverses import inv, solve
 from plugrad_numpy._util import as_array_value, broadcast_like, shape_of, unbroadcast
@@ -106,9 +106,9 @@ def _mvn_logpdf(x: Any, mean: Any, cov: Any) -> Any:
     try:
         chol = np.linalg.cholesky(s)
     except np.linalg.LinAlgError:
-        raise ValueError(
-            "plugrad.scipy.stats.multivariate_normal: cov is not positive definite (its Cholesky "
-            "factorization fails); plugrad differentiates the density of a positive-definite cov only"
+        raise np.linalg.LinAlgError(  # (SciPy's error too, a ValueError)
+            "scipy.stats.multivariate_normal: cov is not positive definite (its Cholesky factorization "
+            "fails). For a singular positive-semidefinite cov pass allow_singular=True, as SciPy needs."
         ) from None
     r = np.subtract(x, mean)
     d = s.shape[-1]
@@ -189,6 +189,8 @@ def _mvn_parameters(mean: Any, cov: Any) -> tuple[Any, Any]:
             f"Array 'cov' must be a scalar, a vector of length {dim} or a {dim} x {dim} matrix, "
             f"but cov.shape = {shape_of(cov)}."
         )
+    if ndim == 2:  # (SciPy reads its lower triangle: say so where the two differ)
+        hermitian_part(getval(cov), "scipy.stats.multivariate_normal", lower=True, option="lower=True")
     return mean, cov
 
 
