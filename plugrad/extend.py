@@ -176,9 +176,13 @@ def _fitted(fun: Primitive, kind: str, argnum: int | tuple[int, ...], d: Any, li
     gradient checker checks). One of another shape, which the rules before it would
     broadcast or sum silently, a complex one for a real value, or a container for one value
     is refused naming the rule, also when it is traced (in a derivative of a derivative).
-    A Python number is let through, as autograd's rules return 0.0 for a zero cotangent."""
+    A Python number for an array argument's cotangent is refused unless it is zero, which
+    autograd's rules return for a zero cotangent (``lambda g: 0.0``): it becomes zeros of the
+    argument's shape. For a scalar argument it is cast to the argument's type."""
     value, like = getval(d), getval(like)
     what, of = ("cotangent", "argument") if kind == "VJP" else ("tangent", "output")
+    if kind == "VJP" and type(d) in (int, float, complex) and type(like) in _ONE_VALUE:
+        return _number_cotangent(fun, argnum, d, like)
     if type(value) is not np.ndarray and not isinstance(value, (np.generic, complex)):
         if isinstance(value, (tuple, list, dict)) and type(like) in _ONE_VALUE:
             raise TypeError(  # (a container of traced values in a derivative of a derivative)
@@ -204,6 +208,25 @@ def _fitted(fun: Primitive, kind: str, argnum: int | tuple[int, ...], d: Any, li
     if type(d) is np.ndarray and d.dtype is not dtype and type(like) in (np.ndarray, Meta):
         return d.astype(dtype)
     return d
+
+
+def _number_cotangent(fun: Primitive, argnum: int | tuple[int, ...], d: complex, like: Any) -> Any:
+    """:func:`_fitted` of the Python number ``d`` a custom VJP returned for argument ``like``:
+    zeros of its shape, or the number in its type where it is a scalar. A nonzero number for
+    an array would be broadcast by the rules before it, or handed back as the gradient."""
+    dtype = getattr(like, "dtype", None) or (_FLOAT64 if type(like) is float else _COMPLEX128)
+    if type(d) is complex and dtype.kind == "f" and d.imag:
+        raise TypeError(
+            f"{rule_of(fun, 'VJP', argnum)} returned a complex cotangent ({d!r}) for a real argument "
+            f"({dtype}), which would make the gradient complex: return its real part, or check the rule's formula."
+        )
+    shape = np.shape(like)
+    if shape == ():
+        number: Any = d.real if dtype.kind == "f" and type(d) is complex else d
+        return type(like)(number) if type(like) in (float, complex) else dtype.type(number)
+    if d == 0:  # autograd's zero cotangent
+        return np.zeros(shape, dtype)
+    raise misshapen(fun, "VJP", argnum, d, like)
 
 
 def _tangent(

@@ -188,6 +188,30 @@ def test_a_custom_cotangent_of_another_shape_is_refused_where_it_would_be_summed
     assert list(grad(lambda w: np.sum(double(w * c)))(numpy.ones(3))) == [6.0, 6.0, 6.0]
 
 
+def test_a_custom_cotangent_given_as_a_python_number_is_a_zero_or_a_scalars_and_nothing_else():
+    # autograd's rules return 0.0 for a zero cotangent: zeros of the argument's shape, wherever
+    # it is used. Any other number for an array would be broadcast where another use of the
+    # argument adds its own cotangent, or handed back as the gradient (an int, unchecked).
+    @primitive
+    def double(x):
+        return x * 2
+
+    uses = (lambda x: np.sum(double(x)), lambda x: np.sum(double(x)) + np.sum(x**2))
+    for zero in (0.0, 0):
+        defvjp(double, lambda ans, x, zero=zero: lambda g: zero)
+        assert [grad(f)(numpy.ones(2)).tolist() for f in uses] == [[0.0, 0.0], [2.0, 2.0]]
+    for number in (2, 2.0):
+        defvjp(double, lambda ans, x, number=number: lambda g: number)
+        for f in uses:
+            with pytest.raises(ValueError, match=r"VJP of .*double for argument 0 \(x\) returned a cotangent of shape \(\) for an argument of shape \(2,\)"):
+                grad(f)(numpy.ones(2))
+        assert type(grad(double)(1.0)) is float and grad(double)(1.0) == 2.0  # a scalar's, in its type
+        assert type(grad(double)(numpy.float32(1.0))) is numpy.float32
+    defvjp(double, lambda ans, x: lambda g: 2j)
+    with pytest.raises(TypeError, match=r"returned a complex cotangent \(2j\) for a real argument"):
+        grad(double)(1.0)
+
+
 def test_def_linear_and_notrace():
     @primitive
     def double(x):

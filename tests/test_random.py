@@ -70,6 +70,13 @@ def test_traced_parameters_give_a_plain_sample() -> None:
     mu = numpy.array([0.1, 0.2, 0.3])
     g = grad(f)(mu)
     assert type(seen[0]) is numpy.ndarray
+    with pytest.warns(UserWarning, match=r"uniform was given .*write it from noise with fixed parameters: low \+ \(high - low\)"):
+        grad(lambda a: a * np.random.uniform(a, a + 1.0))(0.5)
+    with pytest.warns(UserWarning, match=r"gamma was given .*has no reparameterisation from noise with fixed parameters"):
+        grad(lambda a: a * np.random.gamma(a))(2.0)
+    with pytest.warns(UserWarning, match=r"choice was given traced probabilities p: .*pass plugrad.box.getval\(p\)") as caught:
+        grad(lambda p: p[np.random.choice(3, p=p)])(numpy.array([0.2, 0.3, 0.5]))
+    assert caught[0].filename == __file__  # (where the user called it)
     numpy.random.seed(1)
     assert numpy.allclose(seen[0], numpy.random.normal(mu, numpy.exp(mu)))
     numpy.random.seed(1)

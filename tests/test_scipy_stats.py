@@ -105,6 +105,8 @@ def test_float32_in_float32_out() -> None:
     assert st.gamma.logpdf(x, numpy.float32(2.0)).dtype == numpy.float32
     g = grad(lambda s: np.sum(st.beta.logpdf(x, 2.0, 3.0, 0.0, s)))(numpy.float32(1.5))
     assert g.dtype == numpy.float32
+    for kind in ("logpdf", "pdf", "cdf", "logsf"):  # of Python floats, a NumPy float64 as SciPy's
+        assert type(getattr(st.norm, kind)(0.5)) is type(getattr(scipy.stats.norm, kind)(0.5)) is numpy.float64
 
 
 def test_importing_the_pack_does_not_import_scipy() -> None:

@@ -10,6 +10,7 @@ import numpy as np
 
 from plugrad import Box, Composite, NonDifferentiable, TraceError
 from plugrad.box import getval
+from plugrad.errors import user_stacklevel
 
 # Samples of distributions: no derivative with respect to their parameters.
 DISTRIBUTIONS = (
@@ -43,16 +44,36 @@ class Sampler(NonDifferentiable):
         traced = [name for name, value in (*enumerate(args), *kwargs.items()) if _traced(value)]
         if traced:
             short = self.name.rpartition(".")[2]
+            noise = _FROM_NOISE.get(short)
+            how = (
+                f"For a reparameterised sample, write it from noise with fixed parameters: {noise}."
+                if noise
+                else "It has no reparameterisation from noise with fixed parameters here."
+            )
             warnings.warn(
                 f"numpy.random.{short} was given a traced value (argument {', '.join(map(str, traced))}): "
-                "its sample has no derivative with respect to it. For a reparameterised sample, "
-                "write it from standard noise: mu + sigma * np.random.standard_normal(shape). To "
-                "sample at the value as a constant (a score-function estimator), pass "
-                "plugrad.box.getval(mu) instead, which says so and silences this warning.",
+                f"its sample has no derivative with respect to it. {how} To sample at the value as a "
+                "constant (a score-function estimator), pass plugrad.box.getval(...) of it instead, "
+                "which says so and silences this warning.",
                 UserWarning,
                 stacklevel=2,
             )
         return super().__call__(*args, **kwargs)
+
+
+# The samplers whose draws are a differentiable function of their parameters and of noise
+# that does not depend on them: each written so, for the warning above.
+_FROM_NOISE = {
+    "normal": "loc + scale * np.random.standard_normal(size)",
+    "uniform": "low + (high - low) * np.random.random(size)",
+    "lognormal": "np.exp(mean + sigma * np.random.standard_normal(size))",
+    "exponential": "scale * np.random.standard_exponential(size)",
+    "laplace": "loc + scale * np.random.laplace(size=size)",
+    "logistic": "loc + scale * np.random.logistic(size=size)",
+    "gumbel": "loc + scale * np.random.gumbel(size=size)",
+    "rayleigh": "scale * np.random.rayleigh(size=size)",
+    "multivariate_normal": "mean + np.random.standard_normal((n, len(mean))) @ np.linalg.cholesky(cov).T",
+}
 
 
 def _traced(value: Any) -> bool:
@@ -68,6 +89,15 @@ def permutation(x: Any) -> Any:
 
 
 def choice(a: Any, size: Any = None, replace: bool = True, p: Any = None) -> Any:
+    if _traced(p):
+        warnings.warn(
+            "numpy.random.choice was given traced probabilities p: its draw has no derivative with "
+            "respect to them (which elements are drawn does not vary smoothly with p). To draw at "
+            "p's value as a constant (for a score-function estimator, whose gradient is f(draw) "
+            "times that of np.log(p[draw])), pass plugrad.box.getval(p), which silences this warning.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
     if isinstance(a, Box):  # likewise a[choice(len(a), ...)] for choice(a, ...)
         return a[np.random.choice(len(getval(a)), getval(size), getval(replace), getval(p))]
     return np.random.choice(a, getval(size), getval(replace), getval(p))

@@ -105,7 +105,10 @@ def log_weak(v: Any) -> Any:
 
 def cast_like_inputs(out: Any, *args: Any) -> Any:
     """``out`` in the floating dtype NumPy gives the arguments together: float32 stays float32
-    even where a SciPy function of a Python-float parameter answered in float64."""
+    even where a SciPy function of a Python-float parameter answered in float64; a NumPy
+    scalar where the arithmetic left a Python float (``norm.logpdf(0.5)``), as SciPy's is."""
+    if type(out) is float:
+        out = np.float64(out)
     dtype = np.result_type(*args)
     odtype = getattr(out, "dtype", None)
     if dtype.kind == "f" and odtype is not None and odtype != dtype:

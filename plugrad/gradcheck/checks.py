@@ -260,7 +260,7 @@ class Probe:
         allowed = _allowed(numeric, tol, _absmax(fd) * _absmax(v) * max(1, self.out_space.size) ** 0.5)
         if not abs(analytic - numeric) <= allowed:  # `not <=` so that NaN fails
             how = f"rtol {tol.rtol:g}, atol {tol.atol:g}, step {tol.eps:g}"
-            rows = (f"analytic ({rule}, plugrad's rules)", "numeric (<v, central difference along u>)")
+            rows = (f"analytic ({rule}, from the rules)", "numeric (<v, central difference along u>)")
             raise _fail(what, analytic, numeric, label, rows=rows, allowed=allowed, how=how)
 
 
@@ -410,7 +410,7 @@ def check_jacobian(f: Fun, x: Any, tol: Tolerance, label: str = "", modes: Itera
                 float(analytic[i, j]),
                 float(numeric[i, j]),
                 label,
-                rows=(f"analytic ({rule}, plugrad's rules)", "numeric (central difference)"),
+                rows=(f"analytic ({rule}, from the rules)", "numeric (central difference)"),
                 allowed=float(allowed[i, j]),
                 how=f"rtol {tol.rtol:g}, atol {tol.atol:g}, step {tol.eps:g}; real coordinates, complex parts interleaved",
             )
