@@ -181,8 +181,10 @@ def _fitted(fun: Primitive, kind: str, argnum: int | tuple[int, ...], d: Any, li
     argument's shape. For a scalar argument it is cast to the argument's type."""
     value, like = getval(d), getval(like)
     what, of = ("cotangent", "argument") if kind == "VJP" else ("tangent", "output")
-    if kind == "VJP" and type(d) in (int, float, complex) and type(like) in _ONE_VALUE:
-        return _number_cotangent(fun, argnum, d, like)
+    if kind == "VJP" and type(like) in _ONE_VALUE and np.ndim(value) == 0 and isinstance(value, _NUMBERS):
+        fitted = _number_cotangent(fun, argnum, d, value, like)
+        if fitted is not None:
+            return fitted
     if type(value) is not np.ndarray and not isinstance(value, (np.generic, complex)):
         if isinstance(value, (tuple, list, dict)) and type(like) in _ONE_VALUE:
             raise TypeError(  # (a container of traced values in a derivative of a derivative)
@@ -210,23 +212,28 @@ def _fitted(fun: Primitive, kind: str, argnum: int | tuple[int, ...], d: Any, li
     return d
 
 
-def _number_cotangent(fun: Primitive, argnum: int | tuple[int, ...], d: complex, like: Any) -> Any:
-    """:func:`_fitted` of the Python number ``d`` a custom VJP returned for argument ``like``:
-    zeros of its shape, or the number in its type where it is a scalar. A nonzero number for
-    an array would be broadcast by the rules before it, or handed back as the gradient."""
+def _number_cotangent(fun: Primitive, argnum: int | tuple[int, ...], d: Any, value: Any, like: Any) -> Any:
+    """:func:`_fitted` of a custom VJP's cotangent ``d`` of no axes (a number, or a traced one
+    of plain ``value``) for argument ``like``. For an array it must be a zero, autograd's
+    ``lambda g: 0.0``, and becomes zeros of the array's shape (still traced where ``d`` is);
+    any other would be broadcast by the rules before it, or handed back as the gradient. A
+    Python number for a scalar argument is put in the argument's type. None: not decided here."""
     dtype = getattr(like, "dtype", None) or (_FLOAT64 if type(like) is float else _COMPLEX128)
-    if type(d) is complex and dtype.kind == "f" and d.imag:
+    if dtype.kind == "f" and np.iscomplexobj(value) and np.imag(value) != 0:
         raise TypeError(
-            f"{rule_of(fun, 'VJP', argnum)} returned a complex cotangent ({d!r}) for a real argument "
+            f"{rule_of(fun, 'VJP', argnum)} returned a complex cotangent ({value!r}) for a real argument "
             f"({dtype}), which would make the gradient complex: return its real part, or check the rule's formula."
         )
     shape = np.shape(like)
     if shape == ():
+        if type(d) not in (int, float, complex):
+            return None  # (a NumPy number or a traced one: the checks that follow)
         number: Any = d.real if dtype.kind == "f" and type(d) is complex else d
         return type(like)(number) if type(like) in (float, complex) else dtype.type(number)
-    if d == 0:  # autograd's zero cotangent
-        return np.zeros(shape, dtype)
-    raise misshapen(fun, "VJP", argnum, d, like)
+    if value == 0:  # autograd's zero cotangent
+        zeros = np.zeros(shape, dtype)
+        return zeros if d is value or np.iscomplexobj(value) else d + zeros
+    raise misshapen(fun, "VJP", argnum, value, like)
 
 
 def _tangent(

@@ -211,6 +211,23 @@ def test_a_custom_cotangent_given_as_a_python_number_is_a_zero_or_a_scalars_and_
     with pytest.raises(TypeError, match=r"returned a complex cotangent \(2j\) for a real argument"):
         grad(double)(1.0)
 
+    @primitive
+    def total(x):
+        return float(numpy.sum(x))
+
+    # The same whatever the number's type: a NumPy one (g * 0.0 where g is), a traced one in a
+    # derivative of a derivative (where the zero stays traced).
+    defvjp(total, lambda ans, x: lambda g: g * 0.0)
+    assert grad(lambda x: total(x) + np.sum(x**2))(numpy.ones(3)).tolist() == [2.0, 2.0, 2.0]
+    assert grad(lambda c: np.sum(grad(lambda x: c * total(x) + c * np.sum(x**2))(numpy.ones(3))))(2.0) == 6.0
+    defvjp(total, lambda ans, x: lambda g: g)  # (should be g * ones: a scalar for an array)
+    for f in (
+        lambda: grad(lambda c: np.sum(grad(lambda x: c * total(x))(numpy.ones(3))))(2.0),
+        lambda: grad(lambda x: total(x) + np.sum(x**2))(numpy.ones(3)),
+    ):
+        with pytest.raises(ValueError, match=r"VJP of .*total for argument 0 \(x\) returned a cotangent of shape \(\)"):
+            f()
+
 
 def test_def_linear_and_notrace():
     @primitive

@@ -77,6 +77,8 @@ def test_traced_parameters_give_a_plain_sample() -> None:
     with pytest.warns(UserWarning, match=r"choice was given traced probabilities p: .*pass plugrad.box.getval\(p\)") as caught:
         grad(lambda p: p[np.random.choice(3, p=p)])(numpy.array([0.2, 0.3, 0.5]))
     assert caught[0].filename == __file__  # (where the user called it)
+    with pytest.warns(UserWarning, match="choice was given traced probabilities"):  # (a list holding them: drawn at their values)
+        assert grad(lambda q: np.random.choice(3, p=[q, 0.5, 0.5 - q]) * q)(0.0) in (0.0, 1.0, 2.0)
     numpy.random.seed(1)
     assert numpy.allclose(seen[0], numpy.random.normal(mu, numpy.exp(mu)))
     numpy.random.seed(1)

@@ -88,11 +88,11 @@ def hermitian_part(x: Any, name: str, lower: bool, option: str) -> np.ndarray:
         largest = np.max(np.abs(x), axis=(-2, -1), initial=0.0)
         # (NaN compares false: a non-finite matrix does not warn.)
         if np.any(np.max(skew, axis=(-2, -1), initial=0.0) > 2 * HERMITIAN_RTOL * largest):
-            _warn_not_hermitian(name, lower, option)
+            warn_not_hermitian(name, lower, option)
     return (x + xh) / 2
 
 
-def _warn_not_hermitian(name: str, lower: bool, option: str) -> None:
+def warn_not_hermitian(name: str, lower: bool, option: str) -> None:
     library = "SciPy" if name.startswith("scipy.") else "NumPy"
     side = "lower" if lower else "upper"
     full = "np.tril(a) + np.tril(a, -1).conj().T" if lower else "np.triu(a) + np.triu(a, 1).conj().T"

@@ -72,6 +72,9 @@ _FROM_NOISE = {
     "logistic": "loc + scale * np.random.logistic(size=size)",
     "gumbel": "loc + scale * np.random.gumbel(size=size)",
     "rayleigh": "scale * np.random.rayleigh(size=size)",
+    "weibull": "np.random.standard_exponential(size) ** (1 / a)",
+    "pareto": "np.expm1(np.random.standard_exponential(size) / a)",
+    "power": "np.random.random(size) ** (1 / a)",
     "multivariate_normal": "mean + np.random.standard_normal((n, len(mean))) @ np.linalg.cholesky(cov).T",
 }
 
@@ -98,9 +101,17 @@ def choice(a: Any, size: Any = None, replace: bool = True, p: Any = None) -> Any
             UserWarning,
             stacklevel=user_stacklevel(),
         )
+    p = _plain(p)
     if isinstance(a, Box):  # likewise a[choice(len(a), ...)] for choice(a, ...)
-        return a[np.random.choice(len(getval(a)), getval(size), getval(replace), getval(p))]
-    return np.random.choice(a, getval(size), getval(replace), getval(p))
+        return a[np.random.choice(len(getval(a)), getval(size), getval(replace), p)]
+    return np.random.choice(a, getval(size), getval(replace), p)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with the values under its boxes, in lists and tuples too."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return getval(value)
 
 
 def shuffle(x: Any) -> None:

@@ -86,8 +86,8 @@ def _normal_at_infinity(df: Any, normal: Any, student: Any) -> Any:
     infinite = np.isinf(np.asarray(getval(df)))
     if not infinite.any():
         return student(df)
-    zeros = np.zeros(infinite.shape)
-    return by_branch(infinite, df, 1.0, lambda _: normal() + zeros, 1.0, student)
+    zeros = 0.0 * where(infinite, 0.0, df)  # (of df's shape, and traced with it: a constant, not a loose end)
+    return by_branch(infinite, df, 1.0, lambda _: normal() + zeros, 2 * _T_LARGE, student)
 
 
 def _t_logpdf(z: Any, df: Any) -> Any:
