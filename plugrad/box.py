@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from plugrad import debug
@@ -165,53 +166,49 @@ def register_box_type(value_type: type | str, box_cls: type[Box] | str, *, by: s
     and its module is imported when the first value of that type is traced. ``by`` says
     who registered it (``"pack dask"``), for the error if it cannot be loaded then."""
     if isinstance(box_cls, str):
-        check_class_name(value_type, box_cls, "box class")
-        _named_by[box_cls] = by
+        record_class_name(value_type, box_cls, "box class", by)
     if isinstance(value_type, str):
         _box_types_by_name[value_type] = box_cls
     else:
         _box_types[value_type] = box_cls  # type: ignore[assignment]  # (a class: checked above)
 
 
-def check_class_name(value_type: Any, name: str, what: str) -> None:
-    """Refuse ``name`` as the ``what`` (box class, vector space) of ``value_type`` unless it
-    is ``"module:Class"`` and the type is given by name too: a class named for a class
-    would be imported at once anyway."""
+def record_class_name(value_type: Any, name: str, what: str, by: str) -> None:
+    """Accept ``name`` as the ``what`` (box class, vector space) of ``value_type``, registered
+    ``by`` (``"pack dask"``), only as ``"module:Class"`` and for a type given by name too: a
+    class named for a class would be imported at once anyway."""
     module, colon, attr = name.partition(":")
     if not isinstance(value_type, str):
         raise TypeError(f"a {what} named by a string ({name!r}) needs its type named by one too")
     if not (colon and all(p.isidentifier() for p in module.split(".") + attr.split("."))):
         raise TypeError(f"a {what} is named as 'module:Class' ('plugrad_dask.box:DaskArrayBox'), not {name!r}")
+    _named_by[name] = by
 
 
 _named_by: dict[str, str] = {}  # "module:Class" -> who registered it ("pack dask"), for load errors
 
 
-def load_named(name: str, what: str) -> Any:
-    """The object ``"module:Class"`` names, the ``what`` (``"the box class of T"``) someone
-    registered by name: any error loading it says so, and who registered it."""
+def load_named(name: str, what: str, fits: Callable[[Any], bool], otherwise: str) -> Any:
+    """The object ``"module:Class"`` names, registered as ``what`` (``"the box class of T"``),
+    which ``fits`` must accept. An error loading it, or an object that does not fit (then
+    described by ``otherwise``), says what it was registered as and by whom."""
     module, _, attr = name.partition(":")
+    registered = f"{what}, which {_named_by.get(name) or 'a pack'} registered as {name!r},"
     try:
         found: Any = importlib.import_module(module)
         for part in attr.split("."):
             found = getattr(found, part)
     except Exception as exc:  # (its module may raise anything: the registration is at fault)
-        by = _named_by.get(name)
-        raise ImportError(
-            f"{what}, which {by or 'a pack'} registered as {name!r}, could not be loaded: {type(exc).__name__}: {exc}"
-        ) from exc
+        raise ImportError(f"{registered} could not be loaded: {type(exc).__name__}: {exc}") from exc
+    if not fits(found):
+        raise TypeError(f"{registered} is {found!r}{otherwise}")
     return found
 
 
 def load_box_class(name: str, of: str) -> type[Box]:
     """The box class ``"module:Class"`` registered for the type named ``of``."""
-    cls = load_named(name, f"the box class of {of}")
-    if not (isinstance(cls, type) and issubclass(cls, Box)):
-        raise TypeError(
-            f"the box class of {of}, which {_named_by.get(name) or 'a pack'} registered as {name!r}, is "
-            f"{cls!r}, not a subclass of plugrad.Box"
-        )
-    return cls
+    is_box = lambda cls: isinstance(cls, type) and issubclass(cls, Box)  # noqa: E731
+    return load_named(name, f"the box class of {of}", is_box, ", not a subclass of plugrad.Box")  # type: ignore[no-any-return]
 
 
 def qualified_names(t: type) -> list[str]:

@@ -1120,7 +1120,8 @@ class Registry:
             for t in info.types:
                 if t.kind in ("box", "vspace") and ":" in t.handler:
                     try:
-                        (load_box_class if t.kind == "box" else load_vspace)(t.handler, t.type.strip("'"))
+                        of = t.type.strip("'")  # (a type given by name is shown quoted)
+                        (load_box_class if t.kind == "box" else load_vspace)(t.handler, of)
                     except (ImportError, TypeError) as exc:
                         self._problem(info, f"plugrad_types: {exc}", exc)
 

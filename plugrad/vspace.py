@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad.box import Box, _named_by, check_class_name, check_refused, getval, load_named, qualified_names
+from plugrad.box import Box, check_refused, getval, load_named, qualified_names, record_class_name
 from plugrad.errors import NotDifferentiableError
 
 __all__ = [
@@ -470,8 +470,7 @@ def register_vspace(value_type: type | str, factory: Callable[[Any], VSpace] | s
     the factory may then be named too, as ``"module:Class"``, and its module is imported
     when the first value of that type needs its space. ``by`` says who registered it."""
     if isinstance(factory, str):
-        check_class_name(value_type, factory, "vector space")
-        _named_by[factory] = by
+        record_class_name(value_type, factory, "vector space", by)
     if isinstance(value_type, str):
         _vspace_types_by_name[value_type] = factory
     else:
@@ -507,13 +506,8 @@ def vspace(value: Any) -> VSpace:
 def load_vspace(name: str, of: str) -> Callable[[Any], VSpace]:
     """The vector space (a VSpace subclass, or a function of a value) ``"module:Class"``
     registered for the type named ``of``."""
-    found = load_named(name, f"the vector space of {of}")
-    if not callable(found) or (isinstance(found, type) and issubclass(found, Box)):
-        raise TypeError(
-            f"the vector space of {of}, which {_named_by.get(name) or 'a pack'} registered as {name!r}, is "
-            f"{found!r}: give a VSpace subclass"
-        )
-    return found  # type: ignore[no-any-return]
+    is_space = lambda f: callable(f) and not (isinstance(f, type) and issubclass(f, Box))  # noqa: E731
+    return load_named(name, f"the vector space of {of}", is_space, ": give a VSpace subclass")  # type: ignore[no-any-return]
 
 
 def holds_arrays(space: VSpace) -> bool:
