@@ -897,18 +897,27 @@ def _keyword_only(prim: Primitive, key: str) -> bool:
 
 
 def add_any(a: Any, b: Any) -> Any:
-    """Add two tangents or cotangents: ``+`` for numbers and arrays, the vector
-    space's addition for containers (where ``+`` would concatenate)."""
+    """Add two tangents or cotangents: ``+`` for numbers and NumPy arrays, the vector
+    space's addition for containers (where ``+`` would concatenate) and for a pack's types,
+    whose ``+`` may mean something else (a polynomial's that trims trailing zeros). Traced
+    values of a pack's type (in a derivative of a derivative) add by their box's operator."""
     t = type(a)
     if t is np.ndarray or t is float:
         return a + b
     value = getval(a)
-    if isinstance(value, (tuple, list, dict)) or not hasattr(type(value), "__add__"):
+    if (
+        isinstance(value, (tuple, list, dict))
+        or not hasattr(type(value), "__add__")
+        or (value is a and not isinstance(value, _VECTOR_PLUS))
+    ):
         try:
-            return vspace(a).add(a, b)  # containers, and pack-registered types without +
+            return vspace(a).add(a, b)
         except NotDifferentiableError:
             pass
     return a + b
+
+
+_VECTOR_PLUS = (np.ndarray, np.generic, float, complex, int)  # the types whose + is vector addition
 
 
 _EMPTY: dict[str, Any] = {}

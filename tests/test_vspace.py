@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+from typing import Any
 
 import numpy
 import pytest
@@ -118,3 +119,41 @@ def test_a_pack_types_space_is_not_an_arrays_and_a_cotangent_of_another_kind_is_
     for op in (jacobian, hessian):  # (its rows could not be stacked into an array)
         with pytest.raises(TypeError, match=r"takes arrays, floats and lists, tuples and dicts of them, but the argument holds a _Coeffs: take the Jacobian in its coordinates"):
             op(total)(p)
+
+
+class _Trimmed:
+    """A pack's value type whose ``+`` is not vector addition (here the elementwise maximum,
+    as a polynomial's may trim trailing zeros): its cotangents must add in its vector space."""
+
+    def __init__(self, c: Any) -> None:
+        self.c = numpy.asarray(c, float)
+
+    def __add__(self, other: Any) -> Any:
+        return _Trimmed(numpy.maximum(self.c, other.c))
+
+
+class _TrimmedVSpace(ArrayVSpace):
+    def __init__(self, value: _Trimmed) -> None:
+        super().__init__(value.c)
+
+    def zeros(self) -> _Trimmed:
+        return _Trimmed(super().zeros())
+
+    def add(self, x: _Trimmed, y: _Trimmed) -> _Trimmed:
+        return _Trimmed(x.c + y.c)
+
+
+def test_cotangents_of_a_pack_type_add_in_its_vector_space_not_by_its_plus() -> None:
+    from plugrad import Box, Primitive, grad
+    from plugrad.box import register_box_type
+    from plugrad.vspace import register_vspace
+
+    class TrimmedBox(Box):
+        __slots__ = ()
+
+    register_vspace(_Trimmed, _TrimmedVSpace)
+    register_box_type(_Trimmed, TrimmedBox)
+    at = Primitive("test.trimmed_at", lambda p, x: float(numpy.polyval(p.c[::-1], x)))
+    at.def_vjp(lambda g, ans, p, x: _Trimmed(g * x ** numpy.arange(len(p.c))), None)
+    g = grad(lambda p: at(p, 1.0) + at(p, 2.0))(_Trimmed([1.0, 2.0, 3.0]))
+    assert g.c.tolist() == [2.0, 3.0, 5.0]  # (1, 1, 1) + (1, 2, 4), not their maximum
