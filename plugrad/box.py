@@ -165,12 +165,49 @@ def register_box_type(value_type: type | str, box_cls: type[Box] | str, *, by: s
     class may then be named too, as ``"module:Class"`` (``"plugrad_dask.box:DaskArrayBox"``),
     and its module is imported when the first value of that type is traced. ``by`` says
     who registered it (``"pack dask"``), for the error if it cannot be loaded then."""
+    check_type_name(value_type)
     if isinstance(box_cls, str):
         record_class_name(value_type, box_cls, "box class", by)
     if isinstance(value_type, str):
         _box_types_by_name[value_type] = box_cls
     else:
         _box_types[value_type] = box_cls  # type: ignore[assignment]  # (a class: checked above)
+
+
+def check_type_name(value_type: Any) -> None:
+    """Refuse a type given by a name that cannot be a class's qualified name (``"mylib:Poly"``):
+    values are matched by their class's module and ``__qualname__``, dotted."""
+    if isinstance(value_type, str) and not all(part.isidentifier() for part in value_type.split(".")):
+        raise TypeError(
+            f"a type is named by its module and qualified name, dotted ('dask.array.core.Array'), not {value_type!r}"
+        )
+
+
+def type_named(name: str) -> str:
+    """Why the class named ``name`` (a type registered by name) does not match its values, or
+    ``""`` where it does: it must import, and its class's own module and ``__qualname__`` must
+    spell ``name`` (``dask.array.Array`` re-exports ``dask.array.core.Array``, which its
+    values' type names). Imports the type's module: for diagnostics, not for derivatives."""
+    parts = name.split(".")
+    for split in range(len(parts) - 1, 0, -1):  # the longest importable module first
+        try:
+            found: Any = importlib.import_module(".".join(parts[:split]))
+        except ImportError as exc:
+            error: Exception = exc
+            continue
+        try:
+            for part in parts[split:]:
+                found = getattr(found, part)
+        except AttributeError as exc:
+            error = exc
+            continue
+        if not isinstance(found, type):
+            return f"it names {found!r}, not a class"
+        actual = qualified_names(found)[0]
+        if actual != name:
+            return f"the class it names is {actual} by its module and __qualname__, which its values are matched by: register {actual!r}"
+        return ""
+    return f"it names no class that imports ({type(error).__name__}: {error})"
 
 
 def record_class_name(value_type: Any, name: str, what: str, by: str) -> None:
@@ -226,6 +263,7 @@ def refuse_type(value_type: type | str, reason: str) -> None:
     respect to them, saying ``reason`` (what to do instead): for a subclass of a type plugrad
     differentiates whose operations mean something its rules do not (NumPy's masked arrays
     skip masked elements). A qualified name registers a type without importing its library."""
+    check_type_name(value_type)
     name = value_type if isinstance(value_type, str) else qualified_names(value_type)[0]
     _refused[name] = reason
     _refusals.clear()

@@ -78,7 +78,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from plugrad import _entry_points, hookspecs
-from plugrad.box import Box, load_box_class, refuse_type, register_box_type
+from plugrad.box import Box, load_box_class, refuse_type, register_box_type, type_named
 from plugrad.errors import PackConflictError, PackError, PackNameError, PackWarning
 from plugrad.manifest import Deferred
 from plugrad.manifest import Request, request
@@ -1110,17 +1110,23 @@ class Registry:
             self.verify_types()
 
     def verify_types(self) -> None:
-        """Load each box class and vector space a pack registered as ``"module:Class"``, which
-        a derivative imports only when a value of its type first appears, and make one that
-        does not load the pack's problem now. ``python -m plugrad packs``, the gradient
-        checker and strict mode call it: a misspelt name fails there, not in a user's
-        derivative."""
+        """Check what the packs registered by name, which a derivative reads only when a
+        value of the type appears: each type's name must be its class's module and
+        ``__qualname__``, and each box class or vector space named ``"module:Class"`` must
+        load. One that does not is the pack's problem now. ``python -m plugrad packs``, the
+        gradient checker and strict mode call it: a misspelt name fails there, not in a
+        user's derivative (or, for a type, never, its values simply not recognised)."""
         self.install_types()
         for info in self.loaded_packs():
             for t in info.types:
+                named = t.type.startswith("'")  # (a type given by name is shown quoted)
+                of = t.type.strip("'")
+                if named and t.kind in ("box", "vspace", "refuse"):
+                    why = type_named(of)
+                    if why:
+                        self._problem(info, f"plugrad_types registered the type {t.type} ({t.kind}), but {why}", None)
                 if t.kind in ("box", "vspace") and ":" in t.handler:
                     try:
-                        of = t.type.strip("'")  # (a type given by name is shown quoted)
                         (load_box_class if t.kind == "box" else load_vspace)(t.handler, of)
                     except (ImportError, TypeError) as exc:
                         self._problem(info, f"plugrad_types: {exc}", exc)

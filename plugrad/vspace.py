@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad.box import Box, check_refused, getval, load_named, qualified_names, record_class_name
+from plugrad.box import Box, check_refused, check_type_name, getval, load_named, qualified_names, record_class_name
 from plugrad.errors import NotDifferentiableError
 
 __all__ = [
@@ -469,6 +469,7 @@ def register_vspace(value_type: type | str, factory: Callable[[Any], VSpace] | s
     name such as ``"dask.array.core.Array"`` registers a type without importing its library;
     the factory may then be named too, as ``"module:Class"``, and its module is imported
     when the first value of that type needs its space. ``by`` says who registered it."""
+    check_type_name(value_type)
     if isinstance(factory, str):
         record_class_name(value_type, factory, "vector space", by)
     if isinstance(value_type, str):

@@ -862,6 +862,38 @@ def test_a_named_class_that_does_not_load_is_the_packs_problem_in_packs_and_the_
         strict.install_types()
 
 
+def test_a_type_named_wrong_is_the_packs_problem_in_packs_and_the_checker(named_types: Path) -> None:
+    # Values are matched by their class's module and __qualname__: a name that re-exports the
+    # class, or names none, would leave the pack's values unrecognised without a word.
+    (named_types / "lazy_values.py").write_text("class Coeffs:\n    pass\n\nvalue = 1.0\n")
+    (named_types / "lazy_things.py").write_text("from lazy_values import Coeffs\n")
+    (named_types / "lazy_rules.py").write_text(_LAZY_RULES.replace("import lazy_values", ""))
+    registry = loaded(
+        lazy=_lazy_pack(
+            ("box", "lazy_things.Coeffs", "lazy_rules:CoeffsBox"),  # re-exported
+            ("vspace", "lazy_values.Cofs", "lazy_rules:CoeffsVSpace"),  # misspelt
+            ("box", "lazy_values.value", "lazy_rules:CoeffsBox"),  # not a class
+            ("vspace", "lazy_nowhere.Coeffs", "lazy_rules:CoeffsVSpace"),  # a library not installed
+            ("box", "lazy_values.Coeffs", "lazy_rules:CoeffsBox"),  # right
+        )
+    )
+    with pytest.warns(PackWarning):
+        registry.verify_types()
+    problems = registry.packs["lazy"].problems
+    assert len(problems) == 4
+    assert "registered the type 'lazy_things.Coeffs' (box), but the class it names is lazy_values.Coeffs by its module and __qualname__, which its values are matched by: register 'lazy_values.Coeffs'" in problems[0]
+    assert "'lazy_values.Cofs' (vspace), but it names no class that imports (AttributeError: " in problems[1]
+    assert "'lazy_values.value' (box), but it names 1.0, not a class" in problems[2]
+    assert "'lazy_nowhere.Coeffs' (vspace), but it names no class that imports (ModuleNotFoundError: No module named 'lazy_nowhere')" in problems[3]
+
+
+@pytest.mark.parametrize("kind", ["box", "vspace", "refuse"])
+def test_a_type_name_that_cannot_be_a_classs_is_refused_where_it_is_registered(named_types: Path, kind: str) -> None:
+    registry = loaded(named=_lazy_pack((kind, "lazy_values:Coeffs", "lazy_rules:CoeffsBox" if kind != "refuse" else "why")))
+    with pytest.warns(PackWarning, match=r"plugrad_types raised TypeError: a type is named by its module and qualified name, dotted \('dask.array.core.Array'\), not 'lazy_values:Coeffs'"):
+        registry.install_types()
+
+
 @pytest.mark.parametrize(
     ("kind", "value_type", "name", "message"),
     [
