@@ -485,6 +485,13 @@ def test_a_primitive_of_a_packs_value_type_is_checked_through_its_vector_space(m
     energy.def_samples(Sample(gen(lambda rng, dtype: Params(w=rng.standard_normal(3), b=float(rng.standard_normal())))))
     energy.def_vjp(lambda g, ans, p: Params(w=2 * g * getval(p).w, b=2 * g * getval(p).b))
     assert check_primitive(energy, order=1) > 0  # (the fixture's box gives first derivatives only)
+    # One that returns a Params: its == compares arrays (undecided), so its value is compared
+    # in the space's coordinates, as a class with no __eq__ would be.
+    doubled = Primitive("test.doubled", lambda p: Params(w=2 * p.w, b=2 * p.b), dtypes=("float64",))
+    doubled.def_vjp(lambda g, ans, p: Params(w=2 * g.w, b=2 * g.b))
+    doubled.def_jvp(lambda t, ans, p: Params(w=2 * t.w, b=2 * t.b))
+    doubled.def_samples(*energy.sample_sets)
+    assert check_primitive(doubled, order=1) > 0
     for wrong in (
         lambda g, ans, p: 2 * g * np.concatenate([getval(p).w, [getval(p).b]]),  # an array, not a Params
         lambda g, ans, p: Params(w=3 * g * getval(p).w, b=2 * g * getval(p).b),

@@ -464,6 +464,19 @@ def same_value(a: Any, b: Any) -> str | None:
         equal = bool(a == b)
     except Exception:  # noqa: BLE001 - incomparable values are not equal
         equal = False
+    space = space_or_none(a) if not equal else None
+    if space is not None:
+        # A pack's type whose == is identity (another library's class) or undecided (a
+        # dataclass of arrays): compared in its vector space's coordinates.
+        if space != space_or_none(b):
+            return f"value {a!r} (in {space}) instead of {b!r} (in {space_or_none(b)})"
+        try:
+            flat_a, flat_b = np.asarray(space.flatten(a)), np.asarray(vspace(b).flatten(b))
+        except Exception:  # noqa: BLE001 - a space without flatten: not equal, as == said
+            pass
+        else:
+            diff = same_value(flat_a, flat_b)
+            return diff and f"value {a!r} instead of {b!r}: coordinates' {diff}"
     return None if equal else f"value {a!r} instead of {b!r}"
 
 
