@@ -218,7 +218,9 @@ def record_class_name(value_type: Any, name: str, what: str, by: str) -> None:
     if not isinstance(value_type, str):
         raise TypeError(f"a {what} named by a string ({name!r}) needs its type named by one too")
     if not (colon and all(p.isidentifier() for p in module.split(".") + attr.split("."))):
-        raise TypeError(f"a {what} is named as 'module:Class' ('plugrad_dask.box:DaskArrayBox'), not {name!r}")
+        dotted = not colon and all(p.isidentifier() for p in name.split(".")) and "." in name
+        hint = f" (for a class of module {name.rpartition('.')[0]}: {':'.join(name.rsplit('.', 1))!r})" if dotted else ""
+        raise TypeError(f"a {what} is named as 'module:Class', not {name!r}{hint}")
     _named_by[name] = by
 
 

@@ -501,7 +501,13 @@ def vspace(value: Any) -> VSpace:
             else:
                 raise NotDifferentiableError(_bad_type_message(value))
         _vspace_types[t] = factory
-    return factory(value)
+    space = factory(value)
+    if not isinstance(space, VSpace):  # (a pack's factory's mistake, said where it is made)
+        raise TypeError(
+            f"the vector space factory {getattr(factory, '__qualname__', factory)!r} registered for "
+            f"{qualified_names(t)[0]} returned {space!r}, not a plugrad.VSpace: return the space of the value"
+        )
+    return space
 
 
 def load_vspace(name: str, of: str) -> Callable[[Any], VSpace]:

@@ -157,3 +157,18 @@ def test_cotangents_of_a_pack_type_add_in_its_vector_space_not_by_its_plus() -> 
     at.def_vjp(lambda g, ans, p, x: _Trimmed(g * x ** numpy.arange(len(p.c))), None)
     g = grad(lambda p: at(p, 1.0) + at(p, 2.0))(_Trimmed([1.0, 2.0, 3.0]))
     assert g.c.tolist() == [2.0, 3.0, 5.0]  # (1, 1, 1) + (1, 2, 4), not their maximum
+
+
+def test_a_vector_space_factory_that_returns_no_vspace_is_named_at_the_first_value() -> None:
+    from plugrad.vspace import register_vspace
+
+    class Odd:
+        pass
+
+    def not_a_space(value: Any) -> None:
+        return None
+
+    register_vspace(Odd, not_a_space)
+    for _ in range(2):  # (not cached: said again)
+        with pytest.raises(TypeError, match=r"factory '.*not_a_space' registered for .*Odd returned None, not a plugrad.VSpace"):
+            vspace(Odd())
