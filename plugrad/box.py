@@ -189,11 +189,12 @@ def type_named(name: str) -> str:
     spell ``name`` (``dask.array.Array`` re-exports ``dask.array.core.Array``, which its
     values' type names). Imports the type's module: for diagnostics, not for derivatives."""
     parts = name.split(".")
+    error: Exception | None = None
     for split in range(len(parts) - 1, 0, -1):  # the longest importable module first
         try:
             found: Any = importlib.import_module(".".join(parts[:split]))
-        except ImportError as exc:
-            error: Exception = exc
+        except Exception as exc:  # noqa: BLE001 - (a module may raise anything on import: reported)
+            error = exc
             continue
         try:
             for part in parts[split:]:
@@ -207,6 +208,8 @@ def type_named(name: str) -> str:
         if actual != name:
             return f"the class it names is {actual} by its module and __qualname__, which its values are matched by: register {actual!r}"
         return ""
+    if error is None:  # (no dot: no module)
+        return "it names no module: a type is named by its module and qualified name (builtins.float)"
     return f"it names no class that imports ({type(error).__name__}: {error})"
 
 

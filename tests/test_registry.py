@@ -793,7 +793,7 @@ def named_types(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     for table, before in saved:
         table.clear()
         table.update(before)
-    for name in ("lazy_values", "lazy_rules", "lazy_things", "lazy_rulez"):
+    for name in ("lazy_values", "lazy_rules", "lazy_things", "lazy_rulez", "lazy_broken"):
         sys.modules.pop(name, None)
 
 
@@ -874,13 +874,18 @@ def test_a_type_named_wrong_is_the_packs_problem_in_packs_and_the_checker(named_
             ("vspace", "lazy_values.Cofs", "lazy_rules:CoeffsVSpace"),  # misspelt
             ("box", "lazy_values.value", "lazy_rules:CoeffsBox"),  # not a class
             ("vspace", "lazy_nowhere.Coeffs", "lazy_rules:CoeffsVSpace"),  # a library not installed
+            ("box", "lazy_broken.Coeffs", "lazy_rules:CoeffsBox"),  # a module that raises on import
+            ("box", "Coeffs", "lazy_rules:CoeffsBox"),  # no module
             ("box", "lazy_values.Coeffs", "lazy_rules:CoeffsBox"),  # right
         )
     )
+    (named_types / "lazy_broken.py").write_text("raise RuntimeError('broken at import')\n")
     with pytest.warns(PackWarning):
         registry.verify_types()
     problems = registry.packs["lazy"].problems
-    assert len(problems) == 4
+    assert len(problems) == 6
+    assert "'lazy_broken.Coeffs' (box), but it names no class that imports (RuntimeError: broken at import)" in problems[4]
+    assert "'Coeffs' (box), but it names no module" in problems[5]
     assert "registered the type 'lazy_things.Coeffs' (box), but the class it names is lazy_values.Coeffs by its module and __qualname__, which its values are matched by: register 'lazy_values.Coeffs'" in problems[0]
     assert "'lazy_values.Cofs' (vspace), but it names no class that imports (AttributeError: " in problems[1]
     assert "'lazy_values.value' (box), but it names 1.0, not a class" in problems[2]
