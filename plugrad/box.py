@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 from plugrad import debug
 from plugrad.errors import NotDifferentiableError
 
-__all__ = ["Box", "Meta", "Trace", "box_type", "register_box_type", "refuse_type", "getval", "isbox"]
+__all__ = ["Box", "Meta", "Trace", "box_type", "register_box_type", "refuse_type", "getval", "plain_value", "isbox"]
 
 _levels = itertools.count(1)  # next() on a count is atomic under the GIL
 _debugging = debug._enabled.get  # debug.enabled, one call cheaper
@@ -369,4 +369,15 @@ def getval(x: Any) -> Any:
     """The plain value under any number of boxes."""
     while isinstance(x, Box):
         x = x._value
+    return x
+
+
+def plain_value(x: Any) -> Any:
+    """:func:`getval` of ``x``, and of each element of its lists and tuples at any depth (a
+    list stays a list, any tuple becomes a plain tuple): an argument holding traced numbers,
+    such as a histogram's ``range`` or a sampler's probabilities, made plain for NumPy."""
+    x = getval(x)
+    if isinstance(x, (list, tuple)):
+        elements = [plain_value(e) for e in x]
+        return elements if isinstance(x, list) else tuple(elements)
     return x

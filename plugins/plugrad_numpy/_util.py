@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad.box import Box, Meta, getval, holds_box
+from plugrad.box import Box, Meta, getval, holds_box, plain_value
 
 __all__ = [
     "shape_of",
@@ -40,16 +40,8 @@ def shape_of(x: Any) -> tuple[int, ...]:
     if isinstance(x, (int, float, complex)):
         return ()
     if isinstance(x, (list, tuple, Box)):  # may hold traced numbers (np.std([a, b]) in a derivative)
-        return np.shape(_plain(x))
+        return np.shape(plain_value(x))
     return np.shape(x)
-
-
-def _plain(x: Any) -> Any:
-    """A list or tuple with the values under its boxes, at any depth."""
-    x = getval(x)
-    if isinstance(x, (list, tuple)):
-        return [_plain(e) for e in x]
-    return x
 
 
 def dtype_of(x: Any) -> np.dtype:
@@ -57,7 +49,7 @@ def dtype_of(x: Any) -> np.dtype:
     if dtype is not None:
         return dtype
     # np.result_type reads a list or tuple as the fields of a structured dtype.
-    return np.asarray(_plain(x)).dtype if isinstance(x, (list, tuple)) else np.result_type(x)
+    return np.asarray(plain_value(x)).dtype if isinstance(x, (list, tuple)) else np.result_type(x)
 
 
 def iscomplex(x: Any) -> bool:

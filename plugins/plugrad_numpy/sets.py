@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import Composite
-from plugrad.box import Box, getval, holds_box
+from plugrad.box import Box, getval, holds_box, plain_value
 from plugrad_numpy._util import as_array_value
 from plugrad_numpy.indexing import take
 from plugrad_numpy.joining import concatenate, linspace
@@ -157,18 +157,11 @@ setxor1d = _as_numpys(np.setxor1d, _setxor1d)
 # -- histograms ------------------------------------------------------------------------
 
 
-def _plain(x: Any) -> Any:
-    """``x`` without its derivative: a bound such as ``range`` may hold traced numbers."""
-    if isinstance(x, (list, tuple)):
-        return type(x)(_plain(e) for e in x)
-    return getval(x)
-
-
 def _edges(a: Any, edges: np.ndarray, given: Any, limits: Any) -> Any:
     """Bin edges as traced as what they come from: ``given`` edges (``bins`` as an array)
     are themselves; edges spread over ``limits`` (``range``), or over the data ``a``'s
     extremes where there is no ``range``, follow those; else the plain ``edges``."""
-    if np.ndim(_plain(given)) == 1:
+    if np.ndim(plain_value(given)) == 1:
         return as_array_value(given) if _traced(given) else edges
     if limits is not None:
         if not _traced(limits):
@@ -197,7 +190,7 @@ def _histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None, w
         return np.histogram(a, bins, range, density, weights)
     a, weights = _arrays(a), _arrays(weights)
     plain_a = np.asarray(getval(a))
-    counts, plain_edges = np.histogram(plain_a, _plain(bins), _plain(range), False, getval(weights))
+    counts, plain_edges = np.histogram(plain_a, plain_value(bins), plain_value(range), False, getval(weights))
     edges = _edges(a, plain_edges, bins, range)
     hist: Any = counts
     if _traced(weights):  # linear in the weights: each bin sums those of its elements
@@ -210,7 +203,7 @@ def _histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None, w
 
 def _histogram_bin_edges(a: Any, bins: Any = 10, range: Any = None, weights: Any = None) -> Any:  # noqa: A002
     a = _arrays(a)
-    edges = np.histogram_bin_edges(np.asarray(getval(a)), _plain(bins), _plain(range), getval(_arrays(weights)))
+    edges = np.histogram_bin_edges(np.asarray(getval(a)), plain_value(bins), plain_value(range), getval(_arrays(weights)))
     return _edges(a, edges, bins, range)
 
 
@@ -225,8 +218,8 @@ def _histogramdd(sample: Any, bins: Any = 10, range: Any = None, density: Any = 
         per_dim_bins = list(bins) if len(bins) == dims else bins
     except TypeError:
         per_dim_bins = [bins] * dims
-    plain_bins = [_plain(b) for b in per_dim_bins] if isinstance(per_dim_bins, list) else _plain(per_dim_bins)
-    counts, plain_edges = np.histogramdd(plain, plain_bins, _plain(range), False, getval(weights))
+    plain_bins = [plain_value(b) for b in per_dim_bins] if isinstance(per_dim_bins, list) else plain_value(per_dim_bins)
+    counts, plain_edges = np.histogramdd(plain, plain_bins, plain_value(range), False, getval(weights))
     per_dim_range = list(range) if range is not None else [None] * dims
     edges = [_edges(c, e, b, r) for c, e, b, r in zip(columns, plain_edges, per_dim_bins, per_dim_range)]
     hist: Any = counts

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from plugrad import Box, Composite, NonDifferentiable, TraceError
-from plugrad.box import getval
+from plugrad.box import getval, plain_value
 from plugrad.errors import user_stacklevel
 
 # Samples of distributions: no derivative with respect to their parameters.
@@ -101,17 +101,10 @@ def choice(a: Any, size: Any = None, replace: bool = True, p: Any = None) -> Any
             UserWarning,
             stacklevel=user_stacklevel(),
         )
-    p = _plain(p)
+    p = plain_value(p)
     if isinstance(a, Box):  # likewise a[choice(len(a), ...)] for choice(a, ...)
         return a[np.random.choice(len(getval(a)), getval(size), getval(replace), p)]
     return np.random.choice(a, getval(size), getval(replace), p)
-
-
-def _plain(value: Any) -> Any:
-    """``value`` with the values under its boxes, in lists and tuples too."""
-    if isinstance(value, (list, tuple)):
-        return type(value)(_plain(v) for v in value)
-    return getval(value)
 
 
 def shuffle(x: Any) -> None:
