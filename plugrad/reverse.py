@@ -14,7 +14,7 @@ from plugrad.box import Box, Trace, _box_types, box_type, getval, holds_box
 from plugrad.errors import user_stacklevel
 from plugrad.primitive import JVP_SHAPE, VJP_SHAPE, add_any, node_ans, only_cotangent, returned_none
 from plugrad.builtins import take as _take
-from plugrad.vspace import DictVSpace, SequenceVSpace, holds_arrays, space_or_none, vspace
+from plugrad.vspace import ONLY_ARRAYS, DictVSpace, SequenceVSpace, holds_arrays, space_or_none, vspace
 
 __all__ = ["make_vjp", "backward"]
 
@@ -68,13 +68,13 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     last, sites, out = end._index, trace.sites, end._value
     if flat:
         n = len(values)
-        arrays = set(map(type, values)) == _ONLY_ARRAYS
+        arrays = set(map(type, values)) == ONLY_ARRAYS
 
         def vjp(g: Any) -> Any:
             check_given(g, out, "cotangent", "vjp", "the function's output")
             cts = sweep(tape, last, g, sites, n)
             # The commonest end, checked at C speed: arrays, each of its start's shape.
-            if arrays and set(map(type, cts)) == _ONLY_ARRAYS and list(map(_shape, cts)) == list(map(_shape, values)):
+            if arrays and set(map(type, cts)) == ONLY_ARRAYS and list(map(_shape, cts)) == list(map(_shape, values)):
                 return _rebuild(x, kind, cts)
             for k, ct in enumerate(cts):
                 v = values[k]
@@ -246,7 +246,6 @@ _NOT_ARRAYS = (str, bytes, list, tuple, dict)  # no cotangent of an array or a n
 _CONTAINERS = (list, tuple, dict)
 _REAL_SCALARS = frozenset({float, np.float64})
 _NO_KWARGS: dict[str, Any] = {}  # the keyword arguments of every start node (never changed)
-_ONLY_ARRAYS = frozenset({np.ndarray})  # the types of a container of NumPy arrays, as a set
 _shape = operator.attrgetter("shape")
 _ndarray = np.ndarray
 _NESTED = frozenset({list, tuple, dict})

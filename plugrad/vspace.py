@@ -587,7 +587,7 @@ def space_or_none(value: Any) -> VSpace | None:
         return None
 
 
-_ONLY_ARRAYS = frozenset({np.ndarray})
+ONLY_ARRAYS = frozenset({np.ndarray})  # the types of a container of NumPy arrays, as a set
 _INEXACT = frozenset("fc")  # the dtype kinds with derivatives
 _dtype_kind = operator.attrgetter("dtype.kind")
 
@@ -602,7 +602,7 @@ def check(value: Any) -> None:
         if value.dtype.kind in "fc":
             return
     elif t is list or t is tuple:
-        if set(map(type, value)) == _ONLY_ARRAYS and set(map(_dtype_kind, value)) <= _INEXACT:
+        if set(map(type, value)) == ONLY_ARRAYS and set(map(_dtype_kind, value)) <= _INEXACT:
             return  # parameters, float arrays: checked at C speed
         for v in value:
             check(v)
