@@ -30,6 +30,17 @@ __all__ = [
 ]
 
 
+_CO_VARARGS = 0x04  # inspect.CO_VARARGS, without importing inspect (an import-time cost)
+
+
+def _takes_an_argument(method: Any) -> bool:
+    """Whether ``method(self, x)`` can be called: a positional parameter after ``self``, or ``*args``."""
+    code = getattr(method, "__code__", None)
+    if code is None:  # (not a plain function: a callable object, a builtin; assumed to)
+        return True
+    return code.co_argcount > 1 or bool(code.co_flags & _CO_VARARGS)
+
+
 class VSpace:
     """A real vector space: zeros, ones, addition, scaling, inner products, a basis."""
 
@@ -40,6 +51,19 @@ class VSpace:
 
     def __init__(self, value: Any = None) -> None:
         """A space is built from one of its values (``ArrayVSpace(x)``); this one reads nothing."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("randn")
+        if own is not None and not _takes_an_argument(own):
+            # A space written for autograd draws from NumPy's global generator, as its
+            # ``randn(self)`` does: given the checker's generator (and a container's space
+            # passing it down to its elements' spaces), it is called without it.
+            def randn(self: VSpace, rng: np.random.Generator | None = None) -> Any:
+                return own(self)
+
+            randn.__doc__, randn.__qualname__ = own.__doc__, own.__qualname__
+            cls.randn = randn  # type: ignore[method-assign]
 
     @property
     def size(self) -> int:

@@ -264,6 +264,57 @@ def test_a_box_class_that_derives_from_its_values_class_as_in_autograd() -> None
     assert space.inner_prod(_Point(2.0), _Point(3.0)) == 6.0
 
 
+class _Knot:
+    def __init__(self, v: float) -> None:
+        self.v = v
+
+
+def test_a_space_whose_randn_takes_no_generator_as_in_autograd_is_checked() -> None:
+    # autograd's VSpace.randn(self) draws from NumPy's global generator; the checker, and a
+    # list's space on behalf of its elements, pass their own generator, which such a space
+    # cannot take.
+    from plugrad.extend import Box, VSpace, defvjp, primitive
+    from plugrad.test_util import check_grads
+
+    class KnotBox(Box):
+        pass
+
+    class KnotSpace(VSpace):
+        def __init__(self, value: _Knot) -> None:
+            self.shape = ()
+
+        def zeros(self) -> _Knot:
+            return _Knot(0.0)
+
+        def randn(self) -> _Knot:
+            return _Knot(float(numpy.random.randn()))
+
+        def _add(self, p: _Knot, q: _Knot) -> _Knot:
+            return _Knot(p.v + q.v)
+
+        def _scalar_mul(self, p: _Knot, a: float) -> _Knot:
+            return _Knot(p.v * a)
+
+        def _inner_prod(self, p: _Knot, q: _Knot) -> float:
+            return p.v * q.v
+
+    KnotBox.register(_Knot)
+    KnotSpace.register(_Knot)
+
+    @primitive
+    def cube(p: _Knot) -> float:
+        return p.v**3
+
+    defvjp(cube, lambda ans, p: lambda g: _Knot(3.0 * g * p.v**2))
+    numpy.random.seed(0)
+    first = KnotSpace(_Knot(1.0)).randn(numpy.random.default_rng(1)).v
+    numpy.random.seed(0)
+    assert plugrad.vspace([_Knot(1.0)]).randn(numpy.random.default_rng(1))[0].v == first  # NumPy's, not rng's
+    assert KnotSpace.randn.__qualname__.endswith("KnotSpace.randn")
+    check_grads(cube, modes=["rev"], order=1)(_Knot(1.5))
+    check_grads(lambda ps: cube(ps[0]) * cube(ps[1]), modes=["rev"], order=1)([_Knot(1.5), _Knot(-0.5)])
+
+
 def test_a_space_may_set_its_size_and_says_when_it_has_no_inner_product() -> None:
     from plugrad.extend import VSpace
 
