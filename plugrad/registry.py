@@ -143,12 +143,14 @@ class _Record:
 
 class TypeRegistration(_Record):
     """A value type a pack taught plugrad: ``kind`` is ``"vspace"``, ``"box"``, ``"sequences"``
-    or ``"refuse"`` (whose ``handler`` is the reason)."""
+    or ``"refuse"`` (whose ``handler`` is the reason). ``type`` is for display (a type given by
+    name shown quoted); ``name`` is the qualified name the pack gave it by, or None for a class."""
 
-    __slots__ = ("kind", "type", "handler")
+    __slots__ = ("kind", "type", "handler", "name")
     kind: str
     type: str
     handler: str
+    name: str | None
 
 
 class Extension(_Record):
@@ -1119,15 +1121,14 @@ class Registry:
         self.install_types()
         for info in self.loaded_packs():
             for t in info.types:
-                named = t.type.startswith("'")  # (a type given by name is shown quoted)
-                of = t.type.strip("'")
-                if named and t.kind in ("box", "vspace", "refuse"):
-                    why = type_named(of)
-                    if why:
-                        self._problem(info, f"plugrad_types registered the type {t.type} ({t.kind}), but {why}", None)
+                if t.name is None:
+                    continue  # (given as a class: nothing named, since a class named "module:Class" needs a named type)
+                why = type_named(t.name)
+                if why:
+                    self._problem(info, f"plugrad_types registered the type {t.type} ({t.kind}), but {why}", None)
                 if t.kind in ("box", "vspace") and ":" in t.handler:
                     try:
-                        (load_box_class if t.kind == "box" else load_vspace)(t.handler, of)
+                        (load_box_class if t.kind == "box" else load_vspace)(t.handler, t.name)
                     except (ImportError, TypeError) as exc:
                         self._problem(info, f"plugrad_types: {exc}", exc)
 
@@ -1249,7 +1250,7 @@ class _TypeRegistrar:
                 "register.vspace a VSpace subclass (or a function of a value returning its space)."
             )
         register_vspace(value_type, factory, by=f"pack {self._info.name}")
-        self._info.types.append(TypeRegistration("vspace", _typename(value_type), _classname(factory)))
+        self._info.types.append(TypeRegistration("vspace", _typename(value_type), _classname(factory), _name(value_type)))
 
     def box(self, value_type: type | str, box_cls: type[Box] | str) -> None:
         if not isinstance(value_type, (type, str)) or not (
@@ -1260,19 +1261,24 @@ class _TypeRegistrar:
                 f"'module:Class' string), got {value_type!r}, {box_cls!r}"
             )
         register_box_type(value_type, box_cls, by=f"pack {self._info.name}")
-        self._info.types.append(TypeRegistration("box", _typename(value_type), _classname(box_cls)))
+        self._info.types.append(TypeRegistration("box", _typename(value_type), _classname(box_cls), _name(value_type)))
 
     def refuse(self, value_type: type | str, reason: str) -> None:
         if not isinstance(value_type, (type, str)) or not isinstance(reason, str):
             raise TypeError(f"register.refuse needs a type and a reason (a str), got {value_type!r}, {reason!r}")
         refuse_type(value_type, reason)
-        self._info.types.append(TypeRegistration("refuse", _typename(value_type), reason))
+        self._info.types.append(TypeRegistration("refuse", _typename(value_type), reason, _name(value_type)))
 
     def sequences(self, as_value: Callable[[Any], Any]) -> None:
         if not callable(as_value):
             raise TypeError(f"register.sequences needs a function, got {as_value!r}")
         register_sequences(self._info.name, as_value)
-        self._info.types.append(TypeRegistration("sequences", "list, tuple", _typename(as_value)))
+        self._info.types.append(TypeRegistration("sequences", "list, tuple", _typename(as_value), None))
+
+
+def _name(value_type: type | str) -> str | None:
+    """The qualified name a type was registered by, or None where it was given as a class."""
+    return value_type if isinstance(value_type, str) else None
 
 
 def _classname(cls: Any) -> str:

@@ -737,9 +737,9 @@ def test_a_pack_teaches_plugrad_a_dataclass_of_parameters(monkeypatch: pytest.Mo
     registry = loaded(numpy=plugrad_numpy, good=plugrad_fixture_good)
     monkeypatch.setattr(registry_module, "_default", registry)  # what grad's type check consults
     registry.install_types()
-    assert [(t.kind, t.handler.rpartition(".")[2]) for t in registry.packs["good"].types] == [
-        ("vspace", "DataclassVSpace"),
-        ("box", "DataclassBox"),
+    assert [(t.kind, t.handler.rpartition(".")[2], t.name) for t in registry.packs["good"].types] == [
+        ("vspace", "DataclassVSpace", None),  # (given as a class: no name)
+        ("box", "DataclassBox", None),
     ]
     x, y = np.array([1.0, 2.0]), np.array([0.5, -1.0])
     total = registry.lookup("numpy.sum")
@@ -819,9 +819,9 @@ def test_a_pack_names_its_box_and_vector_space_classes_and_they_are_imported_whe
     )
     registry.install_types()
     assert "lazy_rules" not in sys.modules
-    assert [(t.kind, t.handler) for t in registry.packs["lazy"].types] == [
-        ("vspace", "lazy_rules:CoeffsVSpace"),
-        ("box", "lazy_rules:CoeffsBox"),
+    assert [(t.kind, t.handler, t.name) for t in registry.packs["lazy"].types] == [
+        ("vspace", "lazy_rules:CoeffsVSpace", "lazy_values.Coeffs"),  # the name itself, which verify_types reads
+        ("box", "lazy_rules:CoeffsBox", "lazy_values.Coeffs"),
     ]
     total = Primitive("test.lazy_total", lambda p: float(np.sum(p.c)))
     total.def_vjp(lambda g, ans, p: lazy_values.Coeffs(np.full(p.c.shape, g)))
