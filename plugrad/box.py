@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import os
+import sys
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 from plugrad import debug
-from plugrad.errors import NotDifferentiableError
+from plugrad.errors import NamedClassError, NotDifferentiableError
 
 __all__ = ["Box", "Meta", "Trace", "box_type", "register_box_type", "refuse_type", "getval", "plain_value", "isbox"]
 
@@ -224,26 +226,41 @@ def record_class_name(value_type: Any, name: str, what: str, by: str) -> None:
         dotted = not colon and all(p.isidentifier() for p in name.split(".")) and "." in name
         hint = f" (for a class of module {name.rpartition('.')[0]}: {':'.join(name.rsplit('.', 1))!r})" if dotted else ""
         raise TypeError(f"a {what} is named as 'module:Class', not {name!r}{hint}")
-    _named_by[name] = by
+    _named_by[name] = (by, _registering_line())
 
 
-_named_by: dict[str, str] = {}  # "module:Class" -> who registered it ("pack dask"), for load errors
+# "module:Class" -> who registered it ("pack dask") and where (its file and line), for load
+# errors: met later, in plugrad's own code, they would otherwise point there.
+_named_by: dict[str, tuple[str, str]] = {}
+_KERNEL = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _registering_line() -> str:
+    """``folder/file.py:line`` of the innermost caller outside plugrad's kernel: the pack's
+    line that registers a name (its plugrad_types hook's call of register.box)."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_KERNEL):
+        frame = frame.f_back
+    path = frame.f_code.co_filename.replace("\\", "/").split("/")
+    return f"{'/'.join(path[-2:])}:{frame.f_lineno}"
 
 
 def load_named(name: str, what: str, fits: Callable[[Any], bool], otherwise: str) -> Any:
     """The object ``"module:Class"`` names, registered as ``what`` (``"the box class of T"``),
     which ``fits`` must accept. An error loading it, or an object that does not fit (then
-    described by ``otherwise``), says what it was registered as and by whom."""
+    described by ``otherwise``), is a NamedClassError that says what it was registered as,
+    by whom and where."""
     module, _, attr = name.partition(":")
-    registered = f"{what}, which {_named_by.get(name) or 'a pack'} registered as {name!r},"
+    by, line = _named_by.get(name) or ("", "")
+    registered = f"{what}, which {by or 'a pack'} registered as {name!r}{f' at {line}' if line else ''},"
     try:
         found: Any = importlib.import_module(module)
         for part in attr.split("."):
             found = getattr(found, part)
     except Exception as exc:  # (its module may raise anything: the registration is at fault)
-        raise ImportError(f"{registered} could not be loaded: {type(exc).__name__}: {exc}") from exc
+        raise NamedClassError(f"{registered} could not be loaded: {type(exc).__name__}: {exc}") from exc
     if not fits(found):
-        raise TypeError(f"{registered} is {found!r}{otherwise}")
+        raise NamedClassError(f"{registered} is {found!r}{otherwise}")
     return found
 
 

@@ -12,6 +12,7 @@ __all__ = [
     "PackError",
     "PackNameError",
     "PackConflictError",
+    "NamedClassError",
     "PackWarning",
 ]
 
@@ -53,6 +54,13 @@ class PackNameError(PackError, AttributeError):
 
 class PackConflictError(PackNameError):
     """Two packs registered the same qualified name and neither overrides the other."""
+
+
+class NamedClassError(PackError, ImportError):
+    """A box class or vector space a pack named as ``"module:Class"`` that does not load, or
+    is not one, met where a value of its type first needs it. The message says where the pack
+    registered it. An ``ImportError``, as ``from module import Class`` raises for a name it
+    cannot import."""
 
 
 class PackWarning(UserWarning):

@@ -79,7 +79,7 @@ import pluggy
 
 from plugrad import _entry_points, hookspecs
 from plugrad.box import Box, load_box_class, refuse_type, register_box_type, type_named
-from plugrad.errors import PackConflictError, PackError, PackNameError, PackWarning
+from plugrad.errors import NamedClassError, PackConflictError, PackError, PackNameError, PackWarning
 from plugrad.manifest import Deferred
 from plugrad.manifest import Request, request
 from plugrad.primitive import Composite, NonDifferentiable, Primitive, Rules, register_sequences
@@ -611,8 +611,8 @@ class Registry:
     @staticmethod
     def _located(message: str, exc: BaseException | None, info: PackInfo) -> str:
         """``message``, with where ``exc`` was raised in the pack's code if it has a traceback."""
-        if exc is None or exc.__traceback__ is None:
-            return message
+        if exc is None or exc.__traceback__ is None or isinstance(exc, NamedClassError):
+            return message  # (a named class's error says where the pack registered it: plugrad loaded it)
         return f"{message.rstrip('.')} (at {_raised_at(exc, info.package)})"
 
     def loaded_packs(self) -> list[PackInfo]:
@@ -1129,7 +1129,7 @@ class Registry:
                 if t.kind in ("box", "vspace") and ":" in t.handler:
                     try:
                         (load_box_class if t.kind == "box" else load_vspace)(t.handler, t.name)
-                    except (ImportError, TypeError) as exc:
+                    except NamedClassError as exc:
                         self._problem(info, f"plugrad_types: {exc}", exc)
 
 
