@@ -6,6 +6,7 @@ pack ``fake``; the default registry is used only by the test of the built-in pac
 
 from __future__ import annotations
 
+import io
 import math
 import operator
 import types
@@ -499,6 +500,78 @@ def test_a_primitive_of_a_packs_value_type_is_checked_through_its_vector_space(m
         energy.def_vjp(wrong)
         with pytest.raises(CheckFailure, match="check 'vjp'"):
             check_primitive(energy, order=1)
+
+
+class MisnamedBox(FakePack):
+    """Pack ``fake`` whose box class for the type lazy_things.Thing is named as a class its
+    module does not define."""
+
+    @hookimpl
+    def plugrad_types(self, register: Any) -> None:
+        register.vspace("lazy_things.Thing", "lazy_rules:ThingVSpace")
+        register.box("lazy_things.Thing", "lazy_rules:ThingBx")  # ThingBox, misspelt
+
+
+_THING_RULES = """
+from plugrad import Box
+from plugrad.vspace import ArrayVSpace
+from lazy_things import Thing
+
+class ThingVSpace(ArrayVSpace):
+    def __init__(self, value):
+        super().__init__(value.c)
+
+    def zeros(self):
+        return Thing(super().zeros())
+
+    def randn(self, rng=None):
+        return Thing(super().randn(rng))
+
+    def flatten(self, x):
+        return super().flatten(x.c)
+
+class ThingBox(Box):
+    __slots__ = ()
+"""
+
+
+def test_a_named_class_that_does_not_load_is_reported_once_and_the_checks_it_stops_fail_short(named_types: Any) -> None:
+    from plugrad.gradcheck.checks import NotRun
+    from plugrad.gradcheck.cli import print_failures
+
+    (named_types / "lazy_things.py").write_text("class Thing:\n    def __init__(self, c):\n        self.c = c\n")
+    (named_types / "lazy_rules.py").write_text(_THING_RULES)
+    import lazy_things
+
+    wrap = Primitive("fake.wrap", lambda x: lazy_things.Thing(x))  # an array in, a Thing out
+    wrap.def_vjp(lambda g, ans, x: g.c).def_jvp(lambda t, ans, x: lazy_things.Thing(t))
+    wrap.def_samples(Sample(rand(3)), Sample(rand(2, 3)))
+    wrap.xfail[("vjp", "*")] = "excuses a wrong derivative, never a check that did not run"
+    registry = Registry()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the registry warns of the pack's fault; the checker fails it)
+        registry.register_pack(MisnamedBox(wrap), name="fake")
+        registry.register_pack(FakePack(sin_like("ok", lambda g, ans, x: g * pnp.cos(x))), name="fine")
+        report = run(plan(registry))
+
+    load, *stopped = [o for o in report.failures() if o.case.pack == "fake"]
+    assert load.case.id == "pack:fake[load]" and "'lazy_rules:ThingBx'" in load.message
+    cause = stopped[0].cause
+    assert cause.startswith("the box class of lazy_things.Thing, which pack fake registered as 'lazy_rules:ThingBx' at tests/test_gradcheck.py:")
+    assert cause in load.message  # the one cause, reported by the load check
+    checks = {o.case.check for o in stopped}
+    assert {"primal", "vjp", "jvp"} <= checks and len(stopped) > 10
+    for o in stopped:  # each a failure (the xfail entry excuses none), short, naming the cause
+        assert o.status == "failed" and o.cause == cause
+        assert o.message.startswith(f"{o.case.id} not run: {cause}\n") and o.message.count("\n") == 1
+    assert report.count("passed", "fine") > 0 and report.count("failed", "fine") == 0  # the other pack unaffected
+    out = io.StringIO()
+    print_failures(report, out, verbose=False)
+    text = out.getvalue()
+    assert f"FAILED {len(stopped)} checks of 1 primitive(s), not run: {cause}\n  primitives (-v lists each check): fake.wrap\n" in text
+    assert text.count(cause) == 2 and text.count("FAILED") == 2  # the load check's, then the checks it stopped
+    with pytest.raises(NotRun, match="not run: the box class of lazy_things.Thing"):
+        check_primitive(wrap)
 
 
 def test_a_sample_the_function_refuses_fails_primal_and_the_rest_say_not_run():

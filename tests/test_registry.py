@@ -12,7 +12,6 @@ import sys
 import threading
 import types
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -778,23 +777,6 @@ class CoeffsBox(Box):
 
 NotABox = object
 """
-
-
-@pytest.fixture
-def named_types(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A folder on sys.path for a test's modules, and the process-wide tables of boxes and
-    vector spaces restored after the test."""
-    registry_module.ensure_types()  # (the installed packs' own registrations: kept)
-    box, space = sys.modules["plugrad.box"], sys.modules["plugrad.vspace"]
-    tables = (box._box_types, box._box_types_by_name, box._named_by, space._vspace_types, space._vspace_types_by_name)
-    saved = [(t, dict(t)) for t in tables]
-    monkeypatch.syspath_prepend(str(tmp_path))
-    yield tmp_path
-    for table, before in saved:
-        table.clear()
-        table.update(before)
-    for name in ("lazy_values", "lazy_rules", "lazy_things", "lazy_rulez", "lazy_broken"):
-        sys.modules.pop(name, None)
 
 
 def _lazy_pack(*registrations: tuple[str, str, str]) -> Any:

@@ -112,10 +112,15 @@ class Progress:
 
 
 def print_failures(report: Report, out: IO[str], verbose: bool) -> None:
-    """Each failure in full (at most a few per primitive unless ``verbose``)."""
+    """Each failure in full (at most a few per primitive unless ``verbose``); the checks one
+    fault stopped from running (a box class a pack named that does not load), once per fault."""
     by_primitive: dict[str, list[Outcome]] = {}
+    by_cause: dict[str, list[Outcome]] = {}
     for o in report.failures():
-        by_primitive.setdefault(o.case.primitive or f"pack {o.case.pack}", []).append(o)
+        if o.cause and not verbose:
+            by_cause.setdefault(o.cause, []).append(o)
+        else:
+            by_primitive.setdefault(o.case.primitive or f"pack {o.case.pack}", []).append(o)
     for name, failures in by_primitive.items():
         shown = failures if verbose else failures[:_SHOWN_PER_PRIMITIVE]
         for o in shown:
@@ -127,6 +132,11 @@ def print_failures(report: Report, out: IO[str], verbose: bool) -> None:
             ids = ", ".join(o.case.id.partition("[")[2].rstrip("]") for o in rest[:30])
             more = f", ... ({len(rest) - 30} more)" if len(rest) > 30 else ""
             print(f"... and {len(rest)} more failures of {name} (-v shows them): {ids}{more}\n", file=out)
+    for cause, stopped in by_cause.items():
+        names = list(dict.fromkeys(o.case.primitive or f"pack {o.case.pack}" for o in stopped))
+        more = f", ... ({len(names) - 30} more)" if len(names) > 30 else ""
+        print(f"FAILED {len(stopped)} checks of {len(names)} primitive(s), not run: {cause}", file=out)
+        print(f"  primitives (-v lists each check): {', '.join(names[:30])}{more}\n", file=out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

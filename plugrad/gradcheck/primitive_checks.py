@@ -24,6 +24,7 @@ import numpy as np
 
 from plugrad.gradcheck.checks import (
     CheckFailure,
+    NotRun,
     SECOND_ORDER,
     Probe,
     Tolerance,
@@ -41,6 +42,7 @@ from plugrad.gradcheck.checks import (
     vjp_vs_fd,
 )
 from plugrad.box import getval
+from plugrad.errors import NamedClassError
 from plugrad.primitive import Primitive
 from plugrad.sample import Rand, Sample, Spec, materialize
 
@@ -226,6 +228,12 @@ class Case:
             _RUNNERS[self.check](self)
         except CheckFailure as exc:
             raise CheckFailure(f"{self.context()}\n{textwrap.indent(str(exc), '  ')}") from None
+        except NamedClassError as exc:  # (one fault of a pack's registration stops many checks: said short)
+            raise NotRun(
+                f"{self.id} not run: {exc}\n  (fix that registration: the 'load' check of the pack that made "
+                "it reports it, and every check of values of that type waits on it)",
+                str(exc),
+            ) from None
         except Exception as exc:
             tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-8))
             raise CheckFailure(

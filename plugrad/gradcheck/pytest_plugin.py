@@ -113,9 +113,9 @@ class GradcheckItem(pytest.Item):
         self.case.run()
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        from plugrad.gradcheck.checks import CheckFailure
+        from plugrad.gradcheck.checks import CheckFailure, NotRun
 
-        if isinstance(excinfo.value, CheckFailure):
+        if isinstance(excinfo.value, (CheckFailure, NotRun)):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
 

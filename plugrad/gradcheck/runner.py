@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from plugrad.errors import PackError
-from plugrad.gradcheck.checks import CheckFailure
+from plugrad.gradcheck.checks import CheckFailure, NotRun
 from plugrad.gradcheck.primitive_checks import Case, cases, xpass_message
 from plugrad.primitive import Primitive
 from plugrad.registry import PackWarning, Registry
@@ -205,6 +205,7 @@ class Outcome:
     status: str
     message: str = ""
     seconds: float = 0.0
+    cause: str = ""  # for a check that did not run: the fault, reported on its own, that stopped it
 
     @property
     def failed(self) -> bool:
@@ -223,6 +224,7 @@ class Outcome:
             "seed": c.point.seed if c.point is not None else None,
             "status": self.status,
             "message": self.message,
+            "cause": self.cause,
         }
 
 
@@ -230,13 +232,16 @@ def run_case(case: Case) -> Outcome:
     """Run one case, honouring its xfail entry."""
     reason = case.xfail_reason()
     start = time.perf_counter()
+    cause = ""
     try:
         case.run()
+    except NotRun as exc:  # (a failure, whatever the xfail entry: the check did not run)
+        status, message, cause = "failed", str(exc), exc.cause
     except CheckFailure as exc:
         status, message = ("xfailed", f"expected failure: {reason}\n{exc}") if reason else ("failed", str(exc))
     else:
         status, message = ("xpassed", xpass_message(case, reason)) if reason else ("passed", "")
-    return Outcome(case, status, message, time.perf_counter() - start)
+    return Outcome(case, status, message, time.perf_counter() - start, cause)
 
 
 @dataclasses.dataclass
