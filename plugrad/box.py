@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from plugrad import debug
-from plugrad.errors import NamedClassError, NotDifferentiableError
+from plugrad.errors import NamedClassError, NotDifferentiableError, TraceError
 
 __all__ = ["Box", "Meta", "Trace", "box_type", "register_box_type", "refuse_type", "getval", "plain_value", "isbox"]
 
@@ -343,8 +343,35 @@ def box_type(value: Any) -> type[Box]:
     return BareBox
 
 
+def _unsupported(what: str) -> Callable[..., Any]:
+    """A BareBox method that raises, saying that its value's type has no ``what`` (``"calls"``)."""
+
+    def method(self: BareBox, *args: Any) -> Any:
+        raise self._error(what)
+
+    return method
+
+
+def _unsupported_operator(symbol: str, reflection: str) -> Callable[[BareBox, Any], Any]:
+    """The BareBox operator ``symbol`` (``__add__``, whose ``reflection`` is ``__radd__``). Python
+    would try the other operand's reflection were the operator missing, so it does that first
+    (``bare + x`` may be ``x``'s to compute); only where that declines too does it raise."""
+
+    def method(self: BareBox, other: Any) -> Any:
+        if not isinstance(other, BareBox):  # (two BareBoxes: Python tries no reflection either)
+            reflected = getattr(type(other), reflection, None)
+            if reflected is not None:
+                result = reflected(other, self)
+                if result is not NotImplemented:
+                    return result
+        raise self._error(f"the operator {symbol}")
+
+    return method
+
+
 class BareBox(Box):
-    """The box of a value whose type no pack gave a box class: it has no methods, and says so."""
+    """The box of a value whose type no pack gave a box class: it has no methods nor operators,
+    and says so."""
 
     __slots__ = ()
 
@@ -361,6 +388,62 @@ class BareBox(Box):
             "(register.box in the plugrad_types hook of the pack that registers its vector space), "
             "whose methods keep traced values traced."
         )
+
+    def _error(self, what: str) -> TraceError:
+        kind = type(getval(self)).__name__
+        return TraceError(
+            f"a traced {kind} does not support {what}: no pack registered a box class for {kind}, whose "
+            "methods and operators keep traced values traced. Register one with register.box in the "
+            "plugrad_types hook of the pack that registers its vector space, or use that pack's primitives on it."
+        )
+
+    __call__ = _unsupported("calls")
+    __len__ = _unsupported("len()")
+    __iter__ = _unsupported("iteration")
+    __getitem__ = _unsupported("indexing")
+    __setitem__ = _unsupported("item assignment")
+    __float__ = _unsupported("float()")
+    __int__ = _unsupported("int()")
+    __complex__ = _unsupported("complex()")
+    __neg__ = _unsupported("the operator -")
+    __pos__ = _unsupported("the operator +")
+    __abs__ = _unsupported("abs()")
+    __invert__ = _unsupported("the operator ~")
+
+    __add__ = _unsupported_operator("+", "__radd__")
+    __sub__ = _unsupported_operator("-", "__rsub__")
+    __mul__ = _unsupported_operator("*", "__rmul__")
+    __matmul__ = _unsupported_operator("@", "__rmatmul__")
+    __truediv__ = _unsupported_operator("/", "__rtruediv__")
+    __floordiv__ = _unsupported_operator("//", "__rfloordiv__")
+    __mod__ = _unsupported_operator("%", "__rmod__")
+    __divmod__ = _unsupported_operator("divmod()", "__rdivmod__")
+    __pow__ = _unsupported_operator("**", "__rpow__")
+    __and__ = _unsupported_operator("&", "__rand__")
+    __or__ = _unsupported_operator("|", "__ror__")
+    __xor__ = _unsupported_operator("^", "__rxor__")
+    __lshift__ = _unsupported_operator("<<", "__rlshift__")
+    __rshift__ = _unsupported_operator(">>", "__rrshift__")
+    __lt__ = _unsupported_operator("<", "__gt__")
+    __le__ = _unsupported_operator("<=", "__ge__")
+    __gt__ = _unsupported_operator(">", "__lt__")
+    __ge__ = _unsupported_operator(">=", "__le__")
+
+    # Reached only after the other operand's own operator declined (x + bare): nothing to try.
+    __radd__ = _unsupported("the operator +")
+    __rsub__ = _unsupported("the operator -")
+    __rmul__ = _unsupported("the operator *")
+    __rmatmul__ = _unsupported("the operator @")
+    __rtruediv__ = _unsupported("the operator /")
+    __rfloordiv__ = _unsupported("the operator //")
+    __rmod__ = _unsupported("the operator %")
+    __rdivmod__ = _unsupported("divmod()")
+    __rpow__ = _unsupported("the operator **")
+    __rand__ = _unsupported("the operator &")
+    __ror__ = _unsupported("the operator |")
+    __rxor__ = _unsupported("the operator ^")
+    __rlshift__ = _unsupported("the operator <<")
+    __rrshift__ = _unsupported("the operator >>")
 
 
 def holds_box(x: Any) -> bool:

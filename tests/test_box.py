@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+
 import numpy
 import pytest
 
@@ -67,6 +69,47 @@ def test_a_missing_attribute_of_a_traced_value_of_a_type_without_a_box_class_say
     with pytest.raises(AttributeError, match=r"a traced list has no attribute 'coef': no pack registered a box class for list \(register.box"):
         plain.coef
     assert not hasattr(plain, "sum")
+
+
+class _Poly:
+    """A value type with no box class (as one given only a vector space)."""
+
+
+class _TakesBoxes:
+    """An operand whose reflected operators accept anything: Python would reach them."""
+
+    def __radd__(self, other: object) -> str:
+        return "radd"
+
+    def __gt__(self, other: object) -> str:
+        return "gt"
+
+
+def test_calls_and_operators_on_a_traced_value_of_a_type_without_a_box_class_say_so() -> None:
+    from plugrad import TraceError
+
+    trace = Trace()
+    plain = box_type(_Poly()).new(_Poly(), trace)
+    uses = [
+        ("calls", lambda: plain(1.0)),
+        ("the operator \\+", lambda: plain + 1),
+        ("the operator -", lambda: 1.0 - plain),  # (float's own - declined first)
+        ("the operator \\*", lambda: plain * numpy.ones(2)),  # (ndarray's reflection declined too)
+        ("the operator -", lambda: -plain),
+        ("the operator <", lambda: plain < 1),
+        ("abs\\(\\)", lambda: abs(plain)),
+        ("indexing", lambda: plain[0]),
+        ("item assignment", lambda: operator.setitem(plain, 0, 1.0)),
+        ("len\\(\\)", lambda: len(plain)),
+        ("iteration", lambda: list(plain)),
+        ("float\\(\\)", lambda: float(plain)),
+        ("the operator \\+", lambda: plain + box_type(_Poly()).new(_Poly(), trace)),
+    ]
+    for what, use in uses:
+        with pytest.raises(TraceError, match=rf"a traced _Poly does not support {what}: no pack registered a box class for _Poly, .* Register one with register.box in the plugrad_types hook of the pack that registers its vector space, or use that pack's primitives on it"):
+            use()
+    # The other operand's reflected operator is still tried first, as Python would.
+    assert plain + _TakesBoxes() == "radd" and (plain < _TakesBoxes()) == "gt"
 
 
 @pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
