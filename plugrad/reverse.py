@@ -12,9 +12,9 @@ import numpy as np
 from plugrad import builtins, debug
 from plugrad.box import Box, Trace, _box_types, box_type, getval, holds_box
 from plugrad.errors import user_stacklevel
-from plugrad.primitive import JVP_SHAPE, VJP_SHAPE, add_any, node_ans, only_cotangent, returned_none
+from plugrad.primitive import JVP_SHAPE, NUMERIC, VJP_SHAPE, add_any, node_ans, only_cotangent, returned_none
 from plugrad.builtins import take as _take
-from plugrad.vspace import ONLY_ARRAYS, DictVSpace, SequenceVSpace, holds_arrays, space_or_none, vspace
+from plugrad.vspace import ONLY_ARRAYS, DictVSpace, SequenceVSpace, _a, holds_arrays, space_or_none, stands_for, vspace
 
 __all__ = ["make_vjp", "backward"]
 
@@ -113,7 +113,8 @@ def check_given(v: Any, like: Any, kind: str, to: str, of: str) -> None:
     """Refuse the ``kind`` (cotangent, tangent) ``v`` given to ``to`` (vjp, jvp) for ``like``,
     ``of`` (the output, the argument), where it cannot be one: of another shape, which NumPy
     would broadcast silently, or complex for a real value. ``v`` is a NumPy array or scalar,
-    or a Python float or complex (anything else, a container, is left to the rules)."""
+    or a Python float or complex; for a container, each element is; for a pack's type (a
+    Dask array, a Poly), ``v`` must lie in its vector space."""
     tv = type(v)
     if tv in _REAL_SCALARS and type(like) in _REAL_SCALARS:  # grad's cotangent of a real scalar
         return
@@ -137,12 +138,33 @@ def check_given(v: Any, like: Any, kind: str, to: str, of: str) -> None:
         value = getval(like)
         if v is None or isinstance(value, _CONTAINERS):
             _check_structure(v, value, kind, to, of)
-        return  # (another type: its rules' to check)
+        elif not isinstance(value, NUMERIC):
+            _check_in_space(v, value, kind, to, of)
+        return  # (an array's or a number's, given another type: its rules' to check)
+    if not isinstance(value, NUMERIC):  # (an array for a pack's type: said in its space's terms)
+        _check_in_space(v, value, kind, to, of)
     given = f"dtype {v.dtype}" if hasattr(v, "dtype") else f"type {type(v).__name__}"
     raise ValueError(
         f"the {kind} given to {to} has shape {np.shape(v)} and {given}, but {of} has "
         f"shape {np.shape(value)} and dtype {getattr(value, 'dtype', type(value).__name__)}: "
         f"give {to} a {kind} shaped like it (real for a real value)."
+    )
+
+
+def _check_in_space(v: Any, value: Any, kind: str, to: str, of: str) -> None:
+    """``check_given`` for a ``value`` of a pack's type: ``v`` must lie in its vector space
+    (:func:`~plugrad.vspace.stands_for`), where it has one."""
+    space = space_or_none(value)
+    if space is None:
+        return  # (no derivative, an int's or a string's: nothing to give)
+    given = space_or_none(v)
+    if given is not None and stands_for(given, space):
+        return
+    where = f" in {given!r}" if given is not None else ", which has no vector space"
+    raise ValueError(
+        f"the {kind} given to {to} is {_a(type(v).__name__)}{where}, but {of} is "
+        f"{_a(type(value).__name__)} in {space!r}: give {to} a {kind} in that space (of its shape; "
+        "real for a real value)."
     )
 
 

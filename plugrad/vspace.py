@@ -603,6 +603,19 @@ def first_bad_leaf(value: Any) -> tuple[str, Any]:
     return "", value
 
 
+def stands_for(given: VSpace, space: VSpace) -> bool:
+    """Whether a derivative in the space ``given`` may stand for one in ``space``, judged as
+    NumPy arrays' are: a space equal to it, or of its kind, shape and size, real where it is
+    real (a real derivative of a complex value is one); the dtype may differ."""
+    if given == space:
+        return True
+    if _kind(given) is not _kind(space) or given.shape != space.shape:
+        return False
+    if given.iscomplex != space.iscomplex:
+        return not given.iscomplex
+    return given.size == space.size
+
+
 def space_or_none(value: Any) -> VSpace | None:
     """The vector space of ``value``, or None where it has none (a string, an integer)."""
     try:

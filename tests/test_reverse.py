@@ -442,3 +442,48 @@ def test_a_pair_rule_serves_two_traced_arguments_in_one_call() -> None:
     with pytest.raises(TypeError) as caught:
         grad(lambda a, b: np.sum(prod(a, b)), (0, 1))(x, y)
     assert "demo.prod" in "".join(getattr(caught.value, "__notes__", []))
+
+
+class _Coeffs:
+    """A pack's value type (not an array): coefficients, whose vector space has their shape."""
+
+    def __init__(self, c: object) -> None:
+        self.c = numpy.asarray(c)
+
+
+def test_a_cotangent_of_a_packs_type_is_checked_in_its_vector_space(named_types: object) -> None:
+    # NumPy would broadcast a Coeffs of 1 coefficient over 3 silently, and refuse 2 in its own words.
+    from plugrad import Box, Primitive
+    from plugrad.box import register_box_type
+    from plugrad.vspace import ArrayVSpace, register_vspace
+
+    class CoeffsVSpace(ArrayVSpace):
+        def __init__(self, value: _Coeffs) -> None:
+            super().__init__(value.c)
+
+    class CoeffsBox(Box):
+        __slots__ = ()
+
+    register_vspace(_Coeffs, CoeffsVSpace)
+    register_box_type(_Coeffs, CoeffsBox)
+    scale = Primitive("test.scale", lambda a, p: _Coeffs(a * p.c))
+    scale.def_vjp(lambda g, ans, a, p: float(numpy.sum(g.c * p.c)))
+    scale.def_jvp(lambda t, ans, a, p: _Coeffs(t * p.c), lambda t, ans, a, p: _Coeffs(a * t.c))
+    p = _Coeffs([1.0, 2.0, 3.0])
+    vjp, _ = plugrad.make_vjp(lambda a: scale(a, p))(2.0)
+    assert vjp(_Coeffs([1.0, 1.0, 1.0])) == 6.0
+    assert vjp(_Coeffs(numpy.ones(3, numpy.float32))) == 6.0  # another dtype, as an array's may be
+    space = r"CoeffsVSpace\(shape=\(3,\), dtype=float64\)"
+    for wrong, given in [
+        (_Coeffs([1.0]), r"a _Coeffs in CoeffsVSpace\(shape=\(1,\), dtype=float64\)"),
+        (_Coeffs([1.0, 1.0]), r"a _Coeffs in CoeffsVSpace\(shape=\(2,\), dtype=float64\)"),
+        (_Coeffs([1j, 1j, 1j]), r"a _Coeffs in CoeffsVSpace\(shape=\(3,\), dtype=complex128\)"),
+        (numpy.ones(3), r"a ndarray in ArrayVSpace\(shape=\(3,\), dtype=float64\)"),
+        ("x", "a str, which has no vector space"),
+    ]:
+        with pytest.raises(ValueError, match=rf"the cotangent given to vjp is {given}, but the function's output is a _Coeffs in {space}: give vjp a cotangent in that space"):
+            vjp(wrong)
+    jvp = plugrad.make_jvp(lambda q: scale(2.0, q))(p)  # a tangent, the same
+    assert jvp(_Coeffs([1.0, 0.0, 0.0]))[1].c.tolist() == [2.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match=rf"the tangent given to jvp is a _Coeffs in CoeffsVSpace\(shape=\(1,\), dtype=float64\), but the argument is a _Coeffs in {space}"):
+        jvp(_Coeffs([1.0]))

@@ -9,7 +9,7 @@ import numpy
 import pytest
 
 from plugrad import NotDifferentiableError, vspace
-from plugrad.vspace import ArrayVSpace, DictVSpace, ScalarVSpace, SequenceVSpace
+from plugrad.vspace import ArrayVSpace, DictVSpace, ScalarVSpace, SequenceVSpace, stands_for
 
 Pair = collections.namedtuple("Pair", "a b")
 
@@ -172,3 +172,12 @@ def test_a_vector_space_factory_that_returns_no_vspace_is_named_at_the_first_val
     for _ in range(2):  # (not cached: said again)
         with pytest.raises(TypeError, match=r"factory '.*not_a_space' registered for .*Odd returned None, not a plugrad.VSpace"):
             vspace(Odd())
+
+
+def test_a_derivative_stands_for_one_of_a_space_of_its_kind_shape_and_size_real_where_it_is_real() -> None:
+    x = vspace(numpy.ones(3))
+    assert stands_for(vspace(numpy.ones(3, numpy.float32)), x)  # the dtype may differ, as an array's
+    assert stands_for(vspace(numpy.ones(3)), vspace(numpy.ones(3, complex)))  # a real one of a complex value
+    assert not stands_for(vspace(numpy.ones(3, complex)), x)
+    assert not stands_for(vspace(numpy.ones(2)), x) and not stands_for(vspace(numpy.ones((3, 1))), x)
+    assert not stands_for(vspace([1.0, 2.0, 3.0]), x)  # another kind of space, of the same size
