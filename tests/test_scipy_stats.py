@@ -211,6 +211,30 @@ def test_multivariate_normal_of_a_singular_cov_raises_scipys_error_and_names_all
     )
 
 
+def test_multivariate_normal_tells_a_singular_cov_by_scipys_float64_cut_off_whatever_its_dtype() -> None:
+    # SciPy casts cov to float64 before its eigenvalue test: variances 1 and 1e-5 are not
+    # singular for it in float32 either (float32's own cut-off, 1e3 epsilons, would say they are)
+    cov = numpy.diag([1.0, 1e-5]).astype(numpy.float32)
+    x = numpy.array([0.1, 0.001], numpy.float32)
+    assert st.multivariate_normal.logpdf(x, None, cov, allow_singular=True) == pytest.approx(
+        scipy.stats.multivariate_normal.logpdf(x, None, cov, allow_singular=True), rel=1e-6
+    )
+    assert st.multivariate_normal.entropy(None, cov) == pytest.approx(
+        scipy.stats.multivariate_normal.entropy(None, cov), rel=1e-6
+    )
+
+
+def test_multivariate_normal_refuses_a_cov_of_nan_or_inf_as_scipy_does() -> None:
+    for bad in (numpy.nan, numpy.inf):
+        cov = numpy.array([[1.0, bad], [bad, 1.0]])
+        with pytest.raises(ValueError):
+            scipy.stats.multivariate_normal.logpdf(numpy.zeros(2), None, cov, allow_singular=True)
+        with pytest.raises(ValueError, match=r"multivariate_normal.logpdf: cov must contain only finite numbers"):
+            st.multivariate_normal.logpdf(numpy.zeros(2), None, cov, allow_singular=True)
+        with pytest.raises(ValueError, match=r"multivariate_normal.entropy: cov must contain only finite numbers"):
+            st.multivariate_normal.entropy(None, cov)
+
+
 def test_multivariate_normal_of_a_cov_that_is_not_symmetric_warns_that_scipy_reads_its_lower_triangle() -> None:
     from plugrad_linalg import NotHermitianWarning
 

@@ -16,11 +16,11 @@ The entropy is ``(d (1 + log 2 pi) + log det S) / 2``, a composite over ``slogde
 (``d/dcov = S^-1 / 2``).
 
 With ``allow_singular=True`` and a singular ``cov`` (SciPy's test: an eigenvalue of ``S``
-at most ``1e6 eps`` times the largest), the density is SciPy's on the range of ``cov``,
-with its rank and pseudo-determinant, and zero off it; it is differentiable in the point
-and ``mean`` (``d/dx = -S^+ r``), but not in ``cov``, whose perturbations change the range:
-a traced singular ``cov`` raises ``NotDifferentiableError``, for the entropy too. A
-positive-definite ``cov`` takes the ordinary primitives whatever ``allow_singular`` says.
+at most ``1e6 eps`` times the largest, in float64 whatever ``cov``'s dtype), the density is
+SciPy's on the range of ``cov``, with its rank and pseudo-determinant, and zero off it; it
+is differentiable in the point and ``mean`` (``d/dx = -S^+ r``), but not in ``cov``, whose
+perturbations change the range: a traced singular ``cov`` raises ``NotDifferentiableError``,
+for the entropy too. A positive-definite ``cov`` takes the ordinary primitives whatever ``allow_singular`` says.
 
 The public functions check and shape their arguments as SciPy does (a scalar or diagonal
 ``cov``, a 1-d ``x`` of a one-dimensional distribution, the last Dirichlet component
@@ -221,18 +221,34 @@ def _mvn_arguments(x: Any, mean: Any, cov: Any) -> tuple[Any, Any, Any]:
     return x, mean, cov
 
 
+# SciPy's cut-off for a zero eigenvalue of cov, relative to the largest in magnitude
+# (scipy.stats._multivariate._eigvalsh_to_eps for float64: multivariate_normal casts cov to
+# float64 before it looks, so this is the cut-off whatever cov's dtype).
+_CUTOFF = 1e6 * np.finfo(np.float64).eps
+
+
 class _Spectrum:
     """A covariance as SciPy reads it (``scipy.stats._multivariate._PSD``): the eigenvalues of
-    its symmetric part, those at most a cut-off relative to the largest taken for zero."""
+    its symmetric part in float64, those at most a cut-off relative to the largest taken for
+    zero; SciPy's errors, in ``name``, for a cov it refuses whatever ``allow_singular`` says."""
 
-    def __init__(self, cov: np.ndarray) -> None:
-        cov = np.asarray(cov)
+    def __init__(self, cov: np.ndarray, name: str) -> None:
+        cov = np.asarray(cov, dtype=np.float64)
+        if not np.isfinite(cov).all():  # (SciPy's eigh checks; LAPACK's answer would be noise)
+            raise ValueError(
+                f"{name}: cov must contain only finite numbers, as SciPy requires, but it holds NaN or "
+                "inf. Pass a finite covariance matrix."
+            )
         s, u = np.linalg.eigh(0.5 * (cov + cov.T))
-        dtype = cov.dtype if cov.dtype.kind == "f" else np.dtype(float)
-        cond = (1e3 if dtype == np.float32 else 1e6) * np.finfo(dtype).eps
-        self.eps = cond * np.max(np.abs(s))
-        if np.min(s) < -self.eps:
-            raise ValueError("The input matrix must be symmetric positive semidefinite.")
+        self.eps = _CUTOFF * np.max(np.abs(s))
+        self.smallest = float(s[0])  # (eigh sorts ascending)
+        if self.smallest < -self.eps:
+            raise ValueError(
+                f"{name}: cov must be symmetric positive semidefinite, as SciPy requires, but its "
+                f"smallest eigenvalue, {self.smallest:.3g}, is below -{self.eps:.3g}, minus SciPy's "
+                "cut-off (1e6 float64 epsilons times the largest eigenvalue's magnitude). Pass a "
+                "positive-semidefinite cov."
+            )
         keep = s > self.eps
         self.rank = int(np.count_nonzero(keep))
         self.log_pdet = float(np.sum(np.log(s[keep])))
@@ -268,7 +284,8 @@ def _mvn_public(kind: str, prim: Primitive) -> Any:
         return (*_mvn_arguments(x, mean, cov), allow_singular)
 
     def density(x: Any, mean: Any, cov: Any, allow_singular: bool) -> Any:
-        spectrum = _Spectrum(getval(cov)) if allow_singular else None
+        name = f"scipy.stats.multivariate_normal.{kind}"
+        spectrum = _Spectrum(getval(cov), name) if allow_singular else None
         if spectrum is not None and spectrum.singular:
             return _squeeze(_mvn_singular(kind, x, mean, cov, spectrum))
         return _squeeze(prim(x, mean, cov))
@@ -289,7 +306,7 @@ def _entropy_arguments(mean: Any = None, cov: Any = 1) -> tuple[Any, ...]:
 
 
 def _entropy(mean: Any, cov: Any) -> Any:
-    spectrum = _Spectrum(getval(cov))
+    spectrum = _Spectrum(getval(cov), "scipy.stats.multivariate_normal.entropy")
     if spectrum.singular:  # SciPy's entropy allows a singular cov: its rank and pseudo-determinant
         _singular_cov("entropy", cov)
         return 0.5 * (spectrum.rank * (_LOG_2PI + 1) + spectrum.log_pdet)
