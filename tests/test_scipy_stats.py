@@ -211,6 +211,89 @@ def test_multivariate_normal_of_a_singular_cov_raises_scipys_error_and_names_all
     )
 
 
+def _covariance(eigenvalues: list[float], seed: int = 0) -> numpy.ndarray:
+    """A symmetric matrix of these eigenvalues, in a random basis."""
+    n = len(eigenvalues)
+    q, _ = numpy.linalg.qr(numpy.random.default_rng(seed).normal(size=(n, n)))
+    cov = (q * eigenvalues) @ q.T
+    return numpy.tril(cov) + numpy.tril(cov, -1).T
+
+
+SCIPY_CUTOFF = 1e6 * numpy.finfo(numpy.float64).eps  # SciPy's zero eigenvalue, relative to the largest
+
+
+def test_multivariate_normal_refuses_a_cov_that_cholesky_accepts_but_scipy_calls_singular() -> None:
+    x = numpy.array([0.1, -0.2, 0.3])
+    small = _covariance([1.0, 0.5, 0.5 * SCIPY_CUTOFF])  # the smallest just below SciPy's cut-off
+    spread = numpy.geomspace(1.0, 1e3, 100)  # and a larger one, over three orders of magnitude
+    spread[0] = 0.5 * SCIPY_CUTOFF * 1e3
+    for cov in (small, _covariance(list(spread))):
+        numpy.linalg.cholesky(cov)  # (it factors)
+        point = numpy.resize(x, len(cov))
+        with pytest.raises(numpy.linalg.LinAlgError, match="symmetric positive definite"):
+            scipy.stats.multivariate_normal.logpdf(point, None, cov)
+        for kind in ("logpdf", "pdf"):
+            singular = rf"multivariate_normal.{kind}: cov is singular by SciPy's criterion: .*allow_singular"
+            with pytest.raises(numpy.linalg.LinAlgError, match=singular):
+                getattr(st.multivariate_normal, kind)(point, None, cov)
+        # allow_singular=True: SciPy's density on the range of cov, zero off it
+        inside = cov @ point  # (in the range of cov, up to SciPy's tolerance)
+        for at in (point, inside):
+            for kind in ("logpdf", "pdf"):
+                ours = getattr(st.multivariate_normal, kind)(at, None, cov, allow_singular=True)
+                scipys = getattr(scipy.stats.multivariate_normal, kind)(at, None, cov, allow_singular=True)
+                assert ours == pytest.approx(scipys, rel=1e-9)
+        assert numpy.isfinite(st.multivariate_normal.logpdf(inside, None, cov, allow_singular=True))
+        assert st.multivariate_normal.logpdf(point, None, cov, allow_singular=True) == -numpy.inf
+
+
+def test_multivariate_normal_refuses_an_indefinite_cov_with_scipys_value_error_at_scipys_cut_off() -> None:
+    cov = _covariance([1.0, 0.5, -3 * SCIPY_CUTOFF])  # (below minus the cut-off, by far more than rounding)
+    for allow in (False, True):
+        with pytest.raises(ValueError) as scipys:
+            scipy.stats.multivariate_normal.logpdf(numpy.zeros(3), None, cov, allow_singular=allow)
+        with pytest.raises(ValueError, match="logpdf: cov must be symmetric positive semidefinite") as ours:
+            st.multivariate_normal.logpdf(numpy.zeros(3), None, cov, allow_singular=allow)
+        assert type(ours.value) is type(scipys.value) is ValueError  # (not a LinAlgError)
+
+
+def test_multivariate_normal_of_a_well_conditioned_cov_is_scipys_without_an_eigenvalue_test(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import plugrad_scipy_stats.multivariate as multivariate
+
+    def no_eigenvalues(*args: object) -> None:
+        raise AssertionError("the eigenvalue test ran for a cov its Cholesky factor settles")
+
+    rng = numpy.random.default_rng(1)
+    covs = [
+        _covariance([2.0, 1.0, 0.3]),
+        _covariance(list(numpy.geomspace(1.0, 1e3, 100))),  # (one more factorization settles it)
+        numpy.array([[2.5]]),
+    ]
+    monkeypatch.setattr(multivariate, "_Spectrum", no_eigenvalues)
+    for cov in covs:
+        x = rng.normal(size=(4, len(cov)))
+        mean = rng.normal(size=len(cov))
+        for kind in ("logpdf", "pdf"):
+            numpy.testing.assert_allclose(
+                getattr(st.multivariate_normal, kind)(x, mean, cov),
+                getattr(scipy.stats.multivariate_normal, kind)(x, mean, cov),
+                rtol=1e-9,
+            )
+    points = rng.normal(size=(4, 3))  # (derivatives through the same path)
+    logpdf = lambda m, c: st.multivariate_normal.logpdf(points, m, c)  # noqa: E731
+    check_grads(logpdf, argnum=(0, 1))(numpy.zeros(3), covs[0])
+
+
+def test_multivariate_normal_refuses_a_cov_of_nan_or_inf_without_allow_singular_too() -> None:
+    for cov in ([[1.0, numpy.nan], [numpy.nan, 1.0]], [[numpy.inf, 0.0], [0.0, 1.0]]):
+        with pytest.raises(ValueError):
+            scipy.stats.multivariate_normal.logpdf(numpy.zeros(2), None, numpy.array(cov))
+        with pytest.raises(ValueError, match=r"multivariate_normal.logpdf: cov must contain only finite"):
+            st.multivariate_normal.logpdf(numpy.zeros(2), None, numpy.array(cov))
+
+
 def test_multivariate_normal_tells_a_singular_cov_by_scipys_float64_cut_off_whatever_its_dtype() -> None:
     # SciPy casts cov to float64 before its eigenvalue test: variances 1 and 1e-5 are not
     # singular for it in float32 either (float32's own cut-off, 1e3 epsilons, would say they are)

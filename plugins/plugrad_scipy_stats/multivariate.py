@@ -20,7 +20,11 @@ at most ``1e6 eps`` times the largest, in float64 whatever ``cov``'s dtype), the
 SciPy's on the range of ``cov``, with its rank and pseudo-determinant, and zero off it; it
 is differentiable in the point and ``mean`` (``d/dx = -S^+ r``), but not in ``cov``, whose
 perturbations change the range: a traced singular ``cov`` raises ``NotDifferentiableError``,
-for the entropy too. A positive-definite ``cov`` takes the ordinary primitives whatever ``allow_singular`` says.
+for the entropy too. A positive-definite ``cov`` takes the ordinary primitives whatever
+``allow_singular`` says. Without it, a ``cov`` SciPy calls singular raises SciPy's error
+even where its Cholesky factorization succeeds: the factor's diagonal and trace, or one more
+factorization, prove the rest positive definite by SciPy's test, and the eigenvalues decide
+the few they cannot (``_surely_definite``).
 
 The public functions check and shape their arguments as SciPy does (a scalar or diagonal
 ``cov``, a 1-d ``x`` of a one-dimensional distribution, the last Dirichlet component
@@ -100,25 +104,99 @@ def _exp_of(value: Any) -> Any:
 # -- multivariate normal ---------------------------------------------------------------
 
 
-def _mvn_logpdf(x: Any, mean: Any, cov: Any) -> Any:
-    """The log density at points ``x`` (..., d) of means ``mean`` (..., d), one ``cov`` (d, d)."""
+def _mvn_logpdf(name: str, x: Any, mean: Any, cov: Any) -> Any:
+    """The log density at points ``x`` (..., d) of means ``mean`` (..., d), one ``cov`` (d, d);
+    errors name the public function ``name``."""
     s = 0.5 * (cov + np.swapaxes(cov, -1, -2))
-    try:
-        chol = np.linalg.cholesky(s)
-    except np.linalg.LinAlgError:
-        if np.min(np.linalg.eigvalsh(s)) < -1e-8 * np.max(np.abs(s)):  # (SciPy's ValueError, as allow_singular would)
-            raise ValueError("scipy.stats.multivariate_normal: cov must be symmetric positive semidefinite.") from None
-        raise np.linalg.LinAlgError(  # (SciPy's error too, a ValueError)
-            "scipy.stats.multivariate_normal: cov is singular (its Cholesky factorization fails). For "
-            "a singular positive-semidefinite cov pass allow_singular=True, as SciPy needs."
-        ) from None
+    chol, log_det = _factor(name, cov, s)
     r = np.subtract(x, mean)
     d = s.shape[-1]
     w = scipy.linalg.solve_triangular(chol, np.reshape(r, (-1, d)).T, lower=True, check_finite=False)
     maha = np.reshape(np.sum(w * w, axis=0), r.shape[:-1])
-    log_det = 2 * np.sum(np.log(np.diagonal(chol)))
     out = -0.5 * (d * _LOG_2PI + log_det + maha)
     return out if out.ndim else out[()]
+
+
+def _mvn_value(kind: str) -> Any:
+    """:func:`_mvn_logpdf` as the function of the primitive ``kind``, whose errors it names."""
+    name = f"scipy.stats.multivariate_normal.{kind}"
+
+    def mvn_logpdf(x: Any, mean: Any, cov: Any) -> Any:
+        return _mvn_logpdf(name, x, mean, cov)
+
+    mvn_logpdf.__doc__ = _mvn_logpdf.__doc__
+    return mvn_logpdf
+
+
+def _factor(name: str, cov: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, Any]:
+    """The Cholesky factor of ``s``, the symmetric part of ``cov``, and ``log det s``, where SciPy
+    (without ``allow_singular``) accepts ``cov``; SciPy's error where it refuses it."""
+    try:
+        chol = np.linalg.cholesky(s)
+    except np.linalg.LinAlgError:
+        _refuse_singular(name, cov)
+        fix = "a better conditioned cov" if s.dtype == np.float64 else "cov as float64, as SciPy computes"
+        raise np.linalg.LinAlgError(  # (float32's rounding, mostly: SciPy's test is in float64)
+            f"{name}: cov is positive definite by SciPy's criterion, but its Cholesky factorization "
+            f"in {s.dtype} fails. Pass {fix}."
+        ) from None
+    log_det = 2 * np.sum(np.log(np.diagonal(chol)))
+    if not _surely_definite(s, chol, log_det):
+        _refuse_singular(name, cov)
+    return chol, log_det
+
+
+def _refuse_singular(name: str, cov: np.ndarray) -> None:
+    """SciPy's error where it refuses ``cov`` without ``allow_singular``: the eigenvalue test."""
+    spectrum = _Spectrum(cov, name)  # (raises itself for a cov not positive semidefinite)
+    if spectrum.singular:
+        raise np.linalg.LinAlgError(  # (SciPy's error too)
+            f"{name}: cov is singular by SciPy's criterion: its smallest eigenvalue, "
+            f"{spectrum.smallest:.3g}, is at most {spectrum.eps:.3g}, SciPy's cut-off (1e6 float64 "
+            "epsilons times the largest eigenvalue's magnitude), so SciPy refuses it. For SciPy's "
+            "density on the range of cov pass allow_singular=True; to keep every direction, add a "
+            "small multiple of the identity to cov."
+        )
+
+
+def _surely_definite(s: np.ndarray, chol: np.ndarray, log_det: Any) -> bool:
+    """Whether SciPy's eigenvalue test surely finds ``s`` positive definite (its smallest
+    eigenvalue above ``_CUTOFF`` times its largest), judged from its Cholesky factor ``chol``
+    with ``log_det = log det(chol chol^T)``; False where only the eigenvalues can tell.
+
+    Why a True is safe. ``M = chol chol^T`` has the trace ``t = |chol|_F^2``, at least its
+    largest eigenvalue, and the determinant ``exp(log_det)``, the product of its eigenvalues;
+    the ``n - 1`` besides the smallest have a product at most their mean to the ``n - 1``, at
+    most ``(t / (n - 1))^(n - 1)``, so ``lambda_min(M) >= det M ((n - 1) / t)^(n - 1)``. The
+    first test asks that bound to exceed ``margin t`` (in logarithms: no overflow); where it
+    cannot say, the second factors ``s - margin t I``, whose success proves every eigenvalue
+    of ``s`` above ``margin t``. Either way the smallest exceeds ``margin`` times the largest.
+    ``margin`` is SciPy's cut-off plus room for rounding, which would otherwise blur the line:
+    a successful factorization is exact for a matrix within ``n (n + 1) u`` of ``s`` in norm
+    (Higham, Accuracy and Stability of Numerical Algorithms, Thm 10.3; ``u`` the unit
+    roundoff of ``chol``'s dtype), and SciPy's eigenvalues are within a like multiple of
+    float64's ``u`` of ``s``'s: ``4 (n + 1)^2 eps`` covers both factorizations and SciPy's
+    rounding. The first test settles a small or well-conditioned ``s`` for the price of a
+    dot product; a large one spread over a few orders of magnitude takes the second; only
+    one within a factor of about ``n`` of the cut-off takes the eigenvalues."""
+    n = s.shape[-1]
+    t = float(np.vdot(chol, chol))
+    info = np.finfo(chol.dtype)
+    # A NaN or inf in s (SciPy's error, which the eigenvalue test gives) reaches chol, each of
+    # whose entries is s's less a sum, divided or square-rooted: t is finite only where s is.
+    # (Nor does the rounding above hold through overflow or underflow.)
+    if not info.tiny < t < math.inf:
+        return False
+    margin = _CUTOFF + 4 * (n + 1) ** 2 * float(info.eps)
+    if n == 1 or float(log_det) + (n - 1) * math.log((n - 1) / t) > math.log(margin * t):
+        return True
+    shifted = s.copy()
+    shifted[np.diag_indices(n)] -= margin * t
+    try:
+        np.linalg.cholesky(shifted)
+    except np.linalg.LinAlgError:
+        return False
+    return True
 
 
 def _mvn_parts(x: Any, mean: Any, cov: Any) -> tuple[Any, Any]:
@@ -162,8 +240,8 @@ _mvn_jvps = (
     lambda t, x, mean, cov: sum_(_mvn_parts(x, mean, cov)[1] * t, axis=-1),
     _mvn_jvp_cov,
 )
-mvn_logpdf = _primitive("multivariate_normal", "logpdf", _mvn_logpdf, _mvn_vjps, _mvn_jvps, _mvn_samples())
-mvn_pdf = _primitive("multivariate_normal", "pdf", _mvn_logpdf, _mvn_vjps, _mvn_jvps, _mvn_samples())
+mvn_logpdf = _primitive("multivariate_normal", "logpdf", _mvn_value("logpdf"), _mvn_vjps, _mvn_jvps, _mvn_samples())
+mvn_pdf = _primitive("multivariate_normal", "pdf", _mvn_value("pdf"), _mvn_vjps, _mvn_jvps, _mvn_samples())
 
 
 def _mvn_parameters(mean: Any, cov: Any) -> tuple[Any, Any]:
