@@ -9,6 +9,7 @@ rules that use it can be differentiated again.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,8 @@ __all__ = [
     "H",
     "herm",
     "HERMITIAN_RTOL",
+    "largest_entry",
+    "check_hermitian",
     "hermitian_part",
     "mm",
     "real_dtype",
@@ -71,25 +74,43 @@ def herm(x: Any) -> Any:
 HERMITIAN_RTOL = 1e-2
 
 
-def hermitian_part(x: Any, name: str, lower: bool, option: str) -> np.ndarray:
-    """:func:`herm` of a plain array, for the implementations of ``name``: warning,
-    once for the whole stack, where a matrix of ``x`` is not Hermitian within
-    :data:`HERMITIAN_RTOL`. ``lower`` and ``option`` (``"UPLO='L'"``) say which triangle
-    NumPy or SciPy read instead. An exactly Hermitian ``x`` costs one comparison; any
-    other a few passes over ``x``, not a factorization."""
+def largest_entry(x: np.ndarray) -> np.ndarray:
+    """Each matrix's largest entry in magnitude, on axes of length 1: the scale
+    :func:`check_hermitian` measures asymmetry against unless told another."""
+    return np.max(np.abs(x), axis=(-2, -1), keepdims=True, initial=0.0)
+
+
+def check_hermitian(
+    x: Any, name: str, lower: bool, option: str, scale: Callable[[np.ndarray], np.ndarray] = largest_entry
+) -> np.ndarray:
+    """``x^H`` of a plain array ``x``, for the implementations of ``name``: warning, once for
+    the whole stack, where an entry of ``x - x^H`` exceeds ``2 HERMITIAN_RTOL`` times
+    ``scale(x)``, an array that broadcasts against ``x``: each matrix's largest entry, or
+    each entry's own where the entries differ in scale by design (a covariance's).
+    ``lower`` and ``option`` (``"UPLO='L'"``) say which triangle NumPy or SciPy read
+    instead. An exactly Hermitian ``x`` costs one comparison; any other a few passes over
+    ``x``, not a factorization."""
     x = np.asarray(x)
     complex_ = x.dtype.kind == "c"
-    xh = np.swapaxes(x, -1, -2).conj() if complex_ else np.swapaxes(x, -1, -2)
+    xh = x.swapaxes(-1, -2).conj() if complex_ else x.swapaxes(-1, -2)  # (the method: no dispatch)
     if not (x == xh).all():
-        skew = np.abs(x - xh)  # twice the difference, entry by entry
-        if complex_ and x.shape[-1]:  # the imaginary part of the diagonal, which LAPACK ignores
-            diagonal = np.arange(x.shape[-1])
-            skew[..., diagonal, diagonal] = 0
-        largest = np.max(np.abs(x), axis=(-2, -1), initial=0.0)
-        # (NaN compares false: a non-finite matrix does not warn.)
-        if np.any(np.max(skew, axis=(-2, -1), initial=0.0) > 2 * HERMITIAN_RTOL * largest):
-            warn_not_hermitian(name, lower, option)
-    return (x + xh) / 2
+        # (NaN compares false, and inf - inf or inf * 0 is NaN: an entry whose difference or
+        # scale is not finite does not warn; nor, by its largest entry, a non-finite matrix.)
+        with np.errstate(invalid="ignore"):
+            skew = np.abs(x - xh)  # twice the difference, entry by entry
+            if complex_ and x.shape[-1]:  # the imaginary part of the diagonal, which LAPACK ignores
+                diagonal = np.arange(x.shape[-1])
+                skew[..., diagonal, diagonal] = 0
+            if (skew > 2 * HERMITIAN_RTOL * scale(x)).any():
+                warn_not_hermitian(name, lower, option)
+    return xh
+
+
+def hermitian_part(x: Any, name: str, lower: bool, option: str) -> np.ndarray:
+    """:func:`herm` of a plain array, for the implementations of ``name``, warning as
+    :func:`check_hermitian` does where a matrix of ``x`` is not Hermitian."""
+    x = np.asarray(x)
+    return (x + check_hermitian(x, name, lower, option)) / 2
 
 
 def warn_not_hermitian(name: str, lower: bool, option: str) -> None:

@@ -43,7 +43,7 @@ import scipy.special as sc
 from plugrad import NonDifferentiable, NotDifferentiableError, Primitive, Sample, gen, rand
 from plugrad.box import Box, getval
 from plugrad.sample import spd
-from plugrad_linalg._util import HERMITIAN_RTOL, T, warn_not_hermitian
+from plugrad_linalg._util import T, check_hermitian
 from plugrad_linalg.determinants import slogdet
 from plugrad_linalg.inverses import inv, solve
 from plugrad_numpy._util import as_array_value, broadcast_like, shape_of, unbroadcast
@@ -269,23 +269,18 @@ def _mvn_parameters(mean: Any, cov: Any) -> tuple[Any, Any]:
             f"Array 'cov' must be a scalar, a vector of length {dim} or a {dim} x {dim} matrix, "
             f"but cov.shape = {shape_of(cov)}."
         )
-    if ndim == 2:
-        _check_symmetric(getval(cov))
+    if ndim == 2:  # (plugrad's density is at its symmetric part, SciPy's at its lower triangle)
+        name = "scipy.stats.multivariate_normal"
+        check_hermitian(getval(cov), name, lower=True, option="lower=True", scale=_pair_scale)
     return mean, cov
 
 
-def _check_symmetric(cov: np.ndarray) -> None:
-    """Warn where ``cov`` is not symmetric: plugrad's density is at its symmetric part, SciPy's
-    at its lower triangle. Each pair of entries is compared against the standard deviations
-    of its row and column (a correlation of 0.9 beside variances 100 and 0.01 is 0.9 against
-    a scale of 1, not of 100), within the linalg pack's tolerance for rounding."""
-    cov = np.asarray(cov)
-    if (cov == cov.T).all():
-        return
-    sd = np.sqrt(np.abs(np.diagonal(cov)))
-    with np.errstate(invalid="ignore"):  # (NaN compares false: a NaN cov does not warn)
-        if np.any(np.abs(cov - cov.T) > 2 * HERMITIAN_RTOL * np.outer(sd, sd)):
-            warn_not_hermitian("scipy.stats.multivariate_normal", lower=True, option="lower=True")
+def _pair_scale(cov: np.ndarray) -> np.ndarray:
+    """``sqrt(|cov_ii cov_jj|)``, the scale of each pair of entries of a covariance: the standard
+    deviations of its row and column (a correlation of 0.9 beside variances 100 and 0.01 is
+    0.9 against a scale of 1, not of 100, the largest entry)."""
+    sd = np.sqrt(np.abs(np.diagonal(cov, axis1=-2, axis2=-1)))
+    return sd[..., :, None] * sd[..., None, :]
 
 
 def _mvn_arguments(x: Any, mean: Any, cov: Any) -> tuple[Any, Any, Any]:
