@@ -134,7 +134,7 @@ def _factor(name: str, cov: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, Any]
     try:
         chol = np.linalg.cholesky(s)
     except np.linalg.LinAlgError:
-        _refuse_singular(name, cov)
+        _refuse_as_scipy(name, cov)
         fix = "a better conditioned cov" if s.dtype == np.float64 else "cov as float64, as SciPy computes"
         raise np.linalg.LinAlgError(  # (float32's rounding, mostly: SciPy's test is in float64)
             f"{name}: cov is positive definite by SciPy's criterion, but its Cholesky factorization "
@@ -142,11 +142,11 @@ def _factor(name: str, cov: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, Any]
         ) from None
     log_det = 2 * np.sum(np.log(np.diagonal(chol)))
     if not _surely_definite(s, chol, log_det):
-        _refuse_singular(name, cov)
+        _refuse_as_scipy(name, cov)
     return chol, log_det
 
 
-def _refuse_singular(name: str, cov: np.ndarray) -> None:
+def _refuse_as_scipy(name: str, cov: np.ndarray) -> None:
     """SciPy's error where it refuses ``cov`` without ``allow_singular``: the eigenvalue test."""
     spectrum = _Spectrum(cov, name)  # (raises itself for a cov not positive semidefinite)
     if spectrum.singular:
@@ -172,10 +172,10 @@ def _surely_definite(s: np.ndarray, chol: np.ndarray, log_det: Any) -> bool:
     cannot say, the second factors ``s - margin t I``, whose success proves every eigenvalue
     of ``s`` above ``margin t``. Either way the smallest exceeds ``margin`` times the largest.
     ``margin`` is SciPy's cut-off plus room for rounding, which would otherwise blur the line:
-    a successful factorization is exact for a matrix within ``n (n + 1) u`` of ``s`` in norm
-    (Higham, Accuracy and Stability of Numerical Algorithms, Thm 10.3; ``u`` the unit
-    roundoff of ``chol``'s dtype), and SciPy's eigenvalues are within a like multiple of
-    float64's ``u`` of ``s``'s: ``4 (n + 1)^2 eps`` covers both factorizations and SciPy's
+    a successful factorization is exact for a matrix within ``n (n + 1) u |s|`` of ``s`` in
+    the 2-norm (Higham, Accuracy and Stability of Numerical Algorithms, Thm 10.3; ``u`` the
+    unit roundoff of ``chol``'s dtype), and SciPy's eigenvalues are within a like multiple of
+    float64's ``u |s|`` of ``s``'s: ``4 (n + 1)^2 eps`` covers both factorizations and SciPy's
     rounding. The first test settles a small or well-conditioned ``s`` for the price of a
     dot product; a large one spread over a few orders of magnitude takes the second; only
     one within a factor of about ``n`` of the cut-off takes the eigenvalues."""
