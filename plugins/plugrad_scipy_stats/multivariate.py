@@ -191,7 +191,7 @@ def _surely_definite(s: np.ndarray, chol: np.ndarray, log_det: Any) -> bool:
     if n == 1 or float(log_det) + (n - 1) * math.log((n - 1) / t) > math.log(margin * t):
         return True
     shifted = s.copy()
-    shifted[np.diag_indices(n)] -= margin * t
+    shifted.flat[:: n + 1] -= margin * t  # (the diagonal)
     try:
         np.linalg.cholesky(shifted)
     except np.linalg.LinAlgError:
