@@ -14,7 +14,7 @@ from plugrad.box import Box, Trace, _box_types, box_type, getval, holds_box
 from plugrad.errors import user_stacklevel
 from plugrad.primitive import JVP_SHAPE, NUMERIC, VJP_SHAPE, add_any, node_ans, only_cotangent, returned_none
 from plugrad.builtins import take as _take
-from plugrad.vspace import ONLY_ARRAYS, DictVSpace, SequenceVSpace, _a, holds_arrays, space_or_none, stands_for, vspace
+from plugrad.vspace import ONLY_ARRAYS, DictVSpace, SequenceVSpace, _a, space_or_none, stands_for, vspace
 
 __all__ = ["make_vjp", "backward"]
 
@@ -113,36 +113,36 @@ def check_given(v: Any, like: Any, kind: str, to: str, of: str) -> None:
     """Refuse the ``kind`` (cotangent, tangent) ``v`` given to ``to`` (vjp, jvp) for ``like``,
     ``of`` (the output, the argument), where it cannot be one: of another shape, which NumPy
     would broadcast silently, or complex for a real value. ``v`` is a NumPy array or scalar,
-    or a Python float or complex; for a container, each element is; for a pack's type (a
-    Dask array, a Poly), ``v`` must lie in its vector space."""
+    or a Python number; for a container, each element is; for a pack's type (a Dask array,
+    a Poly), ``v`` must lie in its vector space (:func:`_check_in_space`)."""
     tv = type(v)
     if tv in _REAL_SCALARS and type(like) in _REAL_SCALARS:  # grad's cotangent of a real scalar
         return
     if tv is _ndarray:
         value = getval(like)
-        if v.shape == np.shape(value) and (v.dtype.kind != "c" or np.iscomplexobj(value)):
+        if v.shape == np.shape(value) and (v.dtype.kind != "c" or np.iscomplexobj(value)) and isinstance(value, NUMERIC):
             return
     elif tv in _REAL_SCALARS:
         value = like
         while isinstance(value, Box):  # (inside another derivative)
             value = value._value
-        if type(value) in _REAL_SCALARS or np.shape(value) == ():
+        if type(value) in _REAL_SCALARS or (np.shape(value) == () and isinstance(value, NUMERIC)):
             return
-    elif isinstance(v, _NUMBERS):
+    elif isinstance(v, _NUMBERS) or tv is int or tv is bool:
         value = getval(like)
-        if np.shape(value) == () and (not np.iscomplexobj(v) or np.iscomplexobj(value)):
+        if np.shape(value) == () and (not np.iscomplexobj(v) or np.iscomplexobj(value)) and isinstance(value, NUMERIC):
             return
     else:
         if isinstance(v, Box) and not isinstance(v._value, _CONTAINERS):
             return  # a traced array or number, inside another derivative: the rules' to check
         value = getval(like)
-        if v is None or isinstance(value, _CONTAINERS):
-            _check_structure(v, value, kind, to, of)
-        elif not isinstance(value, NUMERIC):
-            _check_in_space(v, value, kind, to, of)
-        return  # (an array's or a number's, given another type: its rules' to check)
-    if not isinstance(value, NUMERIC):  # (an array for a pack's type: said in its space's terms)
-        _check_in_space(v, value, kind, to, of)
+        if isinstance(value, NUMERIC) or isinstance(value, _CONTAINERS) or value is None:
+            if v is None or isinstance(value, _CONTAINERS):
+                _check_structure(v, value, kind, to, of)
+            return  # (an array's or a number's, given another type: its rules' to check)
+    if _of_a_packs_type(value):
+        _check_in_space(v, value, kind, to, of)  # (said in its space's terms)
+        return
     given = f"dtype {v.dtype}" if hasattr(v, "dtype") else f"type {type(v).__name__}"
     raise ValueError(
         f"the {kind} given to {to} has shape {np.shape(v)} and {given}, but {of} has "
@@ -151,21 +151,40 @@ def check_given(v: Any, like: Any, kind: str, to: str, of: str) -> None:
     )
 
 
+def _of_a_packs_type(value: Any) -> bool:
+    """Whether ``value`` is of a pack's type (a Dask array, a Poly): not a NumPy array or
+    number, nor a list, tuple or dict."""
+    return not isinstance(value, NUMERIC) and not isinstance(value, _CONTAINERS)
+
+
 def _check_in_space(v: Any, value: Any, kind: str, to: str, of: str) -> None:
     """``check_given`` for a ``value`` of a pack's type: ``v`` must lie in its vector space
-    (:func:`~plugrad.vspace.stands_for`), where it has one."""
+    (:func:`~plugrad.vspace.stands_for`), where it has one, or be a NumPy array or number of
+    its shape where ``value`` is an array itself (a Dask array's)."""
     space = space_or_none(value)
     if space is None:
         return  # (no derivative, an int's or a string's: nothing to give)
     given = space_or_none(v)
-    if given is not None and stands_for(given, space):
+    if (given is not None and stands_for(given, space)) or _fits_array_like(v, value):
         return
-    where = f" in {given!r}" if given is not None else ", which has no vector space"
+    what = "None" if v is None else _a(type(v).__name__)
+    where = f" in {given!r}" if given is not None else "" if v is None else ", which has no vector space"
     raise ValueError(
-        f"the {kind} given to {to} is {_a(type(v).__name__)}{where}, but {of} is "
-        f"{_a(type(value).__name__)} in {space!r}: give {to} a {kind} in that space (of its shape; "
-        "real for a real value)."
+        f"the {kind} given to {to} is {what}{where}, but {of} is {_a(type(value).__name__)} in "
+        f"{space!r}: give {to} a {kind} in that space (of its shape; real for a real value)."
     )
+
+
+def _fits_array_like(d: Any, value: Any) -> bool:
+    """Whether ``d``, a NumPy array or number, can be the derivative of ``value``, a pack's
+    array type (a Dask array): of its shape, real where it is real. (Not for a pack's type
+    that is no array: a class of coefficients has neither a dtype nor a shape of its own.)"""
+    if not isinstance(d, (np.ndarray, np.generic, int, float, complex)):
+        return False
+    dtype = getattr(value, "dtype", None)
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "fc" or np.shape(d) != np.shape(value):
+        return False
+    return dtype.kind == "c" or not np.iscomplexobj(d)
 
 
 def _check_structure(v: Any, value: Any, kind: str, to: str, of: str) -> None:
@@ -398,9 +417,9 @@ def _check_space(ct: Any, x: Any) -> None:
     rule that returned a NumPy array for it, or one of another size, would otherwise be
     handed back as the gradient."""
     space, given = vspace(x), space_or_none(ct)
-    if given == space:
+    if given == space and given.size == space.size:
         return
-    if type(ct) is np.ndarray and ct.shape == np.shape(x) and holds_arrays(space):
+    if type(ct) is np.ndarray and _fits_array_like(ct, x):
         return  # a NumPy array for an array-like value (a Dask array's cotangent from a NumPy rule)
     raise ValueError(
         f"the derivative computed for an argument of type {type(x).__name__} (in {space}) is a "

@@ -587,7 +587,8 @@ def output_space_of(op: str, value: Any) -> VSpace:
 
 
 def _a(noun: str) -> str:
-    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+    """``noun`` with its indefinite article, as read aloud: an ndarray, an Array, a float."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' or noun.startswith('nd') else 'a'} {noun}"
 
 
 def first_bad_leaf(value: Any) -> tuple[str, Any]:
@@ -605,10 +606,9 @@ def first_bad_leaf(value: Any) -> tuple[str, Any]:
 
 def stands_for(given: VSpace, space: VSpace) -> bool:
     """Whether a derivative in the space ``given`` may stand for one in ``space``, judged as
-    NumPy arrays' are: a space equal to it, or of its kind, shape and size, real where it is
-    real (a real derivative of a complex value is one); the dtype may differ."""
-    if given == space:
-        return True
+    NumPy arrays' are: a space of its kind, shape and size, real where it is real (a real
+    derivative of a complex value is one); the dtype may differ. (Not by equality alone: a
+    space may set its size, which equality, by shape and dtype, does not read.)"""
     if _kind(given) is not _kind(space) or given.shape != space.shape:
         return False
     if given.iscomplex != space.iscomplex:

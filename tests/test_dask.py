@@ -401,3 +401,18 @@ def test_a_numpy_rules_array_cotangent_for_a_dask_argument_is_its_gradient() -> 
         warnings.simplefilter("ignore", FutureWarning)  # (Dask's: numpy.sort is not Dask's)
         g = plugrad.grad(lambda a: np.sum(np.sort(a) * numpy.array([1.0, 2.0])))(d)
     assert numpy.asarray(g).tolist() == [1.0, 2.0]
+
+
+def test_a_cotangent_or_tangent_for_a_dask_array_may_be_a_numpy_array_or_number_of_its_shape() -> None:
+    import plugrad.numpy as np
+
+    vjp, _ = make_vjp(lambda a: np.sum(a * a))(da.ones(3, chunks=2))
+    for g in (1, 1.0, numpy.float64(1.0), numpy.array(1.0), da.ones((), chunks=())):
+        assert numpy.asarray(vjp(g)).tolist() == [2.0, 2.0, 2.0]
+    vjp, _ = make_vjp(lambda a: a * 2.0)(da.ones(3, chunks=2))
+    assert numpy.asarray(vjp(numpy.ones(3))).tolist() == [2.0, 2.0, 2.0]
+    for wrong in (numpy.ones(2), 1.0, numpy.ones(3, complex), "x", None):
+        with pytest.raises(ValueError, match="the cotangent given to vjp"):
+            vjp(wrong)
+    jvp = plugrad.make_jvp(lambda a: a * a)(da.from_array(numpy.array(2.0)))
+    assert float(jvp(1)[1]) == 4.0 and float(jvp(numpy.float64(1.0))[1]) == 4.0

@@ -478,8 +478,14 @@ def test_a_cotangent_of_a_packs_type_is_checked_in_its_vector_space(named_types:
         (_Coeffs([1.0]), r"a _Coeffs in CoeffsVSpace\(shape=\(1,\), dtype=float64\)"),
         (_Coeffs([1.0, 1.0]), r"a _Coeffs in CoeffsVSpace\(shape=\(2,\), dtype=float64\)"),
         (_Coeffs([1j, 1j, 1j]), r"a _Coeffs in CoeffsVSpace\(shape=\(3,\), dtype=complex128\)"),
-        (numpy.ones(3), r"a ndarray in ArrayVSpace\(shape=\(3,\), dtype=float64\)"),
+        (numpy.ones(3), r"an ndarray in ArrayVSpace\(shape=\(3,\), dtype=float64\)"),
         ("x", "a str, which has no vector space"),
+        # numbers, whose shape () NumPy also gives a value without one, and None (no zero here)
+        (1.0, r"a float in ScalarVSpace\(shape=\(\), dtype=float64\)"),
+        (1, r"an int, which has no vector space"),
+        (numpy.float32(1.0), r"a float32 in ArrayVSpace\(shape=\(\), dtype=float32\)"),
+        (numpy.array(1.0), r"an ndarray in ArrayVSpace\(shape=\(\), dtype=float64\)"),
+        (None, "None"),
     ]:
         with pytest.raises(ValueError, match=rf"the cotangent given to vjp is {given}, but the function's output is a _Coeffs in {space}: give vjp a cotangent in that space"):
             vjp(wrong)
@@ -487,3 +493,35 @@ def test_a_cotangent_of_a_packs_type_is_checked_in_its_vector_space(named_types:
     assert jvp(_Coeffs([1.0, 0.0, 0.0]))[1].c.tolist() == [2.0, 0.0, 0.0]
     with pytest.raises(ValueError, match=rf"the tangent given to jvp is a _Coeffs in CoeffsVSpace\(shape=\(1,\), dtype=float64\), but the argument is a _Coeffs in {space}"):
         jvp(_Coeffs([1.0]))
+
+
+class _Poly:
+    def __init__(self, c: list[float]) -> None:
+        self.c = list(c)
+
+
+def test_a_cotangent_of_a_space_that_sets_its_size_is_checked_by_its_size(named_types: object) -> None:
+    # A space of no shape whose size is its number of coefficients: equal by shape and dtype,
+    # a cotangent of 1 coefficient for 3 would be broadcast by the rule into a wrong number.
+    from plugrad import Box, Primitive, VSpace
+    from plugrad.box import register_box_type
+    from plugrad.vspace import register_vspace
+
+    class PolySpace(VSpace):
+        def __init__(self, p: _Poly) -> None:
+            self.size = len(p.c)
+
+        def zeros(self) -> _Poly:
+            return _Poly([0.0] * self.size)
+
+    class PolyBox(Box):
+        __slots__ = ()
+
+    register_vspace(_Poly, PolySpace)
+    register_box_type(_Poly, PolyBox)
+    times = Primitive("test.times", lambda a, p: _Poly([a * c for c in p.c]))
+    times.def_vjp(lambda g, ans, a, p: float(numpy.dot(numpy.broadcast_to(g.c, len(p.c)), p.c)))
+    vjp, _ = plugrad.make_vjp(lambda a: times(a, _Poly([1.0, 2.0, 3.0])))(2.0)
+    assert vjp(_Poly([1.0, 1.0, 1.0])) == 6.0
+    with pytest.raises(ValueError, match=r"the cotangent given to vjp is a _Poly in PolySpace.*, but the function's output is a _Poly"):
+        vjp(_Poly([1.0]))

@@ -9,7 +9,7 @@ import numpy
 import pytest
 
 from plugrad import NotDifferentiableError, vspace
-from plugrad.vspace import ArrayVSpace, DictVSpace, ScalarVSpace, SequenceVSpace, stands_for
+from plugrad.vspace import ArrayVSpace, DictVSpace, ScalarVSpace, SequenceVSpace, VSpace, stands_for
 
 Pair = collections.namedtuple("Pair", "a b")
 
@@ -181,3 +181,9 @@ def test_a_derivative_stands_for_one_of_a_space_of_its_kind_shape_and_size_real_
     assert not stands_for(vspace(numpy.ones(3, complex)), x)
     assert not stands_for(vspace(numpy.ones(2)), x) and not stands_for(vspace(numpy.ones((3, 1))), x)
     assert not stands_for(vspace([1.0, 2.0, 3.0]), x)  # another kind of space, of the same size
+
+    class Sized(VSpace):  # equal by shape and dtype whatever the size it sets
+        def __init__(self, n: int) -> None:
+            self.size = n
+
+    assert Sized(1) == Sized(3) and not stands_for(Sized(1), Sized(3)) and stands_for(Sized(3), Sized(3))
