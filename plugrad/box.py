@@ -258,10 +258,25 @@ def load_named(name: str, what: str, fits: Callable[[Any], bool], otherwise: str
         for part in attr.split("."):
             found = getattr(found, part)
     except Exception as exc:  # (its module may raise anything: the registration is at fault)
-        raise NamedClassError(f"{registered} could not be loaded: {type(exc).__name__}: {exc}") from exc
+        raise NamedClassError(f"{registered} could not be loaded: {type(exc).__name__}: {exc}{_raised_in(exc)}") from exc
     if not fits(found):
         raise NamedClassError(f"{registered} is {found!r}{otherwise}")
     return found
+
+
+def _raised_in(exc: BaseException) -> str:
+    """`` (raised at folder/file.py:line)``, the innermost line of the named module's own code
+    (or of what it imported) that raised ``exc``; empty where the import machinery or plugrad
+    raised it (a module or class that does not exist, which the registering line locates)."""
+    tb, line = exc.__traceback__, ""
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        machinery = filename.startswith("<frozen ") or tb.tb_frame.f_globals.get("__name__", "").startswith("importlib")
+        if not (machinery or filename.startswith(_KERNEL)):
+            path = filename.replace("\\", "/").split("/")
+            line = f" (raised at {'/'.join(path[-2:])}:{tb.tb_lineno})"
+        tb = tb.tb_next
+    return line
 
 
 def load_box_class(name: str, of: str) -> type[Box]:
