@@ -33,12 +33,21 @@ __all__ = [
 _CO_VARARGS = 0x04  # inspect.CO_VARARGS, without importing inspect (an import-time cost)
 
 
-def _takes_an_argument(method: Any) -> bool:
-    """Whether ``method(self, x)`` can be called: a positional parameter after ``self``, or ``*args``."""
-    code = getattr(method, "__code__", None)
+def _generator_taken(method: Any) -> str:
+    """How ``randn`` takes a generator: ``"position"`` (``randn(self, rng)``, or ``*args``),
+    ``"keyword"`` (``randn(self, *, rng)``) or ``""`` (``randn(self)``, autograd's, or a static
+    ``randn()``), read off the function under any ``functools.wraps`` decorators."""
+    static = isinstance(method, staticmethod)
+    function = method.__func__ if static else method
+    while hasattr(function, "__wrapped__"):
+        function = function.__wrapped__
+    code = getattr(function, "__code__", None)
     if code is None:  # (not a plain function: a callable object, a builtin; assumed to)
-        return True
-    return code.co_argcount > 1 or bool(code.co_flags & _CO_VARARGS)
+        return "position"
+    if code.co_argcount > (0 if static else 1) or code.co_flags & _CO_VARARGS:
+        return "position"
+    keywords = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
+    return "keyword" if "rng" in keywords else ""
 
 
 class VSpace:
@@ -54,15 +63,22 @@ class VSpace:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        own = cls.__dict__.get("randn")
-        if own is not None and not _takes_an_argument(own):
+        own: Any = cls.__dict__.get("randn")
+        taken = _generator_taken(own) if own is not None else "position"
+        if taken != "position":
             # A space written for autograd draws from NumPy's global generator, as its
             # ``randn(self)`` does: given the checker's generator (and a container's space
-            # passing it down to its elements' spaces), it is called without it.
-            def randn(self: VSpace, rng: np.random.Generator | None = None) -> Any:
-                return own(self)
+            # passing it down to its elements' spaces), it is called without it; one that
+            # takes the generator by keyword only gets it so.
+            bound = own.__get__(None, cls)  # (the function itself, or a static method's)
 
-            randn.__doc__, randn.__qualname__ = own.__doc__, own.__qualname__
+            def randn(self: VSpace, rng: np.random.Generator | None = None) -> Any:
+                if taken == "keyword":
+                    return bound(self, rng=rng)
+                return bound() if isinstance(own, staticmethod) else bound(self)
+
+            randn.__doc__ = getattr(own, "__doc__", None)
+            randn.__qualname__ = f"{cls.__qualname__}.randn"
             cls.randn = randn  # type: ignore[method-assign]
 
     @property

@@ -6,6 +6,7 @@ suite against plugrad)."""
 from __future__ import annotations
 
 import builtins as py
+import functools
 
 import numpy
 import pytest
@@ -311,6 +312,30 @@ def test_a_space_whose_randn_takes_no_generator_as_in_autograd_is_checked() -> N
     numpy.random.seed(0)
     assert plugrad.vspace([_Knot(1.0)]).randn(numpy.random.default_rng(1))[0].v == first  # NumPy's, not rng's
     assert KnotSpace.randn.__qualname__.endswith("KnotSpace.randn")
+
+    def wrapped(method):  # type: ignore[no-untyped-def]
+        @functools.wraps(method)
+        def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+            return method(*args, **kwargs)
+
+        return call
+
+    class Keyword(VSpace):  # takes the generator, by keyword only
+        def randn(self, *, rng: numpy.random.Generator | None = None) -> float:
+            return float(rng.standard_normal()) if rng is not None else 0.0
+
+    class Wrapped(VSpace):
+        @wrapped
+        def randn(self) -> float:
+            return 1.0
+
+    class Static(VSpace):
+        @staticmethod
+        def randn() -> float:
+            return 2.0
+
+    assert Keyword().randn(numpy.random.default_rng(1)) == numpy.random.default_rng(1).standard_normal()
+    assert Wrapped().randn(numpy.random.default_rng(1)) == 1.0 and Static().randn(numpy.random.default_rng(1)) == 2.0
     check_grads(cube, modes=["rev"], order=1)(_Knot(1.5))
     check_grads(lambda ps: cube(ps[0]) * cube(ps[1]), modes=["rev"], order=1)([_Knot(1.5), _Knot(-0.5)])
 
