@@ -361,32 +361,34 @@ def box_type(value: Any) -> type[Box]:
 def _unsupported(what: str) -> Callable[..., Any]:
     """A BareBox method that raises, saying that its value's type has no ``what`` (``"calls"``)."""
 
-    def method(self: BareBox, *args: Any) -> Any:
+    def method(self: BareBox, *args: Any, **kwargs: Any) -> Any:
         raise self._error(what)
 
     return method
 
 
-def _unsupported_operator(symbol: str, reflection: str) -> Callable[[BareBox, Any], Any]:
-    """The BareBox operator ``symbol`` (``__add__``, whose ``reflection`` is ``__radd__``). Python
+def _unsupported_operator(what: str, reflection: str) -> Callable[[BareBox, Any], Any]:
+    """The BareBox operator that ``what`` names (``"the operator +"``, ``__add__``, whose
+    ``reflection`` is ``__radd__``). Python
     would try the other operand's reflection were the operator missing, so it does that first
     (``bare + x`` may be ``x``'s to compute); only where that declines too does it raise."""
 
-    def method(self: BareBox, other: Any) -> Any:
-        if not isinstance(other, BareBox):  # (two BareBoxes: Python tries no reflection either)
+    def method(self: BareBox, other: Any, *modulo: Any) -> Any:  # (pow's third argument)
+        if not isinstance(other, BareBox) and not modulo:  # (two BareBoxes: Python tries no reflection either)
             reflected = getattr(type(other), reflection, None)
             if reflected is not None:
                 result = reflected(other, self)
                 if result is not NotImplemented:
                     return result
-        raise self._error(f"the operator {symbol}")
+        raise self._error(what)
 
     return method
 
 
 class BareBox(Box):
     """The box of a value whose type no pack gave a box class: it has no methods nor operators,
-    and says so."""
+    and says so. (So ``callable`` and ``collections.abc.Iterable`` answer yes for it: calling or
+    iterating it raises the error that says why it cannot.)"""
 
     __slots__ = ()
 
@@ -417,6 +419,9 @@ class BareBox(Box):
     __iter__ = _unsupported("iteration")
     __getitem__ = _unsupported("indexing")
     __setitem__ = _unsupported("item assignment")
+    __delitem__ = _unsupported("item deletion")
+    __contains__ = _unsupported("the operator in")
+    __reversed__ = _unsupported("reversed()")
     __float__ = _unsupported("float()")
     __int__ = _unsupported("int()")
     __complex__ = _unsupported("complex()")
@@ -425,24 +430,24 @@ class BareBox(Box):
     __abs__ = _unsupported("abs()")
     __invert__ = _unsupported("the operator ~")
 
-    __add__ = _unsupported_operator("+", "__radd__")
-    __sub__ = _unsupported_operator("-", "__rsub__")
-    __mul__ = _unsupported_operator("*", "__rmul__")
-    __matmul__ = _unsupported_operator("@", "__rmatmul__")
-    __truediv__ = _unsupported_operator("/", "__rtruediv__")
-    __floordiv__ = _unsupported_operator("//", "__rfloordiv__")
-    __mod__ = _unsupported_operator("%", "__rmod__")
+    __add__ = _unsupported_operator("the operator +", "__radd__")
+    __sub__ = _unsupported_operator("the operator -", "__rsub__")
+    __mul__ = _unsupported_operator("the operator *", "__rmul__")
+    __matmul__ = _unsupported_operator("the operator @", "__rmatmul__")
+    __truediv__ = _unsupported_operator("the operator /", "__rtruediv__")
+    __floordiv__ = _unsupported_operator("the operator //", "__rfloordiv__")
+    __mod__ = _unsupported_operator("the operator %", "__rmod__")
     __divmod__ = _unsupported_operator("divmod()", "__rdivmod__")
-    __pow__ = _unsupported_operator("**", "__rpow__")
-    __and__ = _unsupported_operator("&", "__rand__")
-    __or__ = _unsupported_operator("|", "__ror__")
-    __xor__ = _unsupported_operator("^", "__rxor__")
-    __lshift__ = _unsupported_operator("<<", "__rlshift__")
-    __rshift__ = _unsupported_operator(">>", "__rrshift__")
-    __lt__ = _unsupported_operator("<", "__gt__")
-    __le__ = _unsupported_operator("<=", "__ge__")
-    __gt__ = _unsupported_operator(">", "__lt__")
-    __ge__ = _unsupported_operator(">=", "__le__")
+    __pow__ = _unsupported_operator("the operator **", "__rpow__")
+    __and__ = _unsupported_operator("the operator &", "__rand__")
+    __or__ = _unsupported_operator("the operator |", "__ror__")
+    __xor__ = _unsupported_operator("the operator ^", "__rxor__")
+    __lshift__ = _unsupported_operator("the operator <<", "__rlshift__")
+    __rshift__ = _unsupported_operator("the operator >>", "__rrshift__")
+    __lt__ = _unsupported_operator("comparisons (<, <=, >, >=)", "__gt__")
+    __le__ = _unsupported_operator("comparisons (<, <=, >, >=)", "__ge__")
+    __gt__ = _unsupported_operator("comparisons (<, <=, >, >=)", "__lt__")
+    __ge__ = _unsupported_operator("comparisons (<, <=, >, >=)", "__le__")
 
     # Reached only after the other operand's own operator declined (x + bare): nothing to try.
     __radd__ = _unsupported("the operator +")

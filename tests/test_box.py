@@ -96,7 +96,14 @@ def test_calls_and_operators_on_a_traced_value_of_a_type_without_a_box_class_say
         ("the operator -", lambda: 1.0 - plain),  # (float's own - declined first)
         ("the operator \\*", lambda: plain * numpy.ones(2)),  # (ndarray's reflection declined too)
         ("the operator -", lambda: -plain),
-        ("the operator <", lambda: plain < 1),
+        ("comparisons \\(<, <=, >, >=\\)", lambda: plain < 1),
+        ("comparisons \\(<, <=, >, >=\\)", lambda: 1 < plain),  # (int's declined: plain's >)
+        ("calls", lambda: plain(x=1.0)),
+        ("the operator \\*\\*", lambda: pow(plain, 2, 5)),
+        ("item deletion", lambda: operator.delitem(plain, 0)),
+        ("the operator in", lambda: 1.0 in plain),
+        ("reversed\\(\\)", lambda: reversed(plain)),
+        ("divmod\\(\\)", lambda: divmod(plain, 2)),
         ("abs\\(\\)", lambda: abs(plain)),
         ("indexing", lambda: plain[0]),
         ("item assignment", lambda: operator.setitem(plain, 0, 1.0)),
