@@ -152,6 +152,9 @@ class TypeRegistration(_Record):
     handler: str
     name: str | None
 
+    def __init__(self, kind: str, type: str, handler: str, name: str | None = None) -> None:
+        super().__init__(kind, type, handler, name)  # (name last, and optional: the three-field record's callers)
+
 
 class Extension(_Record):
     """A rule one pack added to another pack's primitive."""

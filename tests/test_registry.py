@@ -21,7 +21,7 @@ import pytest
 import plugrad
 from plugrad import Box, Composite, NonDifferentiable, PackConflictError, PackError, Primitive, Registry, Rules, hookimpl
 from plugrad import registry as registry_module
-from plugrad.registry import PackWarning, RegistryBusy
+from plugrad.registry import PackWarning, RegistryBusy, TypeRegistration
 
 FIXTURES = Path(__file__).parent / "fixtures" / "packs"
 
@@ -809,6 +809,7 @@ def test_a_pack_names_its_box_and_vector_space_classes_and_they_are_imported_whe
         ("vspace", "lazy_rules:CoeffsVSpace", "lazy_values.Coeffs"),  # the name itself, which verify_types reads
         ("box", "lazy_rules:CoeffsBox", "lazy_values.Coeffs"),
     ]
+    assert TypeRegistration("box", "'m.T'", "m:TBox").name is None  # (made with three fields, as before)
     total = Primitive("test.lazy_total", lambda p: float(np.sum(p.c)))
     total.def_vjp(lambda g, ans, p: lazy_values.Coeffs(np.full(p.c.shape, g)))
     g = plugrad.grad(lambda p: total(p) ** 2)(lazy_values.Coeffs([1.0, 2.0, 3.0]))
