@@ -226,12 +226,13 @@ def record_class_name(value_type: Any, name: str, what: str, by: str) -> None:
         dotted = not colon and all(p.isidentifier() for p in name.split(".")) and "." in name
         hint = f" (for a class of module {name.rpartition('.')[0]}: {':'.join(name.rsplit('.', 1))!r})" if dotted else ""
         raise TypeError(f"a {what} is named as 'module:Class', not {name!r}{hint}")
-    _named_by[name] = (by, _registering_line())
+    _named_by[value_type, name] = (by, _registering_line())
 
 
-# "module:Class" -> who registered it ("pack dask") and where (its file and line), for load
-# errors: met later, in plugrad's own code, they would otherwise point there.
-_named_by: dict[str, tuple[str, str]] = {}
+# (type's name, "module:Class") -> who registered it ("pack dask") and where (its file and
+# line), for load errors: met later, in plugrad's own code, they would otherwise point there.
+# (By the type too: two packs may name one class for their types.)
+_named_by: dict[tuple[str, str], tuple[str, str]] = {}
 _KERNEL = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
@@ -245,14 +246,14 @@ def _registering_line() -> str:
     return f"{'/'.join(path[-2:])}:{frame.f_lineno}"
 
 
-def load_named(name: str, what: str, fits: Callable[[Any], bool], otherwise: str) -> Any:
-    """The object ``"module:Class"`` names, registered as ``what`` (``"the box class of T"``),
-    which ``fits`` must accept. An error loading it, or an object that does not fit (then
+def load_named(name: str, of: str, what: str, fits: Callable[[Any], bool], otherwise: str) -> Any:
+    """The object ``"module:Class"`` names, registered for the type named ``of`` as ``what``
+    (``"box class"``), which ``fits`` must accept. An error loading it, or an object that does not fit (then
     described by ``otherwise``), is a NamedClassError that says what it was registered as,
     by whom and where."""
     module, _, attr = name.partition(":")
-    by, line = _named_by.get(name) or ("", "")
-    registered = f"{what}, which {by or 'a pack'} registered as {name!r}{f' at {line}' if line else ''},"
+    by, line = _named_by.get((of, name)) or ("", "")
+    registered = f"the {what} of {of}, which {by or 'a pack'} registered as {name!r}{f' at {line}' if line else ''},"
     try:
         found: Any = importlib.import_module(module)
         for part in attr.split("."):
@@ -282,7 +283,7 @@ def _raised_in(exc: BaseException) -> str:
 def load_box_class(name: str, of: str) -> type[Box]:
     """The box class ``"module:Class"`` registered for the type named ``of``."""
     is_box = lambda cls: isinstance(cls, type) and issubclass(cls, Box)  # noqa: E731
-    return load_named(name, f"the box class of {of}", is_box, ", not a subclass of plugrad.Box")  # type: ignore[no-any-return]
+    return load_named(name, of, "box class", is_box, ", not a subclass of plugrad.Box")  # type: ignore[no-any-return]
 
 
 def qualified_names(t: type) -> list[str]:

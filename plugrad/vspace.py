@@ -554,7 +554,7 @@ def load_vspace(name: str, of: str) -> Callable[[Any], VSpace]:
     """The vector space (a VSpace subclass, or a function of a value) ``"module:Class"``
     registered for the type named ``of``."""
     is_space = lambda f: callable(f) and not (isinstance(f, type) and issubclass(f, Box))  # noqa: E731
-    return load_named(name, f"the vector space of {of}", is_space, ": give a VSpace subclass")  # type: ignore[no-any-return]
+    return load_named(name, of, "vector space", is_space, ": give a VSpace subclass")  # type: ignore[no-any-return]
 
 
 def holds_arrays(space: VSpace) -> bool:

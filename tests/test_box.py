@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import re
 
 import numpy
 import pytest
@@ -143,3 +144,16 @@ def test_masked_arrays_and_matrices_are_refused_not_differentiated_wrongly() -> 
     view = numpy.arange(3.0).view(type("Sub", (numpy.ndarray,), {}))
     assert grad(lambda x: np.sum(x * x))(view).tolist() == [0.0, 2.0, 4.0]
     assert float(np.sum(masked)) == 4.0  # and untraced, NumPy's functions are NumPy's
+
+
+def test_a_class_named_for_two_types_is_said_registered_where_each_registered_it() -> None:
+    from plugrad.box import load_named, record_class_name
+
+    record_class_name("twice.First", "no_such_module_anywhere:Box", "box class", "pack one")
+    record_class_name("twice.Second", "no_such_module_anywhere:Box", "box class", "pack two")
+    lines = []
+    for of, by in (("twice.First", "pack one"), ("twice.Second", "pack two")):
+        with pytest.raises(ImportError, match=rf"the box class of {of}, which {by} registered as 'no_such_module_anywhere:Box' at tests/test_box.py:(\d+),") as caught:
+            load_named("no_such_module_anywhere:Box", of, "box class", lambda c: True, "")
+        lines.append(re.search(r"test_box.py:(\d+)", str(caught.value)).group(1))  # type: ignore[union-attr]
+    assert lines[0] != lines[1]
