@@ -307,6 +307,20 @@ def test_multivariate_normal_tells_a_singular_cov_by_scipys_float64_cut_off_what
     )
 
 
+def test_multivariate_normal_takes_a_cov_of_booleans_integers_or_float16_in_float64_as_scipy_does() -> None:
+    # (True + True is True: a boolean cov's symmetric part was 0.5 I; LAPACK has no float16)
+    x = numpy.array([0.3, -0.2])
+    for cov in (numpy.eye(2, dtype=bool), 2 * numpy.eye(2, dtype=int), numpy.array([[2.0, 0.5], [0.5, 1.0]], numpy.float16)):
+        assert st.multivariate_normal.logpdf(x, None, cov) == pytest.approx(scipy.stats.multivariate_normal.logpdf(x, None, cov), rel=1e-12)
+
+
+def test_multivariate_normal_of_a_cov_near_the_largest_float_is_scipys() -> None:
+    cov = numpy.diag([1e308, 1e308])  # (cov + cov^T overflows: halved first)
+    for allow_singular in (False, True):
+        got = st.multivariate_normal.logpdf(numpy.zeros(2), None, cov, allow_singular=allow_singular)
+        assert got == pytest.approx(scipy.stats.multivariate_normal.logpdf(numpy.zeros(2), None, cov), rel=1e-12)
+
+
 def test_multivariate_normal_refuses_a_cov_of_nan_or_inf_as_scipy_does() -> None:
     for bad in (numpy.nan, numpy.inf):
         cov = numpy.array([[1.0, bad], [bad, 1.0]])

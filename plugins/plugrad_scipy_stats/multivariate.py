@@ -107,7 +107,8 @@ def _exp_of(value: Any) -> Any:
 def _mvn_logpdf(name: str, x: Any, mean: Any, cov: Any) -> Any:
     """The log density at points ``x`` (..., d) of means ``mean`` (..., d), one ``cov`` (d, d);
     errors name the public function ``name``."""
-    s = 0.5 * (cov + np.swapaxes(cov, -1, -2))
+    half = 0.5 * cov  # (halved first: cov + cov^T overflows for entries near the largest float)
+    s = half + np.swapaxes(half, -1, -2)
     chol, log_det = _factor(name, cov, s)
     r = np.subtract(x, mean)
     d = s.shape[-1]
@@ -201,7 +202,8 @@ def _surely_definite(s: np.ndarray, chol: np.ndarray, log_det: Any) -> bool:
 
 def _mvn_parts(x: Any, mean: Any, cov: Any) -> tuple[Any, Any]:
     """``S`` and ``u = S^-1 (x - mean)``, row by row: one solve with many right-hand sides."""
-    s = 0.5 * (cov + T(cov))
+    half = 0.5 * cov  # (as _mvn_logpdf)
+    s = half + T(half)
     r = x - mean
     d = shape_of(s)[-1]
     u = reshape(T(solve(s, T(reshape(r, (-1, d))))), shape_of(r))
@@ -244,12 +246,20 @@ mvn_logpdf = _primitive("multivariate_normal", "logpdf", _mvn_value("logpdf"), _
 mvn_pdf = _primitive("multivariate_normal", "pdf", _mvn_value("pdf"), _mvn_vjps, _mvn_jvps, _mvn_samples())
 
 
+_LAPACK_FLOATS = frozenset(map(np.dtype, ("float32", "float64")))  # the dtypes a cov keeps
+
+
 def _mvn_parameters(mean: Any, cov: Any) -> tuple[Any, Any]:
     """SciPy's defaults and shapes: the dimension from ``mean`` or ``cov``, a scalar ``cov``
     times the identity, a 1-d ``cov`` as a diagonal."""
     if cov is None:
         cov = 1.0
     cov = _array(cov)
+    if isinstance(cov, np.ndarray) and cov.dtype not in _LAPACK_FLOATS:
+        # Booleans and integers (whose symmetric part would be taken in their own arithmetic:
+        # True + True is True) and float16 (which LAPACK has no routines for): in float64, as
+        # SciPy takes every cov.
+        cov = cov.astype(np.float64)
     if mean is None:
         dim = 1 if len(shape_of(cov)) < 2 else shape_of(cov)[0]
         mean = np.zeros(dim)
@@ -312,7 +322,8 @@ class _Spectrum:
                 f"{name}: cov must contain only finite numbers, as SciPy requires, but it holds NaN or "
                 "inf. Pass a finite covariance matrix."
             )
-        s, u = np.linalg.eigh(0.5 * (cov + cov.T))
+        half = 0.5 * cov  # (as _mvn_logpdf)
+        s, u = np.linalg.eigh(half + half.T)
         self.eps = _CUTOFF * np.max(np.abs(s))
         self.smallest = float(s[0])  # (eigh sorts ascending)
         if self.smallest < -self.eps:
