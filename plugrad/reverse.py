@@ -401,9 +401,11 @@ def in_dtype_of(v: Any, like: Any) -> Any:
     precisions. ``plugrad.make_vjp`` gives its gradients their arguments' dtypes with it:
     a float64 cotangent for a float32 output computes in float64. (The gradient checker
     calls this module's ``make_vjp``, which does not, so it sees the rules' own dtypes.)"""
-    if type(v) is _ndarray or isinstance(v, np.generic):
+    if type(v) is _ndarray or isinstance(v, np.generic) or (isinstance(getattr(v, "dtype", None), np.dtype) and hasattr(v, "astype")):
+        # (and a pack's array type, a Dask array: a cotangent of another precision given
+        # to its vjp gives one of that precision through its rules)
         dtype = getattr(like, "dtype", None)
-        if dtype is not None and v.dtype.kind == dtype.kind and dtype.kind in "fc" and v.itemsize != dtype.itemsize:
+        if isinstance(dtype, np.dtype) and v.dtype.kind == dtype.kind and dtype.kind in "fc" and v.dtype.itemsize != dtype.itemsize:
             return v.astype(dtype)  # (another precision; not another byte order)
     elif isinstance(v, (list, tuple)) and isinstance(like, (list, tuple)) and len(v) == len(like):
         return _rebuild(v, type(v), [in_dtype_of(c, o) for c, o in zip(v, like)])
@@ -417,7 +419,7 @@ def _check_space(ct: Any, x: Any) -> None:
     rule that returned a NumPy array for it, or one of another size, would otherwise be
     handed back as the gradient."""
     space, given = vspace(x), space_or_none(ct)
-    if given == space and given.size == space.size:
+    if given is not None and stands_for(given, space):  # (as a vjp's given cotangent is judged)
         return
     if type(ct) is np.ndarray and _fits_array_like(ct, x):
         return  # a NumPy array for an array-like value (a Dask array's cotangent from a NumPy rule)

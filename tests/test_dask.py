@@ -416,3 +416,10 @@ def test_a_cotangent_or_tangent_for_a_dask_array_may_be_a_numpy_array_or_number_
             vjp(wrong)
     jvp = plugrad.make_jvp(lambda a: a * a)(da.from_array(numpy.array(2.0)))
     assert float(jvp(1)[1]) == 4.0 and float(jvp(numpy.float64(1.0))[1]) == 4.0
+    # A Dask cotangent of another precision, or a real one for a complex output, as a NumPy
+    # array's: the gradient in the argument's dtype (the rules' check had called it misshapen)
+    vjp, _ = make_vjp(lambda a: a * 2.0)(da.ones(3, chunks=2))
+    g = vjp(da.ones(3, chunks=2, dtype=numpy.float32))
+    assert g.dtype == numpy.float64 and numpy.asarray(g).tolist() == [2.0, 2.0, 2.0]
+    vjp, _ = make_vjp(lambda a: a * 2.0)(da.ones(3, chunks=2) * (1 + 1j))
+    assert numpy.asarray(vjp(da.ones(3, chunks=2))).tolist() == [2.0, 2.0, 2.0]
