@@ -14,7 +14,7 @@ from plugrad.box import Box, Trace, _box_types, box_type, getval, holds_box
 from plugrad.errors import user_stacklevel
 from plugrad.primitive import JVP_SHAPE, NUMERIC, VJP_SHAPE, add_any, node_ans, only_cotangent, returned_none
 from plugrad.builtins import take as _take
-from plugrad.vspace import ONLY_ARRAYS, DictVSpace, SequenceVSpace, _a, space_or_none, stands_for, vspace
+from plugrad.vspace import ONLY_ARRAYS, DictVSpace, SequenceVSpace, VSpace, _a, space_or_none, vspace
 
 __all__ = ["make_vjp", "backward"]
 
@@ -114,59 +114,55 @@ def check_given(v: Any, like: Any, kind: str, to: str, of: str) -> None:
     ``of`` (the output, the argument), where it cannot be one: of another shape, which NumPy
     would broadcast silently, or complex for a real value. ``v`` is a NumPy array or scalar,
     or a Python number; for a container, each element is; for a pack's type (a Dask array,
-    a Poly), ``v`` must lie in its vector space (:func:`_check_in_space`)."""
+    a Poly), ``v`` must fit it as a rule's cotangent must (:func:`_fits`)."""
     tv = type(v)
     if tv in _REAL_SCALARS and type(like) in _REAL_SCALARS:  # grad's cotangent of a real scalar
         return
     if tv is _ndarray:
         value = getval(like)
-        if v.shape == np.shape(value) and (v.dtype.kind != "c" or np.iscomplexobj(value)) and isinstance(value, NUMERIC):
+        if v.shape == np.shape(value) and (v.dtype.kind != "c" or np.iscomplexobj(value)) and isinstance(value, _PLAIN):
             return
     elif tv in _REAL_SCALARS:
         value = like
         while isinstance(value, Box):  # (inside another derivative)
             value = value._value
-        if type(value) in _REAL_SCALARS or (np.shape(value) == () and isinstance(value, NUMERIC)):
+        if type(value) in _REAL_SCALARS or (np.shape(value) == () and isinstance(value, _PLAIN)):
             return
     elif isinstance(v, _NUMBERS) or tv is int or tv is bool:
         value = getval(like)
-        if np.shape(value) == () and (not np.iscomplexobj(v) or np.iscomplexobj(value)) and isinstance(value, NUMERIC):
+        if np.shape(value) == () and (not np.iscomplexobj(v) or np.iscomplexobj(value)) and isinstance(value, _PLAIN):
             return
     else:
         if isinstance(v, Box) and not isinstance(v._value, _CONTAINERS):
             return  # a traced array or number, inside another derivative: the rules' to check
         value = getval(like)
-        if isinstance(value, NUMERIC) or isinstance(value, _CONTAINERS) or value is None:
-            if v is None or isinstance(value, _CONTAINERS):
-                _check_structure(v, value, kind, to, of)
+        if isinstance(value, _PLAIN) and not (v is None or isinstance(value, _CONTAINERS)):
             return  # (an array's or a number's, given another type: its rules' to check)
-    if _of_a_packs_type(value):
-        _check_in_space(v, value, kind, to, of)  # (said in its space's terms)
-        return
-    given = f"dtype {v.dtype}" if hasattr(v, "dtype") else f"type {type(v).__name__}"
-    raise ValueError(
-        f"the {kind} given to {to} has shape {np.shape(v)} and {given}, but {of} has "
-        f"shape {np.shape(value)} and dtype {getattr(value, 'dtype', type(value).__name__)}: "
-        f"give {to} a {kind} shaped like it (real for a real value)."
-    )
+    if not isinstance(value, _PLAIN):  # a pack's type: said in its space's terms
+        _check_in_space(v, value, kind, to, of)
+    elif v is None or isinstance(value, _CONTAINERS):
+        _check_structure(v, value, kind, to, of)  # (raises: not a container of its structure)
+    else:
+        given = f"dtype {v.dtype}" if hasattr(v, "dtype") else f"type {type(v).__name__}"
+        value = getval(like)  # (as found above: read again, unnarrowed, for its shape)
+        raise ValueError(
+            f"the {kind} given to {to} has shape {np.shape(v)} and {given}, but {of} has "
+            f"shape {np.shape(value)} and dtype {getattr(value, 'dtype', type(value).__name__)}: "
+            f"give {to} a {kind} shaped like it (real for a real value)."
+        )
 
 
-def _of_a_packs_type(value: Any) -> bool:
-    """Whether ``value`` is of a pack's type (a Dask array, a Poly): not a NumPy array or
-    number, nor a list, tuple or dict."""
-    return not isinstance(value, NUMERIC) and not isinstance(value, _CONTAINERS)
+# The values check_given judges itself: NumPy's and Python's numbers, containers, and values
+# with no derivative (None, a string); any other is a pack's type, judged by its vector space.
+_PLAIN = (*NUMERIC, int, list, tuple, dict, str, type(None))
 
 
 def _check_in_space(v: Any, value: Any, kind: str, to: str, of: str) -> None:
-    """``check_given`` for a ``value`` of a pack's type: ``v`` must lie in its vector space
-    (:func:`~plugrad.vspace.stands_for`), where it has one, or be a NumPy array or number of
-    its shape where ``value`` is an array itself (a Dask array's)."""
+    """``check_given`` for a ``value`` of a pack's type (where it has a vector space)."""
     space = space_or_none(value)
-    if space is None:
+    if space is None or _fits(v, value, space):
         return  # (no derivative, an int's or a string's: nothing to give)
     given = space_or_none(v)
-    if (given is not None and stands_for(given, space)) or _fits_array_like(v, value):
-        return
     what = "None" if v is None else _a(type(v).__name__)
     where = f" in {given!r}" if given is not None else "" if v is None else ", which has no vector space"
     raise ValueError(
@@ -175,16 +171,23 @@ def _check_in_space(v: Any, value: Any, kind: str, to: str, of: str) -> None:
     )
 
 
-def _fits_array_like(d: Any, value: Any) -> bool:
-    """Whether ``d``, a NumPy array or number, can be the derivative of ``value``, a pack's
-    array type (a Dask array): of its shape, real where it is real. (Not for a pack's type
-    that is no array: a class of coefficients has neither a dtype nor a shape of its own.)"""
-    if not isinstance(d, (np.ndarray, np.generic, int, float, complex)):
-        return False
+def _fits(d: Any, value: Any, space: VSpace) -> bool:
+    """Whether ``d`` can be the derivative of ``value``, of a pack's type in ``space``, a
+    cotangent given to a vjp or one a rule returns: a value of that very space (by its own
+    equality, and its size, which a space may set); or, where the type is an array itself
+    (a Dask array: it converts to a float NumPy array), a NumPy array or number, or a value
+    of its own type, of its shape, real where it is real, the dtype free as a NumPy array's
+    is (:func:`in_dtype_of` puts the gradient in the argument's)."""
+    given = space_or_none(d)
+    if given is not None and given == space and given.size == space.size:
+        return True
     dtype = getattr(value, "dtype", None)
-    if not isinstance(dtype, np.dtype) or dtype.kind not in "fc" or np.shape(d) != np.shape(value):
+    if not (isinstance(dtype, np.dtype) and dtype.kind in "fc" and hasattr(value, "__array__")):
+        return False  # (a class of coefficients has neither a dtype nor a NumPy form of its own)
+    if not (isinstance(d, (*NUMERIC, int)) or type(d) is type(value)) or np.shape(d) != np.shape(value):
         return False
-    return dtype.kind == "c" or not np.iscomplexobj(d)
+    kind = getattr(getattr(d, "dtype", None), "kind", None) or ("c" if isinstance(d, complex) else "f")
+    return kind in "biuf" or (kind == "c" and dtype.kind == "c")
 
 
 def _check_structure(v: Any, value: Any, kind: str, to: str, of: str) -> None:
@@ -219,7 +222,7 @@ def _structure(v: Any) -> str:
         return f"a dict with keys {', '.join(sorted(map(repr, v)))}"
     if isinstance(v, (list, tuple)):
         return f"a {type(v).__name__} of {len(v)}"
-    return "None" if v is None else f"a {type(v).__name__}"
+    return "None" if v is None else _a(type(v).__name__)
 
 
 def _wrong_shape(ct: Any, x: Any) -> None:
@@ -418,14 +421,13 @@ def _check_space(ct: Any, x: Any) -> None:
     """Raise unless ``ct`` lies in the vector space of ``x``, a value of a pack's type: a
     rule that returned a NumPy array for it, or one of another size, would otherwise be
     handed back as the gradient."""
-    space, given = vspace(x), space_or_none(ct)
-    if given is not None and stands_for(given, space):  # (as a vjp's given cotangent is judged)
+    space = vspace(x)
+    if _fits(ct, x, space):  # (as a vjp's given cotangent is judged)
         return
-    if type(ct) is np.ndarray and _fits_array_like(ct, x):
-        return  # a NumPy array for an array-like value (a Dask array's cotangent from a NumPy rule)
+    given = space_or_none(ct)
     raise ValueError(
-        f"the derivative computed for an argument of type {type(x).__name__} (in {space}) is a "
-        f"{type(ct).__name__} (in {given or 'no vector space'}): a VJP rule returned a cotangent "
+        f"the derivative computed for an argument of type {type(x).__name__} (in {space}) is "
+        f"{_a(type(ct).__name__)} (in {given or 'no vector space'}): a VJP rule returned a cotangent "
         "of the wrong kind (a custom primitive's, or a pack's). plugrad.gradcheck.check_primitive "
         "of the primitives applied to it finds the rule."
     )

@@ -620,18 +620,6 @@ def first_bad_leaf(value: Any) -> tuple[str, Any]:
     return "", value
 
 
-def stands_for(given: VSpace, space: VSpace) -> bool:
-    """Whether a derivative in the space ``given`` may stand for one in ``space``, judged as
-    NumPy arrays' are: a space of its kind, shape and size, real where it is real (a real
-    derivative of a complex value is one); the dtype may differ. (Not by equality alone: a
-    space may set its size, which equality, by shape and dtype, does not read.)"""
-    if _kind(given) is not _kind(space) or given.shape != space.shape:
-        return False
-    if given.iscomplex != space.iscomplex:
-        return not given.iscomplex
-    return given.size == space.size
-
-
 def space_or_none(value: Any) -> VSpace | None:
     """The vector space of ``value``, or None where it has none (a string, an integer)."""
     try:

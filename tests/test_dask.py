@@ -423,3 +423,14 @@ def test_a_cotangent_or_tangent_for_a_dask_array_may_be_a_numpy_array_or_number_
     assert g.dtype == numpy.float64 and numpy.asarray(g).tolist() == [2.0, 2.0, 2.0]
     vjp, _ = make_vjp(lambda a: a * 2.0)(da.ones(3, chunks=2) * (1 + 1j))
     assert numpy.asarray(vjp(da.ones(3, chunks=2))).tolist() == [2.0, 2.0, 2.0]
+
+
+def test_an_integer_or_boolean_dask_cotangent_and_a_number_for_a_0d_dask_array_are_taken() -> None:
+    import plugrad.numpy as np
+
+    x = da.ones(4, chunks=2)
+    assert numpy.allclose(make_vjp(np.sin)(x)[0](da.ones(4, dtype=int, chunks=2)), numpy.cos(1.0))
+    assert numpy.allclose(plugrad.make_jvp(np.sin)(x)(da.ones(4, dtype=bool, chunks=2))[1], numpy.cos(1.0))
+    vjp = make_vjp(lambda a: a * 2.0)(da.from_array(numpy.array(2.0)))[0]
+    for g in (1.0, numpy.float32(1.0), numpy.array(1.0)):  # (a rule's float for it, as a given one)
+        assert float(vjp(g)) == 2.0

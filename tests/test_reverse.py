@@ -472,12 +472,13 @@ def test_a_cotangent_of_a_packs_type_is_checked_in_its_vector_space(named_types:
     p = _Coeffs([1.0, 2.0, 3.0])
     vjp, _ = plugrad.make_vjp(lambda a: scale(a, p))(2.0)
     assert vjp(_Coeffs([1.0, 1.0, 1.0])) == 6.0
-    assert vjp(_Coeffs(numpy.ones(3, numpy.float32))) == 6.0  # another dtype, as an array's may be
     space = r"CoeffsVSpace\(shape=\(3,\), dtype=float64\)"
     for wrong, given in [
         (_Coeffs([1.0]), r"a _Coeffs in CoeffsVSpace\(shape=\(1,\), dtype=float64\)"),
         (_Coeffs([1.0, 1.0]), r"a _Coeffs in CoeffsVSpace\(shape=\(2,\), dtype=float64\)"),
         (_Coeffs([1j, 1j, 1j]), r"a _Coeffs in CoeffsVSpace\(shape=\(3,\), dtype=complex128\)"),
+        # another precision: a space is its own judge (NumPy's arrays, and Dask's, may differ)
+        (_Coeffs(numpy.ones(3, numpy.float32)), r"a _Coeffs in CoeffsVSpace\(shape=\(3,\), dtype=float32\)"),
         (numpy.ones(3), r"an ndarray in ArrayVSpace\(shape=\(3,\), dtype=float64\)"),
         ("x", "a str, which has no vector space"),
         # numbers, whose shape () NumPy also gives a value without one, and None (no zero here)
@@ -525,3 +526,47 @@ def test_a_cotangent_of_a_space_that_sets_its_size_is_checked_by_its_size(named_
     assert vjp(_Poly([1.0, 1.0, 1.0])) == 6.0
     with pytest.raises(ValueError, match=r"the cotangent given to vjp is a _Poly in PolySpace.*, but the function's output is a _Poly"):
         vjp(_Poly([1.0]))
+
+
+class _Shaped:
+    """A pack's value with a shape and a dtype that does not convert to a NumPy array."""
+
+    def __init__(self, c: object) -> None:
+        self.c = numpy.asarray(c, float)
+        self.shape, self.dtype = self.c.shape, self.c.dtype
+
+
+def test_a_rules_cotangent_for_a_packs_type_is_judged_by_its_spaces_own_equality(named_types: object) -> None:
+    # A space equal by its own _key (its fields' shapes): a rule's cotangent of the right size
+    # but another layout, or a NumPy array for a type that is not one, is not the gradient.
+    from plugrad import Box, Primitive, VSpace, grad
+    from plugrad.box import register_box_type
+    from plugrad.vspace import register_vspace
+
+    class ShapedSpace(VSpace):
+        def __init__(self, value: _Shaped) -> None:
+            self.shape, self.dtype = value.shape, value.dtype
+
+        def zeros(self) -> _Shaped:
+            return _Shaped(numpy.zeros(self.shape))
+
+    class ShapedBox(Box):
+        __slots__ = ()
+
+    register_vspace(_Shaped, ShapedSpace)
+    register_box_type(_Shaped, ShapedBox)
+    total = Primitive("test.shaped_total", lambda x: float(numpy.sum(x.c)))
+    total.def_vjp(lambda g, ans, x: _Shaped(numpy.full(x.shape, g)))
+    assert grad(total)(_Shaped([[1.0, 2.0], [3.0, 4.0]])).c.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    for wrong in (lambda g, ans, x: _Shaped(numpy.full(4, g)), lambda g, ans, x: numpy.full(x.shape, g)):
+        total.def_vjp(wrong)
+        with pytest.raises(ValueError, match=r"the derivative computed for an argument of type _Shaped .* a VJP rule returned a cotangent of the wrong kind"):
+            grad(total)(_Shaped([[1.0, 2.0], [3.0, 4.0]]))
+
+
+def test_an_array_given_for_a_list_argument_or_output_is_taken_as_its_elements() -> None:
+    assert plugrad.make_jvp(lambda p: p[0] * p[1])([1.0, 2.0])(numpy.array([1.0, 1.0]))[1] == 3.0
+    assert plugrad.hessian_vector_product(lambda p: p[0] ** 2 * p[1])([1.0, 2.0], numpy.array([1.0, 0.0])) == [4.0, 2.0]
+    assert plugrad.make_vjp(lambda x: (x[0], x[1]))(numpy.ones(2))[0](numpy.array([1.0, 2.0])).tolist() == [1.0, 2.0]
+    with pytest.raises(ValueError, match=r"the cotangent given to vjp is an int, but the function's output is a list of 2: give vjp a cotangent of the same structure"):
+        plugrad.make_vjp(lambda x: [x[0], x[1]])(numpy.ones(2))[0](1)
