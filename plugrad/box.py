@@ -226,13 +226,13 @@ def record_class_name(value_type: Any, name: str, what: str, by: str) -> None:
         dotted = not colon and all(p.isidentifier() for p in name.split(".")) and "." in name
         hint = f" (for a class of module {name.rpartition('.')[0]}: {':'.join(name.rsplit('.', 1))!r})" if dotted else ""
         raise TypeError(f"a {what} is named as 'module:Class', not {name!r}{hint}")
-    _named_by[value_type, name] = (by, _registering_line())
+    _named_by[value_type, what, name] = (by, _registering_line())
 
 
-# (type's name, "module:Class") -> who registered it ("pack dask") and where (its file and
+# (type's name, what it is, "module:Class") -> who registered it ("pack dask") and where (its file and
 # line), for load errors: met later, in plugrad's own code, they would otherwise point there.
 # (By the type too: two packs may name one class for their types.)
-_named_by: dict[tuple[str, str], tuple[str, str]] = {}
+_named_by: dict[tuple[str, str, str], tuple[str, str]] = {}
 _KERNEL = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
@@ -252,7 +252,7 @@ def load_named(name: str, of: str, what: str, fits: Callable[[Any], bool], other
     described by ``otherwise``), is a NamedClassError that says what it was registered as,
     by whom and where."""
     module, _, attr = name.partition(":")
-    by, line = _named_by.get((of, name)) or ("", "")
+    by, line = _named_by.get((of, what, name)) or ("", "")
     registered = f"the {what} of {of}, which {by or 'a pack'} registered as {name!r}{f' at {line}' if line else ''},"
     try:
         found: Any = importlib.import_module(module)
@@ -426,6 +426,11 @@ class BareBox(Box):
     __float__ = _unsupported("float()")
     __int__ = _unsupported("int()")
     __complex__ = _unsupported("complex()")
+    __index__ = _unsupported("use as an index")
+    __round__ = _unsupported("round()")
+    __trunc__ = _unsupported("math.trunc()")
+    __floor__ = _unsupported("math.floor()")
+    __ceil__ = _unsupported("math.ceil()")
     __neg__ = _unsupported("the operator -")
     __pos__ = _unsupported("the operator +")
     __abs__ = _unsupported("abs()")

@@ -36,9 +36,10 @@ _CO_VARARGS = 0x04  # inspect.CO_VARARGS, without importing inspect (an import-t
 def _generator_taken(method: Any) -> str:
     """How ``randn`` takes a generator: ``"position"`` (``randn(self, rng)``, or ``*args``),
     ``"keyword"`` (``randn(self, *, rng)``) or ``""`` (``randn(self)``, autograd's, or a static
-    ``randn()``), read off the function under any ``functools.wraps`` decorators."""
+    ``randn()`` or class method ``randn(cls)``), read off the function under any
+    ``functools.wraps`` decorators."""
     static = isinstance(method, staticmethod)
-    function = method.__func__ if static else method
+    function = method.__func__ if isinstance(method, (staticmethod, classmethod)) else method
     while hasattr(function, "__wrapped__"):
         function = function.__wrapped__
     code = getattr(function, "__code__", None)
@@ -70,12 +71,13 @@ class VSpace:
             # ``randn(self)`` does: given the checker's generator (and a container's space
             # passing it down to its elements' spaces), it is called without it; one that
             # takes the generator by keyword only gets it so.
-            bound = own.__get__(None, cls)  # (the function itself, or a static method's)
+            # (a static or class method takes no instance: bound now, to its class)
+            unbound = isinstance(own, (staticmethod, classmethod))
+            call = own.__get__(None, cls) if unbound else own
 
             def randn(self: VSpace, rng: np.random.Generator | None = None) -> Any:
-                if taken == "keyword":
-                    return bound(self, rng=rng)
-                return bound() if isinstance(own, staticmethod) else bound(self)
+                given = (self,) if not unbound else ()
+                return call(*given, rng=rng) if taken == "keyword" else call(*given)
 
             randn.__doc__ = getattr(own, "__doc__", None)
             randn.__qualname__ = f"{cls.__qualname__}.randn"

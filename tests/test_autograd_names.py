@@ -335,7 +335,20 @@ def test_a_space_whose_randn_takes_no_generator_as_in_autograd_is_checked() -> N
             return 2.0
 
     assert Keyword().randn(numpy.random.default_rng(1)) == numpy.random.default_rng(1).standard_normal()
+    class OfClass(VSpace):
+        @classmethod
+        def randn(cls) -> float:
+            return 3.0
+
+    class StaticKeyword(VSpace):
+        @staticmethod
+        @wrapped
+        def randn(*, rng: numpy.random.Generator | None = None) -> float:
+            return 4.0 if rng is not None else 0.0
+
     assert Wrapped().randn(numpy.random.default_rng(1)) == 1.0 and Static().randn(numpy.random.default_rng(1)) == 2.0
+    assert OfClass().randn(numpy.random.default_rng(1)) == 3.0 and OfClass().randn() == 3.0
+    assert StaticKeyword().randn(numpy.random.default_rng(1)) == 4.0 and StaticKeyword().randn() == 0.0
     check_grads(cube, modes=["rev"], order=1)(_Knot(1.5))
     check_grads(lambda ps: cube(ps[0]) * cube(ps[1]), modes=["rev"], order=1)([_Knot(1.5), _Knot(-0.5)])
 

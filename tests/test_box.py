@@ -105,6 +105,8 @@ def test_calls_and_operators_on_a_traced_value_of_a_type_without_a_box_class_say
         ("the operator in", lambda: 1.0 in plain),
         ("reversed\\(\\)", lambda: reversed(plain)),
         ("divmod\\(\\)", lambda: divmod(plain, 2)),
+        ("round\\(\\)", lambda: round(plain)),
+        ("use as an index", lambda: [1.0, 2.0][plain]),
         ("abs\\(\\)", lambda: abs(plain)),
         ("indexing", lambda: plain[0]),
         ("item assignment", lambda: operator.setitem(plain, 0, 1.0)),
