@@ -221,8 +221,8 @@ def published(entry: Composite, ns: str) -> Callable[..., Any]:
     """A Composite's function as namespace ``ns`` publishes it: a copy of a Python
     function (the same code, so calling it costs nothing more) named as the namespace
     names it, so that ``np.vstack.__name__`` is ``"vstack"``, and documented by the
-    mirrored library's function of that name where it has no docstring of its own, as a
-    Primitive is. Anything else callable is published as it is."""
+    mirrored library's function of that name where it has no docstring of its own (given
+    as ``doc=``, or its function's), as a Primitive is. Anything else callable is published as it is."""
     fun = entry.fun
     if not isinstance(fun, types.FunctionType):
         return fun
@@ -233,7 +233,7 @@ def published(entry: Composite, ns: str) -> Callable[..., Any]:
     public.__dict__.update(fun.__dict__)
     public.__qualname__ = name
     public.__module__ = f"plugrad.{ns}"
-    doc = fun.__doc__
+    doc = entry.__doc__  # (one set on the Composite, or its function's)
     if doc is None:
         mirror = _mirror(ns)
         doc = getattr(getattr(mirror, name, None), "__doc__", None) if mirror is not None else None

@@ -1353,16 +1353,19 @@ def _strip(x: Any, getval: Callable[[Any], Any]) -> Any:
 
 
 class Composite:
-    """A differentiable function built from other primitives, published under a name."""
+    """A differentiable function built from other primitives, published under a name;
+    ``doc`` is its docstring (``fun``'s by default), as a Primitive's."""
 
     __slots__ = ("name", "fun", "pack", "override", "__dict__")
 
-    def __init__(self, name: str, fun: Callable[..., Any], *, override: bool = False) -> None:
+    def __init__(self, name: str, fun: Callable[..., Any], *, override: bool = False, doc: str | None = None) -> None:
         self.name = name
         self.fun = fun
         self.pack: str | None = None
         self.override = override
         self.__wrapped__ = fun
+        if doc is not None:
+            self.__doc__ = doc  # otherwise fun's, read when asked for (see _LazyDoc)
 
     def __repr__(self) -> str:
         return f"<Composite {self.name}>"

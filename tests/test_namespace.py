@@ -34,7 +34,7 @@ class Pack:
 
 triple = Primitive("nstest.triple", lambda x: 3.0 * x)
 triple.def_vjp(lambda g, ans, x: 3.0 * g).def_jvp(lambda t, ans, x: 3.0 * t)
-ninefold = Composite("nstest.ninefold", lambda x: triple(triple(x)))
+ninefold = Composite("nstest.ninefold", lambda x: triple(triple(x)), doc="Nine times x.")
 flag = NonDifferentiable("nstest.flag", lambda x: x > 0)
 inner = Primitive("nstest.sub.inner", lambda x: x)
 
@@ -57,6 +57,7 @@ def test_a_namespace_is_a_module_filled_from_the_registry(registry: Registry) ->
     assert ns.triple is triple
     assert ns.ninefold.__code__ is ninefold.fun.__code__  # a composite is its function, renamed
     assert (ns.ninefold.__name__, ns.ninefold.__module__) == ("ninefold", "plugrad.nstest")
+    assert ns.ninefold.__doc__ == "Nine times x." == ninefold.__doc__  # (a lambda's is None)
     assert ns.flag is flag
     assert ns.__all__ == ["flag", "ninefold", "triple"]
     assert {"flag", "ninefold", "triple"} <= set(dir(ns))

@@ -80,7 +80,6 @@ softsign.def_samples(*samples(0.1, 3.0), Sample(rand(4, low=-3.0, high=-0.1)))
 
 
 # A differentiable function built from primitives needs no rules of its own.
-log_sigmoid = Composite("example.log_sigmoid", lambda x: -softplus(-x))
-log_sigmoid.__doc__ = "log(1 / (1 + exp(-x))), computed stably."
+log_sigmoid = Composite("example.log_sigmoid", lambda x: -softplus(-x), doc="log(1 / (1 + exp(-x))), computed stably.")
 
 FUNCTIONS = [softplus, log1mexp, logcosh, softsign, log_sigmoid]
