@@ -1,5 +1,6 @@
-"""Sessions: ``nox -s tests``, ``nox -s gradcheck``, ``nox -s docs``, ``nox -s typecheck``, ``nox -s bench``,
-``nox -s example``, ``nox -s autograd-suite``, ``nox -s newer-pythons``, ``nox -s oldest-deps``."""
+"""Sessions: ``nox -s tests``, ``nox -s gradcheck``, ``nox -s docs``, ``nox -s dask``, ``nox -s typecheck``,
+``nox -s bench``, ``nox -s example``, ``nox -s example-pack``, ``nox -s autograd-suite``,
+``nox -s newer-pythons``, ``nox -s oldest-deps``."""
 
 from __future__ import annotations
 
