@@ -188,6 +188,9 @@ def render(data: dict[str, Any]) -> list[str]:
         origin = f"{dist}, built-in" if pack["builtin"] else dist
         status = pack["status"] if not pack["reason"] else f"{pack['status']}: {pack['reason']}"
         lines.append(f"{pack['name']}  ({origin})  {status}")
+        if pack["status"] == "loaded" and not any(pack[k] for k in ("namespaces", "types", "primitives", "overrides", "extends")):
+            # (the Dask pack without Dask: loaded, and rightly silent, but a bare "loaded" reads as broken)
+            lines.append("  registers nothing here (a pack for a library that is not installed registers nothing)")
         if pack["namespaces"]:
             lines.append(f"  namespaces: {', '.join(pack['namespaces'])}")
         for problem in pack["problems"]:

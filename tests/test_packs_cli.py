@@ -158,6 +158,17 @@ def test_the_summary_counts_a_loaded_pack_with_problems() -> None:
     assert cli_packs.render(data)[-1].startswith("2 packs: 2 loaded (1 with problems), 0 failed, 0 blocked; ")
 
 
+def test_a_loaded_pack_that_registers_nothing_says_so() -> None:
+    # (the Dask pack without Dask: loaded, rightly empty, which a bare "loaded" hides)
+    registry = Registry()
+    registry.register_pack(Pack({}), "empty")
+    registry.register_pack(Pack({"full": [Primitive("full.f", np.sin)]}), "full")
+    lines = cli_packs.render(cli_packs.report(registry))
+    at = lines.index(next(line for line in lines if line.startswith("empty")))
+    assert lines[at + 1] == "  registers nothing here (a pack for a library that is not installed registers nothing)"
+    assert sum("registers nothing" in line for line in lines) == 1
+
+
 def test_main_exits_1_where_a_pack_failed_or_has_problems(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     registry = with_a_problem()
     monkeypatch.setattr(cli_packs, "default_registry", lambda: registry)
