@@ -114,6 +114,13 @@ def test_optimizers_name_themselves_when_grad_or_callback_is_misused() -> None:
         adam(lambda x, i: numpy.ones(2), x0, num_iters=2)
     with pytest.raises(TypeError, match=r"sgd: grad\(x, i\) returned NoneType None, not a gradient"):
         sgd(lambda x, i: None, x0, num_iters=2)
+
+    class Long:  # (a value whose repr is long, a lazy Dask array's: cut visibly, not mid-word)
+        def __repr__(self) -> str:
+            return "Long(" + "x" * 100 + ")"
+
+    with pytest.raises(TypeError, match=r"sgd: grad\(x, i\) returned Long Long\(x{52}\.\.\., not a gradient"):
+        sgd(lambda x, i: Long(), x0, num_iters=2)
     with pytest.raises(TypeError, match=r"rmsprop: grad is called as grad\(x, i\), but .* cannot take 2 .*lambda x, i: grad\(loss\)\(x\)"):
         rmsprop(lambda x: 2 * x, x0, num_iters=2)
     with pytest.raises(TypeError, match=r"adam: callback is called as callback\(x, i, g\)"):

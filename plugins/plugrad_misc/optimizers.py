@@ -79,8 +79,10 @@ def _flat_gradient(name: str, g: Any, x: Any) -> Any:
     try:
         flat = flatten(g)[0]
     except TypeError as exc:
+        shown = repr(g)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."  # (cut visibly: a Dask array's repr is long)
         raise TypeError(
-            f"{name}: grad(x, i) returned {type(g).__name__} {g!r:.60}, not a gradient shaped like the "
+            f"{name}: grad(x, i) returned {type(g).__name__} {shown}, not a gradient shaped like the "
             f"parameters ({exc})"
         ) from None
     if np.shape(flat) != np.shape(x):
