@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 
 from plugrad import builtins, debug
-from plugrad.box import Box, Trace, _box_types, box_type, getval, holds_box
+from plugrad.box import Box, Trace, _box_types, box_type, check_refused, getval, holds_box
 from plugrad.errors import user_stacklevel
 from plugrad.primitive import JVP_SHAPE, NUMERIC, VJP_SHAPE, add_any, node_ans, only_cotangent, returned_none
 from plugrad.builtins import take as _take
-from plugrad.vspace import ONLY_ARRAYS, DictVSpace, SequenceVSpace, VSpace, _a, space_or_none, vspace
+from plugrad.vspace import ONLY_ARRAYS, ArrayVSpace, DictVSpace, ScalarVSpace, SequenceVSpace, VSpace, _a, space_or_none, vspace
 
 __all__ = ["make_vjp", "backward"]
 
@@ -112,44 +112,58 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
 def check_given(v: Any, like: Any, kind: str, to: str, of: str) -> None:
     """Refuse the ``kind`` (cotangent, tangent) ``v`` given to ``to`` (vjp, jvp) for ``like``,
     ``of`` (the output, the argument), where it cannot be one: of another shape, which NumPy
-    would broadcast silently, or complex for a real value. ``v`` is a NumPy array or scalar,
-    or a Python number; for a container, each element is; for a pack's type (a Dask array,
-    a Poly), ``v`` must fit it as a rule's cotangent must (:func:`_fits`)."""
+    would broadcast silently, complex for a real value, or a NumPy matrix (whose ``*`` is a
+    matrix product). For a container, each element is checked; for a pack's type (a Dask
+    array, a Poly), ``v`` must fit it as a rule's cotangent must (:func:`_fits`)."""
     tv = type(v)
     if tv in _REAL_SCALARS and type(like) in _REAL_SCALARS:  # grad's cotangent of a real scalar
         return
-    if tv is _ndarray:
-        value = getval(like)
-        if v.shape == np.shape(value) and (v.dtype.kind != "c" or np.iscomplexobj(value)) and isinstance(value, _PLAIN):
+    value = getval(like)
+    if tv is _ndarray and type(value) is _ndarray:  # the common case, first
+        if v.shape == value.shape and (v.dtype.kind != "c" or value.dtype.kind == "c"):
             return
-    elif tv in _REAL_SCALARS:
-        value = like
-        while isinstance(value, Box):  # (inside another derivative)
-            value = value._value
-        if type(value) in _REAL_SCALARS or (np.shape(value) == () and isinstance(value, _PLAIN)):
-            return
-    elif isinstance(v, _NUMBERS) or tv is int or tv is bool:
-        value = getval(like)
-        if np.shape(value) == () and (not np.iscomplexobj(v) or np.iscomplexobj(value)) and isinstance(value, _PLAIN):
-            return
-    else:
-        if isinstance(v, Box) and not isinstance(v._value, _CONTAINERS):
-            return  # a traced array or number, inside another derivative: the rules' to check
-        value = getval(like)
-        if isinstance(value, _PLAIN) and not (v is None or isinstance(value, _CONTAINERS)):
-            return  # (an array's or a number's, given another type: its rules' to check)
-    if not isinstance(value, _PLAIN):  # a pack's type: said in its space's terms
+    elif isinstance(value, _CONTAINERS):
+        if tv is _ndarray and v.shape == _shape_or_none(value):
+            return  # an array for a list of numbers: its elements
+        _check_structure(v, value, kind, to, of)  # (raises unless v is a container of its structure)
+        return
+    elif not isinstance(value, _PLAIN):  # a pack's type: said in its space's terms
         _check_in_space(v, value, kind, to, of)
-    elif v is None or isinstance(value, _CONTAINERS):
-        _check_structure(v, value, kind, to, of)  # (raises: not a container of its structure)
-    else:
-        given = f"dtype {v.dtype}" if hasattr(v, "dtype") else f"type {type(v).__name__}"
-        value = getval(like)  # (as found above: read again, unnarrowed, for its shape)
-        raise ValueError(
-            f"the {kind} given to {to} has shape {np.shape(v)} and {given}, but {of} has "
-            f"shape {np.shape(value)} and dtype {getattr(value, 'dtype', type(value).__name__)}: "
-            f"give {to} a {kind} shaped like it (real for a real value)."
-        )
+        return
+    elif v is None:
+        _check_structure(v, value, kind, to, of)  # (raises, but for a value with no derivative)
+        return
+    elif tv is _ndarray or tv in _REAL_SCALARS or isinstance(v, _NUMBERS) or tv is int or tv is bool:
+        if np.shape(v) == _shape_or_none(value) and (not np.iscomplexobj(v) or _is_complex(value)):
+            return
+    elif not _numeric(value):
+        return  # (a value with no derivative, an integer or a string: nothing to check)
+    else:  # another kind of value given: a traced one, an array-like, a list
+        if isinstance(v, np.ndarray):
+            check_refused(tv)  # a NumPy matrix or masked array, whose arithmetic the rules do not expect
+        shape = _shape_or_none(getval(v))
+        if shape is None or shape == _shape_or_none(value):
+            return  # (of the value's shape, or of none NumPy can read: its rules' to check)
+    given = f"dtype {v.dtype}" if hasattr(v, "dtype") else f"type {type(v).__name__}"
+    value = getval(like)  # (as found above: read again, unnarrowed, for its shape)
+    raise ValueError(
+        f"the {kind} given to {to} has shape {_shape_or_none(getval(v))} and {given}, but {of} has "
+        f"shape {np.shape(value)} and dtype {getattr(value, 'dtype', type(value).__name__)}: "
+        f"give {to} a {kind} shaped like it (real for a real value)."
+    )
+
+
+def _shape_or_none(value: Any) -> tuple[int, ...] | None:
+    """``np.shape(value)``, or None where NumPy cannot read one (a ragged list)."""
+    try:
+        shape: tuple[int, ...] = np.shape(value)
+    except ValueError:
+        return None
+    return shape
+
+
+def _is_complex(value: Any) -> bool:
+    return bool(np.iscomplexobj(value))
 
 
 # The values check_given judges itself: NumPy's and Python's numbers, containers, and values
@@ -162,32 +176,47 @@ def _check_in_space(v: Any, value: Any, kind: str, to: str, of: str) -> None:
     space = space_or_none(value)
     if space is None or _fits(v, value, space):
         return  # (no derivative, an int's or a string's: nothing to give)
+    shape = getattr(value, "shape", None)
+    if _array_type(value) and _shape_or_none(getval(v)) not in (None, shape):
+        raise ValueError(
+            f"the {kind} given to {to} has shape {_shape_or_none(getval(v))}, but {of} is "
+            f"{_a(type(value).__name__)} of shape {shape}: give {to} a {kind} of its shape."
+        )
     given = space_or_none(v)
     what = "None" if v is None else _a(type(v).__name__)
     where = f" in {given!r}" if given is not None else "" if v is None else ", which has no vector space"
+    alike = " (the two print alike, but the space's own == or size tells them apart)" if repr(given) == repr(space) else ""
     raise ValueError(
         f"the {kind} given to {to} is {what}{where}, but {of} is {_a(type(value).__name__)} in "
-        f"{space!r}: give {to} a {kind} in that space (of its shape; real for a real value)."
+        f"{space!r}{alike}: give {to} a {kind} in that space."
     )
+
+
+def _array_type(value: Any) -> bool:
+    """Whether ``value``, of a pack's type, is an array itself (a Dask array): it has a float
+    or complex NumPy dtype and converts to a NumPy array."""
+    dtype = getattr(value, "dtype", None)
+    return isinstance(dtype, np.dtype) and dtype.kind in "fc" and hasattr(value, "__array__")
 
 
 def _fits(d: Any, value: Any, space: VSpace) -> bool:
     """Whether ``d`` can be the derivative of ``value``, of a pack's type in ``space``, a
     cotangent given to a vjp or one a rule returns: a value of that very space (by its own
-    equality, and its size, which a space may set); or, where the type is an array itself
-    (a Dask array: it converts to a float NumPy array), a NumPy array or number, or a value
-    of its own type, of its shape, real where it is real, the dtype free as a NumPy array's
-    is (:func:`in_dtype_of` puts the gradient in the argument's)."""
-    given = space_or_none(d)
+    equality, and its size, which a space may set), a number of one (a pack's scalar type,
+    registered with ScalarVSpace, takes any real number); or, where the type is an array
+    itself (a Dask array), a NumPy array or number, a list of numbers, or a value of its
+    own type, of its shape, real where it is real, the dtype free as a NumPy array's is
+    (:func:`in_dtype_of` puts the gradient in the argument's)."""
+    given = space_or_none(float(d) if type(d) is int or type(d) is bool else d)
     if given is not None and given == space and given.size == space.size:
         return True
-    dtype = getattr(value, "dtype", None)
-    if not (isinstance(dtype, np.dtype) and dtype.kind in "fc" and hasattr(value, "__array__")):
+    if given is not None and type(space) is ScalarVSpace and type(given) in (ScalarVSpace, ArrayVSpace):
+        return given.shape == () and (not given.iscomplex or space.iscomplex)  # (of any precision)
+    if not _array_type(value):
         return False  # (a class of coefficients has neither a dtype nor a NumPy form of its own)
-    if not (isinstance(d, (*NUMERIC, int)) or type(d) is type(value)) or np.shape(d) != np.shape(value):
+    if not (isinstance(d, (*NUMERIC, int, list, tuple)) or type(d) is type(value)) or _shape_or_none(d) != np.shape(value):
         return False
-    kind = getattr(getattr(d, "dtype", None), "kind", None) or ("c" if isinstance(d, complex) else "f")
-    return kind in "biuf" or (kind == "c" and dtype.kind == "c")
+    return value.dtype.kind == "c" or not np.iscomplexobj(d)
 
 
 def _check_structure(v: Any, value: Any, kind: str, to: str, of: str) -> None:

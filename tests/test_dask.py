@@ -434,3 +434,11 @@ def test_an_integer_or_boolean_dask_cotangent_and_a_number_for_a_0d_dask_array_a
     vjp = make_vjp(lambda a: a * 2.0)(da.from_array(numpy.array(2.0)))[0]
     for g in (1.0, numpy.float32(1.0), numpy.array(1.0)):  # (a rule's float for it, as a given one)
         assert float(vjp(g)) == 2.0
+
+
+def test_a_list_cotangent_for_a_dask_array_is_taken_and_a_wrong_shape_is_said() -> None:
+    vjp = make_vjp(lambda a: a * 2.0)(da.ones(3, chunks=2))[0]
+    assert numpy.asarray(vjp([1.0, 1.0, 1.0])).tolist() == [2.0, 2.0, 2.0]
+    for wrong, shape in ((1, r"\(\)"), (numpy.ones(2, int), r"\(2,\)"), (da.ones(2, chunks=1), r"\(2,\)")):
+        with pytest.raises(ValueError, match=rf"the cotangent given to vjp has shape {shape}, but the function's output is an Array of shape \(3,\): give vjp a cotangent of its shape"):
+            vjp(wrong)

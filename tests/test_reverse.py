@@ -13,7 +13,7 @@ import pytest
 
 import plugrad
 import plugrad.numpy as np
-from plugrad import grad, make_vjp
+from plugrad import NotDifferentiableError, grad, make_vjp
 from plugrad.extend import defvjp, primitive
 from plugrad.box import getval
 from plugrad.reverse import make_vjp as make_vjp_unary
@@ -570,3 +570,45 @@ def test_an_array_given_for_a_list_argument_or_output_is_taken_as_its_elements()
     assert plugrad.make_vjp(lambda x: (x[0], x[1]))(numpy.ones(2))[0](numpy.array([1.0, 2.0])).tolist() == [1.0, 2.0]
     with pytest.raises(ValueError, match=r"the cotangent given to vjp is an int, but the function's output is a list of 2: give vjp a cotangent of the same structure"):
         plugrad.make_vjp(lambda x: [x[0], x[1]])(numpy.ones(2))[0](1)
+
+
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+def test_a_cotangent_of_another_kind_is_checked_by_its_shape_and_a_matrix_is_refused() -> None:
+    # A NumPy matrix's * is a matrix product, which the rules do not expect: a wrong gradient.
+    y = numpy.array([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(NotDifferentiableError, match="numpy.matrix: its \\* and \\*\\* are matrix products"):
+        plugrad.make_vjp(lambda a: a * a)(y)[0](numpy.matrix(numpy.eye(2)))
+    # a list, or a traced value inside another derivative, of another shape: broadcast silently before
+    with pytest.raises(ValueError, match=r"the tangent given to jvp has shape \(1,\) and type list, but the argument has shape \(3,\)"):
+        plugrad.make_jvp(lambda x: x * x)(numpy.ones(3))([1.0])
+    with pytest.raises(ValueError, match=r"the cotangent given to vjp has shape \(1,\) and dtype float64, but the function's output has shape \(3,\)"):
+        grad(lambda x: np.sum(plugrad.make_vjp(lambda y: y * y)(numpy.ones(3))[0](x)))(numpy.ones(1))
+    assert plugrad.make_vjp(lambda x: x * 2.0)(numpy.ones(3))[0]([1.0, 2.0, 3.0]).tolist() == [2.0, 4.0, 6.0]
+    # a number for a dict or a ragged list: told their structure, not NumPy's or Python's error
+    for out, structure in ((lambda x: {"a": x * 2.0, "b": x * 3.0}, "a dict with keys 'a', 'b'"), (lambda x: [x, np.sum(x)], "a list of 2")):
+        with pytest.raises(ValueError, match=f"the cotangent given to vjp is an int, but the function's output is {structure}: give vjp a cotangent of the same structure"):
+            plugrad.make_vjp(out)(numpy.ones(2))[0](1)
+
+
+class _Q:
+    def __init__(self, v: float) -> None:
+        self.v = v
+
+
+def test_a_packs_scalar_type_takes_any_real_number_as_its_cotangent(named_types: object) -> None:
+    from plugrad import Box, Primitive
+    from plugrad.box import register_box_type
+    from plugrad.vspace import ScalarVSpace, register_vspace
+
+    class QBox(Box):
+        __slots__ = ()
+
+    register_vspace(_Q, lambda q: ScalarVSpace(q.v))
+    register_box_type(_Q, QBox)
+    times = Primitive("test.q_times", lambda a, q: _Q(a * q.v))
+    times.def_vjp(lambda g, ans, a, q: float(numpy.real(g)) * q.v)
+    vjp, _ = plugrad.make_vjp(lambda a: times(a, _Q(3.0)))(2.0)
+    for g in (1.0, 1, True, numpy.float32(1.0), numpy.array(1.0)):
+        assert vjp(g) == 3.0
+    with pytest.raises(ValueError, match="the cotangent given to vjp is a complex"):
+        vjp(1j)
