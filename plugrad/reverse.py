@@ -141,7 +141,13 @@ def check_given(v: Any, like: Any, kind: str, to: str, of: str) -> None:
     else:  # another kind of value given: a traced one, an array-like, a list
         if isinstance(v, np.ndarray):
             check_refused(tv)  # a NumPy matrix or masked array, whose arithmetic the rules do not expect
-        shape = _shape_or_none(getval(v))
+        inner = getval(v)
+        if not (isinstance(inner, (*NUMERIC, int, list, tuple)) or (hasattr(inner, "__array__") and hasattr(inner, "shape"))):
+            raise ValueError(  # (a pack's type, a Quaternion, whose NumPy shape () a number's matches)
+                f"the {kind} given to {to} is {_a(type(inner).__name__)}, but {of} is "
+                f"{_a(type(value).__name__)}: give {to} a NumPy array or number of its shape."
+            )
+        shape = _shape_or_none(inner)
         if shape is None or shape == _shape_or_none(value):
             return  # (of the value's shape, or of none NumPy can read: its rules' to check)
     given = f"dtype {v.dtype}" if hasattr(v, "dtype") else f"type {type(v).__name__}"

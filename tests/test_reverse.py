@@ -584,6 +584,9 @@ def test_a_cotangent_of_another_kind_is_checked_by_its_shape_and_a_matrix_is_ref
     with pytest.raises(ValueError, match=r"the cotangent given to vjp has shape \(1,\) and dtype float64, but the function's output has shape \(3,\)"):
         grad(lambda x: np.sum(plugrad.make_vjp(lambda y: y * y)(numpy.ones(3))[0](x)))(numpy.ones(1))
     assert plugrad.make_vjp(lambda x: x * 2.0)(numpy.ones(3))[0]([1.0, 2.0, 3.0]).tolist() == [2.0, 4.0, 6.0]
+    # a pack's value for a number or array output: NumPy's shape of it, (), matched a float's
+    with pytest.raises(ValueError, match=r"the cotangent given to vjp is a _Q, but the function's output is a float: give vjp a NumPy array or number of its shape"):
+        plugrad.make_vjp(lambda x: x**2)(1.5)[0](_Q(1.0))
     # a number for a dict or a ragged list: told their structure, not NumPy's or Python's error
     for out, structure in ((lambda x: {"a": x * 2.0, "b": x * 3.0}, "a dict with keys 'a', 'b'"), (lambda x: [x, np.sum(x)], "a list of 2")):
         with pytest.raises(ValueError, match=f"the cotangent given to vjp is an int, but the function's output is {structure}: give vjp a cotangent of the same structure"):
