@@ -555,8 +555,10 @@ def vspace(value: Any) -> VSpace:
 def load_vspace(name: str, of: str) -> Callable[[Any], VSpace]:
     """The vector space (a VSpace subclass, or a function of a value) ``"module:Class"``
     registered for the type named ``of``."""
-    is_space = lambda f: callable(f) and not (isinstance(f, type) and issubclass(f, Box))  # noqa: E731
-    return load_named(name, of, "vector space", is_space, ": give a VSpace subclass")  # type: ignore[no-any-return]
+    # A class must be a VSpace subclass (a class is not a factory of spaces: its instances
+    # would be refused at every value); a function returning one is judged when it is called.
+    is_space = lambda f: issubclass(f, VSpace) if isinstance(f, type) else callable(f)  # noqa: E731
+    return load_named(name, of, "vector space", is_space, ", not a subclass of plugrad.VSpace (nor a function returning a space)")  # type: ignore[no-any-return]
 
 
 def holds_arrays(space: VSpace) -> bool:

@@ -853,6 +853,11 @@ def test_a_named_class_that_does_not_load_is_the_packs_problem_in_packs_and_the_
     strict.register_pack(_lazy_pack(("box", "lazy_things.Thing", "lazy_rules:NotABox")), "lazy")
     with pytest.raises(PackError, match=rf"the box class of lazy_things.Thing, which pack lazy registered as 'lazy_rules:NotABox' at {at}, is <class 'object'>, not a subclass of plugrad.Box"):
         strict.install_types()
+    # a class that is no VSpace, as a vector space: said at once, not at each value's space
+    strict = Registry(strict=True)
+    strict.register_pack(_lazy_pack(("vspace", "lazy_things.Thing", "lazy_rules:NotABox")), "lazy")
+    with pytest.raises(PackError, match=rf"the vector space of lazy_things.Thing, which pack lazy registered as 'lazy_rules:NotABox' at {at}, is <class 'object'>, not a subclass of plugrad.VSpace"):
+        strict.install_types()
 
 
 def test_a_type_named_wrong_is_the_packs_problem_in_packs_and_the_checker(named_types: Path) -> None:
