@@ -905,16 +905,26 @@ def add_any(a: Any, b: Any) -> Any:
     if t is np.ndarray or t is float:
         return a + b
     value = getval(a)
-    if (
-        isinstance(value, (tuple, list, dict))
-        or not hasattr(type(value), "__add__")
-        or (value is a and not isinstance(value, _VECTOR_PLUS))
-    ):
-        try:
-            return vspace(a).add(a, b)
-        except NotDifferentiableError:
-            pass
-    return a + b
+    try:
+        if (
+            isinstance(value, (tuple, list, dict))
+            or not hasattr(type(value), "__add__")
+            or (value is a and not isinstance(value, _VECTOR_PLUS))
+        ):
+            try:
+                return vspace(a).add(a, b)
+            except NotDifferentiableError:
+                pass
+        return a + b
+    except TypeError as exc:  # (costs nothing until raised)
+        if isinstance(a, Box) and not isinstance(value, _VECTOR_PLUS):
+            raise TypeError(
+                f"plugrad adds two traced derivatives of a {type(value).__name__} (the tangents of two "
+                "arguments in forward mode, or cotangents inside a derivative of a derivative) with "
+                f"their box's +, which {type(a).__name__} does not support ({exc}): give the box class "
+                "__add__ (and __radd__), built on the pack's primitive that adds its values."
+            ) from exc
+        raise
 
 
 _VECTOR_PLUS = (np.ndarray, np.generic, float, complex, int)  # the types whose + is vector addition

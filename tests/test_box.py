@@ -159,3 +159,27 @@ def test_a_class_named_for_two_types_is_said_registered_where_each_registered_it
             load_named("no_such_module_anywhere:Box", of, "box class", lambda c: True, "")
         lines.append(re.search(r"test_box.py:(\d+)", str(caught.value)).group(1))  # type: ignore[union-attr]
     assert lines[0] != lines[1]
+
+
+class _Pt:
+    def __init__(self, v: float = 0.0) -> None:
+        self.v = v
+
+
+def test_adding_traced_derivatives_of_a_type_whose_box_has_no_plus_names_the_box(named_types: object) -> None:
+    # Forward mode adds the tangents of two traced arguments, and a derivative of a
+    # derivative adds traced cotangents, with the box's +: one a pack left out is said so.
+    from plugrad import Box
+    from plugrad.box import register_box_type
+    from plugrad.primitive import add_any
+    from plugrad.vspace import ScalarVSpace, register_vspace
+
+    class PtBox(Box):
+        __slots__ = ()
+
+    register_vspace(_Pt, lambda p: ScalarVSpace(p.v))
+    register_box_type(_Pt, PtBox)
+    trace = Trace()
+    a, b = PtBox.new(_Pt(1.0), trace), PtBox.new(_Pt(2.0), trace)
+    with pytest.raises(TypeError, match=r"plugrad adds two traced derivatives of a _Pt .* with their box's \+, which PtBox does not support .*: give the box class __add__"):
+        add_any(a, b)
