@@ -1199,7 +1199,19 @@ def _shape_differs(t: Any, ans: Any) -> bool:
         return False
     if tt is _ndarray and ta is _ndarray:
         return bool(t.shape != ans.shape)
-    return isinstance(t, (int, *NUMERIC)) and isinstance(ans, NUMERIC) and np.shape(t) != np.shape(ans)
+    if isinstance(t, (int, *NUMERIC)):
+        if isinstance(ans, NUMERIC):
+            return bool(np.shape(t) != np.shape(ans))
+        return _not_an_array(ans)  # a number or array for a pack's value (a Quaternion)
+    return isinstance(ans, NUMERIC) and _not_an_array(t)  # a pack's value for an array or number
+
+
+def _not_an_array(value: Any) -> bool:
+    """Whether ``value`` is of a pack's type that is no array (a Quaternion; not a Dask array,
+    which converts to one), and not traced, a container or None."""
+    if isinstance(value, (Box, list, tuple, dict)) or value is None or hasattr(value, "__array__"):
+        return False
+    return not isinstance(value, (int, *NUMERIC))
 
 
 # What a rule returns, said once for every error about a derivative of the wrong shape.
@@ -1220,6 +1232,11 @@ def misshapen(prim: Primitive, kind: str, argnum: int | tuple[int, ...], d: Any,
     another shape than ``like``'s (its argument's, the output's)."""
     vjp = kind == "VJP"
     what, of, rule = ("cotangent", "argument", VJP_SHAPE) if vjp else ("tangent", "output", JVP_SHAPE)
+    if _not_an_array(d) or _not_an_array(like):  # (a pack's type, of NumPy's shape ())
+        return ValueError(
+            f"{rule_of(prim, kind, argnum)} returned a {what} of type {type(d).__name__} for an {of} of "
+            f"type {type(like).__name__}: a rule returns a {what} of its {of}'s type and shape."
+        )
     return ValueError(
         f"{rule_of(prim, kind, argnum)} returned a {what} of shape {np.shape(d)} for an {of} of shape "
         f"{np.shape(like)}: {rule}."
