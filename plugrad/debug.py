@@ -88,6 +88,9 @@ def _describe(x: Any) -> str:
         return type(v).__name__
     if v is None or isinstance(v, (str, bytes)):
         return f"a {type(v).__name__}"
+    if not isinstance(v, (np.ndarray, np.generic, int, float, complex)) and not hasattr(v, "__array__"):
+        space = _space(v)  # a pack's type (a Quaternion), whose NumPy shape and dtype, () object, say nothing
+        return f"type {type(v).__name__}" + (f" in {space!r}" if space is not None else "")
     return f"shape {np.shape(v)} dtype {np.asarray(v).dtype}"
 
 
@@ -141,6 +144,13 @@ def _misfits(value: Any, target: Any, given: Any) -> bool:
         return value is not None
     if got.shape != want.shape or (got.iscomplex and not want.iscomplex):
         return True
+    if _of_a_pack(got) or _of_a_pack(want):  # (their shapes alike: a Quaternion's (4,), an array's)
+        from plugrad.box import getval
+        from plugrad.reverse import _fits
+
+        if _of_a_pack(want):
+            return not _fits(value, getval(target), want)  # as grad judges a rule's cotangent
+        return not hasattr(getval(value), "__array__")  # (a Dask array's for a NumPy array is one)
     precision, wanted = _precision(got), _precision(want)
     if precision is None or wanted is None or precision == wanted:
         return False  # (containers and types a pack registered decide for themselves)
@@ -149,6 +159,13 @@ def _misfits(value: Any, target: Any, given: Any) -> bool:
         if kept is not None and kept == precision:  # (None first: a dtype compares equal to None)
             return False
     return True
+
+
+def _of_a_pack(space: VSpace) -> bool:
+    """Whether ``space`` is a pack's type's, not a number's, an array's or a container's."""
+    from plugrad.vspace import ArrayVSpace, DictVSpace, ScalarVSpace, SequenceVSpace
+
+    return type(space) not in (ArrayVSpace, ScalarVSpace, SequenceVSpace, DictVSpace)
 
 
 def _space(value: Any) -> VSpace | None:
