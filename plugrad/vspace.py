@@ -504,6 +504,7 @@ _vspace_types[np.ndarray] = _array_space
 
 
 _vspace_types_by_name: dict[str, Callable[[Any], VSpace] | str] = {}
+_named_types_by: dict[str, str] = {}  # a type's qualified name -> who registered its space ("pack quat")
 
 
 def register_vspace(value_type: type | str, factory: Callable[[Any], VSpace] | str, *, by: str = "") -> None:
@@ -516,6 +517,7 @@ def register_vspace(value_type: type | str, factory: Callable[[Any], VSpace] | s
         record_class_name(value_type, factory, "vector space", by)
     if isinstance(value_type, str):
         _vspace_types_by_name[value_type] = factory
+        _named_types_by[value_type] = by
     else:
         _vspace_types[value_type] = factory  # type: ignore[assignment]  # (a factory: checked above)
 
@@ -678,5 +680,14 @@ def _bad_type_message(value: Any) -> str:
             "Differentiate with respect to floats, complex numbers, float or complex arrays, "
             "or lists, tuples and dicts of them; a pack can add a type with the plugrad_types hook."
         )
+        # A pack that registered the class under another module's name (a re-export: the
+        # values are matched by their class's own module and __qualname__).
+        near = sorted(n for n in _vspace_types_by_name if n.rpartition(".")[2] == t.__qualname__ and n != what)
+        if near:
+            by = _named_types_by.get(near[0])
+            hint = (
+                f"{(by or 'a pack').capitalize()} registered the type as {near[0]!r}, but values are matched by their "
+                f"class's own module and __qualname__, {what!r}: register that name."
+            )
     dtype = f" of dtype {value.dtype}" if isinstance(value, np.ndarray) else ""
     return f"cannot differentiate with respect to a value of type {what}{dtype}. {hint}"

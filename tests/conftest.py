@@ -23,7 +23,7 @@ def named_types(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
 
     registry.ensure_types()  # (the installed packs' own registrations: kept)
     box, space = sys.modules["plugrad.box"], sys.modules["plugrad.vspace"]
-    tables = (box._box_types, box._box_types_by_name, box._named_by, space._vspace_types, space._vspace_types_by_name)
+    tables = (box._box_types, box._box_types_by_name, box._named_by, space._vspace_types, space._vspace_types_by_name, space._named_types_by)
     saved = [(t, dict(t)) for t in tables]
     monkeypatch.syspath_prepend(str(tmp_path))
     yield tmp_path

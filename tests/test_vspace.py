@@ -172,3 +172,15 @@ def test_a_vector_space_factory_that_returns_no_vspace_is_named_at_the_first_val
     for _ in range(2):  # (not cached: said again)
         with pytest.raises(TypeError, match=r"factory '.*not_a_space' registered for .*Odd returned None, not a plugrad.VSpace"):
             vspace(Odd())
+
+
+def test_a_value_of_a_class_a_pack_registered_under_a_re_exported_name_is_told_the_right_name(named_types: Any) -> None:
+    (named_types / "lazy_values.py").write_text("class Coeffs:\n    pass\n")
+    (named_types / "lazy_things.py").write_text("from lazy_values import Coeffs\n")
+    import lazy_values
+
+    from plugrad.vspace import register_vspace
+
+    register_vspace("lazy_things.Coeffs", ScalarVSpace, by="pack lazy")
+    with pytest.raises(NotDifferentiableError, match=r"type lazy_values.Coeffs. Pack lazy registered the type as 'lazy_things.Coeffs', but values are matched by their class's own module and __qualname__, 'lazy_values.Coeffs': register that name"):
+        vspace(lazy_values.Coeffs())
