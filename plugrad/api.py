@@ -364,15 +364,8 @@ def jacobian(fun: Fun, argnum: Argnum = 0) -> Fun:
         unary, x = _unary("jacobian", fun, argnum, args, kwargs)
         vjp, ans = reverse.make_vjp(unary, x)
         out_space, in_space = output_space_of(f"jacobian({_name(fun)})", ans), vspace(x)
-        for what, space, value in (("argument", in_space, x), ("output", out_space, ans)):
-            for path, leaf in _leaves(space):
-                if type(leaf) not in (ArrayVSpace, ScalarVSpace) and not holds_arrays(leaf):  # a user's class
-                    kind = type(getval(_at(getval(value), path))).__name__
-                    raise TypeError(
-                        f"jacobian({_name(fun)}) takes arrays, floats and lists, tuples and dicts of "
-                        f"them, but the {what} holds a {kind}: take the Jacobian in its coordinates "
-                        "(of a function of its array of coefficients, say)."
-                    )
+        _refuse_packs_types("jacobian", fun, "argument", in_space, x)
+        _refuse_packs_types("jacobian", fun, "output", out_space, ans)
         if out_space.iscomplex:  # (a complex input's rows are grad's of each output, as autograd's)
             raise TypeError(
                 f"jacobian({_name(fun)}) needs a real output; split a complex one into its real "
@@ -431,6 +424,19 @@ def _at(value: Any, path: tuple[Any, ...]) -> Any:
     return value
 
 
+def _refuse_packs_types(op: str, fun: Fun, what: str, space: VSpace, value: Any) -> None:
+    """Raise where ``value`` (``fun``'s argument or output) holds a pack's type that is not an
+    array: ``op``'s matrix of derivatives has rows and columns of numbers."""
+    for path, leaf in _leaves(space):
+        if type(leaf) not in (ArrayVSpace, ScalarVSpace) and not holds_arrays(leaf):  # a user's class
+            kind = type(getval(_at(getval(value), path))).__name__
+            raise TypeError(
+                f"{op}({_name(fun)}) takes arrays, floats and lists, tuples and dicts of "
+                f"them, but the {what} holds a {kind}: take the {op.capitalize()} in its coordinates "
+                "(of a function of its array of coefficients, say)."
+            )
+
+
 def hessian(fun: Fun, argnum: Argnum = 0) -> Fun:
     """The Hessian of a scalar function: the Jacobian of its gradient. With respect to
     several arguments (``argnum=(0, 1)``) it is a tuple of tuples of blocks: ``H[i][j]``,
@@ -440,7 +446,9 @@ def hessian(fun: Fun, argnum: Argnum = 0) -> Fun:
 
     def body(*args: Any, **kwargs: Any) -> Any:
         _, x = _unary("hessian", fun, argnum, args, kwargs)
-        if vspace(x).iscomplex:
+        space = vspace(x)
+        _refuse_packs_types("hessian", fun, "argument", space, x)
+        if space.iscomplex:
             raise TypeError(
                 f"hessian({_name(fun)}) needs a real argument: the second derivatives of a "
                 "real function of a complex z are those with respect to its real and imaginary "

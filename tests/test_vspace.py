@@ -116,8 +116,8 @@ def test_a_pack_types_space_is_not_an_arrays_and_a_cotangent_of_another_kind_is_
     assert grad(total)(p).c.tolist() == [1.0, 1.0, 1.0]
     from plugrad import hessian, jacobian
 
-    for op in (jacobian, hessian):  # (its rows could not be stacked into an array)
-        with pytest.raises(TypeError, match=r"takes arrays, floats and lists, tuples and dicts of them, but the argument holds a _Coeffs: take the Jacobian in its coordinates"):
+    for op, name in ((jacobian, "Jacobian"), (hessian, "Hessian")):  # (its rows could not be stacked into an array)
+        with pytest.raises(TypeError, match=rf"^{name.lower()}\(.*\) takes arrays, floats and lists, tuples and dicts of them, but the argument holds a _Coeffs: take the {name} in its coordinates"):
             op(total)(p)
 
 
