@@ -32,3 +32,30 @@ def named_types(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
         table.update(before)
     for name in ("lazy_values", "lazy_rules", "lazy_things", "lazy_rulez", "lazy_broken"):
         sys.modules.pop(name, None)
+
+
+class Quat:
+    """A pack's value type that is no array: a quaternion's four coefficients."""
+
+    def __init__(self, c: object) -> None:
+        self.c = numpy.asarray(c, float)
+
+
+@pytest.fixture
+def quats(named_types: Path) -> type[Quat]:
+    """:class:`Quat`, registered for the test with a vector space of its coefficients (an
+    ArrayVSpace of shape (4,): an array of four has its shape) and a box class."""
+    from plugrad import Box
+    from plugrad.box import register_box_type
+    from plugrad.vspace import ArrayVSpace, register_vspace
+
+    class QuatSpace(ArrayVSpace):
+        def __init__(self, q: Quat) -> None:
+            super().__init__(q.c)
+
+    class QuatBox(Box):
+        __slots__ = ()
+
+    register_vspace(Quat, QuatSpace)
+    register_box_type(Quat, QuatBox)
+    return Quat
