@@ -88,7 +88,9 @@ def _describe(x: Any) -> str:
         return type(v).__name__
     if v is None or isinstance(v, (str, bytes)):
         return f"a {type(v).__name__}"
-    if not isinstance(v, (np.ndarray, np.generic, int, float, complex)) and not hasattr(v, "__array__"):
+    from plugrad.primitive import not_an_array
+
+    if not_an_array(v):
         space = _space(v)  # a pack's type (a Quaternion), whose NumPy shape and dtype, () object, say nothing
         return f"type {type(v).__name__}" + (f" in {space!r}" if space is not None else "")
     return f"shape {np.shape(v)} dtype {np.asarray(v).dtype}"

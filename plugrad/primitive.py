@@ -1202,11 +1202,11 @@ def _shape_differs(t: Any, ans: Any) -> bool:
     if isinstance(t, (int, *NUMERIC)):
         if isinstance(ans, NUMERIC):
             return bool(np.shape(t) != np.shape(ans))
-        return _not_an_array(ans)  # a number or array for a pack's value (a Quaternion)
-    return isinstance(ans, NUMERIC) and _not_an_array(t)  # a pack's value for an array or number
+        return not_an_array(ans)  # a number or array for a pack's value (a Quaternion)
+    return isinstance(ans, NUMERIC) and not_an_array(t)  # a pack's value for an array or number
 
 
-def _not_an_array(value: Any) -> bool:
+def not_an_array(value: Any) -> bool:
     """Whether ``value`` is of a pack's type that is no array (a Quaternion; not a Dask array,
     which converts to one), and not traced, a container or None."""
     if isinstance(value, (Box, list, tuple, dict)) or value is None or hasattr(value, "__array__"):
@@ -1232,7 +1232,7 @@ def misshapen(prim: Primitive, kind: str, argnum: int | tuple[int, ...], d: Any,
     another shape than ``like``'s (its argument's, the output's)."""
     vjp = kind == "VJP"
     what, of, rule = ("cotangent", "argument", VJP_SHAPE) if vjp else ("tangent", "output", JVP_SHAPE)
-    if _not_an_array(d) or _not_an_array(like):  # (a pack's type, of NumPy's shape ())
+    if not_an_array(d) or not_an_array(like):  # (a pack's type, of NumPy's shape ())
         return ValueError(
             f"{rule_of(prim, kind, argnum)} returned a {what} of type {type(d).__name__} for an {of} of "
             f"type {type(like).__name__}: a rule returns a {what} of its {of}'s type and shape."
