@@ -242,15 +242,19 @@ def _registering_line() -> str:
     frame = sys._getframe(1)
     while frame.f_back is not None and frame.f_code.co_filename.startswith(_KERNEL):
         frame = frame.f_back
-    path = frame.f_code.co_filename.replace("\\", "/").split("/")
-    return f"{'/'.join(path[-2:])}:{frame.f_lineno}"
+    return _at(frame.f_code.co_filename, frame.f_lineno)
+
+
+def _at(filename: str, line: int) -> str:
+    """``folder/file.py:line``: enough of a path to find the file, short enough to read."""
+    return f"{'/'.join(filename.replace(chr(92), '/').split('/')[-2:])}:{line}"
 
 
 def load_named(name: str, of: str, what: str, fits: Callable[[Any], bool], otherwise: str) -> Any:
     """The object ``"module:Class"`` names, registered for the type named ``of`` as ``what``
-    (``"box class"``), which ``fits`` must accept. An error loading it, or an object that does not fit (then
-    described by ``otherwise``), is a NamedClassError that says what it was registered as,
-    by whom and where."""
+    (``"box class"``), which ``fits`` must accept. An error loading it, or an object that
+    does not fit (then described by ``otherwise``), is a NamedClassError that says what it
+    was registered as, by whom and where."""
     module, _, attr = name.partition(":")
     by, line = _named_by.get((of, what, name)) or ("", "")
     registered = f"the {what} of {of}, which {by or 'a pack'} registered as {name!r}{f' at {line}' if line else ''},"
@@ -274,8 +278,7 @@ def _raised_in(exc: BaseException) -> str:
         filename = tb.tb_frame.f_code.co_filename
         machinery = filename.startswith("<frozen ") or tb.tb_frame.f_globals.get("__name__", "").startswith("importlib")
         if not (machinery or filename.startswith(_KERNEL)):
-            path = filename.replace("\\", "/").split("/")
-            line = f" (raised at {'/'.join(path[-2:])}:{tb.tb_lineno})"
+            line = f" (raised at {_at(filename, tb.tb_lineno)})"
         tb = tb.tb_next
     return line
 
@@ -370,9 +373,9 @@ def _unsupported(what: str) -> Callable[..., Any]:
 
 def _unsupported_operator(what: str, reflection: str) -> Callable[[BareBox, Any], Any]:
     """The BareBox operator that ``what`` names (``"the operator +"``, ``__add__``, whose
-    ``reflection`` is ``__radd__``). Python
-    would try the other operand's reflection were the operator missing, so it does that first
-    (``bare + x`` may be ``x``'s to compute); only where that declines too does it raise."""
+    ``reflection`` is ``__radd__``). Python would try the other operand's reflection were the
+    operator missing, so it does that first (``bare + x`` may be ``x``'s to compute); only
+    where that declines too does it raise."""
 
     def method(self: BareBox, other: Any, *modulo: Any) -> Any:  # (pow's third argument)
         if not isinstance(other, BareBox) and not modulo:  # (two BareBoxes: Python tries no reflection either)
