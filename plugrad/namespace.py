@@ -261,28 +261,37 @@ class _Finder:
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
         if not fullname.startswith("plugrad."):
             return None
-        from plugrad.registry import RegistryBusy, default_registry, kernel_modules
+        from plugrad.registry import built_registry, kernel_modules
 
         ns = fullname.partition(".")[2]
         root = ns.split(".")[0]
         if root in kernel_modules():
             return None  # plugrad's own modules; no namespace may hide them
-        if root not in _MIRRORED_ROOTS or _mirror(ns) is None:
+        # Python calls find_spec holding its global import lock, so nothing is decided here
+        # that needs an import: building the registry (it imports the packs) or importing the
+        # mirrored library's module. Either would wait, under that lock, for a thread that is
+        # importing the same module or building the registry, and which waits for the lock: a
+        # deadlock. create_module decides, under the module's own lock only. (Until the
+        # registry is built, importlib.util.find_spec answers for a name no pack declares.)
+        registry = built_registry()
+        if registry is None or root in _MIRRORED_ROOTS or registry.is_namespace(ns):
+            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)  # type: ignore[arg-type]
+        return None
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        from plugrad.registry import RegistryBusy, default_registry
+
+        ns = spec.name.partition(".")[2]
+        if ns.split(".")[0] not in _MIRRORED_ROOTS or _mirror(ns) is None:  # (see find_spec)
             try:
                 registry = default_registry()
             except RegistryBusy as exc:  # a pack imported us while the registry was being built
-                raise ModuleNotFoundError(f"cannot import {fullname}: {exc}", name=fullname) from None
+                raise ModuleNotFoundError(f"cannot import {spec.name}: {exc}", name=spec.name) from None
             if not registry.is_namespace(ns):
-                return None
-        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)  # type: ignore[arg-type]
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+                raise ModuleNotFoundError(f"No module named {spec.name!r}", name=spec.name)
         module = namespace_module(spec.name)
         module.__path__ = []  # a package, so submodules can be imported
-        ns = spec.name.partition(".")[2]
         if "." in ns:
-            from plugrad.registry import default_registry
-
             try:
                 entry = default_registry().lookup(ns)
             except PlugradError:  # a faulty entry: the namespace is still a module

@@ -1306,6 +1306,12 @@ _building = False
 _pack_imports = threading.local()  # .depth: entry points being imported on this thread, by any registry
 
 
+def built_registry() -> Registry | None:
+    """The process-wide registry if it has been built, else None: it builds nothing, and
+    waits for no other thread building it."""
+    return _default
+
+
 def default_registry() -> Registry:
     """The process-wide registry, built from entry points and the environment on first use."""
     global _default, _building

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import concurrent.futures
+import subprocess
+import sys
+import textwrap
 import threading
 
 import numpy
@@ -62,3 +65,41 @@ def test_shape_caches_under_concurrent_churn():
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         assert all(pool.map(work, range(8)))
+
+
+# Two first imports at once, in a fresh interpreter (the lazy state exists once per process):
+# Python holds its global import lock while it asks plugrad's finder, and the finder once
+# built the registry (which imports the packs) or imported the mirrored SciPy module there,
+# while the other thread, doing the same, waited for that lock. Each hung 9 runs in 10.
+_FIRST_IMPORTS = """
+import faulthandler, os, sys, threading
+import numpy, scipy
+import plugrad
+import plugrad.numpy as np
+first, second = {first!r}, {second!r}
+barrier = threading.Barrier(2)
+
+def run(code):
+    barrier.wait()
+    exec(code, {{"np": np}})
+
+threads = [threading.Thread(target=run, args=(code,), daemon=True) for code in (first, second)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join(20)
+if any(t.is_alive() for t in threads):
+    faulthandler.dump_traceback(all_threads=True)
+    os._exit(3)
+"""
+
+
+def test_first_imports_in_two_threads_do_not_deadlock() -> None:
+    for first, second in (
+        ("import plugrad.misc", "np.sin"),  # a pack's namespace, while another thread builds the registry
+        ("import plugrad.scipy.special", "import scipy.special"),  # a mirrored module, being imported
+    ):
+        script = textwrap.dedent(_FIRST_IMPORTS.format(first=first, second=second))
+        for _ in range(3):
+            done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, f"{first} beside {second}: {done.stdout}{done.stderr}"
