@@ -354,10 +354,13 @@ def box_type(value: Any) -> type[Box]:
                 return named
     global _packs_asked
     if not _packs_asked:  # a first trace begun below the API (reverse.make_vjp): the packs' boxes
-        _packs_asked = True
         from plugrad.registry import ensure_types
 
+        # Asked first, then marked: another thread's first trace, meanwhile, waits in
+        # ensure_types for the boxes rather than taking BareBox for an array. (A types hook
+        # that traces, in this thread, returns at once from ensure_types: no loop.)
         ensure_types()
+        _packs_asked = True
         return box_type(value)
     return BareBox
 

@@ -71,6 +71,7 @@ def test_shape_caches_under_concurrent_churn():
 # Python holds its global import lock while it asks plugrad's finder, and the finder once
 # built the registry (which imports the packs) or imported the mirrored SciPy module there,
 # while the other thread, doing the same, waited for that lock. Each hung 9 runs in 10.
+# A thread's exception fails the run too.
 _FIRST_IMPORTS = """
 import faulthandler, os, sys, threading
 import numpy, scipy
@@ -78,10 +79,14 @@ import plugrad
 import plugrad.numpy as np
 first, second = {first!r}, {second!r}
 barrier = threading.Barrier(2)
+failures = []
 
 def run(code):
     barrier.wait()
-    exec(code, {{"np": np}})
+    try:
+        exec(code, {{"np": np}})
+    except BaseException as exc:
+        failures.append(repr(exc))
 
 threads = [threading.Thread(target=run, args=(code,), daemon=True) for code in (first, second)]
 for t in threads:
@@ -91,13 +96,22 @@ for t in threads:
 if any(t.is_alive() for t in threads):
     faulthandler.dump_traceback(all_threads=True)
     os._exit(3)
+if failures:
+    print(failures)
+    os._exit(4)
 """
+
+
+_FIRST_TRACE = "import plugrad.core, numpy; assert plugrad.core.make_vjp(lambda x: (x * x).sum(), numpy.ones(2))[0](1.0).tolist() == [2.0, 2.0]"
 
 
 def test_first_imports_in_two_threads_do_not_deadlock() -> None:
     for first, second in (
         ("import plugrad.misc", "np.sin"),  # a pack's namespace, while another thread builds the registry
         ("import plugrad.scipy.special", "import scipy.special"),  # a mirrored module, being imported
+        # two first traces below the API (plugrad.core, as autograd.core is used): the second
+        # took BareBox for an array while the first installed the packs' boxes, 10 runs in 10
+        (_FIRST_TRACE, _FIRST_TRACE),
     ):
         script = textwrap.dedent(_FIRST_IMPORTS.format(first=first, second=second))
         for _ in range(3):
