@@ -15,9 +15,55 @@ The kernel imports NumPy, pluggy and the standard library only; every
 differentiable NumPy or SciPy function comes from a pack.
 """
 
+import importlib as _importlib
+import importlib.machinery as _machinery
+import sys as _sys
+import types as _types
 from typing import TYPE_CHECKING, Any
 
-from plugrad import namespace as _namespace
+
+class _Finder:
+    """The import hook that serves ``plugrad.<ns>`` (``plugrad.numpy``...): a meta path finder
+    and loader by its methods; :func:`plugrad.namespace.create` makes the modules.
+
+    It is defined and installed here, before anything else of plugrad is imported or read
+    from disk. Python lets a thread import a submodule of a package that another thread is
+    still initializing: ``import plugrad.numpy`` in one thread while another runs
+    ``import plugrad`` must find the hook, and then waits in :meth:`create_module` for
+    ``plugrad`` to be complete.
+    """
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> _machinery.ModuleSpec | None:
+        parent = fullname.rpartition(".")[0]
+        if parent != "plugrad" and getattr(_sys.modules.get(parent), "__loader__", None) is not self:
+            return None  # not plugrad's, or below one of plugrad's own modules (plugrad.gradcheck.x)
+        # Python calls find_spec holding its global import lock, so nothing is decided here
+        # that needs an import: building the registry (it imports the packs), importing the
+        # mirrored library's module, or plugrad's own modules, which another thread may be
+        # importing. Any of them would wait, under that lock, for a thread that waits for
+        # the lock: a deadlock. create_module decides, under the module's own lock only.
+        # (Until the registry is built, importlib.util.find_spec answers for a name no pack
+        # declares.)
+        serves = getattr(_sys.modules.get("plugrad.registry"), "serves", None)
+        if serves is None or serves(fullname.partition(".")[2]) is not False:
+            return _machinery.ModuleSpec(fullname, self, is_package=True)  # type: ignore[arg-type]
+        return None
+
+    def create_module(self, spec: _machinery.ModuleSpec) -> _types.ModuleType:
+        _importlib.import_module("plugrad")  # waits for another thread's `import plugrad` to finish
+        from plugrad.namespace import create
+
+        return create(spec.name)
+
+    def exec_module(self, module: _types.ModuleType) -> None:
+        ns = module.__name__.partition(".")[2]
+        module.__doc__ = f"plugrad's differentiable ``{ns}`` namespace, filled from the loaded packs."
+
+
+_finder = _Finder()
+if _finder not in _sys.meta_path:
+    _sys.meta_path.append(_finder)
+
 from plugrad.box import Box
 from plugrad.debug import detect_anomaly
 from plugrad.errors import ArgumentError
@@ -144,6 +190,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__) | _BUILTINS)
-
-
-_namespace.install()

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from plugrad import reverse
+from plugrad.reverse import check_given, in_dtype_of
+from plugrad.reverse import make_vjp as trace_vjp
 from plugrad.builtins import tangents_in_order
 from plugrad.box import Box, Trace, getval
 from plugrad.errors import ArgumentError, NotDifferentiableError, TraceError
@@ -208,7 +209,7 @@ def _value_and_grad(
 ) -> tuple[Any, Any]:
     """``fun``'s real scalar value and its gradient, from one forward and one backward pass."""
     unary, x = _unary(op, fun, argnum, args, kwargs)
-    vjp, ans = reverse.make_vjp(unary, x)
+    vjp, ans = trace_vjp(unary, x)
     value = ans
     while isinstance(value, Box):  # a gradient inside a derivative: a traced scalar
         value = value._value
@@ -223,9 +224,9 @@ def make_vjp(fun: Fun, argnum: Argnum = 0) -> Fun:
 
     def vjp_maker(*args: Any, **kwargs: Any) -> tuple[Fun, Any]:
         unary, x = _unary("make_vjp", fun, argnum, args, kwargs)
-        vjp, ans = reverse.make_vjp(unary, x)
+        vjp, ans = trace_vjp(unary, x)
         # A gradient has its argument's dtype, whatever the cotangent's (float64 for float32).
-        return (lambda g: reverse.in_dtype_of(vjp(g), x)), ans
+        return (lambda g: in_dtype_of(vjp(g), x)), ans
 
     return _wrap("make_vjp", fun, vjp_maker)
 
@@ -250,8 +251,8 @@ def make_jvp_reversemode(fun: Fun, argnum: Argnum = 0) -> Fun:
 
     def jvp_maker(*args: Any, **kwargs: Any) -> Fun:
         unary, x = _unary("make_jvp_reversemode", fun, argnum, args, kwargs)
-        vjp, ans = reverse.make_vjp(unary, x)
-        return reverse.make_vjp(vjp, vspace(ans).zeros())[0]
+        vjp, ans = trace_vjp(unary, x)
+        return trace_vjp(vjp, vspace(ans).zeros())[0]
 
     return _wrap("make_jvp_reversemode", fun, jvp_maker)
 
@@ -292,7 +293,7 @@ def elementwise_grad(fun: Fun, argnum: Argnum = 0) -> Fun:
 
     def body(*args: Any, **kwargs: Any) -> Any:
         unary, x = _unary("elementwise_grad", fun, argnum, args, kwargs)
-        vjp, ans = reverse.make_vjp(unary, x)
+        vjp, ans = trace_vjp(unary, x)
         value = ans
         while isinstance(value, Box):  # inside another derivative: a traced array
             value = value._value
@@ -318,7 +319,7 @@ def holomorphic_grad(fun: Fun, argnum: Argnum = 0) -> Fun:
         unary, x = _unary("holomorphic_grad", fun, argnum, args, kwargs)
         if not vspace(x).iscomplex:
             warnings.warn("Input to holomorphic_grad is not complex", UserWarning, stacklevel=2)
-        vjp, ans = reverse.make_vjp(unary, x)
+        vjp, ans = trace_vjp(unary, x)
         return vjp(output_space_of(f"holomorphic_grad({_name(fun)})", ans).ones())
 
     return _wrap("holomorphic_grad", fun, body)
@@ -362,7 +363,7 @@ def jacobian(fun: Fun, argnum: Argnum = 0) -> Fun:
 
     def body(*args: Any, **kwargs: Any) -> Any:
         unary, x = _unary("jacobian", fun, argnum, args, kwargs)
-        vjp, ans = reverse.make_vjp(unary, x)
+        vjp, ans = trace_vjp(unary, x)
         out_space, in_space = output_space_of(f"jacobian({_name(fun)})", ans), vspace(x)
         _refuse_packs_types("jacobian", fun, "argument", in_space, x)
         _refuse_packs_types("jacobian", fun, "output", out_space, ans)
@@ -494,7 +495,7 @@ def _hessian_product(op: str, fun: Fun, argnum: Argnum) -> Fun:
         g = fun_grad(*args, **kwargs)
         # The vector's shape and structure, the argument's (its dtype may be any: SciPy's hessp
         # passes integers).
-        reverse.check_given(getval(vector), g, "vector", f"{op}({_name(fun)})", "the argument")
+        check_given(getval(vector), g, "vector", f"{op}({_name(fun)})", "the argument")
         product = _dot(g, vector)
         value = getval(product)
         if type(value) is complex or getattr(getattr(value, "dtype", None), "kind", None) == "c":  # (grad would say the output is complex, not why)
@@ -537,7 +538,7 @@ def _jacobian_product(op: str, fun: Fun, argnum: Argnum) -> Fun:
     def body(*args: Any, **kwargs: Any) -> Any:
         args, vector = args[:-1], args[-1]
         unary, x = _unary(op, fun, argnum, args, kwargs)
-        vjp, ans = reverse.make_vjp(unary, x)
+        vjp, ans = trace_vjp(unary, x)
         if isinstance(vspace(ans), (SequenceVSpace, DictVSpace)):
             return vjp(vector)  # a container output: the tensor is its cotangent
         out_shape, v_shape = np.shape(getval(ans)), np.shape(getval(vector))
@@ -584,9 +585,9 @@ def make_ggnvp(f: Fun, g: Fun = _half_sum_of_squares, f_argnum: Argnum = 0) -> F
 
     def body(*args: Any, **kwargs: Any) -> Fun:
         unary, x = _unary("make_ggnvp", f, f_argnum, args, kwargs)
-        f_vjp, f_x = reverse.make_vjp(unary, x)
-        g_hvp, grad_g_x = reverse.make_vjp(grad(g), f_x)
-        f_jvp, _ = reverse.make_vjp(f_vjp, vspace(grad_g_x).zeros())
+        f_vjp, f_x = trace_vjp(unary, x)
+        g_hvp, grad_g_x = trace_vjp(grad(g), f_x)
+        f_jvp, _ = trace_vjp(f_vjp, vspace(grad_g_x).zeros())
 
         def ggnvp(v: Any) -> Any:
             return f_vjp(g_hvp(f_jvp(v)))
@@ -618,7 +619,7 @@ def grad_and_aux(fun: Fun, argnum: Argnum = 0) -> Fun:
             return first, second
 
         # a plain (loss, aux) pair: make_vjp unwraps traced values inside aux's containers too
-        vjp, (ans, aux) = reverse.make_vjp(pair, x)
+        vjp, (ans, aux) = trace_vjp(pair, x)
         space = vspace(ans)
         if space.iscomplex:
             raise TypeError(_complex_output("grad_and_aux", fun))

@@ -22,13 +22,13 @@ import sys
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from plugrad import debug
+from plugrad.debug import _enabled
 from plugrad.errors import NamedClassError, NotDifferentiableError, TraceError
 
 __all__ = ["Box", "Meta", "Trace", "box_type", "register_box_type", "refuse_type", "getval", "plain_value", "isbox"]
 
 _levels = itertools.count(1)  # next() on a count is atomic under the GIL
-_debugging = debug._enabled.get  # debug.enabled, one call cheaper
+_debugging = _enabled.get  # debug.enabled, one call cheaper
 
 
 class Trace:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad import builtins
+from plugrad.builtins import pack as pack_container
 from plugrad.box import Box, Trace, box_type, holds_box
 from plugrad.errors import NotDifferentiableError, user_stacklevel
 from plugrad.reverse import _numeric, check_given, wrong_shape
@@ -32,7 +32,7 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
         end = fun(_start(x, t, trace))
         if isinstance(end, (list, tuple, dict)):
             try:
-                end = builtins.pack(end)  # a plain container of traced values
+                end = pack_container(end)  # a plain container of traced values
             except NotDifferentiableError:  # (a container holding a string): say so of the output
                 output_space_of("make_jvp", end)
                 raise

@@ -1,8 +1,8 @@
 """The modules users import, ``plugrad.numpy``, ``plugrad.scipy.special`` and so on,
 filled from the registry.
 
-An import hook serves ``plugrad.<ns>`` for every namespace a loaded pack declares
-(and for NumPy's and SciPy's submodules). Attribute lookup on such a module asks
+An import hook (``plugrad._Finder``) serves ``plugrad.<ns>`` for every namespace a
+loaded pack declares (and for NumPy's and SciPy's submodules). Attribute lookup on such a module asks
 the registry for ``<ns>.<name>``: a registered primitive is returned as it is;
 anything else comes from the mirrored library (``numpy`` for ``plugrad.numpy``):
 constants, dtypes and classes unchanged, functions wrapped so that a traced
@@ -22,14 +22,13 @@ from typing import Any
 from plugrad.box import Box, getval
 from plugrad.errors import NotDifferentiableError, PlugradError
 from plugrad.primitive import Composite, published_function
+from plugrad.registry import MIRRORED_ROOTS
 
-__all__ = ["Unregistered", "install", "is_namespace_module", "namespace_module", "published"]
-
-_MIRRORED_ROOTS = ("numpy", "scipy")
+__all__ = ["Unregistered", "create", "is_namespace_module", "namespace_module", "published"]
 
 
 def _mirror(ns: str) -> types.ModuleType | None:
-    if ns.split(".")[0] not in _MIRRORED_ROOTS:
+    if ns.split(".")[0] not in MIRRORED_ROOTS:
         return None
     try:
         return importlib.import_module(ns)
@@ -181,8 +180,10 @@ def namespace_module(fullname: str) -> types.ModuleType:
 
 def is_namespace_module(module: Any) -> bool:
     """Whether ``module`` is one of plugrad's namespace modules (``plugrad.numpy``...)."""
+    import plugrad
+
     spec = getattr(module, "__spec__", None)
-    return spec is not None and spec.loader is _finder
+    return spec is not None and spec.loader is plugrad._finder
 
 
 def _resolve(ns: str, name: str) -> Any:
@@ -209,7 +210,7 @@ def _resolve(ns: str, name: str) -> Any:
     value = getattr(mirror, name)
     if isinstance(value, types.ModuleType):
         sub = value.__name__
-        if sub.split(".")[0] in _MIRRORED_ROOTS and sub == qualname:
+        if sub.split(".")[0] in MIRRORED_ROOTS and sub == qualname:
             return importlib.import_module(f"plugrad.{qualname}")
         return value
     if callable(value) and not isinstance(value, type):
@@ -252,65 +253,29 @@ class _FunctionNamespace(types.ModuleType):
         return self.__function__(*args, **kwargs)
 
 
-class _Finder:
-    """Serves ``plugrad.<ns>`` modules for registered and mirrored namespaces.
+def create(fullname: str) -> types.ModuleType:
+    """The module for ``plugrad.<ns>``, which the import hook (``plugrad._Finder``) serves;
+    ModuleNotFoundError if no pack declares the namespace and no library is mirrored there."""
+    from plugrad.registry import RegistryBusy, default_registry
 
-    A meta path finder and loader by its methods (``importlib.abc`` is not imported for them).
-    """
+    ns = fullname.partition(".")[2]
+    if ns.split(".")[0] not in MIRRORED_ROOTS or _mirror(ns) is None:
+        try:
+            registry = default_registry()
+        except RegistryBusy as exc:  # a pack imported us while the registry was being built
+            raise ModuleNotFoundError(f"cannot import {fullname}: {exc}", name=fullname) from None
+        if not registry.is_namespace(ns):
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+    module = namespace_module(fullname)
+    module.__path__ = []  # a package, so submodules can be imported
+    if "." in ns:
+        try:
+            entry = default_registry().lookup(ns)
+        except PlugradError:  # a faulty entry: the namespace is still a module
+            entry = None
+        if entry is not None:
+            parent = ns.rpartition(".")[0]
+            module.__class__ = _FunctionNamespace
+            module.__function__ = published(entry, parent) if isinstance(entry, Composite) else entry  # type: ignore[attr-defined]
+    return module
 
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
-        if not fullname.startswith("plugrad."):
-            return None
-        from plugrad.registry import built_registry, kernel_modules
-
-        ns = fullname.partition(".")[2]
-        root = ns.split(".")[0]
-        if root in kernel_modules():
-            return None  # plugrad's own modules; no namespace may hide them
-        # Python calls find_spec holding its global import lock, so nothing is decided here
-        # that needs an import: building the registry (it imports the packs) or importing the
-        # mirrored library's module. Either would wait, under that lock, for a thread that is
-        # importing the same module or building the registry, and which waits for the lock: a
-        # deadlock. create_module decides, under the module's own lock only. (Until the
-        # registry is built, importlib.util.find_spec answers for a name no pack declares.)
-        registry = built_registry()
-        if registry is None or root in _MIRRORED_ROOTS or registry.is_namespace(ns):
-            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)  # type: ignore[arg-type]
-        return None
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
-        from plugrad.registry import RegistryBusy, default_registry
-
-        ns = spec.name.partition(".")[2]
-        if ns.split(".")[0] not in _MIRRORED_ROOTS or _mirror(ns) is None:  # (see find_spec)
-            try:
-                registry = default_registry()
-            except RegistryBusy as exc:  # a pack imported us while the registry was being built
-                raise ModuleNotFoundError(f"cannot import {spec.name}: {exc}", name=spec.name) from None
-            if not registry.is_namespace(ns):
-                raise ModuleNotFoundError(f"No module named {spec.name!r}", name=spec.name)
-        module = namespace_module(spec.name)
-        module.__path__ = []  # a package, so submodules can be imported
-        if "." in ns:
-            try:
-                entry = default_registry().lookup(ns)
-            except PlugradError:  # a faulty entry: the namespace is still a module
-                entry = None
-            if entry is not None:
-                parent = ns.rpartition(".")[0]
-                module.__class__ = _FunctionNamespace
-                module.__function__ = published(entry, parent) if isinstance(entry, Composite) else entry  # type: ignore[attr-defined]
-        return module
-
-    def exec_module(self, module: types.ModuleType) -> None:
-        ns = module.__name__.partition(".")[2]
-        module.__doc__ = f"plugrad's differentiable ``{ns}`` namespace, filled from the loaded packs."
-
-
-_finder = _Finder()
-
-
-def install() -> None:
-    """Put the import hook on ``sys.meta_path`` (once)."""
-    if _finder not in sys.meta_path:
-        sys.meta_path.append(_finder)

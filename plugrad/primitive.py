@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad import debug
+from plugrad.debug import call_site, check_tangent
 from plugrad.box import BareBox, Box, Meta, Trace, _box_types, box_type, getval, holds_box
 from plugrad.errors import NotDifferentiableError, PlugradError, TraceError
 from plugrad.vspace import vspace
@@ -977,7 +977,7 @@ def record(
     if trace.forward:
         box._tangent = tangent = prim.forward(parents, ans, args, kwargs)
         if trace.sites is not None:
-            debug.check_tangent(prim, tangent, ans, args, debug.call_site(), [p._tangent for _, p in parents])
+            check_tangent(prim, tangent, ans, args, call_site(), [p._tangent for _, p in parents])
         return box
     tape = trace.tape
     if tape is None:
@@ -1005,7 +1005,7 @@ def record(
         tape.append((prim, args, kwargs, ans if prim.keep_ans else None, links))
     else:  # debug mode keeps everything, to describe what went wrong
         tape.append((prim, args, kwargs, ans, links))
-        trace.sites[index] = debug.call_site()
+        trace.sites[index] = call_site()
     return box
 
 

@@ -77,7 +77,8 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from plugrad import _entry_points, hookspecs
+from plugrad._entry_points import EntryPoint, entry_points, normalize
+from plugrad.hookspecs import PackSpec
 from plugrad.box import Box, load_box_class, refuse_type, register_box_type, type_named
 from plugrad.errors import NamedClassError, PackConflictError, PackError, PackNameError, PackWarning
 from plugrad.manifest import Deferred
@@ -268,7 +269,7 @@ def _env_flag(name: str) -> bool:
 
 
 def _normalize(dist: str | None) -> str:
-    return _entry_points.normalize(dist or "")
+    return normalize(dist or "")
 
 
 def _typename(t: Any) -> str:
@@ -332,7 +333,7 @@ class Registry:
         strict: bool = False,
     ) -> None:
         self.pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
-        self.pm.add_hookspecs(hookspecs.PackSpec)
+        self.pm.add_hookspecs(PackSpec)
         self.only = frozenset(only) if only is not None else None
         self.disabled = frozenset(disabled)
         self.autoload = autoload
@@ -385,11 +386,11 @@ class Registry:
         """
         autoload = self.autoload if autoload is None else autoload
 
-        def order(ep: _entry_points.EntryPoint) -> tuple[bool, str]:
+        def order(ep: EntryPoint) -> tuple[bool, str]:
             return (_normalize(_dist(ep)[0]) != BUILTIN_DISTRIBUTION, ep.name)
 
         offered: set[str] = set()
-        for ep in sorted(_entry_points.entry_points(group), key=order):
+        for ep in sorted(entry_points(group), key=order):
             dist, version = _dist(ep)
             offered.add(ep.name)
             info = PackInfo(ep.name, dist, version, builtin=_normalize(dist) == BUILTIN_DISTRIBUTION)
@@ -1146,7 +1147,7 @@ def _attribute(obj: Any, name: str) -> Any:
 
 
 def _hook_names() -> list[str]:
-    return sorted(n for n in dir(hookspecs.PackSpec) if n.startswith("plugrad_"))
+    return sorted(n for n in dir(PackSpec) if n.startswith("plugrad_"))
 
 
 def _hook_signatures() -> str:
@@ -1154,11 +1155,11 @@ def _hook_signatures() -> str:
     import inspect
 
     return ", ".join(
-        f"{n}({', '.join(list(inspect.signature(getattr(hookspecs.PackSpec, n)).parameters)[1:])})" for n in _hook_names()
+        f"{n}({', '.join(list(inspect.signature(getattr(PackSpec, n)).parameters)[1:])})" for n in _hook_names()
     )
 
 
-def _dist(ep: _entry_points.EntryPoint) -> tuple[str | None, str | None]:
+def _dist(ep: EntryPoint) -> tuple[str | None, str | None]:
     dist = getattr(ep, "dist", None)
     return (None, None) if dist is None else (dist.name, dist.version)
 
@@ -1306,10 +1307,18 @@ _building = False
 _pack_imports = threading.local()  # .depth: entry points being imported on this thread, by any registry
 
 
-def built_registry() -> Registry | None:
-    """The process-wide registry if it has been built, else None: it builds nothing, and
-    waits for no other thread building it."""
-    return _default
+# The libraries whose modules a namespace mirrors: plugrad.numpy.fft for numpy.fft.
+MIRRORED_ROOTS = ("numpy", "scipy")
+
+
+def serves(ns: str) -> bool | None:
+    """Whether a module ``plugrad.<ns>`` may be served, for the import hook: None until the
+    registry is built (this builds nothing, and imports nothing); the module is created, or
+    refused, by :func:`plugrad.namespace.create`."""
+    registry = _default
+    if registry is None:
+        return None
+    return ns.split(".")[0] in MIRRORED_ROOTS or registry.is_namespace(ns)
 
 
 def default_registry() -> Registry:

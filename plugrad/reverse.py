@@ -9,16 +9,17 @@ from typing import Any
 
 import numpy as np
 
-from plugrad import builtins, debug
+from plugrad.debug import _enabled, check_cotangent
 from plugrad.box import Box, Trace, _box_types, box_type, check_refused, getval, holds_box
 from plugrad.errors import user_stacklevel
 from plugrad.primitive import JVP_SHAPE, NUMERIC, VJP_SHAPE, add_any, node_ans, only_cotangent, returned_none
+from plugrad.builtins import pack as pack_container
 from plugrad.builtins import take as _take
 from plugrad.vspace import ONLY_ARRAYS, ArrayVSpace, DictVSpace, ScalarVSpace, SequenceVSpace, VSpace, _a, space_or_none, vspace
 
 __all__ = ["make_vjp", "backward"]
 
-_debugging = debug._enabled.get  # debug.enabled, one call cheaper
+_debugging = _enabled.get  # debug.enabled, one call cheaper
 # Cotangent types whose ``+`` is vector addition (containers' ``+`` concatenates).
 _PLUS = frozenset({float, complex, np.ndarray, np.float64, np.float32, np.complex128, np.complex64})
 
@@ -55,7 +56,7 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     try:
         end = fun(start)
         if isinstance(end, (list, tuple, dict)):
-            end = builtins.pack(end)  # a plain container of traced values
+            end = pack_container(end)  # a plain container of traced values
     finally:
         trace.close()
     if not (isinstance(end, Box) and end._trace is trace):
@@ -316,7 +317,7 @@ def _assembled(x: Any, cts: list[Any]) -> Any:
     result = _assemble(x, iter(cts))
     for ct in cts:
         if isinstance(ct, Box):
-            return builtins.pack(result)
+            return pack_container(result)
     return result
 
 
@@ -589,7 +590,7 @@ def sweep(
                     if ct is None and not prim.none_is_zero:
                         raise returned_none(prim, "VJP", argnum)
                     if check:
-                        debug.check_cotangent(prim, argnum, ct, node_ans(tape[j]), args, (sites or {}).get(i), g, rule)
+                        check_cotangent(prim, argnum, ct, node_ans(tape[j]), args, (sites or {}).get(i), g, rule)
                     prev = cts[j]
                     if prev is None:
                         cts[j] = ct

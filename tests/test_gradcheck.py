@@ -402,7 +402,7 @@ def test_a_pack_using_a_namespace_at_import_fails_the_check_as_it_fails_users(mo
         name, value = "busy", "busy_pack"
         dist = types.SimpleNamespace(name="busy-pack", version="1.0")
 
-    monkeypatch.setattr("plugrad._entry_points.entry_points", lambda group: [UsesNumpyWhenImported()])
+    monkeypatch.setattr("plugrad.registry.entry_points", lambda group: [UsesNumpyWhenImported()])
     registry = Registry()
     with pytest.warns(PackWarning, match="'busy'.*raised RegistryBusy: plugrad's pack registry was used while packs were being loaded"):
         registry.load_entry_points()

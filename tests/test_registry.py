@@ -81,7 +81,7 @@ _RAISE_LINE = FakeEntryPoint.load.__code__.co_firstlineno + 2  # where load rais
 def entry_points(monkeypatch: pytest.MonkeyPatch) -> list[FakeEntryPoint]:
     """The entry points Registry.load_entry_points will see: append to this list."""
     eps: list[FakeEntryPoint] = []
-    monkeypatch.setattr(registry_module._entry_points, "entry_points", lambda group: list(eps) if group == "plugrad" else [])
+    monkeypatch.setattr(registry_module, "entry_points", lambda group: list(eps) if group == "plugrad" else [])
     return eps
 
 

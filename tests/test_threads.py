@@ -117,3 +117,70 @@ def test_first_imports_in_two_threads_do_not_deadlock() -> None:
         for _ in range(3):
             done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
             assert done.returncode == 0, f"{first} beside {second}: {done.stdout}{done.stderr}"
+
+
+# A first `import plugrad` beside first imports of its modules, in a fresh interpreter.
+# Python lets a thread import a submodule of a package another thread is still
+# initializing; a kernel module that imported `from plugrad import x` then waited for
+# that package while holding its own module's lock, which the package's thread needed:
+# Python broke the cycle by handing one thread a partly initialized module ("cannot import
+# name 'Registry' from partially initialized module 'plugrad.registry'", 20 runs in 20).
+_COLD_IMPORTS = """
+import importlib, os, threading
+import numpy
+names = ["plugrad", "plugrad.registry", "plugrad.core", "plugrad.cli_packs", "plugrad.extend"]
+barrier = threading.Barrier(len(names))
+failures = []
+
+def run(name):
+    barrier.wait()
+    try:
+        importlib.import_module(name)
+    except BaseException as exc:
+        failures.append(f"{name}: {exc!r}")
+
+threads = [threading.Thread(target=run, args=(name,), daemon=True) for name in names]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join(20)
+import plugrad, plugrad.numpy as np
+assert plugrad.grad(np.sin)(0.0) == 1.0
+if failures or any(t.is_alive() for t in threads):
+    print(failures)
+    os._exit(4)
+"""
+
+
+def test_first_import_of_plugrad_beside_first_imports_of_its_modules() -> None:
+    for _ in range(4):
+        done = subprocess.run([sys.executable, "-c", _COLD_IMPORTS], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_kernel_modules_import_their_siblings_by_name() -> None:
+    # What keeps the test above passing: a kernel module's own import-time statements never
+    # wait for the plugrad package (`from plugrad import x`, `import plugrad.x` do, while
+    # another thread initializes it); `from plugrad.x import y` waits for plugrad.x only.
+    import ast
+    import pathlib
+
+    import plugrad
+
+    root = pathlib.Path(plugrad.__file__).parent
+    waits = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        body = list(ast.parse(path.read_text()).body)
+        while body:
+            node = body.pop()
+            if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+                continue
+            if isinstance(node, ast.ClassDef | ast.If | ast.Try | ast.With):
+                body += [n for field in ("body", "orelse", "finalbody", "handlers") for n in getattr(node, field, [])]
+            elif isinstance(node, ast.Import) and any(a.name.split(".")[0] == "plugrad" for a in node.names):
+                waits.append(f"{path.relative_to(root)}:{node.lineno}")
+            elif isinstance(node, ast.ImportFrom) and node.module in ("plugrad", "plugrad.gradcheck"):
+                waits.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert waits == []
