@@ -17,26 +17,51 @@ differentiable NumPy or SciPy function comes from a pack.
 
 import importlib as _importlib
 import importlib.machinery as _machinery
+import os as _os
 import sys as _sys
 import types as _types
 from typing import TYPE_CHECKING, Any
 
+# The libraries whose modules a namespace mirrors: plugrad.numpy.fft for numpy.fft.
+# plugrad/numpy/ and plugrad/scipy/ stand in for their namespaces on disk.
+_MIRRORED_ROOTS = ("numpy", "scipy")
+_kernel_names: frozenset[str] | None = None
+
+
+def _kernel_modules() -> frozenset[str]:
+    """The names of plugrad's own submodules and subpackages, which no namespace may hide."""
+    global _kernel_names
+    if _kernel_names is None:
+        here = _os.path.dirname(__file__)
+        names = set()
+        for child in _os.listdir(here):  # what pkgutil.iter_modules finds, without importing pkgutil
+            stem, dot, ext = child.partition(".")
+            package = not dot and _os.path.isfile(_os.path.join(here, child, "__init__.py"))
+            if (ext == "py" or package) and stem.isidentifier() and stem != "__init__":
+                names.add(stem)
+        _kernel_names = frozenset(names) - set(_MIRRORED_ROOTS)
+    return _kernel_names
+
 
 class _Finder:
-    """The import hook that serves ``plugrad.<ns>`` (``plugrad.numpy``...): a meta path finder
-    and loader by its methods; :func:`plugrad.namespace.create` makes the modules.
+    """The import hook that serves ``plugrad.<ns>`` (``plugrad.numpy.linalg``...): a meta
+    path finder and loader by its methods; :func:`plugrad.namespace.create` makes the modules.
 
-    It is defined and installed here, before anything else of plugrad is imported or read
-    from disk. Python lets a thread import a submodule of a package that another thread is
-    still initializing: ``import plugrad.numpy`` in one thread while another runs
-    ``import plugrad`` must find the hook, and then waits in :meth:`create_module` for
-    ``plugrad`` to be complete.
+    It is defined and installed here, before anything else of plugrad is imported. Python
+    lets a thread import a submodule of a package that another thread is still
+    initializing: ``import plugrad.misc`` in one thread while another runs ``import
+    plugrad`` finds the hook, and waits in :meth:`create_module` for ``plugrad`` to be
+    complete. (Python puts ``plugrad`` in ``sys.modules`` before it reads this file, so
+    ``plugrad/numpy/`` and ``plugrad/scipy/`` stand in for those namespaces on disk.)
     """
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> _machinery.ModuleSpec | None:
-        parent = fullname.rpartition(".")[0]
-        if parent != "plugrad" and getattr(_sys.modules.get(parent), "__loader__", None) is not self:
-            return None  # not plugrad's, or below one of plugrad's own modules (plugrad.gradcheck.x)
+        if not fullname.startswith("plugrad."):
+            return None
+        ns = fullname.partition(".")[2]
+        root = ns.split(".")[0]
+        if root in _kernel_modules():
+            return None  # plugrad's own modules; no namespace may hide them
         # Python calls find_spec holding its global import lock, so nothing is decided here
         # that needs an import: building the registry (it imports the packs), importing the
         # mirrored library's module, or plugrad's own modules, which another thread may be
@@ -44,8 +69,8 @@ class _Finder:
         # the lock: a deadlock. create_module decides, under the module's own lock only.
         # (Until the registry is built, importlib.util.find_spec answers for a name no pack
         # declares.)
-        serves = getattr(_sys.modules.get("plugrad.registry"), "serves", None)
-        if serves is None or serves(fullname.partition(".")[2]) is not False:
+        declares = getattr(_sys.modules.get("plugrad.registry"), "declares", None)
+        if root in _MIRRORED_ROOTS or declares is None or declares(ns) is not False:
             return _machinery.ModuleSpec(fullname, self, is_package=True)  # type: ignore[arg-type]
         return None
 

@@ -22,13 +22,19 @@ from typing import Any
 from plugrad.box import Box, getval
 from plugrad.errors import NotDifferentiableError, PlugradError
 from plugrad.primitive import Composite, published_function
-from plugrad.registry import MIRRORED_ROOTS
 
-__all__ = ["Unregistered", "create", "is_namespace_module", "namespace_module", "published"]
+__all__ = ["Unregistered", "create", "is_namespace_module", "namespace_module", "published", "replace"]
+
+
+def _mirrored(ns: str) -> bool:
+    """Whether ``plugrad.<ns>`` mirrors a library's module (``numpy.fft``)."""
+    import plugrad  # (its import hook needs the names first)
+
+    return ns.split(".")[0] in plugrad._MIRRORED_ROOTS
 
 
 def _mirror(ns: str) -> types.ModuleType | None:
-    if ns.split(".")[0] not in MIRRORED_ROOTS:
+    if not _mirrored(ns):
         return None
     try:
         return importlib.import_module(ns)
@@ -210,7 +216,7 @@ def _resolve(ns: str, name: str) -> Any:
     value = getattr(mirror, name)
     if isinstance(value, types.ModuleType):
         sub = value.__name__
-        if sub.split(".")[0] in MIRRORED_ROOTS and sub == qualname:
+        if _mirrored(sub) and sub == qualname:
             return importlib.import_module(f"plugrad.{qualname}")
         return value
     if callable(value) and not isinstance(value, type):
@@ -259,7 +265,7 @@ def create(fullname: str) -> types.ModuleType:
     from plugrad.registry import RegistryBusy, default_registry
 
     ns = fullname.partition(".")[2]
-    if ns.split(".")[0] not in MIRRORED_ROOTS or _mirror(ns) is None:
+    if _mirror(ns) is None:
         try:
             registry = default_registry()
         except RegistryBusy as exc:  # a pack imported us while the registry was being built
@@ -279,3 +285,15 @@ def create(fullname: str) -> types.ModuleType:
             module.__function__ = published(entry, parent) if isinstance(entry, Composite) else entry  # type: ignore[attr-defined]
     return module
 
+
+def replace(stub: str) -> None:
+    """Put the namespace module in ``sys.modules`` for ``stub``, the package that stands for
+    it on disk (``plugrad/numpy/``: see its ``__init__.py``)."""
+    import plugrad
+
+    module = create(stub)
+    module.__spec__ = importlib.machinery.ModuleSpec(stub, plugrad._finder, is_package=True)  # type: ignore[arg-type]
+    module.__loader__ = plugrad._finder  # type: ignore[assignment]
+    module.__package__ = stub
+    plugrad._finder.exec_module(module)
+    sys.modules[stub] = module  # what the import statement returns, and binds in plugrad

@@ -279,21 +279,11 @@ def _typename(t: Any) -> str:
 
 
 _KERNEL = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_kernel_names: frozenset[str] | None = None
-
-
 def kernel_modules() -> frozenset[str]:
     """The names of plugrad's own submodules and subpackages, which no namespace may hide."""
-    global _kernel_names
-    if _kernel_names is None:
-        names = set()
-        for child in os.listdir(_KERNEL):  # what pkgutil.iter_modules finds, without importing pkgutil
-            stem, dot, ext = child.partition(".")
-            package = not dot and os.path.isfile(os.path.join(_KERNEL, child, "__init__.py"))
-            if (ext == "py" or package) and stem.isidentifier() and stem != "__init__":
-                names.add(stem)
-        _kernel_names = frozenset(names)
-    return _kernel_names
+    import plugrad  # (its import hook needs them first)
+
+    return plugrad._kernel_modules()
 
 
 def _warn(message: str, pack: str | None = None) -> None:
@@ -1307,18 +1297,11 @@ _building = False
 _pack_imports = threading.local()  # .depth: entry points being imported on this thread, by any registry
 
 
-# The libraries whose modules a namespace mirrors: plugrad.numpy.fft for numpy.fft.
-MIRRORED_ROOTS = ("numpy", "scipy")
-
-
-def serves(ns: str) -> bool | None:
-    """Whether a module ``plugrad.<ns>`` may be served, for the import hook: None until the
-    registry is built (this builds nothing, and imports nothing); the module is created, or
-    refused, by :func:`plugrad.namespace.create`."""
+def declares(ns: str) -> bool | None:
+    """Whether a loaded pack declares the namespace ``ns``, for the import hook: None until
+    the registry is built (this builds nothing, and imports nothing)."""
     registry = _default
-    if registry is None:
-        return None
-    return ns.split(".")[0] in MIRRORED_ROOTS or registry.is_namespace(ns)
+    return None if registry is None else registry.is_namespace(ns)
 
 
 def default_registry() -> Registry:

@@ -122,7 +122,7 @@ def test_importing_a_namespace_while_the_registry_is_built(monkeypatch: pytest.M
         raise RegistryBusy("plugrad's pack registry was used while it was being built")
 
     monkeypatch.setattr(registry_module, "default_registry", busy)
-    monkeypatch.setattr(registry_module, "serves", lambda ns: None)  # (not built yet: being built)
+    monkeypatch.setattr(registry_module, "declares", lambda ns: None)  # (not built yet: being built)
     with pytest.raises(ModuleNotFoundError, match="cannot import plugrad.nstest_early: plugrad's pack registry was used"):
         importlib.import_module("plugrad.nstest_early")
 
