@@ -52,7 +52,7 @@ class _Finder:
     initializing: ``import plugrad.misc`` in one thread while another runs ``import
     plugrad`` finds the hook, and waits in :meth:`create_module` for ``plugrad`` to be
     complete. (Python puts ``plugrad`` in ``sys.modules`` before it reads this file, so
-    ``plugrad/numpy/`` and ``plugrad/scipy/`` stand in for those namespaces on disk.)
+    ``plugrad/numpy/`` and ``plugrad/scipy/`` are those namespaces on disk.)
     """
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> _machinery.ModuleSpec | None:
@@ -81,11 +81,10 @@ class _Finder:
         return create(spec.name)
 
     def exec_module(self, module: _types.ModuleType) -> None:
-        ns = module.__name__.partition(".")[2]
-        module.__doc__ = f"plugrad's differentiable ``{ns}`` namespace, filled from the loaded packs."
+        pass  # (create_module made it whole)
 
 
-_finder = _Finder()
+_finder: _Finder = globals().get("_finder") or _Finder()  # (one, if plugrad is reloaded)
 if _finder not in _sys.meta_path:
     _sys.meta_path.append(_finder)
 

@@ -23,7 +23,7 @@ from plugrad.box import Box, getval
 from plugrad.errors import NotDifferentiableError, PlugradError
 from plugrad.primitive import Composite, published_function
 
-__all__ = ["Unregistered", "create", "is_namespace_module", "namespace_module", "published", "replace"]
+__all__ = ["Unregistered", "create", "fill", "is_namespace_module", "namespace_module", "published"]
 
 
 def _mirrored(ns: str) -> bool:
@@ -146,6 +146,15 @@ def namespace_module(fullname: str) -> types.ModuleType:
     the module, so it is resolved once.
     """
     module = types.ModuleType(fullname)
+    fill(module)
+    return module
+
+
+def fill(module: types.ModuleType) -> None:
+    """Make ``module`` a namespace module: give it the ``__getattr__`` and ``__dir__`` of
+    :func:`namespace_module`. For the packages that stand for ``plugrad.numpy`` and
+    ``plugrad.scipy`` on disk, which fill themselves (see ``plugrad/numpy/__init__.py``)."""
+    fullname = module.__name__
     ns = fullname.partition(".")[2]
 
     def __getattr__(name: str) -> Any:
@@ -181,15 +190,13 @@ def namespace_module(fullname: str) -> types.ModuleType:
 
     module.__getattr__ = __getattr__  # type: ignore[method-assign]
     module.__dir__ = __dir__  # type: ignore[method-assign]
-    return module
+    module.__namespace__ = ns  # type: ignore[attr-defined]  # (what is_namespace_module reads)
+    module.__doc__ = f"plugrad's differentiable ``{ns}`` namespace, filled from the loaded packs."
 
 
 def is_namespace_module(module: Any) -> bool:
     """Whether ``module`` is one of plugrad's namespace modules (``plugrad.numpy``...)."""
-    import plugrad
-
-    spec = getattr(module, "__spec__", None)
-    return spec is not None and spec.loader is plugrad._finder
+    return isinstance(module, types.ModuleType) and "__namespace__" in module.__dict__
 
 
 def _resolve(ns: str, name: str) -> Any:
@@ -284,16 +291,3 @@ def create(fullname: str) -> types.ModuleType:
             module.__class__ = _FunctionNamespace
             module.__function__ = published(entry, parent) if isinstance(entry, Composite) else entry  # type: ignore[attr-defined]
     return module
-
-
-def replace(stub: str) -> None:
-    """Put the namespace module in ``sys.modules`` for ``stub``, the package that stands for
-    it on disk (``plugrad/numpy/``: see its ``__init__.py``)."""
-    import plugrad
-
-    module = create(stub)
-    module.__spec__ = importlib.machinery.ModuleSpec(stub, plugrad._finder, is_package=True)  # type: ignore[arg-type]
-    module.__loader__ = plugrad._finder  # type: ignore[assignment]
-    module.__package__ = stub
-    plugrad._finder.exec_module(module)
-    sys.modules[stub] = module  # what the import statement returns, and binds in plugrad

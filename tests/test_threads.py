@@ -187,3 +187,28 @@ def test_kernel_modules_import_their_siblings_by_name() -> None:
             elif isinstance(node, ast.ImportFrom) and node.module in ("plugrad", "plugrad.gradcheck"):
                 waits.append(f"{path.relative_to(root)}:{node.lineno}")
     assert waits == []
+
+
+# plugrad/numpy/ is found on disk and makes itself the namespace module in place, so
+# the standard library's lazy-import recipe and reloading work as for any module.
+_LAZY_AND_RELOAD = """
+import importlib, importlib.util, sys
+spec = importlib.util.find_spec("plugrad.numpy")
+spec.loader = importlib.util.LazyLoader(spec.loader)
+np = importlib.util.module_from_spec(spec)
+sys.modules["plugrad.numpy"] = np
+spec.loader.exec_module(np)
+import plugrad
+assert plugrad.grad(np.sin)(0.0) == 1.0 and sys.modules["plugrad.numpy"] is np
+from plugrad.namespace import is_namespace_module
+assert importlib.reload(np) is np and is_namespace_module(np) and np.cos(0.0) == 1.0
+importlib.reload(plugrad)
+assert [type(f).__name__ for f in sys.meta_path].count("_Finder") == 1 and plugrad._finder in sys.meta_path
+import plugrad.numpy.linalg as la
+assert np.linalg is la and is_namespace_module(la)
+"""
+
+
+def test_namespaces_load_lazily_and_reload() -> None:
+    done = subprocess.run([sys.executable, "-c", _LAZY_AND_RELOAD], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
