@@ -34,7 +34,14 @@ def _kernel_modules() -> frozenset[str]:
     if _kernel_names is None:
         here = _os.path.dirname(__file__)
         names = set()
-        for child in _os.listdir(here):  # what pkgutil.iter_modules finds, without importing pkgutil
+        try:
+            children = _os.listdir(here)  # what pkgutil.iter_modules finds, without importing pkgutil
+        except OSError:  # not a directory: plugrad imported from a zip file
+            import pkgutil
+
+            children = []
+            names = {m.name for m in pkgutil.iter_modules([here])}
+        for child in children:
             stem, dot, ext = child.partition(".")
             package = not dot and _os.path.isfile(_os.path.join(here, child, "__init__.py"))
             if (ext == "py" or package) and stem.isidentifier() and stem != "__init__":

@@ -5,7 +5,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import os
+import pathlib
+import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -153,3 +157,16 @@ def test_numpys_other_names_for_a_registered_function_are_registered_too() -> No
     x = np.array([0.2, 0.5])
     assert np.array_equal(plugrad.elementwise_grad(pnp.acos)(x), plugrad.elementwise_grad(pnp.arccos)(x))
     assert plugrad.grad(pnp.pow)(2.0, 3.0) == 12.0 and plugrad.grad(pnp.atan2, 1)(1.0, 0.0) == -1.0
+
+
+def test_plugrad_imported_from_a_zip_file(tmp_path: pathlib.Path) -> None:
+    # Its own modules are listed from the zip, not a directory (os.listdir raised there).
+    root = pathlib.Path(plugrad.__file__).parent
+    archive = tmp_path / "plugrad.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in root.rglob("*.py"):
+            zf.write(path, path.relative_to(root.parent))
+    code = "import plugrad, plugrad.numpy.linalg as la; assert '.zip' in plugrad.__file__; print(la.norm([3.0, 4.0]))"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(archive), os.environ.get("PYTHONPATH", "")]))
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "5.0", done.stderr
