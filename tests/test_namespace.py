@@ -170,3 +170,14 @@ def test_plugrad_imported_from_a_zip_file(tmp_path: pathlib.Path) -> None:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(archive), os.environ.get("PYTHONPATH", "")]))
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "5.0", done.stderr
+
+
+def test_the_namespaces_found_on_disk_hold_no_names_of_their_own() -> None:
+    # plugrad/numpy/__init__.py imports importlib and sys to fill itself: not the namespace's
+    import plugrad.numpy
+    import plugrad.scipy
+
+    for module in (plugrad.numpy, plugrad.scipy):
+        assert is_namespace_module(module)
+        for name in ("importlib", "sys", "TYPE_CHECKING", "Any"):
+            assert name not in dir(module) and name not in vars(module), (module, name)

@@ -10,11 +10,14 @@ itself the namespace module (:func:`plugrad.namespace.fill`). A pack's own names
 
 import importlib
 import sys
-from typing import TYPE_CHECKING, Any
+import typing
 
 importlib.import_module("plugrad")  # (an import statement would bind `plugrad` here)
 importlib.import_module("plugrad.namespace").fill(sys.modules[__name__])
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
 
-    def __getattr__(name: str) -> Any: ...  # for type checkers: the packs' names are not listed here
+    def __getattr__(name: str) -> typing.Any: ...  # for type checkers: the packs' names are not listed here
+
+
+del importlib, sys, typing  # (the namespace's names are the packs' and NumPy's)
