@@ -175,9 +175,9 @@ def fill(module: types.ModuleType) -> None:
                 return mirror.__version__
         if name.startswith("__"):
             raise AttributeError(f"module {fullname!r} has no attribute {name!r}")
-        value = _resolve(ns, name)
-        setattr(module, name, value)
-        return value
+        # Two threads reading a name first both resolve it; the first stored is the one
+        # both get, so each published function is one object (pickle looks it up by name).
+        return module.__dict__.setdefault(name, _resolve(ns, name))
 
     def __dir__() -> list[str]:
         from plugrad.registry import default_registry

@@ -212,3 +212,36 @@ assert np.linalg is la and is_namespace_module(la)
 def test_namespaces_load_lazily_and_reload() -> None:
     done = subprocess.run([sys.executable, "-c", _LAZY_AND_RELOAD], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# Two threads reading a namespace's names for the first time, in lockstep: each resolved a
+# published function and stored its own, so one kept an object that was not the module's,
+# which pickle refuses ("not the same object as plugrad.numpy.array"), 2 runs in 2.
+_FIRST_READS = """
+import sys, threading
+import plugrad.numpy as np
+from plugrad.primitive import Composite
+from plugrad.registry import default_registry
+registry = default_registry()
+names = sorted(n for n in registry.namespace("numpy") if isinstance(registry.lookup("numpy." + n), Composite))
+assert len(names) > 20, names
+sys.setswitchinterval(1e-6)
+got = [{}, {}]
+barrier = threading.Barrier(2)
+def run(i):
+    for n in names:
+        barrier.wait()
+        got[i][n] = getattr(np, n)
+threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+differ = [n for n in names if not got[0][n] is got[1][n] is getattr(np, n)]
+assert not differ, differ
+"""
+
+
+def test_first_reads_of_a_name_in_two_threads_give_one_object() -> None:
+    done = subprocess.run([sys.executable, "-c", _FIRST_READS], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
