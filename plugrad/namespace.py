@@ -2,7 +2,9 @@
 filled from the registry.
 
 An import hook (``plugrad._Finder``) serves ``plugrad.<ns>`` for every namespace a
-loaded pack declares (and for NumPy's and SciPy's submodules). Attribute lookup on such a module asks
+loaded pack declares (and for NumPy's and SciPy's submodules); ``plugrad.numpy`` and
+``plugrad.scipy`` are packages on disk that fill themselves (:func:`fill`), so they are
+found before the hook is installed. Attribute lookup on such a module asks
 the registry for ``<ns>.<name>``: a registered primitive is returned as it is;
 anything else comes from the mirrored library (``numpy`` for ``plugrad.numpy``):
 constants, dtypes and classes unchanged, functions wrapped so that a traced
