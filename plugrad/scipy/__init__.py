@@ -1,12 +1,5 @@
-"""The namespace ``plugrad.scipy``, found on disk; its names come from the loaded packs.
-
-plugrad's import hook serves its namespaces, and is installed when ``plugrad`` is
-executed; but Python puts ``plugrad`` in ``sys.modules`` before it reads the package's
-code, and lets another thread import a submodule then, with no hook yet to find it.
-This package is found even then: it waits for ``plugrad`` to be complete and makes
-itself the namespace module (:func:`plugrad.namespace.fill`). A pack's own namespace
-(``plugrad.misc``) has no such package: see the docs' "Threads and memory".
-"""
+"""The namespace ``plugrad.scipy``, found on disk as ``plugrad.numpy`` is: see
+``plugrad/numpy/__init__.py`` for why, and :func:`plugrad.namespace.fill`."""
 
 import importlib
 import sys
