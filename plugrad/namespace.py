@@ -15,8 +15,6 @@ is resolved once and then cached on the module.
 from __future__ import annotations
 
 import importlib
-import importlib.machinery
-import sys
 import types
 from collections.abc import Callable
 from typing import Any
