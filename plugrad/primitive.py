@@ -277,6 +277,8 @@ class Primitive:
     # -- calling -----------------------------------------------------------------
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # (Each function held in an attribute is read into a local before it is called: CPython
+        # 3.11 specializes the read of an attribute, not the call of one, self.fun(x).)
         if not kwargs:
             n = len(args)
             if n == 1:
@@ -284,23 +286,28 @@ class Primitive:
                 if isinstance(x, Box):
                     if x._sequence and self.pack in _sequences_as:
                         return self._sequence_call(args, kwargs)
-                    return self._apply1(x)
+                    apply1 = self._apply1
+                    return apply1(x)
                 if not (isinstance(x, _CONTAINERS) and holds_box(x)):
-                    return self.fun(x)
+                    fun = self.fun
+                    return fun(x)
             elif n == 2:
                 x, y = args
                 if isinstance(x, Box):
                     if not (
                         isinstance(y, _CONTAINERS) and self._traces(1, y) or x._sequence or isinstance(y, Box) and y._sequence
                     ):
-                        return self._apply2(x, y)
+                        apply2 = self._apply2
+                        return apply2(x, y)
                 elif isinstance(y, Box):
                     if not (isinstance(x, _CONTAINERS) and holds_box(x) or y._sequence):
-                        return self._apply2(x, y)
+                        apply2 = self._apply2
+                        return apply2(x, y)
                 elif not (
                     (isinstance(x, _CONTAINERS) and holds_box(x)) or (isinstance(y, _CONTAINERS) and self._traces(1, y))
                 ):
-                    return self.fun(x, y)
+                    fun = self.fun
+                    return fun(x, y)
         if kwargs:
             for v in kwargs.values():
                 if isinstance(v, (Box, list, tuple, dict)):  # (a traced argument may be among them)
@@ -1080,15 +1087,19 @@ def _unary_apply(prim: Primitive) -> Callable[[Box], Box]:
             return prim.bind(trace, (x,), _EMPTY)
         value = x._value
         ans: Any
-        if type(value) is float and prim.float_fun is not None:  # Primitive.evaluate, inlined
+        # (Functions held in attributes are read into locals before they are called: CPython
+        # 3.11 specializes the read of an attribute, not the call of one, prim.fun(value).)
+        float_fun = prim.float_fun
+        if type(value) is float and float_fun is not None:  # Primitive.evaluate, inlined
             try:
-                ans = prim.float_fun(value)
+                ans = float_fun(value)
             except (ValueError, OverflowError):  # math raises where NumPy returns nan or inf
                 ans = prim.fun(value)
         elif trace.nested and isinstance(value, Box):
             ans = prim._apply1(value)  # a derivative of a derivative: trace the lower level too
         else:
-            ans = prim.fun(value)
+            fun = prim.fun
+            ans = fun(value)
         try:
             box = _box_types[type(ans)]()
         except KeyError:
@@ -1141,8 +1152,9 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
         if trace.nested and (isinstance(xv, Box) or isinstance(yv, Box)):
             ans = prim._apply2(xv, yv)  # a derivative of a derivative: trace the lower level too
         else:
+            fun = prim.fun  # (a local, as in _unary_apply)
             try:
-                ans = prim.fun(xv, yv)
+                ans = fun(xv, yv)
             except (ArithmeticError, TypeError) as exc:  # (costs nothing until raised)
                 if prim.fallback is None or isinstance(exc, TraceError):
                     raise

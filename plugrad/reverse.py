@@ -481,7 +481,9 @@ def sweep(
     one reverse sweep visits every node after all of its consumers. The node layouts
     are described in :mod:`plugrad.primitive`; the two small ones are unpacked inline,
     the commonest (two arguments) first, and their rules are called through the
-    primitive's ``_vjp0`` and ``_vjp1`` slots, which always hold a callable.
+    primitive's ``_vjp0`` and ``_vjp1`` slots, which always hold a callable. Each is read
+    into a local before it is called (``rule = prim._vjp0``): CPython 3.11 specializes the
+    read of an attribute, not the call of one.
     """
     check = sites is not None or _debugging()
     cts: list[Any] = [None] * max(last + 1, starts)  # the output may be a start node before the last
@@ -536,17 +538,20 @@ def sweep(
                             _accumulate(cts, owned, jy, prev, cy)
                         continue
                     if prev is None:
-                        ct = prim._vjp0(g, ans, x, y)
+                        rule = prim._vjp0
+                        ct = rule(g, ans, x, y)
                         if ct is None and not prim.none_is_zero:  # (a forgotten return, read as a zero)
                             raise returned_none(prim, "VJP", 0)
                         cts[jx] = ct
                     elif not (prim.vjp_add is not None and jx in owned and prim.vjp_add(prev, g, ans, x, y)):
-                        ct = prim._vjp0(g, ans, x, y)
+                        rule = prim._vjp0
+                        ct = rule(g, ans, x, y)
                         if ct is None and not prim.none_is_zero:
                             raise returned_none(prim, "VJP", 0)
                         _accumulate(cts, owned, jx, prev, ct)
                 if jy >= 0:
-                    ct = prim._vjp1(g, ans, x, y)
+                    rule = prim._vjp1
+                    ct = rule(g, ans, x, y)
                     if ct is None and not prim.none_is_zero:
                         raise returned_none(prim, "VJP", 1)
                     prev = cts[jy]
@@ -561,7 +566,8 @@ def sweep(
                         _accumulate(cts, owned, jy, prev, ct)
             elif n == 4:  # one traced argument
                 prim, x, ans, j = node
-                ct = prim._vjp0(g, ans, x)
+                rule = prim._vjp0
+                ct = rule(g, ans, x)
                 if ct is None and not prim.none_is_zero:
                     raise returned_none(prim, "VJP", 0)
                 prev = cts[j]
@@ -574,20 +580,20 @@ def sweep(
                 if prim is _take and _Parts.accepts(args[0], args[1]):
                     _take_back(parts, links[0][1], args[0], args[1], g)
                     continue
-                rule = "VJP"
+                kind = "VJP"
                 if prim.vjp_argnums is not None and len(links) > 1 and not any(prim.vjps):
                     argnums = tuple([argnum for argnum, _ in links])  # one call for them all
                     found = only_cotangent(prim.vjp_argnums, argnums, prim.vjp_argnums(argnums, g, ans, *args, **kwargs))
                 elif (both := prim.vjp_pair) is not None and len(links) == 2 and len(args) == 2 and not kwargs:
                     found = _check_pair(prim, both(g, ans, *args))  # as the fast layout calls it
-                    rule = "VJP pair rule (def_vjp_pair)"
+                    kind = "VJP pair rule (def_vjp_pair)"
                 else:
                     found = (prim.vjp_rule(argnum)(g, ans, *args, **kwargs) for argnum, _ in links)
                 for (argnum, j), ct in zip(links, found):
                     if ct is None and not prim.none_is_zero:
                         raise returned_none(prim, "VJP", argnum)
                     if check:
-                        check_cotangent(prim, argnum, ct, node_ans(tape[j]), args, (sites or {}).get(i), g, rule)
+                        check_cotangent(prim, argnum, ct, node_ans(tape[j]), args, (sites or {}).get(i), g, kind)
                     prev = cts[j]
                     if prev is None:
                         cts[j] = ct

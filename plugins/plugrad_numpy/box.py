@@ -334,7 +334,8 @@ class ArrayBox(Box):
             entry = _ufuncs.get(ufunc)
             if entry is not None:
                 if len(inputs) == 2 and type(entry) is Primitive:
-                    return entry._apply2(*inputs)  # one of them is this box
+                    apply2 = entry._apply2  # (a local: see Primitive.__call__)
+                    return apply2(*inputs)  # one of them is this box
                 return entry(*inputs)
         name = ufunc.__name__
         if "out" in kwargs:
