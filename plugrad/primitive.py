@@ -1096,7 +1096,8 @@ def _unary_apply(prim: Primitive) -> Callable[[Box], Box]:
             except (ValueError, OverflowError):  # math raises where NumPy returns nan or inf
                 ans = prim.fun(value)
         elif trace.nested and isinstance(value, Box):
-            ans = prim._apply1(value)  # a derivative of a derivative: trace the lower level too
+            apply1 = prim._apply1
+            ans = apply1(value)  # a derivative of a derivative: trace the lower level too
         else:
             fun = prim.fun
             ans = fun(value)
@@ -1150,7 +1151,8 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
                 return _bind_operands(prim, x, y, operator)
             xv, jx, yv, jy = x, -1, y._value, y._index
         if trace.nested and (isinstance(xv, Box) or isinstance(yv, Box)):
-            ans = prim._apply2(xv, yv)  # a derivative of a derivative: trace the lower level too
+            apply2 = prim._apply2  # (a local, as in _unary_apply)
+            ans = apply2(xv, yv)  # a derivative of a derivative: trace the lower level too
         else:
             fun = prim.fun  # (a local, as in _unary_apply)
             try:

@@ -323,7 +323,10 @@ power_term = Primitive("numpy._power_term", _power_term, complex=True, saves=("a
 def _term(x: Any, cek: tuple[Any, ...]) -> Any:
     """``power_term(x, cek)`` from a rule, straight to the primitive's fast path or its
     function: the constants are never traced, so the call's scan of them is left out."""
-    return power_term._apply2(x, cek) if isinstance(x, Box) else _power_term(x, cek)
+    if isinstance(x, Box):
+        apply2 = power_term._apply2  # (a local: see plugrad.Primitive.__call__)
+        return apply2(x, cek)
+    return _power_term(x, cek)
 
 
 def _factor(c: Any, e: Any, k: Any) -> Any:
