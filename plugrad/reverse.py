@@ -294,17 +294,21 @@ def _start_flat(x: Any, kind: type, values: Any, trace: Trace, tape: list[tuple[
     """A flat list, tuple or dict of arrays and floats with each element boxed as a start
     node of ``trace``; None, with nothing recorded, if ``values`` is empty or holds anything
     else."""
-    if not values or not set(map(type, values)) <= _FLAT_LEAVES:  # (checked at C speed)
-        return None
     boxes = []
-    for index, v in enumerate(values):
-        box = (_box_types.get(type(v)) or box_type(v))()
+    index = 0
+    for v in values:
+        t = type(v)
+        if t is not _ndarray and t is not float:
+            del tape[:]
+            return None
+        box = (_box_types.get(t) or box_type(v))()
         box._value = v
         box._trace = trace
         box._index = index
+        tape.append((None, (), _NO_KWARGS, v, ()))
         boxes.append(box)
-    tape += [(None, (), _NO_KWARGS, v, ()) for v in values]
-    return _rebuild(x, kind, boxes)
+        index += 1
+    return _rebuild(x, kind, boxes) if boxes else None
 
 
 def _assembled(x: Any, cts: list[Any]) -> Any:
@@ -325,7 +329,6 @@ _NO_KWARGS: dict[str, Any] = {}  # the keyword arguments of every start node (ne
 _shape = operator.attrgetter("shape")
 _ndarray = np.ndarray
 _NESTED = frozenset({list, tuple, dict})
-_FLAT_LEAVES = frozenset({_ndarray, float})  # the values _start_flat boxes
 
 
 def _start(x: Any, trace: Trace, tape: list[tuple[Any, ...]], leaves: list[Any]) -> Any:
