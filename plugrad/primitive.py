@@ -1087,9 +1087,7 @@ def _unary_apply(prim: Primitive) -> Callable[[Box], Box]:
             return prim.bind(trace, (x,), _EMPTY)
         value = x._value
         ans: Any
-        # (Functions held in attributes are read into locals before they are called: CPython
-        # 3.11 specializes the read of an attribute, not the call of one, prim.fun(value).)
-        float_fun = prim.float_fun
+        float_fun = prim.float_fun  # (functions are read into locals to be called: see Primitive.__call__)
         if type(value) is float and float_fun is not None:  # Primitive.evaluate, inlined
             try:
                 ans = float_fun(value)
@@ -1151,10 +1149,10 @@ def _binary_apply(prim: Primitive, reflected: bool, method: bool = False) -> Cal
                 return _bind_operands(prim, x, y, operator)
             xv, jx, yv, jy = x, -1, y._value, y._index
         if trace.nested and (isinstance(xv, Box) or isinstance(yv, Box)):
-            apply2 = prim._apply2  # (a local, as in _unary_apply)
+            apply2 = prim._apply2  # (a local: see Primitive.__call__)
             ans = apply2(xv, yv)  # a derivative of a derivative: trace the lower level too
         else:
-            fun = prim.fun  # (a local, as in _unary_apply)
+            fun = prim.fun  # (a local: see Primitive.__call__)
             try:
                 ans = fun(xv, yv)
             except (ArithmeticError, TypeError) as exc:  # (costs nothing until raised)
