@@ -10,7 +10,6 @@ spaces for new types (a Dask array, a dataclass of parameters) through the
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -634,9 +633,7 @@ def space_or_none(value: Any) -> VSpace | None:
         return None
 
 
-ONLY_ARRAYS = frozenset({np.ndarray})  # the types of a container of NumPy arrays, as a set
-_INEXACT = frozenset("fc")  # the dtype kinds with derivatives
-_dtype_kind = operator.attrgetter("dtype.kind")
+_ndarray = np.ndarray  # (NumPy defines a module __getattr__, so CPython does not specialize np.ndarray)
 
 
 def check(value: Any) -> None:
@@ -645,13 +642,17 @@ def check(value: Any) -> None:
     t = type(value)
     if t is float or t is complex:
         return
-    if t is np.ndarray:
+    if t is _ndarray:
         if value.dtype.kind in "fc":
             return
     elif t is list or t is tuple:
-        if set(map(type, value)) == ONLY_ARRAYS and set(map(_dtype_kind, value)) <= _INEXACT:
-            return  # parameters, float arrays: checked at C speed
-        for v in value:
+        for v in value:  # parameters: float arrays and floats, checked inline
+            tv = type(v)
+            if tv is _ndarray:
+                if v.dtype.kind in "fc":
+                    continue
+            elif tv is float:
+                continue
             check(v)
         return
     elif t is dict:
