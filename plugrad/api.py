@@ -117,19 +117,11 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
         if n == 1 and not kwargs:
             return fun, args[0]  # already a function of that one argument
         pos = nums[0]
-        if kwargs:
 
-            def unary_kw(x: Any) -> Any:
-                full = list(args)
-                full[pos] = x
-                return fun(*full, **kwargs)
-
-            return unary_kw, args[pos]
-
-        def unary(x: Any) -> Any:  # (the commonest: no keywords, and a call without them is cheaper)
+        def unary(x: Any) -> Any:
             full = list(args)
             full[pos] = x
-            return fun(*full)
+            return fun(*full, **kwargs)
 
         return unary, args[pos]
 
@@ -207,7 +199,6 @@ def _scalar_space(op: str, fun: Fun, ans: Any, hint: str) -> Any:
 
 
 _F64 = np.dtype(np.float64)
-_float64 = np.float64  # (NumPy defines a module __getattr__, so CPython does not specialize np.float64)
 _ARRAY_OUTPUT_HINT = (
     "For an array output use elementwise_grad (sum of the gradients of each element) or jacobian."
 )
@@ -223,7 +214,7 @@ def _value_and_grad(
     while isinstance(value, Box):  # a gradient inside a derivative: a traced scalar
         value = value._value
     t = type(value)
-    if t is float or t is _float64:  # a real scalar: its cotangent is one
+    if t is float or t is np.float64:  # a real scalar: its cotangent is one
         return ans, vjp(t(1.0))
     return ans, vjp(_scalar_space(op, fun, ans, _ARRAY_OUTPUT_HINT).ones())
 
