@@ -23,8 +23,10 @@ import types as _types
 from typing import TYPE_CHECKING, Any
 
 # The libraries whose modules a namespace mirrors: plugrad.numpy.fft for numpy.fft.
-# plugrad/numpy/ and plugrad/scipy/ stand in for their namespaces on disk.
 _MIRRORED_ROOTS = ("numpy", "scipy")
+# The namespaces with a package of their own on disk (plugrad/numpy/...), which another
+# thread finds while this file is still being read: those of the packs plugrad ships.
+_ON_DISK = (*_MIRRORED_ROOTS, "misc", "operator")
 _kernel_names: frozenset[str] | None = None
 
 
@@ -46,7 +48,7 @@ def _kernel_modules() -> frozenset[str]:
             package = not dot and _os.path.isfile(_os.path.join(here, child, "__init__.py"))
             if (ext == "py" or package) and stem.isidentifier() and stem != "__init__":
                 names.add(stem)
-        _kernel_names = frozenset(names) - set(_MIRRORED_ROOTS)
+        _kernel_names = frozenset(names) - set(_ON_DISK)
     return _kernel_names
 
 
@@ -59,7 +61,9 @@ class _Finder:
     initializing: ``import plugrad.misc`` in one thread while another runs ``import
     plugrad`` finds the hook, and waits in :meth:`create_module` for ``plugrad`` to be
     complete. (Python puts ``plugrad`` in ``sys.modules`` before it reads this file, so
-    ``plugrad/numpy/`` and ``plugrad/scipy/`` are those namespaces on disk.)
+    the namespaces of the packs plugrad ships have packages on disk, ``plugrad/numpy/``,
+    ``plugrad/scipy/``, ``plugrad/misc/`` and ``plugrad/operator/``, which that thread
+    finds without the hook.)
     """
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> _machinery.ModuleSpec | None:

@@ -23,7 +23,7 @@ from plugrad.box import Box, getval
 from plugrad.errors import NotDifferentiableError, PlugradError
 from plugrad.primitive import Composite, published_function
 
-__all__ = ["Unregistered", "create", "fill", "is_namespace_module", "namespace_module", "published"]
+__all__ = ["Unregistered", "create", "fill", "is_namespace_module", "namespace_module", "published", "stand_in"]
 
 
 def _mirrored(ns: str) -> bool:
@@ -152,8 +152,8 @@ def namespace_module(fullname: str) -> types.ModuleType:
 
 def fill(module: types.ModuleType) -> None:
     """Make ``module`` a namespace module: give it the ``__getattr__`` and ``__dir__`` of
-    :func:`namespace_module`. For the packages that stand for ``plugrad.numpy`` and
-    ``plugrad.scipy`` on disk, which fill themselves (see ``plugrad/numpy/__init__.py``)."""
+    :func:`namespace_module`, and :func:`stand_in` for the packages that stand for their
+    namespaces on disk (see ``plugrad/numpy/__init__.py``)."""
     fullname = module.__name__
     ns = fullname.partition(".")[2]
 
@@ -266,9 +266,8 @@ class _FunctionNamespace(types.ModuleType):
         return self.__function__(*args, **kwargs)
 
 
-def create(fullname: str) -> types.ModuleType:
-    """The module for ``plugrad.<ns>``, which the import hook (``plugrad._Finder``) serves;
-    ModuleNotFoundError if no pack declares the namespace and no library is mirrored there."""
+def _check_declared(fullname: str) -> None:
+    """ModuleNotFoundError unless a pack declares ``plugrad.<ns>`` or a library is mirrored there."""
     from plugrad.registry import RegistryBusy, default_registry
 
     ns = fullname.partition(".")[2]
@@ -279,6 +278,22 @@ def create(fullname: str) -> types.ModuleType:
             raise ModuleNotFoundError(f"cannot import {fullname}: {exc}", name=fullname) from None
         if not registry.is_namespace(ns):
             raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+
+
+def stand_in(module: types.ModuleType) -> None:
+    """Make ``module``, a package that stands for its namespace on disk
+    (``plugrad/numpy/__init__.py``), that namespace: as :func:`create` would, in place."""
+    _check_declared(module.__name__)
+    fill(module)
+
+
+def create(fullname: str) -> types.ModuleType:
+    """The module for ``plugrad.<ns>``, which the import hook (``plugrad._Finder``) serves;
+    ModuleNotFoundError if no pack declares the namespace and no library is mirrored there."""
+    from plugrad.registry import default_registry
+
+    _check_declared(fullname)
+    ns = fullname.partition(".")[2]
     module = namespace_module(fullname)
     module.__path__ = []  # a package, so submodules can be imported
     if "." in ns:
