@@ -81,9 +81,25 @@ class _Finder:
         # (Until the registry is built, importlib.util.find_spec answers for a name no pack
         # declares.)
         declares = getattr(_sys.modules.get("plugrad.registry"), "declares", None)
-        if root in _MIRRORED_ROOTS or declares is None or declares(ns) is not False:
+        if declares is None or declares(ns) is not False or (root in _MIRRORED_ROOTS and self._mirror_found(ns)):
             return _machinery.ModuleSpec(fullname, self, is_package=True)  # type: ignore[arg-type]
         return None
+
+    def _mirror_found(self, ns: str) -> bool:
+        """Whether the mirrored module ``ns`` (``numpy.fft``) exists, asked of the finders
+        Python would ask, as no import may be made here; True where that needs an import."""
+        parent_name = ns.rpartition(".")[0]
+        parent = _sys.modules.get(parent_name)
+        if ns in _sys.modules or parent is None or getattr(parent.__spec__, "_initializing", False):
+            return True  # (numpy itself, or a parent not imported yet: create_module decides)
+        path = getattr(parent, "__path__", None)
+        if path is None:
+            return False
+        for finder in _sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            if finder is not self and find is not None and find(ns, path) is not None:
+                return True
+        return False
 
     def create_module(self, spec: _machinery.ModuleSpec) -> _types.ModuleType:
         _importlib.import_module("plugrad")  # waits for another thread's `import plugrad` to finish

@@ -121,6 +121,18 @@ def test_plugrads_own_modules_never_consult_the_registry(monkeypatch: pytest.Mon
     assert importlib.util.find_spec("plugrad.gradcheck.not_a_module") is None
 
 
+def test_find_spec_of_a_mirrored_namespace_asks_the_mirrored_library() -> None:
+    import plugrad.numpy
+
+    plugrad.numpy.sin  # (the registry is built: until then a pack may yet declare any name)
+    found = {name: importlib.util.find_spec(f"plugrad.{name}") is not None for name in (
+        "numpy.linalg", "numpy.lib", "numpy.lib.stride_tricks", "scipy.stats.norm",  # a pack's, NumPy's, a pack's object
+        "numpy.no_such_module", "numpy.lib.no_such_module", "scipy.no_such_module")}
+    assert found == dict.fromkeys(list(found)[:4], True) | dict.fromkeys(list(found)[4:], False)
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("plugrad.numpy.no_such_module")
+
+
 def test_importing_a_namespace_while_the_registry_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
     def busy() -> Registry:
         raise RegistryBusy("plugrad's pack registry was used while it was being built")
