@@ -15,6 +15,7 @@ is resolved once and then cached on the module.
 from __future__ import annotations
 
 import importlib
+import sys
 import types
 from collections.abc import Callable
 from typing import Any
@@ -265,6 +266,9 @@ class _FunctionNamespace(types.ModuleType):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.__function__(*args, **kwargs)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return importlib.import_module, (self.__name__,)  # pickled by reference, as the function is
+
 
 def _check_declared(fullname: str) -> None:
     """ModuleNotFoundError unless a pack declares ``plugrad.<ns>`` or a library is mirrored there."""
@@ -302,7 +306,22 @@ def create(fullname: str) -> types.ModuleType:
         except PlugradError:  # a faulty entry: the namespace is still a module
             entry = None
         if entry is not None:
-            parent = ns.rpartition(".")[0]
+            parent, _, name = ns.rpartition(".")
+            # The function the parent namespace gives out, the same object before this
+            # module replaces it as the parent's attribute and after (Python sets that).
+            fun = getattr(sys.modules[f"plugrad.{parent}"], name)
             module.__class__ = _FunctionNamespace
-            module.__function__ = published(entry, parent) if isinstance(entry, Composite) else entry  # type: ignore[attr-defined]
+            module.__function__ = fun  # type: ignore[attr-defined]
+            if isinstance(fun, types.FunctionType) and _same_function(getattr(module, name, None), fun):
+                # Pickled by reference as plugrad.misc.flatten.flatten, which stays itself,
+                # where plugrad.misc.flatten no longer does.
+                module.__dict__[name] = fun
+                fun.__module__ = fullname
     return module
+
+
+def _same_function(a: Any, b: Any) -> bool:
+    """Whether two published functions are copies of one (the same code and closure)."""
+    return (
+        isinstance(a, types.FunctionType) and a.__code__ is b.__code__ and a.__closure__ == b.__closure__ and a.__defaults__ == b.__defaults__
+    )

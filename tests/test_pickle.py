@@ -86,3 +86,25 @@ def test_pickled_functions_are_differentiable_in_a_fresh_interpreter() -> None:
         onp.array([0.5, 2.0])
     )
     assert eval(out.decode()) == expected.tolist()
+
+
+# autograd's ``autograd.misc.flatten`` is a module and a function; plugrad's is a module
+# whose import replaces the function as plugrad.misc's attribute. The function read before
+# that import did not pickle after it ("not the same object as plugrad.misc.flatten"), nor
+# did the module, read after it.
+_FLATTEN_BEFORE_AND_AFTER = """
+import pickle
+import plugrad.misc
+early = plugrad.misc.flatten
+import plugrad.misc.flatten
+late = plugrad.misc.flatten
+from plugrad.misc.flatten import flatten
+assert late.__function__ is early is flatten
+assert pickle.loads(pickle.dumps(early)) is early and pickle.loads(pickle.dumps(late)) is late
+assert pickle.loads(pickle.dumps(late))([1.0, (2.0,)])[0].tolist() == [1.0, 2.0]
+"""
+
+
+def test_flatten_pickles_before_and_after_its_module_is_imported() -> None:
+    done = subprocess.run([sys.executable, "-c", _FLATTEN_BEFORE_AND_AFTER], capture_output=True, check=False, text=True)
+    assert done.returncode == 0, done.stderr
