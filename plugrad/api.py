@@ -182,7 +182,7 @@ def _scalar_space(op: str, fun: Fun, ans: Any, hint: str) -> Any:
             f"{op}({_name(fun)}) needs a function returning a float; it returned "
             f"{type(ans).__name__}. {hint}"
         ) from None
-    if isinstance(space, SequenceVSpace):
+    if isinstance(space, _CONTAINER_SPACES):  # (a dict of one entry has shape (1,): not a scalar)
         kind = type(getval(ans)).__name__
         raise TypeError(
             f"{op}({_name(fun)}) needs a scalar output, but the function returned a {kind}: "

@@ -22,6 +22,7 @@ from plugrad import (
     jacobian,
     make_jvp,
     make_vjp,
+    value_and_grad,
 )
 from plugrad.extend import defvjp, primitive
 
@@ -31,14 +32,18 @@ def test_grad_of_non_scalar_output_points_to_elementwise_grad_and_jacobian():
         grad(lambda x: x * 2)(numpy.ones(3))
 
 
-def test_grad_of_a_list_or_tuple_output_asks_for_the_value_itself():
-    # autograd returns zeros here ("Output seems independent of input"); a dict of one
-    # value is one scalar, and differentiated.
+def test_grad_of_a_container_output_asks_for_the_value_itself():
+    # autograd returns zeros here ("Output seems independent of input"). A dict of one
+    # entry was once taken for a scalar, whatever the entry: {"a": x * ones(2)} summed.
     with pytest.raises(TypeError, match=r"scalar output.*returned a list: return the value to differentiate itself"):
         grad(lambda x: [x * 2.0])(1.5)
     with pytest.raises(TypeError, match=r"returned a tuple"):
         grad(lambda x: (x * 2.0,))(numpy.ones(1))
-    assert grad(lambda x: {"a": x * 2.0})(1.5) == 2.0
+    for output in (lambda x: {"a": x * 2.0}, lambda x: {"a": x * numpy.ones(2)}, lambda x: {"a": x, "b": x**2}):
+        with pytest.raises(TypeError, match=r"returned a dict: return the value to differentiate itself"):
+            grad(output)(1.5)
+        with pytest.raises(TypeError, match=r"returned a dict"):
+            value_and_grad(output)(1.5)
 
 
 def test_grad_of_complex_output_points_to_holomorphic_grad():
