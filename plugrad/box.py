@@ -117,6 +117,22 @@ class Box:
     # Boxes are graph nodes: identity hashing, so they can key dicts and sets.
     __hash__ = object.__hash__
 
+    # A traced value never changes, so a copy of it, shallow or deep, is the value itself,
+    # still traced: copy.deepcopy of parameters inside a loss keeps their derivative (a
+    # copy of the box's slots would copy the trace too, which no differentiation knows).
+    def __copy__(self) -> Box:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Box:
+        return self
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TraceError(
+            f"a traced {type(self._value).__name__} cannot be pickled: its derivative lives in the "
+            "differentiation tracing it, which a pickle cannot carry (pickle.loads would give an "
+            "untraced copy, a constant). Pickle the result of the differentiation, or plain values."
+        )
+
     @classmethod
     def register(cls, value_type: type) -> None:
         """Wrap traced values of ``value_type`` in this class (autograd's spelling)."""

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import operator
 import re
+from typing import Any
 
 import numpy
 import pytest
 
+import plugrad.numpy as np
+from plugrad import TraceError, grad
 from plugrad.box import Box, Trace, box_type, getval, isbox, register_box_type
 
 
@@ -183,3 +186,26 @@ def test_adding_traced_derivatives_of_a_type_whose_box_has_no_plus_names_the_box
     a, b = PtBox.new(_Pt(1.0), trace), PtBox.new(_Pt(2.0), trace)
     with pytest.raises(TypeError, match=r"plugrad adds two traced derivatives of a _Pt .* with their box's \+, which PtBox does not support .*: give the box class __add__"):
         add_any(a, b)
+
+
+def test_a_copy_of_a_traced_value_is_the_value_itself_still_traced() -> None:
+    import copy
+
+    def loss(params: dict[str, Any]) -> Any:
+        mine = copy.deepcopy(params)  # (a copy of the parameters inside the loss)
+        mine["w"] = mine["w"] * 2.0
+        return np.sum(mine["w"] ** 2) + mine["b"] ** 2
+
+    g = grad(loss)({"w": numpy.array([1.0, 2.0]), "b": 3.0})
+    assert g["w"].tolist() == [8.0, 16.0] and g["b"] == 6.0
+    assert grad(lambda x: x * copy.deepcopy(x))(3.0) == 6.0  # once a box of a box
+    assert grad(lambda x: x * 1.0 + copy.deepcopy(x))(3.0) == 2.0  # once: cannot pickle operator.mul
+    assert grad(lambda x: copy.copy(x) * x)(3.0) == 6.0
+
+
+def test_a_traced_value_does_not_pickle() -> None:
+    import pickle
+
+    # Once an unpickled copy carried a copy of the trace: grad returned a box, or zeros.
+    with pytest.raises(TraceError, match="a traced ndarray cannot be pickled.*Pickle the result"):
+        grad(lambda x: np.sum(pickle.loads(pickle.dumps(x)) * x))(numpy.ones(2))
