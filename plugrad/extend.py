@@ -139,13 +139,24 @@ def _unused_argnums(fun: Primitive, what: str, nums: list[int]) -> set[int]:
     return set(extra)
 
 
+def _as_numpy(d: Any) -> Any:
+    """A derivative as autograd's rules receive it: plugrad keeps a Python float a float (it
+    is faster), autograd hands a rule NumPy's float64, whose methods (``g.reshape``,
+    ``g[..., None]``, ``g.conj()``) rules written for it call."""
+    t = type(d)
+    return _NUMPY_SCALARS[t](d) if t in _NUMPY_SCALARS else d
+
+
+_NUMPY_SCALARS: dict[type, Callable[[Any], Any]] = {float: np.float64, complex: np.complex128}
+
+
 def _maker_rule(fun: Primitive, argnum: int, maker: Callable[..., Any]) -> Callable[..., Any]:
     _check_arity(fun, "defvjp", maker, ("ans",))
 
     def rule(g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
         vjp = maker(ans, *args, **kwargs)
         try:
-            ct = vjp(g)
+            ct = vjp(_as_numpy(g))
         except TypeError:
             if _takes_one(vjp):
                 raise
@@ -291,7 +302,7 @@ _FLOAT64, _COMPLEX128 = np.dtype(np.float64), np.dtype(np.complex128)
 
 def _checked_jvp(fun: Primitive, argnum: int, jvp: Callable[..., Any]) -> Callable[..., Any]:
     def rule(t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
-        out = jvp(t, ans, *args, **kwargs)
+        out = jvp(_as_numpy(t), ans, *args, **kwargs)
         if out is None:
             raise _returned_none(fun, "JVP", argnum)
         return _tangent(fun, argnum, out, ans, args, kwargs)
@@ -364,7 +375,7 @@ def defvjp_argnum(fun: Primitive, vjpmaker: Callable[..., Any]) -> None:
     _drop_rules(fun, "vjp")
 
     def rule(argnum: int, g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
-        ct = _not_none(fun, "VJP", argnum, vjpmaker(argnum, ans, args, kwargs)(g))
+        ct = _not_none(fun, "VJP", argnum, vjpmaker(argnum, ans, args, kwargs)(_as_numpy(g)))
         return _fitted(fun, "VJP", argnum, ct, args[argnum] if argnum < len(args) else None)
 
     rule.__qualname__ = f"{fun.name} VJP (defvjp_argnum)"
@@ -379,7 +390,7 @@ def defvjp_argnums(fun: Primitive, vjpmaker: Callable[..., Any]) -> None:
     # One call per operation for all its traced arguments, as in autograd (the maker may
     # return a generator).
     def rule(argnums: tuple[int, ...], g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
-        cts = tuple(vjpmaker(argnums, ans, args, kwargs)(g))
+        cts = tuple(vjpmaker(argnums, ans, args, kwargs)(_as_numpy(g)))
         return tuple(
             _fitted(fun, "VJP", i, _not_none(fun, "VJP", i, ct), args[i] if i < len(args) else None)
             for i, ct in zip(argnums, cts)
@@ -424,7 +435,7 @@ def defjvp_argnum(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
     _drop_rules(fun, "jvp")
 
     def rule(argnum: int, t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
-        out = _not_none(fun, "JVP", argnum, jvpmaker(argnum, t, ans, args, kwargs))
+        out = _not_none(fun, "JVP", argnum, jvpmaker(argnum, _as_numpy(t), ans, args, kwargs))
         return _tangent(fun, argnum, out, ans, args, kwargs)
 
     fun.def_jvp_argnum(rule)
@@ -436,7 +447,7 @@ def defjvp_argnums(fun: Primitive, jvpmaker: Callable[..., Any]) -> None:
     _drop_rules(fun, "jvp")
 
     def rule(argnums: tuple[int, ...], ts: tuple[Any, ...], ans: Any, *args: Any, **kwargs: Any) -> Any:
-        out = _not_none(fun, "JVP", argnums, jvpmaker(argnums, ts, ans, args, kwargs))
+        out = _not_none(fun, "JVP", argnums, jvpmaker(argnums, tuple(map(_as_numpy, ts)), ans, args, kwargs))
         which = argnums[0] if len(argnums) == 1 else argnums
         return _tangent(fun, which, out, ans, args, kwargs)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy
 import pytest
 
@@ -410,3 +412,24 @@ def test_primitive_takes_the_name_a_pack_publishes_it_under() -> None:
         primitive("mylib.sq")
     with pytest.raises(TypeError, match="takes a qualified name such as"):
         primitive(name=3)
+
+
+def test_rules_written_for_autograd_receive_numpy_scalars_not_python_floats() -> None:
+    # plugrad keeps a Python float a float; autograd hands its rules NumPy's float64, whose
+    # array methods such rules call (g.reshape, g[..., None], t.conj()).
+    @primitive
+    def double(x: Any) -> Any:
+        return x * 2.0
+
+    defvjp(double, lambda ans, x: lambda g: g.reshape(numpy.shape(x)) * 2)
+    defjvp(double, lambda t, ans, x: t.conj() * 2)
+
+    @primitive
+    def square_norm(x: Any) -> Any:
+        return float(numpy.sum(x**2))
+
+    defvjp(square_norm, lambda ans, x: lambda g: g[..., None] * 2 * x)
+    assert grad(double)(2.0) == 2.0 and type(grad(double)(2.0)) is float
+    assert grad(lambda x: double(x**2))(2.0) == 8.0
+    assert make_jvp(double, 0)(2.0)(1.0) == (4.0, 2.0)
+    assert grad(square_norm)(numpy.ones(2)).tolist() == [2.0, 2.0]
