@@ -636,9 +636,15 @@ def grad_named(fun: Fun, argname: str) -> Fun:
     param = sig.parameters.get(argname)
     if param is None or param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
         named = [n for n, p in sig.parameters.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        if param is None:
+            has = f"it has {named}" if named else "it has no named parameters"
+        elif param.kind is inspect.Parameter.VAR_POSITIONAL:  # many values, or none, under one name
+            has = f"*{argname} collects the call's extra arguments: differentiate one of them with grad(f, argnum)"
+        else:
+            has = f"**{argname} collects the call's extra keywords: make the one to differentiate a parameter"
         raise ArgumentError(
             f"grad_named({_name(fun)}, {argname!r}): the function has no parameter {argname!r} of its own "
-            f"to differentiate; it has {named}."
+            f"to differentiate; {has}."
         )
 
     def body(*args: Any, **kwargs: Any) -> Any:

@@ -240,8 +240,10 @@ def test_grad_named_finds_its_parameter_however_it_is_passed():
     assert grad_named(f, "b")(2.0, 1.0, 3.0, b=0.5) == 8.0
     assert grad_named(f, "a")(2.0, 1.0, 3.0, b=2.0) == 8.0
     assert grad_named(lambda x, y=3.0: x * y * y, "y")(x=2.0, y=1.5) == 6.0
-    with pytest.raises(TypeError, match="no parameter 'args' of its own"):
+    with pytest.raises(TypeError, match=r"no parameter 'args' of its own.*\*args collects the call's extra arguments: differentiate one"):
         grad_named(f, "args")
+    with pytest.raises(TypeError, match=r"\*\*kw collects the call's extra keywords: make the one"):
+        grad_named(lambda x, **kw: x, "kw")
     with pytest.raises(ValueError):  # what autograd raised, for code that catches it
         grad_named(f, "z")
 
