@@ -22,7 +22,7 @@ from plugrad.reverse import make_vjp as trace_vjp
 from plugrad.builtins import tangents_in_order
 from plugrad.box import Box, Trace, getval
 from plugrad.errors import ArgumentError, NotDifferentiableError, TraceError
-from plugrad.primitive import Primitive, _top_trace
+from plugrad.primitive import Primitive
 from plugrad.vspace import (
     ArrayVSpace,
     DictVSpace,
@@ -715,17 +715,8 @@ def checkpoint(fun: Fun) -> Fun:
     prim.def_vjp_argnums(vjp).def_jvp_argnums(jvp)
 
     def checkpointed(*args: Any, **kwargs: Any) -> Any:
-        top = _top_trace((*args, *kwargs.values()))  # the differentiation the primitive records on
         out = prim(*args, **kwargs)
-        # Its value computed from traced values of that differentiation, or of one begun inside
-        # it, which the arguments do not carry: the rules, recomputing it from the arguments,
-        # would not see them. (Values of an outer differentiation are followed as they are.)
-        if (
-            top is not None
-            and isinstance(out, Box)
-            and out._trace is top
-            and any(t.level >= top.level for t in _traces(out._value))
-        ):
+        if _closes_over_traced(out, _traces((args, kwargs))):
             raise TraceError(
                 f"{name}: the function uses a value being differentiated that it was not given as "
                 "an argument (a variable it closes over, or a global), and the backward pass "
@@ -738,6 +729,22 @@ def checkpoint(fun: Fun) -> Fun:
     checkpointed.__name__ = checkpointed.__qualname__ = name
     del checkpointed.__wrapped__  # type: ignore[attr-defined]  # (its meaning is not fun's)
     return checkpointed
+
+
+def _closes_over_traced(out: Any, recorded_on: set[Trace]) -> bool:
+    """Whether a checkpointed function's value ``out`` was computed, at one of the
+    differentiations ``recorded_on`` (its arguments', each of which recorded the primitive,
+    nested), from traced values of that differentiation, or of one begun inside it, which
+    the arguments do not carry: the rules, recomputing it from the arguments, would not see
+    them. (Values of an outer differentiation are followed as they are, except where that
+    differentiation is an argument's too, at a lower level: its own backward pass would
+    recompute the value without them.)"""
+    box = out
+    while isinstance(box, Box) and box._trace in recorded_on:
+        if any(t.level >= box._trace.level for t in _traces(box._value)):
+            return True
+        box = box._value
+    return False
 
 
 def _traces(value: Any) -> set[Trace]:

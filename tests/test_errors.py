@@ -693,6 +693,16 @@ def test_checkpoint_of_a_closure_over_a_value_being_differentiated_says_to_pass_
     with pytest.raises(TraceError, match="not given as an argument"):  # (its gradient had been 0)
         grad(lambda a: np.sum(inner_closure(a)))(numpy.array([0.3, 0.7]))
 
+    def both(a):  # the closure and the argument both carry the outer differentiation, nested
+        h = checkpoint(lambda x: a * np.sin(x))
+        return grad(lambda x: h(x) * x)(a)
+
+    # (The outer one's backward pass raised that a value of a finished differentiation was used.)
+    with pytest.raises(TraceError, match="not given as an argument"):
+        grad(both)(0.7)
+    passing = grad(lambda a: grad(lambda x: checkpoint(lambda x, a: a * np.sin(x))(x, a) * x)(a))(0.7)
+    assert passing == pytest.approx(grad(lambda a: grad(lambda x: a * np.sin(x) * x)(a))(0.7))
+
 
 def test_a_leaf_that_cannot_be_differentiated_is_named_by_its_place_in_the_container():
     with pytest.raises(NotDifferentiableError, match=r"grad\(.*<lambda>\), argument 0\['n'\]: .*type int"):
