@@ -390,3 +390,13 @@ def test_keyword_arguments_are_checked_against_the_rule_of_the_mode_in_use() -> 
     x, t = numpy.array([1.0, 2.0]), numpy.ones(2)
     assert make_jvp(lambda x: np.sum(np.dot(x, x, out=None)))(x)(t)[1] == pytest.approx(6.0)
     assert grad(lambda x: np.sum(np.dot(x, x, out=None)))(x).tolist() == [2.0, 4.0]
+
+
+def test_diff_differentiates_its_edges() -> None:
+    # autograd differentiates prepend= and append=; plugrad refused them as constants only.
+    b = numpy.array([1.0, 4.0, 9.0])
+    assert grad(lambda a: np.sum(np.diff(b, prepend=a[:1]) ** 2))(numpy.array([0.5, 2.0])).tolist() == [-1.0, 0.0]
+    f = lambda a: np.sum(np.diff(a, prepend=a[:1], append=3 * a[-1:]) ** 2)  # noqa: E731
+    x = numpy.array([0.5, 2.0])
+    numpy.testing.assert_allclose(grad(f)(x), [-3.0, 19.0])
+    assert grad(lambda p: np.sum(np.diff(x, 0, prepend=p)))(1.0) == 0.0  # n=0 ignores the edges, as NumPy

@@ -49,14 +49,37 @@ def _length(edge: Any, axis: int) -> int:
     return 0 if edge is _ABSENT else 1 if np.ndim(edge) == 0 else np.shape(edge)[axis]
 
 
-def _diff_vjp(
-    g: Any, ans: Any, a: Any, n: int = 1, axis: int = -1, prepend: Any = _ABSENT, append: Any = _ABSENT
-) -> Any:
+def _diff_transposed(g: Any, a: Any, n: int, axis: int) -> tuple[Any, int]:
+    """The cotangent of what ``diff`` differences, ``a`` joined with its edges along ``axis``
+    (normalized, and returned with it)."""
     ax = axis % len(shape_of(a))
     for _ in range(n):
         g = _diff_t(g, ax)
-    start = _length(prepend, ax)
+    return g, ax
+
+
+def _diff_vjp(
+    g: Any, ans: Any, a: Any, n: int = 1, axis: int = -1, prepend: Any = _ABSENT, append: Any = _ABSENT
+) -> Any:
+    g, ax = _diff_transposed(g, a, n, axis)
+    start = _length(prepend, ax) if n else 0  # (n=0 returns a itself, edges ignored)
     return match_dtype(slice_along(g, ax, start, start + shape_of(a)[ax]), a)
+
+
+def _edge_vjp(name: str) -> Any:
+    """The VJP for ``prepend`` or ``append``: its part of the joined array's cotangent (a
+    number's, summed: NumPy repeats it across the other axes). ``n=0`` ignores the edges."""
+
+    def vjp(g: Any, ans: Any, a: Any, n: int = 1, axis: int = -1, prepend: Any = _ABSENT, append: Any = _ABSENT) -> Any:
+        edge = prepend if name == "prepend" else append
+        if n == 0:
+            return zeros_like_value(edge)
+        g, ax = _diff_transposed(g, a, n, axis)
+        start = 0 if name == "prepend" else _length(prepend, ax) + shape_of(a)[ax]
+        return unbroadcast(slice_along(g, ax, start, start + _length(edge, ax)), edge)
+
+    vjp.__name__ = f"_diff_vjp_{name}"
+    return vjp
 
 
 def _diff_jvp(
@@ -66,8 +89,22 @@ def _diff_jvp(
     return diff(t, n, axis, **{k: np.zeros_like(v, dtype=np.result_type(v, 0.0)) for k, v in edges.items()})
 
 
+def _edge_jvp(name: str) -> Any:
+    """The JVP for ``prepend`` or ``append``: the differences of zeros with the tangent as that edge."""
+
+    def jvp(t: Any, ans: Any, a: Any, n: int = 1, axis: int = -1, prepend: Any = _ABSENT, append: Any = _ABSENT) -> Any:
+        edges: dict[str, Any] = {k: np.zeros_like(v, dtype=np.result_type(v, 0.0)) for k, v in _given(prepend=prepend, append=append).items()}
+        edges[name] = t
+        return diff(np.zeros(shape_of(a), np.result_type(dtype_of(getval(t)), dtype_of(a))), n, axis, **edges)
+
+    jvp.__name__ = f"_diff_jvp_{name}"
+    return jvp
+
+
 diff = Primitive("numpy.diff", np.diff, complex=True, saves=("shapes",))
 diff.def_vjp(_diff_vjp).def_jvp(_diff_jvp)
+diff.def_vjp(_edge_vjp("prepend"), argnums=(3,)).def_jvp(_edge_jvp("prepend"), argnums=(3,))
+diff.def_vjp(_edge_vjp("append"), argnums=(4,)).def_jvp(_edge_jvp("append"), argnums=(4,))
 lists_as_arrays(diff)  # constants written as lists, as NumPy allows
 diff.def_samples(
     Sample(rand(5)),
@@ -77,6 +114,11 @@ diff.def_samples(
     Sample(rand(3, 4), 2, axis=0, append=np.ones((2, 4))),
     Sample(rand(2, 3, 4), 1, 1, prepend=np.zeros((2, 1, 4)), append=1.0),
     Sample(rand(4), 0),
+    # traced edges: a number (repeated across the other axes), arrays, and n=0, which ignores them
+    Sample(rand(3, 4), 1, -1, rand(), rand(3, 2)),
+    Sample(rand(3, 4), 2, 0, rand(1, 4), scalar()),
+    Sample(rand(5), 3, prepend=rand(2), append=rand()),
+    Sample(rand(4), 0, -1, rand(), rand(1)),
 )
 
 
