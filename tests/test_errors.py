@@ -365,8 +365,8 @@ def test_a_keyword_argument_the_rules_cannot_take_is_refused_by_name():
 def test_a_traced_keyword_argument_without_a_rule_is_named():
     y = numpy.array([1.0, 2.0, 3.0, 4.0])
     assert grad(lambda d: np.trapezoid(y, dx=d))(2.0) == 7.5  # moved to its position: a rule
-    with pytest.raises(TraceError, match="numpy.diff got a traced value as its argument 'prepend', which it has no"):
-        grad(lambda p: np.sum(np.diff(y, prepend=p)))(1.0)
+    with pytest.raises(TraceError, match="numpy.ediff1d got a traced value as its argument 'to_begin', which it has no"):
+        grad(lambda p: np.sum(np.ediff1d(y, to_begin=p)))(1.0)
 
 
 def test_a_rule_that_returns_a_cotangent_of_the_wrong_shape_is_refused_not_broadcast():
