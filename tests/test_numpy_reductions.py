@@ -511,3 +511,154 @@ def test_nan_order_statistics_still_ignore_nans() -> None:
     with pytest.warns(RuntimeWarning, match="All-NaN"):  # an all-NaN lane is absent, as nanmax's
         g = grad(lambda x: np.sum(np.nanpercentile(x, 30.0, axis=1)))(numpy.array([[nan, nan], [1.0, 2.0]]))
     numpy.testing.assert_allclose(g, [[0.0, 0.0], [0.7, 0.3]])
+
+
+# -- var and std about a mean= given ---------------------------------------------------
+
+
+def test_var_and_std_about_a_given_mean_differentiate_the_deviations_from_it() -> None:
+    # var(x, mean=m) = sum(|x - m|^2) / (n - ddof): d/dx = 2 (x - m) / (n - ddof), m a constant.
+    x = numpy.array([1.0, 2.0, 4.0])
+    var0 = lambda x: np.var(x, mean=0.0)  # noqa: E731
+    assert var0(x) == pytest.approx(7.0)
+    numpy.testing.assert_allclose(grad(var0)(x), 2 * x / 3)
+    assert make_jvp(var0, x)(numpy.ones(3))[1] == pytest.approx(14 / 3)
+    numpy.testing.assert_allclose(grad(lambda x: np.std(x, mean=0.0))(x), x / 3 / numpy.sqrt(7.0))
+    numpy.testing.assert_allclose(grad(lambda x: np.nanvar(x, mean=1.0))(x), [0.0, 2 / 3, 2.0])
+    numpy.testing.assert_allclose(grad(lambda x: np.nanstd(x, mean=1.0))(x), [0.0, 1.0, 3.0] / numpy.sqrt(30.0))
+    # the std of one number about a mean= given is |x - m|, not 0
+    numpy.testing.assert_allclose(grad(lambda x: np.std(x, mean=2.0))(numpy.array([0.5])), [-1.0])
+
+
+MEAN_GIVEN = {
+    "var": lambda x: np.var(x, axis=1, ddof=1, mean=numpy.array([[0.3], [-0.2], [1.5]])),
+    "std": lambda x: np.std(x, axis=0, keepdims=True, mean=numpy.array([[0.1, -0.4, 0.0, 2.0]])),
+    "var where": lambda x: np.var(x, axis=1, where=MASK, mean=numpy.array([[0.3], [-0.2], [1.5]])),
+    "std where": lambda x: np.std(x, where=MASK, mean=0.5),
+    "nanvar": lambda x: np.nanvar(x, axis=1, mean=numpy.array([[0.3], [-0.2], [1.5]])),
+    "nanstd": lambda x: np.nanstd(x, axis=0, ddof=1, mean=numpy.array([[0.1, -0.4, 0.0, 2.0]])),
+    "nanvar where": lambda x: np.nanvar(x, where=MASK, mean=-1.0),
+    "complex": lambda x: np.var(x * (1 + 2j), axis=1, mean=numpy.array([[0.5j], [1.0], [-1.0 + 0.5j]])),
+}
+
+
+@pytest.mark.parametrize("name", MEAN_GIVEN)
+def test_var_and_std_about_a_given_mean_match_finite_differences(name: str) -> None:
+    f = _weighted(MEAN_GIVEN[name])
+    x = numpy.random.default_rng(1).uniform(-1.0, 1.0, (3, 4))
+    if name.startswith("nan"):
+        x[1, 2] = numpy.nan
+    g = grad(f)(x)
+    assert numpy.all(g[numpy.isnan(x)] == 0)
+    numpy.testing.assert_allclose(numpy.nan_to_num(g), numpy.nan_to_num(central_gradient(f, x)), atol=1e-7)
+    t = numpy.random.default_rng(2).standard_normal(x.shape)
+    assert make_jvp(f, x)(t)[1] == pytest.approx(numpy.nansum(g * t))
+    check_grads(f, modes=("fwd", "rev"), order=2)(numpy.where(numpy.isnan(x), 0.7, x))
+
+
+def test_a_traced_mean_is_still_refused_with_what_to_do() -> None:
+    with pytest.raises(TraceError, match="keyword-only argument 'mean'.*Pass a constant as mean="):
+        grad(lambda x: np.var(x, mean=np.mean(x)))(numpy.ones(3))
+
+
+# -- entries skipped: their NaN tangents and cotangents are selected out ------------------
+
+SKIP = numpy.array([True, False, True])
+SKIP_2D = numpy.array([[True, False, True, True], [False, True, True, False]])
+NAN = numpy.nan
+
+
+def _rows(x: Any) -> Any:
+    """Two rows of distinct values from ``x`` (four entries)."""
+    return np.stack([x, x[::-1] + 0.5])
+
+
+def _holes(x: Any, keep: numpy.ndarray = SKIP) -> Any:
+    """``x`` squared with NaNs where ``keep`` is False: their tangents are NaN (2 * NaN * 0)."""
+    return np.where(keep, x, NAN) ** 2
+
+
+# Each function skips the NaNs of _holes (or leaves them out by where=), so its derivative is
+# finite; the tangent of the skipped entries is NaN.
+SKIPPING = {
+    "nansum": lambda x: np.nansum(_holes(x)),
+    "nanmean": lambda x: np.nanmean(_holes(x)),
+    "nanvar": lambda x: np.nanvar(_holes(x)),
+    "nanstd": lambda x: np.nanstd(_holes(x)),
+    "nanvar mean=": lambda x: np.nanvar(_holes(x), mean=1.0),
+    "nanmax": lambda x: np.nanmax(_holes(x)),
+    "nanmin": lambda x: np.nanmin(_holes(x)),
+    "nanmax initial=": lambda x: np.nanmax(_holes(x), initial=20.0) + np.nanmax(_holes(x), initial=0.0),
+    "nanprod": lambda x: np.nanprod(_holes(x)),
+    "nancumsum": lambda x: np.sum(np.nancumsum(_holes(x)) ** 2),
+    "nancumprod": lambda x: np.sum(np.nancumprod(_holes(x))),
+    "nanmedian": lambda x: np.nanmedian(_holes(x)),
+    "nanquantile": lambda x: np.nanquantile(_holes(x), 0.3),
+    "nanpercentile": lambda x: np.sum(np.nanpercentile(_holes(x), [30.0, 80.0])),
+    "fmax": lambda x: np.sum(np.fmax(_holes(x), 0.5 * x)),
+    "fmin": lambda x: np.sum(np.fmin(0.5 * x, _holes(x))),
+    "max where=": lambda x: np.max(_holes(x), where=SKIP, initial=0.0),
+    "min where=": lambda x: np.min(_holes(x), where=SKIP, initial=5.0),
+    "prod where=": lambda x: np.prod(_holes(x), where=SKIP),
+    "var where=": lambda x: np.var(_holes(x), where=SKIP),
+    "std where=": lambda x: np.std(_holes(x), where=SKIP, ddof=1),
+    "sum where=": lambda x: np.sum(_holes(x), where=SKIP),
+    "mean where=": lambda x: np.mean(_holes(x), where=SKIP),
+    "nansum where=": lambda x: np.nansum(_holes(x), where=SKIP),
+    "nanvar axis": lambda x: np.sum(np.nanvar(_holes(_rows(x), SKIP_2D), axis=0)),
+    "nanmax axis": lambda x: np.sum(np.nanmax(_holes(_rows(x), SKIP_2D), axis=1)),
+    "nanmedian axis": lambda x: np.sum(np.nanmedian(_holes(_rows(x), SKIP_2D), axis=1)),
+    "nanquantile axis": lambda x: np.sum(np.nanquantile(_holes(_rows(x), SKIP_2D), [0.2, 0.6], axis=1)),
+    "var where= axis": lambda x: np.sum(np.var(_holes(_rows(x), SKIP_2D), axis=1, where=SKIP_2D)),
+    "nancumsum axis": lambda x: np.sum(np.nancumsum(_holes(_rows(x), SKIP_2D), axis=1) ** 2),
+    "nancumprod axis": lambda x: np.sum(np.nancumprod(_holes(_rows(x), SKIP_2D), axis=0)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SKIPPING)
+def test_forward_mode_of_a_skipped_entry_with_a_nan_tangent_matches_reverse_mode(name: str) -> None:
+    f = SKIPPING[name]
+    x = numpy.array([1.0, 2.0, 3.0, 4.0]) if "axis" in name else numpy.array([1.0, 2.0, 3.0])
+    g = grad(f)(x)
+    assert numpy.isfinite(g).all()
+    for t in (numpy.ones_like(x), numpy.array([0.5, -2.0, 1.5, 3.0])[: x.size]):
+        tangent = make_jvp(f, x)(t)[1]
+        assert numpy.isfinite(tangent) and tangent == pytest.approx(g @ t)
+
+
+def test_skipped_entries_named_in_the_bug_report() -> None:
+    x = numpy.array([1.0, 2.0, 3.0])
+    nansum = SKIPPING["nansum"]
+    numpy.testing.assert_array_equal(grad(nansum)(x), [2.0, 0.0, 6.0])
+    assert make_jvp(nansum, x)(numpy.ones(3))[1] == 8.0
+    assert make_jvp(SKIPPING["fmax"], x)(numpy.ones(3))[1] == 8.5
+
+
+def _nansum_of_squares(reduce: Any, **kw: Any) -> Any:
+    return lambda x: np.nansum(reduce(x, axis=1, **kw) ** 2)
+
+
+@pytest.mark.filterwarnings("ignore:All-NaN:RuntimeWarning", "ignore:Mean of empty slice:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:Degrees of freedom:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
+def test_a_nan_cotangent_reaches_no_skipped_entry() -> None:
+    # An all-NaN slice (or one where= leaves empty) gives NaN (NumPy warns); a NaN cotangent
+    # for it (from the ** 2 that nansum then skips) sends 0 to the entries skipped, not 0 * NaN.
+    x = numpy.array([[NAN, NAN], [1.0, 3.0]])
+    row_nan = numpy.array([[True, True], [False, False]])
+    for reduce in (np.nanmax, np.nanmin, np.nanmean, np.nanvar, np.nanstd, np.nanmedian):
+        f = _nansum_of_squares(reduce)
+        g = grad(f)(x)
+        assert numpy.all(g[row_nan] == 0) and numpy.isfinite(g).all()
+        assert make_jvp(f, x)(numpy.ones_like(x))[1] == pytest.approx(g.sum())
+    g = grad(lambda x: np.nansum(np.nanquantile(x, [0.2, 0.7], axis=1) ** 2))(x)
+    assert numpy.all(g[row_nan] == 0)
+    for reduce in (np.mean, np.var, np.std):
+        g = grad(_nansum_of_squares(reduce, where=~row_nan))(numpy.nan_to_num(x))
+        assert numpy.all(g[row_nan] == 0) and numpy.isfinite(g).all()
+    # max over a slice where= leaves empty is initial=-inf, whose cotangent (2 * -inf) is infinite
+    g = grad(lambda x: np.sum(np.max(x, axis=1, where=~row_nan, initial=-numpy.inf) ** 2))(x)
+    numpy.testing.assert_array_equal(g, [[0.0, 0.0], [0.0, 6.0]])
+    y = numpy.array([NAN, 2.0])  # fmax of two NaNs is NaN: both arguments skipped
+    g = grad(lambda x: np.nansum(np.fmax(x, y) ** 2))(numpy.array([NAN, 1.0]))
+    numpy.testing.assert_array_equal(g, [0.0, 0.0])
+    numpy.testing.assert_array_equal(grad(lambda x: np.nansum(np.fmin(y, x) ** 2))(numpy.array([NAN, 1.0])), [0.0, 2.0])

@@ -17,7 +17,7 @@ import numpy as np
 from plugrad import NonDifferentiable, Primitive, Sample, gen, rand, scalar
 from plugrad.box import Box, Meta, getval
 from plugrad_numpy._util import _add_reduce, _unbroadcast_array, array_likes, broadcast_like, poles_as_numpy, unbroadcast, with_ufunc_methods
-from plugrad_numpy.reductions import _may_hold_true
+from plugrad_numpy.reductions import _may_hold_true, _numbers_only, _with_nans
 from plugrad_numpy.unary import exp, exp2, log, real_sign, square, where_nonzero
 
 Partial = Callable[[Any, Any, Any], Any]
@@ -430,6 +430,18 @@ def _balanced_vjp(g: Any, ans: Any, own: Any, other: Any, propagates_nan: bool =
 def _extremum(name: str, fun: Callable[..., Any], *, propagates_nan: bool = True) -> Primitive:
     weights = _balanced if propagates_nan else _balanced_skipping_nan
     prim = binary(name, fun, weights, lambda ans, x, y: weights(ans, y, x))
+    if not propagates_nan:
+        # fmax and fmin skip a NaN argument: its tangent and cotangent, often NaN too, are
+        # selected out, not multiplied by its weight 0 (0 * NaN is NaN).
+        prim.def_vjp(
+            lambda g, ans, x, y: _numbers_only(_balanced_vjp(g, ans, x, y, False), x),
+            lambda g, ans, x, y: _numbers_only(_balanced_vjp(g, ans, y, x, False), y),
+        )
+        prim.def_jvp(
+            lambda t, ans, x, y: broadcast_like(_numbers_only(t, x) * weights(ans, x, y), ans),
+            lambda t, ans, x, y: broadcast_like(_numbers_only(t, y) * weights(ans, y, x), ans),
+        )
+        return prim
     prim.def_vjp(
         lambda g, ans, x, y: _balanced_vjp(g, ans, x, y, propagates_nan),
         lambda g, ans, x, y: _balanced_vjp(g, ans, y, x, propagates_nan),
@@ -441,6 +453,12 @@ maximum = _extremum("maximum", np.maximum)
 minimum = _extremum("minimum", np.minimum)
 fmax = _extremum("fmax", np.fmax, propagates_nan=False)
 fmin = _extremum("fmin", np.fmin, propagates_nan=False)
+_ONE_SIDED_NANS = (  # NaNs in one argument or the other, broadcast too: the number is the result
+    Sample(gen(_with_nans((3, 4), 1, 6)), rand(3, 4)),
+    Sample(rand(2, 3), gen(_with_nans((3,), 0))),
+)
+fmax.def_samples(*_ONE_SIDED_NANS)
+fmin.def_samples(*_ONE_SIDED_NANS)
 arctan2 = binary(
     "arctan2",
     np.arctan2,

@@ -18,7 +18,7 @@ import numpy as np
 from plugrad import NotDifferentiableError, Primitive, Sample, gen
 from plugrad.box import getval
 from plugrad_numpy._util import match_dtype, shape_of
-from plugrad_numpy.reductions import _const, _distinct, _norm_axes, _with_nans
+from plugrad_numpy.reductions import _const, _distinct, _norm_axes, _numbers_only, _with_nans
 from plugrad_numpy.reductions import sum  # noqa: A004 - numpy's name
 
 
@@ -129,7 +129,8 @@ def _order_vjp(
         axes = _norm_axes(axis, len(shape_of(x)))
         g = reshape(g, w.shape[:lead] + tuple(1 if i in axes else n for i, n in enumerate(shape_of(x))))
     ct = g * w
-    return match_dtype(sum(ct, axis=tuple(range(lead))) if lead else ct, x)
+    ct = sum(ct, axis=tuple(range(lead))) if lead else ct
+    return match_dtype(_numbers_only(ct, x) if nan else ct, x)  # the nan* versions skip NaNs
 
 
 def _order_jvp(
@@ -139,6 +140,8 @@ def _order_jvp(
     w = _order_weights(x, np.asarray(q) / scale, axis, method, nan, ans)
     lead = w.ndim - len(shape_of(x))
     axes = tuple(lead + a for a in _norm_axes(axis, len(shape_of(x))))
+    if nan:  # a NaN skipped may have a NaN tangent: selected out, as 0 * NaN is NaN
+        t = _numbers_only(t, x)
     return match_dtype(sum(t * w, axis=axes, keepdims=keepdims), ans)
 
 

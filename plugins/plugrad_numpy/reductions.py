@@ -1,7 +1,8 @@
 """Reductions over axes and their running versions: sums, products, extrema and
 moments, with ``axis``, ``keepdims`` and ``where``, and the ``nan*``
 variants, which treat NaN entries as absent (they get a zero cotangent), as
-``where=`` treats the entries it leaves out.
+``where=`` treats the entries it leaves out. A skipped entry's tangent or cotangent is
+selected out, not multiplied by 0: it is often NaN (the reason the entry is skipped).
 
 Products are zero-safe to every order: no rule divides by an entry. The
 partial derivatives of ``prod`` are products of the entries before and after
@@ -157,6 +158,25 @@ def _valid(x: Any) -> np.ndarray:
     return _const(~_nan_mask(x), x)
 
 
+def _numbers_only(v: Any, x: Any) -> Any:
+    """``v`` (a tangent or cotangent shaped like ``x``) with 0 where ``x`` holds NaN: selected,
+    since ``v`` may be NaN there too, and ``0 * NaN`` is NaN. Without NaNs, ``v`` itself."""
+    nans = _nan_mask(x)
+    return _outside(~nans, v, 0.0) if _may_hold_true(nans) else v
+
+
+def _combining(x: Any, where: Any, nan: bool) -> np.ndarray | None:
+    """The entries of ``x`` a reduction combines, as booleans (those ``where=`` selects; for
+    the nan* versions, that are numbers), or ``None`` where it combines all (the fast path)."""
+    if where is not None:
+        return _chosen(where, x, nan)
+    if nan:
+        nans = _nan_mask(x)
+        if _may_hold_true(nans):
+            return ~nans
+    return None
+
+
 def _axis_of(x: Any, axis: Any) -> tuple[Any, int]:
     """``x`` and a nonnegative axis for a running reduction (``axis=None`` flattens)."""
     from plugrad_numpy.shape import reshape
@@ -258,7 +278,7 @@ def _sum_vjp(
     where: Any = True,
 ) -> Any:
     if where is not True:  # only the elements selected reach the sum
-        return expand_to(g, x, axis, keepdims) * _selected(where, x)
+        return _outside(_chosen(getval(where), x), expand_to(g, x, axis, keepdims), 0.0)
     return expand_to(g, x, axis, keepdims)
 
 
@@ -266,17 +286,12 @@ def _mean_vjp(
     g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, *, where: Any = True
 ) -> Any:
     if where is not True:  # each element selected counts 1 / (the number selected in its slice)
-        mask = np.broadcast_to(where, shape_of(x))
+        mask = _chosen(getval(where), x)
         # 0 in a slice with none selected: its mean is nan whatever x holds, a constant
         weights = mask / np.maximum(np.sum(mask, axis=axis, keepdims=True), 1)
-        return expand_to(g, x, axis, keepdims) * _const(weights, x)
+        return _outside(mask, expand_to(g, x, axis, keepdims) * _const(weights, x), 0.0)
     n = math.prod(x.shape) if axis is None and type(x) is Meta else count(x, axis)  # (a loss: the commonest)
     return expand_to(g / n, x, axis, keepdims)
-
-
-def _selected(where: Any, x: Any) -> Any:
-    """``where=`` of a reduction over ``x``, as 1.0 and 0.0 of ``x``'s real precision."""
-    return _const(np.broadcast_to(where, shape_of(x)), x)
 
 
 sum = Primitive("numpy.sum", sum_fun, complex=True, saves=("shapes",))
@@ -333,11 +348,11 @@ cumulative_sum.def_samples(
 
 
 def _nancumsum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
-    return _cumsum_vjp(g, x, axis) * _valid(x)
+    return _numbers_only(_cumsum_vjp(g, x, axis), x)
 
 
 def _nancumsum_jvp(t: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
-    return cumsum(t * _valid(x), axis)
+    return cumsum(_numbers_only(t, x), axis)
 
 
 nancumsum = Primitive("numpy.nancumsum", np.nancumsum, complex=True, saves=("args",))
@@ -498,8 +513,8 @@ _nan_to_zero = Primitive(
     saves=("args",),
     doc="``x`` with NaNs replaced by zeros.",
 )
-_nan_to_zero.def_vjp(lambda g, ans, x: g * _valid(x))
-_nan_to_zero.def_jvp(lambda t, ans, x: t * _valid(x))
+_nan_to_zero.def_vjp(lambda g, ans, x: _numbers_only(g, x))
+_nan_to_zero.def_jvp(lambda t, ans, x: _numbers_only(t, x))
 _nan_to_zero.def_samples(Sample(scalar()), Sample(rand(3)), Sample(gen(_with_nans((2, 3), 1, 4))))
 
 
@@ -508,11 +523,11 @@ def _nan_to_one(x: Any) -> Any:
 
 
 def _nancumprod_vjp(g: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
-    return _cumprod_vjp(g, ans, _nan_to_one(x), axis) * _valid(x)
+    return _numbers_only(_cumprod_vjp(g, ans, _nan_to_one(x), axis), x)
 
 
 def _nancumprod_jvp(t: Any, ans: Any, x: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
-    return _cumprod_jvp(t * _valid(x), ans, _nan_to_one(x), axis)
+    return _cumprod_jvp(_numbers_only(t, x), ans, _nan_to_one(x), axis)
 
 
 nancumprod = Primitive("numpy.nancumprod", np.nancumprod, complex=True)
@@ -568,7 +583,7 @@ def _var_params(
     **kw: Any,
 ) -> Any:
     correction = kw.get("correction")
-    return axis, keepdims, (ddof if correction is None else correction, _where_of(kw))
+    return axis, keepdims, {**kw, "ddof": ddof if correction is None else correction}
 
 
 def _reduction(
@@ -577,15 +592,25 @@ def _reduction(
     params: Any,
     partials: Any,
     *,
+    nan: bool = False,
     complex: bool = True,
     saves: tuple[str, ...] = ("ans", "args"),
 ) -> Primitive:
+    # The entries skipped (NaNs for the nan* versions, ``nan``; those ``where=`` leaves out)
+    # have partials 0, but their tangents and cotangents are selected out, not multiplied by it.
     def vjp(g: Any, ans: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
         axis, keepdims, options = params(x, *args, **kwargs)
-        return expand_to(g, x, axis, keepdims) * partials(x, ans, axis, keepdims, options)
+        ct = expand_to(g, x, axis, keepdims)
+        chosen = _combining(x, _where_of(options), nan)
+        if chosen is not None:
+            ct = _outside(chosen, ct, 0.0)
+        return ct * partials(x, ans, axis, keepdims, options)
 
     def jvp(t: Any, ans: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
         axis, keepdims, options = params(x, *args, **kwargs)
+        chosen = _combining(x, _where_of(options), nan)
+        if chosen is not None:
+            t = _outside(chosen, t, 0.0)
         return _reduce(t, partials(x, ans, axis, keepdims, options), ans, axis, keepdims)
 
     return Primitive(f"numpy.{name}", fun, complex=complex, saves=saves).def_vjp(vjp).def_jvp(jvp)
@@ -655,10 +680,10 @@ def _may_hold_true(mask: Any) -> bool:
     return bool(mask.any()) if isinstance(mask, (np.ndarray, np.generic)) else True
 
 
-def _nvalid(x: Any, axis: Any) -> np.ndarray:
-    """How many numbers (not NaNs) each reduction combines, kept as size-1 axes; at least 1."""
+def _nvalid(x: Any, axis: Any, least: int = 1) -> np.ndarray:
+    """How many numbers (not NaNs) each reduction combines, kept as size-1 axes; at least ``least``."""
     axes = _norm_axes(axis, len(shape_of(x)))
-    return np.maximum(np.sum(~_nan_mask(x), axis=axes, keepdims=True), 1)
+    return np.maximum(np.sum(~_nan_mask(x), axis=axes, keepdims=True), least)
 
 
 def _nan_sum_partials(x: Any, ans: Any, axis: Any, keepdims: bool, kw: dict[str, Any]) -> np.ndarray:
@@ -674,38 +699,52 @@ def _nan_mean_partials(x: Any, ans: Any, axis: Any, keepdims: bool, kw: dict[str
     return _const(_chosen(where, x, nan=True) / _combined(x, axis, True, where), x)
 
 
-def _var_partials(x: Any, axis: Any, options: Any, nan: bool) -> Any:
-    # d var = 2 Re(sum(conj(x - mean) dx)) / (n - ddof): the mean's own variation cancels.
-    ddof, where = options
+def _var_partials(x: Any, axis: Any, options: dict[str, Any], nan: bool) -> Any:
+    # d var = 2 Re(sum(conj(x - mean) dx)) / (n - ddof): the mean's own variation cancels,
+    # and a mean= given (a constant, shaped as keepdims gives) does not vary.
+    ddof, where, given = options["ddof"], _where_of(options), options.get("mean")
     chosen = None if where is None else _chosen(where, x, nan)
-    if chosen is not None:  # deviations from the mean of the entries combined
-        d = x - mean(x, axis=axis, keepdims=True, where=chosen)
-    elif nan:
-        d = (_nan_to_zero(x) - nanmean(x, axis=axis, keepdims=True)) * _valid(x)
+    if given is not None:  # deviations from it, as NumPy's x - mean broadcasts them
+        center: Any = _as_center(given, x)
+    elif chosen is not None:  # deviations from the mean of the entries combined
+        center = mean(x, axis=axis, keepdims=True, where=chosen)
     else:
-        d = x - mean(x, axis=axis, keepdims=True)
+        center = (nanmean if nan else mean)(x, axis=axis, keepdims=True)
+    d = _numbers_only(x - center, x) if nan and chosen is None else x - center
     n = _combined(x, axis, nan, where)
     partials = (conj(d) if iscomplex(x) else d) * _const(2.0 / (np.asarray(n) - ddof), x)
     return partials if chosen is None else _outside(chosen, partials, 0.0)  # 0 for those left out
 
 
-def _combined(x: Any, axis: Any, nan: bool, where: Any = None) -> Any:
+def _as_center(given: Any, x: Any) -> np.ndarray:
+    """``mean=`` of ``var`` in ``x``'s precision (complex where either is)."""
+    center = np.asarray(getval(given))
+    dtype = dtype_of(getval(x))
+    if dtype.kind not in "fc":
+        return center
+    return center.astype(np.result_type(dtype, 1j if center.dtype.kind == "c" else 1.0))
+
+
+def _combined(x: Any, axis: Any, nan: bool, where: Any = None, *, least: int = 1) -> Any:
     """How many numbers each reduction combines (NaNs not counted for the nan* versions,
-    nor entries ``where=`` leaves out, where a slice left empty counts 1: it has no partials)."""
+    nor entries ``where=`` leaves out), at least ``least``: by default a slice left empty
+    counts 1 (it has no partials, and they stay finite)."""
     if where is not None:
         chosen = _chosen(where, x, nan)
-        return np.maximum(np.sum(chosen, axis=_norm_axes(axis, len(shape_of(x))), keepdims=True), 1)
-    return _nvalid(x, axis) if nan else count(x, axis)
+        return np.maximum(np.sum(chosen, axis=_norm_axes(axis, len(shape_of(x))), keepdims=True), least)
+    return _nvalid(x, axis, least) if nan else count(x, axis)
 
 
-def _std_partials(x: Any, ans: Any, axis: Any, keepdims: bool, options: Any, nan: bool) -> Any:
-    # d std = d var / (2 std). The std of one number is 0 whatever the number, so its
-    # derivative is 0, not the formula's 0/0: there the denominator is 1 (the numerator is 0).
-    # So is that of none (a slice ``where=`` leaves empty), whose std is NaN whatever x holds.
+def _std_partials(x: Any, ans: Any, axis: Any, keepdims: bool, options: dict[str, Any], nan: bool) -> Any:
+    # d std = d var / (2 std). The std of one number about its own mean is 0 whatever the
+    # number, so its derivative is 0, not the formula's 0/0: there the denominator is 1 (the
+    # numerator is 0). So is that of none (a slice ``where=`` or NaNs leave empty), whose std
+    # is NaN whatever x holds. About a mean= given, one number's std |x - mean| varies.
     denominator = 2 * expand_to(ans, x, axis, keepdims)
-    single = np.asarray(_combined(x, axis, nan, options[1])) <= 1
-    if single.any():
-        denominator = _outside(~single, denominator, 1.0)
+    constant = np.asarray(_combined(x, axis, nan, _where_of(options), least=0))
+    constant = constant <= (1 if options.get("mean") is None else 0)
+    if constant.any():
+        denominator = _outside(~constant, denominator, 1.0)
     return _var_partials(x, axis, options, nan) / denominator
 
 
@@ -721,17 +760,22 @@ nanprod = _reduction(
     np.nanprod,
     _sum_params,
     lambda x, ans, axis, keepdims, kw: _products_partials(x, axis, kw, nan=True),
+    nan=True,
     saves=("args",),
 )
 max = _reduction("max", np.max, _max_params, _extreme_partials, complex=False)
 min = _reduction("min", np.min, _max_params, _extreme_partials, complex=False)
 amax = _reduction("amax", np.amax, _max_params, _extreme_partials, complex=False)
 amin = _reduction("amin", np.amin, _max_params, _extreme_partials, complex=False)
-nanmax = _reduction("nanmax", np.nanmax, _max_params, partial(_extreme_partials, skips_nan=True), complex=False)
-nanmin = _reduction("nanmin", np.nanmin, _max_params, partial(_extreme_partials, skips_nan=True), complex=False)
+nanmax = _reduction(
+    "nanmax", np.nanmax, _max_params, partial(_extreme_partials, skips_nan=True), nan=True, complex=False
+)
+nanmin = _reduction(
+    "nanmin", np.nanmin, _max_params, partial(_extreme_partials, skips_nan=True), nan=True, complex=False
+)
 ptp = _reduction("ptp", np.ptp, _max_params, _ptp_partials, complex=False, saves=("args",))
-nansum = _reduction("nansum", np.nansum, _sum_params, _nan_sum_partials, saves=("args",))
-nanmean = _reduction("nanmean", np.nanmean, _sum_params, _nan_mean_partials, saves=("args",))
+nansum = _reduction("nansum", np.nansum, _sum_params, _nan_sum_partials, nan=True, saves=("args",))
+nanmean = _reduction("nanmean", np.nanmean, _sum_params, _nan_mean_partials, nan=True, saves=("args",))
 var = _reduction(
     "var",
     np.var,
@@ -744,10 +788,11 @@ nanvar = _reduction(
     np.nanvar,
     _var_params,
     lambda x, ans, axis, keepdims, options: _var_partials(x, axis, options, True),
+    nan=True,
     saves=("args",),
 )
 std = _reduction("std", np.std, _var_params, partial(_std_partials, nan=False))
-nanstd = _reduction("nanstd", np.nanstd, _var_params, partial(_std_partials, nan=True))
+nanstd = _reduction("nanstd", np.nanstd, _var_params, partial(_std_partials, nan=True), nan=True)
 
 
 def _moment_samples() -> list[Sample]:
@@ -802,31 +847,59 @@ nanmin.def_samples(
 ptp.def_samples(*axis_samples()[1:])
 nansum.def_samples(Sample(scalar()), *_nan_samples(), Sample(_NANS, axis=1, where=_MASK))
 nanmean.def_samples(*_nan_samples(), Sample(rand(2, 3), axis=()), Sample(_NANS, axis=1, where=_MASK))
+# mean= is a constant shaped as keepdims gives: one per row, per column, for all.
+_ROW_MEANS = np.array([[0.3], [-0.2], [1.5]])
+_COLUMN_MEANS = np.array([[0.1, -0.4, 0.0, 2.0]])
+
+
+def _about_means() -> list[Sample]:
+    return [
+        Sample(rand(5), mean=0.25),
+        Sample(rand(3, 4), axis=1, keepdims=True, mean=_ROW_MEANS),
+        Sample(rand(3, 4), axis=0, ddof=1, mean=_COLUMN_MEANS),
+        Sample(rand(3, 4), axis=1, where=_MASK, mean=_ROW_MEANS),
+    ]
+
+
+def _nan_about_means() -> list[Sample]:
+    return [
+        Sample(gen(_with_nans((5,), 1, 3)), mean=-0.5),
+        Sample(gen(_with_nans((3, 4), 1, 6)), axis=1, ddof=1, mean=_ROW_MEANS),
+        Sample(gen(_with_nans((3, 4), 0, 10)), axis=0, where=_MASK, mean=_COLUMN_MEANS),
+    ]
+
+
 var.def_samples(
     Sample(scalar()),
     *_moment_samples(),
     Sample(rand(3, 4), axis=1, where=_MASK),
     Sample(rand(2, 4), axis=1, ddof=1, where=_MASK[[0, 2]]),
+    *_about_means(),
 )
 nanvar.def_samples(
     *_nan_samples(),
     Sample(rand(2, 3), axis=()),
     Sample(gen(_with_nans((3, 4), 1, 6)), axis=1, ddof=1),
     Sample(gen(_with_nans((3, 4), 0, 10)), axis=1, where=_MASK),
+    *_nan_about_means(),
 )
-# One number per reduction: a std that is 0 everywhere.
+# One number per reduction: a std that is 0 everywhere, or |x - mean| about a mean= given.
 std.def_samples(
     Sample(scalar()),
     *_moment_samples(),
     Sample(rand(1, 3), axis=0, keepdims=True),
     Sample(rand(3, 4), where=_MASK),
     Sample(rand(3, 4), axis=1, where=_MASK),  # (its middle row: one number)
+    *_about_means(),
+    Sample(rand(1, 3), axis=0, mean=np.full((1, 3), 2.0)),
 )
 nanstd.def_samples(
     *_nan_samples(),
     Sample(rand(2, 3), axis=()),
     Sample(gen(_with_nans((2, 3), 1, 2)), axis=1),
     Sample(gen(_with_nans((3, 4), 0, 10)), axis=1, where=_MASK),
+    *_nan_about_means(),
+    Sample(gen(_with_nans((2, 3), 1, 2)), axis=1, keepdims=True, mean=np.array([[0.5], [-2.0]])),
 )
 
 
