@@ -20,8 +20,9 @@ from plugrad.test_util import check_grads
 PRIMITIVES = [
     "inv", "solve", "pinv", "_lstsq_solution", "matrix_power", "det", "_cofactor", "slogdet", "cholesky",
     "qr", "eigh", "eigvalsh", "eig", "eigvals", "svd", "svdvals", "vector_norm", "matrix_norm",
-    "matmul", "matrix_transpose", "outer", "cross", "tensordot", "vecdot",
+    "matmul", "matrix_transpose", "outer", "cross", "tensordot", "vecdot", "_abs_power", "_signed_power",
 ]  # fmt: skip
+PRIVATE = {"_lstsq_solution", "_cofactor", "_abs_power", "_signed_power"}
 COMPOSITES = ["lstsq", "norm", "cond", "multi_dot", "tensorsolve", "tensorinv", "diagonal", "trace"]
 
 
@@ -40,7 +41,7 @@ def test_every_numpy_linalg_function_is_registered() -> None:
     kinds = {name: type(lookup(name)) for name in numpy.linalg.__all__ if name != "LinAlgError"}
     assert kinds.pop("matrix_rank") is NonDifferentiable
     assert {n for n, k in kinds.items() if k is Composite} == set(COMPOSITES)
-    assert {n for n, k in kinds.items() if k is Primitive} == set(PRIMITIVES) - {"_lstsq_solution", "_cofactor"}
+    assert {n for n, k in kinds.items() if k is Primitive} == set(PRIMITIVES) - PRIVATE
 
 
 @pytest.fixture
@@ -112,6 +113,78 @@ def test_vector_norm_at_zero_has_zero_gradient(ord) -> None:
     zero = numpy.zeros(3)
     assert numpy.array_equal(grad(lambda x: np.linalg.norm(x, ord))(zero), zero)
     assert numpy.array_equal(plugrad.make_jvp(lambda x: np.linalg.norm(x, ord))(zero)(numpy.ones(3))[1], 0.0)
+
+
+def second_derivatives(f, x: numpy.ndarray) -> dict[str, numpy.ndarray]:
+    """The Hessian of ``f`` at ``x`` in the three modes of differentiating twice."""
+    n, units = x.size, numpy.eye(x.size).reshape((x.size, *x.shape))
+    jvp = lambda y, u: make_jvp(f)(y)(u)[1]  # noqa: E731
+    return {
+        "reverse over reverse": hessian(f)(x).reshape(n, n),
+        "forward over reverse": numpy.array([make_jvp(grad(f))(x)(u)[1].ravel() for u in units]),
+        "forward over forward": numpy.array(
+            [[make_jvp(lambda y: jvp(y, u))(x)(v)[1] for v in units] for u in units]
+        ),
+    }
+
+
+def p_norm_hessian(x: numpy.ndarray, p: float) -> numpy.ndarray:
+    """The closed form: (p - 1) |x_i|^(p - 2) / n^(p - 1) on the diagonal, less (p - 1) c c^T / n,
+    with c = sign(x) |x|^(p - 1) / n^(p - 1) the gradient."""
+    n = numpy.sum(numpy.abs(x) ** p) ** (1 / p)
+    with numpy.errstate(divide="ignore"):
+        curvature = (p - 1) * numpy.abs(x) ** (p - 2) / n ** (p - 1)
+    c = numpy.sign(x) * numpy.abs(x) ** (p - 1) / n ** (p - 1)
+    return numpy.diag(curvature) - (p - 1) * numpy.outer(c, c) / n
+
+
+@pytest.mark.parametrize("p", [3, 4, 2.5, 5.5, 1.5])
+def test_the_hessian_of_a_p_norm_is_right_at_zero_entries(p: float) -> None:
+    # Where an entry is zero, |x|^p has curvature 0 for p > 2 and an infinite one for
+    # 1 < p < 2: inf on that entry's diagonal, and the rest of the Hessian exact, not NaN.
+    x = numpy.array([0.0, 1.0, -2.0, 0.0])
+    expected = p_norm_hessian(x, p)
+    assert numpy.isinf(expected[0, 0]) == (p < 2) and numpy.all(expected[0, 1:] == 0)
+    for mode, h in second_derivatives(lambda z: np.linalg.norm(z, p), x).items():
+        numpy.testing.assert_allclose(h, expected, rtol=1e-12, atol=1e-15, err_msg=mode)
+
+
+def test_the_hessian_of_a_cubed_3_norm_at_a_zero_entry() -> None:
+    # The bug report's: sum |x|^3, whose Hessian is diag(6 |x|).
+    for mode, h in second_derivatives(lambda z: np.linalg.norm(z, 3) ** 3, numpy.array([0.0, 1.0])).items():
+        numpy.testing.assert_allclose(h, [[0.0, 0.0], [0.0, 6.0]], atol=1e-14, err_msg=mode)
+    h = hessian(lambda z: np.linalg.norm(z, 3))(numpy.array([0.0, 1.0]))
+    assert numpy.array_equal(h, numpy.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("p", [4, 2.5])
+def test_the_hessian_of_p_norms_along_an_axis_at_zero_entries(p: float) -> None:
+    x = numpy.array([[0.0, 1.0, -2.0], [0.5, 0.0, 0.0], [3.0, -1.0, 0.5]])
+    expected = numpy.zeros((9, 9))
+    for i, row in enumerate(x):
+        expected[3 * i : 3 * i + 3, 3 * i : 3 * i + 3] = p_norm_hessian(row, p)
+    for mode, h in second_derivatives(lambda z: np.sum(np.linalg.norm(z, p, axis=1)), x).items():
+        numpy.testing.assert_allclose(h, expected, rtol=1e-12, atol=1e-15, err_msg=mode)
+    zc = x + 1j * numpy.roll(x, 1, axis=1)  # complex, with an entry at zero in the first row
+    check_grads(lambda z: np.linalg.norm(z, 4, axis=1), modes=("rev",), order=2)(zc)
+
+
+@pytest.mark.parametrize("p", [3, 1.5, 0.5])
+def test_p_norms_at_the_zero_vector_have_zero_second_derivatives(p: float) -> None:
+    for mode, h in second_derivatives(lambda z: np.linalg.norm(z, p), numpy.zeros(3)).items():
+        assert numpy.array_equal(h, numpy.zeros((3, 3))), mode
+
+
+@pytest.mark.parametrize("axis", [2, -2, (0, 3), (-3, 1), (2,)])
+def test_norm_of_a_traced_value_raises_numpys_axis_error(axis) -> None:
+    x = numpy.array([1.0, 2.0, 3.0]) if axis in (2, -2) else numpy.ones((2, 3))
+    with pytest.raises(numpy.exceptions.AxisError) as expected:
+        numpy.linalg.norm(x, axis=axis)
+    with pytest.raises(numpy.exceptions.AxisError) as raised:
+        grad(lambda z: np.sum(np.linalg.norm(z, axis=axis)))(x)
+    assert str(raised.value) == str(expected.value)
+    with pytest.raises(ValueError, match="Improper number of dimensions"):
+        grad(lambda z: np.linalg.norm(z, axis=(0, 1, 5)))(numpy.ones((2, 3)))
 
 
 def test_the_hessian_of_a_pairwise_distance_energy_with_zero_self_distances_is_finite() -> None:
@@ -387,6 +460,31 @@ def test_the_warning_says_which_triangle_numpy_reads() -> None:
     numpy.testing.assert_allclose(w, numpy.linalg.eigvalsh((TRIANGLE + TRIANGLE.T) / 2))
     with pytest.warns(NotHermitianWarning, match=r"lower triangle \(with upper=False\)"):
         np.linalg.cholesky(TRIANGLE.T + numpy.eye(2))
+
+
+@pytest.mark.parametrize("shape", [(1, 3), (2, 3), (2, 2, 3), (3,), (), (2, 0)])
+@pytest.mark.parametrize("name", HERMITIAN_FUNCTIONS)
+def test_a_matrix_that_is_not_square_gets_numpys_error(name: str, shape: tuple) -> None:
+    # Before the Hermitian part (a + a^H) / 2 is formed, which would broadcast or transpose
+    # what NumPy rejects; (2, 0) is empty, and pinv alone accepts it.
+    numpy_f = {
+        "numpy.linalg.cholesky": numpy.linalg.cholesky,
+        "numpy.linalg.eigh": lambda a: numpy.linalg.eigh(a, UPLO="U"),
+        "numpy.linalg.eigvalsh": numpy.linalg.eigvalsh,
+        "numpy.linalg.svd": lambda a: numpy.linalg.svd(a, hermitian=True),
+        "numpy.linalg.pinv": lambda a: numpy.linalg.pinv(a, hermitian=True),
+    }[name]
+    plugrad_f = {**HERMITIAN_FUNCTIONS, "numpy.linalg.cholesky": np.linalg.cholesky}[name]
+    a = numpy.arange(1.0, 1.0 + numpy.prod(shape)).reshape(shape)
+    try:
+        expected = numpy_f(a)
+    except numpy.linalg.LinAlgError as e:
+        for call in (plugrad_f, lambda a: make_vjp(lambda a: plugrad_f(a))(a)):
+            with pytest.raises(numpy.linalg.LinAlgError) as raised:
+                call(a)
+            assert str(raised.value) == str(e)
+    else:
+        assert name == "numpy.linalg.pinv" and numpy.shape(plugrad_f(a)) == numpy.shape(expected)
 
 
 @pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64, numpy.complex128])

@@ -3,6 +3,7 @@ through check_grads, and derivatives end to end through ``plugrad.scipy.linalg``
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 import warnings
@@ -224,6 +225,31 @@ def test_trigonometric_and_hyperbolic_matrix_functions(name: str, complex: bool,
     check_grads(f, order=1)(a)
 
 
+@pytest.mark.parametrize("name", [n for n in [*COMPOSITES, *PRIMITIVES] if not n.startswith("_")])
+def test_arguments_have_scipys_names(name: str) -> None:
+    ours = inspect.signature(getattr(sla, name)).parameters.values()
+    scipys = inspect.signature(getattr(scipy.linalg, name)).parameters.values()
+    if any(p.kind is p.VAR_KEYWORD for p in ours):  # eigh, eigvalsh: SciPy's keywords, passed on
+        ours = [p for p in ours if p.kind is not p.VAR_KEYWORD]
+        scipys = [p for p in scipys if p.kind is not p.KEYWORD_ONLY]
+    assert [(p.name, p.kind, p.default) for p in ours] == [(p.name, p.kind, p.default) for p in scipys]
+
+
+@pytest.mark.parametrize("name", MATFUNCS)
+def test_matrix_functions_take_a_by_scipys_keyword(name: str, rng: numpy.random.Generator) -> None:
+    a = general(rng) - 1.5 * numpy.eye(3)
+    f = getattr(sla, name)
+    assert numpy.allclose(f(A=a), getattr(scipy.linalg, name)(A=a))
+    assert numpy.allclose(grad(lambda a: np.sum(f(A=a)))(a), grad(lambda a: np.sum(f(a)))(a))
+    e = rng.standard_normal((3, 3))
+    value, frechet = sla.expm_frechet(A=a, E=e)
+    assert numpy.allclose(frechet, scipy.linalg.expm_frechet(a, e)[1])
+    assert numpy.allclose(
+        grad(lambda e: np.sum(sla.expm_frechet(A=a, E=e, compute_expm=False)))(e),
+        grad(lambda e: np.sum(sla.expm_frechet(a, e, None, False)))(e),
+    )
+
+
 def test_expm_frechet_and_lyapunov(rng: numpy.random.Generator) -> None:
     a, e = general(rng, 3, complex=True), rng.standard_normal((3, 3))
     value, frechet = plugrad.make_vjp(lambda a: sla.expm_frechet(a, e))(a)[1]
@@ -295,6 +321,29 @@ def test_a_non_hermitian_input_warns_once_in_the_functions_name(name: str) -> No
         f(spd(numpy.random.default_rng(0), 40))  # Hermitian up to rounding
 
 
+@pytest.mark.parametrize("shape", [(1, 3), (2, 3), (2, 2, 3), (3,), (2, 0)])
+@pytest.mark.parametrize("name", HERMITIAN_FUNCTIONS)
+def test_a_matrix_that_is_not_square_gets_scipys_error(name: str, shape: tuple) -> None:
+    # Before the Hermitian part (a + a^H) / 2 is formed, which would broadcast or transpose it.
+    a = numpy.arange(1.0, 1.0 + numpy.prod(shape)).reshape(shape)
+    scipy_f = getattr(scipy.linalg, name.removeprefix("scipy.linalg."))
+    with pytest.raises(ValueError) as expected:
+        scipy_f(a)
+    f = HERMITIAN_FUNCTIONS[name]
+    for call in (f, lambda a: plugrad.make_vjp(f)(a)):
+        with pytest.raises(ValueError) as raised:
+            call(a)
+        assert type(raised.value) is type(expected.value) and str(raised.value) == str(expected.value)
+
+
+def test_cholesky_of_a_number_is_scipys() -> None:
+    # SciPy takes a number as a 1 x 1 matrix (and the square check lets it through).
+    assert numpy.array_equal(sla.cholesky(numpy.array(4.0)), scipy.linalg.cholesky(numpy.array(4.0)))
+    c, lower = sla.cho_factor(numpy.array(4.0))
+    assert numpy.array_equal(c, scipy.linalg.cho_factor(numpy.array(4.0))[0]) and lower is False
+    assert numpy.allclose(grad(lambda a: np.sum(sla.cho_factor(a)[0]))(numpy.array(4.0)), 0.25)
+
+
 @pytest.mark.parametrize("name", ["cholesky", "eigh", "eigvalsh"])
 def test_the_gradient_checker_does_not_warn(name: str) -> None:
     with warnings.catch_warnings():
@@ -312,6 +361,24 @@ def test_importing_the_pack_imports_neither_scipy_nor_its_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("part", [np.real, np.imag, lambda x: np.abs(x) ** 2])
+def test_second_derivatives_of_logm_at_a_negative_eigenvalue(part) -> None:
+    # Rounding splits the block matrices' repeated eigenvalue -2 across logm's branch cut;
+    # the rules turn the eigenvalues away from it first. Reverse over reverse was off by
+    # 10^8 (and with the imaginary part raised SciPy's "array must not contain infs or NaNs").
+    x = numpy.array([[-2.0, 0.3], [0.1, 1.0]])
+    f = lambda a: np.sum(part(sla.logm(a)))  # noqa: E731
+    g, step, units = grad(f), 1e-6, numpy.eye(4).reshape(4, 2, 2)
+    numeric = numpy.array([((g(x + step * u) - g(x - step * u)) / (2 * step)).ravel() for u in units])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # SciPy's "logm result may be inaccurate" among them
+        reverse = plugrad.hessian(f)(x).reshape(4, 4)
+        forward = numpy.array([plugrad.make_jvp(g)(x)(u)[1].ravel() for u in units])
+    numpy.testing.assert_allclose(reverse, numeric, atol=1e-8)
+    numpy.testing.assert_allclose(forward, numeric, atol=1e-8)
+    numpy.testing.assert_allclose(reverse, reverse.T, atol=1e-12)
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")

@@ -57,10 +57,13 @@ MODULES = {
         "numpy.linalg.eigvalsh",
     ),
     "norms": (
+        "numpy._where",
         "numpy._where_nonzero",
         "numpy.abs",
         "numpy.asarray",
+        "numpy.linalg._abs_power",
         "numpy.linalg._norm_of_all",
+        "numpy.linalg._signed_power",
         "numpy.linalg.cond",
         "numpy.linalg.matrix_norm",
         "numpy.linalg.matrix_rank",

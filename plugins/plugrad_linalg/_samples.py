@@ -15,7 +15,9 @@ import numpy as np
 
 Maker = Callable[[np.random.Generator, str], Any]
 
-__all__ = ["general", "singular", "hermitian", "diagonalizable", "rotation_pairs", "rectangular", "vectors"]
+__all__ = [
+    "general", "singular", "hermitian", "diagonalizable", "rotation_pairs", "rectangular", "vectors", "with_zeros"
+]
 
 
 def _normal(rng: np.random.Generator, shape: tuple[int, ...], dtype: str) -> np.ndarray:
@@ -112,5 +114,17 @@ def vectors(*shape: int, low: float = 0.2, high: float = 1.0) -> Maker:
         if np.dtype(dtype).kind == "c":
             return np.asarray(mag * np.exp(2j * np.pi * rng.uniform(size=shape)), dtype)
         return np.asarray(mag * rng.choice([-1.0, 1.0], shape), dtype)
+
+    return make
+
+
+def with_zeros(*shape: int) -> Maker:
+    """Like :func:`vectors`, with the first entry along the last axis exactly zero: where
+    ``|x|^4``, and a 4-norm over that axis, is smooth, though ``|x|`` is not."""
+
+    def make(rng: np.random.Generator, dtype: str) -> Any:
+        x = vectors(*shape)(rng, dtype)
+        x[..., 0] = 0
+        return x
 
     return make

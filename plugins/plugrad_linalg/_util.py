@@ -31,6 +31,7 @@ __all__ = [
     "largest_entry",
     "check_hermitian",
     "hermitian_part",
+    "square",
     "mm",
     "real_dtype",
     "eye",
@@ -104,6 +105,14 @@ def check_hermitian(
             if (skew > 2 * HERMITIAN_RTOL * scale(x)).any():
                 warn_not_hermitian(name, lower, option)
     return xh
+
+
+def square(x: Any) -> bool:
+    """Whether ``x`` is a stack of square matrices. The functions that compute on the
+    Hermitian part leave any other shape to NumPy or SciPy, which raise their own error
+    (or, for what they accept, give their own result), before ``(a + a^H) / 2`` is formed."""
+    shape = np.shape(x)
+    return len(shape) >= 2 and shape[-1] == shape[-2]
 
 
 def hermitian_part(x: Any, name: str, lower: bool, option: str) -> np.ndarray:
@@ -202,7 +211,9 @@ def column_peaks(x: Any, axis: int = -2) -> tuple[np.ndarray, Any]:
 
 def peak_phase(x: np.ndarray, axis: int) -> np.ndarray:
     """For plain arrays: the unit factors (keeping ``axis`` as size 1) that make each
-    vector's largest-magnitude entry along ``axis`` real and positive."""
+    vector's largest-magnitude entry along ``axis`` real and positive (1 for empty vectors)."""
+    if x.shape[axis] == 0:
+        return np.ones(x.shape[:axis % x.ndim] + (1,) + x.shape[axis % x.ndim + 1 :], x.dtype)
     peak = np.take_along_axis(x, np.argmax(np.abs(x), axis=axis, keepdims=True), axis=axis)
     return np.conj(peak) / np.abs(peak)
 

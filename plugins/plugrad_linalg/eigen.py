@@ -58,6 +58,7 @@ from plugrad_linalg._util import (
     inverse_gaps,
     mm,
     peak_phase,
+    square,
     unused,
 )
 from plugrad_linalg.inverses import solve
@@ -75,6 +76,8 @@ def _hermitian(a: Any, name: str, UPLO: str) -> np.ndarray:  # noqa: N803
 
 
 def _eigh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803 - NumPy's name
+    if not square(a):
+        return np.linalg.eigh(a, UPLO)  # NumPy's error
     a = _hermitian(a, "numpy.linalg.eigh", UPLO)
     out = np.linalg.eigh(a, UPLO)
     if a.dtype.kind != "c":
@@ -118,6 +121,8 @@ eigh.def_samples(
 
 
 def _eigvalsh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803
+    if not square(a):
+        return np.linalg.eigvalsh(a, UPLO)  # NumPy's error
     return np.linalg.eigvalsh(_hermitian(a, "numpy.linalg.eigvalsh", UPLO), UPLO)
 
 

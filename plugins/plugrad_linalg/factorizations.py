@@ -37,7 +37,7 @@ from plugrad import NotDifferentiableError, Primitive, Sample, gen
 from plugrad.box import getval
 from plugrad.builtins import make_sequence
 from plugrad_linalg._samples import hermitian, rectangular
-from plugrad_linalg._util import H, T, diag, diag_embed, herm, hermitian_part, real_dtype, selector
+from plugrad_linalg._util import H, T, diag, diag_embed, herm, hermitian_part, real_dtype, selector, square
 from plugrad_linalg.inverses import solve
 from plugrad_numpy._util import iscomplex, match_dtype, shape_of, unbroadcast
 from plugrad_numpy.linear import matmul
@@ -48,6 +48,8 @@ from plugrad_numpy.unary import conj, imag
 
 
 def _cholesky(a: Any, /, *, upper: bool = False) -> Any:
+    if not square(a):
+        return np.linalg.cholesky(a, upper=upper)  # NumPy's error
     lower = np.linalg.cholesky(hermitian_part(a, "numpy.linalg.cholesky", not upper, f"upper={upper}"))
     return np.conj(np.swapaxes(lower, -1, -2)) if upper else lower
 

@@ -25,7 +25,7 @@ import numpy as np
 from plugrad import Composite, Primitive, Sample, gen, rand
 from plugrad.box import Box, getval
 from plugrad_linalg._samples import general, hermitian, rectangular
-from plugrad_linalg._util import H, T, eye, herm, hermitian_part, mm, real_dtype
+from plugrad_linalg._util import H, T, eye, herm, hermitian_part, mm, real_dtype, square
 from plugrad_linalg.svd import svdvals
 from plugrad_numpy._util import broadcast_like, iscomplex, shape_of, unbroadcast
 from plugrad_numpy.linear import matmul
@@ -83,7 +83,7 @@ solve.def_samples(
 
 
 def _pinv(a: Any, rcond: Any = None, hermitian: bool = False, **kwargs: Any) -> Any:
-    if hermitian:
+    if hermitian and square(a):  # (NumPy's error, or its result for an empty one, otherwise)
         a = hermitian_part(a, "numpy.linalg.pinv", True, "hermitian=True")
     return np.linalg.pinv(a, rcond, hermitian, **kwargs)
 

@@ -32,21 +32,30 @@ gradient. ``ord=2`` needs the largest singular value to be simple (``-2`` the
 smallest), ``'nuc'`` all singular values nonzero, as ``svd`` does; where they are
 not the rules give one element of the subdifferential at best. Derivatives of
 p-norms with ``p < 1`` at entries near zero are unbounded; plugrad gives 0 at zero.
+
+The p-norm coefficient is ``s(x) / norm^(p - 1)`` with ``s(x) = conj(x) |x|^(p - 2)``
+(``_signed_power``), whose derivative, ``(p - 1) |x|^(p - 2)`` for real ``x``, is the
+second order's: at an entry at zero it is 0 for ``p > 2`` and infinite for
+``1 < p < 2`` (the curvature of ``|x|^p``; NumPy's ``inf``, as ``sqrt`` at 0 has, and only
+on that entry's diagonal: an exact zero tangent or cotangent leaves it out rather than
+making NaN of ``inf * 0``). For ``p < 1``, whose coefficient at zero is the convention 0,
+its derivative there is 0 as well, as is every derivative at a zero norm.
 """
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
 
 from plugrad import Composite, NonDifferentiable, Primitive, Sample, gen
 from plugrad.box import Box, getval
-from plugrad_linalg._samples import rectangular, vectors
+from plugrad_linalg._samples import rectangular, vectors, with_zeros
 from plugrad_linalg.inverses import inv
 from plugrad_linalg.svd import svd, svdvals
 from plugrad_numpy._util import iscomplex, match_dtype, shape_of, unbroadcast, zeros_like_value
+from plugrad_numpy.indexing import where3
 from plugrad_numpy.joining import asarray
 from plugrad_numpy.linear import matmul
 from plugrad_numpy.reductions import sum as sum_
@@ -64,6 +73,17 @@ def _conj(x: Any) -> Any:
 def _unit(x: Any) -> Any:
     """``conj(x) / |x|``, and 0 where ``x`` is 0."""
     return _conj(x) / where_nonzero(abs_(x))
+
+
+def _times(c: Any, t: Any) -> Any:
+    """``c * t``, with ``c`` left out (a constant 0) where ``t`` is a plain exact zero: the
+    product is 0 there whatever ``c``, whose derivative at an entry at zero may be
+    infinite (and ``inf * 0`` is NaN). A traced ``t`` is kept whole: its derivative may not
+    be zero."""
+    if isinstance(t, Box):
+        return c * t
+    zero = np.equal(t, 0)
+    return c * t if not np.any(zero) else where3(zero, 0.0, c) * t
 
 
 def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -85,6 +105,68 @@ def _extremes(values: np.ndarray, axes: tuple[int, ...], largest: bool) -> np.nd
     return chosen / np.sum(chosen, axis=axes, keepdims=True)
 
 
+# -- powers of |x|, for the p-norms --------------------------------------------------------
+
+
+def _abs_power(x: Any, a: float) -> Any:
+    with np.errstate(divide="ignore"):  # 0^a is inf for a < 0, as NumPy gives it
+        return np.abs(x) ** a
+
+
+def _signed_power(x: Any, q: float) -> Any:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.conj(x) * np.abs(x) ** (q - 1)
+    return np.where(np.equal(x, 0), 0, out)  # the limit for q > 0, the convention otherwise
+
+
+def _slope(x: Any, q: float, t: Any) -> Any:
+    """``|x|^(q - 1) t``, the derivative of ``sign(x) |x|^q`` along ``t``, which at an entry at
+    zero is 0 (``q > 1``), ``t`` (``q = 1``), infinite (``0 < q < 1``), or has no value
+    (``q <= 0``, where ``_signed_power`` is 0 by convention, and so is its slope)."""
+    w = abs_power(x, q - 1)
+    if q <= 0 and not np.all(getval(x) != 0):
+        w = where3(np.equal(getval(x), 0), 0.0, w)
+    return _times(w, t)
+
+
+def _signed_power_jvp(t: Any, ans: Any, x: Any, q: float) -> Any:
+    if not iscomplex(x):
+        return q * _slope(x, q, t)
+    return _slope(x, q, conj(t)) + (q - 1) * signed_power(x, q - 2) * real(conj(x) * t)
+
+
+def _signed_power_vjp(g: Any, ans: Any, x: Any, q: float) -> Any:
+    if not iscomplex(x):
+        return q * _slope(x, q, g)
+    return _slope(x, q, conj(g)) + (q - 1) * real(g * signed_power(x, q - 2)) * conj(x)
+
+
+def _real(x: Any) -> Any:
+    return real(x) if iscomplex(x) else x
+
+
+# |x|^a, and s(x) = conj(x) |x|^(q - 1) (sign(x) |x|^q for real x), 0 at x = 0:
+# d|x|^a = a Re(s_(a-1)(x) dx), ds_q = |x|^(q-1) conj(dx) + (q - 1) s_(q-2)(x) Re(conj(x) dx).
+abs_power = Primitive("numpy.linalg._abs_power", _abs_power, complex=True, saves=("args",))
+abs_power.def_vjp(lambda g, ans, x, a: a * g * signed_power(x, a - 1))
+abs_power.def_jvp(lambda t, ans, x, a: a * _real(signed_power(x, a - 1) * t))
+abs_power.def_samples(
+    Sample(gen(vectors(4)), 2.5).wrt(0),
+    Sample(gen(with_zeros(4)), 4.0).wrt(0).named("a zero entry"),
+    Sample(gen(vectors(2, 3)), -0.5).wrt(0),
+    Sample(gen(vectors(3)), 1.0).wrt(0),
+)
+signed_power = Primitive("numpy.linalg._signed_power", _signed_power, complex=True, saves=("args",))
+signed_power.def_vjp(_signed_power_vjp).def_jvp(_signed_power_jvp)
+signed_power.def_samples(
+    Sample(gen(vectors(4)), 2.0).wrt(0),
+    Sample(gen(with_zeros(4)), 3.0).wrt(0).named("a zero entry"),
+    Sample(gen(vectors(2, 3)), 0.5).wrt(0),
+    Sample(gen(vectors(3)), -1.5).wrt(0),
+    Sample(gen(vectors(3)), 1.0).wrt(0),
+)
+
+
 # -- vector_norm ----------------------------------------------------------------------------
 
 
@@ -97,8 +179,12 @@ def _vector_coefficient(x: Any, norm: Any, axes: tuple[int, ...], ord: Any) -> A
         return _extremes(np.abs(getval(x)), axes, ord > 0).astype(np.abs(getval(x)).dtype) * _unit(x)
     if ord == 0:
         return None
-    norm = where_nonzero(norm)
-    return _conj(x) / norm * (where_nonzero(abs_(x)) / norm) ** (ord - 2)
+    # s(x) / norm^(p - 1), each part divided by the norm's value m (a constant, so that an
+    # infinite cotangent of s at an entry at zero meets no factor x = 0): no overflow at any scale.
+    m = where_nonzero(getval(norm))
+    c = signed_power(x / m, ord - 1) / (where_nonzero(norm) / m) ** (ord - 1)
+    at_zero = np.equal(getval(norm), 0)
+    return c if not np.any(at_zero) else where3(at_zero, 0.0, c)  # a norm at zero: no derivative of c
 
 
 def _vector_norm_vjp(
@@ -108,7 +194,7 @@ def _vector_norm_vjp(
     if ord is None or ord == 2:  # g / norm first, on the reduced shape: one pass over x
         return unbroadcast(_conj(x) * (_kept(g, x, axes) / where_nonzero(_kept(ans, x, axes))), x)
     c = _vector_coefficient(x, _kept(ans, x, axes), axes, ord)
-    return zeros_like_value(x) if c is None else unbroadcast(_kept(g, x, axes) * c, x)
+    return zeros_like_value(x) if c is None else unbroadcast(_times(c, _kept(g, x, axes)), x)
 
 
 def _vector_norm_jvp(
@@ -118,7 +204,7 @@ def _vector_norm_jvp(
     c = _vector_coefficient(x, _kept(ans, x, axes), axes, ord)
     if c is None:
         return zeros_like_value(ans)
-    dn = sum_(c * t, axis=axes, keepdims=keepdims)
+    dn = sum_(_times(c, t), axis=axes, keepdims=keepdims)
     return match_dtype(real(dn) if iscomplex(dn) else dn, ans)
 
 
@@ -137,6 +223,8 @@ vector_norm.def_samples(
     Sample(gen(vectors(3, 4)), axis=-1, ord=3),
     Sample(gen(vectors(4)), ord=0.5),
     Sample(gen(vectors(2, 3)), ord=-1.5, keepdims=True),
+    Sample(gen(with_zeros(4)), ord=4).named("a zero entry"),
+    Sample(gen(with_zeros(2, 3)), axis=-1, ord=4).named("zero entries"),
 )
 
 
@@ -221,6 +309,19 @@ norm_of_all.def_samples(
 )
 
 
+def _norm_axes(axis: Any, nd: int) -> tuple[int, ...]:
+    """``axis``, one or two axes, made non-negative, with NumPy's errors (``AxisError`` for an
+    axis out of range)."""
+    if not isinstance(axis, tuple):
+        try:
+            axis = (int(axis),)
+        except Exception as e:
+            raise TypeError("'axis' must be None, an integer or a tuple of integers") from e
+    if len(axis) not in (1, 2):
+        raise ValueError("Improper number of dimensions to norm.")
+    return tuple(normalize_axis_index(a, nd) for a in axis)
+
+
 def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002
     """``numpy.linalg.norm``: a vector norm over one axis, a matrix norm over two."""
     x = asarray(x)  # a list or tuple of traced values is traced as one array
@@ -233,13 +334,11 @@ def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> 
         if nd not in (1, 2):
             raise ValueError("Improper number of dimensions to norm.")
         axis = tuple(range(nd))
-    axes = tuple(operator.index(a) % nd for a in (axis if isinstance(axis, tuple) else (axis,)))
+    axes = _norm_axes(axis, nd)
     if len(axes) == 1:
         if isinstance(ord, str):
             raise ValueError(f"Invalid norm order '{ord}' for vectors")
         return vector_norm(x, axis=axes[0], keepdims=keepdims, ord=2 if ord is None else ord)
-    if len(axes) != 2:
-        raise ValueError("Improper number of dimensions to norm.")
     if axes[0] == axes[1]:
         raise ValueError("Duplicate axes given.")
     out = matrix_norm(moveaxis(x, axes, (-2, -1)), ord="fro" if ord is None else ord)

@@ -56,6 +56,7 @@ from plugrad_linalg._util import (
     mm,
     peak_phase,
     selector,
+    square,
     unused,
 )
 from plugrad_numpy._util import iscomplex, match_dtype, shape_of, unbroadcast
@@ -65,7 +66,7 @@ from plugrad_numpy.unary import conj, imag, real
 
 
 def _svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False) -> Any:
-    if hermitian:
+    if hermitian and square(a):  # (NumPy's error otherwise)
         a = hermitian_part(a, "numpy.linalg.svd", True, "hermitian=True")
     out = np.linalg.svd(a, full_matrices, compute_uv, hermitian)
     if not compute_uv or np.asarray(a).dtype.kind != "c":

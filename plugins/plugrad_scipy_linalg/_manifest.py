@@ -28,6 +28,7 @@ MODULES = {
         "scipy.linalg.solve_triangular",
     ),
     "decompositions": (
+        "numpy._reshape",
         "numpy.linalg.cholesky",
         "numpy.linalg.eigh",
         "numpy.linalg.eigvalsh",

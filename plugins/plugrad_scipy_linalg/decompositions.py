@@ -40,13 +40,13 @@ import scipy.linalg as sl
 from plugrad import Composite, NotDifferentiableError, Primitive, Sample, gen, rand
 from plugrad.box import Box, getval
 from plugrad_linalg._samples import general, hermitian
-from plugrad_linalg._util import H, T, eye, herm, hermitian_part, peak_phase, real_dtype
+from plugrad_linalg._util import H, T, eye, herm, hermitian_part, peak_phase, real_dtype, square
 from plugrad_linalg.eigen import eigh as numpy_eigh
 from plugrad_linalg.eigen import eigvalsh as numpy_eigvalsh
 from plugrad_linalg.factorizations import cholesky as numpy_cholesky
 from plugrad_numpy._util import broadcast_like, iscomplex, shape_of, unbroadcast
 from plugrad_numpy.linear import matmul
-from plugrad_numpy.shape import tril, triu
+from plugrad_numpy.shape import reshape, tril, triu
 from plugrad_numpy.unary import conj
 from plugrad_scipy_linalg._util import cj, columns, is_vector, op, outer, times, trans_code
 from plugrad_scipy_linalg.solvers import solve_triangular
@@ -55,6 +55,8 @@ from plugrad_scipy_linalg.solvers import solve_triangular
 
 
 def _cholesky(a: Any, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> Any:
+    if not square(a):  # SciPy's error (or, for a number, its 1 x 1 factor)
+        return sl.cholesky(a, lower=lower, check_finite=check_finite)
     a = hermitian_part(a, "scipy.linalg.cholesky", lower, f"lower={lower}")
     return sl.cholesky(a, lower=lower, check_finite=check_finite)
 
@@ -79,6 +81,9 @@ cholesky.def_samples(
 def _cho_factor(a: Any, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> Any:
     """``scipy.linalg.cho_factor``: ``(c, lower)``, the factor in the ``lower`` (or upper)
     triangle of ``c``, and in the other ``a``'s own entries or zeros, as SciPy's."""
+    if not square(getval(a)):
+        sl.cho_factor(getval(a), lower, check_finite=check_finite)  # SciPy's error
+        a = reshape(a, (1, 1))  # what SciPy makes of a number: a 1 x 1 matrix
     hermitian_part(getval(a), "scipy.linalg.cho_factor", lower, f"lower={lower}")  # to warn in its name
     c = cholesky(herm(a), lower)  # exactly Hermitian: cholesky does not warn again
     if _scipy_keeps_other_triangle():
@@ -352,6 +357,8 @@ def _eigh_named(name: str, a: Any, b: Any = None, **kwargs: Any) -> Any:
         return sl.eigh(a, b, **kwargs)
     keep = {k: kwargs[k] for k in ("lower", "eigvals_only", "check_finite", "driver") if k in kwargs}
     lower = kwargs.get("lower", True)
+    if not square(a):
+        return sl.eigh(a, **kwargs)  # SciPy's error
     out = sl.eigh(hermitian_part(a, name, lower, f"lower={lower}"), **keep)
     if kwargs.get("eigvals_only"):
         return out

@@ -21,6 +21,9 @@ a negative eigenvalue has a complex logarithm and square root: SciPy returns com
 output, and the gradient of ``logm`` with respect to such a real input is real, the
 derivative along real perturbations);
 ``sqrtm`` also needs ``x`` and ``-x`` to share no eigenvalue, which holds there.
+For ``logm`` the block matrices are first turned by a unit factor ``c`` (``L(a, e) =
+L(c a, c e)``) that keeps their eigenvalues away from the branch cut, which rounding would
+otherwise split a repeated negative eigenvalue across (see ``_log_frechet``).
 ``expm`` is differentiable everywhere. SciPy computes ``logm`` of float32 input in
 complex128 (with a warning that it may be inaccurate), so only float64 and complex128
 are checked.
@@ -64,9 +67,32 @@ expm.def_samples(
     Sample(rand(1, 1)),
 )
 
+
+def _turn(a: np.ndarray) -> Any:
+    """A unit factor ``c`` that turns the eigenvalues of each matrix of ``a`` away from the
+    negative real axis, centring it in the gap it crosses (``(..., 1, 1)``), or None where
+    it lies in the middle already (a real ``a`` with no negative eigenvalue)."""
+    phase = np.angle(np.linalg.eigvals(a))
+    turn = (np.max(phase, axis=-1) + np.min(phase, axis=-1)) / 2
+    return None if not np.any(turn) else np.exp(-1j * turn)[..., None, None]
+
+
+def _log_frechet(a: Any, e: Any) -> Any:
+    """``L(a, e)`` for ``logm``. The block matrix repeats each eigenvalue of ``a``, which
+    rounding splits, off the real axis: a negative one into a pair across the branch cut,
+    whose logarithms differ by 2 pi i (SciPy's logm of it is then wrong by orders of
+    magnitude, or not finite). Since log(c a) = log(c) + log(a) for a unit ``c`` that
+    turns no eigenvalue across the cut, L(a, e) = L(c a, c e), with the eigenvalues of
+    ``c a`` away from the cut; a negative eigenvalue keeps the branch of arg pi, SciPy's."""
+    c = _turn(getval(a))
+    return _frechet(logm, a, e) if c is None else _frechet(logm, c * a, c * e)
+
+
 logm = Primitive("scipy.linalg.logm", sl.logm, complex=True, dtypes=("float64",), saves=("args",))
+
+
 def _logm_vjp(g: Any, ans: Any, a: Any, *options: Any, **kwargs: Any) -> Any:
-    ct = _frechet(logm, T(a), g)
+    ct = _log_frechet(T(a), g)
     if iscomplex(a):
         return ct
     # A real a whose logarithm is complex (a negative eigenvalue): the derivative along
@@ -75,7 +101,7 @@ def _logm_vjp(g: Any, ans: Any, a: Any, *options: Any, **kwargs: Any) -> Any:
 
 
 logm.def_vjp(_logm_vjp)
-logm.def_jvp(lambda t, ans, a, *options, **kwargs: _frechet(logm, a, t))
+logm.def_jvp(lambda t, ans, a, *options, **kwargs: _log_frechet(a, t))
 # SciPy 1.17 takes about 0.1 s per logm, whatever the size: the second order (the same
 # rule, applied to blocks of blocks) is checked on the first sample only.
 logm.def_samples(
@@ -105,42 +131,43 @@ sqrtm.def_samples(
 # -- composed of expm ---------------------------------------------------------------------
 
 
-def _expm_frechet(
-    a: Any, e: Any, method: Any = None, compute_expm: bool = True, check_finite: bool = True
+def _expm_frechet(  # noqa: N803 - SciPy's names
+    A: Any, E: Any, method: Any = None, compute_expm: bool = True, check_finite: bool = True
 ) -> Any:
-    """``scipy.linalg.expm_frechet``: ``(expm(a), L(a, e))``, or ``L(a, e)`` alone."""
-    if not (isinstance(a, Box) or isinstance(e, Box)):
-        return sl.expm_frechet(a, e, method, compute_expm, check_finite)
-    frechet = _frechet(expm, a, e)
-    return (expm(a), frechet) if compute_expm else frechet
+    """``scipy.linalg.expm_frechet``: ``(expm(A), L(A, E))``, or ``L(A, E)`` alone."""
+    if not (isinstance(A, Box) or isinstance(E, Box)):
+        return sl.expm_frechet(A, E, method, compute_expm, check_finite)
+    frechet = _frechet(expm, A, E)
+    return (expm(A), frechet) if compute_expm else frechet
 
 
-def _cosm(a: Any) -> Any:
-    if not isinstance(a, Box):
-        return sl.cosm(a)
-    return (expm(1j * a) + expm(-1j * a)) / 2 if iscomplex(a) else real(expm(1j * a))
+# The trigonometric and hyperbolic functions take SciPy's argument name, A.
+def _cosm(A: Any) -> Any:  # noqa: N803
+    if not isinstance(A, Box):
+        return sl.cosm(A)
+    return (expm(1j * A) + expm(-1j * A)) / 2 if iscomplex(A) else real(expm(1j * A))
 
 
-def _sinm(a: Any) -> Any:
-    if not isinstance(a, Box):
-        return sl.sinm(a)
-    return (expm(1j * a) - expm(-1j * a)) / 2j if iscomplex(a) else imag(expm(1j * a))
+def _sinm(A: Any) -> Any:  # noqa: N803
+    if not isinstance(A, Box):
+        return sl.sinm(A)
+    return (expm(1j * A) - expm(-1j * A)) / 2j if iscomplex(A) else imag(expm(1j * A))
 
 
-def _tanm(a: Any) -> Any:
-    return sl.tanm(a) if not isinstance(a, Box) else solve(_cosm(a), _sinm(a))
+def _tanm(A: Any) -> Any:  # noqa: N803
+    return sl.tanm(A) if not isinstance(A, Box) else solve(_cosm(A), _sinm(A))
 
 
-def _coshm(a: Any) -> Any:
-    return sl.coshm(a) if not isinstance(a, Box) else (expm(a) + expm(-a)) / 2
+def _coshm(A: Any) -> Any:  # noqa: N803
+    return sl.coshm(A) if not isinstance(A, Box) else (expm(A) + expm(-A)) / 2
 
 
-def _sinhm(a: Any) -> Any:
-    return sl.sinhm(a) if not isinstance(a, Box) else (expm(a) - expm(-a)) / 2
+def _sinhm(A: Any) -> Any:  # noqa: N803
+    return sl.sinhm(A) if not isinstance(A, Box) else (expm(A) - expm(-A)) / 2
 
 
-def _tanhm(a: Any) -> Any:
-    return sl.tanhm(a) if not isinstance(a, Box) else solve(_coshm(a), _sinhm(a))
+def _tanhm(A: Any) -> Any:  # noqa: N803
+    return sl.tanhm(A) if not isinstance(A, Box) else solve(_coshm(A), _sinhm(A))
 
 
 expm_frechet = Composite("scipy.linalg.expm_frechet", _expm_frechet)
