@@ -12,7 +12,7 @@ import pytest
 
 import plugrad
 import plugrad.numpy as np
-from plugrad import NonDifferentiable, Primitive, grad, make_jvp
+from plugrad import Primitive, grad, hessian, jacobian, make_jvp
 from plugrad.gradcheck import check_primitive
 from plugrad.test_util import check_grads
 
@@ -21,6 +21,7 @@ TRANSFORMS = [
     "fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn", "rfftn", "irfftn",
 ]  # fmt: skip
 PRIMITIVES = [*TRANSFORMS, "fftshift", "ifftshift", "_resize"]
+FREQUENCIES = ["fftfreq", "rfftfreq"]
 
 
 def lookup(name: str) -> Any:
@@ -39,7 +40,7 @@ def test_namespace_is_numpys() -> None:
     names = {n for n in dir(numpy.fft) if not n.startswith("_") and callable(getattr(numpy.fft, n))}
     assert names - {"test"} <= set(np.fft.__all__)
     assert np.fft.fft is lookup("fft")
-    assert isinstance(np.fft.fftfreq, NonDifferentiable)
+    assert np.fft.fftfreq is lookup("fftfreq") and np.fft.rfftfreq is lookup("rfftfreq")
 
 
 def test_parseval(rng: numpy.random.Generator) -> None:
@@ -82,10 +83,32 @@ def test_nd_compositions(rng: numpy.random.Generator) -> None:
     )(x)
 
 
-def test_frequencies_are_constants(rng: numpy.random.Generator) -> None:
+def test_frequencies_of_a_constant_spacing_are_constants(rng: numpy.random.Generator) -> None:
     x = rng.standard_normal(4)
     f = lambda x: np.sum(np.fft.fftfreq(len(x), 0.5) * x) + np.sum(np.fft.rfftfreq(4) * x[:3])
     assert numpy.allclose(grad(f)(x), numpy.fft.fftfreq(4, 0.5) + numpy.r_[numpy.fft.rfftfreq(4), 0])
+
+
+@pytest.mark.parametrize("name", FREQUENCIES)
+def test_frequencies_pass_the_gradient_checker_in_d(name: str) -> None:
+    prim = lookup(name)
+    assert isinstance(prim, Primitive)
+    assert prim.has_vjp(1) and prim.has_jvp(1) and not prim.has_vjp(0)  # n is an integer
+    assert check_primitive(prim) > 0
+
+
+@pytest.mark.parametrize("n", [6, 7])
+@pytest.mark.parametrize("name", FREQUENCIES)
+def test_frequencies_in_d_against_their_closed_form(name: str, n: int) -> None:
+    ours, numpys, d = getattr(np.fft, name), getattr(numpy.fft, name), 0.3
+    assert numpy.array_equal(ours(n, d), numpys(n, d))  # NumPy's values, bit for bit
+    grid = numpys(n)  # k / n: the frequencies are grid / d, whose derivative in d is -grid / d**2
+    for jac in (jacobian(lambda d: ours(n, d)), jacobian(lambda d: ours(n, d=d))):
+        assert numpy.allclose(jac(d), -grid / d**2)
+    assert numpy.allclose(make_jvp(lambda d: ours(n, d))(d)(1.0)[1], -grid / d**2)
+    assert numpy.allclose(hessian(lambda d: np.sum(ours(n, d) ** 2))(d), 6 * numpy.sum(grid**2) / d**4)
+    check_grads(lambda d: ours(n, d), modes=("fwd", "rev"), order=3)(d)
+    check_grads(lambda d: ours(n, d), modes=("fwd", "rev"), order=2)(numpy.array(-1.5))
 
 
 def test_raw_numpy_fft_dispatches(rng: numpy.random.Generator) -> None:

@@ -149,10 +149,44 @@ def test_second_derivatives_against_finite_differences(rng: numpy.random.Generat
     check_grads(lambda ws, c: odeint(nested, y0, t, (ws, c), **TIGHT), argnum=(0, 1), order=2)(ws, 0.7)
 
 
+def power_law(y, t, a, n, label, nothing, signs):  # a is differentiated; the rest are constants
+    assert type(n) is int and label == "decay" and nothing is None and signs.dtype.kind == "i"
+    return -a * signs[0] * y**n
+
+
+def test_args_hold_constants_beside_traced_values() -> None:
+    # y' = -a y^2, y(0) = 1: y(t) = 1 / (1 + a t), so dy(1)/da = -1 / (1 + a)^2 and d2y(1)/da2 = 2 / (1 + a)^3
+    y0, t, a = numpy.array([1.0]), numpy.array([0.0, 1.0]), 0.7
+
+    def args(a):
+        return (a, 2, "decay", None, numpy.array([1]))
+
+    def final(a):
+        return odeint(power_law, y0, t, args(a), **TIGHT)[-1, 0]
+
+    expected = scipy.integrate.odeint(power_law, y0, t, args(a))
+    assert numpy.array_equal(odeint(power_law, y0, t, args(a)), expected)
+    assert numpy.isclose(grad(final)(a), -1 / (1 + a) ** 2, rtol=1e-8)
+    assert numpy.isclose(plugrad.make_jvp(final)(a)(1.0)[1], -1 / (1 + a) ** 2, rtol=1e-8)
+    assert numpy.isclose(grad(grad(final))(a), 2 / (1 + a) ** 3, rtol=1e-7)
+    solution = lambda a, y0, t: odeint(power_law, y0, t, args(a), **TIGHT)
+    check_grads(solution, argnum=(0, 1, 2), order=2)(a, y0, t)
+
+    def jacobian(y, t, a, n, label, nothing, signs):  # SciPy passes args to Dfun too
+        return numpy.array([[-a * signs[0] * n * y[0] ** (n - 1)]])
+
+    with_dfun = grad(lambda a: odeint(power_law, y0, t, args(a), Dfun=jacobian, **TIGHT)[-1, 0])(a)
+    assert numpy.isclose(with_dfun, -1 / (1 + a) ** 2, rtol=1e-8)
+    first = lambda a: odeint(lambda t, y, a, n: -a * y**n, y0, t, (a, 2), tfirst=True, **TIGHT)[-1, 0]
+    assert numpy.isclose(grad(first)(a), -1 / (1 + a) ** 2, rtol=1e-8)
+
+
 def test_what_is_not_differentiated_says_so() -> None:
     y0, t = numpy.array([1.0]), numpy.array([0.0, 1.0])
     with pytest.raises(NotDifferentiableError, match="full_output"):
         grad(lambda k: np.sum(odeint(decay, y0, t, (k,), full_output=True)[0]))(0.5)
+    with pytest.raises(NotDifferentiableError, match=r"args\[0\] holds traced values beside"):
+        grad(lambda k: np.sum(odeint(lambda y, t, p: -p[0] * y ** p[1], y0, t, ((k, 2),))))(0.5)
 
 
 def test_importing_the_pack_imports_neither_scipy_nor_its_module() -> None:

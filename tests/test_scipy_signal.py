@@ -148,6 +148,55 @@ def test_wrapped_boundary_gradient_sums_where_each_element_was_read() -> None:
         numpy.testing.assert_allclose(g, numpy.full(a.shape, b.sum()), rtol=1e-12)
 
 
+# (function, keyword options in SciPy's spelling, in2): every keyword of SciPy's signatures
+KEYWORD_CALLS = [
+    ("convolve", {"mode": "same", "method": "fft"}, KERNEL),
+    ("convolve", {"axes": ([0], [1]), "dot_axes": ([1], [0]), "mode": "valid"}, KERNEL.T.repeat(2, 0)),
+    ("correlate", {"method": "direct", "mode": "valid"}, KERNEL),
+    ("fftconvolve", {"mode": "same", "axes": 1}, KERNEL[:1]),
+    ("oaconvolve", {"axes": [0, 1], "mode": "full"}, KERNEL),
+    ("convolve2d", {"mode": "same", "boundary": "wrap"}, KERNEL),
+    ("convolve2d", {"fillvalue": 0.5, "mode": "full"}, KERNEL),
+    ("correlate2d", {"boundary": "symm", "mode": "same"}, KERNEL),
+]
+KEYWORD_IDS = [f"{name}-{'-'.join(options)}" for name, options, _ in KEYWORD_CALLS]
+
+
+@pytest.mark.parametrize("name, options, kernel", KEYWORD_CALLS, ids=KEYWORD_IDS)
+def test_inputs_and_options_by_keyword_in_both_modes(
+    name: str, options: dict, kernel: numpy.ndarray, rng: numpy.random.Generator
+) -> None:
+    # in1= and in2= by keyword, traced or constant, differentiate as by position
+    fun = getattr(sg, name)
+    expected = fun(SIGNAL, kernel, **options)
+    cotangent = rng.normal(size=expected.shape)
+    tangents = rng.normal(size=SIGNAL.shape), rng.normal(size=kernel.shape)
+    spellings = [  # (of the signal, of the kernel)
+        (lambda a: fun(a, kernel, **options), lambda b: fun(SIGNAL, b, **options)),
+        (lambda a: fun(a, in2=kernel, **options), lambda b: fun(SIGNAL, in2=b, **options)),
+        (lambda a: fun(in1=a, in2=kernel, **options), lambda b: fun(in1=SIGNAL, in2=b, **options)),
+        (lambda a: fun(in2=kernel, in1=a, **options), lambda b: fun(in2=b, in1=SIGNAL, **options)),
+    ]
+    for argnum, point in enumerate((SIGNAL, kernel)):
+        reference = spellings[0][argnum]
+        reverse = grad(lambda x: np.sum(cotangent * reference(x)))(point)
+        forward = plugrad.make_jvp(reference)(point)(tangents[argnum])[1]
+        for spelling in spellings[1:]:
+            f = spelling[argnum]
+            numpy.testing.assert_allclose(f(point), expected)
+            cotangent_x = grad(lambda x: np.sum(cotangent * f(x)))(point)
+            numpy.testing.assert_allclose(cotangent_x, reverse, atol=1e-12)
+            tangent = plugrad.make_jvp(f)(point)(tangents[argnum])[1]
+            numpy.testing.assert_allclose(tangent, forward, atol=1e-12)
+    check_grads(lambda a: fun(a, in2=kernel, **options), modes=("fwd", "rev"), order=2)(SIGNAL)
+
+
+def test_in2_by_keyword_matches_the_closed_form() -> None:
+    # d/dx sum(convolve(x, k)**2) = 2 correlate(convolve(x, k), k, 'valid'), for x = 0..4
+    loss = lambda x: np.sum(sg.convolve(x, in2=np.array([1.0, 2.0, 0.5])) ** 2)
+    numpy.testing.assert_allclose(grad(loss)(numpy.arange(5.0)), [8, 25.5, 49, 68.5, 62])
+
+
 def test_float32_in_float32_out() -> None:
     a, b = SIGNAL.astype(numpy.float32), KERNEL.astype(numpy.float32)
     assert grad(lambda b: np.sum(sg.convolve(a, b, "same") ** 2))(b).dtype == numpy.float32

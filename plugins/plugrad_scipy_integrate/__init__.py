@@ -6,9 +6,10 @@ defines ``odeint`` are imported only when plugrad first asks for ``scipy.integra
 
 ``odeint(func, y0, t, args=(), **kwargs)`` has autograd's signature and semantics
 (``func(y, t, *args)``), and is differentiable in both modes, to any order, with respect
-to ``y0``, ``t`` and the arrays and floats in ``args``: by the adjoint method in reverse
-mode, by the sensitivity equations in forward mode, each solved by ``odeint`` itself, so
-that derivatives of derivatives are further integrations. See
+to ``y0``, ``t`` and the float arrays and numbers in ``args`` (its other entries, an int or
+a str, are constants): by the adjoint method in reverse mode, by the sensitivity equations
+in forward mode, each solved by ``odeint`` itself, so that derivatives of derivatives are
+further integrations. See
 :mod:`plugrad_scipy_integrate.odeint`.
 """
 

@@ -1,6 +1,8 @@
 """``odeint(func, y0, t, args=(), **kwargs)``: SciPy's LSODA solution of
 ``dy/dt = func(y, t, *args)``, ``y(t[0]) = y0``, at the times ``t``, differentiable with
-respect to ``y0``, ``t`` and the arrays and floats in ``args``, to any order.
+respect to ``y0``, ``t`` and the float and complex arrays and numbers in ``args``, to any
+order. The other entries of ``args`` (an int, a str, None, any object) are constants: they
+are put back into ``func``'s arguments, and the rules see only the differentiated ones.
 
 Reverse mode is the adjoint method. With ``g_i`` the cotangent of ``y(t_i)``, the
 adjoint ``a`` (starting from zero at the last time) jumps by ``g_i`` at each ``t_i`` and,
@@ -42,7 +44,7 @@ import numpy as np
 import scipy.integrate as si
 
 from plugrad import Composite, NotDifferentiableError, Primitive, Sample, gen, make_jvp, make_vjp, rand
-from plugrad.box import Box, getval
+from plugrad.box import Box, getval, holds_box
 from plugrad.builtins import pack
 from plugrad_misc.flatten import flatten
 from plugrad_numpy.joining import asarray, concatenate, stack
@@ -200,17 +202,62 @@ odeint_.def_vjp(None, _vjp_y0, _vjp_t, _vjp_args).def_jvp(None, _jvp_y0, _jvp_t,
 
 
 def _odeint(func: Fun, y0: Any, t: Any, args: Any = (), **kwargs: Any) -> Any:
-    """``scipy.integrate.odeint``, differentiable with respect to ``y0``, ``t`` and ``args``
-    (a tuple of arrays and floats); ``func(y, t, *args)`` written with ``plugrad.numpy``."""
+    """``scipy.integrate.odeint``, differentiable with respect to ``y0``, ``t`` and the float
+    and complex arrays and numbers in ``args`` (the others, such as an int or a str, are
+    constants); ``func(y, t, *args)`` written with ``plugrad.numpy``."""
     traced = any(isinstance(x, Box) for x in (y0, t)) or (
-        isinstance(args, tuple) and any(isinstance(x, Box) for x in args)
+        isinstance(args, tuple) and any(holds_box(x) for x in args)
     )
     if traced and kwargs.get("full_output"):
         raise NotDifferentiableError(
             "scipy.integrate.odeint(full_output=True) is not differentiated: the information "
             "dictionary has no derivative. Call it without full_output for the solution."
         )
+    if traced and isinstance(args, tuple):
+        func, args, kwargs = _constants_apart(func, args, kwargs)
     return odeint_(func, y0, t, pack(args) if isinstance(args, tuple) else args, **kwargs)
+
+
+def _takes_part(x: Any) -> bool:
+    """Whether an entry of ``args`` is differentiated: a traced value, a float or complex
+    array or number, or a list, tuple or dict of only those."""
+    if isinstance(x, Box):
+        return True
+    if isinstance(x, (list, tuple, dict)):
+        return all(_takes_part(v) for v in (x.values() if isinstance(x, dict) else x))
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind in "fc"
+    return isinstance(x, (float, complex, np.floating, np.complexfloating))
+
+
+def _constants_apart(
+    func: Fun, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Fun, tuple[Any, ...], dict[str, Any]]:
+    """``func``, ``args`` and ``kwargs`` with the entries of ``args`` that take no part in the
+    derivative (ints, strings, None, other objects) moved out of ``args`` into ``func`` (and
+    ``Dfun``, which SciPy calls with ``args`` too): the rules differentiate every entry of
+    ``args``, and these have no derivative."""
+    keep = [_takes_part(x) for x in args]
+    if all(keep):
+        return func, args, kwargs
+    for i, x in enumerate(args):
+        if not keep[i] and holds_box(x):
+            raise NotDifferentiableError(
+                f"scipy.integrate.odeint: args[{i}] holds traced values beside values that have no "
+                "derivative (ints, strings, None, ...), so it can be neither differentiated nor held "
+                "constant. Pass the constants and the traced values as separate entries of args."
+            )
+
+    def with_constants(f: Fun) -> Fun:
+        def call(a: Any, b: Any, *values: Any) -> Any:  # (y, t) or, with tfirst, (t, y)
+            taken = iter(values)
+            return f(a, b, *[next(taken) if k else x for x, k in zip(args, keep)])
+
+        return call
+
+    if kwargs.get("Dfun") is not None:
+        kwargs = {**kwargs, "Dfun": with_constants(kwargs["Dfun"])}
+    return with_constants(func), tuple(x for x, k in zip(args, keep) if k), kwargs
 
 
 odeint = Composite("scipy.integrate.odeint", _odeint)

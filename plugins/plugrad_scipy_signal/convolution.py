@@ -285,12 +285,15 @@ def _plan_2d(name: str, correlate: bool) -> Callable[..., Plan]:
 
 
 def _public_vjps(plan_of: Callable[..., Plan]) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """The VJPs in ``a`` and ``b`` of the function ``plan_of`` describes."""
+    """The VJPs in ``a`` and ``b`` of the function ``plan_of`` describes. Every rule names
+    the inputs as SciPy does, ``in1`` and ``in2``, so that one passed by keyword (a constant
+    ``in2=``, which the kernel leaves a keyword) reaches it as it reaches the function."""
 
     def cotangent(g: Any, plan: Plan) -> Any:
         return conj(g) if plan.conj_out and iscomplex(g) else g
 
-    def vjp_a(g: Any, ans: Any, a: Any, b: Any, *params: Any, **kwargs: Any) -> Any:
+    def vjp_a(g: Any, ans: Any, in1: Any, in2: Any, *params: Any, **kwargs: Any) -> Any:
+        a, b = in1, in2
         plan = plan_of(a, b, *params, **kwargs)
         reversed_b = (conj(b) if iscomplex(b) else b) if plan.correlate else flip(b, plan.axes)  # reverse(b')
         lengths = _lengths(a, plan.axes) if plan.extend is None else [len(i.ravel()) for i in plan.extend]
@@ -299,7 +302,8 @@ def _public_vjps(plan_of: Callable[..., Plan]) -> tuple[Callable[..., Any], Call
         # (of a's extension: each element's added up where it was read from)
         return unbroadcast(ct, a) if plan.extend is None else scatter(ct, plan.extend, a)
 
-    def vjp_b(g: Any, ans: Any, a: Any, b: Any, *params: Any, **kwargs: Any) -> Any:
+    def vjp_b(g: Any, ans: Any, in1: Any, in2: Any, *params: Any, **kwargs: Any) -> Any:
+        a, b = in1, in2
         plan = plan_of(a, b, *params, **kwargs)
         g = cotangent(g, plan)
         if plan.extend is not None:
@@ -340,11 +344,13 @@ def _jvps_2d(prim: Primitive, plan_of: Callable[..., Plan]) -> tuple[Callable[..
     """The function of the tangent; in ``a`` with ``fillvalue`` 0, as the function is affine in
     ``a`` when the fill is not 0 (with any boundary it is linear in ``b``)."""
 
-    def jvp_a(t: Any, ans: Any, a: Any, b: Any, mode: str = "full", boundary: str = "fill", fillvalue: Any = 0) -> Any:
-        return prim(t, b, mode, boundary, 0)
+    def jvp_a(
+        t: Any, ans: Any, in1: Any, in2: Any, mode: str = "full", boundary: str = "fill", fillvalue: Any = 0
+    ) -> Any:
+        return prim(t, in2, mode, boundary, 0)
 
-    def jvp_b(t: Any, ans: Any, a: Any, b: Any, *params: Any, **kwargs: Any) -> Any:
-        return prim(a, t, *params, **kwargs)
+    def jvp_b(t: Any, ans: Any, in1: Any, in2: Any, *params: Any, **kwargs: Any) -> Any:
+        return prim(in1, t, *params, **kwargs)
 
     return jvp_a, jvp_b
 
@@ -362,6 +368,7 @@ def _nd_samples() -> list[Sample]:
         Sample(rand(4, 5), rand(2, 2), "same"),  # shifted products (a kernel of a few elements)
         Sample(rand(6, 7), rand(4, 4), "valid"),  # one sum per output element
         Sample(rand(4, 6), rand(5, 3)),  # SciPy's own choice
+        Sample(rand(5), in2=rand(3), mode="same").named("in2 by keyword"),
     ]
 
 
@@ -376,6 +383,7 @@ def _axes_samples() -> list[Sample]:
         Sample(rand(2, 1, 5), rand(1, 4, 3), "same", -1),  # broadcast both ways, in2's row 1 of 4
         Sample(rand(1, 4), rand(3, 2), "valid", axes=1),
         Sample(rand(1, 3), rand(2, 4), mode="full", axes=-1),
+        Sample(rand(2, 6), in2=rand(2, 3), axes=-1).named("in2 by keyword"),
     ]
 
 
@@ -516,11 +524,11 @@ def _convolve_vjps(plain: tuple[Callable[..., Any], Callable[..., Any]]) -> tupl
     """SciPy's rules (``plain``) for SciPy's calls, the pairing's for autograd's."""
 
     def rule(argnum: int) -> Callable[..., Any]:
-        def vjp(g: Any, ans: Any, a: Any, b: Any, *args: Any, **kwargs: Any) -> Any:
-            mode, method, pairing = _convolve_call(a, b, *args, **kwargs)
+        def vjp(g: Any, ans: Any, in1: Any, in2: Any, *args: Any, **kwargs: Any) -> Any:
+            mode, method, pairing = _convolve_call(in1, in2, *args, **kwargs)
             if pairing is None:
-                return plain[argnum](g, ans, a, b, mode, method)
-            return pairing.vjp(argnum, g, a, b)
+                return plain[argnum](g, ans, in1, in2, mode, method)
+            return pairing.vjp(argnum, g, in1, in2)
 
         return vjp
 
@@ -535,6 +543,7 @@ def _pairing_samples() -> list[Sample]:
         Sample(rand(3, 4), rand(3, 2), ([1], [1]), ([0], [0]), "full"),  # autograd's positional order
         Sample(rand(2, 3), rand(2, 4), axes=([], []), dot_axes=([0], [0])),  # a tensordot
         Sample(rand(2, 5, 3), rand(3, 2, 2), axes=([1], [2]), dot_axes=([2, 0], [0, 1]), mode="full"),
+        Sample(rand(4, 3), in2=rand(3, 2), axes=([0], [1])).named("in2 by keyword"),
     ]
 
 
@@ -551,6 +560,8 @@ def _2d_samples() -> list[Sample]:
         Sample(rand(2, 3), rand(4, 4), "valid"),
         Sample(rand(2, 3), rand(4, 3), "valid"),
         Sample(rand(2, 3), rand(3, 2), "full", "fill", -1.5),
+        Sample(rand(4, 5), in2=rand(2, 3), boundary="wrap", mode="same").named("in2 by keyword"),
+        Sample(rand(3, 4), in2=rand(2, 2), fillvalue=0.5, mode="same").named("in2 by keyword, a fill"),
     ]
 
 
