@@ -132,11 +132,10 @@ def test_first_imports_in_two_threads_do_not_deadlock() -> None:
 # in for them on disk, and so do plugrad/misc/ and plugrad/operator/ for the other packs
 # plugrad ships (`import plugrad.misc` beside `import plugrad.numpy` failed 5 runs in 20).
 _COLD_IMPORTS = """
-import importlib, os, threading
+import importlib, os, sys, threading
 import numpy
-import pytest
-names = ["plugrad", "plugrad.registry", "plugrad.core", "plugrad.cli_packs", "plugrad.extend", "plugrad.numpy", "plugrad.scipy.special",
-         "plugrad.misc.flatten", "plugrad.operator"]
+names = sys.argv[1:] or ["plugrad", "plugrad.registry", "plugrad.core", "plugrad.cli_packs", "plugrad.extend", "plugrad.numpy",
+                         "plugrad.scipy.special", "plugrad.misc.flatten", "plugrad.operator"]
 barrier = threading.Barrier(len(names))
 failures = []
 
@@ -166,34 +165,11 @@ def test_first_import_of_plugrad_beside_first_imports_of_its_modules() -> None:
         assert done.returncode == 0, done.stdout + done.stderr
 
 
-_TWO_FIRST_IMPORTS = """
-import importlib, os, sys, threading
-barrier = threading.Barrier(2)
-failures = []
-
-def run(name):
-    barrier.wait()
-    try:
-        importlib.import_module(name)
-    except BaseException as exc:
-        failures.append(f"{name}: {exc!r}")
-
-threads = [threading.Thread(target=run, args=(name,)) for name in sys.argv[1:]]
-for t in threads:
-    t.start()
-for t in threads:
-    t.join()
-if failures:
-    print(failures)
-    os._exit(4)
-"""
-
-
 @pytest.mark.parametrize("first, second", [("plugrad.misc", "plugrad.numpy"), ("plugrad.operator", "plugrad"), ("plugrad.misc.optimizers", "plugrad")])
 def test_a_shipped_packs_namespace_beside_the_first_import_of_plugrad(first: str, second: str) -> None:
     # Each failed 2-6 runs in 20 before plugrad/misc/ and plugrad/operator/ stood on disk.
     for _ in range(8):
-        argv = [sys.executable, "-c", _TWO_FIRST_IMPORTS, first, second]
+        argv = [sys.executable, "-c", _COLD_IMPORTS, first, second]  # (only those two, in two threads)
         done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
 
