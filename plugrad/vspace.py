@@ -634,6 +634,9 @@ def space_or_none(value: Any) -> VSpace | None:
 
 
 _ndarray = np.ndarray  # (NumPy defines a module __getattr__, so CPython does not specialize np.ndarray)
+# The native-order float and complex dtypes: one set lookup, cheaper than reading dtype.kind
+# (any other dtype, a byte-swapped one, takes the full check).
+_FLOAT_DTYPES = frozenset(np.dtype(code) for code in "efdgFDG")
 
 
 def check(value: Any) -> None:
@@ -648,10 +651,7 @@ def check(value: Any) -> None:
     elif t is list or t is tuple:
         for v in value:  # parameters: float arrays and floats, checked inline
             tv = type(v)
-            if tv is _ndarray:
-                if v.dtype.kind in "fc":
-                    continue
-            elif tv is float:
+            if (tv is _ndarray and v.dtype in _FLOAT_DTYPES) or tv is float:
                 continue
             check(v)
         return
