@@ -115,3 +115,18 @@ def test_the_scaling_script_compares_the_libraries_answers(bench_modules: Any, c
     assert len(times) == 4 * 2 * len(libs)
     text = scaling.table(libs, [5, 10], times)
     assert text.count("\n|") == 5 and "growth" in text
+
+
+def test_the_instruction_counts_run_the_suites_contenders(bench_modules: Any) -> None:
+    # benchmarks/instructions.py counts what these calls execute under Valgrind; here they
+    # run plainly, and plugrad's gradient must be the by-hand one.
+    import instructions
+
+    for workload in ("mlp_small", "rnn"):
+        ours = instructions._contender(workload, "plugrad")()
+        hand = instructions._contender(workload, "numpy")()
+        assert np.allclose(ours[0], hand[0])
+        for g, h in zip(ours[1], hand[1]):
+            assert np.allclose(g, h)
+    assert instructions.parse_count("==7== \n==7== I   refs:      1,312,600,875\n") == 1312600875
+    assert instructions.parse_count("valgrind: command not found") is None
