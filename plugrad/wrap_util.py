@@ -18,7 +18,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from plugrad.api import Argnum, _unary
+from plugrad.api import Argnum, _unary, _wrap
 
 __all__ = ["unary_to_nary"]
 
@@ -31,11 +31,10 @@ def unary_to_nary(unary_operator: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(unary_operator)
     def nary_operator(fun: Callable[..., Any], argnum: Argnum = 0, *op_args: Any, **op_kwargs: Any) -> Callable[..., Any]:
-        @functools.wraps(fun)
         def nary_f(*args: Any, **kwargs: Any) -> Any:
             unary, x = _unary(op_name, fun, argnum, args, kwargs)
             return unary_operator(unary, x, *op_args, **op_kwargs)
 
-        return nary_f
+        return _wrap(op_name, fun, nary_f)  # named op(fun), as grad(fun) is; refuses a non-function
 
     return nary_operator

@@ -81,6 +81,13 @@ def test_core_tracer_and_wrap_util_modules() -> None:
     assert directional(lambda a, b: a * b * b, 1, 2.0)(3.0, 5.0) == pytest.approx(2.0 * 3.0 * 2 * 5.0)
     assert directional.__name__ == "directional"
 
+    def product(a: float, b: float) -> float:
+        return a * b
+
+    assert directional(product, 0, 1.0).__name__ == "directional(test_core_tracer_and_wrap_util_modules.<locals>.product)"
+    with pytest.raises(TypeError, match=r"directional needs a function.*directional\(f\)\(x\)"):
+        directional(product(1.0, 2.0), 0, 1.0)
+
 
 def test_a_missing_rule_is_also_a_not_implemented_error() -> None:
     from plugrad.extend import primitive
