@@ -6,7 +6,7 @@ import numpy
 import pytest
 
 import plugrad.numpy as np
-from plugrad import elementwise_grad, grad, make_jvp
+from plugrad import elementwise_grad, grad, holomorphic_grad, make_jvp
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -98,3 +98,14 @@ def test_large_masks_pass_cotangents_as_where_does_infinite_ones_included():
     numpy.testing.assert_array_equal(g[(x > 0) & (x <= 1)], 1 / x[(x > 0) & (x <= 1)])
     g = grad(lambda x: np.sum(np.where(x > 0, 0.0, x) * w))(x)
     numpy.testing.assert_array_equal(g, numpy.where(x > 0, 0.0, w))
+
+
+def test_arccosh_follows_its_branch_in_the_left_half_plane():
+    # arccosh'(z) = 1 / (sqrt(z - 1) sqrt(z + 1)); 1 / sqrt(z * z - 1) has the other sign where Re z < 0.
+    z = numpy.array([-2.0 + 0.1j, -1.5 - 0.7j, 2.0 + 0.3j])
+    exact = 1 / (numpy.sqrt(z - 1) * numpy.sqrt(z + 1))
+    h = 1e-6
+    numpy.testing.assert_allclose((numpy.arccosh(z + h) - numpy.arccosh(z - h)) / (2 * h), exact, rtol=1e-6)
+    numpy.testing.assert_allclose(holomorphic_grad(lambda z: np.sum(np.arccosh(z)))(z), exact, rtol=1e-12)
+    numpy.testing.assert_allclose(make_jvp(np.arccosh)(z)(numpy.ones(3, complex))[1], exact, rtol=1e-12)
+    assert grad(np.arccosh)(1e160) == pytest.approx(1e-160)  # (z * z would overflow)

@@ -163,7 +163,20 @@ def _tanh_vjp(g: Any, ans: Any, x: Any) -> Any:
 
 tanh.def_vjp(_tanh_vjp)
 arcsinh = elementwise("arcsinh", np.arcsinh, lambda ans, x: 1 / sqrt(x * x + 1))
-arccosh = elementwise("arccosh", np.arccosh, lambda ans, x: 1 / sqrt(x * x - 1), low=1.2, high=3.0)
+# 1 / sqrt(x - 1) sqrt(x + 1), not 1 / sqrt(x * x - 1): the same for real x >= 1, but for
+# complex x with a negative real part the single root has the other sign (arccosh's branch
+# is that of the two roots), and x * x overflows for |x| > 1e154.
+arccosh = elementwise("arccosh", np.arccosh, lambda ans, x: 1 / (sqrt(x - 1) * sqrt(x + 1)), low=1.2, high=3.0)
+
+
+def _left_half_plane(rng: np.random.Generator, dtype: str) -> Any:
+    """Complex values with real parts in [-3, -1.2] and imaginary parts away from the cut."""
+    shape = (4,)
+    z = rng.uniform(-3.0, -1.2, shape) + 1j * rng.choice([-1.0, 1.0], shape) * rng.uniform(0.2, 1.0, shape)
+    return np.asarray(z, dtype)
+
+
+arccosh.def_samples(lambda: [*samples(1.2, 3.0), Sample(gen(_left_half_plane)).only("complex128", "complex64")])
 arctanh = elementwise("arctanh", np.arctanh, poles_as_numpy(lambda ans, x: 1 / (1 - x * x)), low=-0.8, high=0.8)
 # NumPy 2's array-API names for the inverse functions, the same ufuncs: np.acos is np.arccos.
 asin = arcsin.alias("numpy.asin", np.asin)
