@@ -11,7 +11,7 @@ import numpy as np
 from plugrad.builtins import pack as pack_container
 from plugrad.box import Box, Trace, box_type, holds_box
 from plugrad.errors import NotDifferentiableError, user_stacklevel
-from plugrad.reverse import _numeric, check_given, wrong_shape
+from plugrad.reverse import _numeric, check_given, given, wrong_shape
 from plugrad.vspace import output_space_of
 
 __all__ = ["make_jvp"]
@@ -26,6 +26,7 @@ def make_jvp(fun: Callable[[Any], Any], x: Any) -> Callable[[Any], tuple[Any, An
     """
 
     def jvp(t: Any) -> tuple[Any, Any]:
+        t = given(t, x)
         check_given(t, x, "tangent", "jvp", "the argument")
         trace = Trace(forward=True)
         trace.nested = holds_box(x)

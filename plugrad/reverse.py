@@ -70,6 +70,7 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
         n = len(values)
 
         def vjp(g: Any) -> Any:
+            g = given(g, out)
             check_given(g, out, "cotangent", "vjp", "the function's output")
             cts = sweep(tape, last, g, sites, n)
             for k, ct in enumerate(cts):
@@ -88,6 +89,7 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     elif not leaves:
 
         def vjp(g: Any) -> Any:
+            g = given(g, out)
             check_given(g, out, "cotangent", "vjp", "the function's output")
             ct = sweep(tape, last, g, sites, 1)[0]
             try:
@@ -99,10 +101,48 @@ def make_vjp(fun: Callable[[Any], Any], x: Any) -> tuple[Callable[[Any], Any], A
     else:
 
         def vjp(g: Any) -> Any:
+            g = given(g, out)
             check_given(g, out, "cotangent", "vjp", "the function's output")
             return _assembled(x, sweep(tape, last, g, sites, len(leaves)))
 
     return vjp, out
+
+
+def given(v: Any, like: Any) -> Any:
+    """``v``, a cotangent or tangent given to vjp or jvp for the value ``like``, as the rules
+    need it. A list or tuple of numbers for an array or number becomes an array, as NumPy
+    reads it (list arithmetic would repeat it, ``2 * [1.0, 2.0]``), and integers or booleans
+    for a float value become floats of its dtype (a gradient has its argument's dtype);
+    anything else is returned as it is, for :func:`check_given` to judge."""
+    tv = type(v)
+    if tv is float or (tv is _ndarray and v.dtype.kind in "fc"):
+        return v  # the common cases, first
+    value = getval(like)
+    if not isinstance(value, NUMERIC):
+        if isinstance(value, (list, tuple)) and (tv is list or tv is tuple or _is_named_tuple(tv)) and len(v) == len(value):
+            return _rebuild(v, type(v), [given(c, e) for c, e in zip(v, value)])  # element by element
+        if type(value) is dict and type(v) is dict:
+            return {k: given(c, value[k]) if k in value else c for k, c in v.items()}
+        return v  # a pack's type's, or a structure check_given refuses
+    if tv is list or tv is tuple:
+        try:
+            array = np.asarray(v)
+        except (ValueError, TypeError):  # ragged, or holding traced values: check_given says
+            return v
+        if array.dtype.kind not in "biufc":
+            return v
+    elif tv is int or tv is bool or isinstance(v, (np.integer, np.bool_)) or (tv is _ndarray and v.dtype.kind in "biu"):
+        array = np.asarray(v)
+    else:
+        return v
+    if array.shape != np.shape(value):
+        return v  # (check_given refuses it, saying what was given)
+    if array.dtype.kind in "biu":
+        dtype = np.result_type(value)
+        array = array.astype(dtype if dtype.kind in "fc" else np.float64)
+    if array.ndim == 0 and type(value) in (float, complex):
+        return type(value)(array)  # a Python number's derivative is a Python number
+    return array
 
 
 def check_given(v: Any, like: Any, kind: str, to: str, of: str) -> None:

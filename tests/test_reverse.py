@@ -593,6 +593,32 @@ def test_a_cotangent_of_another_kind_is_checked_by_its_shape_and_a_matrix_is_ref
             plugrad.make_vjp(out)(numpy.ones(2))[0](1)
 
 
+def test_a_list_or_integer_cotangent_or_tangent_is_read_as_a_float_array() -> None:
+    # Read as NumPy reads it, not by list arithmetic (2 * [1.0, 2.0, 3.0] repeats the list),
+    # and in the value's dtype (an integer cotangent gave an integer gradient).
+    x = numpy.array([1.0, 2.0, 3.0])
+    for f in (lambda x: x + 1.0, lambda x: x * 2, lambda x: 3 * x, lambda x: np.sin(x)):
+        vjp = plugrad.make_vjp(f)(x)[0]
+        expected = vjp(numpy.array([1.0, 2.0, 3.0]))
+        for g in ([1.0, 2.0, 3.0], (1, 2, 3), numpy.array([1, 2, 3])):
+            got = vjp(g)
+            assert type(got) is numpy.ndarray and got.dtype == numpy.float64
+            numpy.testing.assert_array_equal(got, expected)
+        t = plugrad.make_jvp(f)(x)([1, 0, 0])[1]
+        assert type(t) is numpy.ndarray and t.dtype == numpy.float64
+        numpy.testing.assert_array_equal(t, plugrad.make_jvp(f)(x)(numpy.array([1.0, 0.0, 0.0]))[1])
+    g32 = plugrad.make_vjp(lambda x: x * 2)(x.astype(numpy.float32))[0]([1, 2, 3])
+    assert g32.dtype == numpy.float32 and g32.tolist() == [2.0, 4.0, 6.0]
+    scalar = plugrad.make_vjp(lambda x: x * 2.0)(1.5)[0](1)
+    assert type(scalar) is float and scalar == 2.0
+    # element by element in a container output
+    both = plugrad.make_vjp(lambda x: [x * 2.0, {"b": x}])(x)[0]([[1, 1, 1], {"b": [1.0, 1.0, 1.0]}])
+    assert type(both) is numpy.ndarray and both.tolist() == [3.0, 3.0, 3.0]
+    # a complex list for a real output is still refused, as a complex array is
+    with pytest.raises(ValueError, match="real for a real value"):
+        plugrad.make_vjp(lambda x: x * 2.0)(x)[0]([1j, 2, 3])
+
+
 class _Q:
     def __init__(self, v: float) -> None:
         self.v = v
