@@ -80,6 +80,13 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
             nums = (argnum,)
         elif isinstance(argnum, (int, np.integer)):
             nums = (argnum,)
+        elif isinstance(argnum, (float, complex, np.inexact, Box)) or _inexact_array(argnum):  # grad(f, x)(x)
+            raise ArgumentError(
+                f"{op}({_name(fun)}, argnum={_short(argnum)}): argnum is the position of the argument to "
+                f"differentiate with respect to (an int, or a tuple of ints), but it was given "
+                f"{_a_value(argnum)}. To evaluate the derivative at a point, call the function "
+                f"{op} returns: {op}(f)(x), not {op}(f, x)."
+            )
         else:
             try:
                 nums = tuple(argnum)
@@ -134,6 +141,23 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
     return unary_multi, tuple(args[i] for i in nums)
 
 
+def _inexact_array(value: Any) -> bool:
+    dtype = getattr(value, "dtype", None)
+    return isinstance(dtype, np.dtype) and dtype.kind in "fc"
+
+
+def _short(value: Any) -> str:
+    """``repr(value)``, cut short for an error message."""
+    text = repr(getval(value))
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _a_value(value: Any) -> str:
+    value = getval(value)
+    shape = getattr(value, "shape", None)
+    return f"an array of shape {shape}" if shape else f"the {type(value).__name__} {value!r}"
+
+
 def _bad_leaf(value: Any) -> str:
     """Where, inside the container ``value``, the first value plugrad cannot differentiate
     lies (``['n']``, ``[1][0]``; empty for ``value`` itself), for the error that names it."""
@@ -186,7 +210,8 @@ def _scalar_space(op: str, fun: Fun, ans: Any, hint: str) -> Any:
         kind = type(getval(ans)).__name__
         raise TypeError(
             f"{op}({_name(fun)}) needs a scalar output, but the function returned a {kind}: "
-            f"return the value to differentiate itself, not a {kind} holding it."
+            f"return the value to differentiate itself, not a {kind} holding it"
+            + (" (to return other values beside it, use grad_and_aux: f returns (value, aux))." if kind in ("tuple", "list") else ".")
         )
     if math.prod(space.shape) != 1:
         raise TypeError(
@@ -698,7 +723,9 @@ def checkpoint(fun: Fun) -> Fun:
     """``fun`` as one primitive that saves only its inputs and recomputes its
     intermediates in the backward pass: less memory for a second forward pass. Pass it
     every value being differentiated that it uses, as an argument: the backward pass
-    recomputes it from its arguments alone."""
+    recomputes it from its arguments alone. ``fun`` must be deterministic: a function that
+    draws random numbers or counts its calls gives the gradient of its second run, not of
+    the first (pass random draws in as arguments)."""
     if not callable(fun):
         raise TypeError(f"checkpoint needs a function, but got {type(fun).__name__} {fun!r}: checkpoint(f)(x), not checkpoint(f(x)).")
     name = f"checkpoint({getattr(fun, '__name__', None) or _name(fun)})"

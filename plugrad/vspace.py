@@ -582,6 +582,19 @@ def output_space_of(op: str, value: Any) -> VSpace:
     """:func:`output_space`, or NotDifferentiableError saying that ``op`` (``"jacobian(f)"``)
     needs another kind of output, where ``value``, a function's output, has no space (None,
     a string, a container holding one)."""
+    t = type(value)
+    if t is bool or t is int or (isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biu"):
+        import warnings
+
+        from plugrad.errors import user_stacklevel
+
+        kind = "booleans" if t is bool or value.dtype.kind == "b" else "integers"
+        warnings.warn(
+            f"{op}: the function returned {kind}, which have no derivative: the result is zero. "
+            "Return the float quantity they count or compare.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
     try:
         return output_space(value)
     except NotDifferentiableError:

@@ -444,8 +444,13 @@ def test_the_product_operators_errors_use_the_name_they_were_called_by():
 def test_an_integer_output_has_derivative_zero_as_in_autograd() -> None:
     # A step function's output, np.where(x > 0, 1, 0): zeros, not an error about the input.
     x = numpy.array([-1.0, 0.5, 2.0])
+    # Said with a warning, as autograd warns that such an output seems independent of the input.
     step = lambda x: np.where(x > 0, 1, 0)  # noqa: E731
-    numpy.testing.assert_array_equal(elementwise_grad(step)(x), numpy.zeros(3))
-    numpy.testing.assert_array_equal(jacobian(step)(x), numpy.zeros((3, 3)))
-    numpy.testing.assert_array_equal(make_jvp(step)(x)(numpy.ones(3))[1], numpy.zeros(3))
-    numpy.testing.assert_array_equal(elementwise_grad(lambda x: x > 0)(x), numpy.zeros(3))
+    with pytest.warns(UserWarning, match=r"^elementwise_grad\(.*<lambda>\): the function returned integers, which have no derivative: the result is zero"):
+        numpy.testing.assert_array_equal(elementwise_grad(step)(x), numpy.zeros(3))
+    with pytest.warns(UserWarning, match=r"^jacobian\(.*<lambda>\): the function returned integers"):
+        numpy.testing.assert_array_equal(jacobian(step)(x), numpy.zeros((3, 3)))
+    with pytest.warns(UserWarning, match=r"^make_jvp: the function returned integers"):
+        numpy.testing.assert_array_equal(make_jvp(step)(x)(numpy.ones(3))[1], numpy.zeros(3))
+    with pytest.warns(UserWarning, match=r"returned booleans"):
+        numpy.testing.assert_array_equal(elementwise_grad(lambda x: x > 0)(x), numpy.zeros(3))

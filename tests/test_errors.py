@@ -65,8 +65,25 @@ def test_argnum_out_of_range():
         grad(lambda x, y: x * y, argnum=2)(1.0, 2.0)
     with pytest.raises(IndexError):  # what autograd raised, for code that catches it
         grad(lambda x, y: x * y, argnum=2)(1.0, 2.0)
-    with pytest.raises(TypeError, match=r"argnum=1.0\): argnum must be an int or a tuple of ints"):
+    with pytest.raises(TypeError, match=r"argnum=None\): argnum must be an int or a tuple of ints"):
+        grad(lambda x, y: x * y, argnum=None)(1.0, 2.0)
+
+
+def test_a_loss_returned_with_other_values_points_to_grad_and_aux():
+    with pytest.raises(TypeError, match=r"returned a tuple: return the value to differentiate itself, not a tuple holding it \(to return other values beside it, use grad_and_aux"):
+        grad(lambda x: (np.sum(x * x), x))(numpy.ones(2))
+    with pytest.raises(TypeError, match=r"returned a dict: return the value to differentiate itself, not a dict holding it\.$"):
+        value_and_grad(lambda x: {"loss": np.sum(x * x)})(numpy.ones(2))
+
+
+def test_a_point_given_as_argnum_is_told_to_call_the_operators_result():
+    # grad(f, x)(x), for grad(f)(x): x lands in argnum
+    with pytest.raises(TypeError, match=r"argnum=1.0\): argnum is the position .* but it was given the float 1.0\. .* grad\(f\)\(x\), not grad\(f, x\)"):
         grad(lambda x, y: x * y, argnum=1.0)(1.0, 2.0)
+    x = numpy.ones(3)
+    with pytest.raises(TypeError, match=r"jacobian\(.*argnum=array\(\[1., 1., 1.\]\)\): .*given an array of shape \(3,\)\. .*jacobian\(f\)\(x\), not jacobian\(f, x\)"):
+        jacobian(lambda x: x, x)(x)
+    assert grad(lambda x, y: np.sum(x * y), numpy.array([0, 1]))(x, x)[1].tolist() == [1.0, 1.0, 1.0]  # integer positions still serve
 
 
 def test_item_assignment_on_a_traced_array_says_how_to_write_it():
