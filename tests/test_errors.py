@@ -69,6 +69,12 @@ def test_argnum_out_of_range():
         grad(lambda x, y: x * y, argnum=None)(1.0, 2.0)
 
 
+def test_an_ndarray_attribute_no_pack_differentiates_says_what_to_write():
+    for attr, instead in (("flat", r"np\.ravel\(x\)"), ("view", "x itself"), ("tobytes", r"plugrad\.box\.getval\(x\)\.tobytes")):
+        with pytest.raises(AttributeError, match=rf"^ndarray\.{attr} is not differentiable: .*\. Instead: {instead}"):
+            grad(lambda x: getattr(x, attr))(numpy.ones(2))
+
+
 def test_a_loss_returned_with_other_values_points_to_grad_and_aux():
     with pytest.raises(TypeError, match=r"returned a tuple: return the value to differentiate itself, not a tuple holding it \(to return other values beside it, use grad_and_aux"):
         grad(lambda x: (np.sum(x * x), x))(numpy.ones(2))

@@ -436,10 +436,19 @@ class _PackMethod:
             )
         entry = _method(self.name)
         if entry is None:
+            instead = _NO_METHOD.get(self.name, f"plugrad.box.getval(x).{self.name} for the plain value, which has no derivative")
             raise AttributeError(
-                f"ndarray.{self.name} is not differentiable: no loaded pack registers numpy.{self.name}"
+                f"ndarray.{self.name} is not differentiable: no loaded pack registers numpy.{self.name}. "
+                f"Instead: {instead}."
             )
         return lambda *args, **kwargs: entry(box, *args, **kwargs)
+
+
+# What to write for the ndarray attributes no pack differentiates.
+_NO_METHOD = {
+    "flat": "np.ravel(x), which x.flat[i] reads as np.ravel(x)[i]",
+    "view": "x itself, which holds the same values (a view as another dtype reinterprets the bits, which has no derivative)",
+}
 
 
 for _name in [*dir(np.ndarray), "ptp"]:  # (NumPy 2 dropped ndarray.ptp; autograd's boxes have it)
