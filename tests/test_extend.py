@@ -433,3 +433,15 @@ def test_rules_written_for_autograd_receive_numpy_scalars_not_python_floats() ->
     assert grad(lambda x: double(x**2))(2.0) == 8.0
     assert make_jvp(double, 0)(2.0)(1.0) == (4.0, 2.0)
     assert grad(square_norm)(numpy.ones(2)).tolist() == [2.0, 2.0]
+
+
+def test_a_vjp_maker_missing_the_primitives_keyword_arguments_is_told_to_take_them() -> None:
+    @primitive
+    def total(x, axis=0):  # type: ignore[no-untyped-def]
+        return numpy.sum(x, axis=axis)
+
+    defvjp(total, lambda ans, x: lambda g: numpy.ones_like(x) * g)
+    with pytest.raises(TypeError, match=r"defvjp for .*total: the rule for argument 0 does not take the keyword argument\(s\) axis .*\(lambda ans, x, axis=\.\.\.: lambda g: \.\.\.\)"):
+        grad(lambda x: np.sum(total(x, axis=1)))(numpy.ones((2, 2)))
+    defvjp(total, lambda ans, x, axis=0: lambda g: numpy.ones_like(x) * numpy.expand_dims(g, axis))
+    assert grad(lambda x: np.sum(total(x, axis=1)))(numpy.ones((2, 2))).tolist() == [[1.0, 1.0], [1.0, 1.0]]
