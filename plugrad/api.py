@@ -110,6 +110,11 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
                     "argument to differentiate positionally (keyword arguments cannot be "
                     f"differentiated), and argnum as the index of a positional one."
                 )
+        if not nums:
+            raise ArgumentError(
+                f"{op}({_name(fun)}, argnum={argnum!r}) names no argument: give the position of at "
+                "least one argument to differentiate with respect to (argnum=0 for the first)."
+            )
         if len({int(i) % n for i in nums}) < len(nums):
             raise ArgumentError(
                 f"{op}({_name(fun)}, argnum={argnum!r}) names an argument twice: give each "

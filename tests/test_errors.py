@@ -82,6 +82,11 @@ def test_a_loss_returned_with_other_values_points_to_grad_and_aux():
         value_and_grad(lambda x: {"loss": np.sum(x * x)})(numpy.ones(2))
 
 
+def test_an_empty_argnum_names_no_argument():
+    with pytest.raises(ArgumentError, match=r"argnum=\(\)\) names no argument"):
+        grad(lambda x, y: x * y, argnum=())(1.0, 2.0)
+
+
 def test_a_point_given_as_argnum_is_told_to_call_the_operators_result():
     # grad(f, x)(x), for grad(f)(x): x lands in argnum
     with pytest.raises(TypeError, match=r"argnum=1.0\): argnum is the position .* but it was given the float 1.0\. .* grad\(f\)\(x\), not grad\(f, x\)"):
