@@ -17,7 +17,7 @@ from typing import Any, overload
 import numpy as np
 
 from plugrad.box import Box, Meta, getval
-from plugrad.primitive import NonDifferentiable, Primitive, _linear_jvp, misshapen, returned_none, rule_of
+from plugrad.primitive import NonDifferentiable, Primitive, _linear_jvp, _takes_keywords, misshapen, returned_none, rule_of
 from plugrad.vspace import VSpace, vspace
 
 __all__ = [
@@ -139,18 +139,6 @@ def _unused_argnums(fun: Primitive, what: str, nums: list[int]) -> set[int]:
     return set(extra)
 
 
-def _refuses_keywords(maker: Callable[..., Any], kwargs: dict[str, Any]) -> bool:
-    """Whether ``maker``'s signature takes none of ``kwargs`` or not all of them."""
-    try:
-        params = inspect.signature(maker).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    if any(p.kind is p.VAR_KEYWORD for p in params):
-        return False
-    names = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    return not set(kwargs) <= names
-
-
 def _as_numpy(d: Any) -> Any:
     """A derivative as autograd's rules receive it: plugrad keeps a Python float a float (it
     is faster), autograd hands a rule NumPy's float64, whose methods (``g.reshape``,
@@ -169,7 +157,7 @@ def _maker_rule(fun: Primitive, argnum: int, maker: Callable[..., Any]) -> Calla
         try:
             vjp = maker(ans, *args, **kwargs)
         except TypeError as exc:
-            if kwargs and _refuses_keywords(maker, kwargs):  # (costs nothing until raised)
+            if kwargs and not _takes_keywords(maker, tuple(kwargs)):  # (costs nothing until raised)
                 raise TypeError(
                     f"defvjp for {fun.name}: the rule for argument {argnum} does not take the keyword "
                     f"argument(s) {', '.join(kwargs)} that {fun.name.rpartition('.')[2]} was called with: "
