@@ -10,13 +10,14 @@ spaces for new types (a Dask array, a dataclass of parameters) through the
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from plugrad.box import Box, check_refused, check_type_name, getval, load_named, qualified_names, record_class_name
-from plugrad.errors import NotDifferentiableError
+from plugrad.errors import NotDifferentiableError, user_stacklevel
 
 __all__ = [
     "VSpace",
@@ -572,23 +573,23 @@ def output_space(value: Any) -> VSpace:
     """The space of the derivatives of an output ``value``: :func:`vspace`'s, but for an
     integer or boolean array or number (a step function's, ``np.where(x > 0, 1, 0)``), whose
     derivative is zero, the float64 space of its shape, as autograd's operators take it."""
-    t = type(value)
-    if t is bool or t is int or (isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biu"):
+    if _integral(value):
         return vspace(np.zeros(np.shape(value)))
     return vspace(value)
+
+
+def _integral(value: Any) -> bool:
+    """Whether ``value`` is an integer or boolean number or NumPy array."""
+    t = type(value)
+    return t is bool or t is int or (isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biu")
 
 
 def output_space_of(op: str, value: Any) -> VSpace:
     """:func:`output_space`, or NotDifferentiableError saying that ``op`` (``"jacobian(f)"``)
     needs another kind of output, where ``value``, a function's output, has no space (None,
     a string, a container holding one)."""
-    t = type(value)
-    if t is bool or t is int or (isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biu"):
-        import warnings
-
-        from plugrad.errors import user_stacklevel
-
-        kind = "booleans" if t is bool or value.dtype.kind == "b" else "integers"
+    if _integral(value):
+        kind = "booleans" if type(value) is bool or np.asarray(value).dtype.kind == "b" else "integers"
         warnings.warn(
             f"{op}: the function returned {kind}, which have no derivative: the result is zero. "
             "Return the float quantity they count or compare.",
