@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad.reverse import check_given, in_dtype_of
+from plugrad.reverse import _numeric, check_given, in_dtype_of
 from plugrad.reverse import make_vjp as trace_vjp
 from plugrad.builtins import tangents_in_order
 from plugrad.box import Box, Trace, getval
@@ -80,7 +80,7 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
             nums = (argnum,)
         elif isinstance(argnum, (int, np.integer)):
             nums = (argnum,)
-        elif isinstance(argnum, (float, complex, np.inexact, Box)) or _inexact_array(argnum):  # grad(f, x)(x)
+        elif isinstance(argnum, Box) or _numeric(argnum):  # a float or float array: grad(f, x)(x)
             raise ArgumentError(
                 f"{op}({_name(fun)}, argnum={_short(argnum)}): argnum is the position of the argument to "
                 f"differentiate with respect to (an int, or a tuple of ints), but it was given "
@@ -144,11 +144,6 @@ def _unary(op: str, fun: Fun, argnum: Argnum, args: tuple[Any, ...], kwargs: dic
         return fun(*full, **kwargs)
 
     return unary_multi, tuple(args[i] for i in nums)
-
-
-def _inexact_array(value: Any) -> bool:
-    dtype = getattr(value, "dtype", None)
-    return isinstance(dtype, np.dtype) and dtype.kind in "fc"
 
 
 def _short(value: Any) -> str:
