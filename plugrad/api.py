@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad.reverse import _numeric, check_given, in_dtype_of
+from plugrad.reverse import _numeric, check_given, given, in_dtype_of
 from plugrad.reverse import make_vjp as trace_vjp
 from plugrad.builtins import tangents_in_order
 from plugrad.box import Box, Trace, getval
@@ -498,7 +498,19 @@ def _dot(a: Any, b: Any) -> Any:
 
 def make_hvp(fun: Fun, argnum: Argnum = 0) -> Fun:
     """``make_hvp(f)(*args)`` returns ``(hvp, grad(f)(*args))``; ``hvp(v)`` is the Hessian times ``v``."""
-    return make_vjp(grad(fun, argnum), argnum)
+    vjp_maker = make_vjp(grad(fun, argnum), argnum)
+
+    def hvp_maker(*args: Any, **kwargs: Any) -> tuple[Fun, Any]:
+        vjp, g = vjp_maker(*args, **kwargs)
+
+        def hvp(v: Any) -> Any:
+            # The vector is the argument's, not an output's cotangent, as vjp would call it.
+            check_given(given(v, g), g, "vector", f"the hvp of make_hvp({_name(fun)})", "the argument")
+            return vjp(v)
+
+        return hvp, g
+
+    return _wrap("make_hvp", fun, hvp_maker)
 
 
 def hessian_tensor_product(fun: Fun, argnum: Argnum = 0) -> Fun:

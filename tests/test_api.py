@@ -439,6 +439,10 @@ def test_the_product_operators_errors_use_the_name_they_were_called_by():
     for op in (vector_jacobian_product, tensor_jacobian_product):
         with pytest.raises(ValueError, match=rf"^{op.__name__}\(.*<lambda>\): the tensor's shape \(3,\)"):
             op(lambda x: x * 2)(numpy.ones(2), numpy.ones(3))
+    hvp, _ = make_hvp(f)(numpy.ones(2))  # its vector is the argument's, not a cotangent
+    with pytest.raises(ValueError, match=r"^the vector given to the hvp of make_hvp\(.*<lambda>\) has shape \(3,\) .* but the argument has shape \(2,\)"):
+        hvp(numpy.ones(3))
+    numpy.testing.assert_allclose(hvp([1, 2]), [6.0, 12.0])  # a list of integers, as NumPy reads it
 
 
 def test_an_integer_output_has_derivative_zero_as_in_autograd() -> None:
