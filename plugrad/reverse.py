@@ -10,7 +10,7 @@ import numpy as np
 
 from plugrad.debug import _enabled, check_cotangent
 from plugrad.box import Box, Trace, _box_types, box_type, check_refused, getval, holds_box
-from plugrad.errors import user_stacklevel
+from plugrad.errors import NotDifferentiableError, user_stacklevel
 from plugrad.primitive import JVP_SHAPE, NUMERIC, VJP_SHAPE, add_any, node_ans, only_cotangent, returned_none
 from plugrad.builtins import pack as pack_container
 from plugrad.builtins import take as _take
@@ -533,7 +533,7 @@ def sweep(
         for i in range(last, starts - 1, -1):
             g = cts[i]
             if parts and i in parts:
-                g = _with_parts(g, parts.pop(i))
+                g = _with_parts(g, parts.pop(i), tape[i][0])
             elif g is None:
                 continue
             cts[i] = None  # release each cotangent as soon as it has been used
@@ -787,10 +787,25 @@ def _take_back(parts: dict[int, _Parts], j: int, container: Any, index: Any, g: 
         known.add(index, g)
 
 
-def _with_parts(g: Any, known: _Parts) -> Any:
+def _with_parts(g: Any, known: _Parts, prim: Any = None) -> Any:
     """A container's whole cotangent: what was read element by element, plus ``g``
-    (None, or the cotangent of uses of the container as a whole)."""
-    dense = known.dense()
+    (None, or the cotangent of uses of the container as a whole); the container is
+    ``prim``'s output, or a start's where ``prim`` is None."""
+    try:
+        dense = known.dense()
+    except NotDifferentiableError as exc:  # (a start's elements were checked when it began)
+        if prim is None or not hasattr(prim, "describe"):
+            raise
+        container = getval(known.container)
+        where = container.items() if isinstance(container, dict) else enumerate(container)
+        k, v = next((k, v) for k, v in where if space_or_none(getval(v)) is None)
+        raise NotDifferentiableError(
+            f"{prim.describe()} returned {_a(type(container).__name__)} whose element {k!r} is "
+            f"{_a(type(getval(v)).__name__)}, and another element was used: its backward pass "
+            "needs a zero derivative for every element, and that element has no derivative. "
+            f"Leave it out of what {prim.describe()} returns, or, for a number, return it as a "
+            "float (3.0 rather than 3)."
+        ) from exc
     return dense if g is None else add_any(g, dense)
 
 

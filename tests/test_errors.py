@@ -686,6 +686,18 @@ def test_grad_and_aux_and_checkpoint_say_what_they_need():
         checkpoint(3.0)
 
 
+def test_a_container_output_with_an_element_of_no_derivative_names_its_function():
+    # Its other element's cotangent needs a zero for this one: said of checkpoint(f), not of
+    # an int found somewhere in the backward pass.
+    from plugrad import checkpoint
+
+    with pytest.raises(NotDifferentiableError, match=r"^checkpoint\(<lambda>\) returned a tuple whose element 1 is an int, and another element was used: .*\(3\.0 rather than 3\)"):
+        grad(lambda x: checkpoint(lambda y: (y * 2.0, 3))(x)[0])(1.0)
+    with pytest.raises(NotDifferentiableError, match=r"returned a dict whose element 'label' is a str"):
+        grad(lambda x: checkpoint(lambda y: {"y": y * 2.0, "label": "a"})(x)["y"])(1.0)
+    assert grad(lambda x: checkpoint(lambda y: (y * 2.0, 3.0))(x)[0])(1.0) == 2.0
+
+
 def test_checkpoint_of_a_closure_over_a_value_being_differentiated_says_to_pass_it():
     from plugrad import checkpoint
 
