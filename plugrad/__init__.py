@@ -224,11 +224,15 @@ _BUILTINS = frozenset({"dict", "isinstance", "list", "tuple", "type"})
 
 
 def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _ON_DISK or (name in _kernel_modules() and not name.startswith("_")):
+        # A submodule not imported yet: `import plugrad` then plugrad.numpy.sin, or
+        # plugrad.extend.primitive, as autograd's top level offers its own.
+        return importlib.import_module(f"plugrad.{name}")  # (which sets it here)
     if name not in __all__ and name not in _BUILTINS:
         # the names in __all__ not yet imported are those listed under TYPE_CHECKING
         raise AttributeError(f"module 'plugrad' has no attribute {name!r}")
-    import importlib
-
     if name == "builtins":
         value = importlib.import_module("plugrad.builtins")
     elif name in _BUILTINS:
@@ -240,4 +244,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__) | _BUILTINS)
+    public = {name for name in _kernel_modules() if not name.startswith("_")}
+    return sorted(set(globals()) | set(__all__) | _BUILTINS | set(_ON_DISK) | public)

@@ -193,3 +193,18 @@ def test_the_namespaces_found_on_disk_hold_no_names_of_their_own() -> None:
         assert is_namespace_module(module)
         for name in ("importlib", "sys", "TYPE_CHECKING", "Any"):
             assert name not in dir(module) and name not in vars(module), (module, name)
+
+
+def test_import_plugrad_alone_reaches_its_submodules_as_attributes() -> None:
+    # autograd's `import autograd; autograd.numpy.sum(...)`, `autograd.extend.primitive`:
+    # imported on first access, in a fresh process where nothing imported them before.
+    code = (
+        "import sys, plugrad\n"
+        "assert 'plugrad.numpy' not in sys.modules and 'plugrad.extend' not in sys.modules\n"
+        "print(plugrad.numpy.sum(plugrad.numpy.ones(3)), plugrad.numpy.linalg.det(plugrad.numpy.eye(2)))\n"
+        "print(callable(plugrad.extend.defvjp), plugrad.scipy.special.expit(0.0))\n"
+        "print(plugrad.core.make_vjp is not None, plugrad.differential_operators.grad is plugrad.grad)\n"
+        "print(hasattr(plugrad, '__main__'), hasattr(plugrad, 'nosuch'), 'numpy' in dir(plugrad))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["3.0", "1.0", "True", "0.5", "True", "True", "False", "False", "True"], done.stderr
