@@ -9,7 +9,7 @@ import pytest
 
 import plugrad
 import plugrad.numpy as np
-from plugrad import Primitive, builtins, grad, make_jvp
+from plugrad import Primitive, builtins, grad, jacobian, make_jvp
 from plugrad.gradcheck import check_primitive
 from plugrad.test_util import check_grads
 
@@ -114,6 +114,21 @@ def test_joining_many_traced_pieces_among_constants(join: str) -> None:
     check_grads(f, modes=["rev", "fwd"], order=1)(x)
     g = grad(f)(x)
     assert not g[::3].any() and g[1:].any()
+
+
+def test_fromiter_of_traced_values_is_differentiable() -> None:
+    # numpy.fromiter converts each element with float() (autograd's fails the same way);
+    # plugrad's stacks traced elements, and hands any other iterable to NumPy unread.
+    def f(x):
+        return np.fromiter((np.sin(x * k) for k in range(4)), float, count=3)
+
+    x = 0.7
+    numpy.testing.assert_allclose(jacobian(f)(x), numpy.cos(x * numpy.arange(3.0)) * numpy.arange(3.0))
+    check_grads(lambda x: np.sum(f(x) ** 2), modes=["rev", "fwd"], order=2)(x)
+    assert np.fromiter(iter([1, 2, 3]), numpy.float32).dtype == numpy.float32
+    numpy.testing.assert_array_equal(np.fromiter((k * k for k in range(9)), int, 3), [0, 1, 4])
+    with pytest.raises(ValueError, match=r"^iterator too short: Expected 5 but iterator had only 2 items\.$"):
+        grad(lambda x: np.sum(np.fromiter([x, x], float, 5)))(1.0)
 
 
 def test_split_pieces_used_partially() -> None:

@@ -226,6 +226,7 @@ MODULES = {
         "numpy.concatenate",
         "numpy.dsplit",
         "numpy.dstack",
+        "numpy.fromiter",
         "numpy.hsplit",
         "numpy.hstack",
         "numpy.linspace",

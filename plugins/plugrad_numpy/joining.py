@@ -12,6 +12,7 @@ cotangent. Splitting is slicing, so the split functions are Composites of
 from __future__ import annotations
 
 import itertools
+from builtins import iter as builtins_iter  # (fromiter's argument is numpy's `iter`)
 import math
 import sys
 import warnings
@@ -190,7 +191,22 @@ def _ascontiguousarray(a: Any, dtype: Any = None, *, like: Any = None) -> Any:
     return _finish(_build(a), dtype, ndmin=1)
 
 
+def _fromiter(iter: Any, dtype: Any, count: int = -1, *, like: Any = None) -> Any:  # noqa: A002 - numpy's names
+    # An iterable of traced values (np.fromiter(f(x) for x in xs), a loop's terms) is read
+    # into a list and stacked, as np.array of it; any other is handed to NumPy as it is,
+    # unread but for its first element, which tells the two apart.
+    items = builtins_iter(iter)
+    head = list(itertools.islice(items, 1 if count != 0 else 0))
+    if not (head and isinstance(head[0], Box)):
+        return np.fromiter(itertools.chain(head, items), dtype, count, like=like)
+    values = head + list(items if count < 0 else itertools.islice(items, count - 1))
+    if 0 <= count != len(values):
+        raise ValueError(f"iterator too short: Expected {count} but iterator had only {len(values)} items.")
+    return _finish(_build(values), dtype, ndmin=1)
+
+
 array = Composite("numpy.array", _array)
+fromiter = Composite("numpy.fromiter", _fromiter)
 asarray = Composite("numpy.asarray", _asarray)
 asanyarray = Composite("numpy.asanyarray", _asanyarray)
 ascontiguousarray = Composite("numpy.ascontiguousarray", _ascontiguousarray)
