@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import warnings
+from typing import Any
 
 import numpy
 import pytest
@@ -14,6 +15,7 @@ from plugrad_linalg import NotHermitianWarning
 import plugrad
 import plugrad.numpy as np
 from plugrad import Composite, NonDifferentiable, NotDifferentiableError, Primitive, grad, hessian, make_jvp, make_vjp
+from plugrad.box import getval
 from plugrad.gradcheck import check_primitive
 from plugrad.test_util import check_grads
 
@@ -598,6 +600,32 @@ def test_a_traced_zero_cotangent_of_eigenvectors_still_counts() -> None:
         return np.sum(v[0] * x[1:])
 
     check_grads(f, modes=("rev",), order=2)(numpy.array([0.0, 0.0, 0.0, 0.0]))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("decomposition", ["eigh", "eig", "svd"])
+def test_the_vector_of_a_simple_value_beside_a_repeated_pair_has_a_derivative(decomposition: str) -> None:
+    # The pair's vectors are unused: their entries of V^T gV are exactly zero, and their
+    # infinite 1 / (w_j - w_i) must not make NaN of them (inf * 0) in the whole gradient.
+    rng = numpy.random.default_rng(3)
+    a = numpy.diag([1.0, 2.0, 1.0])  # (exactly repeated: a rotated one's need not be)
+    c = rng.standard_normal(3)
+
+    def f(a: Any) -> Any:
+        if decomposition == "svd":
+            v = np.linalg.svd(a)[0][:, 0]  # of the largest singular value, 2
+        else:
+            w, vs = np.linalg.eigh(a) if decomposition == "eigh" else np.linalg.eig(a)
+            v = vs[:, int(numpy.argmax(numpy.real(getval(w))))]
+        return np.real(np.sum(v * c)) ** 2  # (the vector's sign does not matter)
+
+    g = grad(f)(a)
+    assert numpy.all(numpy.isfinite(g))
+    for _ in range(3):
+        d = rng.standard_normal((3, 3))
+        d = d + d.T if decomposition == "eigh" else d
+        fd = (f(a + 1e-6 * d) - f(a - 1e-6 * d)) / 2e-6
+        numpy.testing.assert_allclose(numpy.sum(g * d), fd, rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")

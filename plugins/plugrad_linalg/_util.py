@@ -35,6 +35,7 @@ __all__ = [
     "mm",
     "real_dtype",
     "eye",
+    "over_gaps",
     "diag",
     "diag_embed",
     "as_matrix",
@@ -184,6 +185,24 @@ def inverse_gaps(d: Any) -> Any:
     identity = eye(n, d)
     gaps = d[..., None, :] - d[..., :, None]
     return (1 - identity) / (gaps + identity)
+
+
+def over_gaps(m: Any, d: Any) -> Any:
+    """``inverse_gaps(d) * m``, but 0 where two of ``d`` coincide and ``m`` is exactly 0
+    there, as a VJP's ``V^T gV`` is where the cotangents of those two vectors are zero: a
+    function of one eigenvector, when two other eigenvalues repeat, has a derivative, where
+    inf * 0 would make it NaN. (Where ``m`` is not zero there, the derivative does not
+    exist, and it stays infinite.) Both masks of a derivative of a derivative: the
+    division's own rule never sees a zero gap."""
+    gaps = d[..., None, :] - d[..., :, None]
+    both = (getval(gaps) == 0) & (getval(m) == 0)
+    n = shape_of(d)[-1]
+    if not np.any(both & ~np.eye(n, dtype=bool)):
+        return inverse_gaps(d) * m
+    from plugrad_numpy.indexing import where
+
+    skipped = both | np.eye(n, dtype=bool)  # (the diagonal is 0, as inverse_gaps')
+    return where(skipped, 0.0, m / where(skipped, 1.0, gaps))
 
 
 def unused(cotangent: Any) -> bool:

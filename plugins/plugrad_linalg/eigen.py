@@ -56,6 +56,7 @@ from plugrad_linalg._util import (
     herm,
     hermitian_part,
     inverse_gaps,
+    over_gaps,
     mm,
     peak_phase,
     square,
@@ -104,7 +105,7 @@ def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
     if iscomplex(v):
         mask, peak = column_peaks(v)
         gv = gv - 1j * mask * (imag(sum_(gv * v, axis=-2)) / peak)[..., None, :]
-    gm = inverse_gaps(w) * matmul(T(v), gv) + diag_embed(gw)
+    gm = over_gaps(matmul(T(v), gv), w) + diag_embed(gw)
     return unbroadcast(herm(mm(conj(v), gm, T(v))), a)
 
 
@@ -176,7 +177,7 @@ def _eig_vjp(g: Any, ans: Any, a: Any) -> Any:
         gv = gv - conj(v) * real(beta)[..., None, :] - 1j * mask * (imag(beta) / peak)[..., None, :]
     else:
         gv = gv - v * beta[..., None, :]
-    gm = inverse_gaps(w) * matmul(T(v), gv) + diag_embed(gw)
+    gm = over_gaps(matmul(T(v), gv), w) + diag_embed(gw)
     return unbroadcast(solve(T(v), matmul(gm, T(v))), a)
 
 

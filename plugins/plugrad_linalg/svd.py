@@ -53,6 +53,7 @@ from plugrad_linalg._util import (
     herm,
     hermitian_part,
     inverse_gaps,
+    over_gaps,
     mm,
     peak_phase,
     selector,
@@ -168,7 +169,7 @@ def _svd_vjp(
     v1 = H(vh1)
     complex_ = iscomplex(u)
     row, col = s[..., None, :], s[..., :, None]
-    f = inverse_gaps(s * s)
+    squares = s * s
 
     if complex_:  # transpose of the phase fixing
         mask, peak = column_peaks(vh1, axis=-1)
@@ -190,11 +191,11 @@ def _svd_vjp(
         ev = gv1 / row
         c = matmul(conj(u1), H(ev))
         gdp = gdp - H(matmul(T(v1), ev))
-    q = f * g_om_u
+    q = over_gaps(g_om_u, squares)
     gdp = gdp + q * row + H(col * q)
     if complex_:
         gdp = gdp + 1j * diag_embed(imag(diag(g_om_u)) / s)
-    r = f * g_om_v
+    r = over_gaps(g_om_v, squares)
     gdp = gdp + col * r + H(r * row)
     gtv = matmul(conj(u1), gdp) if gtv is None else gtv + matmul(conj(u1), gdp)
     if shape_of(u)[-1] > k:
