@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy
 import pytest
 
@@ -109,3 +111,22 @@ def test_arccosh_follows_its_branch_in_the_left_half_plane():
     numpy.testing.assert_allclose(holomorphic_grad(lambda z: np.sum(np.arccosh(z)))(z), exact, rtol=1e-12)
     numpy.testing.assert_allclose(make_jvp(np.arccosh)(z)(numpy.ones(3, complex))[1], exact, rtol=1e-12)
     assert grad(np.arccosh)(1e160) == pytest.approx(1e-160)  # (z * z would overflow)
+
+
+def test_derivatives_that_overflow_or_cancel_in_the_textbook_formula():
+    # Reference values from mpmath at 50 digits. Each rule's old formula gave 0, inf or
+    # NaN here: expm1' = ans + 1 cancels, log10' = 1 / (x ln 10) and arcsinh' = 1 /
+    # sqrt(x^2 + 1) overflow, arctan2's x^2 + y^2 overflows or underflows.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (no overflow on the way either)
+        for x in (-40.0, numpy.float64(-40.0), numpy.array([-40.0, -700.0])):
+            numpy.testing.assert_allclose(elementwise_grad(np.expm1)(x), numpy.exp(x), rtol=1e-15)
+        assert grad(np.log10)(1e308) == pytest.approx(4.34294481903252e-309, rel=1e-12)
+        assert grad(np.log2)(numpy.float64(1e308)) == pytest.approx(1.4426950408889634e-308, rel=1e-12)
+        for x in (1e200, numpy.float64(-1e200), numpy.array([1e200, 3e-5])):
+            numpy.testing.assert_allclose(elementwise_grad(np.arcsinh)(x), 1 / numpy.hypot(x, 1.0), rtol=1e-15)
+        assert grad(lambda y: np.arctan2(y, 1e200))(1e200) == pytest.approx(5e-201, rel=1e-14)
+        assert grad(lambda y: np.arctan2(y, 1e-300))(1e-300) == pytest.approx(5e299, rel=1e-14)
+        assert grad(lambda x: np.arctan2(1e-300, x))(1e-300) == pytest.approx(-5e299, rel=1e-14)
+    assert grad(grad(np.arcsinh))(1e-3) == pytest.approx(-9.999985000018750e-4, rel=1e-13)  # second order too
+    assert grad(grad(np.expm1))(-40.0) == pytest.approx(4.248354255291589e-18, rel=1e-14)

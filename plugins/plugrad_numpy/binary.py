@@ -459,11 +459,18 @@ _ONE_SIDED_NANS = (  # NaNs in one argument or the other, broadcast too: the num
 )
 fmax.def_samples(*_ONE_SIDED_NANS)
 fmin.def_samples(*_ONE_SIDED_NANS)
+def _over_squared_norm(a: Any, x: Any, y: Any) -> Any:
+    r = hypot(x, y)
+    return a / r / r
+
+
 arctan2 = binary(
     "arctan2",
     np.arctan2,
-    array_likes(poles_as_numpy(lambda ans, x, y: y / (x * x + y * y))),
-    array_likes(poles_as_numpy(lambda ans, x, y: -x / (x * x + y * y))),
+    # (x / r) / r with r = hypot(x, y): x * x + y * y overflows beyond 1e154 and underflows
+    # below 1e-154.
+    array_likes(poles_as_numpy(lambda ans, x, y: _over_squared_norm(y, x, y))),
+    array_likes(poles_as_numpy(lambda ans, x, y: _over_squared_norm(-x, x, y))),
     saves=("args",),
     low=0.2,
     high=1.0,

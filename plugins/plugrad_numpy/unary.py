@@ -110,10 +110,12 @@ real_if_close.def_samples(*samples(), Sample(rand(3), tol=1000))
 # The calculus table.
 exp = elementwise("exp", np.exp, lambda ans, x: ans, saves=("ans",), on_float=math.exp)
 exp2 = elementwise("exp2", np.exp2, lambda ans, x: ans * math.log(2.0), saves=("ans",))
-expm1 = elementwise("expm1", np.expm1, lambda ans, x: ans + 1, saves=("ans",), on_float=math.expm1)
+# exp(x), not ans + 1, which cancels to 0 below x = -37 (and loses digits from -20 on).
+expm1 = elementwise("expm1", np.expm1, lambda ans, x: exp(x), on_float=math.expm1, float_deriv=math.exp)
 log = elementwise("log", np.log, poles_as_numpy(lambda ans, x: 1 / x), low=0.2, high=2.0, on_float=math.log)
-log2 = elementwise("log2", np.log2, poles_as_numpy(lambda ans, x: 1 / (x * math.log(2.0))), low=0.2, high=2.0, on_float=math.log2)
-log10 = elementwise("log10", np.log10, poles_as_numpy(lambda ans, x: 1 / (x * math.log(10.0))), low=0.2, high=2.0, on_float=math.log10)
+# (1 / ln b) / x: x * ln b would overflow for x near the largest float.
+log2 = elementwise("log2", np.log2, poles_as_numpy(lambda ans, x: (1 / math.log(2.0)) / x), low=0.2, high=2.0, on_float=math.log2)
+log10 = elementwise("log10", np.log10, poles_as_numpy(lambda ans, x: (1 / math.log(10.0)) / x), low=0.2, high=2.0, on_float=math.log10)
 log1p = elementwise("log1p", np.log1p, poles_as_numpy(lambda ans, x: 1 / (x + 1)), low=-0.5, high=2.0, on_float=math.log1p)
 sqrt = elementwise("sqrt", np.sqrt, poles_as_numpy(lambda ans, x: 0.5 / ans), low=0.2, high=2.0, saves=("ans",), on_float=math.sqrt)
 square = elementwise("square", np.square, lambda ans, x: 2 * x)
@@ -162,7 +164,19 @@ def _tanh_vjp(g: Any, ans: Any, x: Any) -> Any:
 
 
 tanh.def_vjp(_tanh_vjp)
-arcsinh = elementwise("arcsinh", np.arcsinh, lambda ans, x: 1 / sqrt(x * x + 1))
+
+
+def _arcsinh_deriv(ans: Any, x: Any) -> Any:
+    # 1 / hypot(x, 1) for real x: x * x + 1 overflows for |x| > 1e154, where the derivative
+    # is 1 / |x|.
+    if iscomplex(x):
+        return 1 / sqrt(x * x + 1)
+    from plugrad_numpy.binary import hypot  # (binary.py imports this module)
+
+    return 1 / hypot(x, 1.0)
+
+
+arcsinh = elementwise("arcsinh", np.arcsinh, _arcsinh_deriv, float_deriv=lambda x: 1 / math.hypot(x, 1.0))
 # 1 / sqrt(x - 1) sqrt(x + 1), not 1 / sqrt(x * x - 1): the same for real x >= 1, but for
 # complex x with a negative real part the single root has the other sign (arccosh's branch
 # is that of the two roots), and x * x overflows for |x| > 1e154.
