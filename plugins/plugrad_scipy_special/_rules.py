@@ -38,6 +38,7 @@ __all__ = [
     "order_samples",
     "complex_samples",
     "by_branch",
+    "anywhere",
 ]
 
 Deriv = Callable[..., Any]
@@ -152,6 +153,12 @@ def complex_samples(low: float, high: float) -> list[Sample]:
         Sample(scalar(low, high)).only("complex128").first_order(),
         Sample(rand(3, low=low, high=high)).only("complex128").first_order(),
     ]
+
+
+def anywhere(mask: Any) -> bool:
+    """``mask.any()``, without NumPy's overhead where ``mask`` is one bool (a Python float
+    compared): for the test a rule makes before taking an edge case's branch."""
+    return bool(mask) if isinstance(mask, (bool, np.bool_)) else bool(np.asarray(mask).any())
 
 
 def by_branch(take: Any, x: Any, safe_first: float, first: Deriv, safe_second: float, second: Deriv) -> Any:

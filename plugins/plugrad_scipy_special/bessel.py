@@ -19,8 +19,8 @@ import scipy.special as sc
 from plugrad import Sample, rand
 from plugrad.box import getval
 from plugrad_numpy._util import broadcast_like, iscomplex, unbroadcast
-from plugrad_numpy.unary import imag, real
-from plugrad_scipy_special._rules import by_branch, elementwise, order_samples, with_order
+from plugrad_numpy.unary import absolute, imag, real, sqrt
+from plugrad_scipy_special._rules import anywhere, by_branch, elementwise, order_samples, with_order
 
 _INTEGER = [0, 1, 2, 3]
 _REAL = [0.0, 0.5, 1.7, -0.7]
@@ -113,25 +113,99 @@ kv = _order_family("kv", sc.kv, _modified_k, complex=True)
 kve = _order_family("kve", sc.kve, _modified_k, lambda ans, x: ans, complex=True)
 i0 = elementwise("i0", sc.i0, lambda ans, x: i1(x), low=-3.0, high=3.0)
 i1 = elementwise("i1", sc.i1, lambda ans, x: (i0(x) + iv(2, x)) / 2, low=-3.0, high=3.0)
+
+
+# The scaled forms far out (|x| > 30): their derivatives, about -ans / (2x), are what is left
+# of terms of size ans, losing a factor 2x (and SciPy's ive(2, x) and kve(2, x), read by the
+# recurrence, are NaN past |x| = 1.5e9). There, instead, the derivative of the asymptotic
+# series (DLMF 10.40.1, 10.40.2) I_v e^-|x| ~ (2 pi |x|)^(-1/2) sum_k (-1)^k a_k(v) / |x|^k
+# and K_v e^x ~ (pi / (2x))^(1/2) sum_k a_k(v) / x^k, with a_k(v) = prod_(j<=k) (4v^2 -
+# (2j-1)^2) / (k! 8^k): its twentieth term is below 1e-17 of the sum at 30, and the e^-2|x|
+# that I_v's leaves out is below 1e-26 there.
+_SCALED_FAR = 30.0
+
+
+def _asymptotic(v: int, sign: int, factor: float) -> Callable[[Any], Any]:
+    """``d/dx`` of ``factor x^(-1/2) sum_k sign^k a_k(v) / x^k`` at ``|x|`` (even in ``x``)."""
+    coefs = []
+    for k in range(20):
+        a_k = math.prod(4 * v * v - (2 * j - 1) ** 2 for j in range(1, k + 1)) / (math.factorial(k) * 8**k)
+        coefs.append(-factor * sign**k * a_k * (k + 0.5))
+
+    def deriv(x: Any) -> Any:
+        t = 1 / absolute(x)
+        total: Any = 0.0
+        for c in reversed(coefs):  # Horner's rule in t = 1 / |x|
+            total = total * t + c
+        return total * t * sqrt(t)
+
+    return deriv
+
+
+def _far_scaled(
+    near: Callable[[Any, Any], Any], far: Callable[[Any], Any], *, even: bool
+) -> Callable[[Any, Any], Any]:
+    """``far`` past ``_SCALED_FAR`` (past ``-_SCALED_FAR`` too where ``even``), else ``near``."""
+
+    def deriv(ans: Any, x: Any) -> Any:
+        xv = getval(x)
+        outside = (abs(xv) if even else xv) > _SCALED_FAR
+        if not anywhere(outside):
+            return near(ans, x)
+        return by_branch(outside, x, 2 * _SCALED_FAR, far, 1.0, lambda x: near(ans, x))
+
+    return deriv
+
+
+_I_FACTOR = 1 / math.sqrt(2 * math.pi)
+_K_FACTOR = math.sqrt(math.pi / 2)
+_I0E_FAR = _asymptotic(0, -1, _I_FACTOR)  # i0e is even: its derivative is odd, sign(x) times this
 i0e = elementwise(
-    "i0e", sc.i0e, lambda ans, x: i1e(x) - _sign(x) * ans, low=0.2, high=3.0, saves=("ans", "args")
+    "i0e",
+    sc.i0e,
+    _far_scaled(lambda ans, x: i1e(x) - _sign(x) * ans, lambda x: _sign(x) * _I0E_FAR(x), even=True),
+    low=0.2,
+    high=3.0,
+    saves=("ans", "args"),
 )
 i1e = elementwise(
     "i1e",
     sc.i1e,
-    lambda ans, x: (i0e(x) + ive(2, x)) / 2 - _sign(x) * ans,
+    _far_scaled(
+        lambda ans, x: (i0e(x) + ive(2, x)) / 2 - _sign(x) * ans, _asymptotic(1, -1, _I_FACTOR), even=True
+    ),
     low=0.2,
     high=3.0,
     saves=("ans", "args"),
 )
 for _scaled in (i0e, i1e):
-    _scaled.def_samples(Sample(rand(4, low=-3.0, high=-0.2)))
+    _scaled.def_samples(
+        Sample(rand(4, low=-3.0, high=-0.2)),
+        Sample(rand(4, low=20.0, high=50.0)),  # across |x| = 30, where the series takes over
+        Sample(rand(4, low=-50.0, high=-20.0)),
+    )
 k0 = elementwise("k0", sc.k0, lambda ans, x: -k1(x), low=0.3, high=3.0)
-k1 = elementwise("k1", sc.k1, lambda ans, x: -(k0(x) + kv(2, x)) / 2, low=0.3, high=3.0)
-k0e = elementwise("k0e", sc.k0e, lambda ans, x: ans - k1e(x), low=0.3, high=3.0, saves=("ans", "args"))
-k1e = elementwise(
-    "k1e", sc.k1e, lambda ans, x: ans - (k0e(x) + kve(2, x)) / 2, low=0.3, high=3.0, saves=("ans", "args")
+# K1' = -K0 - K1 / x (DLMF 10.29.2), not -(K0 + K2) / 2: SciPy's kv(2, x) underflows to 0
+# from x = 700, where K0 and K1 are still above 1e-306.
+k1 = elementwise("k1", sc.k1, lambda ans, x: -k0(x) - ans / x, low=0.3, high=3.0, saves=("ans", "args"))
+k0e = elementwise(
+    "k0e",
+    sc.k0e,
+    _far_scaled(lambda ans, x: ans - k1e(x), _asymptotic(0, 1, _K_FACTOR), even=False),
+    low=0.3,
+    high=3.0,
+    saves=("ans", "args"),
 )
+k1e = elementwise(
+    "k1e",
+    sc.k1e,
+    _far_scaled(lambda ans, x: ans - (k0e(x) + kve(2, x)) / 2, _asymptotic(1, 1, _K_FACTOR), even=False),
+    low=0.3,
+    high=3.0,
+    saves=("ans", "args"),
+)
+for _scaled in (k0e, k1e):
+    _scaled.def_samples(Sample(rand(4, low=20.0, high=50.0)))  # across x = 30
 
 # Hankel functions, complex even at real arguments; hankel1e = H1 e^-iz, hankel2e = H2 e^iz.
 hankel1 = _order_family("hankel1", sc.hankel1, _difference, complex=True)

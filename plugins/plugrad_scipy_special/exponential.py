@@ -10,10 +10,11 @@ import numpy as np
 import scipy.special as sc
 
 from plugrad import Sample, rand, scalar
+from plugrad.box import getval
 from plugrad_numpy._util import broadcast_like, unbroadcast
 from plugrad_numpy.unary import exp, sin
 from plugrad_scipy_special import _series
-from plugrad_scipy_special._rules import elementwise, order_samples, special, with_order
+from plugrad_scipy_special._rules import anywhere, by_branch, elementwise, order_samples, special, with_order
 
 _DEG = math.pi / 180
 
@@ -46,10 +47,38 @@ phi = with_order(
     saves=("ans", "args"),
 )
 phi.dtypes = ("float64",)  # private, for integer scalar orders: computes in double precision
-exprel = elementwise(
-    "exprel", sc.exprel, lambda ans, x: ans - phi(2, x), low=-2.0, high=2.0, saves=("ans", "args")
+
+
+# exprel' = phi_1 - phi_2 cancels far left (phi_2 = (phi_1 - 1) / x; to 1e-30 at -1e15, both
+# about 1e-15): for |x| >= 1 it is (e^x (x - 1) + 1) / x^2 instead, whose numerator is at
+# least a quarter of its 1 left of -1 (e^x (x - 1) >= -2/e); right of 1, with e^x = x exprel
+# + 1, exprel (1 - 1/x) + 1/x, two positive terms, finite as far as exprel is (e^x (x - 1)
+# overflows from x = 703, exprel from 709.8).
+def _exprel_derivative(ans: Any, x: Any) -> Any:
+    def left(x: Any) -> Any:
+        return (exp(x) * (x - 1) + 1) / x / x  # (not / x^2, which overflows first)
+
+    def right(x: Any) -> Any:
+        return ans * (1 - 1 / x) + 1 / x
+
+    def near(x: Any) -> Any:
+        return ans - phi(2, x)
+
+    def not_left(x: Any) -> Any:
+        return by_branch(np.asarray(getval(x)) >= 1, x, 2.0, right, 0.0, near)
+
+    xv = getval(x)
+    if not anywhere(abs(xv) >= 1):  # (the common case)
+        return near(x)
+    return by_branch(np.asarray(xv) <= -1, x, -2.0, left, 0.0, not_left)
+
+
+exprel = elementwise("exprel", sc.exprel, _exprel_derivative, low=-2.0, high=2.0, saves=("ans", "args"))
+exprel.def_samples(
+    Sample(rand(3, low=-0.01, high=0.01)),  # across 0, where (e^x - 1)/x cancels
+    Sample(rand(4, low=-40.0, high=-0.5)),  # across -1 and far left
+    Sample(rand(4, low=0.5, high=20.0)),  # across 1
 )
-exprel.def_samples(Sample(rand(3, low=-0.01, high=0.01)))  # across 0, where (e^x - 1)/x cancels
 
 # Exponential integrals.
 exp1 = elementwise("exp1", sc.exp1, lambda ans, x: -exp(-x) / x, low=0.2, high=3.0, complex=True)

@@ -3,6 +3,7 @@ divergences, the Huber losses, and the Box-Cox transforms and their inverses."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,7 @@ import scipy.special as sc
 
 from plugrad import Sample, rand, scalar
 from plugrad.box import getval
+from plugrad_numpy.indexing import where3
 from plugrad_numpy.unary import absolute, exp, log, log1p, sqrt
 from plugrad_scipy_special._rules import binary, elementwise, pair_samples
 from plugrad_scipy_special.exponential import phi
@@ -54,18 +56,42 @@ xlog1py = binary(
     pair_samples(-1.0, 1.0, -0.5, 2.0),
     complex=True,
 )
+
+
+# log(x / y), the derivative of rel_entr and kl_div in x, but log x - log y where x and y are
+# positive and their quotient over- or underflows (log(1e300 / 1e-10) is inf, not 714.8):
+# the quotient stays elsewhere, more accurate where x is near y, and keeping the meaning
+# it gives at x = 0 and y = 0.
+def _log_ratio(x: Any, y: Any) -> Any:
+    near = log(x / y)
+    value = getval(near)
+    if math.isfinite(value) if isinstance(value, float) else np.isfinite(value).all():  # (the common case)
+        return near
+    xv, yv = np.asarray(getval(x)), np.asarray(getval(y))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        q = xv / yv
+    apart = (xv > 0) & (yv > 0) & ((q == 0) | np.isinf(q))
+    if not apart.any():
+        return near
+    if apart.all():
+        return log(x) - log(y)
+    # Each at a stand-in 1 where the other is taken: no NaN into the other's derivative.
+    far = log(where3(apart, x, 1.0)) - log(where3(apart, y, 1.0))
+    return where3(apart, far, log(where3(apart, 1.0, x) / where3(apart, 1.0, y)))
+
+
 entr = elementwise("entr", sc.entr, lambda ans, x: -(log(x) + 1), low=0.1, high=2.0)
 rel_entr = binary(
     "rel_entr",
     sc.rel_entr,
-    lambda ans, x, y: log(x / y) + 1,
+    lambda ans, x, y: _log_ratio(x, y) + 1,
     lambda ans, x, y: -xdivy(x, y),  # (0 at x = y = 0, where rel_entr is 0 for every y)
     pair_samples(0.2, 2.0),
 )
 kl_div = binary(
     "kl_div",
     sc.kl_div,
-    lambda ans, x, y: log(x / y),
+    lambda ans, x, y: _log_ratio(x, y),
     lambda ans, x, y: 1 - xdivy(x, y),
     pair_samples(0.2, 2.0),
 )
