@@ -794,11 +794,14 @@ def _with_parts(g: Any, known: _Parts, prim: Any = None) -> Any:
     try:
         dense = known.dense()
     except NotDifferentiableError as exc:  # (a start's elements were checked when it began)
-        if prim is None or not hasattr(prim, "describe"):
-            raise
         container = getval(known.container)
+        if prim is None or not hasattr(prim, "describe") or not isinstance(container, (list, tuple, dict)):
+            raise
         where = container.items() if isinstance(container, dict) else enumerate(container)
-        k, v = next((k, v) for k, v in where if space_or_none(getval(v)) is None)
+        bad = next(((k, v) for k, v in where if space_or_none(getval(v)) is None), None)
+        if bad is None:
+            raise
+        k, v = bad
         raise NotDifferentiableError(
             f"{prim.describe()} returned {_a(type(container).__name__)} whose element {k!r} is "
             f"{_a(type(getval(v)).__name__)}, and another element was used: its backward pass "
