@@ -195,13 +195,13 @@ def over_gaps(m: Any, d: Any) -> Any:
     exist, and it stays infinite.) Both masks of a derivative of a derivative: the
     division's own rule never sees a zero gap."""
     gaps = d[..., None, :] - d[..., :, None]
+    diagonal = np.eye(shape_of(d)[-1], dtype=bool)
     both = (getval(gaps) == 0) & (getval(m) == 0)
-    n = shape_of(d)[-1]
-    if not np.any(both & ~np.eye(n, dtype=bool)):
+    if not np.any(both & ~diagonal):
         return inverse_gaps(d) * m
     from plugrad_numpy.indexing import where
 
-    skipped = both | np.eye(n, dtype=bool)  # (the diagonal is 0, as inverse_gaps')
+    skipped = both | diagonal  # (the diagonal is 0, as inverse_gaps')
     return where(skipped, 0.0, m / where(skipped, 1.0, gaps))
 
 
