@@ -505,7 +505,8 @@ def make_hvp(fun: Fun, argnum: Argnum = 0) -> Fun:
 
         def hvp(v: Any) -> Any:
             # The vector is the argument's, not an output's cotangent, as vjp would call it.
-            check_given(given(v, g), g, "vector", f"the hvp of make_hvp({_name(fun)})", "the argument")
+            v = given(v, g)
+            check_given(v, g, "vector", f"the hvp of make_hvp({_name(fun)})", "the argument")
             return vjp(v)
 
         return hvp, g
