@@ -194,15 +194,15 @@ def over_gaps(m: Any, d: Any) -> Any:
     inf * 0 would make it NaN. (Where ``m`` is not zero there, the derivative does not
     exist, and it stays infinite.) Both masks of a derivative of a derivative: the
     division's own rule never sees a zero gap."""
-    gaps = d[..., None, :] - d[..., :, None]
-    diagonal = np.eye(shape_of(d)[-1], dtype=bool)
-    both = (getval(gaps) == 0) & (getval(m) == 0)
+    values = np.asarray(getval(d))  # (the masks are constants: read off the values, untraced)
+    diagonal = np.eye(values.shape[-1], dtype=bool)
+    both = (values[..., None, :] == values[..., :, None]) & (getval(m) == 0)
     if not np.any(both & ~diagonal):
         return inverse_gaps(d) * m
     from plugrad_numpy.indexing import where
 
     skipped = both | diagonal  # (the diagonal is 0, as inverse_gaps')
-    return where(skipped, 0.0, m / where(skipped, 1.0, gaps))
+    return where(skipped, 0.0, m / where(skipped, 1.0, d[..., None, :] - d[..., :, None]))
 
 
 def unused(cotangent: Any) -> bool:

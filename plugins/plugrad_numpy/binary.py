@@ -459,6 +459,8 @@ _ONE_SIDED_NANS = (  # NaNs in one argument or the other, broadcast too: the num
 )
 fmax.def_samples(*_ONE_SIDED_NANS)
 fmin.def_samples(*_ONE_SIDED_NANS)
+
+
 def _over_squared_norm(a: Any, x: Any, y: Any) -> Any:
     r = hypot(x, y)
     return a / r / r

@@ -12,10 +12,10 @@ cotangent. Splitting is slicing, so the split functions are Composites of
 from __future__ import annotations
 
 import itertools
-from builtins import iter as builtins_iter  # (fromiter's argument is numpy's `iter`)
 import math
 import sys
 import warnings
+from builtins import iter as builtins_iter  # (fromiter's argument is numpy's `iter`)
 from typing import Any
 
 import numpy as np
