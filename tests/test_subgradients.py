@@ -8,7 +8,7 @@ import numpy
 import pytest
 
 import plugrad.numpy as np
-from plugrad import elementwise_grad, grad, holomorphic_grad, make_jvp
+from plugrad import elementwise_grad, grad, hessian, holomorphic_grad, make_jvp
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -130,3 +130,23 @@ def test_derivatives_that_overflow_or_cancel_in_the_textbook_formula():
         assert grad(lambda x: np.arctan2(1e-300, x))(1e-300) == pytest.approx(-5e299, rel=1e-14)
     assert grad(grad(np.arcsinh))(1e-3) == pytest.approx(-9.999985000018750e-4, rel=1e-13)  # second order too
     assert grad(grad(np.expm1))(-40.0) == pytest.approx(4.248354255291589e-18, rel=1e-14)
+
+
+def test_logaddexp_reads_its_derivative_off_the_arguments():
+    # exp(x - ans) read 1 for each argument once ans rounds to x (equal arguments beyond
+    # 1e16), and NaN for x = inf; 1 / (1 + exp(y - x)) is exact, and so is its derivative
+    # at x == y, where the exponent's sign changes.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (no overflow on the way)
+        for f, ln in ((np.logaddexp, 1.0), (np.logaddexp2, numpy.log(2.0))):
+            assert grad(f, (0, 1))(1e17, 1e17) == (0.5, 0.5)
+            x = numpy.array([1e17, 0.3, 800.0, -800.0, numpy.inf], numpy.float32)
+            y = numpy.array([1e17, -2.0, -3.0, 2.0, 1.0], numpy.float32)
+            gx, gy = grad(lambda x, y: np.sum(f(x, y)), (0, 1))(x, y)
+            assert gx.dtype == gy.dtype == numpy.float32
+            d = (x - y).astype(float) * ln
+            exact = numpy.where(d >= 0, 1 / (1 + numpy.exp(-numpy.abs(d))), numpy.exp(-numpy.abs(d)) / (1 + numpy.exp(-numpy.abs(d))))
+            numpy.testing.assert_allclose(gx, exact, rtol=1e-6, atol=1e-38)
+            numpy.testing.assert_allclose(gy, 1 - exact, rtol=1e-6, atol=1e-38)
+            h = hessian(lambda v: f(v[0], v[1]))(numpy.array([1e17, 1e17]))
+            numpy.testing.assert_allclose(h, ln / 4 * numpy.array([[1.0, -1.0], [-1.0, 1.0]]), rtol=1e-15)

@@ -481,17 +481,40 @@ atan2 = arctan2.alias("numpy.atan2", np.atan2)  # NumPy 2's array-API name, the 
 hypot = binary(
     "hypot", np.hypot, poles_as_numpy(lambda ans, x, y: x / ans), poles_as_numpy(lambda ans, x, y: y / ans), low=0.2, high=1.0
 )
+
+
+def _share(x: Any, y: Any, power: Callable[[Any], Any]) -> Any:
+    """``1 / (1 + power(y - x))``: the partial derivative in ``x`` of ``logaddexp``
+    (``power`` exp) or ``logaddexp2`` (exp2), read off the arguments. ``power(x - ans)``
+    reads 1 wherever ``ans`` rounds to ``x`` (equal arguments beyond 1e16, where the
+    derivative is 1/2); here the power is taken of ``-|x - y|``, which cannot overflow,
+    with the sign read off the values, so that a derivative of it is exact at ``x == y``
+    too (``abs``'s derivative there is 0)."""
+    d = x - y
+    v = getval(d)
+    if np.ndim(v) == 0 and not isinstance(v, np.ndarray):  # numbers: Python's arithmetic
+        if v >= 0:
+            return 1.0 / (1.0 + power(-d))
+        e = power(d)
+        return e / (1.0 + e)
+    up = v >= 0  # (an array's stays lazy for a Dask array)
+    e = power(d * np.where(up, -1, 1).astype(v.dtype))
+    return (up + e * ~up) / (1 + e)  # (booleans keep float32 float32)
+
+
 logaddexp = binary(
     "logaddexp",
     np.logaddexp,
-    lambda ans, x, y: exp(x - ans),
-    lambda ans, x, y: exp(y - ans),
+    lambda ans, x, y: _share(x, y, exp),
+    lambda ans, x, y: _share(y, x, exp),
+    saves=("args",),
 )
 logaddexp2 = binary(
     "logaddexp2",
     np.logaddexp2,
-    lambda ans, x, y: exp2(x - ans),
-    lambda ans, x, y: exp2(y - ans),
+    lambda ans, x, y: _share(x, y, exp2),
+    lambda ans, x, y: _share(y, x, exp2),
+    saves=("args",),
 )
 
 
