@@ -646,3 +646,69 @@ def test_functions_of_singular_values_alone_are_finite_where_they_repeat(full_ma
     # Where U is used, the full rule still applies.
     b = numpy.diag([1.0, 2.0, 3.0]) + 0.1
     check_grads(lambda a: np.linalg.svd(a, full_matrices=full_matrices)[0][0], modes=("rev",), order=1)(b)
+
+
+@pytest.mark.parametrize("scale", [2.0**-560, 2.0**560])  # about 2.6e-169 and 3.8e168
+@pytest.mark.parametrize("dtype", [numpy.float64, numpy.complex128])
+def test_singular_vectors_have_derivatives_at_tiny_and_huge_scales(scale: float, dtype) -> None:
+    # U and V are invariant under scaling a, so their derivatives scale as 1 / scale: finite
+    # where s^2 underflows (s below 1e-154) or overflows (above 1e154), as F = 1 / (s_j^2 - s_i^2)
+    # would, making NaN of inf - inf and 1 / 0.
+    rng = numpy.random.default_rng(4)
+    a, t = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    if dtype is numpy.complex128:
+        a = a + 1j * rng.standard_normal((4, 3))
+    w1, w2 = rng.standard_normal((4, 4)), rng.standard_normal((3, 3))
+
+    def f(x: Any) -> Any:  # (|U|^2 and |Vh|^2: no sign or phase to fix)
+        u, _, vh = np.linalg.svd(x)
+        return np.sum(w1 * np.abs(u) ** 2) + np.sum(w2 * np.abs(vh) ** 2)
+
+    numpy.testing.assert_allclose(grad(f)(a * scale) * scale, grad(f)(a), rtol=1e-9, atol=1e-12)
+    jvp = make_jvp(f)(a * scale)(t)[1] * scale
+    numpy.testing.assert_allclose(jvp, make_jvp(f)(a)(t)[1], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [2.0**-540, 2.0**-1000])  # about 2.8e-163 and 9.3e-302
+def test_lstsq_has_derivatives_at_tiny_scales(scale: float) -> None:
+    # x = lstsq(a, b) is the same for (scale a, scale b), and its derivative in a scales as
+    # 1 / scale: finite, though P P^H, of order 1 / scale^2, is not.
+    rng = numpy.random.default_rng(5)
+    a, t = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+    b, w = rng.standard_normal(5), rng.standard_normal(3)
+
+    def f(a: Any, s: float) -> Any:
+        return np.sum(w * np.linalg.lstsq(a, b * s)[0])
+
+    want = grad(f)(a, 1.0)
+    numpy.testing.assert_allclose(grad(f)(a * scale, scale) * scale, want, rtol=1e-9)
+    numpy.testing.assert_allclose(make_jvp(f)(a * scale, scale)(t)[1] * scale, numpy.sum(want * t), rtol=1e-9)
+
+
+EMPTY = [
+    ("vector_norm inf", lambda x: np.linalg.vector_norm(x, ord=numpy.inf), (0, 3)),
+    ("vector_norm inf, an empty axis", lambda x: np.linalg.vector_norm(x, ord=numpy.inf, axis=-1), (3, 0)),
+    ("norm 1", lambda x: np.linalg.norm(x, 1, axis=(-2, -1)), (2, 0, 0)),
+    ("norm inf", lambda x: np.linalg.norm(x, numpy.inf, axis=(-2, -1)), (2, 0, 3)),
+    ("eigh", lambda x: np.linalg.eigh(x)[1], (2, 0, 0)),
+    ("eig", lambda x: np.linalg.eig(x)[1], (0, 0)),
+    ("svd", lambda x: np.linalg.svd(x)[0], (3, 0)),
+    ("pinv hermitian", lambda x: np.linalg.pinv(x, hermitian=True), (3, 0)),
+]
+
+
+@pytest.mark.parametrize("dtype", [numpy.float64, numpy.complex128])
+@pytest.mark.parametrize("f, shape", [case[1:] for case in EMPTY], ids=[case[0] for case in EMPTY])
+def test_empty_input_that_numpy_accepts_has_empty_derivatives(f, shape: tuple, dtype) -> None:
+    x = numpy.zeros(shape, dtype)
+    y = f(x)
+    numpy.testing.assert_array_equal(grad(lambda z: np.real(np.sum(f(z))))(x), numpy.zeros(shape, dtype))
+    _, t = make_jvp(f)(x)(numpy.ones(shape, dtype))
+    assert numpy.shape(t) == numpy.shape(y) and numpy.asarray(t).dtype == numpy.asarray(y).dtype
+
+
+def test_norm_takes_numpys_f_for_frobenius_with_axes(rng: numpy.random.Generator) -> None:
+    x = rng.standard_normal((2, 3, 4))
+    want = numpy.linalg.norm(x, "f", axis=(0, 2))
+    assert numpy.allclose(traced(lambda x: np.linalg.norm(x, "f", axis=(0, 2)), x), want)
+    check_grads(lambda x: np.linalg.norm(x, "f", axis=(2, 0), keepdims=True))(x)

@@ -222,9 +222,10 @@ def column_peaks(x: Any, axis: int = -2) -> tuple[np.ndarray, Any]:
     entries as reals: the phase conventions of this pack, and LAPACK's for ``eig``,
     make them real.
     """
-    peak = np.argmax(np.abs(getval(x)), axis=axis, keepdims=True)
     mask = np.zeros(shape_of(x), real_dtype(x))
-    np.put_along_axis(mask, peak, 1, axis=axis)
+    if shape_of(x)[axis]:  # (empty vectors have no peak: their mask is empty)
+        peak = np.argmax(np.abs(getval(x)), axis=axis, keepdims=True)
+        np.put_along_axis(mask, peak, 1, axis=axis)
     return mask, real(sum_(x * mask, axis=axis))
 
 

@@ -89,7 +89,7 @@ def _pinv(a: Any, rcond: Any = None, hermitian: bool = False, **kwargs: Any) -> 
 
 
 def _pinv_jvp(t: Any, ans: Any, a: Any, rcond: Any = None, hermitian: bool = False, **kwargs: Any) -> Any:
-    if hermitian:
+    if hermitian and square(a):  # (else empty, as NumPy accepts it: the general rule)
         a, t = herm(a), herm(t)
     p, ph, th = ans, H(ans), H(t)
     return (
@@ -100,6 +100,7 @@ def _pinv_jvp(t: Any, ans: Any, a: Any, rcond: Any = None, hermitian: bool = Fal
 
 
 def _pinv_vjp(g: Any, ans: Any, a: Any, rcond: Any = None, hermitian: bool = False, **kwargs: Any) -> Any:
+    hermitian = hermitian and square(a)  # (else empty, as NumPy accepts it: the general rule)
     if hermitian:
         a = herm(a)
     m, n = shape_of(a)[-2:]
@@ -140,7 +141,9 @@ def _lstsq_jvp_a(t: Any, ans: Any, a: Any, b: Any, rcond: Any = None) -> Any:
     x = _columns(ans, b)
     r = _columns(b, b) - matmul(a, x)
     ph, th = H(p), H(t)
-    dx = -mm(p, t, x) + mm(p, ph, th, r) + mm(th, ph, x) - mm(p, a, th, ph, x)
+    # p (ph th) r, not (p ph) th r: p ph is 1 / s^2, which overflows for s below 1e-154 (and
+    # underflows above 1e154) where the derivative, 1 / s, does not.
+    dx = -mm(p, t, x) + matmul(p, mm(ph, th, r)) + mm(th, ph, x) - mm(p, a, th, ph, x)
     return dx[:, 0] if _vector(b) else dx
 
 
@@ -151,7 +154,7 @@ def _lstsq_vjp_a(g: Any, ans: Any, a: Any, b: Any, rcond: Any = None) -> Any:
     r = _columns(b, b) - matmul(a, x)
     c = (
         -mm(T(p), g, T(x))
-        + H(mm(T(mm(p, H(p))), g, T(r)))
+        + H(matmul(conj(p), mm(T(p), g, T(r))))  # (P P^H)^T g r^T, without the 1 / s^2 of P P^H
         + H(mm(eye(n, a) - T(mm(p, a)), g, T(mm(H(p), x))))
     )
     return unbroadcast(c, a)

@@ -100,8 +100,11 @@ def _kept(y: Any, x: Any, axes: tuple[int, ...]) -> Any:
 
 def _extremes(values: np.ndarray, axes: tuple[int, ...], largest: bool) -> np.ndarray:
     """Weights that share 1 equally among the largest (smallest) of ``values`` along ``axes``."""
-    pick = np.max if largest else np.min
-    chosen = values == pick(values, axis=axes, keepdims=True)
+    if largest:  # (initial: over empty axes NumPy's norm is 0, and the weights are empty)
+        extreme = np.max(values, axis=axes, keepdims=True, initial=-INF)
+    else:  # (NumPy refuses the smallest of none)
+        extreme = np.min(values, axis=axes, keepdims=True)
+    chosen = values == extreme
     return chosen / np.sum(chosen, axis=axes, keepdims=True)
 
 
@@ -341,7 +344,7 @@ def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> 
         return vector_norm(x, axis=axes[0], keepdims=keepdims, ord=2 if ord is None else ord)
     if axes[0] == axes[1]:
         raise ValueError("Duplicate axes given.")
-    out = matrix_norm(moveaxis(x, axes, (-2, -1)), ord="fro" if ord is None else ord)
+    out = matrix_norm(moveaxis(x, axes, (-2, -1)), ord="fro" if ord in (None, "f") else ord)  # NumPy's "f"
     if keepdims:
         out = reshape(out, tuple(1 if i in axes else n for i, n in enumerate(shape_of(x))))
     return out

@@ -88,6 +88,19 @@ def _thin(u: Any, vh: Any, k: int) -> tuple[Any, Any]:
     return u1, vh1
 
 
+def _scaled(s: Any) -> tuple[Any, np.ndarray]:
+    """``s`` over ``c``, the power of two nearest above each matrix's largest singular value
+    (1 for a zero matrix), and ``c`` shaped ``(..., 1, 1)``: ``F`` of ``s`` is ``F`` of
+    ``s / c`` over ``c^2``, whose squares neither overflow (``s`` beyond 1e154) nor
+    underflow (below 1e-154) as ``s * s`` does. A power of two divides exactly, so equal
+    values stay equal and distinct ones distinct (:func:`over_gaps` reads the gaps' zeros),
+    and ``c`` is a constant, read off the values, so the identity holds at every order."""
+    values = np.asarray(getval(s))
+    _, exponent = np.frexp(np.max(values, axis=-1, keepdims=True, initial=0.0))
+    c = np.ldexp(np.ones((), values.dtype), exponent)
+    return s / c, c[..., None]
+
+
 def _values_jvp(t: Any, a: Any, hermitian: bool) -> Any:
     u, s, vh = svd(herm(a) if hermitian else a, False, True, hermitian)  # no second warning
     ds = sum_(conj(u) * matmul(t, H(vh)), axis=-2)  # Re diag(U^H t V)
@@ -119,19 +132,21 @@ def _svd_jvp(
     v1 = H(vh1)
     complex_ = iscomplex(u)
     row, col = s[..., None, :], s[..., :, None]
-    f = inverse_gaps(s * s)
+    scaled, top = _scaled(s)
+    f = inverse_gaps(scaled * scaled) / top  # F S, as F(s / c) (S / c) / c
+    row_c, col_c = scaled[..., None, :], scaled[..., :, None]
 
     tv = matmul(t, v1)
     dp = matmul(H(u1), tv)
     dph = H(dp)
     ds = real(diag(dp)) if complex_ else diag(dp)
-    om_u = f * (dp * row + col * dph)
+    om_u = f * (dp * row_c + col_c * dph)
     if complex_:
         om_u = om_u + 1j * diag_embed(imag(diag(dp)) / s)
     du = matmul(u1, om_u)
     if m > k:
         du = du + (tv - matmul(u1, dp)) / row
-    dv = matmul(v1, f * (col * dp + dph * row))
+    dv = matmul(v1, f * (col_c * dp + dph * row_c))
     if n > k:
         dv = dv + (matmul(H(t), u1) - matmul(v1, dph)) / row
     dvh = H(dv)
@@ -169,7 +184,9 @@ def _svd_vjp(
     v1 = H(vh1)
     complex_ = iscomplex(u)
     row, col = s[..., None, :], s[..., :, None]
-    squares = s * s
+    scaled, top = _scaled(s)
+    squares = scaled * scaled  # F S as in the JVP: F(s / c) (S / c) / c
+    row_c, col_c = scaled[..., None, :], scaled[..., :, None]
 
     if complex_:  # transpose of the phase fixing
         mask, peak = column_peaks(vh1, axis=-1)
@@ -191,12 +208,12 @@ def _svd_vjp(
         ev = gv1 / row
         c = matmul(conj(u1), H(ev))
         gdp = gdp - H(matmul(T(v1), ev))
-    q = over_gaps(g_om_u, squares)
-    gdp = gdp + q * row + H(col * q)
+    q = over_gaps(g_om_u, squares) / top
+    gdp = gdp + q * row_c + H(col_c * q)
     if complex_:
         gdp = gdp + 1j * diag_embed(imag(diag(g_om_u)) / s)
-    r = over_gaps(g_om_v, squares)
-    gdp = gdp + col * r + H(r * row)
+    r = over_gaps(g_om_v, squares) / top
+    gdp = gdp + col_c * r + H(r * row_c)
     gtv = matmul(conj(u1), gdp) if gtv is None else gtv + matmul(conj(u1), gdp)
     if shape_of(u)[-1] > k:
         u2 = u[..., :, k:]
