@@ -161,3 +161,77 @@ def test_exprel_derivative_float32_far_left() -> None:
     got = grad(sp.exprel)(numpy.float32(-1e15))
     assert numpy.asarray(got).dtype == numpy.float32
     assert_allclose(got, 1.0000000260177925e-30, rtol=3e-7)
+
+
+# The partials of betaln, beta, poch and binom are steps of digamma, psi(a + b) - psi(a), whose
+# two digammas cancel where b is small against a: to b / (a ln a) of their digits.
+@pytest.mark.parametrize(
+    "a, b, argnum, expected",
+    [
+        (1e12, 1.0, 0, -1e-12),  # the difference kept 3 digits
+        (1e15, 1.0, 0, -1e-15),  # none: it was 0
+        (1e8, 3e-5, 0, -3.00000001499955e-13),  # 2 digits
+        (50.0, 1e-6, 0, -2.0201333022657132e-08),  # moderate a: 8 digits
+        (1e6, -0.5, 0, 5.0000037500025e-07),  # b < 0: the step down from a
+        (1e12, 1e12, 0, -0.6931471805601953),  # b as large as a: ln 2 from digammas of 28
+        (1e-3, 5.0, 1, -0.0002212985644417116),  # d/db, a small against b
+        (2.0, 3.0, 0, -1.0833333333333333),  # nothing cancels: the digammas as they are
+        (-2.5, 0.3, 0, -4.219713580527406),  # nor at a < 0, where Gamma changes sign
+    ],
+)
+def test_betaln_derivative_where_the_digammas_cancel(
+    a: float, b: float, argnum: int, expected: float
+) -> None:
+    assert_allclose(grad(sp.betaln, argnum)(a, b), expected, rtol=2e-15)
+
+
+# The second derivatives are steps of trigamma, which cancel the same way (to b / a of them).
+@pytest.mark.parametrize(
+    "a, b, argnum, expected",
+    [
+        (1e8, 1e-3, 0, 1.0000000099900001e-19),
+        (50.0, 1e-6, 0, 4.080799810943977e-10),
+        (1e-3, 1e8, 1, 1.0000000099900001e-19),
+        (2.0, 3.0, 0, 0.4236111111111111),
+    ],
+)
+def test_betaln_second_derivative_where_the_trigammas_cancel(
+    a: float, b: float, argnum: int, expected: float
+) -> None:
+    assert_allclose(grad(grad(sp.betaln, argnum), argnum)(a, b), expected, rtol=2e-15)
+
+
+def test_betaln_derivatives_on_an_array_of_both_kinds() -> None:
+    # Each element its own way, at first and second order (values as above).
+    a = numpy.array([1e12, 2.0, 50.0, -2.5, 1e6])
+    b = numpy.array([1.0, 3.0, 1e-6, 0.3, -0.5])
+    expected = [-1e-12, -1.0833333333333333, -2.0201333022657132e-08, -4.219713580527406, 5.0000037500025e-07]
+    assert_allclose(elementwise_grad(sp.betaln)(a, b), expected, rtol=2e-15)
+    a, b = numpy.array([1e8, 2.0, 50.0]), numpy.array([1e-3, 3.0, 1e-6])
+    expected = [1.0000000099900001e-19, 0.4236111111111111, 4.080799810943977e-10]
+    assert_allclose(elementwise_grad(elementwise_grad(sp.betaln))(a, b), expected, rtol=2e-15)
+
+
+def test_betaln_derivative_float32() -> None:
+    # In float32 the two digammas, rounded to 14 +- 1e-6, kept nothing of their difference.
+    got = elementwise_grad(sp.betaln)(numpy.float32([1e6, 3000.0]), numpy.float32([1.0, 0.25]))
+    assert got.dtype == numpy.float32
+    assert_allclose(got, [-1e-06, -8.334375057859517e-05], rtol=3e-7)
+
+
+@pytest.mark.parametrize(
+    "name, x, y, argnum, expected",
+    [
+        ("beta", 3.0, 1e-8, 0, -0.39493406015364646),
+        ("poch", 1e15, 2.0, 0, 2000000000000001.0),  # it was 0
+        ("poch", 2.0, 1e-9, 0, 6.449340669188376e-10),
+        ("poch", 1e6, -0.5, 0, -5.000005625004882e-10),
+        ("binom", 1e10, 3.0, 0, 4.999999999e19),  # d/dn: psi(n + 1) - psi(n - k + 1)
+        ("binom", 60.01, 30.0, 1, 39031824491799.2),  # d/dk: psi(n - k + 1) - psi(k + 1), k near n / 2
+        ("binom", 40.0, 20.001, 1, -13445776.653534364),  # and past it
+    ],
+)
+def test_beta_poch_binom_derivatives_where_the_digammas_cancel(
+    name: str, x: float, y: float, argnum: int, expected: float
+) -> None:
+    assert_allclose(grad(getattr(sp, name), argnum)(x, y), expected, rtol=2e-15)

@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 import scipy.special as sc
 
-from plugrad import NonDifferentiable, NotDifferentiableError, Sample, rand, scalar
+from plugrad import NonDifferentiable, NotDifferentiableError, Sample, gen, rand, scalar
 from plugrad.box import getval
 from plugrad_numpy._util import broadcast_like, iscomplex, unbroadcast
 from plugrad_numpy.unary import cos, sin
 from plugrad_scipy_special import _series
+from plugrad_scipy_special._digamma import psi_step
 from plugrad_scipy_special._rules import (
     binary,
     by_branch,
@@ -155,39 +156,71 @@ multigammaln.def_samples(
     Sample(rand(2, 2, low=0.6, high=3.0), 1),
 )
 
-# B(a, b) = Gamma(a) Gamma(b) / Gamma(a + b).
-_beta_samples = pair_samples(0.3, 3.0)
+
+# The partials of beta, betaln, poch and binom are steps of digamma, psi(a + b) - psi(a),
+# whose two digammas cancel where b is small against a: see _digamma.py.
+def digamma_step(a: Any, b: Any) -> Any:
+    """``psi(a + b) - psi(a)``, accurate where ``b`` is small against ``a``."""
+    return psi_step(a, b, _psi_difference)
+
+
+def _psi_difference(a: Any, b: Any) -> Any:
+    return digamma(a + b) - digamma(a)
+
+
+def _small_and_large(rng: np.random.Generator, dtype: str) -> np.ndarray:
+    """Values in [0.01, 0.1) and [40, 80), alternately: against others in [20, 40), steps of
+    digamma that cancel and steps that do not, in one array."""
+    b = rng.uniform(0.01, 0.1, 4)
+    b[1::2] = rng.uniform(40.0, 80.0, 2)
+    return np.asarray(b, dtype)
+
+
+# B(a, b) = Gamma(a) Gamma(b) / Gamma(a + b); d/da ln B = psi(a) - psi(a + b).
+_beta_samples = [
+    *pair_samples(0.3, 3.0),
+    Sample(rand(3, low=20.0, high=40.0), rand(3, low=0.01, high=0.1)),  # b small against a
+    Sample(rand(4, low=20.0, high=40.0), gen(_small_and_large)),  # at two of four elements
+]
 beta = binary(
     "beta",
     sc.beta,
-    lambda ans, a, b: ans * (digamma(a) - digamma(a + b)),
-    lambda ans, a, b: ans * (digamma(b) - digamma(a + b)),
+    lambda ans, a, b: -ans * digamma_step(a, b),
+    lambda ans, a, b: -ans * digamma_step(b, a),
     _beta_samples,
     saves=("ans", "args"),
 )
 betaln = binary(
     "betaln",
     sc.betaln,
-    lambda ans, a, b: digamma(a) - digamma(a + b),
-    lambda ans, a, b: digamma(b) - digamma(a + b),
+    lambda ans, a, b: -digamma_step(a, b),
+    lambda ans, a, b: -digamma_step(b, a),
     _beta_samples,
 )
-# poch(z, m) = Gamma(z + m) / Gamma(z).
+# poch(z, m) = Gamma(z + m) / Gamma(z); d/dz ln poch = psi(z + m) - psi(z).
 poch = binary(
     "poch",
     sc.poch,
-    lambda ans, z, m: ans * (digamma(z + m) - digamma(z)),
+    lambda ans, z, m: ans * digamma_step(z, m),
     lambda ans, z, m: ans * digamma(z + m),
-    pair_samples(0.5, 3.0, -0.3, 2.0),
+    [
+        *pair_samples(0.5, 3.0, -0.3, 2.0),
+        Sample(rand(4, low=20.0, high=40.0), rand(4, low=-0.1, high=0.1)),  # m small against z
+    ],
     saves=("ans", "args"),
 )
-# binom(n, k) = Gamma(n + 1) / (Gamma(k + 1) Gamma(n - k + 1)).
+# binom(n, k) = Gamma(n + 1) / (Gamma(k + 1) Gamma(n - k + 1)); d/dn ln binom = psi(n + 1) -
+# psi(n - k + 1), a step by k; d/dk ln binom = psi(n - k + 1) - psi(k + 1), a step by n - 2k.
 binom = binary(
     "binom",
     sc.binom,
-    lambda ans, n, k: ans * (digamma(n + 1) - digamma(n - k + 1)),
-    lambda ans, n, k: ans * (digamma(n - k + 1) - digamma(k + 1)),
-    pair_samples(3.0, 6.0, 0.2, 2.5),
+    lambda ans, n, k: ans * digamma_step(n - k + 1, k),
+    lambda ans, n, k: ans * digamma_step(k + 1, n - 2 * k),
+    [
+        *pair_samples(3.0, 6.0, 0.2, 2.5),
+        Sample(rand(3, low=20.0, high=40.0), rand(3, low=0.01, high=0.1)),  # k small against n
+        Sample(rand(4, low=40.0, high=40.2), rand(4, low=19.95, high=20.15)),  # k near n / 2
+    ],
     saves=("ans", "args"),
 )
 

@@ -20,7 +20,7 @@ from plugrad_numpy._util import broadcast_like, unbroadcast
 from plugrad_numpy.unary import exp, log, log1p
 from plugrad_scipy_special import _series
 from plugrad_scipy_special._rules import pair_samples, special
-from plugrad_scipy_special.gamma import betaln, digamma, gammaln, psi_n
+from plugrad_scipy_special.gamma import betaln, digamma, digamma_step, gammaln, psi_n
 from plugrad_scipy_special.information import xlog1py, xlogy
 
 
@@ -109,9 +109,9 @@ def _beta_density_dab(i: int, j: int, a: Any, b: Any, x: Any) -> Any:
 
     def partial(m: int, l: int) -> Any:
         if (m, l) == (1, 0):
-            return log(x) - digamma(a) + digamma(a + b)
+            return log(x) + digamma_step(a, b)  # (psi(a + b) - psi(a): see _digamma.py)
         if (m, l) == (0, 1):
-            return log1p(-x) - digamma(b) + digamma(a + b)
+            return log1p(-x) + digamma_step(b, a)
         value = psi_n(m + l - 1, a + b)
         if l == 0:
             value = value - psi_n(m - 1, a)
