@@ -490,3 +490,26 @@ def test_t_cdf_derivative_in_df_for_small_df_against_mpmath() -> None:
     got = elementwise_grad(lambda d: st.t.cdf(z, d))(df)
     want = numpy.vectorize(exact)(z, df)
     numpy.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def test_gamma_and_chi2_logpdf_derivatives_near_the_mode_of_a_large_shape() -> None:
+    # (a - 1) / z - 1 and log(z) - digamma(a) are small differences of large terms there: the
+    # plain forms kept 5e-9 and 8e-8 of themselves at z = a = 1e8. Values from mpmath at 50 digits.
+    a = 1e8
+    for logpdf, want in (
+        (st.gamma.logpdf, (-1e-08, 5.0000000083333336e-09, 0.00010000000033331667)),
+        (st.chi2.logpdf, (-1e-08, 5.000000016666667e-09, 5.000250016667084e-05)),
+    ):
+        got = (grad(logpdf, 0)(a, a), grad(logpdf, 1)(a, a), grad(logpdf, 1)(a + 1e4, a))
+        numpy.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def test_poisson_derivatives_at_a_large_mean_and_where_the_mass_is_zero() -> None:
+    # d log p / d mu = (k - mu) / mu exactly near the mode (k / mu - 1 kept 1e-7 of itself at
+    # mu = 1e10); d p / d mu = p(k - 1) - p(k) where p(k) is 0 (mu = 0, an underflow), not 0 * inf.
+    assert grad(lambda m: st.poisson.logpmf(1e10 + 1, m))(1e10) == pytest.approx(1e-10, rel=1e-14)
+    assert grad(lambda m: st.poisson.logpmf(1e10 + 3e5, m))(1e10) == pytest.approx(3e-5, rel=1e-14)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = [grad(lambda m, k=k: st.poisson.pmf(k, m))(mu) for k, mu in ((0, 0.0), (1, 0.0), (3, 0.0), (3, 1e-320))]
+    assert got == [-1.0, 1.0, 0.0, 0.0]

@@ -61,7 +61,8 @@ class Family:
     dlogsf: Fn | None = None
     support: Range = (-math.inf, math.inf)
     valid: Fn = lambda *shapes: True  # where the shape parameters are allowed (on values)
-    domain: dict[str, Any] = dataclasses.field(default_factory=dict)  # sample ranges: x, shapes, loc, scale
+    # Sample ranges: x, shapes, loc, scale; "more": lists of the four ranges, one more sample each.
+    domain: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # At a pole of a derivative (gamma's (a - 1) / z at z = 0) a Python float's division
@@ -232,6 +233,8 @@ def _samples(fam: Family, kind: str) -> list[Sample]:
         Sample(r(0, 2, 3), *[r(k, 3) for k in range(1, n - 2)], r(n - 2, 2, 1), scalar(*ranges[-1])),
         Sample(r(0, 3), *[r(k, 2, 1) for k in range(1, n - 2)], r(n - 2, 2, 1), r(n - 1, 1)),  # x broadcast
     ]
+    for more in dom.get("more", ()):  # ranges of x, shapes, loc, scale where a rule takes another branch
+        out.append(Sample(*[rand(4, low=lo, high=hi) for lo, hi in more]))
     if fam.bounded and kind in ("pdf", "cdf", "sf"):
         lo, hi = fam.support
         points = [lo - 0.5, *(dom["inside"]), *([hi + 0.5] if math.isfinite(hi) else [])]

@@ -33,6 +33,13 @@ def _log_mass(k: Any, mu: Any) -> Any:
     return xlogy(k, mu) - sc.gammaln(k + 1) - mu
 
 
+def _k_over_mu_less_one(k: Any, mu: Any) -> Any:
+    """``d log p / d mu = k / mu - 1``, as ``(k - mu) / mu`` for ``k > 0`` (exact in ``k - mu``
+    near the mode, where the plain form kept 1e-7 of itself at mu = 1e10), ``-1`` at ``k = 0``
+    (``mu = 0`` too)."""
+    return where3(k > 0, xdivy(k - mu, mu), -1.0)
+
+
 def _points(kind: str, k: Any, loc: Any) -> tuple[Any, Any]:
     """The integers the function reads at (``k - loc``, or its floor for the distribution
     functions), clamped into the support, and the mask of those inside it."""
@@ -73,9 +80,16 @@ def _dmu(kind: str) -> Any:
         if not everywhere and ans is not None:
             ans = where3(inside, ans, 0.0)
         if kind == "logpmf":
-            value = xdivy(kin, mu) - 1  # (0 / 0 at k = mu = 0: xdivy's 0)
+            value = _k_over_mu_less_one(kin, mu)
         elif kind == "pmf":
-            value = ans * (xdivy(kin, mu) - 1)
+            # p(k - 1) - p(k) where p(k) is 0 (mu = 0, or an underflow): ans (k / mu - 1) is 0 inf there
+            vanishes = np.asarray(getval(ans)) == 0
+            if not vanishes.any():
+                value = ans * _k_over_mu_less_one(kin, mu)
+            else:
+                below = np.where(kin >= 1, kin - 1, 0)
+                previous = where3(kin >= 1, exp(_log_mass(below, where3(vanishes, mu, 1.0))), 0.0)
+                value = where3(vanishes, previous, ans * _k_over_mu_less_one(kin, where3(vanishes, 1.0, mu)))
         else:
             sign = 1.0 if kind in _SF else -1.0
             value = sign * exp(_log_mass(kin, mu) - ans) if kind.startswith("log") else sign * exp(_log_mass(kin, mu))
