@@ -22,7 +22,7 @@ from plugrad_numpy.indexing import untake, where
 from plugrad_numpy.shape import broadcast_to
 from plugrad_numpy.unary import log1p
 
-__all__ = ["psi_step"]
+__all__ = ["log_less_digamma", "psi_step"]
 
 # Both arguments are shifted past this before the series.
 _SHIFT = 10.0
@@ -69,6 +69,17 @@ def psi_step(a: Any, b: Any, direct: Callable[[Any, Any], Any]) -> Any:
     rest = np.nonzero(~take)
     plain = direct(broadcast_to(a, shape)[rest], broadcast_to(b, shape)[rest])
     return untake(stepped, (index, shape, _F64)) + untake(plain, (rest, shape, _F64))
+
+
+def log_less_digamma(a: Any) -> Any:
+    """``log(a) - psi(a)`` for ``a > 8``, by the asymptotic series (DLMF 5.11.2), ``1/(2a) +
+    sum_k (B_2k / 2k) / a^2k``, in traced operations: so ``log(y) - psi(a)`` near ``y = a``
+    is ``log1p((y - a) / a)`` plus this, with nothing left to cancel."""
+    inv2 = 1 / (a * a)
+    total: Any = 0.0
+    for c in reversed(_TERMS):
+        total = (total + c) * inv2
+    return 0.5 / a + total
 
 
 def _single(value: Any) -> bool:

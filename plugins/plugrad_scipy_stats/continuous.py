@@ -33,6 +33,7 @@ from plugrad_numpy.unary import absolute, exp, expm1, log, log1p, real_sign as s
 from plugrad_scipy_special.erf import log_ndtr, log_ndtr_derivative, ndtr
 from plugrad_scipy_special.gamma import betaln, digamma, gammaln, poch
 from plugrad_scipy_special.incomplete import betainc_dab, gammainc_da
+from plugrad_scipy_special._digamma import log_less_digamma
 from plugrad_scipy_special._rules import by_branch
 from plugrad_scipy_special.information import xdivy, xlog1py, xlogy
 from plugrad_scipy_stats._family import Family, build
@@ -294,22 +295,17 @@ def _over_z(c: Any, z: Any, r: float) -> Any:
     return by_branch(positive, z, 1.0, lambda z: (c - r * z) / z, 0.0, lambda z: xdivy(c, z) - r)
 
 
-# B_2k / 2k, k = 1 .. 9 (DLMF 5.11.2): from a = 8 the first term left out is below 1e-17 of the sum.
-_LOG_DIGAMMA = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12, -3617 / 8160, 43867 / 14364)
-
-
 def _log_less_digamma(y: Any, a: Any) -> Any:
     """``log(y) - digamma(a)``: for ``a > 8``, ``log1p((y - a) / a) + log(a) - digamma(a)``,
     the latter by its asymptotic series."""
-
-    def series(a: Any) -> Any:
-        inv2 = 1 / (a * a)
-        total = 0.0
-        for c in reversed(_LOG_DIGAMMA):
-            total = (total + c) * inv2
-        return log1p((y - a) / a) + 0.5 / a + total
-
-    return by_branch(np.asarray(getval(a)) > 8.0, a, 9.0, series, 1.0, lambda a: log(y) - digamma(a))
+    return by_branch(
+        np.asarray(getval(a)) > 8.0,
+        a,
+        9.0,
+        lambda a: log1p((y - a) / a) + log_less_digamma(a),
+        1.0,
+        lambda a: log(y) - digamma(a),
+    )
 
 
 def _gamma(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> tuple[Any, ...]:
