@@ -289,10 +289,10 @@ beta = Family(
 # plus the series of log(a) - digamma(a), they keep all their digits.
 
 
-def _over_z(c: Any, z: Any, r: float) -> Any:
-    """``c / z - r``, as ``(c - r z) / z`` for ``z > 0``; at ``z = 0``, ``xdivy``'s (``0`` for ``c = 0``)."""
+def _over_z(c: Any, z: Any) -> Any:
+    """``c / z - 1``, as ``(c - z) / z`` for ``z > 0``; at ``z = 0``, ``xdivy``'s (``-1`` for ``c = 0``)."""
     positive = np.asarray(getval(z)) > 0
-    return by_branch(positive, z, 1.0, lambda z: (c - r * z) / z, 0.0, lambda z: xdivy(c, z) - r)
+    return by_branch(positive, z, 1.0, lambda z: (c - z) / z, 0.0, lambda z: xdivy(c, z) - 1)
 
 
 def _log_less_digamma(y: Any, a: Any) -> Any:
@@ -317,7 +317,7 @@ gamma = Family(
     _gamma,
     ("a",),
     logpdf=lambda z, a: xlogy(a - 1, z) - z - gammaln(a),
-    dlogpdf=(lambda z, a: _over_z(a - 1, z, 1.0), lambda z, a: _log_less_digamma(z, a)),
+    dlogpdf=(lambda z, a: _over_z(a - 1, z), lambda z, a: _log_less_digamma(z, a)),
     cdf=lambda z, a: sc.gammainc(a, z),
     sf=lambda z, a: sc.gammaincc(a, z),
     dcdf=(lambda z, a: gammainc_da(1, a, z),),
@@ -348,7 +348,7 @@ chi2 = Family(
     ("df",),
     logpdf=lambda z, df: xlogy(0.5 * df - 1, z) - 0.5 * z - gammaln(0.5 * df) - _LOG_2 * 0.5 * df,
     dlogpdf=(
-        lambda z, df: 0.5 * _over_z(df - 2, z, 1.0),
+        lambda z, df: 0.5 * _over_z(df - 2, z),
         lambda z, df: 0.5 * _log_less_digamma(0.5 * z, 0.5 * df),
     ),
     cdf=lambda z, df: sc.chdtr(df, z),
