@@ -22,14 +22,14 @@ from plugrad_numpy.indexing import untake, where
 from plugrad_numpy.shape import broadcast_to
 from plugrad_numpy.unary import log1p
 
-__all__ = ["log_less_digamma", "psi_step"]
+__all__ = ["BERNOULLI", "log_less_digamma", "psi_step"]
 
 # Both arguments are shifted past this before the series.
 _SHIFT = 10.0
 # B_2k, k = 1 .. 9: from _SHIFT on, the first term left out (below B_20 / z^20 of the value,
 # see _series_part) is below 1e-17.
-_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510, 43867 / 798)
-_TERMS = tuple(b / (2 * k) for k, b in enumerate(_BERNOULLI, 1))  # B_2k / 2k
+BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510, 43867 / 798)
+_TERMS = tuple(b / (2 * k) for k, b in enumerate(BERNOULLI, 1))  # B_2k / 2k
 _LOG_SMALLEST = math.log(1e-17)  # of the smallest relative size of a term kept
 _PLAIN = (np.ndarray, np.generic, float, int)  # values whose masks can be read (not a Dask array)
 _F64 = np.dtype(np.float64)
@@ -113,7 +113,7 @@ def _lengths(a: Any, b: Any) -> tuple[int, int]:
     low = min(float(np.min(a)), float(np.min(a + b)))  # the least s = min(a, a + b)
     steps = max(0, math.ceil(_SHIFT - low))
     log_z = math.log(low + steps)
-    terms = sum(1 for k, b in enumerate(_BERNOULLI, 1) if math.log(abs(b)) - 2 * k * log_z > _LOG_SMALLEST)
+    terms = sum(1 for k, b in enumerate(BERNOULLI, 1) if math.log(abs(b)) - 2 * k * log_z > _LOG_SMALLEST)
     return steps, terms
 
 

@@ -19,7 +19,7 @@ from plugrad.box import getval
 from plugrad_numpy._util import broadcast_like, iscomplex, unbroadcast
 from plugrad_numpy.unary import cos, sin
 from plugrad_scipy_special import _series
-from plugrad_scipy_special._digamma import psi_step
+from plugrad_scipy_special._digamma import BERNOULLI, psi_step
 from plugrad_scipy_special._rules import (
     binary,
     by_branch,
@@ -98,7 +98,7 @@ def _polygamma(n: Any, x: Any) -> Any:
 # psi1(x) = psi1(x + s) + sum_{k<s} 1/(x + k)**2 (DLMF 5.15.5), and for z = x + s >= 10 the
 # asymptotic series 1/z + 1/(2 z**2) + sum_k B_2k / z**(2k+1) (DLMF 5.15.8) to k = 7, whose
 # next term is below 1e-16 of the value.
-_TRIGAMMA_SERIES = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)
+_TRIGAMMA_SERIES = BERNOULLI[:7]  # B_2k, k = 1 .. 7
 
 
 def trigamma_positive(x: np.ndarray) -> np.ndarray:
